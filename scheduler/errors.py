@@ -1,0 +1,66 @@
+"""Errors the library raises, each carrying what a planner needs to fix the input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One problem found in the scenario files.
+
+    Parameters
+    ----------
+    file : str
+        The file the problem is in, as the planner named it (relative path).
+    row : int or None
+        The row in that file (the header is row 1, so the first data row is 2);
+        ``None`` for a TOML file or a whole-file problem.
+    field : str
+        The column or TOML key (dotted) that is wrong.
+    message : str
+        What was expected, in plain Vietnamese words.
+    message_en : str
+        The same in English (``--lang en``); empty means same as ``message``.
+    """
+
+    file: str
+    row: int | None
+    field: str
+    message: str
+    message_en: str = ""
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file}, dòng {self.row}"
+        return f"{where}, trường '{self.field}': {self.message}"
+
+    def english(self) -> str:
+        """Return the problem located in English words."""
+        where = self.file if self.row is None else f"{self.file}, row {self.row}"
+        return f"{where}, field '{self.field}': {self.message_en or self.message}"
+
+    def render(self, lang: str = "vi") -> str:
+        """Return the problem in the given language (``vi`` or ``en``)."""
+        return self.english() if lang == "en" else str(self)
+
+
+class ScenarioError(Exception):
+    """The scenario files are invalid; carries every problem found at once."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InfeasibleScenario(Exception):
+    """A hard rule cannot hold even when optional activities are left out.
+
+    Parameters
+    ----------
+    reasons : list of str
+        Conflicting rules in the planner's words, with the numbers involved.
+    """
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = list(reasons)
+        super().__init__("\n".join(self.reasons))
