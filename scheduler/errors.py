@@ -57,10 +57,15 @@ class InfeasibleScenario(Exception):
 
     Parameters
     ----------
-    reasons : list of str
-        Conflicting rules in the planner's words, with the numbers involved.
+    reasons : list of (str, str)
+        Conflicting rules in the planner's words, with the numbers involved,
+        each in Vietnamese and in English.
     """
 
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[tuple[str, str]]) -> None:
         self.reasons = list(reasons)
-        super().__init__("\n".join(self.reasons))
+        super().__init__("\n".join(vi for vi, _ in self.reasons))
+
+    def render(self, lang: str = "vi") -> list[str]:
+        """Return the reasons in one language."""
+        return [en if lang == "en" else vi for vi, en in self.reasons]

@@ -250,7 +250,6 @@ class Weights(Frozen):
     weekday: int = Field(default=5, ge=0)
     cost: int = Field(default=1, ge=0)
     workload: int = Field(default=10, ge=0)
-    travel: int = Field(default=1, ge=0)
 
 
 class Target(Frozen):

@@ -1,0 +1,128 @@
+"""Hard: spending per funding source and quarter within its allowance (section IV of every seed).
+
+Every event is paid whole from one funding source its activity may use. For
+each (activity, commune, quarter) the model chooses how many of the events go
+to each source; a training class chooses its source directly. Spending of a
+source in a quarter stays within its allowance, or, for a source with
+``carry_over = true``, spending up to a quarter stays within the allowances up
+to that quarter (unspent money moves forward).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import quarter_key
+from scheduler.costs import broadcast_cost
+from scheduler.model.context import ModelContext
+
+# (activity, commune, quarter, source) -> number of events paid from the source
+Split = dict[tuple[str, str, str, str], cp_model.IntVar]
+
+
+def money_unit(ctx: ModelContext) -> int:
+    """Return the largest amount of VND that divides every price in the model.
+
+    Budget rows are written in this unit: with raw VND the coefficients run to
+    millions, which ruins the LP relaxation CP-SAT bounds the objective with.
+    Dividing is exact: the left side is a multiple of the unit, so flooring the
+    allowance to the unit changes no solution.
+    """
+    sc = ctx.scenario
+    prices = list(ctx.session_cost.values())
+    prices += [broadcast_cost(sc, a) for (a, _) in ctx.broadcast_x]
+    prices += [tv.fixed_cost for tv in ctx.training.values()]
+    prices += [tv.per_commune_cost for tv in ctx.training.values()]
+    unit = 0
+    for p in prices:
+        unit = math.gcd(unit, p)
+    return unit or 1
+
+
+def add_budget(ctx: ModelContext) -> Split:
+    """Add the source split and the allowance rules; return the split variables."""
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    quarters = grid.quarters
+    spend: dict[tuple[str, str], list[cp_model.LinearExprT]] = {
+        (f.id, q): [] for f in sc.funding for q in quarters
+    }
+    split: Split = {}
+    unit = money_unit(ctx)
+    session_quarter = {s.index: quarter_key(s.day) for s in grid.sessions}
+
+    def share(
+        act_id: str, code: str, q: str, count: cp_model.LinearExprT, bound: int, price: int
+    ) -> None:
+        price //= unit
+        sources = sc.activities[act_id].funding_sources
+        if len(sources) == 1:
+            spend[(sources[0], q)].append(price * count)
+            split[(act_id, code, q, sources[0])] = count  # type: ignore[assignment]
+            return
+        parts = []
+        for f in sources:
+            n = m.new_int_var(0, bound, f"pay[{act_id},{code},{q},{f}]")
+            split[(act_id, code, q, f)] = n
+            spend[(f, q)].append(price * n)
+            parts.append(n)
+        m.add(sum(parts) == count)
+
+    for (act_id, code), xs in ctx.session_x.items():
+        cost = ctx.session_cost[(act_id, code)]
+        for q in quarters:
+            in_q = [v for i, v in xs.items() if session_quarter[i] == q]
+            if in_q:
+                share(act_id, code, q, sum(in_q), len(in_q), cost)
+    for (act_id, code), days in ctx.broadcast_x.items():
+        item_price = broadcast_cost(sc, act_id)
+        if item_price == 0:
+            continue
+        for q in quarters:
+            items = [v for d, topics in days.items() if quarter_key(d) == q for v in topics.values()]
+            if items:
+                share(act_id, code, q, sum(items), len(items), item_price)
+    for act_id, tv in ctx.training.items():
+        for d, opened in tv.open.items():
+            q = quarter_key(grid.workdays[d])
+            enrolled = sum(v for (_, day), v in tv.attend.items() if day == d)
+            sources = sc.activities[act_id].funding_sources
+            if len(sources) == 1:
+                spend[(sources[0], q)].append(
+                    (tv.fixed_cost // unit) * opened + (tv.per_commune_cost // unit) * enrolled
+                )
+                continue
+            # the whole class is paid from one source
+            pick = {f: m.new_bool_var(f"src[{act_id},{d},{f}]") for f in sources}
+            m.add(sum(pick.values()) == opened)
+            for f, lit in pick.items():
+                tv.source[(d, f)] = lit
+                bound = (tv.fixed_cost + tv.per_commune_cost * len(tv.untrained)) // unit
+                paid = m.new_int_var(0, bound, f"paid[{act_id},{d},{f}]")
+                m.add(
+                    paid == (tv.fixed_cost // unit) * opened + (tv.per_commune_cost // unit) * enrolled
+                ).only_enforce_if(lit)
+                m.add(paid == 0).only_enforce_if(~lit)
+                spend[(f, q)].append(paid)
+
+    for f in sc.funding:
+        running: list[cp_model.LinearExprT] = []
+        allowed = 0
+        for q in quarters:
+            allowance = f.allowance_vnd.get(q, 0)
+            cap = allowance // unit
+            terms = spend[(f.id, q)]
+            lit = ctx.guard(
+                f"budget:{f.id}:{q}",
+                f"Nguồn {f.name_vi} {q} có {allowance:,} đ".replace(",", "."),
+                f"{f.name_en} {q} allows {allowance:,} VND",
+            )
+            if f.carry_over:
+                running.extend(terms)
+                allowed += cap
+                if running:
+                    ctx.add(m.add(sum(running) <= allowed), lit)
+            elif terms:
+                ctx.add(m.add(sum(terms) <= cap), lit)
+    return split

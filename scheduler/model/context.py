@@ -1,0 +1,132 @@
+"""Shared state of the model under construction: the CP-SAT model, variables, penalties.
+
+Every constraint family receives one :class:`ModelContext`, adds its variables and
+constraints, and registers named penalties and guarded rule groups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import Session, TimeGrid
+from scheduler.travel import travel_between
+from scheduler.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """A named soft-goal term: ``weight * expr`` is added to the objective."""
+
+    name: str
+    expr: cp_model.LinearExprT
+    weight: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """A group of hard rules switched on by one literal (for explanations)."""
+
+    key: str
+    literal: cp_model.IntVar
+    text_vi: str
+    text_en: str
+
+
+@dataclass
+class TrainingVars:
+    """Variables of one training activity, indexed by the workday a class starts.
+
+    A class is identified by its start day: ``open[d]`` says a class starts on
+    workday ``d``; ``attend[(c, d)]`` says commune ``c`` sends its trainees to it.
+    """
+
+    activity: str
+    duration: int
+    open: dict[int, cp_model.IntVar]
+    attend: dict[tuple[str, int], cp_model.IntVar]
+    untrained: dict[str, cp_model.IntVar]
+    fixed_cost: int
+    per_commune_cost: int
+    source: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
+
+    def running_on(self, workday: int) -> cp_model.LinearExprT | None:
+        """Return an expression equal to 1 when a class runs on a workday, else None."""
+        terms = [v for d, v in self.open.items() if d <= workday < d + self.duration]
+        return sum(terms) if terms else None  # type: ignore[return-value]
+
+    def trained_before(self, commune: str, workday: int) -> cp_model.LinearExprT:
+        """Return 1 when the commune's class ended before a workday, else 0."""
+        return sum(  # type: ignore[return-value]
+            v
+            for (c, d), v in self.attend.items()
+            if c == commune and d + self.duration - 1 < workday
+        )
+
+
+@dataclass
+class ModelContext:
+    """Everything the constraint families share while building one model."""
+
+    scenario: Scenario
+    grid: TimeGrid
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    penalties: list[Penalty] = field(default_factory=list)
+    groups: list[RuleGroup] = field(default_factory=list)
+    guarded: bool = False
+    # session activities: (activity, commune) -> session index -> placed?
+    session_x: dict[tuple[str, str], dict[int, cp_model.IntVar]] = field(
+        default_factory=dict
+    )
+    session_missing: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    session_cost: dict[tuple[str, str], int] = field(default_factory=dict)
+    session_venue: dict[tuple[str, str], str] = field(default_factory=dict)
+    # broadcasts: (activity, commune) -> day -> slot id -> aired?
+    broadcast_x: dict[tuple[str, str], dict[dt.date, dict[str, cp_model.IntVar]]] = field(
+        default_factory=dict
+    )
+    broadcast_short: dict[tuple[str, str, str], cp_model.IntVar] = field(
+        default_factory=dict
+    )
+    broadcast_required: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    training: dict[str, TrainingVars] = field(default_factory=dict)
+    # what could not even be offered to the solver, and why: (activity, commune, n, why)
+    excluded: list[tuple[str, str, int, str]] = field(default_factory=list)
+
+    def guard(self, key: str, text_vi: str, text_en: str) -> cp_model.IntVar | None:
+        """Return an enforcement literal for a group of rules, or None when unguarded.
+
+        In a normal solve the rules are plain constraints (``None``); when the
+        model is built for an explanation every group gets its own literal.
+        """
+        if not self.guarded:
+            return None
+        for g in self.groups:
+            if g.key == key:
+                return g.literal
+        lit = self.model.new_bool_var(f"guard[{key}]")
+        self.groups.append(RuleGroup(key, lit, text_vi, text_en))
+        return lit
+
+    def add(self, constraint: cp_model.Constraint, lit: cp_model.IntVar | None) -> None:
+        """Attach an optional enforcement literal to a constraint."""
+        if lit is not None:
+            constraint.only_enforce_if(lit)
+
+    def penalise(
+        self, name: str, expr: cp_model.LinearExprT, weight: int, detail: str = ""
+    ) -> None:
+        """Register a named soft-goal term (skipped when its weight is 0)."""
+        if weight > 0:
+            self.penalties.append(Penalty(name, expr, weight, detail))
+
+    def sessions_on(self, day: dt.date) -> list[Session]:
+        """Return the half-day sessions of a date (none on a non-working day)."""
+        return [s for s in self.grid.sessions if s.day == day]
+
+    def travel_minutes(self, a: str, b: str) -> int:
+        """Return the travel minutes between two places (see :func:`travel_between`)."""
+        return travel_between(self.scenario, a, b)

@@ -1,0 +1,136 @@
+"""Hard: order in time between activities, quarter targets and milestones.
+
+Rules:
+
+- announcement: a session with ``announce`` is preceded, in its commune, by at
+  least ``min_broadcasts`` items of the ``via`` broadcast activity within the
+  ``window_days`` days before it (communes without a usable station slot are
+  exempt: nothing can be aired there);
+- training first (``requires_training``): a commune's session happens only
+  after the last day of the training class its staff attend, and not at all
+  while its staff are untrained;
+- quarter targets: at least ``min_fraction`` of an activity's required sessions
+  (rounded up) are held on or before ``by`` (seed 004: half of the dialogues by
+  the end of Q3);
+- milestones: a pinned session is held on its date (and half-day, if given),
+  e.g. on 17 October, the National Day for the Poor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from ortools.sat.python import cp_model
+
+from scheduler.model.context import ModelContext
+
+
+def add_sequencing(ctx: ModelContext) -> None:
+    """Add announcement, training-first, target and milestone rules."""
+    _announcements(ctx)
+    _training_first(ctx)
+    _targets(ctx)
+    _pins(ctx)
+
+
+def _announcements(ctx: ModelContext) -> None:
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    by_index = {s.index: s for s in grid.sessions}
+    for (act_id, code), xs in ctx.session_x.items():
+        rule = sc.activities[act_id].announce
+        if rule is None:
+            continue
+        aired = ctx.broadcast_x.get((rule.via, code))
+        if aired is None:
+            continue
+        name = sc.commune(code).commune_name
+        lit = ctx.guard(
+            f"announce:{act_id}:{code}",
+            f"Buổi {act_id} ở {name} phải được thông báo ít nhất {rule.min_broadcasts} lần "
+            f"trên đài xã trong {rule.window_days} ngày trước",
+            f"The {act_id} in {name} must be announced at least {rule.min_broadcasts} "
+            f"times on the station in the {rule.window_days} days before",
+        )
+        per_day: dict[dt.date, list] = {}  # type: ignore[type-arg]
+        for i, v in xs.items():
+            per_day.setdefault(by_index[i].day, []).append(v)
+        for day, vs in per_day.items():
+            before = [
+                v
+                for k in range(1, rule.window_days + 1)
+                for v in aired.get(day - dt.timedelta(days=k), {}).values()
+            ]
+            held = sum(vs)
+            if not before:
+                ctx.add(m.add(held == 0), lit)
+            else:
+                ctx.add(m.add(sum(before) >= rule.min_broadcasts * held), lit)
+
+
+def _training_first(ctx: ModelContext) -> None:
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    by_index = {s.index: s for s in grid.sessions}
+    for (act_id, code), xs in ctx.session_x.items():
+        training = sc.activities[act_id].requires_training
+        tv = ctx.training.get(training) if training else None
+        if tv is None or code not in tv.untrained:
+            continue  # no such training, or this commune sends nobody to it
+        name = sc.commune(code).commune_name
+        lit = ctx.guard(
+            f"trained_first:{act_id}:{code}",
+            f"Cán bộ {name} phải được tập huấn trước buổi {act_id}",
+            f"{name} staff must be trained before the {act_id}",
+        )
+        # prefix sums over class start days, built once per commune
+        done: dict[int, cp_model.LinearExprT] = {}
+        for i, v in xs.items():
+            wd = by_index[i].workday_index
+            if wd not in done:
+                done[wd] = tv.trained_before(code, wd)
+            ctx.add(m.add(v <= done[wd]), lit)
+
+
+def _targets(ctx: ModelContext) -> None:
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    by_index = {s.index: s for s in grid.sessions}
+    for t in sc.targets:
+        required = sum(
+            sc.required_count(t.activity, c.commune_code) for c in sc.communes_for(t.activity)
+        )
+        need = math.ceil(t.min_fraction * required - 1e-9)
+        early = [
+            v
+            for (a, _), xs in ctx.session_x.items()
+            if a == t.activity
+            for i, v in xs.items()
+            if by_index[i].day <= t.by
+        ]
+        lit = ctx.guard(
+            f"target:{t.activity}:{t.by}",
+            f"Chỉ tiêu: ít nhất {need}/{required} buổi {t.activity} xong trước {t.by:%d/%m/%Y}",
+            f"Target: at least {need} of {required} {t.activity} done by {t.by}",
+        )
+        ctx.add(m.add(sum(early) >= need), lit)
+
+
+def _pins(ctx: ModelContext) -> None:
+    sc, m = ctx.scenario, ctx.model
+    for p in sc.pins:
+        xs = ctx.session_x.get((p.activity, p.commune), {})
+        on_day = [
+            xs[s.index]
+            for s in ctx.sessions_on(p.date)
+            if s.index in xs and (p.half is None or s.half == p.half)
+        ]
+        name = sc.commune(p.commune).commune_name
+        lit = ctx.guard(
+            f"pin:{p.activity}:{p.commune}:{p.date}",
+            f"Mốc cố định: {p.activity} ở {name} ngày {p.date:%d/%m/%Y}",
+            f"Milestone: {p.activity} in {name} on {p.date}",
+        )
+        if on_day:
+            ctx.add(m.add(sum(on_day) >= 1), lit)
+        else:
+            # the date is not a working day or is blocked: nothing can satisfy it
+            ctx.add(m.add_bool_or([]), lit)

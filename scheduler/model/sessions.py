@@ -1,0 +1,89 @@
+"""Hard: half-day sessions held in communes (policy dialogues and any ``session`` type).
+
+Rules (seed 004 §III.2.2: 18 dialogues, one per commune, one half-day each):
+
+- each commune gets its required number of sessions of each session activity,
+  each on a half-day of a working day (no weekend, public holiday or substitute
+  day; make-up Saturdays count), outside the commune's blocked periods and the
+  activity's window; a session left out costs the ``coverage`` penalty
+  (weight × activity priority × the commune's poor households);
+- a commune hosts at most one campaign session per half-day;
+- the venue must hold the expected attendees (else the session is left out,
+  with that reason).
+
+Soft: ``early`` (sessions sooner in communes with more poor households),
+``weekday`` (sessions off the preferred weekdays), ``cost``.
+"""
+
+from __future__ import annotations
+
+from scheduler.costs import session_cost, session_venue
+from scheduler.model.context import ModelContext
+from scheduler.scenario.schema import WEEKDAYS
+
+COST_UNIT_VND = 10_000  # the ``cost`` penalty counts money in tens of thousands of VND
+
+
+def add_sessions(ctx: ModelContext) -> None:
+    """Create the session variables and their per-commune rules."""
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    w = sc.weights
+    for act_id, spec in sc.activities.items():
+        if spec.kind != "session":
+            continue
+        lo = spec.window_start or sc.horizon.start
+        hi = spec.window_end or sc.horizon.end
+        preferred = {WEEKDAYS.index(d) for d in spec.preferred_weekdays}
+        for commune in sc.communes_for(act_id):
+            code = commune.commune_code
+            need = sc.required_count(act_id, code)
+            if need == 0:
+                continue
+            venue = session_venue(sc, act_id, code)
+            if venue is None:
+                ctx.excluded.append((act_id, code, need, "venue_too_small"))
+                continue
+            blocked = grid.commune_blocked.get(code, frozenset())
+            xs = {}
+            for s in grid.sessions:
+                if lo <= s.day <= hi and (s.day, s.half) not in blocked:
+                    xs[s.index] = m.new_bool_var(f"x[{act_id},{code},{s.key}]")
+            if not xs:
+                ctx.excluded.append((act_id, code, need, "no_free_half_day"))
+                continue
+            missing = m.new_int_var(0, need, f"missing[{act_id},{code}]")
+            m.add(sum(xs.values()) + missing == need)
+            ctx.session_x[(act_id, code)] = xs
+            ctx.session_missing[(act_id, code)] = missing
+            ctx.session_venue[(act_id, code)] = venue
+            cost = session_cost(sc, act_id, venue)
+            ctx.session_cost[(act_id, code)] = cost
+            poor = max(commune.poor_households, 1)
+            ctx.penalise(
+                "coverage", missing, w.coverage * max(spec.priority, 1) * poor,
+                f"{act_id}:{code}",
+            )  # fmt: skip
+            by_session = {s.index: s for s in grid.sessions}
+            ctx.penalise(
+                "early",
+                sum(by_session[i].workday_index * v for i, v in xs.items()),
+                w.early * poor * spec.priority,
+                f"{act_id}:{code}",
+            )
+            if preferred:
+                off = [v for i, v in xs.items() if by_session[i].day.weekday() not in preferred]
+                if off:
+                    ctx.penalise("weekday", sum(off), w.weekday, f"{act_id}:{code}")
+            ctx.penalise(
+                "cost", sum(xs.values()), w.cost * (cost // COST_UNIT_VND),
+                f"{act_id}:{code}",
+            )  # fmt: skip
+
+    # one campaign session per commune per half-day
+    per_commune: dict[tuple[str, int], list] = {}  # type: ignore[type-arg]
+    for (_, code), xs in ctx.session_x.items():
+        for i, v in xs.items():
+            per_commune.setdefault((code, i), []).append(v)
+    for vs in per_commune.values():
+        if len(vs) > 1:
+            m.add_at_most_one(vs)

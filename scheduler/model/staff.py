@@ -1,0 +1,129 @@
+"""Hard: enough free staff for every event, counted per role (names come later).
+
+Rules (the staffing lists of seed 004 §III.2.2.b):
+
+- in every half-day, the events need no more holders of a role than are free
+  (not blocked) that half-day; where people hold several roles, the same holds
+  for every group of overlapping roles (Hall's condition), so that names can
+  always be given per half-day;
+- in every ISO week, the sessions need no more places of a role group than its
+  holders can give within their ``max_sessions_per_week`` caps and free half-days.
+
+Nobody is in two places at once and travel between two same-day sessions must
+fit; both are settled exactly when names are given (:mod:`scheduler.naming`)
+and proven by the checker. Counting instead of naming keeps the model small:
+names for 18 dialogues × 3 roles × 256 half-days would be tens of thousands of
+booleans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import combinations
+
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import week_key
+from scheduler.model.context import ModelContext
+
+
+def role_groups(roles: Iterable[str], holders: dict[str, set[str]]) -> list[frozenset[str]]:
+    """Return the role groups whose capacity must be checked.
+
+    Every single role, plus every group of two or more roles that share at
+    least one holder within a connected set of overlapping roles: for disjoint
+    roles the single-role counts already imply the group counts.
+    """
+    roles = sorted(set(roles))
+    groups = [frozenset([r]) for r in roles]
+    # connected components of the "some person holds both" graph
+    parent = {r: r for r in roles}
+
+    def find(r: str) -> str:
+        while parent[r] != r:
+            r = parent[r]
+        return r
+
+    for a, b in combinations(roles, 2):
+        if holders[a] & holders[b]:
+            parent[find(a)] = find(b)
+    components: dict[str, list[str]] = {}
+    for r in roles:
+        components.setdefault(find(r), []).append(r)
+    for comp in components.values():
+        if len(comp) > 10:  # 2^10 groups at most; beyond that the naming stage decides
+            comp = comp[:10]
+        for size in range(2, len(comp) + 1):
+            for group in combinations(comp, size):
+                union = set().union(*(holders[r] for r in group))
+                if len(union) < sum(len(holders[r]) for r in group):
+                    groups.append(frozenset(group))
+    return groups
+
+
+def add_staff(ctx: ModelContext) -> None:
+    """Add the per-half-day and per-week staff capacity rules."""
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    demand: dict[tuple[str, int], list[cp_model.LinearExprT]] = {}
+    weekly: dict[tuple[str, str], list[cp_model.LinearExprT]] = {}
+    session_week = {s.index: week_key(s.day) for s in grid.sessions}
+    for (act_id, _), xs in ctx.session_x.items():
+        roles = sc.activities[act_id].roles
+        for role, need in roles.items():
+            if need == 0:
+                continue
+            for i, v in xs.items():
+                demand.setdefault((role, i), []).append(need * v)
+                weekly.setdefault((role, session_week[i]), []).append(need * v)
+    for tv in ctx.training.values():
+        roles = sc.activities[tv.activity].roles
+        for wd in range(len(grid.workdays)):
+            run = tv.running_on(wd)
+            if run is None:
+                continue
+            for role, need in roles.items():
+                for half in (0, 1):
+                    demand.setdefault((role, 2 * wd + half), []).append(need * run)
+
+    used_roles = {role for role, _ in demand}
+    holders = {r: {p.staff_id for p in sc.holders(r)} for r in used_roles}
+    groups = role_groups(used_roles, holders)
+    blocked = grid.staff_blocked
+    free_halves: dict[str, dict[str, int]] = {}
+    for p in sc.staff:
+        mine = blocked.get(p.staff_id, frozenset())
+        for s in grid.sessions:
+            if (s.day, s.half) not in mine:
+                week = free_halves.setdefault(p.staff_id, {})
+                week[session_week[s.index]] = week.get(session_week[s.index], 0) + 1
+    caps = {p.staff_id: p.max_sessions_per_week for p in sc.staff}
+
+    for group in groups:
+        people = set().union(*(holders[r] for r in group))
+        name = "+".join(sorted(group))
+        for s in grid.sessions:
+            terms = [t for r in group for t in demand.get((r, s.index), [])]
+            if not terms:
+                continue
+            free = sum(
+                1 for p in people if (s.day, s.half) not in blocked.get(p, frozenset())
+            )
+            lit = ctx.guard(
+                f"staff:{name}:{s.key}",
+                f"Số cán bộ giữ vai trò {name} rảnh buổi {s.key}: {free}",
+                f"Free staff holding {name} on {s.key}: {free}",
+            )
+            ctx.add(m.add(sum(terms) <= free), lit)
+        for week in grid.weeks:
+            terms = [t for r in group for t in weekly.get((r, week), [])]
+            if not terms:
+                continue
+            room = sum(
+                min(caps[p], free_halves.get(p, {}).get(week, 0)) for p in people
+            )
+            lit = ctx.guard(
+                f"weekly:{name}:{week}",
+                f"Giới hạn buổi mỗi tuần của cán bộ {name}, tuần {week}: {room}",
+                f"Weekly session caps of {name} staff, week {week}: {room}",
+            )
+            ctx.add(m.add(sum(terms) <= room), lit)

@@ -1,0 +1,131 @@
+"""Hard: training classes for commune staff at a central venue (seeds 001, 004).
+
+Rules for each ``training`` activity:
+
+- classes of at most ``class_size`` trainees (and no more than the venue
+  holds), each lasting ``duration_days`` consecutive working days inside the
+  activity's window, on days when enough holders of each role (trainers) are
+  free for the whole class;
+- one class at a time at a venue;
+- every commune sends its ``trainees_per_commune`` trainees to one class; a
+  commune left untrained costs the ``coverage`` penalty;
+- trainers are counted like session staff on both half-days of every class day
+  (see :mod:`scheduler.model.staff`).
+
+Soft: ``cost`` (fixed cost of each class opened, trainee-days).
+
+A class is identified by the workday it starts (time-indexed). This keeps
+"trained before the dialogue" a plain linear inequality, which CP-SAT's
+relaxation bounds well, instead of a big-M link between class and date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scheduler.calendar import HALVES
+from scheduler.costs import round_trip_minutes, staff_count
+from scheduler.model.context import ModelContext, TrainingVars
+from scheduler.model.sessions import COST_UNIT_VND
+
+
+def class_start_days(ctx: ModelContext, act_id: str) -> list[int]:
+    """Return the workday indices a class may start on.
+
+    The class's days must be consecutive calendar days inside the window, and
+    enough holders of each role must be free on all of them (the same trainer
+    leads a whole class).
+    """
+    sc, grid = ctx.scenario, ctx.grid
+    spec = sc.activities[act_id]
+    lo = spec.window_start or sc.horizon.start
+    hi = spec.window_end or sc.horizon.end
+    work = grid.workdays
+    out = []
+    for i in range(len(work) - spec.duration_days + 1):
+        span = work[i : i + spec.duration_days]
+        consecutive = (span[-1] - span[0]).days == spec.duration_days - 1
+        if consecutive and span[0] >= lo and span[-1] <= hi and _staffable(ctx, act_id, span):
+            out.append(i)
+    return out
+
+
+def _staffable(ctx: ModelContext, act_id: str, span: tuple[dt.date, ...]) -> bool:
+    spec = ctx.scenario.activities[act_id]
+    blocked = ctx.grid.staff_blocked
+    for role, need in spec.roles.items():
+        free = [
+            p for p in ctx.scenario.holders(role)
+            if not any((d, h) in blocked.get(p.staff_id, ()) for d in span for h in HALVES)
+        ]  # fmt: skip
+        if len(free) < need:
+            return False
+    return True
+
+
+def add_training(ctx: ModelContext) -> None:
+    """Create training classes, attendance and the venue rule."""
+    sc, m = ctx.scenario, ctx.model
+    by_venue: dict[str, list[TrainingVars]] = {}
+    for act_id, spec in sc.activities.items():
+        if spec.kind != "training":
+            continue
+        assert spec.venue is not None
+        communes = [c for c in sc.communes_for(act_id) if spec.trainees_per_commune > 0]
+        if not communes:
+            continue
+        size = min(spec.class_size, sc.venue(spec.venue).capacity)
+        reason = None
+        starts = class_start_days(ctx, act_id)
+        if spec.trainees_per_commune > size:
+            reason = "class_too_small"
+        elif not starts:
+            reason = "no_free_half_day"
+        if reason is not None:
+            ctx.excluded.extend((act_id, c.commune_code, 1, reason) for c in communes)
+            continue
+        fixed = spec.cost_fixed_vnd + staff_count(sc, act_id) * round_trip_minutes(
+            sc, spec.venue
+        ) * spec.travel_vnd_per_minute
+        per_commune = spec.trainees_per_commune * spec.duration_days * (
+            spec.cost_per_trainee_day_vnd
+        )
+        opened = {d: m.new_bool_var(f"class[{act_id},{d}]") for d in starts}
+        attend = {}
+        untrained = {}
+        for c in communes:
+            code = c.commune_code
+            row = {d: m.new_bool_var(f"attend[{act_id},{code},{d}]") for d in starts}
+            for d, v in row.items():
+                m.add_implication(v, opened[d])
+                attend[(code, d)] = v
+            untrained[code] = m.new_bool_var(f"untrained[{act_id},{code}]")
+            m.add_exactly_one([*row.values(), untrained[code]])
+            ctx.penalise(
+                "coverage", untrained[code],
+                sc.weights.coverage * max(spec.priority, 1) * max(c.poor_households, 1),
+                f"{act_id}:{code}",
+            )  # fmt: skip
+        for d, v in opened.items():
+            enrolled = [attend[(c.commune_code, d)] for c in communes]
+            # no empty class: an open class has at least one commune
+            m.add(spec.trainees_per_commune * sum(enrolled) <= size * v)
+            m.add(sum(enrolled) >= v)
+        if spec.max_classes is not None:
+            m.add(sum(opened.values()) <= spec.max_classes)
+        tv = TrainingVars(act_id, spec.duration_days, opened, attend, untrained, fixed, per_commune)
+        ctx.training[act_id] = tv
+        by_venue.setdefault(spec.venue, []).append(tv)
+        ctx.penalise(
+            "cost",
+            (fixed // COST_UNIT_VND) * sum(opened.values())
+            + (per_commune // COST_UNIT_VND) * sum(attend.values()),
+            sc.weights.cost,
+            act_id,
+        )
+    # one class at a time per venue
+    for trainings in by_venue.values():
+        for day in range(len(ctx.grid.workdays)):
+            running = [r for tv in trainings if (r := tv.running_on(day)) is not None]
+            if running and (len(running) > 1 or any(tv.duration > 1 for tv in trainings)):
+                m.add(sum(running) <= 1)

@@ -1,0 +1,170 @@
+"""Give names to the counted staff places: a small second CP-SAT stage.
+
+The first stage fixes when and where every event happens and proves, per
+half-day and week, that enough holders of each role are free. This stage picks
+the people:
+
+- each event gets its required number of holders of each role, who are free
+  (not blocked) on all of its half-days; one person fills one role per event;
+- nobody is in two places in the same half-day;
+- two sessions of one person on one day only when the travel between the two
+  venues fits between the end of the first and the start of the second;
+- nobody exceeds their ``max_sessions_per_week`` (sessions, not training days).
+
+Soft: ``workload`` (for each role, the gap between the busiest and the least
+busy holder).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import week_key
+from scheduler.scenario.schema import HalfDay, Scenario
+from scheduler.travel import travel_between
+
+
+@dataclass(frozen=True)
+class StaffedEvent:
+    """What the naming stage needs to know of one event."""
+
+    event_id: str
+    roles: dict[str, int]
+    halves: tuple[tuple[dt.date, HalfDay], ...]
+    place: str
+    start: dt.datetime
+    end: dt.datetime
+    counts_for_cap: bool
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Result of the naming stage."""
+
+    status: str
+    people: dict[str, tuple[tuple[str, str], ...]]  # event id -> ((staff, role), ...)
+    conflict: tuple[str, ...] = ()  # events that could not all be staffed together
+
+
+def name_staff(
+    scenario: Scenario,
+    events: list[StaffedEvent],
+    blocked: dict[str, frozenset[tuple[dt.date, HalfDay]]],
+    time_limit_s: float,
+    seed: int,
+) -> Naming:
+    """Assign named staff to events.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Staff, roles, caps, travel and the ``workload`` weight.
+    events : list of StaffedEvent
+        Events with their times and role needs, fixed by the first stage.
+    blocked : dict
+        Staff id → blocked (date, half) pairs.
+    time_limit_s : float
+        CP-SAT time limit.
+    seed : int
+        CP-SAT random seed (one worker, so the result is repeatable).
+
+    Returns
+    -------
+    Naming
+        Names per event, or status ``INFEASIBLE`` with the events involved.
+    """
+    m = cp_model.CpModel()
+    staff = {p.staff_id: p for p in scenario.staff}
+    assign: dict[tuple[str, str, str], cp_model.IntVar] = {}
+    on: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    for e in events:
+        for role, need in e.roles.items():
+            if need == 0:
+                continue
+            holders = [
+                p.staff_id
+                for p in scenario.holders(role)
+                if not any(h in blocked.get(p.staff_id, ()) for h in e.halves)
+            ]
+            vs = []
+            for pid in holders:
+                v = m.new_bool_var(f"n[{e.event_id},{pid},{role}]")
+                assign[(e.event_id, pid, role)] = v
+                on.setdefault((e.event_id, pid), []).append(v)
+                vs.append(v)
+            m.add(sum(vs) == need)
+    present = {}
+    for (eid, pid), vs in on.items():
+        if len(vs) > 1:
+            m.add_at_most_one(vs)
+        present[(eid, pid)] = sum(vs)
+    by_id = {e.event_id: e for e in events}
+    people_of: dict[str, list[str]] = {}
+    for eid, pid in present:
+        people_of.setdefault(pid, []).append(eid)
+    for pid, eids in people_of.items():
+        per_half: dict[tuple[dt.date, str], list[str]] = {}
+        per_week: dict[str, list[str]] = {}
+        for eid in eids:
+            e = by_id[eid]
+            for h in e.halves:
+                per_half.setdefault(h, []).append(eid)
+            if e.counts_for_cap:
+                per_week.setdefault(week_key(e.start.date()), []).append(eid)
+        for clash in per_half.values():
+            if len(clash) > 1:
+                m.add(sum(present[(eid, pid)] for eid in clash) <= 1)
+        for week_events in per_week.values():
+            if len(week_events) > staff[pid].max_sessions_per_week:
+                m.add(
+                    sum(present[(eid, pid)] for eid in week_events)
+                    <= staff[pid].max_sessions_per_week
+                )
+        same_day: dict[dt.date, list[str]] = {}
+        for eid in eids:
+            same_day.setdefault(by_id[eid].start.date(), []).append(eid)
+        for day_events in same_day.values():
+            ordered = sorted(day_events, key=lambda x: by_id[x].start)
+            for i, a in enumerate(ordered):
+                for b in ordered[i + 1 :]:
+                    ea, eb = by_id[a], by_id[b]
+                    gap = (eb.start - ea.end).total_seconds() / 60
+                    if gap < travel_between(scenario, ea.place, eb.place):
+                        m.add(present[(a, pid)] + present[(b, pid)] <= 1)
+    spread_terms = []
+    if scenario.weights.workload > 0:
+        roles = {r for e in events for r in e.roles}
+        for role in sorted(roles):
+            holders = [p.staff_id for p in scenario.holders(role)]
+            loads = [
+                sum(present[(eid, pid)] for eid in people_of.get(pid, []))
+                for pid in holders
+            ]
+            if len(loads) < 2:
+                continue
+            hi = m.new_int_var(0, len(events), f"max_load[{role}]")
+            lo = m.new_int_var(0, len(events), f"min_load[{role}]")
+            for load in loads:
+                m.add(hi >= load)
+                m.add(lo <= load)
+            spread_terms.append(hi - lo)
+    if spread_terms:
+        m.minimize(sum(spread_terms))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = time_limit_s
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Naming(solver.status_name(status), {}, tuple(e.event_id for e in events))
+    people: dict[str, list[tuple[str, str]]] = {e.event_id: [] for e in events}
+    for (eid, pid, role), v in assign.items():
+        if solver.value(v):
+            people[eid].append((pid, role))
+    return Naming(
+        solver.status_name(status),
+        {eid: tuple(sorted(ps, key=lambda x: (x[1], x[0]))) for eid, ps in people.items()},
+    )

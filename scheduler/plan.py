@@ -1,0 +1,188 @@
+"""The plan: immutable events with stable ids, what was left out and why, solver facts.
+
+A plan is plain data. It knows nothing of the solver and round-trips through
+JSON (``plan.json``, with a schema version) so that exporters, the checker and
+the server work from the file alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A person placed on an event in a role."""
+
+    staff_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One scheduled occurrence: a session, a broadcast item or a training class.
+
+    ``event_id`` is derived from what the event is (activity, commune, ordinal or
+    month), never from where the solver put it, so re-plans keep it.
+    """
+
+    event_id: str
+    activity: str
+    kind: str
+    commune_code: str | None
+    venue_id: str | None
+    start: dt.datetime
+    end: dt.datetime
+    staff: tuple[Assignment, ...] = ()
+    communes_served: tuple[str, ...] = ()
+    topic: str | None = None
+    cost_vnd: int = 0
+    funding_source: str | None = None
+    status: str = "scheduled"
+    attendees: int = 0
+    slot_id: str | None = None
+    all_day: bool = False
+
+    @property
+    def staff_ids(self) -> tuple[str, ...]:
+        """Return the ids of the staff on the event."""
+        return tuple(a.staff_id for a in self.staff)
+
+    @property
+    def days(self) -> list[dt.date]:
+        """Return the dates the event covers."""
+        out, d = [], self.start.date()
+        while d <= self.end.date():
+            out.append(d)
+            d += dt.timedelta(days=1)
+        return out
+
+
+@dataclass(frozen=True)
+class Unscheduled:
+    """Required activity that the plan leaves out, with the reason."""
+
+    activity: str
+    commune_code: str | None
+    count: int
+    reason: str
+    period: str | None = None
+    penalty: int = 0
+
+
+@dataclass(frozen=True)
+class PenaltyLine:
+    """One named soft goal in the score breakdown."""
+
+    name: str
+    violations: int
+    penalty: int
+
+
+@dataclass(frozen=True)
+class SolverReport:
+    """What the solver did: status, objective, bound, gap, time and settings."""
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    wall_time_s: float
+    build_time_s: float
+    solver: str
+    parameters: dict[str, Any]
+    num_booleans: int
+    num_constraints: int
+    naming_status: str = ""
+    stages: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole plan for a scenario."""
+
+    scenario: str
+    title: str
+    input_hash: str
+    horizon_start: dt.date
+    horizon_end: dt.date
+    events: tuple[Event, ...]
+    unscheduled: tuple[Unscheduled, ...]
+    penalties: tuple[PenaltyLine, ...]
+    solver: SolverReport
+    schema_version: int = SCHEMA_VERSION
+    required: dict[str, int] = field(default_factory=dict)
+
+    def by_activity(self, activity: str) -> list[Event]:
+        """Return the events of one activity in time order."""
+        return [e for e in self.events if e.activity == activity]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the plan as JSON-ready data."""
+        data = asdict(self)
+        return _encode(data)  # type: ignore[no-any-return]
+
+    def to_json(self) -> str:
+        """Return the plan as a JSON document (UTF-8 text, stable key order)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        """Rebuild a plan from :meth:`to_dict` output.
+
+        Raises
+        ------
+        ValueError
+            When the schema version is not one this code reads.
+        """
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"plan.json schema_version {version!r}, expected {SCHEMA_VERSION}")
+        events = tuple(
+            Event(
+                **{
+                    **e,
+                    "start": dt.datetime.fromisoformat(e["start"]),
+                    "end": dt.datetime.fromisoformat(e["end"]),
+                    "staff": tuple(Assignment(**a) for a in e["staff"]),
+                    "communes_served": tuple(e["communes_served"]),
+                }
+            )
+            for e in data["events"]
+        )
+        solver = dict(data["solver"])
+        solver["stages"] = tuple(solver.get("stages", ()))
+        return cls(
+            scenario=data["scenario"],
+            title=data["title"],
+            input_hash=data["input_hash"],
+            horizon_start=dt.date.fromisoformat(data["horizon_start"]),
+            horizon_end=dt.date.fromisoformat(data["horizon_end"]),
+            events=events,
+            unscheduled=tuple(Unscheduled(**u) for u in data["unscheduled"]),
+            penalties=tuple(PenaltyLine(**p) for p in data["penalties"]),
+            solver=SolverReport(**solver),
+            schema_version=version,
+            required=dict(data.get("required", {})),
+        )
+
+    @classmethod
+    def read(cls, path: str | Path) -> Plan:
+        """Read a ``plan.json`` file."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,421 @@
+"""``solve``: scenario → CP-SAT → named staff → :class:`Plan`.
+
+Stage 1 places every event with staff counted per role (see
+:mod:`scheduler.model.staff`); stage 2 gives the places names
+(:mod:`scheduler.naming`). Should names ever be impossible for the placed
+events (weekly caps interacting with blocked days in a way the counts do not
+capture), the placement is cut off with a no-good and stage 1 runs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ortools
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import HALVES, TZ, TimeGrid, build_grid, month_key, quarter_key
+from scheduler.costs import broadcast_cost
+from scheduler.errors import InfeasibleScenario
+from scheduler.model.broadcasts import topic_rotation, usable_slots
+from scheduler.model.builder import BuiltModel, build_model, objective_of
+from scheduler.naming import StaffedEvent, name_staff
+from scheduler.plan import Assignment, Event, PenaltyLine, Plan, SolverReport, Unscheduled
+from scheduler.scenario.schema import Scenario
+
+Progress = Callable[[float, float, float], None]
+MAX_NAMING_ROUNDS = 5
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Pass (seconds, objective, bound) of each improving solution to a callback."""
+
+    def __init__(self, progress: Progress, started: float) -> None:
+        super().__init__()
+        self.progress = progress
+        self.started = started
+
+    def on_solution_callback(self) -> None:
+        self.progress(
+            time.perf_counter() - self.started, self.objective_value, self.best_objective_bound
+        )
+
+
+def solver_parameters(
+    scenario: Scenario, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the CP-SAT parameters: defaults, then the scenario's, then overrides."""
+    params = dict(scenario.solver.parameters)
+    params.update(overrides or {})
+    return params
+
+
+def _make_solver(params: dict[str, Any]) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    for key, value in params.items():
+        setattr(solver.parameters, key, value)
+    return solver
+
+
+@dataclass
+class _Stage1:
+    solver: cp_model.CpSolver
+    status: int
+    stages: list[dict[str, Any]]
+    wall: float
+
+
+def _solve_stage1(
+    built: BuiltModel, params: dict[str, Any], progress: Progress | None
+) -> _Stage1:
+    """Solve the placement model, lexicographically when stages are declared."""
+    sc = built.ctx.scenario
+    model = built.model
+    stage_names = [list(s) for s in sc.solver.stages]
+    if stage_names:
+        named = {n for s in stage_names for n in s}
+        rest = [p.name for p in built.penalties if p.name not in named]
+        stage_names[-1].extend(sorted(set(rest)))
+    else:
+        stage_names = [[p.name for p in built.penalties]]
+    started = time.perf_counter()
+    reports = []
+    solver = _make_solver(params)
+    status = cp_model.UNKNOWN
+    budget = float(params.get("max_time_in_seconds", 30.0))
+    for i, names in enumerate(stage_names):
+        terms = [p for p in built.penalties if p.name in names]
+        model.minimize(objective_of(terms))
+        remaining = max(budget - (time.perf_counter() - started), 0.5)
+        solver.parameters.max_time_in_seconds = remaining
+        callback = _Reporter(progress, started) if progress else None
+        status = solver.solve(model, callback)
+        reports.append(
+            {
+                "goals": names,
+                "status": solver.status_name(status),
+                "objective": solver.objective_value if status in (2, 4) else None,
+                "bound": solver.best_objective_bound if status in (2, 4) else None,
+            }
+        )
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        if i < len(stage_names) - 1:
+            # keep this stage's level, then hint the next stage with this solution
+            model.add(objective_of(terms) <= round(solver.objective_value))
+            model.clear_hints()
+            for var_index in range(len(model.proto.variables)):
+                var = model.get_int_var_from_proto_index(var_index)
+                model.add_hint(var, solver.value(var))
+    if len(stage_names) > 1 and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        model.minimize(objective_of(built.penalties))
+    return _Stage1(solver, status, reports, time.perf_counter() - started)
+
+
+def solve(
+    scenario: Scenario,
+    grid: TimeGrid | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Plan a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    grid : TimeGrid, optional
+        Its time grid (built when not given).
+    overrides : dict, optional
+        CP-SAT parameters that take precedence over the scenario's
+        (e.g. ``{"max_time_in_seconds": 5}``).
+    progress : callable, optional
+        Called with (seconds, objective, bound) at each improving solution.
+
+    Returns
+    -------
+    Plan
+        Events with named staff, what was left out, the score breakdown and
+        the solver's status, objective, bound and gap.
+
+    Raises
+    ------
+    InfeasibleScenario
+        When hard rules conflict even with optional activities left out; the
+        reasons name the rules in the planner's words.
+    RuntimeError
+        When no plan was found within the time limit.
+    """
+    grid = grid or build_grid(scenario)
+    params = solver_parameters(scenario, overrides)
+    t0 = time.perf_counter()
+    built = build_model(scenario, grid)
+    build_time = time.perf_counter() - t0
+    wall = 0.0
+    for _ in range(MAX_NAMING_ROUNDS):
+        stage1 = _solve_stage1(built, params, progress)
+        wall += stage1.wall
+        status = stage1.status
+        if status == cp_model.INFEASIBLE:
+            from scheduler.explain import explain_conflict
+
+            raise InfeasibleScenario(explain_conflict(scenario, grid))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise RuntimeError(
+                f"no plan found within {params.get('max_time_in_seconds')} s "
+                f"(CP-SAT status {stage1.solver.status_name(status)})"
+            )
+        draft = _extract(built, stage1.solver)
+        naming = name_staff(
+            scenario,
+            [e for e, _ in draft],
+            grid.staff_blocked,
+            scenario.solver.naming_time_limit_s,
+            int(params.get("random_seed", 0)),
+        )
+        if naming.people or not draft:
+            break
+        # names impossible for this placement: forbid it and place again
+        chosen = [
+            v for xs in built.ctx.session_x.values() for v in xs.values()
+            if stage1.solver.value(v)
+        ]  # fmt: skip
+        built.model.add(sum(chosen) <= len(chosen) - 1)
+    else:
+        raise RuntimeError("staff could not be named for any placement tried")
+
+    solver = stage1.solver
+    events = []
+    for staffed, event in draft:
+        people = naming.people.get(staffed.event_id, ())
+        events.append(
+            Event(**{**event.__dict__, "staff": tuple(Assignment(p, r) for p, r in people)})
+        )
+    events.sort(key=lambda e: (e.start, e.event_id))
+    objective = solver.objective_value
+    bound = solver.best_objective_bound
+    gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+    proto = built.model.proto
+    report = SolverReport(
+        status=solver.status_name(status),
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        wall_time_s=round(wall, 3),
+        build_time_s=round(build_time, 3),
+        solver=f"OR-Tools CP-SAT {ortools.__version__}",
+        parameters=params,
+        num_booleans=sum(
+            1 for v in proto.variables if list(v.domain) == [0, 1]
+        ),
+        num_constraints=len(proto.constraints),
+        naming_status=naming.status,
+        stages=tuple(stage1.stages),
+    )
+    return Plan(
+        scenario=scenario.name,
+        title=scenario.title,
+        input_hash=scenario.input_hash,
+        horizon_start=scenario.horizon.start,
+        horizon_end=scenario.horizon.end,
+        events=tuple(events),
+        unscheduled=tuple(_unscheduled(built, solver)),
+        penalties=tuple(_breakdown(built, solver)),
+        solver=report,
+        required=_required(built),
+    )
+
+
+def _required(built: BuiltModel) -> dict[str, int]:
+    """Return the number of required events per activity."""
+    sc, ctx = built.ctx.scenario, built.ctx
+    out: dict[str, int] = {}
+    for act_id, spec in sc.activities.items():
+        if spec.kind == "session":
+            out[act_id] = sum(
+                sc.required_count(act_id, c.commune_code) for c in sc.communes_for(act_id)
+            )
+        elif spec.kind == "broadcast":
+            out[act_id] = sum(
+                n for (a, _, _), n in ctx.broadcast_required.items() if a == act_id
+            ) + sum(n for a, _, n, _ in ctx.excluded if a == act_id)
+        else:
+            out[act_id] = len(sc.communes_for(act_id)) if spec.trainees_per_commune else 0
+    return out
+
+
+def _assign_sources(
+    sources: tuple[str, ...], counts: dict[str, int], n_events: int
+) -> list[str]:
+    """Spread events (in time order) over sources in declared order by their counts."""
+    out: list[str] = []
+    for f in sources:
+        out.extend([f] * counts.get(f, 0))
+    # counts always add up to n_events; the guard keeps a short list usable
+    while len(out) < n_events:
+        out.append(sources[0])
+    return out[:n_events]
+
+
+def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[StaffedEvent, Event]]:
+    """Read stage-1 values into draft events (staff not named yet)."""
+    ctx = built.ctx
+    sc, grid = ctx.scenario, ctx.grid
+    by_index = {s.index: s for s in grid.sessions}
+    out: list[tuple[StaffedEvent, Event]] = []
+
+    for (act_id, code), xs in ctx.session_x.items():
+        spec = sc.activities[act_id]
+        chosen = sorted(by_index[i] for i, v in xs.items() if solver.value(v))  # type: ignore[type-var]
+        by_q: dict[str, list[Any]] = {}
+        for s in chosen:
+            by_q.setdefault(quarter_key(s.day), []).append(s)
+        source_of = {}
+        for q, sessions in by_q.items():
+            counts = {
+                f: solver.value(built.split[(act_id, code, q, f)])
+                for f in spec.funding_sources
+                if (act_id, code, q, f) in built.split
+            }
+            for s, f in zip(sessions, _assign_sources(spec.funding_sources, counts, len(sessions)), strict=True):
+                source_of[s.index] = f
+        for ordinal, s in enumerate(chosen, start=1):
+            start, end = grid.session_times(s.day, s.half)
+            venue = ctx.session_venue[(act_id, code)]
+            eid = f"{act_id}-{code}-{ordinal}"
+            event = Event(
+                event_id=eid, activity=act_id, kind="session", commune_code=code,
+                venue_id=venue, start=start, end=end, communes_served=(code,),
+                topic=spec.topic, cost_vnd=ctx.session_cost[(act_id, code)],
+                funding_source=source_of[s.index], attendees=spec.attendees,
+            )  # fmt: skip
+            staffed = StaffedEvent(
+                eid, dict(spec.roles), ((s.day, s.half),), venue, start, end, True
+            )
+            out.append((staffed, event))
+
+    commune_index = {c.commune_code: i for i, c in enumerate(sc.communes)}
+    for (act_id, code), days in ctx.broadcast_x.items():
+        spec = sc.activities[act_id]
+        topics = [t.topic_id for t in sc.topics_for(act_id)]
+        slots = {s.slot_id: s for s in sc.stations if s.commune_code == code}
+        usable = usable_slots(ctx, act_id, code)
+        aired = [
+            (d, slot) for d in sorted(days) for slot, v in days[d].items() if solver.value(v)
+        ]
+        # with one item a day, alternate the usable slots so both audiences hear it
+        placed = []
+        for n, (d, slot) in enumerate(aired):
+            if spec.max_per_day == 1 and len(usable) > 1:
+                slot = usable[n % len(usable)]
+            placed.append((d, slot))
+        per_q: dict[str, list[int]] = {}
+        for n, (d, _) in enumerate(placed):
+            per_q.setdefault(quarter_key(d), []).append(n)
+        source_of = {}
+        for q, ns in per_q.items():
+            counts = {
+                f: solver.value(built.split[(act_id, code, q, f)])
+                for f in spec.funding_sources
+                if (act_id, code, q, f) in built.split
+            }
+            for n, f in zip(ns, _assign_sources(spec.funding_sources, counts, len(ns)), strict=True):
+                source_of[n] = f
+        month_count: dict[str, int] = {}
+        for n, (d, slot) in enumerate(placed):
+            month = month_key(d)
+            month_count[month] = month_count.get(month, 0) + 1
+            start = dt.datetime.combine(d, slots[slot].start, tzinfo=TZ)
+            eid = f"{act_id}-{code}-{month}-{month_count[month]:02d}"
+            event = Event(
+                event_id=eid, activity=act_id, kind="broadcast", commune_code=code,
+                venue_id=None, start=start, end=start + dt.timedelta(minutes=spec.minutes),
+                communes_served=(code,),
+                topic=topic_rotation(topics, commune_index[code], n),
+                cost_vnd=broadcast_cost(sc, act_id),
+                funding_source=source_of.get(n, spec.funding_sources[0]), slot_id=slot,
+            )  # fmt: skip
+            out.append((StaffedEvent(eid, {}, (), code, start, event.end, False), event))
+
+    cal = sc.calendar
+    for act_id, tv in ctx.training.items():
+        spec = sc.activities[act_id]
+        assert spec.venue is not None
+        opened = sorted(d for d, v in tv.open.items() if solver.value(v))
+        for ordinal, d in enumerate(opened, start=1):
+            served = tuple(
+                c for (c, day), v in tv.attend.items() if day == d and solver.value(v)
+            )
+            days = grid.workdays[d : d + tv.duration]
+            start = dt.datetime.combine(days[0], cal.training_day_start, tzinfo=TZ)
+            end = dt.datetime.combine(days[-1], cal.training_day_end, tzinfo=TZ)
+            source = spec.funding_sources[0]
+            for (day, f), lit in tv.source.items():
+                if day == d and solver.value(lit):
+                    source = f
+            eid = f"{act_id}-{ordinal}"
+            event = Event(
+                event_id=eid, activity=act_id, kind="training", commune_code=None,
+                venue_id=spec.venue, start=start, end=end, communes_served=served,
+                topic=spec.topic,
+                cost_vnd=tv.fixed_cost + tv.per_commune_cost * len(served),
+                funding_source=source, attendees=spec.trainees_per_commune * len(served),
+                all_day=True,
+            )  # fmt: skip
+            halves = tuple((day, h) for day in days for h in HALVES)
+            out.append(
+                (StaffedEvent(eid, dict(spec.roles), halves, spec.venue, start, end, False), event)
+            )
+    return out
+
+
+def _unscheduled(built: BuiltModel, solver: cp_model.CpSolver) -> list[Unscheduled]:
+    ctx = built.ctx
+    sc = ctx.scenario
+    w = sc.weights.coverage
+    out = [
+        Unscheduled(a, c, n, reason)
+        for a, c, n, reason in ctx.excluded
+    ]
+    for (act_id, code), var in ctx.session_missing.items():
+        n = solver.value(var)
+        if n:
+            poor = max(sc.commune(code).poor_households, 1)
+            prio = max(sc.activities[act_id].priority, 1)
+            out.append(Unscheduled(act_id, code, n, "left_out", None, n * w * prio * poor))
+    for (act_id, code, month), var in ctx.broadcast_short.items():
+        n = solver.value(var)
+        if n:
+            poor = max(sc.commune(code).poor_households, 1)
+            prio = max(sc.activities[act_id].priority, 1)
+            out.append(Unscheduled(act_id, code, n, "short", month, n * w * prio * poor))
+    for act_id, tv in ctx.training.items():
+        for code, var in tv.untrained.items():
+            if solver.value(var):
+                poor = max(sc.commune(code).poor_households, 1)
+                prio = max(sc.activities[act_id].priority, 1)
+                out.append(Unscheduled(act_id, code, 1, "left_out", None, w * prio * poor))
+    return sorted(out, key=lambda u: (u.activity, u.commune_code or "", u.period or ""))
+
+
+def _breakdown(built: BuiltModel, solver: cp_model.CpSolver) -> list[PenaltyLine]:
+    totals: dict[str, list[int]] = {}
+    for p in built.penalties:
+        value = solver.value(p.expr)
+        line = totals.setdefault(p.name, [0, 0])
+        line[0] += value
+        line[1] += value * p.weight
+    return [PenaltyLine(name, v, pen) for name, (v, pen) in sorted(totals.items())]
+
+
+def gap_of(objective: float, bound: float) -> float:
+    """Return the relative gap between objective and bound (0 when proven)."""
+    if math.isclose(objective, bound):
+        return 0.0
+    return abs(objective - bound) / max(abs(objective), 1e-9)

@@ -1,0 +1,80 @@
+"""Travel times between venues and communes, shared by the model, checker and exports.
+
+No solver objects here: the independent checker imports this module.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scheduler.scenario.schema import Scenario
+
+
+# One table per scenario object; the object itself is kept so its id is not reused.
+_TABLES: dict[int, tuple[Scenario, dict[tuple[str, str], int]]] = {}
+
+
+def _travel_table(scenario: Scenario) -> dict[tuple[str, str], int]:
+    hit = _TABLES.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    table: dict[tuple[str, str], int] = {}
+    for row in scenario.travel_times:
+        table[(row.from_ref, row.to_ref)] = row.minutes
+        table.setdefault((row.to_ref, row.from_ref), row.minutes)
+    if len(_TABLES) > 16:
+        _TABLES.clear()
+    _TABLES[id(scenario)] = (scenario, table)
+    return table
+
+
+def travel_between(scenario: Scenario, a: str, b: str) -> int:
+    """Return travel minutes between two places (venue ids or commune codes).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Supplies the travel table, coordinates and defaults.
+    a, b : str
+        Venue ids or commune codes.
+
+    Returns
+    -------
+    int
+        From the travel table in either direction; else estimated from
+        coordinates (great-circle distance times the road factor at the road
+        speed); else the scenario's default minutes.
+    """
+    if a == b:
+        return 0
+    table = _travel_table(scenario)
+    if (a, b) in table:
+        return table[(a, b)]
+    pa, pb = _point(scenario, a), _point(scenario, b)
+    t = scenario.travel
+    if pa is not None and pb is not None and pa != pb:
+        km = _haversine_km(pa, pb) * t.road_factor
+        return max(1, round(km / t.road_kmh * 60))
+    return t.default_minutes
+
+
+def _point(scenario: Scenario, ref: str) -> tuple[float, float] | None:
+    for v in scenario.venues:
+        if v.venue_id == ref:
+            if v.lat is not None and v.lon is not None:
+                return (v.lat, v.lon)
+            ref = v.commune_code or ref
+            break
+    for c in scenario.communes:
+        if c.commune_code == ref and c.lat is not None and c.lon is not None:
+            return (c.lat, c.lon)
+    return None
+
+
+def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
