@@ -272,7 +272,9 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
 
     for (act_id, code), xs in ctx.session_x.items():
         spec = sc.activities[act_id]
-        chosen = sorted(by_index[i] for i, v in xs.items() if solver.value(v))  # type: ignore[type-var]
+        chosen = sorted(
+            (by_index[i] for i, v in xs.items() if solver.value(v)), key=lambda s: s.index
+        )
         by_q: dict[str, list[Any]] = {}
         for s in chosen:
             by_q.setdefault(quarter_key(s.day), []).append(s)
@@ -332,7 +334,7 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
             month = month_key(d)
             month_count[month] = month_count.get(month, 0) + 1
             start = dt.datetime.combine(d, slots[slot].start, tzinfo=TZ)
-            eid = f"{act_id}-{code}-{month}-{month_count[month]:02d}"
+            eid = f"{act_id}-{code}-{month}-s{month_count[month]:02d}"
             event = Event(
                 event_id=eid, activity=act_id, kind="broadcast", commune_code=code,
                 venue_id=None, start=start, end=start + dt.timedelta(minutes=spec.minutes),

@@ -48,14 +48,26 @@ def travel_between(scenario: Scenario, a: str, b: str) -> int:
     if a == b:
         return 0
     table = _travel_table(scenario)
-    if (a, b) in table:
-        return table[(a, b)]
+    # a row may name a venue or the commune it stands in
+    for x in (a, _commune_of(scenario, a)):
+        for y in (b, _commune_of(scenario, b)):
+            if x == y:
+                return 0
+            if (x, y) in table:
+                return table[(x, y)]
     pa, pb = _point(scenario, a), _point(scenario, b)
     t = scenario.travel
     if pa is not None and pb is not None and pa != pb:
         km = _haversine_km(pa, pb) * t.road_factor
         return max(1, round(km / t.road_kmh * 60))
     return t.default_minutes
+
+
+def _commune_of(scenario: Scenario, ref: str) -> str:
+    for v in scenario.venues:
+        if v.venue_id == ref:
+            return v.commune_code or ref
+    return ref
 
 
 def _point(scenario: Scenario, ref: str) -> tuple[float, float] | None:

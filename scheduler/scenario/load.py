@@ -243,15 +243,25 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     weights = section("weights", schema.Weights, {})
     travel = section("travel", schema.TravelSettings, {})
     data_files = section("data", schema.DataFiles)
-    solver_doc = dict(doc.get("solver", {}))
-    params = {**DEFAULT_SOLVER_PARAMETERS, **solver_doc.get("parameters", {})}
-    solver_doc["parameters"] = params
     solver = None
-    try:
-        solver = schema.SolverSettings.model_validate(solver_doc)
-        _check_solver_parameters(params, shown, problems)
-    except ValidationError as exc:
-        problems.extend(_problems(exc, shown, None, "solver"))
+    solver_doc = doc.get("solver", {})
+    own_params = solver_doc.get("parameters", {}) if isinstance(solver_doc, dict) else {}
+    if not isinstance(solver_doc, dict) or not isinstance(own_params, dict):
+        problems.append(
+            InputProblem(
+                shown, None,
+                "solver" if not isinstance(solver_doc, dict) else "solver.parameters",
+                "phải là một bảng (table)", "must be a table",
+            )
+        )  # fmt: skip
+    else:
+        params = {**DEFAULT_SOLVER_PARAMETERS, **own_params}
+        solver_doc = {**solver_doc, "parameters": params}
+        try:
+            solver = schema.SolverSettings.model_validate(solver_doc)
+            _check_solver_parameters(params, shown, problems)
+        except ValidationError as exc:
+            problems.extend(_problems(exc, shown, None, "solver"))
 
     activities: dict[str, schema.ActivitySpec] = {}
     raw_activities = doc.get("activities")

@@ -196,7 +196,21 @@ def read_table(path: Path) -> Table:
         )
     if not cells:
         return Table(shown, (), (), raw)
-    header = tuple(str(h).strip() if h is not None else "" for h in cells[0])
+    names = [str(h).strip() if h is not None else "" for h in cells[0]]
+    while names and names[-1] == "":
+        names.pop()  # trailing empty header cells from a spreadsheet export
+    header = tuple(names)
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise ScenarioError(
+            [
+                InputProblem(
+                    shown, 1, name, "cột xuất hiện hai lần trong dòng tiêu đề",
+                    "the column appears twice in the header",
+                )
+                for name in repeated
+            ]
+        )  # fmt: skip
     rows = []
     for number, line in enumerate(cells[1:], start=2):
         values = {

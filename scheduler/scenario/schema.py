@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -357,11 +358,22 @@ class BlockedPeriod(Frozen):
     half: HalfDay | None = None
     reason: OptText = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> BlockedPeriod:
-        if self.end_date < self.start_date:
+    @field_validator("end_date")
+    @classmethod
+    def _ordered(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start_date")
+        if start is not None and end < start:
             raise ValueError("end_date must not be before start_date")
-        return self
+        return end
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pad_commune_ref(cls, data: object) -> object:
+        """Pad a commune ref like a commune code (Excel turns 07306 into 7306)."""
+        if isinstance(data, dict) and str(data.get("kind", "")).strip() == "commune":
+            if "ref" in data:
+                return {**data, "ref": _commune_code(data["ref"])}
+        return data
 
 
 class TravelTime(Frozen):

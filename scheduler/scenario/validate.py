@@ -191,7 +191,15 @@ def cross_check(scenario: Scenario, toml_file: str, sources: Sources) -> list[In
                 f"topic '{spec.topic}' is not in the topic table",
             )
 
-    for i, t in enumerate(scenario.targets):
+    for i, target in enumerate(scenario.targets):
+        t = target
+        spec_t = scenario.activities.get(t.activity)
+        if spec_t is not None and spec_t.kind != "session":
+            toml_problem(
+                f"targets[{i}].activity",
+                f"chỉ tiêu chỉ áp dụng cho hoạt động theo buổi; '{t.activity}' là {spec_t.kind}",
+                f"targets apply to session activities; '{t.activity}' is a {spec_t.kind}",
+            )
         if t.activity not in scenario.activities:
             toml_problem(
                 f"targets[{i}].activity",

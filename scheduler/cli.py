@@ -1,0 +1,217 @@
+"""The ``scheduler`` command: a thin layer over the library.
+
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (invalid files, or a
+scenario whose hard rules conflict), 3 a plan that breaks hard rules (check).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from scheduler.errors import InfeasibleScenario, ScenarioError
+from scheduler.i18n import t, vnd
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Lập lịch chiến dịch truyền thông giảm nghèo / Poverty-reduction campaign scheduler.",
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+Lang = Annotated[str, typer.Option("--lang", help="Ngôn ngữ / language: vi or en.")]
+
+
+def _load(scenario: Path, lang: str):  # type: ignore[no-untyped-def]
+    from scheduler.scenario.load import load_scenario
+
+    try:
+        return load_scenario(scenario)
+    except ScenarioError as exc:
+        err.print(f"[bold red]{t('invalid', lang)}[/] ({len(exc.problems)}):")
+        for p in exc.problems:
+            err.print(f"  - {p.render(lang)}", markup=False)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")],
+    lang: Lang = "vi",
+) -> None:
+    """Check the scenario files without solving."""
+    sc = _load(scenario, lang)
+    console.print(
+        f"{t('valid', lang)}: {sc.title} — {len(sc.communes)} xã/communes, "
+        f"{len(sc.staff)} cán bộ/staff, {len(sc.activities)} hoạt động/activities"
+    )
+
+
+@app.command()
+def plan(
+    scenario: Annotated[Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định out/<kịch bản>/).")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Giới hạn thời gian giải (giây).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Số luồng CP-SAT.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Hạt giống ngẫu nhiên.")] = None,
+    lang: Lang = "vi",
+) -> None:
+    """Plan a scenario and write schedule.csv, schedule.xlsx, unscheduled.csv, plan.json."""
+    from scheduler.calendar import build_grid
+    from scheduler.export.table import (
+        plan_json,
+        schedule_csv,
+        schedule_xlsx,
+        unscheduled_csv,
+        write_atomically,
+    )
+    from scheduler.solve import solve
+
+    started = time.perf_counter()
+    sc = _load(scenario, lang)
+    overrides: dict[str, object] = {}
+    if time_limit is not None:
+        overrides["max_time_in_seconds"] = time_limit
+    if workers is not None:
+        overrides["num_workers"] = workers
+    if seed is not None:
+        overrides["random_seed"] = seed
+    grid = build_grid(sc, lang)
+    with console.status(f"{t('summary.solving', lang)}…") as status:
+
+        def progress(seconds: float, objective: float, bound: float) -> None:
+            status.update(
+                f"{t('summary.solving', lang)}… {seconds:5.1f}s  "
+                f"{t('summary.objective', lang)} {objective:,.0f}  "
+                f"{t('summary.bound', lang)} {bound:,.0f}"
+            )
+
+        try:
+            result = solve(sc, grid, overrides=overrides, progress=progress)
+        except InfeasibleScenario as exc:
+            err.print(f"[bold red]{t('infeasible', lang)}:[/]")
+            for reason in exc.render(lang):
+                err.print(f"  - {reason}", markup=False)
+            raise typer.Exit(2) from exc
+        except RuntimeError as exc:
+            err.print(f"[bold red]{exc}[/]")
+            raise typer.Exit(1) from exc
+    folder = out or Path("out") / sc.name
+    write_atomically(
+        folder,
+        {
+            "schedule.csv": schedule_csv(sc, result),
+            "schedule.xlsx": schedule_xlsx(sc, result, lang),
+            "unscheduled.csv": unscheduled_csv(result, lang),
+            "plan.json": plan_json(result),
+        },
+    )
+    print_summary(sc, result, lang)
+    console.print(
+        f"{t('summary.written', lang)} {folder}/ "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+
+
+def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Print the planner's summary of a plan."""
+    from scheduler.calendar import quarter_key
+
+    console.print(f"[bold]{result.title}[/]")
+    for act_id, spec in sc.activities.items():
+        name = spec.name_en if lang == "en" else spec.name_vi
+        n = len(result.by_activity(act_id))
+        need = result.required.get(act_id, 0)
+        if spec.kind == "training":
+            served = sum(len(e.communes_served) for e in result.by_activity(act_id))
+            console.print(f"  {name}: {n} lớp/classes, {served}/{need} xã/communes")
+        else:
+            console.print(f"  {name}: {n}/{need} ({t('summary.placed', lang)})")
+    per_commune = Counter(
+        e.commune_code for e in result.events if e.kind == "broadcast"
+    )
+    if per_commune:
+        lo, hi = min(per_commune.values()), max(per_commune.values())
+        console.print(f"  {t('summary.broadcasts_per_commune', lang)}: {lo}–{hi}")
+    console.print(f"[bold]{t('summary.spend', lang)}[/]")
+    spent: dict[tuple[str | None, str], int] = defaultdict(int)
+    for e in result.events:
+        spent[(e.funding_source, quarter_key(e.start.date()))] += e.cost_vnd
+    for f in sc.funding:
+        name = f.name_en if lang == "en" else f.name_vi
+        for q, allowance in sorted(f.allowance_vnd.items()):
+            used = spent.get((f.id, q), 0)
+            console.print(f"  {name} {q}: {vnd(used, lang)} / {vnd(allowance, lang)}")
+    load = Counter(a.staff_id for e in result.events for a in e.staff)
+    if load:
+        console.print(
+            f"[bold]{t('summary.staff_load', lang)}[/]: "
+            + ", ".join(f"{pid} {n}" for pid, n in sorted(load.items()))
+        )
+    if result.unscheduled:
+        console.print(f"[bold]{t('summary.unscheduled', lang)}[/]: {len(result.unscheduled)}")
+        for u in result.unscheduled[:10]:
+            console.print(
+                f"  {u.activity} {u.commune_code or ''} {u.period or ''} ×{u.count}: "
+                f"{t('reason.' + u.reason, lang)}"
+            )
+    console.print(
+        f"[bold]{t('summary.penalties', lang)}[/]: "
+        + ", ".join(f"{t('goal.' + p.name, lang)} {p.penalty:,}" for p in result.penalties)
+    )
+    s = result.solver
+    console.print(
+        f"[bold]{t('summary.solver', lang)}[/]: {s.solver}, {t('summary.status', lang)} {s.status}, "
+        f"{t('summary.objective', lang)} {s.objective:,.0f}, {t('summary.bound', lang)} "
+        f"{s.bound:,.0f}, {t('summary.gap', lang)} {s.gap:.2%}, "
+        f"{t('summary.wall', lang)} {s.wall_time_s:.2f} s"
+    )
+
+
+@app.command()
+def check(
+    scenario: Annotated[Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")],
+    plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
+    lang: Lang = "vi",
+) -> None:
+    """Verify a plan against the scenario's hard rules (independent of the solver)."""
+    from scheduler.check import check_plan
+    from scheduler.plan import Plan
+
+    sc = _load(scenario, lang)
+    try:
+        result = Plan.read(plan_file)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        err.print(f"[bold red]{plan_file}: {exc}[/]")
+        raise typer.Exit(2) from exc
+    problems = check_plan(sc, result)
+    if problems:
+        err.print(f"[bold red]{t('check.bad', lang)}[/] ({len(problems)}):")
+        for v in problems:
+            err.print(f"  - {v}", markup=False)
+        raise typer.Exit(3)
+    console.print(f"{t('check.ok', lang)} ({len(result.events)} events).")
+
+
+def main() -> None:
+    """Entry point of the ``scheduler`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted; earlier results are left as they were")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Exporters: pure functions of (scenario, plan); they never import the solver."""

@@ -1,0 +1,111 @@
+"""Words people read: Vietnamese by default, English with ``--lang en``."""
+
+from __future__ import annotations
+
+LANGS = ("vi", "en")
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # column headers of the schedule tables
+    "event_id": ("Mã sự kiện", "Event id"),
+    "activity": ("Hoạt động", "Activity"),
+    "commune_code": ("Mã xã", "Commune code"),
+    "commune": ("Xã/thị trấn", "Commune"),
+    "venue": ("Địa điểm", "Venue"),
+    "date": ("Ngày", "Date"),
+    "start": ("Bắt đầu", "Start"),
+    "end": ("Kết thúc", "End"),
+    "staff": ("Cán bộ", "Staff"),
+    "communes_served": ("Xã tham gia", "Communes served"),
+    "topic": ("Chủ đề", "Topic"),
+    "cost_vnd": ("Kinh phí (đồng)", "Cost (VND)"),
+    "funding_source": ("Nguồn kinh phí", "Funding source"),
+    "status": ("Trạng thái", "Status"),
+    "attendees": ("Số người tham dự", "Attendees"),
+    "slot": ("Khung giờ phát", "Broadcast slot"),
+    "count": ("Số lượng", "Count"),
+    "reason": ("Lý do", "Reason"),
+    "period": ("Thời kỳ", "Period"),
+    "penalty": ("Điểm phạt", "Penalty"),
+    # reasons something was left out
+    "reason.left_out": (
+        "Bị bỏ ra do giới hạn kinh phí, cán bộ hoặc lịch (ưu tiên thấp hơn)",
+        "Left out within budget, staff or calendar limits (lower priority)",
+    ),
+    "reason.short": (
+        "Thiếu so với số buổi phát yêu cầu trong tháng",
+        "Short of the required items in the month",
+    ),
+    "reason.venue_too_small": (
+        "Không có hội trường trong xã đủ chỗ cho số người dự",
+        "No venue in the commune holds the expected attendees",
+    ),
+    "reason.no_free_half_day": (
+        "Không còn buổi làm việc trống (ngày nghỉ, thời gian bị chặn, hoặc không đủ giảng viên)",
+        "No free working half-day (holidays, blocked periods, or no free trainer)",
+    ),
+    "reason.no_station_slot": (
+        "Đài truyền thanh xã không có khung giờ đủ dài",
+        "The commune station has no slot long enough",
+    ),
+    "reason.class_too_small": (
+        "Lớp (hoặc hội trường) nhỏ hơn số học viên của một xã",
+        "The class (or its venue) is smaller than one commune's trainees",
+    ),
+    # summary
+    "summary.title": ("Kế hoạch", "Plan"),
+    "summary.placed": ("đã xếp / yêu cầu", "placed / required"),
+    "summary.broadcasts_per_commune": ("Phát thanh mỗi xã", "Broadcasts per commune"),
+    "summary.spend": ("Chi tiêu theo nguồn và quý", "Spend by source and quarter"),
+    "summary.staff_load": ("Số buổi của từng cán bộ", "Sessions per staff member"),
+    "summary.solver": ("Bộ giải", "Solver"),
+    "summary.status": ("trạng thái", "status"),
+    "summary.objective": ("hàm mục tiêu", "objective"),
+    "summary.bound": ("cận", "bound"),
+    "summary.gap": ("khoảng cách", "gap"),
+    "summary.wall": ("thời gian giải", "solve time"),
+    "summary.penalties": ("Điểm phạt theo mục tiêu mềm", "Penalty by soft goal"),
+    "summary.unscheduled": ("Chưa xếp được", "Not scheduled"),
+    "summary.written": ("Đã ghi kết quả vào", "Results written to"),
+    "summary.solving": ("Đang giải", "Solving"),
+    "summary.none": ("không có", "none"),
+    "valid": ("Kịch bản hợp lệ", "The scenario is valid"),
+    "invalid": ("Kịch bản có lỗi", "The scenario has errors"),
+    "infeasible": (
+        "Không thể lập kế hoạch: các quy tắc sau mâu thuẫn với nhau",
+        "No plan is possible: these rules conflict",
+    ),
+    "check.ok": ("Kế hoạch đúng mọi quy tắc bắt buộc", "The plan keeps every hard rule"),
+    "check.bad": ("Kế hoạch vi phạm quy tắc bắt buộc", "The plan breaks hard rules"),
+    "goal.coverage": ("Bao phủ hoạt động yêu cầu", "Cover required activities"),
+    "goal.early": ("Đối thoại sớm ở xã nhiều hộ nghèo", "Dialogues early where more households are poor"),
+    "goal.spread": ("Phát thanh đều các tuần", "Broadcasts spread over the weeks"),
+    "goal.weekday": ("Ngày trong tuần ưu tiên", "Preferred weekdays"),
+    "goal.cost": ("Tiết kiệm kinh phí", "Low cost"),
+    "goal.workload": ("Cân bằng công việc cán bộ", "Balanced staff workload"),
+    "status.scheduled": ("đã xếp lịch", "scheduled"),
+    "status.pinned": ("giữ nguyên", "pinned"),
+    "status.cancelled": ("đã huỷ", "cancelled"),
+}
+
+
+def t(key: str, lang: str = "vi") -> str:
+    """Return the text of a key in a language (the key itself when unknown)."""
+    pair = _TEXT.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" else pair[0]
+
+
+def vnd(amount: int, lang: str = "vi") -> str:
+    """Format money: ``1.234.000 đ`` in Vietnamese, ``1,234,000 VND`` in English."""
+    if lang == "en":
+        return f"{amount:,} VND"
+    return f"{amount:,} đ".replace(",", ".")
+
+
+def day(value: object, lang: str = "vi") -> str:
+    """Format a date as dd/mm/yyyy (Vietnamese) or yyyy-mm-dd (English)."""
+    import datetime as dt
+
+    assert isinstance(value, dt.date)
+    return value.isoformat() if lang == "en" else value.strftime("%d/%m/%Y")
