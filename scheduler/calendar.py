@@ -144,7 +144,9 @@ class TimeGrid:
                 day += dt.timedelta(days=1)
         return {k: frozenset(v) for k, v in out.items()}
 
-    def session_times(self, day: dt.date, half: HalfDay) -> tuple[dt.datetime, dt.datetime]:
+    def session_times(
+        self, day: dt.date, half: HalfDay
+    ) -> tuple[dt.datetime, dt.datetime]:
         """Return the aware start and end datetimes of a half-day session."""
         cal = self.scenario.calendar
         times = cal.morning if half == "morning" else cal.afternoon
@@ -194,8 +196,12 @@ def build_grid(scenario: Scenario, lang: str = "vi") -> TimeGrid:
     h = scenario.horizon
     years = range(h.start.year, h.end.year + 1)
     names, makeup = public_holidays(cal.country_holidays, years, lang)
-    names.update({d: "Ngày nghỉ bổ sung" if lang == "vi" else "Extra holiday"
-                  for d in cal.extra_holidays})  # fmt: skip
+    names.update(
+        {
+            d: "Ngày nghỉ bổ sung" if lang == "vi" else "Extra holiday"
+            for d in cal.extra_holidays
+        }
+    )
     makeup |= set(cal.extra_working_days)
     weekend = {WEEKDAYS.index(w) for w in cal.weekend}
     days = []
@@ -203,7 +209,9 @@ def build_grid(scenario: Scenario, lang: str = "vi") -> TimeGrid:
     while day <= h.end:
         days.append(day)
         day += dt.timedelta(days=1)
-    working = frozenset(d for d in days if is_working_day(d, weekend, set(names), makeup))
+    working = frozenset(
+        d for d in days if is_working_day(d, weekend, set(names), makeup)
+    )
     sessions = []
     for w_i, d in enumerate(d for d in days if d in working):
         for half in HALVES:

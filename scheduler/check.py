@@ -1,4 +1,4 @@
-"""The independent checker: does a plan keep every hard rule of its scenario?
+"""The independent checker: does a plan keep every hard rule of its scenario.
 
 It reads only the scenario and the plan, recomputes working days, costs,
 spending and staff loads on its own, and never imports the solver or the model,
@@ -8,6 +8,7 @@ so that it can prove what the solver returns (tests use it as the oracle).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -63,7 +64,9 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
 
     sc = scenario
     h = sc.horizon
-    names, makeup = public_holidays(sc.calendar.country_holidays, range(h.start.year, h.end.year + 1))
+    names, makeup = public_holidays(
+        sc.calendar.country_holidays, range(h.start.year, h.end.year + 1)
+    )
     holidays = set(names) | set(sc.calendar.extra_holidays)
     makeup |= set(sc.calendar.extra_working_days)
     weekend = {WEEKDAYS.index(w) for w in sc.calendar.weekend}
@@ -75,10 +78,12 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
 
     def blocked(kind: str, ref: str, d: dt.date, half: str | None) -> bool:
         return any(
-            b.kind == kind and b.ref == ref and b.start_date <= d <= b.end_date
+            b.kind == kind
+            and b.ref == ref
+            and b.start_date <= d <= b.end_date
             and (b.half is None or half is None or b.half == half)
             for b in sc.blocked
-        )  # fmt: skip
+        )
 
     staff = {p.staff_id: p for p in sc.staff}
     venues = {v.venue_id: v for v in sc.venues}
@@ -94,16 +99,28 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
     for e in plan.events:
         spec = sc.activities.get(e.activity)
         if spec is None or spec.kind != e.kind:
-            bad("activity", [e.event_id], f"unknown activity '{e.activity}' of kind {e.kind}")
+            bad(
+                "activity",
+                [e.event_id],
+                f"unknown activity '{e.activity}' of kind {e.kind}",
+            )
             continue
         if e.start.utcoffset() != dt.timedelta(hours=7):
             bad("time_zone", [e.event_id], "start is not in Asia/Ho_Chi_Minh (UTC+7)")
         lo = spec.window_start or h.start
         hi = spec.window_end or h.end
         if not (max(lo, h.start) <= e.start.date() and e.end.date() <= min(hi, h.end)):
-            bad("window", [e.event_id], f"{e.start.date()}–{e.end.date()} outside {lo}–{hi}")
+            bad(
+                "window",
+                [e.event_id],
+                f"{e.start.date()}–{e.end.date()} outside {lo}–{hi}",
+            )
         if e.funding_source not in spec.funding_sources:
-            bad("funding_source", [e.event_id], f"{e.funding_source} may not pay for {e.activity}")
+            bad(
+                "funding_source",
+                [e.event_id],
+                f"{e.funding_source} may not pay for {e.activity}",
+            )
         # costs recomputed from the scenario, independently of scheduler.costs
         hq = sc.area.hq_venue
         n_staff = sum(spec.roles.values())
@@ -116,26 +133,50 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
         else:
             trip = 2 * travel_between(sc, hq, spec.venue or "") if hq else 0
             expect = spec.cost_fixed_vnd + n_staff * trip * spec.travel_vnd_per_minute
-            expect += len(e.communes_served) * spec.trainees_per_commune * spec.duration_days * spec.cost_per_trainee_day_vnd
+            expect += (
+                len(e.communes_served)
+                * spec.trainees_per_commune
+                * spec.duration_days
+                * spec.cost_per_trainee_day_vnd
+            )
         if e.cost_vnd != expect:
             bad("cost", [e.event_id], f"cost {e.cost_vnd} VND, expected {expect}")
         if e.kind != "broadcast":
             held = Counter(a.role for a in e.staff)
             for role, need in spec.roles.items():
                 if held.get(role, 0) != need:
-                    bad("roles", [e.event_id], f"role {role}: {held.get(role, 0)} of {need}")
+                    bad(
+                        "roles",
+                        [e.event_id],
+                        f"role {role}: {held.get(role, 0)} of {need}",
+                    )
             if len({a.staff_id for a in e.staff}) != len(e.staff):
                 bad("roles", [e.event_id], "one person fills two places")
             for a in e.staff:
                 p = staff.get(a.staff_id)
                 if p is None or a.role not in p.roles:
-                    bad("roles", [e.event_id], f"{a.staff_id} does not hold role {a.role}")
+                    bad(
+                        "roles",
+                        [e.event_id],
+                        f"{a.staff_id} does not hold role {a.role}",
+                    )
                 for d in e.days:
-                    if blocked("staff", a.staff_id, d, _half_of(sc, e) if e.kind == "session" else None):
-                        bad("staff_blocked", [e.event_id], f"{a.staff_id} is blocked on {d}")
+                    if blocked(
+                        "staff",
+                        a.staff_id,
+                        d,
+                        _half_of(sc, e) if e.kind == "session" else None,
+                    ):
+                        bad(
+                            "staff_blocked",
+                            [e.event_id],
+                            f"{a.staff_id} is blocked on {d}",
+                        )
 
     # sessions: working half-days, commune free, venue fits, one per commune half-day
-    per_commune_half: dict[tuple[str | None, dt.date, str | None], list[str]] = defaultdict(list)
+    per_commune_half: dict[tuple[str | None, dt.date, str | None], list[str]] = (
+        defaultdict(list)
+    )
     for e in sessions:
         spec = sc.activities[e.activity]
         half = _half_of(sc, e)
@@ -148,11 +189,19 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             bad("commune_blocked", [e.event_id], f"{e.commune_code} is blocked on {d}")
         v = venues.get(e.venue_id or "")
         if v is None or v.commune_code != e.commune_code or v.capacity < spec.attendees:
-            bad("venue", [e.event_id], f"venue {e.venue_id} missing, elsewhere or too small")
+            bad(
+                "venue",
+                [e.event_id],
+                f"venue {e.venue_id} missing, elsewhere or too small",
+            )
         per_commune_half[(e.commune_code, d, half)].append(e.event_id)
     for key, eids in per_commune_half.items():
         if len(eids) > 1:
-            bad("one_session_per_half_day", eids, f"{key[0]} hosts {len(eids)} sessions on {key[1]} {key[2]}")
+            bad(
+                "one_session_per_half_day",
+                eids,
+                f"{key[0]} hosts {len(eids)} sessions on {key[1]} {key[2]}",
+            )
     done = Counter((e.activity, e.commune_code) for e in sessions)
     for (act, code), n in done.items():
         need = sc.required_count(act, code or "")
@@ -171,11 +220,19 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 if b.start >= a.end + dt.timedelta(hours=24) and a.kind != "training":
                     break
                 if b.start < a.end:
-                    bad("double_booked", [a.event_id, b.event_id], f"{pid} is in two places")
+                    bad(
+                        "double_booked",
+                        [a.event_id, b.event_id],
+                        f"{pid} is in two places",
+                    )
                 elif b.start.date() == a.end.date():
                     need = travel_between(sc, a.venue_id or "", b.venue_id or "")
                     if (b.start - a.end).total_seconds() / 60 < need:
-                        bad("travel", [a.event_id, b.event_id], f"{pid} needs {need} min to travel")
+                        bad(
+                            "travel",
+                            [a.event_id, b.event_id],
+                            f"{pid} needs {need} min to travel",
+                        )
         weekly = Counter(week_key(e.start.date()) for e in evs if e.kind == "session")
         cap = staff[pid].max_sessions_per_week if pid in staff else 0
         for week, n in weekly.items():
@@ -188,8 +245,16 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
     for e in broadcasts:
         spec = sc.activities[e.activity]
         slot = slots.get((e.commune_code or "", e.slot_id or ""))
-        if slot is None or slot.airtime_minutes < spec.minutes or e.start.timetz().replace(tzinfo=None) != slot.start:
-            bad("station_slot", [e.event_id], f"slot {e.slot_id} unusable for {spec.minutes} min")
+        if (
+            slot is None
+            or slot.airtime_minutes < spec.minutes
+            or e.start.timetz().replace(tzinfo=None) != slot.start
+        ):
+            bad(
+                "station_slot",
+                [e.event_id],
+                f"slot {e.slot_id} unusable for {spec.minutes} min",
+            )
         if spec.days == "working_days" and not working(e.start.date()):
             bad("working_day", [e.event_id], f"{e.start.date()} is not a working day")
         by_station[(e.activity, e.commune_code or "")].append(e)
@@ -203,7 +268,11 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 bad("broadcast_per_day", [], f"{code}: {n} items on {d}")
         for w, n in per_week.items():
             if n > spec.max_per_week:
-                bad("broadcast_per_week", [], f"{code}: {n} items in {w}, cap {spec.max_per_week}")
+                bad(
+                    "broadcast_per_week",
+                    [],
+                    f"{code}: {n} items in {w}, cap {spec.max_per_week}",
+                )
         if len({(e.start.date(), e.slot_id) for e in evs}) != len(evs):
             bad("broadcast_slot_twice", [], f"{code}: a slot is used twice on one day")
         last_seen: dict[str | None, dt.date] = {}
@@ -213,25 +282,40 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             d = e.start.date()
             prev = last_seen.get(e.topic)
             if prev is not None and (d - prev).days < spec.topic_gap_days:
-                bad("topic_gap", [e.event_id], f"{code}: topic {e.topic} again after {(d - prev).days} days")
+                bad(
+                    "topic_gap",
+                    [e.event_id],
+                    f"{code}: topic {e.topic} again after {(d - prev).days} days",
+                )
             last_seen[e.topic] = d
         if spec.every_topic_per_quarter:
             quarters = {quarter_key(d) for d in _days(h.start, h.end)}
             for q in sorted(quarters):
                 aired = {e.topic for e in evs if quarter_key(e.start.date()) == q}
                 if set(topics) - aired:
-                    bad("topic_per_quarter", [], f"{code}: {sorted(set(topics) - aired)} not aired in {q}")
+                    bad(
+                        "topic_per_quarter",
+                        [],
+                        f"{code}: {sorted(set(topics) - aired)} not aired in {q}",
+                    )
     for e in sessions:
         rule = sc.activities[e.activity].announce
-        if rule is None or (rule.via, e.commune_code or "") not in _station_communes(sc, rule.via):
+        if rule is None or (rule.via, e.commune_code or "") not in _station_communes(
+            sc, rule.via
+        ):
             continue
         d = e.start.date()
         before = [
-            b for b in by_station.get((rule.via, e.commune_code or ""), [])
+            b
+            for b in by_station.get((rule.via, e.commune_code or ""), [])
             if 1 <= (d - b.start.date()).days <= rule.window_days
-        ]  # fmt: skip
+        ]
         if len(before) < rule.min_broadcasts:
-            bad("announce", [e.event_id], f"{len(before)} announcements, {rule.min_broadcasts} required")
+            bad(
+                "announce",
+                [e.event_id],
+                f"{len(before)} announcements, {rule.min_broadcasts} required",
+            )
 
     # training
     trained_until: dict[tuple[str, str], dt.date] = {}
@@ -240,9 +324,18 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
         spec = sc.activities[e.activity]
         days = e.days
         if any(not working(d) for d in days) or len(days) != spec.duration_days:
-            bad("training_days", [e.event_id], f"{len(days)} days, not {spec.duration_days} working days in a row")
-        cap = min(spec.class_size, venues[spec.venue].capacity if spec.venue in venues else 0)
-        if e.attendees != spec.trainees_per_commune * len(e.communes_served) or e.attendees > cap:
+            bad(
+                "training_days",
+                [e.event_id],
+                f"{len(days)} days, not {spec.duration_days} working days in a row",
+            )
+        cap = min(
+            spec.class_size, venues[spec.venue].capacity if spec.venue in venues else 0
+        )
+        if (
+            e.attendees != spec.trainees_per_commune * len(e.communes_served)
+            or e.attendees > cap
+        ):
             bad("class_size", [e.event_id], f"{e.attendees} trainees, at most {cap}")
         if e.venue_id != spec.venue:
             bad("venue", [e.event_id], f"class at {e.venue_id}, not {spec.venue}")
@@ -253,7 +346,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             trained_until[(e.activity, c)] = e.end.date()
     for evs in per_venue.values():
         evs.sort(key=lambda e: e.start)
-        for a, b in zip(evs, evs[1:], strict=False):
+        for a, b in itertools.pairwise(evs):
             if b.start < a.end:
                 bad("venue_overlap", [a.event_id, b.event_id], "two classes at once")
     for e in sessions:
@@ -262,7 +355,11 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             continue
         end = trained_until.get((need, e.commune_code or ""))
         if end is None or end >= e.start.date():
-            bad("trained_first", [e.event_id], f"{e.commune_code} not trained before {e.start.date()}")
+            bad(
+                "trained_first",
+                [e.event_id],
+                f"{e.commune_code} not trained before {e.start.date()}",
+            )
 
     # budget per source and quarter
     spent: dict[tuple[str | None, str], int] = defaultdict(int)
@@ -278,23 +375,35 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             running_allowed += allowance
             if f.carry_over:
                 if running_spent > running_allowed:
-                    bad("budget", [], f"{f.id} up to {q}: {running_spent} VND > {running_allowed}")
+                    bad(
+                        "budget",
+                        [],
+                        f"{f.id} up to {q}: {running_spent} VND > {running_allowed}",
+                    )
             elif used > allowance:
                 bad("budget", [], f"{f.id} {q}: {used} VND > {allowance}")
 
     # quarter targets and milestones
     for t in sc.targets:
-        required = sum(sc.required_count(t.activity, c.commune_code) for c in sc.communes_for(t.activity))
+        required = sum(
+            sc.required_count(t.activity, c.commune_code)
+            for c in sc.communes_for(t.activity)
+        )
         need = math.ceil(t.min_fraction * required - 1e-9)
-        held = sum(1 for e in sessions if e.activity == t.activity and e.start.date() <= t.by)
+        held = sum(
+            1 for e in sessions if e.activity == t.activity and e.start.date() <= t.by
+        )
         if held < need:
             bad("target", [], f"{t.activity}: {held} by {t.by}, target {need}")
     for p in sc.pins:
         hit = [
-            e for e in sessions
-            if e.activity == p.activity and e.commune_code == p.commune and e.start.date() == p.date
+            e
+            for e in sessions
+            if e.activity == p.activity
+            and e.commune_code == p.commune
+            and e.start.date() == p.date
             and (p.half is None or _half_of(sc, e) == p.half)
-        ]  # fmt: skip
+        ]
         if not hit:
             bad("pin", [], f"{p.activity} in {p.commune} not held on {p.date}")
     return out

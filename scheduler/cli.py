@@ -23,8 +23,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Lập lịch chiến dịch truyền thông giảm nghèo / Poverty-reduction campaign scheduler.",
 )
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Lang = Annotated[str, typer.Option("--lang", help="Ngôn ngữ / language: vi or en.")]
 
@@ -43,7 +43,9 @@ def _load(scenario: Path, lang: str):  # type: ignore[no-untyped-def]
 
 @app.command()
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")],
+    scenario: Annotated[
+        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
+    ],
     lang: Lang = "vi",
 ) -> None:
     """Check the scenario files without solving."""
@@ -56,15 +58,31 @@ def validate(
 
 @app.command()
 def plan(
-    scenario: Annotated[Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")],
+    scenario: Annotated[
+        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
+    ],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định out/<kịch bản>/).")
+        Path | None,
+        typer.Option("--out", help="Thư mục kết quả (mặc định out/<kịch bản>/)."),
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Giới hạn thời gian giải (giây).")
+        float | None,
+        typer.Option("--time-limit", help="Giới hạn thời gian giải (giây)."),
     ] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Số luồng CP-SAT.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Hạt giống ngẫu nhiên.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Số luồng CP-SAT.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Hạt giống ngẫu nhiên.")
+    ] = None,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="Cùng đầu vào và hạt giống cho cùng kế hoạch (chậm hơn) / "
+            "same input and seed give the same plan (slower).",
+        ),
+    ] = False,
     lang: Lang = "vi",
 ) -> None:
     """Plan a scenario and write schedule.csv, schedule.xlsx, unscheduled.csv, plan.json."""
@@ -87,6 +105,9 @@ def plan(
         overrides["num_workers"] = workers
     if seed is not None:
         overrides["random_seed"] = seed
+    if deterministic:
+        # CP-SAT's parallel workers race; interleaving them is repeatable
+        overrides["interleave_search"] = True
     grid = build_grid(sc, lang)
     with console.status(f"{t('summary.solving', lang)}…") as status:
 
@@ -160,7 +181,9 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
             + ", ".join(f"{pid} {n}" for pid, n in sorted(load.items()))
         )
     if result.unscheduled:
-        console.print(f"[bold]{t('summary.unscheduled', lang)}[/]: {len(result.unscheduled)}")
+        console.print(
+            f"[bold]{t('summary.unscheduled', lang)}[/]: {len(result.unscheduled)}"
+        )
         for u in result.unscheduled[:10]:
             console.print(
                 f"  {u.activity} {u.commune_code or ''} {u.period or ''} ×{u.count}: "
@@ -168,7 +191,9 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
             )
     console.print(
         f"[bold]{t('summary.penalties', lang)}[/]: "
-        + ", ".join(f"{t('goal.' + p.name, lang)} {p.penalty:,}" for p in result.penalties)
+        + ", ".join(
+            f"{t('goal.' + p.name, lang)} {p.penalty:,}" for p in result.penalties
+        )
     )
     s = result.solver
     console.print(
@@ -181,7 +206,9 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
 
 @app.command()
 def check(
-    scenario: Annotated[Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")],
+    scenario: Annotated[
+        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
+    ],
     plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
     lang: Lang = "vi",
 ) -> None:

@@ -24,12 +24,15 @@ def session_venue(scenario: Scenario, activity: str, commune: str) -> str | None
     fitting = [
         v
         for v in scenario.venues
-        if v.commune_code == commune and v.capacity >= need
+        if v.commune_code == commune
+        and v.capacity >= need
         and v.venue_id != scenario.area.hq_venue
-    ]  # fmt: skip
+    ]
     if not fitting:
         fitting = [
-            v for v in scenario.venues if v.commune_code == commune and v.capacity >= need
+            v
+            for v in scenario.venues
+            if v.commune_code == commune and v.capacity >= need
         ]
     if not fitting:
         return None

@@ -18,7 +18,9 @@ from scheduler.model.builder import build_model
 from scheduler.scenario.schema import Scenario
 
 
-def _feasible(model: cp_model.CpModel, lits: list[cp_model.IntVar], seconds: float) -> bool | None:
+def _feasible(
+    model: cp_model.CpModel, lits: list[cp_model.IntVar], seconds: float
+) -> bool | None:
     model.clear_assumptions()
     model.add_assumptions(lits)
     solver = cp_model.CpSolver()
@@ -70,7 +72,9 @@ def explain_conflict(
                 "No conflicting rule group found (rules that cannot be relaxed conflict).",
             )
         ]
-    core = [groups[i].literal for i in solver.sufficient_assumptions_for_infeasibility()]
+    core = [
+        groups[i].literal for i in solver.sufficient_assumptions_for_infeasibility()
+    ]
     if not core:
         return [
             (

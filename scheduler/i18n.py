@@ -74,10 +74,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Không thể lập kế hoạch: các quy tắc sau mâu thuẫn với nhau",
         "No plan is possible: these rules conflict",
     ),
-    "check.ok": ("Kế hoạch đúng mọi quy tắc bắt buộc", "The plan keeps every hard rule"),
+    "check.ok": (
+        "Kế hoạch đúng mọi quy tắc bắt buộc",
+        "The plan keeps every hard rule",
+    ),
     "check.bad": ("Kế hoạch vi phạm quy tắc bắt buộc", "The plan breaks hard rules"),
     "goal.coverage": ("Bao phủ hoạt động yêu cầu", "Cover required activities"),
-    "goal.early": ("Đối thoại sớm ở xã nhiều hộ nghèo", "Dialogues early where more households are poor"),
+    "goal.early": (
+        "Đối thoại sớm ở xã nhiều hộ nghèo",
+        "Dialogues early where more households are poor",
+    ),
     "goal.spread": ("Phát thanh đều các tuần", "Broadcasts spread over the weeks"),
     "goal.weekday": ("Ngày trong tuần ưu tiên", "Preferred weekdays"),
     "goal.cost": ("Tiết kiệm kinh phí", "Low cost"),

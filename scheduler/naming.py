@@ -166,5 +166,8 @@ def name_staff(
             people[eid].append((pid, role))
     return Naming(
         solver.status_name(status),
-        {eid: tuple(sorted(ps, key=lambda x: (x[1], x[0]))) for eid, ps in people.items()},
+        {
+            eid: tuple(sorted(ps, key=lambda x: (x[1], x[0])))
+            for eid, ps in people.items()
+        },
     )

@@ -143,7 +143,9 @@ class Plan:
         """
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ValueError(f"plan.json schema_version {version!r}, expected {SCHEMA_VERSION}")
+            raise ValueError(
+                f"plan.json schema_version {version!r}, expected {SCHEMA_VERSION}"
+            )
         events = tuple(
             Event(
                 **{

@@ -25,7 +25,14 @@ from scheduler.errors import InfeasibleScenario
 from scheduler.model.broadcasts import topic_rotation, usable_slots
 from scheduler.model.builder import BuiltModel, build_model, objective_of
 from scheduler.naming import StaffedEvent, name_staff
-from scheduler.plan import Assignment, Event, PenaltyLine, Plan, SolverReport, Unscheduled
+from scheduler.plan import (
+    Assignment,
+    Event,
+    PenaltyLine,
+    Plan,
+    SolverReport,
+    Unscheduled,
+)
 from scheduler.scenario.schema import Scenario
 
 Progress = Callable[[float, float, float], None]
@@ -42,7 +49,9 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.progress(
-            time.perf_counter() - self.started, self.objective_value, self.best_objective_bound
+            time.perf_counter() - self.started,
+            self.objective_value,
+            self.best_objective_bound,
         )
 
 
@@ -183,9 +192,11 @@ def solve(
             break
         # names impossible for this placement: forbid it and place again
         chosen = [
-            v for xs in built.ctx.session_x.values() for v in xs.values()
+            v
+            for xs in built.ctx.session_x.values()
+            for v in xs.values()
             if stage1.solver.value(v)
-        ]  # fmt: skip
+        ]
         built.model.add(sum(chosen) <= len(chosen) - 1)
     else:
         raise RuntimeError("staff could not be named for any placement tried")
@@ -195,7 +206,12 @@ def solve(
     for staffed, event in draft:
         people = naming.people.get(staffed.event_id, ())
         events.append(
-            Event(**{**event.__dict__, "staff": tuple(Assignment(p, r) for p, r in people)})
+            Event(
+                **{
+                    **event.__dict__,
+                    "staff": tuple(Assignment(p, r) for p, r in people),
+                }
+            )
         )
     events.sort(key=lambda e: (e.start, e.event_id))
     objective = solver.objective_value
@@ -211,9 +227,7 @@ def solve(
         build_time_s=round(build_time, 3),
         solver=f"OR-Tools CP-SAT {ortools.__version__}",
         parameters=params,
-        num_booleans=sum(
-            1 for v in proto.variables if list(v.domain) == [0, 1]
-        ),
+        num_booleans=sum(1 for v in proto.variables if list(v.domain) == [0, 1]),
         num_constraints=len(proto.constraints),
         naming_status=naming.status,
         stages=tuple(stage1.stages),
@@ -239,14 +253,17 @@ def _required(built: BuiltModel) -> dict[str, int]:
     for act_id, spec in sc.activities.items():
         if spec.kind == "session":
             out[act_id] = sum(
-                sc.required_count(act_id, c.commune_code) for c in sc.communes_for(act_id)
+                sc.required_count(act_id, c.commune_code)
+                for c in sc.communes_for(act_id)
             )
         elif spec.kind == "broadcast":
             out[act_id] = sum(
                 n for (a, _, _), n in ctx.broadcast_required.items() if a == act_id
             ) + sum(n for a, _, n, _ in ctx.excluded if a == act_id)
         else:
-            out[act_id] = len(sc.communes_for(act_id)) if spec.trainees_per_commune else 0
+            out[act_id] = (
+                len(sc.communes_for(act_id)) if spec.trainees_per_commune else 0
+            )
     return out
 
 
@@ -263,7 +280,9 @@ def _assign_sources(
     return out[:n_events]
 
 
-def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[StaffedEvent, Event]]:
+def _extract(
+    built: BuiltModel, solver: cp_model.CpSolver
+) -> list[tuple[StaffedEvent, Event]]:
     """Read stage-1 values into draft events (staff not named yet)."""
     ctx = built.ctx
     sc, grid = ctx.scenario, ctx.grid
@@ -273,7 +292,8 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
     for (act_id, code), xs in ctx.session_x.items():
         spec = sc.activities[act_id]
         chosen = sorted(
-            (by_index[i] for i, v in xs.items() if solver.value(v)), key=lambda s: s.index
+            (by_index[i] for i, v in xs.items() if solver.value(v)),
+            key=lambda s: s.index,
         )
         by_q: dict[str, list[Any]] = {}
         for s in chosen:
@@ -285,18 +305,30 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
                 for f in spec.funding_sources
                 if (act_id, code, q, f) in built.split
             }
-            for s, f in zip(sessions, _assign_sources(spec.funding_sources, counts, len(sessions)), strict=True):
+            for s, f in zip(
+                sessions,
+                _assign_sources(spec.funding_sources, counts, len(sessions)),
+                strict=True,
+            ):
                 source_of[s.index] = f
         for ordinal, s in enumerate(chosen, start=1):
             start, end = grid.session_times(s.day, s.half)
             venue = ctx.session_venue[(act_id, code)]
             eid = f"{act_id}-{code}-{ordinal}"
             event = Event(
-                event_id=eid, activity=act_id, kind="session", commune_code=code,
-                venue_id=venue, start=start, end=end, communes_served=(code,),
-                topic=spec.topic, cost_vnd=ctx.session_cost[(act_id, code)],
-                funding_source=source_of[s.index], attendees=spec.attendees,
-            )  # fmt: skip
+                event_id=eid,
+                activity=act_id,
+                kind="session",
+                commune_code=code,
+                venue_id=venue,
+                start=start,
+                end=end,
+                communes_served=(code,),
+                topic=spec.topic,
+                cost_vnd=ctx.session_cost[(act_id, code)],
+                funding_source=source_of[s.index],
+                attendees=spec.attendees,
+            )
             staffed = StaffedEvent(
                 eid, dict(spec.roles), ((s.day, s.half),), venue, start, end, True
             )
@@ -309,7 +341,10 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
         slots = {s.slot_id: s for s in sc.stations if s.commune_code == code}
         usable = usable_slots(ctx, act_id, code)
         aired = [
-            (d, slot) for d in sorted(days) for slot, v in days[d].items() if solver.value(v)
+            (d, slot)
+            for d in sorted(days)
+            for slot, v in days[d].items()
+            if solver.value(v)
         ]
         # with one item a day, alternate the usable slots so both audiences hear it
         placed = []
@@ -327,7 +362,9 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
                 for f in spec.funding_sources
                 if (act_id, code, q, f) in built.split
             }
-            for n, f in zip(ns, _assign_sources(spec.funding_sources, counts, len(ns)), strict=True):
+            for n, f in zip(
+                ns, _assign_sources(spec.funding_sources, counts, len(ns)), strict=True
+            ):
                 source_of[n] = f
         month_count: dict[str, int] = {}
         for n, (d, slot) in enumerate(placed):
@@ -336,14 +373,22 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
             start = dt.datetime.combine(d, slots[slot].start, tzinfo=TZ)
             eid = f"{act_id}-{code}-{month}-s{month_count[month]:02d}"
             event = Event(
-                event_id=eid, activity=act_id, kind="broadcast", commune_code=code,
-                venue_id=None, start=start, end=start + dt.timedelta(minutes=spec.minutes),
+                event_id=eid,
+                activity=act_id,
+                kind="broadcast",
+                commune_code=code,
+                venue_id=None,
+                start=start,
+                end=start + dt.timedelta(minutes=spec.minutes),
                 communes_served=(code,),
                 topic=topic_rotation(topics, commune_index[code], n),
                 cost_vnd=broadcast_cost(sc, act_id),
-                funding_source=source_of.get(n, spec.funding_sources[0]), slot_id=slot,
-            )  # fmt: skip
-            out.append((StaffedEvent(eid, {}, (), code, start, event.end, False), event))
+                funding_source=source_of.get(n, spec.funding_sources[0]),
+                slot_id=slot,
+            )
+            out.append(
+                (StaffedEvent(eid, {}, (), code, start, event.end, False), event)
+            )
 
     cal = sc.calendar
     for act_id, tv in ctx.training.items():
@@ -363,16 +408,28 @@ def _extract(built: BuiltModel, solver: cp_model.CpSolver) -> list[tuple[Staffed
                     source = f
             eid = f"{act_id}-{ordinal}"
             event = Event(
-                event_id=eid, activity=act_id, kind="training", commune_code=None,
-                venue_id=spec.venue, start=start, end=end, communes_served=served,
+                event_id=eid,
+                activity=act_id,
+                kind="training",
+                commune_code=None,
+                venue_id=spec.venue,
+                start=start,
+                end=end,
+                communes_served=served,
                 topic=spec.topic,
                 cost_vnd=tv.fixed_cost + tv.per_commune_cost * len(served),
-                funding_source=source, attendees=spec.trainees_per_commune * len(served),
+                funding_source=source,
+                attendees=spec.trainees_per_commune * len(served),
                 all_day=True,
-            )  # fmt: skip
+            )
             halves = tuple((day, h) for day in days for h in HALVES)
             out.append(
-                (StaffedEvent(eid, dict(spec.roles), halves, spec.venue, start, end, False), event)
+                (
+                    StaffedEvent(
+                        eid, dict(spec.roles), halves, spec.venue, start, end, False
+                    ),
+                    event,
+                )
             )
     return out
 
@@ -381,28 +438,31 @@ def _unscheduled(built: BuiltModel, solver: cp_model.CpSolver) -> list[Unschedul
     ctx = built.ctx
     sc = ctx.scenario
     w = sc.weights.coverage
-    out = [
-        Unscheduled(a, c, n, reason)
-        for a, c, n, reason in ctx.excluded
-    ]
+    out = [Unscheduled(a, c, n, reason) for a, c, n, reason in ctx.excluded]
     for (act_id, code), var in ctx.session_missing.items():
         n = solver.value(var)
         if n:
             poor = max(sc.commune(code).poor_households, 1)
             prio = max(sc.activities[act_id].priority, 1)
-            out.append(Unscheduled(act_id, code, n, "left_out", None, n * w * prio * poor))
+            out.append(
+                Unscheduled(act_id, code, n, "left_out", None, n * w * prio * poor)
+            )
     for (act_id, code, month), var in ctx.broadcast_short.items():
         n = solver.value(var)
         if n:
             poor = max(sc.commune(code).poor_households, 1)
             prio = max(sc.activities[act_id].priority, 1)
-            out.append(Unscheduled(act_id, code, n, "short", month, n * w * prio * poor))
+            out.append(
+                Unscheduled(act_id, code, n, "short", month, n * w * prio * poor)
+            )
     for act_id, tv in ctx.training.items():
         for code, var in tv.untrained.items():
             if solver.value(var):
                 poor = max(sc.commune(code).poor_households, 1)
                 prio = max(sc.activities[act_id].priority, 1)
-                out.append(Unscheduled(act_id, code, 1, "left_out", None, w * prio * poor))
+                out.append(
+                    Unscheduled(act_id, code, 1, "left_out", None, w * prio * poor)
+                )
     return sorted(out, key=lambda u: (u.activity, u.commune_code or "", u.period or ""))
 
 

@@ -9,7 +9,6 @@ import math
 
 from scheduler.scenario.schema import Scenario
 
-
 # One table per scenario object; the object itself is kept so its id is not reused.
 _TABLES: dict[int, tuple[Scenario, dict[tuple[str, str], int]]] = {}
 

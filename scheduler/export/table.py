@@ -11,10 +11,27 @@ from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
 SCHEDULE_COLUMNS = (
-    "event_id", "activity", "commune_code", "venue", "start", "end", "staff",
-    "communes_served", "topic", "cost_vnd", "funding_source", "status",
-)  # fmt: skip
-UNSCHEDULED_COLUMNS = ("activity", "commune_code", "count", "period", "reason", "penalty")
+    "event_id",
+    "activity",
+    "commune_code",
+    "venue",
+    "start",
+    "end",
+    "staff",
+    "communes_served",
+    "topic",
+    "cost_vnd",
+    "funding_source",
+    "status",
+)
+UNSCHEDULED_COLUMNS = (
+    "activity",
+    "commune_code",
+    "count",
+    "period",
+    "reason",
+    "penalty",
+)
 
 
 def venue_name(scenario: Scenario, event: Event) -> str:
@@ -89,9 +106,20 @@ def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
         title = (spec.name_en if lang == "en" else spec.name_vi)[:31]
         sheet = book.create_sheet(_sheet_name(act_id, title, book.sheetnames))
         header = [
-            "event_id", "date", "start", "end", "commune", "venue", "staff",
-            "communes_served", "topic", "attendees", "cost_vnd", "funding_source", "status",
-        ]  # fmt: skip
+            "event_id",
+            "date",
+            "start",
+            "end",
+            "commune",
+            "venue",
+            "staff",
+            "communes_served",
+            "topic",
+            "attendees",
+            "cost_vnd",
+            "funding_source",
+            "status",
+        ]
         sheet.append([t(h, lang) for h in header])
         for e in plan.by_activity(act_id):
             sheet.append(
@@ -99,10 +127,15 @@ def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
                     e.event_id,
                     e.start.date(),
                     e.start.replace(tzinfo=None).time(),
-                    e.end.replace(tzinfo=None) if e.all_day else e.end.replace(tzinfo=None).time(),
+                    e.end.replace(tzinfo=None)
+                    if e.all_day
+                    else e.end.replace(tzinfo=None).time(),
                     names.get(e.commune_code or "", ""),
                     venue_name(scenario, e),
-                    ", ".join(f"{people.get(a.staff_id, a.staff_id)} ({a.role})" for a in e.staff),
+                    ", ".join(
+                        f"{people.get(a.staff_id, a.staff_id)} ({a.role})"
+                        for a in e.staff
+                    ),
                     ", ".join(names.get(c, c) for c in e.communes_served),
                     e.topic or "",
                     e.attendees,
@@ -116,7 +149,9 @@ def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
             row[2].number_format = "HH:MM"
             row[3].number_format = "DD/MM/YYYY HH:MM" if row[3].is_date else "HH:MM"
             row[10].number_format = "#,##0"
-        for i, width in enumerate((28, 12, 8, 16, 24, 34, 48, 30, 12, 10, 14, 16, 12), start=1):
+        for i, width in enumerate(
+            (28, 12, 8, 16, 24, 34, 48, 30, 12, 10, 14, 16, 12), start=1
+        ):
             sheet.column_dimensions[get_column_letter(i)].width = width
         sheet.freeze_panes = "A2"
     buf = io.BytesIO()
@@ -125,7 +160,7 @@ def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
 
 
 def _sheet_name(act_id: str, title: str, taken: list[str]) -> str:
-    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    r"""Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
     name = "".join(ch for ch in act_id if ch not in "[]:*?/\\")[:31] or "sheet"
     n = 2
     base = name

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import calendar as pycal
 import datetime as dt
+import itertools
 
 from ortools.sat.python import cp_model
 
@@ -79,9 +80,10 @@ def add_broadcasts(ctx: ModelContext) -> None:
         lo = max(spec.window_start or sc.horizon.start, sc.horizon.start)
         hi = min(spec.window_end or sc.horizon.end, sc.horizon.end)
         days = [
-            d for d in grid.days
+            d
+            for d in grid.days
             if lo <= d <= hi and (spec.days == "every_day" or d in grid.working)
-        ]  # fmt: skip
+        ]
         required = monthly_requirement(ctx, act_id)
         for commune in sc.communes_for(act_id):
             code = commune.commune_code
@@ -89,7 +91,9 @@ def add_broadcasts(ctx: ModelContext) -> None:
             total_required = sum(required.values())
             if not slots:
                 if total_required:
-                    ctx.excluded.append((act_id, code, total_required, "no_station_slot"))
+                    ctx.excluded.append(
+                        (act_id, code, total_required, "no_station_slot")
+                    )
                 continue
             per_day = min(spec.max_per_day, len(slots))
             xs: dict[dt.date, dict[str, cp_model.IntVar]] = {}
@@ -100,7 +104,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
                     for n in range(per_day)
                 }
                 chain = list(xs[d].values())
-                for a, b in zip(chain, chain[1:], strict=False):
+                for a, b in itertools.pairwise(chain):
                     m.add_implication(b, a)
             ctx.broadcast_x[(act_id, code)] = xs
             aired = {d: sum(xs[d].values()) for d in days}
@@ -143,18 +147,24 @@ def add_broadcasts(ctx: ModelContext) -> None:
                 ctx.broadcast_short[(act_id, code, month)] = short
                 ctx.broadcast_required[(act_id, code, month)] = need
                 ctx.penalise(
-                    "coverage", short,
+                    "coverage",
+                    short,
                     sc.weights.coverage * max(spec.priority, 1) * poor,
                     f"{act_id}:{code}:{month}",
-                )  # fmt: skip
+                )
             for week, week_days in by_week.items():
                 if len(week_days) < 7 or sc.weights.spread == 0:
                     continue
                 empty = m.new_bool_var(f"empty[{act_id},{code},{week}]")
                 m.add(sum(aired[d] for d in week_days) + empty >= 1)  # type: ignore[misc]
-                ctx.penalise("spread", empty, sc.weights.spread, f"{act_id}:{code}:{week}")
+                ctx.penalise(
+                    "spread", empty, sc.weights.spread, f"{act_id}:{code}:{week}"
+                )
             unit = spec.cost_per_item_vnd // COST_UNIT_VND
             if unit:
                 ctx.penalise(
-                    "cost", sum(aired.values()), sc.weights.cost * unit, f"{act_id}:{code}"
+                    "cost",
+                    sum(aired.values()),
+                    sc.weights.cost * unit,
+                    f"{act_id}:{code}",
                 )

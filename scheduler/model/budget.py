@@ -53,7 +53,12 @@ def add_budget(ctx: ModelContext) -> Split:
     session_quarter = {s.index: quarter_key(s.day) for s in grid.sessions}
 
     def share(
-        act_id: str, code: str, q: str, count: cp_model.LinearExprT, bound: int, price: int
+        act_id: str,
+        code: str,
+        q: str,
+        count: cp_model.LinearExprT,
+        bound: int,
+        price: int,
     ) -> None:
         price //= unit
         sources = sc.activities[act_id].funding_sources
@@ -80,7 +85,12 @@ def add_budget(ctx: ModelContext) -> Split:
         if item_price == 0:
             continue
         for q in quarters:
-            items = [v for d, topics in days.items() if quarter_key(d) == q for v in topics.values()]
+            items = [
+                v
+                for d, topics in days.items()
+                if quarter_key(d) == q
+                for v in topics.values()
+            ]
             if items:
                 share(act_id, code, q, sum(items), len(items), item_price)
     for act_id, tv in ctx.training.items():
@@ -90,7 +100,8 @@ def add_budget(ctx: ModelContext) -> Split:
             sources = sc.activities[act_id].funding_sources
             if len(sources) == 1:
                 spend[(sources[0], q)].append(
-                    (tv.fixed_cost // unit) * opened + (tv.per_commune_cost // unit) * enrolled
+                    (tv.fixed_cost // unit) * opened
+                    + (tv.per_commune_cost // unit) * enrolled
                 )
                 continue
             # the whole class is paid from one source
@@ -98,10 +109,14 @@ def add_budget(ctx: ModelContext) -> Split:
             m.add(sum(pick.values()) == opened)
             for f, lit in pick.items():
                 tv.source[(d, f)] = lit
-                bound = (tv.fixed_cost + tv.per_commune_cost * len(tv.untrained)) // unit
+                bound = (
+                    tv.fixed_cost + tv.per_commune_cost * len(tv.untrained)
+                ) // unit
                 paid = m.new_int_var(0, bound, f"paid[{act_id},{d},{f}]")
                 m.add(
-                    paid == (tv.fixed_cost // unit) * opened + (tv.per_commune_cost // unit) * enrolled
+                    paid
+                    == (tv.fixed_cost // unit) * opened
+                    + (tv.per_commune_cost // unit) * enrolled
                 ).only_enforce_if(lit)
                 m.add(paid == 0).only_enforce_if(~lit)
                 spend[(f, q)].append(paid)

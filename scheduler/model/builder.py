@@ -46,7 +46,9 @@ def objective_of(penalties: Iterable[Penalty]) -> cp_model.LinearExprT:
     return sum(terms) if terms else 0  # type: ignore[return-value]
 
 
-def build_model(scenario: Scenario, grid: TimeGrid, guarded: bool = False) -> BuiltModel:
+def build_model(
+    scenario: Scenario, grid: TimeGrid, guarded: bool = False
+) -> BuiltModel:
     """Build the CP-SAT model of a scenario.
 
     Parameters

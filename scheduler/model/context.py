@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import Session, TimeGrid
-from scheduler.travel import travel_between
 from scheduler.scenario.schema import Scenario
+from scheduler.travel import travel_between
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,14 @@ class ModelContext:
     session_x: dict[tuple[str, str], dict[int, cp_model.IntVar]] = field(
         default_factory=dict
     )
-    session_missing: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    session_missing: dict[tuple[str, str], cp_model.IntVar] = field(
+        default_factory=dict
+    )
     session_cost: dict[tuple[str, str], int] = field(default_factory=dict)
     session_venue: dict[tuple[str, str], str] = field(default_factory=dict)
     # broadcasts: (activity, commune) -> day -> slot id -> aired?
-    broadcast_x: dict[tuple[str, str], dict[dt.date, dict[str, cp_model.IntVar]]] = field(
-        default_factory=dict
+    broadcast_x: dict[tuple[str, str], dict[dt.date, dict[str, cp_model.IntVar]]] = (
+        field(default_factory=dict)
     )
     broadcast_short: dict[tuple[str, str, str], cp_model.IntVar] = field(
         default_factory=dict

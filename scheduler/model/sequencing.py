@@ -96,7 +96,8 @@ def _targets(ctx: ModelContext) -> None:
     by_index = {s.index: s for s in grid.sessions}
     for t in sc.targets:
         required = sum(
-            sc.required_count(t.activity, c.commune_code) for c in sc.communes_for(t.activity)
+            sc.required_count(t.activity, c.commune_code)
+            for c in sc.communes_for(t.activity)
         )
         need = math.ceil(t.min_fraction * required - 1e-9)
         early = [

@@ -60,9 +60,11 @@ def add_sessions(ctx: ModelContext) -> None:
             ctx.session_cost[(act_id, code)] = cost
             poor = max(commune.poor_households, 1)
             ctx.penalise(
-                "coverage", missing, w.coverage * max(spec.priority, 1) * poor,
+                "coverage",
+                missing,
+                w.coverage * max(spec.priority, 1) * poor,
                 f"{act_id}:{code}",
-            )  # fmt: skip
+            )
             by_session = {s.index: s for s in grid.sessions}
             ctx.penalise(
                 "early",
@@ -71,13 +73,19 @@ def add_sessions(ctx: ModelContext) -> None:
                 f"{act_id}:{code}",
             )
             if preferred:
-                off = [v for i, v in xs.items() if by_session[i].day.weekday() not in preferred]
+                off = [
+                    v
+                    for i, v in xs.items()
+                    if by_session[i].day.weekday() not in preferred
+                ]
                 if off:
                     ctx.penalise("weekday", sum(off), w.weekday, f"{act_id}:{code}")
             ctx.penalise(
-                "cost", sum(xs.values()), w.cost * (cost // COST_UNIT_VND),
+                "cost",
+                sum(xs.values()),
+                w.cost * (cost // COST_UNIT_VND),
                 f"{act_id}:{code}",
-            )  # fmt: skip
+            )
 
     # one campaign session per commune per half-day
     per_commune: dict[tuple[str, int], list] = {}  # type: ignore[type-arg]

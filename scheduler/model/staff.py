@@ -27,7 +27,9 @@ from scheduler.calendar import week_key
 from scheduler.model.context import ModelContext
 
 
-def role_groups(roles: Iterable[str], holders: dict[str, set[str]]) -> list[frozenset[str]]:
+def role_groups(
+    roles: Iterable[str], holders: dict[str, set[str]]
+) -> list[frozenset[str]]:
     """Return the role groups whose capacity must be checked.
 
     Every single role, plus every group of two or more roles that share at

@@ -45,7 +45,12 @@ def class_start_days(ctx: ModelContext, act_id: str) -> list[int]:
     for i in range(len(work) - spec.duration_days + 1):
         span = work[i : i + spec.duration_days]
         consecutive = (span[-1] - span[0]).days == spec.duration_days - 1
-        if consecutive and span[0] >= lo and span[-1] <= hi and _staffable(ctx, act_id, span):
+        if (
+            consecutive
+            and span[0] >= lo
+            and span[-1] <= hi
+            and _staffable(ctx, act_id, span)
+        ):
             out.append(i)
     return out
 
@@ -55,9 +60,12 @@ def _staffable(ctx: ModelContext, act_id: str, span: tuple[dt.date, ...]) -> boo
     blocked = ctx.grid.staff_blocked
     for role, need in spec.roles.items():
         free = [
-            p for p in ctx.scenario.holders(role)
-            if not any((d, h) in blocked.get(p.staff_id, ()) for d in span for h in HALVES)
-        ]  # fmt: skip
+            p
+            for p in ctx.scenario.holders(role)
+            if not any(
+                (d, h) in blocked.get(p.staff_id, ()) for d in span for h in HALVES
+            )
+        ]
         if len(free) < need:
             return False
     return True
@@ -84,11 +92,16 @@ def add_training(ctx: ModelContext) -> None:
         if reason is not None:
             ctx.excluded.extend((act_id, c.commune_code, 1, reason) for c in communes)
             continue
-        fixed = spec.cost_fixed_vnd + staff_count(sc, act_id) * round_trip_minutes(
-            sc, spec.venue
-        ) * spec.travel_vnd_per_minute
-        per_commune = spec.trainees_per_commune * spec.duration_days * (
-            spec.cost_per_trainee_day_vnd
+        fixed = (
+            spec.cost_fixed_vnd
+            + staff_count(sc, act_id)
+            * round_trip_minutes(sc, spec.venue)
+            * spec.travel_vnd_per_minute
+        )
+        per_commune = (
+            spec.trainees_per_commune
+            * spec.duration_days
+            * (spec.cost_per_trainee_day_vnd)
         )
         opened = {d: m.new_bool_var(f"class[{act_id},{d}]") for d in starts}
         attend = {}
@@ -102,10 +115,11 @@ def add_training(ctx: ModelContext) -> None:
             untrained[code] = m.new_bool_var(f"untrained[{act_id},{code}]")
             m.add_exactly_one([*row.values(), untrained[code]])
             ctx.penalise(
-                "coverage", untrained[code],
+                "coverage",
+                untrained[code],
                 sc.weights.coverage * max(spec.priority, 1) * max(c.poor_households, 1),
                 f"{act_id}:{code}",
-            )  # fmt: skip
+            )
         for d, v in opened.items():
             enrolled = [attend[(c.commune_code, d)] for c in communes]
             # no empty class: an open class has at least one commune
@@ -113,7 +127,9 @@ def add_training(ctx: ModelContext) -> None:
             m.add(sum(enrolled) >= v)
         if spec.max_classes is not None:
             m.add(sum(opened.values()) <= spec.max_classes)
-        tv = TrainingVars(act_id, spec.duration_days, opened, attend, untrained, fixed, per_commune)
+        tv = TrainingVars(
+            act_id, spec.duration_days, opened, attend, untrained, fixed, per_commune
+        )
         ctx.training[act_id] = tv
         by_venue.setdefault(spec.venue, []).append(tv)
         ctx.penalise(
@@ -127,5 +143,7 @@ def add_training(ctx: ModelContext) -> None:
     for trainings in by_venue.values():
         for day in range(len(ctx.grid.workdays)):
             running = [r for tv in trainings if (r := tv.running_on(day)) is not None]
-            if running and (len(running) > 1 or any(tv.duration > 1 for tv in trainings)):
+            if running and (
+                len(running) > 1 or any(tv.duration > 1 for tv in trainings)
+            ):
                 m.add(sum(running) <= 1)

@@ -124,7 +124,11 @@ def _parse_rows(
     for name in sorted(required - set(table.header)):
         problems.append(
             InputProblem(
-                table.file, 1, name, "thiếu cột bắt buộc", "a required column is missing"
+                table.file,
+                1,
+                name,
+                "thiếu cột bắt buộc",
+                "a required column is missing",
             )
         )
     if any(p.file == table.file and p.row == 1 for p in problems):
@@ -209,9 +213,20 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     digest = hashlib.sha256(raw_toml)
 
     allowed_top = {
-        "name", "title", "area", "horizon", "calendar", "data", "activities",
-        "funding", "weights", "targets", "pins", "travel", "solver",
-    }  # fmt: skip
+        "name",
+        "title",
+        "area",
+        "horizon",
+        "calendar",
+        "data",
+        "activities",
+        "funding",
+        "weights",
+        "targets",
+        "pins",
+        "travel",
+        "solver",
+    }
     for key in doc:
         if key not in allowed_top:
             problems.append(
@@ -245,15 +260,19 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     data_files = section("data", schema.DataFiles)
     solver = None
     solver_doc = doc.get("solver", {})
-    own_params = solver_doc.get("parameters", {}) if isinstance(solver_doc, dict) else {}
+    own_params = (
+        solver_doc.get("parameters", {}) if isinstance(solver_doc, dict) else {}
+    )
     if not isinstance(solver_doc, dict) or not isinstance(own_params, dict):
         problems.append(
             InputProblem(
-                shown, None,
+                shown,
+                None,
                 "solver" if not isinstance(solver_doc, dict) else "solver.parameters",
-                "phải là một bảng (table)", "must be a table",
+                "phải là một bảng (table)",
+                "must be a table",
             )
-        )  # fmt: skip
+        )
     else:
         params = {**DEFAULT_SOLVER_PARAMETERS, **own_params}
         solver_doc = {**solver_doc, "parameters": params}

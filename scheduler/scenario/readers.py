@@ -166,7 +166,9 @@ def read_table(path: Path) -> Table:
         import openpyxl
 
         try:
-            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            book = openpyxl.load_workbook(
+                io.BytesIO(raw), read_only=True, data_only=True
+            )
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise ScenarioError(
                 [
@@ -205,12 +207,15 @@ def read_table(path: Path) -> Table:
         raise ScenarioError(
             [
                 InputProblem(
-                    shown, 1, name, "cột xuất hiện hai lần trong dòng tiêu đề",
+                    shown,
+                    1,
+                    name,
+                    "cột xuất hiện hai lần trong dòng tiêu đề",
                     "the column appears twice in the header",
                 )
                 for name in repeated
             ]
-        )  # fmt: skip
+        )
     rows = []
     for number, line in enumerate(cells[1:], start=2):
         values = {

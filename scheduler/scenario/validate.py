@@ -31,7 +31,9 @@ def _duplicates(values: Iterable[str]) -> dict[int, str]:
     return out
 
 
-def cross_check(scenario: Scenario, toml_file: str, sources: Sources) -> list[InputProblem]:
+def cross_check(
+    scenario: Scenario, toml_file: str, sources: Sources
+) -> list[InputProblem]:
     """Check references between records.
 
     Parameters
@@ -91,44 +93,54 @@ def cross_check(scenario: Scenario, toml_file: str, sources: Sources) -> list[In
     for i, v in enumerate(scenario.venues):
         if v.commune_code and v.commune_code not in communes:
             table_problem(
-                "venues", i, "commune_code",
+                "venues",
+                i,
+                "commune_code",
                 f"mã xã '{v.commune_code}' không có trong bảng xã",
                 f"commune code '{v.commune_code}' is not in the commune table",
-            )  # fmt: skip
+            )
     for i, t in enumerate(scenario.topics):
         for a in t.activities:
             if a not in scenario.activities:
                 table_problem(
-                    "topics", i, "activities",
+                    "topics",
+                    i,
+                    "activities",
                     f"hoạt động '{a}' không được khai báo trong [activities]",
                     f"activity '{a}' is not declared in [activities]",
-                )  # fmt: skip
+                )
     for i, slot in enumerate(scenario.stations):
         if slot.commune_code not in communes:
             table_problem(
-                "stations", i, "commune_code",
+                "stations",
+                i,
+                "commune_code",
                 f"mã xã '{slot.commune_code}' không có trong bảng xã",
                 f"commune code '{slot.commune_code}' is not in the commune table",
-            )  # fmt: skip
+            )
     for i, b in enumerate(scenario.blocked):
         known = communes if b.kind == "commune" else staff
         if b.ref not in known:
             what_vi = "xã" if b.kind == "commune" else "cán bộ"
             what_en = "commune" if b.kind == "commune" else "staff member"
             table_problem(
-                "blocked_periods", i, "ref",
+                "blocked_periods",
+                i,
+                "ref",
                 f"không có {what_vi} mã '{b.ref}'",
                 f"no {what_en} with id '{b.ref}'",
-            )  # fmt: skip
+            )
     places = communes | venues
     for i, tt in enumerate(scenario.travel_times):
         for field, ref in (("from_ref", tt.from_ref), ("to_ref", tt.to_ref)):
             if ref not in places:
                 table_problem(
-                    "travel_times", i, field,
+                    "travel_times",
+                    i,
+                    field,
                     f"'{ref}' không phải mã xã hay mã địa điểm",
                     f"'{ref}' is neither a commune code nor a venue id",
-                )  # fmt: skip
+                )
 
     for act_id, spec in scenario.activities.items():
         key = f"activities.{act_id}"
@@ -175,13 +187,16 @@ def cross_check(scenario: Scenario, toml_file: str, sources: Sources) -> list[In
                     f"'{spec.announce.via}' không phải hoạt động phát thanh",
                     f"'{spec.announce.via}' is not a broadcast activity",
                 )
-        if spec.kind == "broadcast" and spec.per_month > 0:
-            if not scenario.topics_for(act_id):
-                toml_problem(
-                    key,
-                    "hoạt động phát thanh cần ít nhất một chủ đề trong bảng chủ đề",
-                    "a broadcast activity needs at least one topic in the topic table",
-                )
+        if (
+            spec.kind == "broadcast"
+            and spec.per_month > 0
+            and not scenario.topics_for(act_id)
+        ):
+            toml_problem(
+                key,
+                "hoạt động phát thanh cần ít nhất một chủ đề trong bảng chủ đề",
+                "a broadcast activity needs at least one topic in the topic table",
+            )
         if spec.topic is not None and spec.topic not in {
             t.topic_id for t in scenario.topics
         }:

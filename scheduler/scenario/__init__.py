@@ -1,0 +1,1 @@
+"""Scenario files → validated, immutable Scenario."""
