@@ -212,7 +212,7 @@ def build_grid(scenario: Scenario, lang: str = "vi") -> TimeGrid:
     working = frozenset(
         d for d in days if is_working_day(d, weekend, set(names), makeup)
     )
-    sessions = []
+    sessions: list[Session] = []
     for w_i, d in enumerate(d for d in days if d in working):
         for half in HALVES:
             sessions.append(Session(len(sessions), d, half, w_i))

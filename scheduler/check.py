@@ -152,25 +152,25 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                     )
             if len({a.staff_id for a in e.staff}) != len(e.staff):
                 bad("roles", [e.event_id], "one person fills two places")
-            for a in e.staff:
-                p = staff.get(a.staff_id)
-                if p is None or a.role not in p.roles:
+            for asg in e.staff:
+                p = staff.get(asg.staff_id)
+                if p is None or asg.role not in p.roles:
                     bad(
                         "roles",
                         [e.event_id],
-                        f"{a.staff_id} does not hold role {a.role}",
+                        f"{asg.staff_id} does not hold role {asg.role}",
                     )
                 for d in e.days:
                     if blocked(
                         "staff",
-                        a.staff_id,
+                        asg.staff_id,
                         d,
                         _half_of(sc, e) if e.kind == "session" else None,
                     ):
                         bad(
                             "staff_blocked",
                             [e.event_id],
-                            f"{a.staff_id} is blocked on {d}",
+                            f"{asg.staff_id} is blocked on {d}",
                         )
 
     # sessions: working half-days, commune free, venue fits, one per commune half-day
@@ -211,8 +211,8 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
     # staff: one place at a time, travel between same-day events, weekly caps
     by_person: dict[str, list[Event]] = defaultdict(list)
     for e in plan.events:
-        for a in e.staff:
-            by_person[a.staff_id].append(e)
+        for asg in e.staff:
+            by_person[asg.staff_id].append(e)
     for pid, evs in by_person.items():
         evs.sort(key=lambda e: e.start)
         for i, a in enumerate(evs):
@@ -350,10 +350,13 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             if b.start < a.end:
                 bad("venue_overlap", [a.event_id, b.event_id], "two classes at once")
     for e in sessions:
-        need = sc.activities[e.activity].requires_training
-        if need is None or sc.activities[need].trainees_per_commune == 0:
+        need_training = sc.activities[e.activity].requires_training
+        if (
+            need_training is None
+            or sc.activities[need_training].trainees_per_commune == 0
+        ):
             continue
-        end = trained_until.get((need, e.commune_code or ""))
+        end = trained_until.get((need_training, e.commune_code or ""))
         if end is None or end >= e.start.date():
             bad(
                 "trained_first",
@@ -365,10 +368,10 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
     spent: dict[tuple[str | None, str], int] = defaultdict(int)
     for e in plan.events:
         spent[(e.funding_source, quarter_key(e.start.date()))] += e.cost_vnd
-    quarters = sorted({quarter_key(d) for d in _days(h.start, h.end)})
+    budget_quarters = sorted({quarter_key(d) for d in _days(h.start, h.end)})
     for f in sc.funding:
         running_spent = running_allowed = 0
-        for q in quarters:
+        for q in budget_quarters:
             allowance = f.allowance_vnd.get(q, 0)
             used = spent.get((f.id, q), 0)
             running_spent += used
@@ -390,22 +393,22 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             for c in sc.communes_for(t.activity)
         )
         need = math.ceil(t.min_fraction * required - 1e-9)
-        held = sum(
+        held_count = sum(
             1 for e in sessions if e.activity == t.activity and e.start.date() <= t.by
         )
-        if held < need:
-            bad("target", [], f"{t.activity}: {held} by {t.by}, target {need}")
-    for p in sc.pins:
+        if held_count < need:
+            bad("target", [], f"{t.activity}: {held_count} by {t.by}, target {need}")
+    for pin in sc.pins:
         hit = [
             e
             for e in sessions
-            if e.activity == p.activity
-            and e.commune_code == p.commune
-            and e.start.date() == p.date
-            and (p.half is None or _half_of(sc, e) == p.half)
+            if e.activity == pin.activity
+            and e.commune_code == pin.commune
+            and e.start.date() == pin.date
+            and (pin.half is None or _half_of(sc, e) == pin.half)
         ]
         if not hit:
-            bad("pin", [], f"{p.activity} in {p.commune} not held on {p.date}")
+            bad("pin", [], f"{pin.activity} in {pin.commune} not held on {pin.date}")
     return out
 
 

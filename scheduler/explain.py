@@ -57,7 +57,7 @@ def explain_conflict(
     started = time.perf_counter()
     built = build_model(scenario, grid, guarded=True)
     model = built.model
-    model.clear_objective()
+    model.clear_objective()  # type: ignore[no-untyped-call]
     groups = {g.literal.index: g for g in built.ctx.groups}
     all_lits = [g.literal for g in built.ctx.groups]
     model.add_assumptions(all_lits)

@@ -74,7 +74,7 @@ def _make_solver(params: dict[str, Any]) -> cp_model.CpSolver:
 @dataclass
 class _Stage1:
     solver: cp_model.CpSolver
-    status: int
+    status: cp_model.CpSolverStatus
     stages: list[dict[str, Any]]
     wall: float
 
@@ -117,7 +117,7 @@ def _solve_stage1(
         if i < len(stage_names) - 1:
             # keep this stage's level, then hint the next stage with this solution
             model.add(objective_of(terms) <= round(solver.objective_value))
-            model.clear_hints()
+            model.clear_hints()  # type: ignore[no-untyped-call]
             for var_index in range(len(model.proto.variables)):
                 var = model.get_int_var_from_proto_index(var_index)
                 model.add_hint(var, solver.value(var))
@@ -225,7 +225,7 @@ def solve(
         gap=gap,
         wall_time_s=round(wall, 3),
         build_time_s=round(build_time, 3),
-        solver=f"OR-Tools CP-SAT {ortools.__version__}",
+        solver=f"OR-Tools CP-SAT {ortools.__version__}",  # type: ignore[attr-defined]
         parameters=params,
         num_booleans=sum(1 for v in proto.variables if list(v.domain) == [0, 1]),
         num_constraints=len(proto.constraints),
@@ -395,16 +395,18 @@ def _extract(
         spec = sc.activities[act_id]
         assert spec.venue is not None
         opened = sorted(d for d, v in tv.open.items() if solver.value(v))
-        for ordinal, d in enumerate(opened, start=1):
+        for ordinal, wd in enumerate(opened, start=1):
             served = tuple(
-                c for (c, day), v in tv.attend.items() if day == d and solver.value(v)
+                c for (c, day), v in tv.attend.items() if day == wd and solver.value(v)
             )
-            days = grid.workdays[d : d + tv.duration]
-            start = dt.datetime.combine(days[0], cal.training_day_start, tzinfo=TZ)
-            end = dt.datetime.combine(days[-1], cal.training_day_end, tzinfo=TZ)
+            class_days = grid.workdays[wd : wd + tv.duration]
+            start = dt.datetime.combine(
+                class_days[0], cal.training_day_start, tzinfo=TZ
+            )
+            end = dt.datetime.combine(class_days[-1], cal.training_day_end, tzinfo=TZ)
             source = spec.funding_sources[0]
             for (day, f), lit in tv.source.items():
-                if day == d and solver.value(lit):
+                if day == wd and solver.value(lit):
                     source = f
             eid = f"{act_id}-{ordinal}"
             event = Event(
@@ -422,7 +424,7 @@ def _extract(
                 attendees=spec.trainees_per_commune * len(served),
                 all_day=True,
             )
-            halves = tuple((day, h) for day in days for h in HALVES)
+            halves = tuple((day, h) for day in class_days for h in HALVES)
             out.append(
                 (
                     StaffedEvent(

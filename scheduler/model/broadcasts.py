@@ -118,7 +118,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
                 by_quarter.setdefault(quarter_key(d), []).append(d)
             for week_days in by_week.values():
                 if len(week_days) * per_day > spec.max_per_week:
-                    m.add(sum(aired[d] for d in week_days) <= spec.max_per_week)  # type: ignore[misc]
+                    m.add(sum(aired[d] for d in week_days) <= spec.max_per_week)
             n_topics = len(topics)
             gap = spec.topic_gap_days
             if gap > 1 and gap * per_day > n_topics:
@@ -126,7 +126,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
                     end = d + dt.timedelta(days=gap - 1)
                     window = [x for x in days[i : i + gap] if x <= end]
                     if len(window) * per_day > n_topics:
-                        m.add(sum(aired[x] for x in window) <= n_topics)  # type: ignore[misc]
+                        m.add(sum(aired[x] for x in window) <= n_topics)
             if spec.every_topic_per_quarter:
                 for q, q_days in by_quarter.items():
                     lit = ctx.guard(
@@ -136,14 +136,14 @@ def add_broadcasts(ctx: ModelContext) -> None:
                         f"Every topic ({n_topics}) aired at least once in {q} "
                         f"in {commune.commune_name}",
                     )
-                    ctx.add(m.add(sum(aired[d] for d in q_days) >= n_topics), lit)  # type: ignore[misc]
+                    ctx.add(m.add(sum(aired[d] for d in q_days) >= n_topics), lit)
             poor = max(commune.poor_households, 1)
             for month, month_days in by_month.items():
                 need = required.get(month, 0)
                 if need == 0:
                     continue
                 short = m.new_int_var(0, need, f"short[{act_id},{code},{month}]")
-                m.add(sum(aired[d] for d in month_days) + short >= need)  # type: ignore[misc]
+                m.add(sum(aired[d] for d in month_days) + short >= need)
                 ctx.broadcast_short[(act_id, code, month)] = short
                 ctx.broadcast_required[(act_id, code, month)] = need
                 ctx.penalise(
@@ -156,7 +156,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
                 if len(week_days) < 7 or sc.weights.spread == 0:
                     continue
                 empty = m.new_bool_var(f"empty[{act_id},{code},{week}]")
-                m.add(sum(aired[d] for d in week_days) + empty >= 1)  # type: ignore[misc]
+                m.add(sum(aired[d] for d in week_days) + empty >= 1)
                 ctx.penalise(
                     "spread", empty, sc.weights.spread, f"{act_id}:{code}:{week}"
                 )

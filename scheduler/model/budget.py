@@ -107,19 +107,19 @@ def add_budget(ctx: ModelContext) -> Split:
             # the whole class is paid from one source
             pick = {f: m.new_bool_var(f"src[{act_id},{d},{f}]") for f in sources}
             m.add(sum(pick.values()) == opened)
-            for f, lit in pick.items():
-                tv.source[(d, f)] = lit
+            for src, src_lit in pick.items():
+                tv.source[(d, src)] = src_lit
                 bound = (
                     tv.fixed_cost + tv.per_commune_cost * len(tv.untrained)
                 ) // unit
-                paid = m.new_int_var(0, bound, f"paid[{act_id},{d},{f}]")
+                paid = m.new_int_var(0, bound, f"paid[{act_id},{d},{src}]")
                 m.add(
                     paid
                     == (tv.fixed_cost // unit) * opened
                     + (tv.per_commune_cost // unit) * enrolled
-                ).only_enforce_if(lit)
-                m.add(paid == 0).only_enforce_if(~lit)
-                spend[(f, q)].append(paid)
+                ).only_enforce_if(src_lit)
+                m.add(paid == 0).only_enforce_if(~src_lit)
+                spend[(src, q)].append(paid)
 
     for f in sc.funding:
         running: list[cp_model.LinearExprT] = []

@@ -43,7 +43,7 @@ class BuiltModel:
 def objective_of(penalties: Iterable[Penalty]) -> cp_model.LinearExprT:
     """Return the weighted sum of penalty terms."""
     terms = [p.weight * p.expr for p in penalties]
-    return sum(terms) if terms else 0  # type: ignore[return-value]
+    return sum(terms) if terms else 0
 
 
 def build_model(

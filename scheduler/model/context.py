@@ -56,11 +56,11 @@ class TrainingVars:
     def running_on(self, workday: int) -> cp_model.LinearExprT | None:
         """Return an expression equal to 1 when a class runs on a workday, else None."""
         terms = [v for d, v in self.open.items() if d <= workday < d + self.duration]
-        return sum(terms) if terms else None  # type: ignore[return-value]
+        return sum(terms) if terms else None
 
     def trained_before(self, commune: str, workday: int) -> cp_model.LinearExprT:
         """Return 1 when the commune's class ended before a workday, else 0."""
-        return sum(  # type: ignore[return-value]
+        return sum(
             v
             for (c, d), v in self.attend.items()
             if c == commune and d + self.duration - 1 < workday

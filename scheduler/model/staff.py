@@ -96,8 +96,10 @@ def add_staff(ctx: ModelContext) -> None:
         mine = blocked.get(p.staff_id, frozenset())
         for s in grid.sessions:
             if (s.day, s.half) not in mine:
-                week = free_halves.setdefault(p.staff_id, {})
-                week[session_week[s.index]] = week.get(session_week[s.index], 0) + 1
+                per_week = free_halves.setdefault(p.staff_id, {})
+                per_week[session_week[s.index]] = (
+                    per_week.get(session_week[s.index], 0) + 1
+                )
     caps = {p.staff_id: p.max_sessions_per_week for p in sc.staff}
 
     for group in groups:

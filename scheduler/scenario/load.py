@@ -302,7 +302,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
                 problems.extend(_problems(exc, shown, None, f"activities.{act_id}"))
 
     def array(name: str, model: type[BaseModel]) -> list[Any]:
-        out = []
+        out: list[Any] = []
         items = doc.get(name, [])
         if not isinstance(items, list):
             problems.append(

@@ -370,10 +370,11 @@ class BlockedPeriod(Frozen):
     @classmethod
     def _pad_commune_ref(cls, data: object) -> object:
         """Pad a commune ref like a commune code (Excel turns 07306 into 7306)."""
-        commune = (
-            isinstance(data, dict) and str(data.get("kind", "")).strip() == "commune"
-        )
-        if commune and "ref" in data:  # type: ignore[operator]
+        if (
+            isinstance(data, dict)
+            and str(data.get("kind", "")).strip() == "commune"
+            and "ref" in data
+        ):
             return {**data, "ref": _commune_code(data["ref"])}
         return data
 

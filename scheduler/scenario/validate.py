@@ -90,14 +90,14 @@ def cross_check(
             f"no venue '{scenario.area.hq_venue}' in the venue table",
         )
 
-    for i, v in enumerate(scenario.venues):
-        if v.commune_code and v.commune_code not in communes:
+    for i, venue in enumerate(scenario.venues):
+        if venue.commune_code and venue.commune_code not in communes:
             table_problem(
                 "venues",
                 i,
                 "commune_code",
-                f"mã xã '{v.commune_code}' không có trong bảng xã",
-                f"commune code '{v.commune_code}' is not in the commune table",
+                f"mã xã '{venue.commune_code}' không có trong bảng xã",
+                f"commune code '{venue.commune_code}' is not in the commune table",
             )
     for i, t in enumerate(scenario.topics):
         for a in t.activities:
@@ -207,25 +207,24 @@ def cross_check(
             )
 
     for i, target in enumerate(scenario.targets):
-        t = target
-        spec_t = scenario.activities.get(t.activity)
+        spec_t = scenario.activities.get(target.activity)
         if spec_t is not None and spec_t.kind != "session":
             toml_problem(
                 f"targets[{i}].activity",
-                f"chỉ tiêu chỉ áp dụng cho hoạt động theo buổi; '{t.activity}' là {spec_t.kind}",
-                f"targets apply to session activities; '{t.activity}' is a {spec_t.kind}",
+                f"chỉ tiêu chỉ áp dụng cho hoạt động theo buổi; '{target.activity}' là {spec_t.kind}",
+                f"targets apply to session activities; '{target.activity}' is a {spec_t.kind}",
             )
-        if t.activity not in scenario.activities:
+        if target.activity not in scenario.activities:
             toml_problem(
                 f"targets[{i}].activity",
-                f"hoạt động '{t.activity}' không được khai báo",
-                f"activity '{t.activity}' is not declared",
+                f"hoạt động '{target.activity}' không được khai báo",
+                f"activity '{target.activity}' is not declared",
             )
-        if not h.start <= t.by <= h.end:
+        if not h.start <= target.by <= h.end:
             toml_problem(
                 f"targets[{i}].by",
-                f"ngày {t.by} nằm ngoài kỳ kế hoạch {h.start}–{h.end}",
-                f"date {t.by} is outside the horizon {h.start}–{h.end}",
+                f"ngày {target.by} nằm ngoài kỳ kế hoạch {h.start}–{h.end}",
+                f"date {target.by} is outside the horizon {h.start}–{h.end}",
             )
     for i, p in enumerate(scenario.pins):
         spec_or_none = scenario.activities.get(p.activity)
