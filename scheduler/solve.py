@@ -10,7 +10,6 @@ capture), the placement is cut off with a no-good and stage 1 runs again.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -280,6 +279,36 @@ def _assign_sources(
     return out[:n_events]
 
 
+def _sources_by_quarter(
+    built: BuiltModel,
+    solver: cp_model.CpSolver,
+    act_id: str,
+    code: str,
+    days: list[dt.date],
+) -> list[str]:
+    """Return the funding source of each event (given by its date, in time order).
+
+    Within each quarter, events take the sources in declared order, as many of
+    each as the model's split variables say.
+    """
+    sources = built.ctx.scenario.activities[act_id].funding_sources
+    by_q: dict[str, list[int]] = {}
+    for n, d in enumerate(days):
+        by_q.setdefault(quarter_key(d), []).append(n)
+    out = [sources[0]] * len(days)
+    for q, positions in by_q.items():
+        counts = {
+            f: solver.value(built.split[(act_id, code, q, f)])
+            for f in sources
+            if (act_id, code, q, f) in built.split
+        }
+        for n, f in zip(
+            positions, _assign_sources(sources, counts, len(positions)), strict=True
+        ):
+            out[n] = f
+    return out
+
+
 def _extract(
     built: BuiltModel, solver: cp_model.CpSolver
 ) -> list[tuple[StaffedEvent, Event]]:
@@ -295,22 +324,10 @@ def _extract(
             (by_index[i] for i, v in xs.items() if solver.value(v)),
             key=lambda s: s.index,
         )
-        by_q: dict[str, list[Any]] = {}
-        for s in chosen:
-            by_q.setdefault(quarter_key(s.day), []).append(s)
-        source_of = {}
-        for q, sessions in by_q.items():
-            counts = {
-                f: solver.value(built.split[(act_id, code, q, f)])
-                for f in spec.funding_sources
-                if (act_id, code, q, f) in built.split
-            }
-            for s, f in zip(
-                sessions,
-                _assign_sources(spec.funding_sources, counts, len(sessions)),
-                strict=True,
-            ):
-                source_of[s.index] = f
+        paid_by = _sources_by_quarter(
+            built, solver, act_id, code, [x.day for x in chosen]
+        )
+        source_of = {x.index: f for x, f in zip(chosen, paid_by, strict=True)}
         for ordinal, s in enumerate(chosen, start=1):
             start, end = grid.session_times(s.day, s.half)
             venue = ctx.session_venue[(act_id, code)]
@@ -352,20 +369,11 @@ def _extract(
             if spec.max_per_day == 1 and len(usable) > 1:
                 slot = usable[n % len(usable)]
             placed.append((d, slot))
-        per_q: dict[str, list[int]] = {}
-        for n, (d, _) in enumerate(placed):
-            per_q.setdefault(quarter_key(d), []).append(n)
-        source_of = {}
-        for q, ns in per_q.items():
-            counts = {
-                f: solver.value(built.split[(act_id, code, q, f)])
-                for f in spec.funding_sources
-                if (act_id, code, q, f) in built.split
-            }
-            for n, f in zip(
-                ns, _assign_sources(spec.funding_sources, counts, len(ns)), strict=True
-            ):
-                source_of[n] = f
+        source_of = dict(
+            enumerate(
+                _sources_by_quarter(built, solver, act_id, code, [d for d, _ in placed])
+            )
+        )
         month_count: dict[str, int] = {}
         for n, (d, slot) in enumerate(placed):
             month = month_key(d)
@@ -476,10 +484,3 @@ def _breakdown(built: BuiltModel, solver: cp_model.CpSolver) -> list[PenaltyLine
         line[0] += value
         line[1] += value * p.weight
     return [PenaltyLine(name, v, pen) for name, (v, pen) in sorted(totals.items())]
-
-
-def gap_of(objective: float, bound: float) -> float:
-    """Return the relative gap between objective and bound (0 when proven)."""
-    if math.isclose(objective, bound):
-        return 0.0
-    return abs(objective - bound) / max(abs(objective), 1e-9)
