@@ -13,9 +13,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from scheduler.errors import InfeasibleScenario, ScenarioError
+from scheduler.commands import register_all
+from scheduler.commands.common import (
+    Lang,
+    console,
+    err,
+    load_or_exit,
+    read_plan_or_exit,
+)
+from scheduler.errors import InfeasibleScenario
 from scheduler.i18n import t, vnd
 
 app = typer.Typer(
@@ -23,22 +30,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Lập lịch chiến dịch truyền thông giảm nghèo / Poverty-reduction campaign scheduler.",
 )
-console = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-Lang = Annotated[str, typer.Option("--lang", help="Ngôn ngữ / language: vi or en.")]
-
-
-def _load(scenario: Path, lang: str):  # type: ignore[no-untyped-def]
-    from scheduler.scenario.load import load_scenario
-
-    try:
-        return load_scenario(scenario)
-    except ScenarioError as exc:
-        err.print(f"[bold red]{t('invalid', lang)}[/] ({len(exc.problems)}):")
-        for p in exc.problems:
-            err.print(f"  - {p.render(lang)}", markup=False)
-        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -49,7 +40,7 @@ def validate(
     lang: Lang = "vi",
 ) -> None:
     """Check the scenario files without solving."""
-    sc = _load(scenario, lang)
+    sc = load_or_exit(scenario, lang)
     console.print(
         f"{t('valid', lang)}: {sc.title} — {len(sc.communes)} xã/communes, "
         f"{len(sc.staff)} cán bộ/staff, {len(sc.activities)} hoạt động/activities"
@@ -87,17 +78,12 @@ def plan(
 ) -> None:
     """Plan a scenario and write schedule.csv, schedule.xlsx, unscheduled.csv, plan.json."""
     from scheduler.calendar import build_grid
-    from scheduler.export.table import (
-        plan_json,
-        schedule_csv,
-        schedule_xlsx,
-        unscheduled_csv,
-        write_atomically,
-    )
+    from scheduler.export.bundle import plan_files
+    from scheduler.export.table import write_atomically
     from scheduler.solve import solve
 
     started = time.perf_counter()
-    sc = _load(scenario, lang)
+    sc = load_or_exit(scenario, lang)
     overrides: dict[str, object] = {}
     if time_limit is not None:
         overrides["max_time_in_seconds"] = time_limit
@@ -129,15 +115,7 @@ def plan(
             err.print(f"[bold red]{exc}[/]")
             raise typer.Exit(1) from exc
     folder = out or Path("out") / sc.name
-    write_atomically(
-        folder,
-        {
-            "schedule.csv": schedule_csv(sc, result),
-            "schedule.xlsx": schedule_xlsx(sc, result, lang),
-            "unscheduled.csv": unscheduled_csv(result, lang),
-            "plan.json": plan_json(result),
-        },
-    )
+    write_atomically(folder, plan_files(sc, result, lang))
     print_summary(sc, result, lang)
     console.print(
         f"{t('summary.written', lang)} {folder}/ "
@@ -214,14 +192,9 @@ def check(
 ) -> None:
     """Verify a plan against the scenario's hard rules (independent of the solver)."""
     from scheduler.check import check_plan
-    from scheduler.plan import Plan
 
-    sc = _load(scenario, lang)
-    try:
-        result = Plan.read(plan_file)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        err.print(f"[bold red]{plan_file}: {exc}[/]")
-        raise typer.Exit(2) from exc
+    sc = load_or_exit(scenario, lang)
+    result = read_plan_or_exit(plan_file)
     problems = check_plan(sc, result)
     if problems:
         err.print(f"[bold red]{t('check.bad', lang)}[/] ({len(problems)}):")
@@ -229,6 +202,9 @@ def check(
             err.print(f"  - {v}", markup=False)
         raise typer.Exit(3)
     console.print(f"{t('check.ok', lang)} ({len(result.events)} events).")
+
+
+register_all(app)
 
 
 def main() -> None:

@@ -16,7 +16,10 @@ import time
 from scheduler.scenario.load import load_scenario
 from scheduler.solve import solve
 
-SCENARIOS = ("configs/scenarios/hung-nguyen-2023.toml", "configs/scenarios/nha-nam-2023.toml")
+SCENARIOS = (
+    "configs/scenarios/hung-nguyen-2023.toml",
+    "configs/scenarios/nha-nam-2023.toml",
+)
 
 
 def main() -> None:
@@ -34,7 +37,8 @@ def main() -> None:
                 started = time.perf_counter()
                 subprocess.run(
                     [sys.executable, "-m", "scheduler", "plan", path, "--out", out],
-                    check=True, capture_output=True,
+                    check=True,
+                    capture_output=True,
                 )
                 totals.append(time.perf_counter() - started)
             print(

@@ -1,0 +1,14 @@
+"""Sub-commands of ``scheduler`` that live outside ``scheduler.cli``.
+
+Each module here defines ``register(app)``, which adds its commands to the
+Typer application. ``register_all`` is called once by ``scheduler.cli``.
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def register_all(app: typer.Typer) -> None:
+    """Add every command group of this package to ``app``."""
+    # One import per command module; keep the list sorted.

@@ -1,0 +1,45 @@
+"""Pieces shared by every command: consoles, the --lang option, scenario loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from scheduler.errors import ScenarioError
+from scheduler.i18n import t
+
+if TYPE_CHECKING:
+    from scheduler.plan import Plan
+    from scheduler.scenario.schema import Scenario
+
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Lang = Annotated[str, typer.Option("--lang", help="Ngôn ngữ / language: vi or en.")]
+
+
+def load_or_exit(scenario: Path, lang: str) -> Scenario:
+    """Load a scenario, or print every problem and exit with code 2."""
+    from scheduler.scenario.load import load_scenario
+
+    try:
+        return load_scenario(scenario)
+    except ScenarioError as exc:
+        err.print(f"[bold red]{t('invalid', lang)}[/] ({len(exc.problems)}):")
+        for p in exc.problems:
+            err.print(f"  - {p.render(lang)}", markup=False)
+        raise typer.Exit(2) from exc
+
+
+def read_plan_or_exit(plan_file: Path) -> Plan:
+    """Read a plan.json, or name the file and exit with code 2."""
+    from scheduler.plan import Plan
+
+    try:
+        return Plan.read(plan_file)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        err.print(f"[bold red]{plan_file}: {exc}[/]")
+        raise typer.Exit(2) from exc
