@@ -1,0 +1,244 @@
+"""``scheduler serve`` and ``scheduler token``: the feed server and its private links."""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.parse
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scheduler.commands.common import console, err
+
+#: The URL printed in private links when ``--base-url`` is not given.
+LOCAL_BASE_URL = "http://127.0.0.1:8080"
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Kho kế hoạch SQLite (mặc định $SCHEDULER_STORE hoặc out/plans.sqlite) / plan store.",
+    ),
+]
+ScenarioOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scenario",
+        help="Tên kịch bản; bỏ trống khi kho chỉ có một / scenario name, optional with one.",
+    ),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        envvar="SCHEDULER_BASE_URL",
+        help="Địa chỉ công khai của máy chủ, vd. https://lich.example.gov.vn / public URL of the server.",
+    ),
+]
+
+
+def _check_base_url(base_url: str) -> str:
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        err.print(
+            f"--base-url: cần dạng http(s)://máy[:cổng][/tiền-tố] / expected http(s)://host[:port][/prefix], got {base_url!r}",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    return base_url.rstrip("/")
+
+
+def _open_store(store: Path | None) -> tuple[Path, sqlite3.Connection]:
+    from scheduler.store import connect, store_path
+
+    path = store_path(store)
+    try:
+        return path, connect(path, create=False)
+    except (FileNotFoundError, sqlite3.Error) as exc:
+        err.print(
+            f"{path}: không mở được kho kế hoạch (chạy scheduler publish trước) / "
+            f"cannot open the plan store (run scheduler publish first): {exc}",
+            markup=False,
+        )
+        raise typer.Exit(2) from exc
+
+
+def _pick_scenario(conn: sqlite3.Connection, path: Path, scenario: str | None) -> str:
+    from scheduler.serve.tokens import scenarios
+
+    known = scenarios(conn)
+    if scenario is not None:
+        if scenario not in known:
+            err.print(
+                f"--scenario: {scenario!r} chưa được công bố trong / is not published in "
+                f"{path} (có / known: {', '.join(known) or '-'})",
+                markup=False,
+            )
+            raise typer.Exit(2)
+        return scenario
+    if len(known) != 1:
+        err.print(
+            f"--scenario: cần chọn một trong / choose one of: {', '.join(known) or '-'} ({path})",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    return known[0]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``token`` group to the application."""
+    app.command(name="serve")(serve)
+    token_app = typer.Typer(
+        no_args_is_help=True,
+        help="Đường dẫn lịch riêng của cán bộ / private staff feed links.",
+    )
+    token_app.command(name="create")(token_create)
+    token_app.command(name="rotate")(token_rotate)
+    token_app.command(name="list")(token_list)
+    app.add_typer(token_app, name="token")
+
+
+def serve(
+    store: StoreOption = None,
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Địa chỉ lắng nghe / address to bind."),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port", min=0, max=65535, help="Cổng / port (0: any free port)."
+        ),
+    ] = 8080,
+    base_url: BaseUrlOption = None,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Ngôn ngữ mặc định của trang mục lục / index language: vi or en.",
+        ),
+    ] = "vi",
+) -> None:
+    """Serve the latest published feeds and pages of every scenario over HTTP."""
+    import logging
+
+    import uvicorn
+
+    from scheduler.serve.app import create_app
+    from scheduler.store import store_path
+
+    if lang not in ("vi", "en"):
+        err.print(f"--lang: vi or en, got {lang!r}", markup=False)
+        raise typer.Exit(2)
+    path = store_path(store)
+    checked_base = _check_base_url(base_url) if base_url else None
+    try:
+        application = create_app(path, checked_base, lang)
+    except FileNotFoundError as exc:
+        err.print(
+            f"{path}: không có kho kế hoạch (chạy scheduler publish trước) / "
+            "no plan store (run scheduler publish first)",
+            markup=False,
+        )
+        raise typer.Exit(2) from exc
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    console.print(
+        f"Phục vụ / serving {path} — http://{host}:{port}/ (Ctrl-C để dừng / to stop)",
+        markup=False,
+    )
+    # uvicorn's own access log would print staff secrets; the app logs redacted paths.
+    config = uvicorn.Config(
+        application,
+        host=host,
+        port=port,
+        access_log=False,
+        server_header=False,
+        log_level="info",
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+
+
+def token_create(
+    scenario: ScenarioOption = None,
+    store: StoreOption = None,
+    base_url: BaseUrlOption = None,
+) -> None:
+    """Give a private feed link to every staff member of the latest version who has none.
+
+    Each new link is printed once; the store keeps only a hash of its secret.
+    """
+    from scheduler.serve.index import staff_feed_url
+    from scheduler.serve.tokens import create_tokens
+
+    base = _check_base_url(base_url or LOCAL_BASE_URL)
+    path, conn = _open_store(store)
+    with conn:
+        name = _pick_scenario(conn, path, scenario)
+        issued = create_tokens(conn, name)
+    if not issued:
+        console.print(
+            f"{name}: mọi cán bộ đã có đường dẫn / every staff member already has a link "
+            "(scheduler token rotate STAFF_ID)",
+            markup=False,
+        )
+        return
+    console.print(
+        f"{name}: {len(issued)} đường dẫn mới — chỉ hiện một lần / new links, shown only once:",
+        markup=False,
+    )
+    for token in issued:
+        url = staff_feed_url(base, token.scenario, token.staff_id, token.secret)
+        console.print(f"{token.staff_id}\t{url}", markup=False)
+
+
+def token_rotate(
+    staff_id: Annotated[str, typer.Argument(help="Mã cán bộ / staff id.")],
+    scenario: ScenarioOption = None,
+    store: StoreOption = None,
+    base_url: BaseUrlOption = None,
+) -> None:
+    """Replace a staff member's link; the old one stops working at once."""
+    from scheduler.serve.index import staff_feed_url
+    from scheduler.serve.tokens import TokenError, rotate_token
+
+    base = _check_base_url(base_url or LOCAL_BASE_URL)
+    path, conn = _open_store(store)
+    with conn:
+        name = _pick_scenario(conn, path, scenario)
+        try:
+            token = rotate_token(conn, name, staff_id)
+        except TokenError as exc:
+            err.print(f"STAFF_ID: {exc}", markup=False)
+            raise typer.Exit(2) from exc
+    url = staff_feed_url(base, token.scenario, token.staff_id, token.secret)
+    console.print(
+        f"{name}: đường dẫn mới — chỉ hiện một lần / new link, shown only once:",
+        markup=False,
+    )
+    console.print(f"{token.staff_id}\t{url}", markup=False)
+
+
+def token_list(
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Chỉ kịch bản này / only this scenario."),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """List who has a private link (never the secret) and whether their feed is published."""
+    from scheduler.serve.tokens import list_tokens
+
+    _path, conn = _open_store(store)
+    with conn:
+        infos = list_tokens(conn, scenario)
+    if not infos:
+        console.print("Chưa có đường dẫn nào / no links yet", markup=False)
+        return
+    console.print("scenario\tstaff_id\tcreated_at\tfeed", markup=False)
+    for info in infos:
+        feed = "yes" if info.has_feed else "no"
+        console.print(
+            f"{info.scenario}\t{info.staff_id}\t{info.created_at}\t{feed}", markup=False
+        )

@@ -1,0 +1,323 @@
+"""The feed server: a Starlette application over the plan store.
+
+Routes (only ``GET`` and ``HEAD``; everything comes from the latest published
+version of each scenario in the store, never from the file system):
+
+======================================================  ==========================================
+``/``                                                   index of published scenarios (HTML)
+``/<scenario>/``                                        public feeds with https/webcal links and QR
+``/<scenario>/<name>.ics``                              a public feed: kinds plan, commune,
+                                                        activity, station
+``/<scenario>/staff/<staff_id>/<token>.ics``            a staff member's private feed
+``/<scenario>/<page>``                                  a page of the version, e.g. ``report.html``
+======================================================  ==========================================
+
+``?lang=en`` (or ``vi``) picks the language of the index pages. Feeds and pages
+carry a strong ETag and Last-Modified from the store and honour If-None-Match
+(which takes precedence) and If-Modified-Since with 304. A request for anything
+that is not published gets 404; a path with ``.``/``..`` segments, backslashes or
+encoded slashes gets 404 too (no such name can exist), and a path with NUL or
+other control characters or bytes that are not UTF-8 gets 400. Error bodies are
+one generic line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scheduler.serve.conditional import http_date, not_modified
+from scheduler.serve.index import render_home, render_scenario
+from scheduler.serve.reader import PUBLIC_KINDS, Entry, Published, StoreReader
+from scheduler.serve.tokens import secret_matches
+
+access_log = logging.getLogger("scheduler.serve.access")
+
+#: How long clients and shared caches may reuse a feed or page without asking.
+#: Short, because a new publish should reach subscribers soon; revalidating
+#: after that costs a 304.
+MAX_AGE_SECONDS = 300
+
+_REASONS = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    500: "Internal server error",
+}
+
+_COMMON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_INDEX_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+# Characters that no feed, page, scenario or staff name may contain.
+_CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\ufffd"}
+
+
+def _error(status: int, headers: dict[str, str] | None = None) -> Response:
+    return PlainTextResponse(
+        f"{_REASONS.get(status, 'Error')}\n",
+        status_code=status,
+        headers={**_COMMON_HEADERS, **(headers or {})},
+    )
+
+
+def classify_path(path: str, raw_path: bytes) -> int | None:
+    r"""Return 400 or 404 for a path that must be refused before routing, else ``None``.
+
+    Parameters
+    ----------
+    path
+        The percent-decoded path (ASGI ``path``).
+    raw_path
+        The path as sent (ASGI ``raw_path``).
+
+    Returns
+    -------
+    int or None
+        400 for NUL, control characters or bytes that are not UTF-8; 404 for
+        ``.``/``..`` segments, backslashes and encoded ``/``, ``\`` or ``.``;
+        ``None`` when the path may be routed.
+    """
+    lowered = raw_path.lower()
+    if any(ch in _CONTROL for ch in path) or b"%00" in lowered:
+        return 400
+    if "\\" in path or any(code in lowered for code in (b"%2f", b"%5c", b"%2e")):
+        return 404
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return 404
+    return None
+
+
+def redact(path: str) -> str:
+    """Hide the secret of a staff feed URL, for logs."""
+    parts = path.split("/")
+    if len(parts) == 5 and parts[2] == "staff":
+        parts[4] = "***.ics"
+    return "/".join(parts)
+
+
+class GuardAndLog:
+    """ASGI middleware: refuse unsafe paths before routing; log every request, redacted.
+
+    Parameters
+    ----------
+    app
+        The application it wraps.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection scope."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_seen = 0
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status_seen
+            if message["type"] == "http.response.start":
+                status_seen = int(message["status"])
+            await send(message)
+
+        path = str(scope.get("path", ""))
+        raw = scope.get("raw_path") or path.encode("utf-8", "replace")
+        refused = classify_path(path, bytes(raw))
+        if refused is not None:
+            await _error(refused)(scope, receive, send_and_note)
+        else:
+            await self.app(scope, receive, send_and_note)
+        access_log.info(
+            "%s %s %d %.1f ms",
+            scope.get("method", "-"),
+            redact(path) if refused is None else "(refused path)",
+            status_seen,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+class FeedServer:
+    """The request handlers, bound to one store and one base URL.
+
+    Parameters
+    ----------
+    reader
+        The store, read-only.
+    base_url
+        Absolute URL the server is reached under, for the links on the index
+        pages; ``None`` to take it from each request (scheme and Host).
+    lang
+        Default language of the index pages.
+    """
+
+    def __init__(self, reader: StoreReader, base_url: str | None, lang: str) -> None:
+        self.reader = reader
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.lang = lang
+        self._index_cache: dict[tuple[str, int, str, str], bytes] = {}
+
+    def _lang(self, request: Request) -> str:
+        asked = request.query_params.get("lang")
+        return asked if asked in ("vi", "en") else self.lang
+
+    def _base(self, request: Request) -> str:
+        return self.base_url or str(request.base_url).rstrip("/")
+
+    def _published(self, request: Request) -> Published:
+        scenario = request.path_params["scenario"]
+        found = self.reader.snapshot().scenarios.get(scenario)
+        if found is None:
+            raise HTTPException(404)
+        return found
+
+    def _serve(self, request: Request, entry: Entry, *, private: bool) -> Response:
+        headers = {
+            **_COMMON_HEADERS,
+            "ETag": entry.etag,
+            "Last-Modified": http_date(entry.last_modified),
+            "Cache-Control": f"{'private' if private else 'public'}, max-age={MAX_AGE_SECONDS}",
+        }
+        if not_modified(
+            request.headers.get("if-none-match"),
+            request.headers.get("if-modified-since"),
+            entry.etag,
+            entry.last_modified,
+        ):
+            return Response(status_code=304, headers=headers)
+        body = self.reader.body(entry)
+        if body is None:
+            raise HTTPException(404)
+        return Response(body, headers={**headers, "Content-Type": entry.content_type})
+
+    async def home(self, request: Request) -> Response:
+        """``/``: the published scenarios."""
+        lang = self._lang(request)
+        page = render_home(list(self.reader.snapshot().scenarios.values()), lang)
+        return self._html(page)
+
+    async def scenario_index(self, request: Request) -> Response:
+        """``/<scenario>/``: public feeds with links and QR codes."""
+        published = self._published(request)
+        lang, base = self._lang(request), self._base(request)
+        key = (published.scenario, published.version, base, lang)
+        page = self._index_cache.get(key)
+        if page is None:
+            page = render_scenario(published, base, lang)
+            if len(self._index_cache) > 64:  # bounded: Host headers vary freely
+                self._index_cache.clear()
+            self._index_cache[key] = page
+        return self._html(page)
+
+    async def public_feed(self, request: Request) -> Response:
+        """``/<scenario>/<name>.ics``: a feed whose kind is public."""
+        published = self._published(request)
+        entry = published.feeds.get(request.path_params["name"])
+        if entry is None or entry.kind not in PUBLIC_KINDS:
+            raise HTTPException(404)
+        return self._serve(request, entry, private=False)
+
+    async def staff_feed(self, request: Request) -> Response:
+        """``/<scenario>/staff/<staff_id>/<token>.ics``: a private feed."""
+        published = self._published(request)
+        staff_id = request.path_params["staff_id"]
+        stored = self.reader.snapshot().token_hashes.get((published.scenario, staff_id))
+        entry = published.staff_feeds.get(staff_id)
+        # Check the secret first and the same way whether or not the person exists.
+        if not secret_matches(request.path_params["token"], stored) or entry is None:
+            raise HTTPException(404)
+        return self._serve(request, entry, private=True)
+
+    async def page(self, request: Request) -> Response:
+        """``/<scenario>/<page>``: a stored page such as ``report.html``."""
+        published = self._published(request)
+        entry = published.pages.get(request.path_params["page"])
+        if entry is None:
+            raise HTTPException(404)
+        return self._serve(request, entry, private=False)
+
+    @staticmethod
+    def _html(page: bytes) -> Response:
+        return HTMLResponse(
+            page,
+            headers={
+                **_COMMON_HEADERS,
+                "Cache-Control": "no-cache",
+                "Content-Security-Policy": _INDEX_CSP,
+            },
+        )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    # Keep the headers Starlette adds (Allow on 405); never the detail text.
+    return _error(exc.status_code, dict(exc.headers or {}))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return _error(500)
+
+
+def create_app(store: Path, base_url: str | None = None, lang: str = "vi") -> ASGIApp:
+    """Build the feed server's ASGI application.
+
+    Parameters
+    ----------
+    store
+        The plan store (SQLite); opened read-only.
+    base_url
+        Absolute URL the server is reached under, such as
+        ``https://lich.example.gov.vn`` or ``https://example.org/lich``, used
+        for the links and QR codes of the index pages. ``None`` takes scheme and
+        host from each request.
+    lang
+        Default language of the index pages: ``vi`` or ``en``.
+
+    Returns
+    -------
+    ASGIApp
+        The application, to run with uvicorn.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the store does not exist.
+    """
+    reader = StoreReader(store)
+    server = FeedServer(reader, base_url, lang)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        reader.close()
+
+    routes = [
+        Route("/", server.home, methods=["GET"]),
+        Route("/{scenario}/", server.scenario_index, methods=["GET"]),
+        Route(
+            "/{scenario}/staff/{staff_id}/{token}.ics",
+            server.staff_feed,
+            methods=["GET"],
+        ),
+        Route("/{scenario}/{name}.ics", server.public_feed, methods=["GET"]),
+        Route("/{scenario}/{page:path}", server.page, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        lifespan=lifespan,
+    )
+    return GuardAndLog(app)

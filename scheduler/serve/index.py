@@ -1,0 +1,186 @@
+"""The HTML index pages: every public feed with its links and a QR code.
+
+Vietnamese by default, English on request. Staff feeds are never listed: their
+URLs are private and reach people through ``scheduler token``.
+"""
+
+from __future__ import annotations
+
+import html
+import urllib.parse
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import segno
+
+from scheduler.serve.reader import Entry, Published
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# The server's own words; the planner-facing ones live in scheduler.i18n.
+_TEXT: dict[str, tuple[str, str]] = {
+    "site": ("Lịch kế hoạch truyền thông", "Communication plan calendars"),
+    "scenarios": ("Các kế hoạch đã công bố", "Published plans"),
+    "none": ("Chưa có kế hoạch nào được công bố.", "No plan has been published yet."),
+    "version": ("Phiên bản", "Version"),
+    "published": ("công bố lúc", "published"),
+    "feeds": ("Lịch đăng ký", "Calendars to subscribe to"),
+    "how": (
+        "Thêm lịch vào điện thoại hoặc ứng dụng lịch bằng đường dẫn webcal, hoặc"
+        " quét mã QR bằng camera của điện thoại (iPhone mở thẳng ứng dụng Lịch)."
+        " Với Google Calendar, dán đường dẫn https vào mục “Thêm lịch → Từ URL”."
+        " Lịch tự cập nhật khi có kế hoạch mới.",
+        "Add a calendar to your phone or calendar app with its webcal link, or scan"
+        " its QR code with the phone's camera (an iPhone opens Calendar directly)."
+        " In Google Calendar, paste the https link under “Add calendar → From URL”."
+        " Calendars follow every new plan by themselves.",
+    ),
+    "staff_note": (
+        "Lịch riêng của từng cán bộ không có ở đây: mỗi người nhận đường dẫn riêng.",
+        "Each staff member's own calendar is not listed here: each person receives a private link.",
+    ),
+    "pages": ("Báo cáo", "Reports"),
+    "qr": ("Mã QR để đăng ký", "QR code to subscribe"),
+    "other_lang": ("English", "Tiếng Việt"),
+    "kind.plan": ("Toàn bộ kế hoạch", "Whole plan"),
+    "kind.commune": ("Xã/thị trấn", "Commune"),
+    "kind.activity": ("Hoạt động", "Activity"),
+    "kind.station": ("Đài truyền thanh", "Radio station"),
+}
+
+
+def text(key: str, lang: str) -> str:
+    """Return the server's text for a key in ``vi`` or ``en``."""
+    vi, en = _TEXT[key]
+    return en if lang == "en" else vi
+
+
+def feed_url(base_url: str, scenario: str, name: str) -> str:
+    """Return the absolute URL of a public feed under ``base_url``."""
+    return (
+        f"{base_url.rstrip('/')}/{urllib.parse.quote(scenario, safe='')}/"
+        f"{urllib.parse.quote(name, safe='')}.ics"
+    )
+
+
+def staff_feed_url(base_url: str, scenario: str, staff_id: str, secret: str) -> str:
+    """Return the private URL of a staff member's feed (it carries the secret)."""
+    return (
+        f"{base_url.rstrip('/')}/{urllib.parse.quote(scenario, safe='')}/staff/"
+        f"{urllib.parse.quote(staff_id, safe='')}/{secret}.ics"
+    )
+
+
+def webcal_url(url: str) -> str:
+    """Return the ``webcal://`` form of an http(s) URL, which calendar apps subscribe to."""
+    scheme, rest = url.split("://", 1)
+    return f"webcal://{rest}" if scheme in ("http", "https") else url
+
+
+def qr_svg(data: str) -> str:
+    """Return a QR code of ``data`` as inline SVG (segno, error correction M)."""
+    code = segno.make(data, error="m", micro=False)
+    return str(code.svg_inline(scale=3, border=2, dark="#111", light="#fff"))
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+ul.feeds{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:1rem}
+ul.feeds li{border:1px solid #ccc;border-radius:.5rem;padding:.75rem}
+.kind{color:#555;font-size:.85rem}.links a{display:block;word-break:break-all;font-size:.85rem}
+nav{float:right}
+"""
+
+
+def _page(title: str, lang: str, switch_href: str, body: Iterable[str]) -> bytes:
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f'<nav><a href="{html.escape(switch_href)}">{text("other_lang", lang)}</a></nav>',
+        *body,
+        "</body></html>",
+    ]
+    return "\n".join(parts).encode("utf-8")
+
+
+def _when(published: Published, lang: str) -> str:
+    local = published.published_at.astimezone(VN_TZ)
+    fmt = "%Y-%m-%d %H:%M" if lang == "en" else "%H:%M %d/%m/%Y"
+    return local.strftime(fmt)
+
+
+def render_home(scenarios: list[Published], lang: str) -> bytes:
+    """Render ``/``: the scenarios with a published version, each linking to its index."""
+    other = "vi" if lang == "en" else "en"
+    body = [f"<h1>{text('site', lang)}</h1>", f"<h2>{text('scenarios', lang)}</h2>"]
+    if not scenarios:
+        body.append(f"<p>{text('none', lang)}</p>")
+    else:
+        body.append("<ul>")
+        for pub in sorted(scenarios, key=lambda p: p.scenario):
+            href = f"{urllib.parse.quote(pub.scenario, safe='')}/?lang={lang}"
+            body.append(
+                f'<li><a href="{html.escape(href)}">{html.escape(pub.scenario)}</a>'
+                f" — {text('version', lang)} {pub.version},"
+                f" {text('published', lang)} {_when(pub, lang)}</li>"
+            )
+        body.append("</ul>")
+    return _page(text("site", lang), lang, f"?lang={other}", body)
+
+
+def _feed_item(entry: Entry, url: str, lang: str) -> str:
+    webcal = webcal_url(url)
+    kind = text(f"kind.{entry.kind}", lang)
+    return (
+        f"<li><strong>{html.escape(entry.title)}</strong>"
+        f'<div class="kind">{html.escape(kind)} · {html.escape(entry.name)}.ics</div>'
+        f'<div class="links"><a href="{html.escape(url)}">{html.escape(url)}</a>'
+        f'<a href="{html.escape(webcal)}">{html.escape(webcal)}</a></div>'
+        f'<figure role="img" aria-label="{text("qr", lang)}">{qr_svg(webcal)}</figure>'
+        "</li>"
+    )
+
+
+def render_scenario(published: Published, base_url: str, lang: str) -> bytes:
+    """Render ``/<scenario>/``: every public feed with https and webcal links and a QR code.
+
+    Parameters
+    ----------
+    published
+        The scenario's latest version.
+    base_url
+        Absolute URL the feeds are reached under (scheme, host, optional prefix).
+    lang
+        ``vi`` or ``en``.
+
+    Returns
+    -------
+    bytes
+        The UTF-8 HTML page.
+    """
+    other = "vi" if lang == "en" else "en"
+    body = [
+        f"<h1>{html.escape(published.scenario)}</h1>",
+        f"<p>{text('version', lang)} {published.version},"
+        f" {text('published', lang)} {_when(published, lang)}</p>",
+        f"<h2>{text('feeds', lang)}</h2>",
+        f"<p>{text('how', lang)}</p>",
+        '<ul class="feeds">',
+    ]
+    for entry in published.public_feeds():
+        url = feed_url(base_url, published.scenario, entry.name)
+        body.append(_feed_item(entry, url, lang))
+    body.append("</ul>")
+    body.append(f"<p>{text('staff_note', lang)}</p>")
+    if published.pages:
+        body.append(f"<h2>{text('pages', lang)}</h2><ul>")
+        for name in sorted(published.pages):
+            href = urllib.parse.quote(name)
+            body.append(
+                f'<li><a href="{html.escape(href)}">{html.escape(name)}</a></li>'
+            )
+        body.append("</ul>")
+    return _page(published.scenario, lang, f"?lang={other}", body)
