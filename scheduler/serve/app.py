@@ -5,6 +5,7 @@ version of each scenario in the store, never from the file system):
 
 ======================================================  ==========================================
 ``/``                                                   index of published scenarios (HTML)
+``/<scenario>``                                         redirect to ``/<scenario>/``
 ``/<scenario>/``                                        public feeds with https/webcal links and QR
 ``/<scenario>/<name>.ics``                              a public feed: kinds plan, commune,
                                                         activity, station
@@ -26,13 +27,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -209,6 +216,13 @@ class FeedServer:
         page = render_home(list(self.reader.snapshot().scenarios.values()), lang)
         return self._html(page)
 
+    async def to_scenario_index(self, request: Request) -> Response:
+        """``/<scenario>``: redirect a published scenario to its index, else 404."""
+        published = self._published(request)
+        # Relative, so that it also works behind a proxy that adds a path prefix.
+        target = urllib.parse.quote(published.scenario, safe="") + "/"
+        return RedirectResponse(target, status_code=308, headers=_COMMON_HEADERS)
+
     async def scenario_index(self, request: Request) -> Response:
         """``/<scenario>/``: public feeds with links and QR codes."""
         published = self._published(request)
@@ -306,6 +320,7 @@ def create_app(store: Path, base_url: str | None = None, lang: str = "vi") -> AS
 
     routes = [
         Route("/", server.home, methods=["GET"]),
+        Route("/{scenario}", server.to_scenario_index, methods=["GET"]),
         Route("/{scenario}/", server.scenario_index, methods=["GET"]),
         Route(
             "/{scenario}/staff/{staff_id}/{token}.ics",
@@ -320,4 +335,6 @@ def create_app(store: Path, base_url: str | None = None, lang: str = "vi") -> AS
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )
+    # Unknown paths answer 404, not a redirect to the same path with a slash.
+    app.router.redirect_slashes = False
     return GuardAndLog(app)
