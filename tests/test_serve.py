@@ -544,6 +544,12 @@ def test_scheduler_serve_without_store(tmp_path: Path) -> None:
         cli_app, ["serve", "--store", str(tmp_path / "none.sqlite")]
     )
     assert result.exit_code == 2
+    not_a_store = tmp_path / "notes.txt"
+    not_a_store.write_text("không phải kho", encoding="utf-8")
+    assert (
+        CliRunner().invoke(cli_app, ["serve", "--store", str(not_a_store)]).exit_code
+        == 2
+    )
     bad = CliRunner().invoke(
         cli_app,
         ["serve", "--store", str(tmp_path / "none.sqlite"), "--base-url", "ftp://x"],

@@ -135,10 +135,10 @@ def serve(
     checked_base = _check_base_url(base_url) if base_url else None
     try:
         application = create_app(path, checked_base, lang)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, sqlite3.Error) as exc:
         err.print(
-            f"{path}: không có kho kế hoạch (chạy scheduler publish trước) / "
-            "no plan store (run scheduler publish first)",
+            f"{path}: không mở được kho kế hoạch (chạy scheduler publish trước) / "
+            f"cannot open the plan store (run scheduler publish first): {exc}",
             markup=False,
         )
         raise typer.Exit(2) from exc

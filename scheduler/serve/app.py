@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import time
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -309,8 +310,15 @@ def create_app(store: Path, base_url: str | None = None, lang: str = "vi") -> AS
     ------
     FileNotFoundError
         When the store does not exist.
+    sqlite3.Error
+        When the file is not a plan store.
     """
     reader = StoreReader(store)
+    try:
+        reader.snapshot()  # fail now, not at the first request, on a file that is no store
+    except sqlite3.Error:
+        reader.close()
+        raise
     server = FeedServer(reader, base_url, lang)
 
     @contextlib.asynccontextmanager
