@@ -561,3 +561,16 @@ def test_staff_feed_url_quotes_parts() -> None:
         staff_feed_url("https://x/", "hưng nguyên", "LD/01", "abc")
         == "https://x/h%C6%B0ng%20nguy%C3%AAn/staff/LD%2F01/abc.ics"
     )
+
+
+def test_vietnamese_scenario_names_work_percent_encoded(
+    server: Server, store: Path
+) -> None:
+    scenario = "hưng-nguyên-2023"
+    publish(store, scenario, sample_feeds())
+    encoded = "/h%C6%B0ng-nguy%C3%AAn-2023"  # UTF-8 of ư is C6 B0, of ê is C3 AA
+    assert server.get(f"{encoded}/all.ics")[0] == 200
+    page = server.get(f"{encoded}/", {"Host": "lich.example"})[2].decode()
+    assert f"webcal://lich.example{encoded}/all.ics" in page
+    # The same name with a different letter is another scenario: 404.
+    assert server.get("/h%C6%B0ng-nguy%C3%A9n-2023/all.ics")[0] == 404
