@@ -574,3 +574,14 @@ def test_vietnamese_scenario_names_work_percent_encoded(
     assert f"webcal://lich.example{encoded}/all.ics" in page
     # The same name with a different letter is another scenario: 404.
     assert server.get("/h%C6%B0ng-nguy%C3%A9n-2023/all.ics")[0] == 404
+
+
+def test_the_server_does_not_import_the_solver() -> None:
+    code = (
+        "import sys, scheduler.serve.app, scheduler.commands.serve; "
+        "print('ortools' in ' '.join(sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
