@@ -27,7 +27,13 @@ from scheduler.export.ical import (
 )
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
-from tests.ical_helpers import LONG_NAME, feed_scenario, fold_problems, node_parse, solved
+from tests.ical_helpers import (
+    LONG_NAME,
+    feed_scenario,
+    fold_problems,
+    node_parse,
+    solved,
+)
 
 UTC = dt.UTC
 T1 = dt.datetime(2023, 8, 1, 3, 0, tzinfo=UTC)  # first publish
@@ -142,7 +148,8 @@ def test_no_state_stamp_is_midnight_local_on_the_horizon_start(
     body = calendar_files(plan, display)["calendars/all.ics"]
     stamps = {v["DTSTAMP"].dt for v in parse(body).walk("VEVENT")}
     assert stamps == {dt.datetime(2023, 9, 3, 17, 0, tzinfo=UTC)}
-    assert b"SEQUENCE:0\r\n" in body and b"SEQUENCE:1" not in body
+    assert b"SEQUENCE:0\r\n" in body
+    assert b"SEQUENCE:1" not in body
 
 
 # ---------------------------------------------------------------- change tracking
@@ -171,7 +178,8 @@ def test_moved_event_keeps_its_uid_with_a_higher_sequence(
     assert events[uid]["DTSTAMP"].dt == T2 == events[uid]["LAST-MODIFIED"].dt
     # every other event is untouched: still SEQUENCE 0, stamped at the first publish
     others = [v for u, v in events.items() if u != uid]
-    assert others and all(int(v["SEQUENCE"]) == 0 for v in others)
+    assert others
+    assert all(int(v["SEQUENCE"]) == 0 for v in others)
     assert {v["DTSTAMP"].dt for v in others} == {T1}
 
 
@@ -185,7 +193,9 @@ def test_restaffing_and_renaming_a_venue_are_visible_changes(
     restaffed = dataclasses.replace(
         plan,
         events=tuple(
-            dataclasses.replace(e, staff=(dataclasses.replace(e.staff[0], staff_id=other),))
+            dataclasses.replace(
+                e, staff=(dataclasses.replace(e.staff[0], staff_id=other),)
+            )
             if e.event_id == dialogue.event_id
             else e
             for e in plan.events
@@ -205,7 +215,10 @@ def test_restaffing_and_renaming_a_venue_are_visible_changes(
     # a venue no event uses changes nothing: hq is the district office
     unused = dataclasses.replace(
         display,
-        venues={**display.venues, "hq": dataclasses.replace(display.venues["hq"], name="X")},
+        venues={
+            **display.venues,
+            "hq": dataclasses.replace(display.venues["hq"], name="X"),
+        },
     )
     assert advance_state(plan, unused, state, T2) == state
 
@@ -226,17 +239,22 @@ def test_removed_event_is_cancelled_then_disappears_after_the_grace_period(
     assert int(event["SEQUENCE"]) == 1  # 0 → 1 when it was removed
     assert str(event["SUMMARY"]).startswith("[Đã huỷ] ")
     # it also stays in its commune's and its staff member's feeds
-    staff_feed = feeds_of(replanned, display, cancelled)[f"staff-{dropped.staff_ids[0]}"]
+    staff_feed = feeds_of(replanned, display, cancelled)[
+        f"staff-{dropped.staff_ids[0]}"
+    ]
     assert uid in vevents(staff_feed)
     # one second before the grace period ends it is still there, at the end it is gone
-    almost = advance_state(replanned, display, cancelled, T2 + GRACE - dt.timedelta(seconds=1), GRACE)
+    almost = advance_state(
+        replanned, display, cancelled, T2 + GRACE - dt.timedelta(seconds=1), GRACE
+    )
     assert almost[uid] == cancelled[uid]  # republishing does not bump it again
     gone = advance_state(replanned, display, cancelled, T2 + GRACE, GRACE)
     assert uid not in gone
     assert uid not in vevents(feeds_of(replanned, display, gone)["all"])
     # a cancelled event that comes back is confirmed again with SEQUENCE 2
     back = advance_state(plan, display, cancelled, T2 + dt.timedelta(days=1), GRACE)
-    assert back[uid].sequence == 2 and back[uid].cancelled_at is None
+    assert back[uid].sequence == 2
+    assert back[uid].cancelled_at is None
 
 
 # ---------------------------------------------------------------- text and times
@@ -293,7 +311,9 @@ def test_every_date_time_carries_the_zone_and_all_day_ends_are_exclusive(
     assert not isinstance(event["DTEND"].dt, dt.datetime)
 
 
-def test_english_feeds_and_calendar_properties(plan: Plan, display: DisplayData) -> None:
+def test_english_feeds_and_calendar_properties(
+    plan: Plan, display: DisplayData
+) -> None:
     body = calendar_files(plan, display, lang="en")["calendars/activity-dialogue.ics"]
     cal = parse(body)
     assert str(cal["X-WR-CALNAME"]) == str(cal["NAME"]) == "Dialogue — Huyện Thử"
@@ -319,7 +339,9 @@ def test_geo_where_coordinates_are_known(plan: Plan, display: DisplayData) -> No
 def test_valarm_only_when_asked(plan: Plan, display: DisplayData) -> None:
     state = advance_state(plan, display, {}, T1)
     plain = build_feeds(plan, display, state)[0].body
-    with_alarm = build_feeds(plan, display, state, alarm=dt.timedelta(minutes=30))[0].body
+    with_alarm = build_feeds(plan, display, state, alarm=dt.timedelta(minutes=30))[
+        0
+    ].body
     assert b"BEGIN:VALARM" not in plain
     alarms = parse(with_alarm).walk("VALARM")
     assert len(alarms) == len(plan.events)
@@ -334,7 +356,8 @@ def test_a_feed_over_the_limit_loses_its_earliest_events(
 ) -> None:
     state = advance_state(plan, display, {}, T1)
     full = build_feeds(plan, display, state)[0]
-    assert full.name == "all" and full.dropped == 0
+    assert full.name == "all"
+    assert full.dropped == 0
     limit = len(full.body) - 500  # a little too small: one or two events must go
     cut = build_feeds(plan, display, state, limit_bytes=limit)[0]
     assert 0 < cut.dropped < len(plan.events)
@@ -362,12 +385,12 @@ def test_plan_files_include_display_data_and_calendars(
 ) -> None:
     monkeypatch.setenv("SCHEDULER_STORE", str(tmp_path / "none.sqlite"))  # no store
     files = plan_files(scenario, plan)
-    assert DisplayData.from_json(files["display.json"].decode()) == DisplayData.from_scenario(
-        scenario
-    )
-    assert {k: v for k, v in files.items() if k.startswith("calendars/")} == calendar_files(
-        plan, DisplayData.from_scenario(scenario)
-    )
+    assert DisplayData.from_json(
+        files["display.json"].decode()
+    ) == DisplayData.from_scenario(scenario)
+    assert {
+        k: v for k, v in files.items() if k.startswith("calendars/")
+    } == calendar_files(plan, DisplayData.from_scenario(scenario))
 
 
 # ---------------------------------------------------------------- ical.js
@@ -392,16 +415,21 @@ def test_every_feed_parses_with_ical_js(
         ours = vevents(path.read_bytes())
         theirs = parsed[str(path)]
         assert theirs["zones"] == ["Asia/Ho_Chi_Minh"]
-        assert theirs["refresh"] == "PT6H" and theirs["ttl"] == "PT6H"
-        assert theirs["name"] == theirs["calname"] == str(parse(path.read_bytes())["NAME"])
+        assert theirs["refresh"] == "PT6H"
+        assert theirs["ttl"] == "PT6H"
+        assert (
+            theirs["name"] == theirs["calname"] == str(parse(path.read_bytes())["NAME"])
+        )
         assert sorted(e["uid"] for e in theirs["events"]) == sorted(ours)
         for e in theirs["events"]:
             event = by_uid[e["uid"]]
             assert e["summary"] == str(ours[e["uid"]]["SUMMARY"])
             assert e["description"] == str(ours[e["uid"]]["DESCRIPTION"])
-            assert e["dtstamp"]["utc"] and e["lastModified"]["utc"]
+            assert e["dtstamp"]["utc"]
+            assert e["lastModified"]["utc"]
             if event.all_day:
-                assert e["dtstart"]["isDate"] and e["dtend"]["isDate"]
+                assert e["dtstart"]["isDate"]
+                assert e["dtend"]["isDate"]
             else:
                 assert e["dtstart"]["tzid"] == e["dtend"]["tzid"] == "Asia/Ho_Chi_Minh"
                 # ical.js resolves the zone through our VTIMEZONE to the same instant
