@@ -13,6 +13,7 @@ VTIMEZONE); nothing here writes iCalendar syntax by hand.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import urllib.parse
@@ -611,16 +612,20 @@ def _calendar(
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh))
     cal.add("color", COLORS[spec.kind])
-    # the zone's rules over the plan's horizon (Vietnam has kept UTC+7 since 1975)
-    cal.add_component(
-        Timezone.from_tzinfo(
-            ZONE,
-            TZID,
-            first_date=plan.horizon_start,
-            last_date=plan.horizon_end + dt.timedelta(days=1),
-        )
-    )
+    cal.add_component(_vtimezone(plan.horizon_start, plan.horizon_end))
     return cal
+
+
+@functools.lru_cache(maxsize=8)
+def _vtimezone(first: dt.date, last: dt.date) -> Timezone:
+    """The zone's rules over the plan's horizon (Vietnam has kept UTC+7 since 1975).
+
+    Built once per horizon: it is the slowest part of a calendar to make, and
+    every feed carries the same one.
+    """
+    return Timezone.from_tzinfo(
+        ZONE, TZID, first_date=first, last_date=last + dt.timedelta(days=1)
+    )
 
 
 def _order(st: EventState) -> tuple[dt.datetime, str]:
@@ -668,10 +673,11 @@ def build_feeds(
         In the order of :func:`feed_specs`, events sorted by start then UID.
     """
     known = sorted((st for st in state.values() if st.event is not None), key=_order)
+    # one VEVENT per event, shared by every feed that shows it
+    vevents = {st.uid: _vevent(st, display, lang, alarm) for st in known}
     feeds = []
     for spec in feed_specs(display, lang):
-        members = [st for st in known if spec.wants(st.event)]
-        rendered = [(st, _vevent(st, display, lang, alarm)) for st in members]
+        rendered = [(st, vevents[st.uid]) for st in known if spec.wants(st.event)]
         dropped = 0
         body = _render(spec, plan, display, lang, refresh, rendered, dropped)
         if len(body) > limit_bytes:
