@@ -42,6 +42,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "changed": ("thay đổi khác", "changed"),
     "cancelled": ("huỷ", "cancelled"),
     "expired": ("hết hạn giữ lại", "expired"),
+    "updated": ("thay đổi", "changed"),
+    "feeds_column": ("Số lịch", "Feeds"),
     "version": ("Phiên bản", "Version"),
     "scenario": ("Kịch bản", "Scenario"),
     "published_at": ("Công bố lúc (UTC)", "Published (UTC)"),
@@ -135,8 +137,13 @@ def publish_command(
     for warning in result.warnings:
         err.print(f"[yellow]{_w('warning', lang)}:[/] {warning}")
     counts = ", ".join(
-        f"{_w(key, lang)} {len(getattr(result, key))}"
-        for key in ("added", "changed", "cancelled", "expired")
+        f"{_w(word, lang)} {len(getattr(result, key))}"
+        for key, word in (
+            ("added", "added"),
+            ("changed", "updated"),
+            ("cancelled", "cancelled"),
+            ("expired", "expired"),
+        )
     )
     console.print(
         f"{_w('published', lang)} {result.version} ({plan.scenario}, {path}): "
@@ -178,7 +185,8 @@ def history_command(
         table.add_row(
             str(v.version),
             v.scenario,
-            v.published_at,
+            # the column says UTC: 2023-08-01 03:00:00
+            v.published_at.replace("T", " ").removesuffix("+00:00"),
             str(v.events),
             str(v.feeds),
             v.input_hash[:12],

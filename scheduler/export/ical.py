@@ -618,7 +618,7 @@ def _calendar(
 
 @functools.lru_cache(maxsize=8)
 def _vtimezone(first: dt.date, last: dt.date) -> Timezone:
-    """The zone's rules over the plan's horizon (Vietnam has kept UTC+7 since 1975).
+    """Return the zone's rules over the horizon (Vietnam has kept UTC+7 since 1975).
 
     Built once per horizon: it is the slowest part of a calendar to make, and
     every feed carries the same one.
