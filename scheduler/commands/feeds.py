@@ -176,7 +176,7 @@ def history_command(
         "scenario",
         "published_at",
         "events",
-        "feeds",
+        "feeds_column",
         "input_hash",
         "note",
     ):
