@@ -276,36 +276,45 @@ def publish(
         raise ValueError(f"grace days must be 0 or more, got {grace_days}")
     stamp = iso_utc(now)
     now = dt.datetime.fromisoformat(stamp)
-    previous = load_state(conn, plan.scenario)
-    state = advance_state(plan, display, previous, now, dt.timedelta(days=grace_days))
-    feeds = build_feeds(plan, display, state, lang=lang, alarm=alarm)
-    warnings = [
-        f"{f.filename}: {f.dropped} events left out to stay under 1 MB"
-        for f in feeds
-        if f.dropped
-    ]
-    lost = [uid for uid, st in state.items() if st.event is None]
-    if lost:
-        warnings.append(
-            f"{len(lost)} cancelled events have no known content: {lost[:3]}"
+    # one writer at a time: the state read here must be the one replaced below
+    # (finish first any implicit transaction the caller left open)
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        previous = load_state(conn, plan.scenario)
+        state = advance_state(
+            plan, display, previous, now, dt.timedelta(days=grace_days)
         )
-    latest = conn.execute(
-        "SELECT max(version) FROM versions WHERE scenario = ?", (plan.scenario,)
-    ).fetchone()[0]
-    old_feeds = {
-        name: (etag, modified)
-        for name, etag, modified in conn.execute(
-            "SELECT name, etag, last_modified FROM feeds WHERE version = ?", (latest,)
-        )
-    }
-    old_pages = {
-        name: (etag, modified)
-        for name, etag, modified in conn.execute(
-            "SELECT name, etag, last_modified FROM pages WHERE version = ?", (latest,)
-        )
-    }
-    body = plan_json if plan_json is not None else plan.to_json().encode("utf-8")
-    with conn:
+        feeds = build_feeds(plan, display, state, lang=lang, alarm=alarm)
+        warnings = [
+            f"{f.filename}: {f.dropped} events left out to stay under 1 MB"
+            for f in feeds
+            if f.dropped
+        ]
+        lost = [uid for uid, st in state.items() if st.event is None]
+        if lost:
+            warnings.append(
+                f"{len(lost)} cancelled events have no known content: {lost[:3]}"
+            )
+        latest = conn.execute(
+            "SELECT max(version) FROM versions WHERE scenario = ?", (plan.scenario,)
+        ).fetchone()[0]
+        old_feeds = {
+            name: (etag, modified)
+            for name, etag, modified in conn.execute(
+                "SELECT name, etag, last_modified FROM feeds WHERE version = ?",
+                (latest,),
+            )
+        }
+        old_pages = {
+            name: (etag, modified)
+            for name, etag, modified in conn.execute(
+                "SELECT name, etag, last_modified FROM pages WHERE version = ?",
+                (latest,),
+            )
+        }
+        body = plan_json if plan_json is not None else plan.to_json().encode("utf-8")
         version = conn.execute(
             "INSERT INTO versions (scenario, published_at, input_hash, plan_json, note) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -358,6 +367,10 @@ def publish(
                 for st in state.values()
             ],
         )
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
     assert version is not None
     return PublishResult(
         version=version,
@@ -525,6 +538,7 @@ class PlanDiff:
 
 
 _TIME_FIELDS = ("start", "end", "all_day")
+_KEPT = {"scheduled", "pinned"}
 
 
 def diff_plans(before: Plan, after: Plan) -> tuple[EventChange, ...]:
@@ -537,15 +551,21 @@ def diff_plans(before: Plan, after: Plan) -> tuple[EventChange, ...]:
         kinds: list[str] = []
         if a is None:
             kinds.append("added")
-        elif b is None or (b.status == "cancelled" and a.status != "cancelled"):
+        elif b is None or (b.status == "cancelled" != a.status):
             kinds.append("cancelled")
         else:
             if any(getattr(a, f) != getattr(b, f) for f in _TIME_FIELDS):
                 kinds.append("moved")
             if a.staff != b.staff:
                 kinds.append("restaffed")
+            # scheduled → pinned (kept by a re-plan) is no change to the event itself
             rest_a = replace(
-                a, start=b.start, end=b.end, all_day=b.all_day, staff=b.staff
+                a,
+                start=b.start,
+                end=b.end,
+                all_day=b.all_day,
+                staff=b.staff,
+                status=b.status if {a.status, b.status} <= _KEPT else a.status,
             )
             if rest_a != b:
                 kinds.append("changed")

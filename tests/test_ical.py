@@ -27,6 +27,7 @@ from scheduler.export.ical import (
 )
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
+from scheduler.store import diff_plans
 from tests.ical_helpers import (
     LONG_NAME,
     feed_scenario,
@@ -255,6 +256,28 @@ def test_removed_event_is_cancelled_then_disappears_after_the_grace_period(
     back = advance_state(plan, display, cancelled, T2 + dt.timedelta(days=1), GRACE)
     assert back[uid].sequence == 2
     assert back[uid].cancelled_at is None
+
+
+def test_pinning_an_event_is_not_a_change_but_cancelling_it_is(
+    plan: Plan, display: DisplayData
+) -> None:
+    state = advance_state(plan, display, {}, T1)
+    first = plan.events[0]
+    uid = event_uid("tiny", first.event_id)
+
+    def with_status(status: str) -> Plan:
+        changed = dataclasses.replace(first, status=status)
+        return dataclasses.replace(plan, events=(changed, *plan.events[1:]))
+
+    # a re-plan keeps the event where it was and marks it pinned: nothing to notify
+    pinned = advance_state(with_status("pinned"), display, state, T2)
+    assert (pinned[uid].sequence, pinned[uid].last_modified) == (0, T1)
+    assert diff_plans(plan, with_status("pinned")) == ()
+    # the plan itself cancels it: SEQUENCE 0 → 1 and STATUS:CANCELLED
+    cancelled = advance_state(with_status("cancelled"), display, state, T2)
+    assert cancelled[uid].sequence == 1
+    body = feeds_of(with_status("cancelled"), display, cancelled)["all"]
+    assert str(vevents(body)[uid]["STATUS"]) == "CANCELLED"
 
 
 # ---------------------------------------------------------------- text and times

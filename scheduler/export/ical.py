@@ -12,6 +12,7 @@ VTIMEZONE); nothing here writes iCalendar syntax by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -68,8 +69,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "funding": ("Nguồn kinh phí", "Funding source"),
     "event_id": ("Mã sự kiện", "Event id"),
     "status": ("Trạng thái", "Status"),
-    "status.scheduled": ("đã xếp lịch", "scheduled"),
-    "status.pinned": ("giữ nguyên", "pinned"),
     "status.cancelled": ("đã huỷ", "cancelled"),
     "feed.plan": (
         "Mọi hoạt động của kế hoạch",
@@ -283,8 +282,10 @@ def content_hash(event: Event, display: DisplayData) -> str:
     The event's own fields and the names, places and e-mails it refers to are
     hashed, so renaming a venue or moving a session both count as a change.
     """
+    # "pinned" (kept from an earlier plan) looks the same to a subscriber as "scheduled"
+    shown = dataclasses.replace(event, status=_shown_status(event.status))
     resolved = {
-        "event": asdict(event),
+        "event": asdict(shown),
         "venue": asdict(display.venues[event.venue_id])
         if event.venue_id in display.venues
         else None,
@@ -310,6 +311,10 @@ def content_hash(event: Event, display: DisplayData) -> str:
     }
     text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _shown_status(status: str) -> str:
+    return "scheduled" if status == "pinned" else status
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -525,7 +530,8 @@ def _description(event: Event, display: DisplayData, lang: str, status: str) -> 
         source = display.funding.get(event.funding_source)
         shown = source.text(lang) if source else event.funding_source
         lines.append(f"{_w('funding', lang)}: {shown}")
-    lines.append(f"{_w('status', lang)}: {_w('status.' + status, lang)}")
+    if status == "cancelled":  # STATUS says it too, but not every client shows it
+        lines.append(f"{_w('status', lang)}: {_w('status.cancelled', lang)}")
     lines.append(f"{_w('event_id', lang)}: {event.event_id}")
     return "\n".join(lines)
 
