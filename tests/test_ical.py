@@ -371,6 +371,20 @@ def test_valarm_only_when_asked(plan: Plan, display: DisplayData) -> None:
     assert {a["TRIGGER"].dt for a in alarms} == {-dt.timedelta(minutes=30)}
 
 
+def test_ids_unsafe_in_file_names_are_escaped(plan: Plan, display: DisplayData) -> None:
+    odd = dataclasses.replace(
+        display, staff={"a/b c": display.staff["L1"], "Ngân": display.staff["L2"]}
+    )
+    names = [f.name for f in build_feeds(plan, odd, {}) if f.kind == "staff"]
+    # "/" → %2F, " " → %20, "â" (C3 A2 in UTF-8) → %C3%A2; plain ids stay as they are
+    assert names == ["staff-a%2Fb%20c", "staff-Ng%C3%A2n"]
+    assert [f.name for f in build_feeds(plan, display, {}) if f.kind == "staff"] == [
+        "staff-L1",
+        "staff-L2",
+        "staff-T1",
+    ]
+
+
 # ---------------------------------------------------------------- size limit
 
 
