@@ -19,9 +19,9 @@ import hashlib
 import json
 import urllib.parse
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from icalendar import Alarm, Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
@@ -373,11 +373,12 @@ def advance_state(
     for uid, old in previous.items():
         if uid in state:
             continue
-        if old.cancelled_at is None:
-            old = replace(old, sequence=old.sequence + 1, last_modified=now)
-            old = replace(old, cancelled_at=now)
-        assert old.cancelled_at is not None
-        if _utc(old.cancelled_at) + grace > now:
+        if old.cancelled_at is None:  # removed by this plan: cancel it, once
+            old = replace(
+                old, sequence=old.sequence + 1, last_modified=now, cancelled_at=now
+            )
+        cancelled_at = old.cancelled_at or now
+        if _utc(cancelled_at) + grace > now:
             state[uid] = old
     return dict(sorted(state.items()))
 
@@ -410,12 +411,14 @@ class Feed:
 
 
 @dataclass(frozen=True)
-class _FeedSpec:
+class FeedSpec:
+    """One feed before rendering: its name, kind, subject, label and which events it shows."""
+
     name: str
     kind: str
     subject: str | None
     label: str
-    wants: Any = field(compare=False)
+    wants: Callable[[Event], bool] = field(compare=False)
 
 
 def _safe(ident: str) -> str:
@@ -423,54 +426,70 @@ def _safe(ident: str) -> str:
     return urllib.parse.quote(ident, safe="")
 
 
-def feed_specs(display: DisplayData, lang: str = "vi") -> list[_FeedSpec]:
+def _in_commune(code: str) -> Callable[[Event], bool]:
+    return lambda e: e.commune_code == code or code in e.communes_served
+
+
+def _on_station(code: str) -> Callable[[Event], bool]:
+    return lambda e: e.kind == "broadcast" and e.commune_code == code
+
+
+def _worked_by(staff_id: str) -> Callable[[Event], bool]:
+    return lambda e: staff_id in e.staff_ids
+
+
+def _of_activity(activity: str) -> Callable[[Event], bool]:
+    return lambda e: e.activity == activity
+
+
+def feed_specs(display: DisplayData, lang: str = "vi") -> list[FeedSpec]:
     """Return every feed a plan has, in a fixed order: all, communes, stations, staff, activities.
 
     A station feed (broadcasts only, for the radio operator) exists for each
     commune with station slots, unless every activity is a broadcast: then it
     would equal the commune feed.
     """
-    specs = [_FeedSpec("all", "plan", None, _w("all", lang), lambda e: True)]
+    specs = [FeedSpec("all", "plan", None, _w("all", lang), lambda e: True)]
     for code, place in display.communes.items():
         specs.append(
-            _FeedSpec(
+            FeedSpec(
                 f"commune-{_safe(code)}",
                 "commune",
                 code,
                 place.name,
-                lambda e, c=code: e.commune_code == c or c in e.communes_served,
+                _in_commune(code),
             )
         )
     only_broadcasts = all(a.kind == "broadcast" for a in display.activities.values())
     if not only_broadcasts:
         for code in display.stations:
             specs.append(
-                _FeedSpec(
+                FeedSpec(
                     f"station-{_safe(code)}",
                     "station",
                     code,
                     _w("station", lang).format(display.commune_name(code)),
-                    lambda e, c=code: e.kind == "broadcast" and e.commune_code == c,
+                    _on_station(code),
                 )
             )
     for sid, person in display.staff.items():
         specs.append(
-            _FeedSpec(
+            FeedSpec(
                 f"staff-{_safe(sid)}",
                 "staff",
                 sid,
                 person.name,
-                lambda e, s=sid: s in e.staff_ids,
+                _worked_by(sid),
             )
         )
     for aid, label in display.activities.items():
         specs.append(
-            _FeedSpec(
+            FeedSpec(
                 f"activity-{_safe(aid)}",
                 "activity",
                 aid,
                 label.text(lang),
-                lambda e, a=aid: e.activity == a,
+                _of_activity(aid),
             )
         )
     return specs
@@ -593,7 +612,7 @@ def _vevent(
 
 
 def _calendar(
-    spec: _FeedSpec,
+    spec: FeedSpec,
     plan: Plan,
     display: DisplayData,
     lang: str,
@@ -632,11 +651,6 @@ def _vtimezone(first: dt.date, last: dt.date) -> Timezone:
     return Timezone.from_tzinfo(
         ZONE, TZID, first_date=first, last_date=last + dt.timedelta(days=1)
     )
-
-
-def _order(st: EventState) -> tuple[dt.datetime, str]:
-    assert st.event is not None
-    return (_utc(st.event.start), st.uid)
 
 
 def build_feeds(
@@ -678,12 +692,15 @@ def build_feeds(
     list[Feed]
         In the order of :func:`feed_specs`, events sorted by start then UID.
     """
-    known = sorted((st for st in state.values() if st.event is not None), key=_order)
+    known = sorted(
+        ((st, st.event) for st in state.values() if st.event is not None),
+        key=lambda pair: (_utc(pair[1].start), pair[0].uid),
+    )
     # one VEVENT per event, shared by every feed that shows it
-    vevents = {st.uid: _vevent(st, display, lang, alarm) for st in known}
+    vevents = {st.uid: _vevent(st, display, lang, alarm) for st, _ in known}
     feeds = []
     for spec in feed_specs(display, lang):
-        rendered = [(st, vevents[st.uid]) for st in known if spec.wants(st.event)]
+        rendered = [(st, vevents[st.uid]) for st, e in known if spec.wants(e)]
         dropped = 0
         body = _render(spec, plan, display, lang, refresh, rendered, dropped)
         if len(body) > limit_bytes:
@@ -718,7 +735,7 @@ def build_feeds(
 
 
 def _render(
-    spec: _FeedSpec,
+    spec: FeedSpec,
     plan: Plan,
     display: DisplayData,
     lang: str,
