@@ -1,6 +1,6 @@
 """iCalendar feeds: parsed back by icalendar and by Mozilla's ical.js, state rules by hand.
 
-The plan is the tiny scenario of ``ical_helpers`` (2 communes, 2 dialogues, a
+The plan is the tiny scenario of ``calendar_fixtures`` (2 communes, 2 dialogues, a
 two-day training class serving both communes, broadcasts). Re-plans are
 simulated with ``dataclasses.replace`` so the expected values are exact.
 """
@@ -28,7 +28,7 @@ from scheduler.export.ical import (
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.store import diff_plans
-from tests.ical_helpers import (
+from tests.calendar_fixtures import (
     LONG_NAME,
     feed_scenario,
     fold_problems,

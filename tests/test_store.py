@@ -1,7 +1,7 @@
 """The plan store: publish keeps calendar state, feeds and pages; history; diff; commands.
 
 Each publish is given its time, so the expected stamps are exact. Re-plans are
-simulated with ``dataclasses.replace`` on the tiny scenario of ``ical_helpers``.
+simulated with ``dataclasses.replace`` on the tiny scenario of ``calendar_fixtures``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from scheduler.store import (
     publish,
     read_out_folder,
 )
-from tests.ical_helpers import feed_scenario, solved
+from tests.calendar_fixtures import feed_scenario, solved
 
 UTC = dt.UTC
 T1 = dt.datetime(2023, 8, 1, 3, 0, tzinfo=UTC)
