@@ -7,9 +7,25 @@ contract between them and is created here only.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
 import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from scheduler.export.ical import (
+    DEFAULT_GRACE_DAYS,
+    DisplayData,
+    EventState,
+    Feed,
+    advance_state,
+    build_feeds,
+    event_uid,
+)
+from scheduler.plan import Event, Plan
 
 #: Where the store lives unless ``--store`` or ``SCHEDULER_STORE`` says otherwise.
 #: Beside, not inside, ``out/<scenario>/``: that folder is replaced whole on every plan.
@@ -97,3 +113,498 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     if create:
         conn.executescript(SCHEMA)
     return conn
+
+
+# --------------------------------------------------------------------------- publish
+
+#: The pages a publish copies from the out folder, with their content types.
+PAGES = {"report.html": "text/html; charset=utf-8"}
+
+
+def iso_utc(value: dt.datetime) -> str:
+    """Return the store's time form: ISO 8601 in UTC, whole seconds (``…+00:00``)."""
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def strong_etag(body: bytes) -> str:
+    """Return a strong, quoted entity tag: the SHA-256 of the body."""
+    return f'"{hashlib.sha256(body).hexdigest()}"'
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish recorded: the version, its feeds and how the events changed."""
+
+    version: int
+    published_at: str
+    feeds: tuple[Feed, ...]
+    pages: tuple[str, ...]
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    cancelled: tuple[str, ...]
+    expired: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _plan_events(plan_json: bytes | str) -> dict[str, Event]:
+    plan = Plan.from_dict(json.loads(plan_json))
+    return {e.event_id: e for e in plan.events}
+
+
+def load_state(conn: sqlite3.Connection, scenario: str) -> dict[str, EventState]:
+    """Return the calendar state of a scenario, with each event's last known content.
+
+    The content of an event that a re-plan dropped is taken from the newest
+    published plan that still had it (``versions.plan_json``), so the feeds can
+    keep showing it as cancelled without a copy in ``event_state``.
+    """
+    rows = conn.execute(
+        "SELECT uid, sequence, content_hash, last_modified, cancelled_at "
+        "FROM event_state WHERE scenario = ? ORDER BY uid",
+        (scenario,),
+    ).fetchall()
+    suffix = event_uid(scenario, "")
+    wanted = {uid: uid.removesuffix(suffix) for uid, *_ in rows}
+    content: dict[str, Event] = {}
+    missing = set(wanted)
+    for (plan_json,) in conn.execute(
+        "SELECT plan_json FROM versions WHERE scenario = ? ORDER BY version DESC",
+        (scenario,),
+    ):
+        if not missing:
+            break
+        events = _plan_events(plan_json)
+        for uid in sorted(missing):
+            if wanted[uid] in events:
+                content[uid] = events[wanted[uid]]
+                missing.discard(uid)
+    return {
+        uid: EventState(
+            uid=uid,
+            sequence=seq,
+            content_hash=digest,
+            last_modified=dt.datetime.fromisoformat(modified),
+            cancelled_at=dt.datetime.fromisoformat(cancelled) if cancelled else None,
+            event=content.get(uid),
+        )
+        for uid, seq, digest, modified, cancelled in rows
+    }
+
+
+def last_published_at(conn: sqlite3.Connection, scenario: str) -> dt.datetime | None:
+    """Return when a scenario was last published, or ``None`` if never."""
+    row = conn.execute(
+        "SELECT published_at FROM versions WHERE scenario = ? "
+        "ORDER BY version DESC LIMIT 1",
+        (scenario,),
+    ).fetchone()
+    return dt.datetime.fromisoformat(row[0]) if row else None
+
+
+def preview_state(
+    scenario: str, path: Path | None = None
+) -> tuple[dict[str, EventState], dt.datetime] | None:
+    """Read (never write) a scenario's calendar state for the files of ``scheduler plan``.
+
+    Returns
+    -------
+    tuple or None
+        The state and the last publish time (the stamp given to events that
+        changed since, so the files stay reproducible), or ``None`` when there
+        is no store, it cannot be read, or the scenario was never published.
+    """
+    store = store_path(path)
+    if not store.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            when = last_published_at(conn, scenario)
+            if when is None:
+                return None
+            return load_state(conn, scenario), when
+        finally:
+            conn.close()
+    except (sqlite3.Error, ValueError, KeyError, TypeError):
+        # an unreadable store must not stop a plan from being written
+        return None
+
+
+def publish(
+    conn: sqlite3.Connection,
+    plan: Plan,
+    display: DisplayData,
+    *,
+    now: dt.datetime,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    lang: str = "vi",
+    plan_json: bytes | None = None,
+    pages: Mapping[str, bytes] | None = None,
+    note: str | None = None,
+    alarm: dt.timedelta | None = None,
+) -> PublishResult:
+    """Record a plan as a new version: calendar state, every feed, and the pages.
+
+    Parameters
+    ----------
+    conn
+        An open store (:func:`connect`).
+    plan, display
+        The plan and the names and places its feeds show.
+    now
+        The publish time; becomes ``published_at`` and the LAST-MODIFIED of
+        every event that is new, changed or cancelled by this publish.
+    grace_days
+        Days a removed event stays in the feeds as cancelled.
+    lang
+        Language of the feeds.
+    plan_json
+        The plan.json bytes to keep verbatim (default: ``plan.to_json()``).
+    pages
+        Extra files to serve by name (``report.html``).
+    note
+        Free text kept with the version.
+    alarm
+        Optional VALARM before each event.
+
+    Returns
+    -------
+    PublishResult
+        The version number, feeds and how the events changed.
+    """
+    if grace_days < 0:
+        raise ValueError(f"grace days must be 0 or more, got {grace_days}")
+    stamp = iso_utc(now)
+    now = dt.datetime.fromisoformat(stamp)
+    # one writer at a time: the state read here must be the one replaced below
+    # (finish first any implicit transaction the caller left open)
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        previous = load_state(conn, plan.scenario)
+        state = advance_state(
+            plan, display, previous, now, dt.timedelta(days=grace_days)
+        )
+        feeds = build_feeds(plan, display, state, lang=lang, alarm=alarm)
+        warnings = [
+            f"{f.filename}: {f.dropped} events left out to stay under 1 MB"
+            for f in feeds
+            if f.dropped
+        ]
+        lost = [uid for uid, st in state.items() if st.event is None]
+        if lost:
+            warnings.append(
+                f"{len(lost)} cancelled events have no known content: {lost[:3]}"
+            )
+        latest = conn.execute(
+            "SELECT max(version) FROM versions WHERE scenario = ?", (plan.scenario,)
+        ).fetchone()[0]
+        old_feeds = {
+            name: (etag, modified)
+            for name, etag, modified in conn.execute(
+                "SELECT name, etag, last_modified FROM feeds WHERE version = ?",
+                (latest,),
+            )
+        }
+        old_pages = {
+            name: (etag, modified)
+            for name, etag, modified in conn.execute(
+                "SELECT name, etag, last_modified FROM pages WHERE version = ?",
+                (latest,),
+            )
+        }
+        body = plan_json if plan_json is not None else plan.to_json().encode("utf-8")
+        version = conn.execute(
+            "INSERT INTO versions (scenario, published_at, input_hash, plan_json, note) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (plan.scenario, stamp, plan.input_hash, body, note),
+        ).lastrowid
+        for feed in feeds:
+            etag = strong_etag(feed.body)
+            conn.execute(
+                "INSERT INTO feeds (version, name, kind, subject, title, body, etag, "
+                "last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    version,
+                    feed.name,
+                    feed.kind,
+                    feed.subject,
+                    feed.title,
+                    feed.body,
+                    etag,
+                    _feed_modified(feed, etag, old_feeds.get(feed.name), stamp),
+                ),
+            )
+        for name, data in sorted((pages or {}).items()):
+            etag = strong_etag(data)
+            old = old_pages.get(name)
+            conn.execute(
+                "INSERT INTO pages (version, name, content_type, body, etag, "
+                "last_modified) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    version,
+                    name,
+                    PAGES.get(name, "application/octet-stream"),
+                    data,
+                    etag,
+                    old[1] if old and old[0] == etag else stamp,
+                ),
+            )
+        conn.execute("DELETE FROM event_state WHERE scenario = ?", (plan.scenario,))
+        conn.executemany(
+            "INSERT INTO event_state (scenario, uid, sequence, content_hash, "
+            "last_modified, cancelled_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    plan.scenario,
+                    st.uid,
+                    st.sequence,
+                    st.content_hash,
+                    iso_utc(st.last_modified),
+                    iso_utc(st.cancelled_at) if st.cancelled_at else None,
+                )
+                for st in state.values()
+            ],
+        )
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    assert version is not None
+    return PublishResult(
+        version=version,
+        published_at=stamp,
+        feeds=tuple(feeds),
+        pages=tuple(sorted(pages or {})),
+        added=tuple(u for u in state if u not in previous),
+        changed=tuple(
+            u
+            for u, st in state.items()
+            if u in previous
+            and st.cancelled_at is None
+            and st.sequence != previous[u].sequence
+        ),
+        cancelled=tuple(
+            u
+            for u, st in state.items()
+            if st.cancelled_at is not None and previous[u].cancelled_at is None
+        ),
+        expired=tuple(u for u in previous if u not in state),
+        warnings=tuple(warnings),
+    )
+
+
+def _feed_modified(
+    feed: Feed, etag: str, old: tuple[str, str] | None, stamp: str
+) -> str:
+    """Last-Modified of a feed: the latest of its events, never going backwards.
+
+    An unchanged body keeps the previous value. A changed body whose newest
+    event is not newer than the previous value (an event dropped after its
+    grace period, another language) gets the publish time, so that
+    If-Modified-Since never hides a change.
+    """
+    if old is not None and old[0] == etag:
+        return old[1]
+    modified = iso_utc(feed.last_modified) if feed.last_modified else stamp
+    if old is not None and modified <= old[1]:
+        return stamp
+    return modified
+
+
+def read_out_folder(folder: Path) -> tuple[Plan, DisplayData, bytes, dict[str, bytes]]:
+    """Read what a publish needs from ``out/<scenario>/``.
+
+    Returns
+    -------
+    tuple
+        The plan, its display data, the plan.json bytes and the pages found.
+
+    Raises
+    ------
+    ValueError
+        Naming the file that is missing or malformed.
+    """
+    plan_file, display_file = folder / "plan.json", folder / "display.json"
+    try:
+        plan_bytes = plan_file.read_bytes()
+        plan = Plan.from_dict(json.loads(plan_bytes))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{plan_file}: {exc}") from exc
+    try:
+        display = DisplayData.from_json(display_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"{display_file}: {exc} (written by 'scheduler plan'; "
+            "'scheduler export ics PLAN_JSON --scenario TOML' writes it for an older plan)"
+        ) from exc
+    if display.scenario != plan.scenario:
+        raise ValueError(
+            f"{display_file}: scenario {display.scenario!r} but plan.json has {plan.scenario!r}"
+        )
+    pages = {n: (folder / n).read_bytes() for n in PAGES if (folder / n).is_file()}
+    return plan, display, plan_bytes, pages
+
+
+# --------------------------------------------------------------------------- history, diff
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One published version, as ``scheduler history`` lists it."""
+
+    version: int
+    scenario: str
+    published_at: str
+    input_hash: str
+    events: int
+    feeds: int
+    note: str | None
+
+
+def history(conn: sqlite3.Connection, scenario: str | None = None) -> list[VersionInfo]:
+    """Return the published versions, oldest first, of one scenario or of all."""
+    rows = conn.execute(
+        "SELECT v.version, v.scenario, v.published_at, v.input_hash, v.plan_json, "
+        "v.note, (SELECT count(*) FROM feeds f WHERE f.version = v.version) "
+        "FROM versions v WHERE ? IS NULL OR v.scenario = ? ORDER BY v.version",
+        (scenario, scenario),
+    ).fetchall()
+    return [
+        VersionInfo(
+            version=version,
+            scenario=name,
+            published_at=published,
+            input_hash=input_hash,
+            events=len(json.loads(plan_json).get("events", [])),
+            feeds=n_feeds,
+            note=note,
+        )
+        for version, name, published, input_hash, plan_json, note, n_feeds in rows
+    ]
+
+
+#: Kinds of change, in the order a diff lists them.
+CHANGE_KINDS = ("added", "moved", "restaffed", "changed", "cancelled")
+
+
+@dataclass(frozen=True)
+class EventChange:
+    """How one event differs between two versions (``kinds`` ⊆ :data:`CHANGE_KINDS`)."""
+
+    event_id: str
+    kinds: tuple[str, ...]
+    before: Event | None
+    after: Event | None
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """The changes from version ``a`` to version ``b``, by event id."""
+
+    version_a: int
+    version_b: int
+    changes: tuple[EventChange, ...]
+
+    def ids(self, kind: str) -> list[str]:
+        """Return the ids of events with one kind of change."""
+        return [c.event_id for c in self.changes if kind in c.kinds]
+
+    @property
+    def added(self) -> list[str]:
+        """Events only in ``b``."""
+        return self.ids("added")
+
+    @property
+    def moved(self) -> list[str]:
+        """Events whose start or end changed."""
+        return self.ids("moved")
+
+    @property
+    def restaffed(self) -> list[str]:
+        """Events whose staff changed."""
+        return self.ids("restaffed")
+
+    @property
+    def changed(self) -> list[str]:
+        """Events with any other change (venue, topic, cost, funding, …)."""
+        return self.ids("changed")
+
+    @property
+    def cancelled(self) -> list[str]:
+        """Events only in ``a``, or cancelled in ``b``."""
+        return self.ids("cancelled")
+
+
+_TIME_FIELDS = ("start", "end", "all_day")
+_KEPT = {"scheduled", "pinned"}
+
+
+def diff_plans(before: Plan, after: Plan) -> tuple[EventChange, ...]:
+    """Compare two plans event by event (pure; sorted by event id)."""
+    old = {e.event_id: e for e in before.events}
+    new = {e.event_id: e for e in after.events}
+    changes = []
+    for event_id in sorted(old.keys() | new.keys()):
+        a, b = old.get(event_id), new.get(event_id)
+        kinds: list[str] = []
+        if a is None:
+            kinds.append("added")
+        elif b is None or (b.status == "cancelled" != a.status):
+            kinds.append("cancelled")
+        else:
+            if any(getattr(a, f) != getattr(b, f) for f in _TIME_FIELDS):
+                kinds.append("moved")
+            if a.staff != b.staff:
+                kinds.append("restaffed")
+            # scheduled → pinned (kept by a re-plan) is no change to the event itself
+            rest_a = replace(
+                a,
+                start=b.start,
+                end=b.end,
+                all_day=b.all_day,
+                staff=b.staff,
+                status=b.status if {a.status, b.status} <= _KEPT else a.status,
+            )
+            if rest_a != b:
+                kinds.append("changed")
+        if kinds:
+            changes.append(EventChange(event_id, tuple(kinds), a, b))
+    return tuple(changes)
+
+
+def read_version_plan(conn: sqlite3.Connection, version: int) -> Plan:
+    """Return the plan published as ``version``.
+
+    Raises
+    ------
+    KeyError
+        When there is no such version.
+    """
+    row = conn.execute(
+        "SELECT plan_json FROM versions WHERE version = ?", (version,)
+    ).fetchone()
+    if row is None:
+        raise KeyError(version)
+    return Plan.from_dict(json.loads(row[0]))
+
+
+def diff(conn: sqlite3.Connection, version_a: int, version_b: int) -> PlanDiff:
+    """Return added, moved, re-staffed, changed and cancelled events from A to B.
+
+    Raises
+    ------
+    KeyError
+        When a version does not exist.
+    ValueError
+        When the two versions belong to different scenarios.
+    """
+    a = read_version_plan(conn, version_a)
+    b = read_version_plan(conn, version_b)
+    if a.scenario != b.scenario:
+        raise ValueError(
+            f"version {version_a} is scenario {a.scenario!r}, "
+            f"version {version_b} is {b.scenario!r}"
+        )
+    return PlanDiff(version_a, version_b, diff_plans(a, b))

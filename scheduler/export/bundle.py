@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scheduler.export.ical import DisplayData, calendar_files
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
@@ -34,9 +36,31 @@ def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, by
         Relative path (``schedule.csv``, ``calendars/…``) to file contents, ready
         for :func:`scheduler.export.table.write_atomically`.
     """
+    display = DisplayData.from_scenario(scenario)
     return {
         "schedule.csv": schedule_csv(scenario, plan),
         "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
         "unscheduled.csv": unscheduled_csv(plan, lang),
         "plan.json": plan_json(plan),
+        "display.json": display.to_json().encode("utf-8"),
+        **preview_calendars(plan, display, lang),
     }
+
+
+def preview_calendars(
+    plan: Plan, display: DisplayData, lang: str = "vi", store: Path | None = None
+) -> dict[str, bytes]:
+    """Return ``calendars/*.ics``, continuing the published state if there is one.
+
+    The plan store (``--store``/``$SCHEDULER_STORE``/``out/plans.sqlite``) is
+    only read: events unchanged since the last publish keep their SEQUENCE and
+    stamps; without a store the deterministic defaults apply. Either way the
+    same plan gives the same bytes.
+    """
+    from scheduler.store import preview_state
+
+    found = preview_state(plan.scenario, store)
+    if found is None:
+        return calendar_files(plan, display, lang=lang)
+    state, published_at = found
+    return calendar_files(plan, display, state, now=published_at, lang=lang)

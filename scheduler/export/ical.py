@@ -1,0 +1,775 @@
+"""iCalendar feeds of a plan: one per plan, commune, radio station, staff member and activity.
+
+The builder is pure. It reads a :class:`~scheduler.plan.Plan`, the names and
+places of :class:`DisplayData` and the calendar state of the previous publish
+(uid → SEQUENCE, content hash, last modified, cancelled at), and returns the
+feeds and the next state. It never reads the clock or a database: the caller
+passes ``now``, so the same inputs always give the same bytes.
+
+Every text is built with the ``icalendar`` library (folding, escaping,
+VTIMEZONE); nothing here writes iCalendar syntax by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+import urllib.parse
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from icalendar import Alarm, Calendar, Timezone, vCalAddress, vDuration, vText
+from icalendar import Event as VEvent
+
+from scheduler.i18n import vnd
+from scheduler.plan import Event
+
+if TYPE_CHECKING:
+    from scheduler.plan import Plan
+    from scheduler.scenario.schema import Scenario
+
+TZID = "Asia/Ho_Chi_Minh"
+ZONE = zoneinfo.ZoneInfo(TZID)
+UTC = dt.UTC
+
+#: Google Calendar stops reading a subscribed feed above about 1 MB; stay below
+#: the smaller reading of "1 MB" (10^6 bytes rather than 2^20).
+FEED_LIMIT_BYTES = 1_000_000
+#: How long a removed event stays in the feeds as STATUS:CANCELLED.
+DEFAULT_GRACE_DAYS = 14
+#: How often clients are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+DEFAULT_REFRESH = dt.timedelta(hours=6)
+DISPLAY_SCHEMA_VERSION = 1
+
+#: CSS3 colour names (RFC 7986 COLOR), one per feed kind.
+COLORS = {
+    "plan": "darkblue",
+    "commune": "seagreen",
+    "station": "firebrick",
+    "staff": "darkorange",
+    "activity": "slateblue",
+}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "all": ("Toàn bộ kế hoạch", "Whole plan"),
+    "station": ("Đài truyền thanh {}", "{} radio station"),
+    "cancelled": ("[Đã huỷ] ", "[Cancelled] "),
+    "classes": ("{} xã", "{} communes"),
+    "activity": ("Hoạt động", "Activity"),
+    "topic": ("Chủ đề", "Topic"),
+    "communes_served": ("Xã tham gia", "Communes served"),
+    "staff": ("Cán bộ", "Staff"),
+    "attendees": ("Số người dự kiến", "Expected attendees"),
+    "cost": ("Kinh phí", "Cost"),
+    "funding": ("Nguồn kinh phí", "Funding source"),
+    "event_id": ("Mã sự kiện", "Event id"),
+    "status": ("Trạng thái", "Status"),
+    "status.cancelled": ("đã huỷ", "cancelled"),
+    "feed.plan": (
+        "Mọi hoạt động của kế hoạch",
+        "Every activity of the plan",
+    ),
+    "feed.commune": (
+        "Các hoạt động tổ chức tại xã hoặc có người của xã tham gia",
+        "Activities held in the commune or attended by its people",
+    ),
+    "feed.station": (
+        "Các buổi phát thanh của đài truyền thanh xã",
+        "Items the commune station airs",
+    ),
+    "feed.staff": ("Lịch công tác của cán bộ", "Duties of one staff member"),
+    "feed.activity": ("Mọi buổi của một loại hoạt động", "Every event of one activity"),
+    "feed.footer": (
+        "Lịch được cập nhật tự động khi kế hoạch thay đổi; đừng sửa trực tiếp.",
+        "Updated automatically when the plan changes; do not edit it here.",
+    ),
+    "feed.dropped": (
+        "Lịch quá 1 MB: đã bỏ {} sự kiện sớm nhất.",
+        "The feed exceeded 1 MB: its {} earliest events were left out.",
+    ),
+}
+
+
+def _w(key: str, lang: str) -> str:
+    vi, en = _WORDS[key]
+    return en if lang == "en" else vi
+
+
+# --------------------------------------------------------------------------- display data
+
+
+@dataclass(frozen=True)
+class Place:
+    """A commune or venue as people see it: name, commune, coordinates."""
+
+    name: str
+    commune_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A staff member as the feeds show them."""
+
+    name: str
+    roles: tuple[str, ...] = ()
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name in both languages (activities also keep their kind)."""
+
+    vi: str
+    en: str
+    kind: str = ""
+
+    def text(self, lang: str) -> str:
+        """Return the name in ``lang``."""
+        return self.en if lang == "en" else self.vi
+
+
+@dataclass(frozen=True)
+class DisplayData:
+    """What the feeds need from a scenario, and nothing else.
+
+    ``scheduler plan`` writes it as ``display.json`` beside ``plan.json``, so
+    ``scheduler publish out/<scenario>`` can build the feeds from the out folder
+    alone, even when the scenario files have moved or changed since.
+    Dicts keep the scenario's table order.
+    """
+
+    scenario: str
+    title: str
+    area_name: str
+    communes: dict[str, Place]
+    venues: dict[str, Place]
+    staff: dict[str, Person]
+    topics: dict[str, Label]
+    funding: dict[str, Label]
+    activities: dict[str, Label]
+    stations: tuple[str, ...] = ()
+    schema_version: int = DISPLAY_SCHEMA_VERSION
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> DisplayData:
+        """Take the names, places and contacts of a validated scenario."""
+        return cls(
+            scenario=scenario.name,
+            title=scenario.title,
+            area_name=scenario.area.name,
+            communes={
+                c.commune_code: Place(c.commune_name, c.commune_code, c.lat, c.lon)
+                for c in scenario.communes
+            },
+            venues={
+                v.venue_id: Place(v.name, v.commune_code, v.lat, v.lon)
+                for v in scenario.venues
+            },
+            staff={
+                s.staff_id: Person(s.name, tuple(s.roles), s.email)
+                for s in scenario.staff
+            },
+            topics={x.topic_id: Label(x.name_vi, x.name_en) for x in scenario.topics},
+            funding={f.id: Label(f.name_vi, f.name_en) for f in scenario.funding},
+            activities={
+                a: Label(spec.name_vi, spec.name_en, spec.kind)
+                for a, spec in scenario.activities.items()
+            },
+            stations=tuple(dict.fromkeys(s.commune_code for s in scenario.stations)),
+        )
+
+    def to_json(self) -> str:
+        """Return ``display.json`` text (sorted keys are not used: order matters)."""
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> DisplayData:
+        """Read :meth:`to_json` output.
+
+        Raises
+        ------
+        ValueError
+            When the text is not a display.json of a version this code reads.
+        """
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("display.json must hold a JSON object")
+        version = data.get("schema_version")
+        if version != DISPLAY_SCHEMA_VERSION:
+            raise ValueError(
+                f"display.json schema_version {version!r}, expected {DISPLAY_SCHEMA_VERSION}"
+            )
+        try:
+            return cls(
+                scenario=data["scenario"],
+                title=data["title"],
+                area_name=data["area_name"],
+                communes={k: Place(**v) for k, v in data["communes"].items()},
+                venues={k: Place(**v) for k, v in data["venues"].items()},
+                staff={
+                    k: Person(v["name"], tuple(v["roles"]), v.get("email"))
+                    for k, v in data["staff"].items()
+                },
+                topics={k: Label(**v) for k, v in data["topics"].items()},
+                funding={k: Label(**v) for k, v in data["funding"].items()},
+                activities={k: Label(**v) for k, v in data["activities"].items()},
+                stations=tuple(data.get("stations", ())),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"display.json: missing or malformed field {exc}") from exc
+
+    def commune_name(self, code: str | None) -> str:
+        """Return a commune's name (its code when unknown)."""
+        if code is None:
+            return ""
+        place = self.communes.get(code)
+        return place.name if place else code
+
+    def activity_name(self, activity: str, lang: str) -> str:
+        """Return an activity's name (its id when unknown)."""
+        label = self.activities.get(activity)
+        return label.text(lang) if label else activity
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class EventState:
+    """What a feed remembers of one event between publishes.
+
+    ``event`` is the last known content: the plan's event while it is planned,
+    the last planned version once a re-plan dropped it (needed to show it as
+    cancelled). ``last_modified`` is UTC and becomes DTSTAMP and LAST-MODIFIED.
+    """
+
+    uid: str
+    sequence: int
+    content_hash: str
+    last_modified: dt.datetime
+    cancelled_at: dt.datetime | None = None
+    event: Event | None = None
+
+
+CalendarState = Mapping[str, EventState]
+
+
+def event_uid(scenario: str, event_id: str) -> str:
+    """Return the iCalendar UID of an event: ``<event_id>@<scenario>.scheduler``."""
+    return f"{event_id}@{scenario}.scheduler"
+
+
+def default_stamp(plan: Plan) -> dt.datetime:
+    """Return DTSTAMP for events with no stored state: 00:00 local on the horizon start.
+
+    Derived from the plan alone, so files written without a store are
+    reproducible; ``scheduler publish`` replaces it by the real publish time.
+    """
+    start = dt.datetime.combine(plan.horizon_start, dt.time(0, 0), tzinfo=ZONE)
+    return start.astimezone(UTC)
+
+
+def content_hash(event: Event, display: DisplayData) -> str:
+    """Return a SHA-256 over everything a feed shows of an event, in both languages.
+
+    The event's own fields and the names, places and e-mails it refers to are
+    hashed, so renaming a venue or moving a session both count as a change.
+    """
+    # "pinned" (kept from an earlier plan) looks the same to a subscriber as "scheduled"
+    shown = dataclasses.replace(event, status=_shown_status(event.status))
+    resolved = {
+        "event": asdict(shown),
+        "venue": asdict(display.venues[event.venue_id])
+        if event.venue_id in display.venues
+        else None,
+        "communes": [
+            asdict(display.communes[c])
+            for c in (event.commune_code, *event.communes_served)
+            if c in display.communes
+        ],
+        "staff": [
+            asdict(display.staff[a.staff_id])
+            for a in event.staff
+            if a.staff_id in display.staff
+        ],
+        "labels": [
+            asdict(x)
+            for x in (
+                display.activities.get(event.activity),
+                display.topics.get(event.topic or ""),
+                display.funding.get(event.funding_source or ""),
+            )
+            if x is not None
+        ],
+    }
+    text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _shown_status(status: str) -> str:
+    return "scheduled" if status == "pinned" else status
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()}: a zone is required")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def advance_state(
+    plan: Plan,
+    display: DisplayData,
+    previous: CalendarState,
+    now: dt.datetime,
+    grace: dt.timedelta = dt.timedelta(days=DEFAULT_GRACE_DAYS),
+) -> dict[str, EventState]:
+    """Return the calendar state after publishing ``plan`` at ``now``.
+
+    Rules, per UID:
+
+    - new event: SEQUENCE 0, last modified ``now``;
+    - same content hash as before: state unchanged (so the bytes are unchanged);
+    - changed content (moved, re-staffed, renamed …) or back after a
+      cancellation: SEQUENCE + 1, last modified ``now``;
+    - in ``previous`` but not in the plan: cancelled at ``now`` with
+      SEQUENCE + 1 (once; an already cancelled event keeps its state);
+    - cancelled at or before ``now - grace``: gone from the state and the feeds.
+
+    Parameters
+    ----------
+    plan, display
+        The plan being published and its names and places.
+    previous
+        State of the last publish (empty for the first).
+    now
+        The publish time (any zone; stored as UTC, whole seconds).
+    grace
+        How long a cancelled event stays in the feeds.
+
+    Returns
+    -------
+    dict[str, EventState]
+        The new state, by UID.
+    """
+    now = _utc(now)
+    state: dict[str, EventState] = {}
+    for event in plan.events:
+        uid = event_uid(plan.scenario, event.event_id)
+        digest = content_hash(event, display)
+        old = previous.get(uid)
+        if old is None:
+            state[uid] = EventState(uid, 0, digest, now, None, event)
+        elif old.content_hash == digest and old.cancelled_at is None:
+            state[uid] = replace(old, event=event)
+        else:
+            state[uid] = EventState(uid, old.sequence + 1, digest, now, None, event)
+    for uid, old in previous.items():
+        if uid in state:
+            continue
+        if old.cancelled_at is None:  # removed by this plan: cancel it, once
+            old = replace(
+                old, sequence=old.sequence + 1, last_modified=now, cancelled_at=now
+            )
+        cancelled_at = old.cancelled_at or now
+        if _utc(cancelled_at) + grace > now:
+            state[uid] = old
+    return dict(sorted(state.items()))
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One rendered calendar.
+
+    ``last_modified`` is the latest LAST-MODIFIED of its events (``None`` for
+    an empty feed); ``dropped`` counts events left out to stay under the size
+    limit.
+    """
+
+    name: str
+    kind: str
+    subject: str | None
+    title: str
+    body: bytes
+    last_modified: dt.datetime | None
+    uids: tuple[str, ...] = ()
+    dropped: int = 0
+
+    @property
+    def filename(self) -> str:
+        """Return the file name under ``calendars/``."""
+        return f"{self.name}.ics"
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed before rendering: its name, kind, subject, label and which events it shows."""
+
+    name: str
+    kind: str
+    subject: str | None
+    label: str
+    wants: Callable[[Event], bool] = field(compare=False)
+
+
+def _safe(ident: str) -> str:
+    """Keep ids readable in file names and URLs; escape anything else (``/``, spaces)."""
+    return urllib.parse.quote(ident, safe="")
+
+
+def _in_commune(code: str) -> Callable[[Event], bool]:
+    return lambda e: e.commune_code == code or code in e.communes_served
+
+
+def _on_station(code: str) -> Callable[[Event], bool]:
+    return lambda e: e.kind == "broadcast" and e.commune_code == code
+
+
+def _worked_by(staff_id: str) -> Callable[[Event], bool]:
+    return lambda e: staff_id in e.staff_ids
+
+
+def _of_activity(activity: str) -> Callable[[Event], bool]:
+    return lambda e: e.activity == activity
+
+
+def feed_specs(display: DisplayData, lang: str = "vi") -> list[FeedSpec]:
+    """Return every feed a plan has, in a fixed order: all, communes, stations, staff, activities.
+
+    A station feed (broadcasts only, for the radio operator) exists for each
+    commune with station slots, unless every activity is a broadcast: then it
+    would equal the commune feed.
+    """
+    specs = [FeedSpec("all", "plan", None, _w("all", lang), lambda e: True)]
+    for code, place in display.communes.items():
+        specs.append(
+            FeedSpec(
+                f"commune-{_safe(code)}",
+                "commune",
+                code,
+                place.name,
+                _in_commune(code),
+            )
+        )
+    only_broadcasts = all(a.kind == "broadcast" for a in display.activities.values())
+    if not only_broadcasts:
+        for code in display.stations:
+            specs.append(
+                FeedSpec(
+                    f"station-{_safe(code)}",
+                    "station",
+                    code,
+                    _w("station", lang).format(display.commune_name(code)),
+                    _on_station(code),
+                )
+            )
+    for sid, person in display.staff.items():
+        specs.append(
+            FeedSpec(
+                f"staff-{_safe(sid)}",
+                "staff",
+                sid,
+                person.name,
+                _worked_by(sid),
+            )
+        )
+    for aid, label in display.activities.items():
+        specs.append(
+            FeedSpec(
+                f"activity-{_safe(aid)}",
+                "activity",
+                aid,
+                label.text(lang),
+                _of_activity(aid),
+            )
+        )
+    return specs
+
+
+def _location(
+    event: Event, display: DisplayData, lang: str
+) -> tuple[str, Place | None]:
+    """Return the LOCATION text and the place whose coordinates GEO may use."""
+    commune = display.communes.get(event.commune_code or "")
+    if event.venue_id:
+        venue = display.venues.get(event.venue_id)
+        if venue is None:
+            return event.venue_id, None
+        where = display.communes.get(venue.commune_code or event.commune_code or "")
+        parts = [venue.name, where.name if where else display.area_name]
+        if venue.lat is None and where is not None:
+            return ", ".join(parts), where
+        return ", ".join(parts), venue
+    if event.kind == "broadcast" and event.commune_code:
+        name = display.commune_name(event.commune_code)
+        return _w("station", lang).format(name) + f", {name}", commune
+    return (commune.name if commune else display.area_name), commune
+
+
+def _summary(event: Event, display: DisplayData, lang: str, cancelled: bool) -> str:
+    name = display.activity_name(event.activity, lang)
+    if event.kind == "broadcast" and event.topic and event.topic in display.topics:
+        name = f"{name}: {display.topics[event.topic].text(lang)}"
+    if event.commune_code:
+        text = f"{name} — {display.commune_name(event.commune_code)}"
+    else:
+        text = f"{name} ({_w('classes', lang).format(len(event.communes_served))})"
+    return (_w("cancelled", lang) if cancelled else "") + text
+
+
+def _description(event: Event, display: DisplayData, lang: str, status: str) -> str:
+    lines = [f"{_w('activity', lang)}: {display.activity_name(event.activity, lang)}"]
+    if event.topic:
+        topic = display.topics.get(event.topic)
+        lines.append(
+            f"{_w('topic', lang)}: {topic.text(lang) if topic else event.topic}"
+        )
+    if event.communes_served:
+        names = ", ".join(display.commune_name(c) for c in event.communes_served)
+        lines.append(f"{_w('communes_served', lang)}: {names}")
+    if event.staff:
+        people = []
+        for a in event.staff:
+            person = display.staff.get(a.staff_id)
+            people.append(f"{person.name if person else a.staff_id} ({a.role})")
+        lines.append(f"{_w('staff', lang)}: {', '.join(people)}")
+    if event.attendees:
+        lines.append(f"{_w('attendees', lang)}: {event.attendees}")
+    lines.append(f"{_w('cost', lang)}: {vnd(event.cost_vnd, lang)}")
+    if event.funding_source:
+        source = display.funding.get(event.funding_source)
+        shown = source.text(lang) if source else event.funding_source
+        lines.append(f"{_w('funding', lang)}: {shown}")
+    if status == "cancelled":  # STATUS says it too, but not every client shows it
+        lines.append(f"{_w('status', lang)}: {_w('status.cancelled', lang)}")
+    lines.append(f"{_w('event_id', lang)}: {event.event_id}")
+    return "\n".join(lines)
+
+
+def _vevent(
+    st: EventState, display: DisplayData, lang: str, alarm: dt.timedelta | None
+) -> VEvent:
+    event = st.event
+    assert event is not None
+    cancelled = st.cancelled_at is not None or event.status == "cancelled"
+    status = "cancelled" if cancelled else event.status
+    text = {"LANGUAGE": lang}
+    ve = VEvent()
+    ve.add("uid", st.uid)
+    ve.add("dtstamp", _utc(st.last_modified))
+    ve.add("last-modified", _utc(st.last_modified))
+    ve.add("sequence", st.sequence)
+    if event.all_day:
+        # DATE values; DTEND is exclusive: the day after the last class day
+        ve.add("dtstart", event.start.astimezone(ZONE).date())
+        ve.add("dtend", event.end.astimezone(ZONE).date() + dt.timedelta(days=1))
+    else:
+        ve.add("dtstart", event.start.astimezone(ZONE))
+        ve.add("dtend", event.end.astimezone(ZONE))
+    ve.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    summary = _summary(event, display, lang, cancelled)
+    ve.add("summary", summary, parameters=text)
+    location, place = _location(event, display, lang)
+    if location:
+        ve.add("location", location, parameters=text)
+    if place is not None and place.lat is not None and place.lon is not None:
+        ve.add("geo", (place.lat, place.lon))
+    ve.add("description", _description(event, display, lang, status), parameters=text)
+    ve.add("categories", [display.activity_name(event.activity, lang)])
+    with_mail = [
+        display.staff[a.staff_id]
+        for a in event.staff
+        if a.staff_id in display.staff and display.staff[a.staff_id].email
+    ]
+    if with_mail:
+        # the first person of the event's staff (in role order) who has an address
+        first = with_mail[0]
+        organizer = vCalAddress(f"mailto:{first.email}")
+        organizer.params["CN"] = first.name
+        ve.add("organizer", organizer)
+        for person in with_mail:
+            attendee = vCalAddress(f"mailto:{person.email}")
+            attendee.params["CN"] = person.name
+            attendee.params["CUTYPE"] = "INDIVIDUAL"
+            attendee.params["ROLE"] = "REQ-PARTICIPANT"
+            ve.add("attendee", attendee)
+    if alarm is not None and not cancelled:
+        valarm = Alarm()
+        valarm.add("action", "DISPLAY")
+        valarm.add("description", summary)
+        valarm.add("trigger", -alarm)
+        ve.add_component(valarm)
+    return ve
+
+
+def _calendar(
+    spec: FeedSpec,
+    plan: Plan,
+    display: DisplayData,
+    lang: str,
+    refresh: dt.timedelta,
+    dropped: int,
+) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", f"-//scheduler//{display.scenario}//{lang.upper()}")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    title = f"{spec.label} — {display.area_name}"
+    cal.add("name", title)
+    cal.add("x-wr-calname", vText(title))
+    about = [plan.title, _w(f"feed.{spec.kind}", lang), _w("feed.footer", lang)]
+    if dropped:
+        about.append(_w("feed.dropped", lang).format(dropped))
+    description = "\n".join(about)
+    cal.add("description", description)
+    cal.add("x-wr-caldesc", vText(description))
+    cal.add("x-wr-timezone", TZID)
+    cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(refresh))
+    cal.add("color", COLORS[spec.kind])
+    cal.add_component(_vtimezone(plan.horizon_start, plan.horizon_end))
+    return cal
+
+
+@functools.lru_cache(maxsize=8)
+def _vtimezone(first: dt.date, last: dt.date) -> Timezone:
+    """Return the zone's rules over the horizon (Vietnam has kept UTC+7 since 1975).
+
+    Built once per horizon: it is the slowest part of a calendar to make, and
+    every feed carries the same one.
+    """
+    return Timezone.from_tzinfo(
+        ZONE, TZID, first_date=first, last_date=last + dt.timedelta(days=1)
+    )
+
+
+def build_feeds(
+    plan: Plan,
+    display: DisplayData,
+    state: CalendarState,
+    *,
+    lang: str = "vi",
+    refresh: dt.timedelta = DEFAULT_REFRESH,
+    alarm: dt.timedelta | None = None,
+    limit_bytes: int = FEED_LIMIT_BYTES,
+) -> list[Feed]:
+    """Render every feed of a plan from the calendar state.
+
+    Parameters
+    ----------
+    plan
+        The plan (title and horizon; the events themselves come from ``state``).
+    display
+        Names, places and contacts.
+    state
+        The state returned by :func:`advance_state`: every planned event and
+        every cancelled one still in its grace period. Entries without known
+        content are skipped.
+    lang
+        ``"vi"`` or ``"en"`` for SUMMARY, LOCATION, DESCRIPTION and names.
+    refresh
+        REFRESH-INTERVAL and X-PUBLISHED-TTL.
+    alarm
+        Add a VALARM this long before each event that is not cancelled
+        (Google and Outlook ignore alarms in subscribed calendars).
+    limit_bytes
+        Largest feed size. A larger feed loses its earliest events (by start)
+        until it fits; ``Feed.dropped`` says how many, and the calendar
+        DESCRIPTION says so too.
+
+    Returns
+    -------
+    list[Feed]
+        In the order of :func:`feed_specs`, events sorted by start then UID.
+    """
+    known = sorted(
+        ((st, st.event) for st in state.values() if st.event is not None),
+        key=lambda pair: (_utc(pair[1].start), pair[0].uid),
+    )
+    # one VEVENT per event, shared by every feed that shows it
+    vevents = {st.uid: _vevent(st, display, lang, alarm) for st, _ in known}
+    feeds = []
+    for spec in feed_specs(display, lang):
+        rendered = [(st, vevents[st.uid]) for st, e in known if spec.wants(e)]
+        dropped = 0
+        body = _render(spec, plan, display, lang, refresh, rendered, dropped)
+        if len(body) > limit_bytes:
+            sizes = [len(ve.to_ical()) for _, ve in rendered]
+            excess = len(body) - limit_bytes
+            while excess > 0 and dropped < len(rendered):
+                excess -= sizes[dropped]
+                dropped += 1
+            # the note about dropped events lengthens the header: check again
+            while True:
+                body = _render(
+                    spec, plan, display, lang, refresh, rendered[dropped:], dropped
+                )
+                if len(body) <= limit_bytes or dropped >= len(rendered):
+                    break
+                dropped += 1
+            rendered = rendered[dropped:]
+        stamps = [_utc(st.last_modified) for st, _ in rendered]
+        feeds.append(
+            Feed(
+                name=spec.name,
+                kind=spec.kind,
+                subject=spec.subject,
+                title=f"{spec.label} — {display.area_name}",
+                body=body,
+                last_modified=max(stamps) if stamps else None,
+                uids=tuple(st.uid for st, _ in rendered),
+                dropped=dropped,
+            )
+        )
+    return feeds
+
+
+def _render(
+    spec: FeedSpec,
+    plan: Plan,
+    display: DisplayData,
+    lang: str,
+    refresh: dt.timedelta,
+    rendered: Iterable[tuple[EventState, VEvent]],
+    dropped: int,
+) -> bytes:
+    cal = _calendar(spec, plan, display, lang, refresh, dropped)
+    for _, ve in rendered:
+        cal.add_component(ve)
+    body: bytes = cal.to_ical()
+    return body
+
+
+def calendar_files(
+    plan: Plan,
+    display: DisplayData,
+    stored: CalendarState | None = None,
+    *,
+    now: dt.datetime | None = None,
+    lang: str = "vi",
+    grace: dt.timedelta = dt.timedelta(days=DEFAULT_GRACE_DAYS),
+) -> dict[str, bytes]:
+    """Return ``calendars/<feed>.ics`` files for ``scheduler plan`` and ``export ics``.
+
+    Without ``stored`` state every event has SEQUENCE 0 and DTSTAMP
+    :func:`default_stamp`. With the store's state (read, never written),
+    unchanged events keep their published SEQUENCE and stamps, and changes are
+    stamped ``now`` (the caller passes the last publish time, so the files
+    stay reproducible).
+    """
+    when = now if now is not None else default_stamp(plan)
+    state = advance_state(plan, display, stored or {}, when, grace)
+    return {
+        f"calendars/{f.filename}": f.body
+        for f in build_feeds(plan, display, state, lang=lang)
+    }
