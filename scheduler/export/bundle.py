@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
+from scheduler.calendar import TZ
+from scheduler.export.report import report_html
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
@@ -39,4 +42,6 @@ def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, by
         "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
         "unscheduled.csv": unscheduled_csv(plan, lang),
         "plan.json": plan_json(plan),
+        # the "today" line of the Gantt charts: the date the files are written
+        "report.html": report_html(scenario, plan, lang, dt.datetime.now(TZ).date()),
     }

@@ -51,7 +51,9 @@ TODAY_LINE = "#d62728"
 DAY_FOR_THE_POOR = (10, 17)
 # Pixels per Gantt row, and the room taken by titles, legend and range slider.
 ROW_PX = 22
-GANTT_MARGIN_PX = 260
+GANTT_MARGIN_PX = 300
+# Text rows above a Gantt chart for the labels of its vertical lines.
+LABEL_ROWS = 4
 
 _TEXT: dict[str, tuple[str, str]] = {
     "gantt_commune": ("Lịch hoạt động theo xã", "Schedule by commune"),
@@ -285,39 +287,50 @@ def _calendar_shapes(
             layer="below",
             name=f"{text('holiday', lang)}: {'; '.join(names)} ({span})",
         )
-    for q_start in _quarter_starts(start, end):
-        fig.add_vline(
-            x=_fmt_day(q_start),
-            line={"color": QUARTER_LINE, "width": 1, "dash": "dot"},
-            name=f"quarter:{quarter_key(q_start)}",
-            label={
-                "text": quarter_key(q_start),
-                "textposition": "end",
-                "font": {"size": 10, "color": QUARTER_LINE},
-            },
+    lines: list[tuple[str, str, str, dict[str, Any]]] = [
+        (
+            _fmt_day(q_start),
+            f"quarter:{quarter_key(q_start)}",
+            quarter_key(q_start),
+            {"color": QUARTER_LINE, "width": 1, "dash": "dot"},
         )
-    for mark, label in _milestones(scenario, start, end, lang):
-        fig.add_vline(
-            x=_fmt_day(mark),
-            line={"color": MILESTONE_LINE, "width": 2, "dash": "dash"},
-            name=f"milestone:{mark.isoformat()}",
-            label={
-                "text": label,
-                "textposition": "start",
-                "textangle": -90,
-                "font": {"size": 10, "color": MILESTONE_LINE},
-            },
+        for q_start in _quarter_starts(start, end)
+    ]
+    lines += [
+        (
+            _fmt_day(mark),
+            f"milestone:{mark.isoformat()}",
+            title,
+            {"color": MILESTONE_LINE, "width": 2, "dash": "dash"},
         )
+        for mark, title in _milestones(scenario, start, end, lang)
+    ]
     if today is not None and start <= today <= end:
-        fig.add_vline(
-            x=_fmt_day(today),
-            line={"color": TODAY_LINE, "width": 2},
-            name=f"today:{today.isoformat()}",
-            label={
-                "text": f"{text('today', lang)} {day(today, lang)}",
-                "textposition": "end",
-                "font": {"size": 10, "color": TODAY_LINE},
-            },
+        lines.append(
+            (
+                _fmt_day(today),
+                f"today:{today.isoformat()}",
+                f"{text('today', lang)} {day(today, lang)}",
+                {"color": TODAY_LINE, "width": 2},
+            )
+        )
+    # Labels go above the plot, one text row per line in date order, so that
+    # lines a day apart (a target on 30/09, the quarter on 01/10) stay readable.
+    lines.sort(key=lambda item: item[0])
+    for row, (x, name, title, style) in enumerate(lines):
+        fig.add_vline(x=x, line=style, name=name)
+        fig.add_annotation(
+            x=x,
+            xref="x",
+            y=1.0,
+            yref="paper",
+            yanchor="bottom",
+            xanchor="center",
+            yshift=2 + 13 * (row % LABEL_ROWS),
+            text=title,
+            showarrow=False,
+            font={"size": 10, "color": style["color"]},
+            name=name,
         )
 
 
@@ -404,8 +417,14 @@ def _gantt_layout(
         barmode="overlay",
         separators=_separators(lang),
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        margin={"l": 10, "r": 10, "t": 110, "b": 10},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
+            "x": 0,
+        },
+        margin={"l": 10, "r": 10, "t": 120, "b": 70},
         xaxis={
             "type": "date",
             "range": [start, stop],
@@ -846,6 +865,7 @@ def budget_by_quarter(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fi
                 marker={
                     "symbol": "line-ew-open",
                     "size": 44,
+                    "color": PALETTE[3],
                     "line": {"width": 3, "color": PALETTE[3]},
                 },
                 hovertext=[
