@@ -137,6 +137,12 @@ def label(key: str, lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def percent(share: float, lang: str, digits: int = 1) -> str:
+    """Format a share as a percentage: ``87,5%`` in Vietnamese, ``87.5%`` in English."""
+    shown = f"{share:.{digits}%}"
+    return shown if lang == "en" else shown.replace(".", ",")
+
+
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -180,16 +186,16 @@ def _cards(scenario: Scenario, plan: Plan, lang: str) -> str:
     spent = sum(e.cost_vnd for e in plan.events)
     s = plan.solver
     cards = [
-        (label("coverage", lang), f"{share:.1%}", detail),
+        (label("coverage", lang), percent(share, lang), detail),
         (
             label("spend", lang),
             vnd(spent, lang),
             f"/ {vnd(allowance, lang)}"
-            + (f" ({spent / allowance:.1%})" if allowance else ""),
+            + (f" ({percent(spent / allowance, lang)})" if allowance else ""),
         ),
         (
             label("gap", lang),
-            f"{s.gap:.2%}",
+            percent(s.gap, lang, 2),
             f"{label('status', lang)}: {_e(s.status)}",
         ),
         (
