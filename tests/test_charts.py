@@ -338,6 +338,13 @@ def test_many_communes_get_taller_rows_and_district_bands(tmp_path: Path) -> Non
     assert fig.layout.xaxis.rangeslider.visible is True
     bands = [n for n in line_names(fig) if n.startswith("district:")]
     assert bands == ["district:D1", "district:D2"]
+    # more than 30 rows: the dates are repeated along the top
+    assert fig.layout.xaxis2.side == "top"
+    assert fig.layout.xaxis2.matches == "x"
+    two = gantt_by_commune(
+        sc.model_copy(update={"communes": sc.communes[:2]}), make_plan(())
+    )
+    assert "xaxis2" not in two.to_dict()["layout"]
     # one district only: no bands
     small = gantt_by_commune(
         sc.model_copy(update={"communes": sc.communes[:80]}), make_plan(())

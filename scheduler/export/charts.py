@@ -54,6 +54,8 @@ ROW_PX = 22
 GANTT_MARGIN_PX = 300
 # Text rows above a Gantt chart for the labels of its vertical lines.
 LABEL_ROWS = 4
+# Gantt charts with more rows than this repeat the date axis along the top.
+TOP_AXIS_ROWS = 30
 
 _TEXT: dict[str, tuple[str, str]] = {
     "gantt_commune": ("Lịch hoạt động theo xã", "Schedule by commune"),
@@ -317,6 +319,8 @@ def _calendar_shapes(
     # Labels go above the plot, one text row per line in date order, so that
     # lines a day apart (a target on 30/09, the quarter on 01/10) stay readable.
     lines.sort(key=lambda item: item[0])
+    # above the dates of the top axis when the chart has one
+    base = 20 if "xaxis2" in fig.layout and fig.layout.xaxis2.side == "top" else 2
     for row, (x, name, title, style) in enumerate(lines):
         fig.add_vline(x=x, line=style, name=name)
         fig.add_annotation(
@@ -326,7 +330,7 @@ def _calendar_shapes(
             yref="paper",
             yanchor="bottom",
             xanchor="center",
-            yshift=2 + 13 * (row % LABEL_ROWS),
+            yshift=base + 13 * (row % LABEL_ROWS),
             text=title,
             showarrow=False,
             font={"size": 10, "color": style["color"]},
@@ -411,9 +415,12 @@ def _gantt_layout(
 ) -> None:
     start = _fmt_day(plan.horizon_start)
     stop = _fmt_day(plan.horizon_end + dt.timedelta(days=1))
+    rows = max(len(labels), 3)
+    # a range slider about 60 px high whatever the number of rows
+    slider = min(max(60 / (ROW_PX * rows), 0.02), 0.15)
     fig.update_layout(
         title={"text": title},
-        height=GANTT_MARGIN_PX + ROW_PX * max(len(labels), 3),
+        height=GANTT_MARGIN_PX + ROW_PX * rows,
         barmode="overlay",
         separators=_separators(lang),
         hovermode="closest",
@@ -430,7 +437,11 @@ def _gantt_layout(
             "range": [start, stop],
             "tickformat": _date_format(lang),
             "hoverformat": _date_format(lang),
-            "rangeslider": {"visible": True, "thickness": 0.06},
+            "rangeslider": {
+                "visible": True,
+                "thickness": slider,
+                "range": [start, stop],
+            },
             "title": {"text": text("date", lang)},
             "showgrid": True,
         },
@@ -438,12 +449,39 @@ def _gantt_layout(
             "type": "category",
             "categoryorder": "array",
             "categoryarray": labels,
-            "autorange": "reversed",
+            # first row on top; a fixed range keeps shapes from widening the axis
+            "range": [len(labels) - 0.5, -0.5],
+            "autorange": False,
             "title": {"text": row_title},
             "automargin": True,
             "fixedrange": True,
         },
     )
+    if len(labels) > TOP_AXIS_ROWS:
+        # a long chart also gets its dates along the top, on an axis that follows
+        # the main one (it needs a trace to be drawn: one invisible point)
+        fig.add_trace(
+            go.Scatter(
+                x=[start],
+                y=[labels[0]],
+                xaxis="x2",
+                mode="markers",
+                marker={"opacity": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        fig.update_layout(
+            margin={"t": 150},
+            xaxis2={
+                "type": "date",
+                "overlaying": "x",
+                "matches": "x",
+                "side": "top",
+                "tickformat": _date_format(lang),
+                "showgrid": False,
+            },
+        )
 
 
 def _event_bars(
@@ -579,6 +617,8 @@ def _district_bands(
             groups.append((parent, name, i, i))
     if len(groups) < 2:
         return
+    # room on the right for the district names
+    fig.update_layout(margin={"r": 40})
     for parent, name, first, last in groups:
         fig.add_hline(
             y=first - 0.5,
