@@ -417,6 +417,11 @@ def test_workload_counts_sessions_per_person_and_week(scenario: Scenario) -> Non
     assert "(tối đa 3)" in heat["text"][0][0]
 
 
+def test_numbers_use_the_language_thousands_separator() -> None:
+    assert charts.number(254_050, "vi") == "254.050"
+    assert charts.number(254_050, "en") == "254,050"
+
+
 def test_travel_per_person(scenario: Scenario) -> None:
     # L1: hq → h1 (in 00001, 10 min) → hq = 20; L2: hq → h2 (00002, 20 min) → hq = 40;
     # T1: hq → center has no table row and no coordinates: default 30 min, each way,
@@ -483,6 +488,9 @@ def test_report_inlines_plotly_once_and_has_every_part(scenario: Scenario) -> No
     # coverage: dialogue 2/2, broadcast 3/4, training 2/2 → 7/8 = 87.5%
     assert "87,5%" in page
     assert "4.150.000 đ" in page  # spend: 4,000,000 + 150,000
+    # penalty total 10 + 10 = 20; the dialogue table row for 00001 shows its hours
+    assert '<td class="num">20</td></tr></tfoot>' in page
+    assert '<td class="nowrap">07:30–11:30</td>' in page
 
 
 def test_report_in_english(scenario: Scenario) -> None:

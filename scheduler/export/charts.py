@@ -135,6 +135,12 @@ def activity_name(scenario: Scenario, act_id: str, lang: str) -> str:
     return spec.name_en if lang == "en" else spec.name_vi
 
 
+def number(value: int, lang: str) -> str:
+    """Format a whole number with thousands separators: ``23.520`` (vi), ``23,520`` (en)."""
+    shown = f"{value:,}"
+    return shown if lang == "en" else shown.replace(",", ".")
+
+
 def _fmt_dt(value: dt.datetime) -> str:
     """Local wall time as plotly reads it (plotly.js ignores UTC offsets)."""
     return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
@@ -1151,7 +1157,7 @@ def travel_by_person(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fig
             y=[label for _, label in rows],
             marker={"color": PALETTE[0]},
             hovertext=[
-                f"<b>{label}</b><br>{text('minutes', lang)}: {m:,}<br>"
+                f"<b>{label}</b><br>{text('minutes', lang)}: {number(m, lang)}<br>"
                 f"{text('trips', lang)}: {n}"
                 for (_, label), m, n in zip(rows, minutes, days_out, strict=True)
             ],

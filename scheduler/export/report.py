@@ -19,7 +19,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from scheduler.calendar import TZ, quarter_key
-from scheduler.export.charts import activity_name, all_charts
+from scheduler.export.charts import activity_name, all_charts, number
 from scheduler.export.table import venue_name
 from scheduler.i18n import day, t, vnd
 
@@ -122,7 +122,8 @@ th { background: #f3f3f3; position: sticky; top: 0; }
 table.sortable th { cursor: pointer; }
 th[aria-sort=ascending]::after { content: " ▲"; }
 th[aria-sort=descending]::after { content: " ▼"; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.nowrap { white-space: nowrap; }
 .chart { margin: 1rem 0; }
 .note { font-size: 0.85rem; color: #555; }
 .scroll { max-height: 36rem; overflow: auto; }
@@ -257,8 +258,8 @@ def _event_table(scenario: Scenario, plan: Plan, lang: str) -> str:
             _e(e.event_id),
             _e(activity_name(scenario, e.activity, lang)),
             _e(place),
-            f'<td data-sort="{start.isoformat()}">{_e(when)}</td>',
-            _e(f"{start:%H:%M}–{end:%H:%M}"),
+            f'<td class="nowrap" data-sort="{start.isoformat()}">{_e(when)}</td>',
+            f'<td class="nowrap">{_e(f"{start:%H:%M}–{end:%H:%M}")}</td>',
             _e(venue_name(scenario, e)),
             _e(", ".join(people.get(a.staff_id, a.staff_id) for a in e.staff)),
             _e(topics.get(e.topic or "", e.topic or "")),
@@ -290,7 +291,7 @@ def _unscheduled(scenario: Scenario, plan: Plan, lang: str) -> str:
         f'<td class="num">{u.count}</td>'
         f"<td>{_e(u.period or '')}</td>"
         f"<td>{_e(t('reason.' + u.reason, lang))}</td>"
-        f'<td class="num">{u.penalty:,}</td>'
+        f'<td class="num">{number(u.penalty, lang)}</td>'
         "</tr>"
         for u in plan.unscheduled
     )
@@ -307,7 +308,8 @@ def _unscheduled(scenario: Scenario, plan: Plan, lang: str) -> str:
 def _penalties(plan: Plan, lang: str) -> str:
     rows = "".join(
         f"<tr><td>{_e(t('goal.' + p.name, lang))}</td>"
-        f'<td class="num">{p.violations:,}</td><td class="num">{p.penalty:,}</td></tr>'
+        f'<td class="num">{number(p.violations, lang)}</td>'
+        f'<td class="num">{number(p.penalty, lang)}</td></tr>'
         for p in plan.penalties
     )
     total = sum(p.penalty for p in plan.penalties)
@@ -315,7 +317,7 @@ def _penalties(plan: Plan, lang: str) -> str:
         f'<table id="penalties"><thead><tr><th>{_e(label("goal", lang))}</th>'
         f"<th>{_e(label('violations', lang))}</th><th>{_e(t('penalty', lang))}</th>"
         f"</tr></thead><tbody>{rows}</tbody><tfoot><tr><th>{_e(label('total', lang))}"
-        f'</th><td></td><td class="num">{total:,}</td></tr></tfoot></table>'
+        f'</th><td></td><td class="num">{number(total, lang)}</td></tr></tfoot></table>'
     )
 
 
