@@ -54,7 +54,8 @@ PATCH: dict[str, Any] = {
             "kind": "broadcast",
             "name_vi": "Phát thanh",
             "name_en": "Broadcast",
-            "per_month": 2,
+            # the horizon covers 12 of September's 30 days: 5 × 12 // 30 = 2 required
+            "per_month": 5,
             "cost_per_item_vnd": 50_000,
             "funding_sources": ["other"],
         },
@@ -370,11 +371,22 @@ def test_broadcast_heat_map_counts_per_commune_and_week(scenario: Scenario) -> N
     # weeks start Monday 04/09 and 11/09; 00001 has one item in each, 00002 one in the first
     assert list(heat["x"]) == ["2023-09-04", "2023-09-11"]
     assert heat["z"] == [[1, 1], [1, 0]]
-    # the month's requirement (per_month = 2) is in the hover text and above the chart
+    # the month's requirement (5 a month, 2 for the 12 days) is in the hover and on top
     assert "09/2023: 2 / 2 yêu cầu" in heat["text"][0][0]
     assert "09/2023: 1 / 2 yêu cầu" in heat["text"][1][0]
     notes = [a["text"] for a in fig.to_dict()["layout"]["annotations"]]
     assert "09/2023: 2 yêu cầu" in notes
+
+
+def test_a_partly_covered_month_requires_its_share(scenario: Scenario) -> None:
+    # 4–15 Sep: 5 × 12 // 30 = 2; the whole of September: 5
+    assert charts.month_requirements(scenario, make_plan())["00001"] == {"2023-09": 2}
+    whole = replace(
+        make_plan(),
+        horizon_start=dt.date(2023, 9, 1),
+        horizon_end=dt.date(2023, 9, 30),
+    )
+    assert charts.month_requirements(scenario, whole)["00002"] == {"2023-09": 5}
 
 
 # ------------------------------------------------------------------ budget

@@ -13,6 +13,7 @@ gives the real hours.
 
 from __future__ import annotations
 
+import calendar as pycal
 import datetime as dt
 from collections import Counter, defaultdict
 from itertools import pairwise
@@ -701,27 +702,29 @@ def _week_starts(start: dt.date, end: dt.date) -> list[dt.date]:
 def month_requirements(scenario: Scenario, plan: Plan) -> dict[str, dict[str, int]]:
     """Return the broadcast items required per commune and month (all activities).
 
+    A month the horizon covers only in part requires its share, rounded down,
+    as the model does (``per_month × days covered // days in the month``).
+
     Returns
     -------
     dict
         Commune code → month (``YYYY-MM``) → required items, summed over the
         broadcast activities that apply to the commune.
     """
-    months = list(
-        dict.fromkeys(
-            month_key(plan.horizon_start + dt.timedelta(days=i))
-            for i in range((plan.horizon_end - plan.horizon_start).days + 1)
-        )
+    covered: Counter[str] = Counter(
+        month_key(plan.horizon_start + dt.timedelta(days=i))
+        for i in range((plan.horizon_end - plan.horizon_start).days + 1)
     )
+    months = list(covered)
     need: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(months, 0))
     for act_id, spec in scenario.activities.items():
         if spec.kind != "broadcast":
             continue
-        for c in scenario.communes_for(act_id):
-            for m in months:
-                need[c.commune_code][m] += spec.per_month_override.get(
-                    m, spec.per_month
-                )
+        for m in months:
+            full = pycal.monthrange(int(m[:4]), int(m[5:]))[1]
+            share = spec.per_month_override.get(m, spec.per_month) * covered[m] // full
+            for c in scenario.communes_for(act_id):
+                need[c.commune_code][m] += share
     return dict(need)
 
 
