@@ -272,8 +272,9 @@ def write_out(
     scenario: Scenario, plan: Plan, folder: Path, report: bool = True
 ) -> None:
     files = plan_files(scenario, plan)
-    if report:
-        files["report.html"] = "<!doctype html><title>Báo cáo</title>".encode()
+    if not report:
+        # an out folder from an older version of the tool, before report.html
+        del files["report.html"]
     write_atomically(folder, files)
 
 

@@ -12,7 +12,8 @@ import typer
 def register_all(app: typer.Typer) -> None:
     """Add every command group of this package to ``app``."""
     # One import per command module; keep the list sorted.
-    from scheduler.commands import feeds, serve
+    from scheduler.commands import charts, feeds, serve
 
+    charts.register(app)
     feeds.register(app)
     serve.register(app)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scheduler.calendar import TZ
 from scheduler.export.ical import DisplayData, calendar_files
+from scheduler.export.report import report_html
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
@@ -44,6 +47,8 @@ def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, by
         "plan.json": plan_json(plan),
         "display.json": display.to_json().encode("utf-8"),
         **preview_calendars(plan, display, lang),
+        # the "today" line of the Gantt charts: the date the files are written
+        "report.html": report_html(scenario, plan, lang, dt.datetime.now(TZ).date()),
     }
 
 

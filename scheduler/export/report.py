@@ -1,0 +1,450 @@
+"""report.html: one self-contained page a district leader opens by double-click.
+
+The page holds the key figures, every chart of :mod:`scheduler.export.charts`,
+the sortable event table, what was left out and why, the penalty breakdown
+and links to the calendar feeds. plotly.js is inlined once in the page head,
+and the small table-sorting script is inline too, so the file works from
+``file://`` with no network (district offices are often offline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from scheduler.calendar import TZ, quarter_key
+from scheduler.export.charts import activity_name, all_charts, number
+from scheduler.export.table import venue_name
+from scheduler.i18n import day, t, vnd
+
+if TYPE_CHECKING:
+    from scheduler.plan import Plan
+    from scheduler.scenario.schema import Scenario
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "key_figures": ("Số liệu chính", "Key figures"),
+    "coverage": ("Bao phủ", "Coverage"),
+    "spend": ("Kinh phí dự kiến / hạn mức", "Planned spend / allowance"),
+    "gap": ("Khoảng cách tối ưu", "Optimality gap"),
+    "solve_time": ("Thời gian giải", "Solve time"),
+    "charts": ("Biểu đồ", "Charts"),
+    "events": ("Danh sách sự kiện", "Events"),
+    "filter": ("Lọc", "Filter"),
+    "unscheduled": ("Chưa xếp được và lý do", "Not scheduled, and why"),
+    "all_scheduled": (
+        "Mọi hoạt động yêu cầu đều đã được xếp lịch.",
+        "Every required activity is scheduled.",
+    ),
+    "penalties": ("Điểm phạt theo mục tiêu mềm", "Penalty by soft goal"),
+    "violations": ("Số vi phạm", "Violations"),
+    "goal": ("Mục tiêu", "Goal"),
+    "feeds": ("Lịch điện tử (iCalendar)", "Calendar feeds (iCalendar)"),
+    "feeds_note": (
+        "Mở hoặc đăng ký các tệp .ics trong thư mục calendars/ bằng ứng dụng lịch.",
+        "Open or subscribe to the .ics files in the calendars/ folder with a calendar app.",
+    ),
+    "feed_all": ("Toàn bộ kế hoạch", "The whole plan"),
+    "feed_commune": ("Theo xã", "By commune"),
+    "feed_activity": ("Theo hoạt động", "By activity"),
+    "horizon": ("Thời gian", "Period"),
+    "generated": ("Lập ngày", "Made on"),
+    "placed": ("đã xếp / yêu cầu", "placed / required"),
+    "communes_trained": ("xã được tập huấn", "communes trained"),
+    "time": ("Giờ", "Time"),
+    "sort_hint": (
+        "Bấm vào tiêu đề cột để sắp xếp.",
+        "Click a column header to sort.",
+    ),
+    "shading": (
+        "Nền đỏ nhạt: ngày lễ; nền xám: thời gian bị chặn; nét chấm: đầu quý; "
+        "nét đứt tím: mốc (17/10 Ngày vì người nghèo, chỉ tiêu); vạch đỏ: hôm nay.",
+        "Light red: public holidays; grey: blocked periods; dotted: quarter starts; "
+        "dashed purple: milestones (17 October, targets); red line: today.",
+    ),
+    "input_hash": ("Mã băm đầu vào", "Input hash"),
+    "status": ("Trạng thái bộ giải", "Solver status"),
+    "total": ("Tổng", "Total"),
+}
+
+# Sorts the event table by the clicked column: numbers and ISO dates by their
+# data-sort value, text with Vietnamese collation. No library, no network.
+_TABLE_JS = """
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (th, col) {
+    th.addEventListener('click', function () {
+      var asc = th.getAttribute('aria-sort') !== 'ascending';
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
+      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      var numeric = th.dataset.type === 'number';
+      rows.sort(function (a, b) {
+        var x = a.cells[col].dataset.sort || a.cells[col].textContent;
+        var y = b.cells[col].dataset.sort || b.cells[col].textContent;
+        var c = numeric ? Number(x) - Number(y) : x.localeCompare(y, 'vi');
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+document.querySelectorAll('input.table-filter').forEach(function (input) {
+  var table = document.getElementById(input.dataset.table);
+  input.addEventListener('input', function () {
+    var q = input.value.toLowerCase();
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+      r.hidden = q !== '' && r.textContent.toLowerCase().indexOf(q) < 0;
+    });
+  });
+});
+"""
+
+_CSS = """
+body { font-family: system-ui, "Segoe UI", Roboto, Arial, sans-serif; margin: 0 1.5rem 3rem;
+       color: #222; }
+h1 { font-size: 1.5rem; margin-top: 1.2rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
+.cards { display: flex; flex-wrap: wrap; gap: 0.8rem; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 0.6rem 0.9rem; min-width: 12rem; }
+.card .label { font-size: 0.8rem; color: #555; }
+.card .value { font-size: 1.3rem; font-weight: 600; }
+.card .detail { font-size: 0.8rem; color: #555; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { border: 1px solid #ddd; padding: 0.2rem 0.45rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; position: sticky; top: 0; }
+table.sortable th { cursor: pointer; }
+th[aria-sort=ascending]::after { content: " ▲"; }
+th[aria-sort=descending]::after { content: " ▼"; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.nowrap { white-space: nowrap; }
+.chart { margin: 1rem 0; }
+.note { font-size: 0.85rem; color: #555; }
+.scroll { max-height: 36rem; overflow: auto; }
+"""
+
+
+def label(key: str, lang: str) -> str:
+    """Return a report label in Vietnamese or English (the key itself when unknown)."""
+    pair = _LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" else pair[0]
+
+
+def percent(share: float, lang: str, digits: int = 1) -> str:
+    """Format a share as a percentage: ``87,5%`` in Vietnamese, ``87.5%`` in English."""
+    shown = f"{share:.{digits}%}"
+    return shown if lang == "en" else shown.replace(".", ",")
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def coverage_rows(scenario: Scenario, plan: Plan) -> list[tuple[str, int, int]]:
+    """Return (activity id, placed, required) for each activity.
+
+    Sessions and broadcasts count events; training counts the communes that
+    send trainees to a class, as ``plan.required`` does.
+    """
+    out = []
+    for act_id, spec in scenario.activities.items():
+        events = plan.by_activity(act_id)
+        if spec.kind == "training":
+            placed = len({c for e in events for c in e.communes_served})
+        else:
+            placed = len(events)
+        out.append((act_id, placed, plan.required.get(act_id, 0)))
+    return out
+
+
+def _cards(scenario: Scenario, plan: Plan, lang: str) -> str:
+    rows = coverage_rows(scenario, plan)
+    required = sum(need for _, _, need in rows)
+    placed = sum(min(done, need) for _, done, need in rows)
+    share = placed / required if required else 1.0
+    detail = "<br>".join(
+        f"{_e(activity_name(scenario, a, lang))}: {done}/{need}"
+        for a, done, need in rows
+    )
+    quarters = {
+        quarter_key(plan.horizon_start + dt.timedelta(days=i))
+        for i in range((plan.horizon_end - plan.horizon_start).days + 1)
+    }
+    allowance = sum(
+        amount
+        for f in scenario.funding
+        for q, amount in f.allowance_vnd.items()
+        if q in quarters
+    )
+    spent = sum(e.cost_vnd for e in plan.events)
+    s = plan.solver
+    cards = [
+        (label("coverage", lang), percent(share, lang), detail),
+        (
+            label("spend", lang),
+            vnd(spent, lang),
+            f"/ {vnd(allowance, lang)}"
+            + (f" ({percent(spent / allowance, lang)})" if allowance else ""),
+        ),
+        (
+            label("gap", lang),
+            percent(s.gap, lang, 2),
+            f"{label('status', lang)}: {_e(s.status)}",
+        ),
+        (
+            label("solve_time", lang),
+            f"{s.wall_time_s:.1f} s",
+            f"{_e(s.solver)}",
+        ),
+    ]
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card" data-key="{i}"><div class="label">{_e(title)}</div>'
+            f'<div class="value">{_e(value)}</div><div class="detail">{more}</div></div>'
+            for i, (title, value, more) in enumerate(cards)
+        )
+        + "</div>"
+    )
+
+
+def _event_table(scenario: Scenario, plan: Plan, lang: str) -> str:
+    communes = {c.commune_code: c.commune_name for c in scenario.communes}
+    people = {p.staff_id: p.name for p in scenario.staff}
+    topics = {
+        tp.topic_id: (tp.name_en if lang == "en" else tp.name_vi)
+        for tp in scenario.topics
+    }
+    sources = {
+        f.id: (f.name_en if lang == "en" else f.name_vi) for f in scenario.funding
+    }
+    heads = [
+        ("event_id", "text"),
+        ("activity", "text"),
+        ("commune", "text"),
+        ("date", "text"),
+        ("time", "text"),
+        ("venue", "text"),
+        ("staff", "text"),
+        ("topic", "text"),
+        ("cost_vnd", "number"),
+        ("funding_source", "text"),
+    ]
+    head_html = "".join(
+        f'<th data-type="{kind}" scope="col">'
+        f"{_e(label(key, lang) if key == 'time' else t(key, lang))}</th>"
+        for key, kind in heads
+    )
+    body = []
+    for e in plan.events:
+        start, end = e.start.astimezone(TZ), e.end.astimezone(TZ)
+        when = day(start.date(), lang)
+        if end.date() != start.date():
+            when += f" – {day(end.date(), lang)}"
+        place = (
+            communes.get(e.commune_code, e.commune_code)
+            if e.commune_code
+            else ", ".join(communes.get(c, c) for c in e.communes_served)
+        )
+        cells = [
+            _e(e.event_id),
+            _e(activity_name(scenario, e.activity, lang)),
+            _e(place),
+            f'<td class="nowrap" data-sort="{start.isoformat()}">{_e(when)}</td>',
+            f'<td class="nowrap">{_e(f"{start:%H:%M}–{end:%H:%M}")}</td>',
+            _e(venue_name(scenario, e)),
+            _e(", ".join(people.get(a.staff_id, a.staff_id) for a in e.staff)),
+            _e(topics.get(e.topic or "", e.topic or "")),
+            f'<td class="num" data-sort="{e.cost_vnd}">{_e(vnd(e.cost_vnd, lang))}</td>',
+            _e(sources.get(e.funding_source or "", e.funding_source or "")),
+        ]
+        body.append(
+            f'<tr data-event="{_e(e.event_id)}" data-kind="{_e(e.kind)}">'
+            + "".join(c if c.startswith("<td") else f"<td>{c}</td>" for c in cells)
+            + "</tr>"
+        )
+    return (
+        f'<p class="note">{_e(label("sort_hint", lang))} '
+        f'<label>{_e(label("filter", lang))}: <input class="table-filter" '
+        f'data-table="events" type="search"></label></p>'
+        f'<div class="scroll"><table id="events" class="sortable"><thead><tr>'
+        f"{head_html}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _unscheduled(scenario: Scenario, plan: Plan, lang: str) -> str:
+    if not plan.unscheduled:
+        return f"<p>{_e(label('all_scheduled', lang))}</p>"
+    communes = {c.commune_code: c.commune_name for c in scenario.communes}
+    rows = "".join(
+        "<tr>"
+        f"<td>{_e(activity_name(scenario, u.activity, lang))}</td>"
+        f"<td>{_e(communes.get(u.commune_code or '', u.commune_code or ''))}</td>"
+        f'<td class="num">{u.count}</td>'
+        f"<td>{_e(u.period or '')}</td>"
+        f"<td>{_e(t('reason.' + u.reason, lang))}</td>"
+        f'<td class="num">{number(u.penalty, lang)}</td>'
+        "</tr>"
+        for u in plan.unscheduled
+    )
+    heads = "".join(
+        f"<th>{_e(t(k, lang))}</th>"
+        for k in ("activity", "commune", "count", "period", "reason", "penalty")
+    )
+    return (
+        f'<table id="unscheduled"><thead><tr>{heads}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _penalties(plan: Plan, lang: str) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(t('goal.' + p.name, lang))}</td>"
+        f'<td class="num">{number(p.violations, lang)}</td>'
+        f'<td class="num">{number(p.penalty, lang)}</td></tr>'
+        for p in plan.penalties
+    )
+    total = sum(p.penalty for p in plan.penalties)
+    return (
+        f'<table id="penalties"><thead><tr><th>{_e(label("goal", lang))}</th>'
+        f"<th>{_e(label('violations', lang))}</th><th>{_e(t('penalty', lang))}</th>"
+        f"</tr></thead><tbody>{rows}</tbody><tfoot><tr><th>{_e(label('total', lang))}"
+        f'</th><td></td><td class="num">{number(total, lang)}</td></tr></tfoot></table>'
+    )
+
+
+def feed_links(scenario: Scenario) -> list[tuple[str, str]]:
+    """Return the calendar feeds as (relative path, what it holds), all first."""
+    out = [("calendars/all.ics", "all")]
+    out += [
+        (f"calendars/commune-{c.commune_code}.ics", c.commune_code)
+        for c in scenario.communes
+    ]
+    out += [(f"calendars/activity-{a}.ics", a) for a in scenario.activities]
+    return out
+
+
+def _feeds(scenario: Scenario, lang: str) -> str:
+    communes = "".join(
+        f'<li><a href="calendars/commune-{_e(c.commune_code)}.ics">'
+        f"{_e(c.commune_name)}</a></li>"
+        for c in scenario.communes
+    )
+    activities = "".join(
+        f'<li><a href="calendars/activity-{_e(a)}.ics">'
+        f"{_e(activity_name(scenario, a, lang))}</a></li>"
+        for a in scenario.activities
+    )
+    return (
+        f'<p class="note">{_e(label("feeds_note", lang))}</p>'
+        f'<p><a href="calendars/all.ics">{_e(label("feed_all", lang))}</a></p>'
+        f"<details><summary>{_e(label('feed_commune', lang))}</summary>"
+        f"<ul>{communes}</ul></details>"
+        f"<details><summary>{_e(label('feed_activity', lang))}</summary>"
+        f"<ul>{activities}</ul></details>"
+    )
+
+
+def chart_divs(
+    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+) -> dict[str, str]:
+    """Return each chart as an HTML fragment (a div and its script, no plotly.js).
+
+    The div of chart ``<id>`` has the element id ``chart-<id>``.
+    """
+    config = {"displaylogo": False, "responsive": True}
+    return {
+        chart_id: pio.to_html(
+            fig,
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=f"chart-{chart_id}",
+            config=config,
+            default_width="100%",
+            default_height=f"{fig.layout.height or 450}px",
+            validate=False,
+        )
+        for chart_id, fig in all_charts(scenario, plan, lang, today).items()
+    }
+
+
+def report_html(
+    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+) -> bytes:
+    """Return report.html: the whole review page, self-contained and offline.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the plan was made for.
+    plan
+        The plan.
+    lang
+        ``"vi"`` or ``"en"`` for every text on the page.
+    today
+        The date of the "today" line in the Gantt charts (none when ``None``
+        or outside the horizon); also printed as the date the report was made.
+
+    Returns
+    -------
+    bytes
+        UTF-8 HTML with plotly.js inlined exactly once.
+    """
+    charts = chart_divs(scenario, plan, lang, today)
+    made = f" · {_e(label('generated', lang))} {day(today, lang)}" if today else ""
+    kinds = Counter(e.kind for e in plan.events)
+    page = f"""<!DOCTYPE html>
+<html lang="{"en" if lang == "en" else "vi"}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="scheduler">
+<title>{_e(plan.title)}</title>
+<style>{_CSS}</style>
+<script type="text/javascript">{get_plotlyjs()}</script>
+</head>
+<body>
+<h1>{_e(plan.title)}</h1>
+<p class="note">{_e(label("horizon", lang))}: {day(plan.horizon_start, lang)} – \
+{day(plan.horizon_end, lang)}{made} · {_e(label("input_hash", lang))} \
+<code>{_e(plan.input_hash[:12])}</code></p>
+<h2 id="key-figures">{_e(label("key_figures", lang))}</h2>
+{_cards(scenario, plan, lang)}
+<h2 id="charts">{_e(label("charts", lang))}</h2>
+<p class="note">{_e(label("shading", lang))}</p>
+{
+        "".join(
+            f'<section class="chart" data-chart="{cid}">{div}</section>'
+            for cid, div in charts.items()
+        )
+    }
+<h2 id="unscheduled-section">{_e(label("unscheduled", lang))}</h2>
+{_unscheduled(scenario, plan, lang)}
+<h2 id="penalties-section">{_e(label("penalties", lang))}</h2>
+{_penalties(plan, lang)}
+<h2 id="feeds">{_e(label("feeds", lang))}</h2>
+{_feeds(scenario, lang)}
+<h2 id="events-section">{_e(label("events", lang))} ({len(plan.events)})</h2>
+{_event_table(scenario, plan, lang)}
+<script type="application/json" id="report-data">{
+        json.dumps(
+            {
+                "charts": list(charts),
+                "events": len(plan.events),
+                "kinds": dict(sorted(kinds.items())),
+            }
+        )
+    }</script>
+<script type="text/javascript">{_TABLE_JS}</script>
+</body>
+</html>
+"""
+    return page.encode("utf-8")
