@@ -68,7 +68,7 @@ from scheduler.plan import (
     SolverReport,
     Unscheduled,
 )
-from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
+from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario, Staff
 from scheduler.travel import travel_between
 
 COST_UNIT_VND = 10_000  # as in the model: the cost goal counts tens of thousands
@@ -411,6 +411,40 @@ class _Greedy:
         self.lunch_minutes = gap.total_seconds() / 60
         self.venue_days: dict[str, set[dt.date]] = defaultdict(set)
         self.allowed_days: dict[str, frozenset[dt.date]] = {}
+        # memos of lookups the planner repeats thousands of times
+        self.slots_memo: dict[tuple[str, str], list[str]] = {}
+        self.holders_memo = {
+            role: [p for p in scenario.staff if role in p.roles]
+            for p0 in scenario.staff
+            for role in p0.roles
+        }
+        self.week_memo: dict[dt.date, str] = {}
+        self.around_memo: dict[tuple[dt.date, int], list[dt.date]] = {}
+
+    def _slots(self, act_id: str, code: str) -> list[str]:
+        slots = self.slots_memo.get((act_id, code))
+        if slots is None:
+            slots = self.slots_memo[(act_id, code)] = usable_slots(
+                self.sc, act_id, code
+            )
+        return slots
+
+    def _holders(self, role: str) -> list[Staff]:
+        return self.holders_memo.get(role, [])
+
+    def _week(self, day: dt.date) -> str:
+        week = self.week_memo.get(day)
+        if week is None:
+            week = self.week_memo[day] = week_key(day)
+        return week
+
+    def _around(self, day: dt.date, gap: int) -> list[dt.date]:
+        """Return the 2·gap − 1 days centred on a day (every window of gap days)."""
+        days = self.around_memo.get((day, gap))
+        if days is None:
+            days = [day + dt.timedelta(days=k) for k in range(1 - gap, gap)]
+            self.around_memo[(day, gap)] = days
+        return days
 
     # ---------------------------------------------------------------- staff
 
@@ -435,7 +469,7 @@ class _Greedy:
         counts_for_cap = len(halves) == 1
         for role, need in roles.items():
             got = 0
-            for p in self.sc.holders(role):
+            for p in self._holders(role):
                 if got == need:
                     break
                 if p.staff_id in taken:
@@ -594,7 +628,7 @@ class _Greedy:
         return [
             (c.commune_code, slots)
             for c in communes
-            if (slots := usable_slots(self.sc, act_id, c.commune_code))
+            if (slots := self._slots(act_id, c.commune_code))
         ]
 
     def _can_air(self, act_id: str, code: str, day: dt.date, per_day: int) -> bool:
@@ -602,13 +636,14 @@ class _Greedy:
         on_day = self.on_day[(act_id, code)]
         if on_day[day] >= per_day:
             return False
-        if self.in_week[(act_id, code)][week_key(day)] >= spec.max_per_week:
+        if self.in_week[(act_id, code)][self._week(day)] >= spec.max_per_week:
             return False
         n_topics = len(self.sc.topics_for(act_id))
         gap = spec.topic_gap_days
         if gap > 1 and n_topics:
             # every window of `gap` days holds at most one item per topic
-            counts = [on_day[day + dt.timedelta(days=k)] for k in range(1 - gap, gap)]
+            window = self._around(day, gap)
+            counts = [on_day[d] for d in window]
             for first in range(gap):
                 if sum(counts[first : first + gap]) + 1 > n_topics:
                     return False
@@ -616,7 +651,7 @@ class _Greedy:
 
     def _count(self, act_id: str, code: str, day: dt.date, change: int) -> None:
         self.on_day[(act_id, code)][day] += change
-        self.in_week[(act_id, code)][week_key(day)] += change
+        self.in_week[(act_id, code)][self._week(day)] += change
 
     def _air(self, act_id: str, code: str, day: dt.date, per_day: int) -> bool:
         """Place one item on a day if the station rules and the budget allow."""
@@ -709,7 +744,7 @@ class _Greedy:
         rule = self.sc.activities[act_id].announce
         if rule is None:
             return []
-        slots = usable_slots(self.sc, rule.via, code)
+        slots = self._slots(rule.via, code)
         if not slots:
             return []  # nothing can be aired there: the rule does not apply
         allowed = self._allowed_days(rule.via)
