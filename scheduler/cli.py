@@ -76,7 +76,7 @@ def plan(
     ] = False,
     lang: Lang = "vi",
 ) -> None:
-    """Plan a scenario and write schedule.csv, schedule.xlsx, unscheduled.csv, plan.json."""
+    """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
     from scheduler.calendar import build_grid
     from scheduler.export.bundle import plan_files
     from scheduler.export.table import write_atomically
