@@ -57,7 +57,7 @@ def travel_between(scenario: Scenario, a: str, b: str) -> int:
     pa, pb = _point(scenario, a), _point(scenario, b)
     t = scenario.travel
     if pa is not None and pb is not None and pa != pb:
-        km = _haversine_km(pa, pb) * t.road_factor
+        km = haversine_km(pa, pb) * t.road_factor
         return max(1, round(km / t.road_kmh * 60))
     return t.default_minutes
 
@@ -82,7 +82,8 @@ def _point(scenario: Scenario, ref: str) -> tuple[float, float] | None:
     return None
 
 
-def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Return the great-circle distance in km between two (lat, lon) points."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = (
         math.sin((lat2 - lat1) / 2) ** 2

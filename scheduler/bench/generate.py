@@ -50,6 +50,7 @@ from scheduler.scenario.schema import (
     Venue,
     Weights,
 )
+from scheduler.travel import haversine_km
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "vn-admin"
 COMMUNES_FILE = "communes_2023_three_level.csv"
@@ -216,15 +217,6 @@ def districts_of_province(province_code: str) -> list[str]:
     if not out:
         raise ValueError(f"province_code: no 2023 province has code {province_code!r}")
     return out
-
-
-def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 def _poor_households(rng: random.Random, commune_type: str) -> int:
@@ -551,7 +543,7 @@ def district_scenario(
             and u.lat is not None
             and u.lon is not None
         ):
-            km = _haversine_km((seat_point[0], seat_point[1]), (u.lat, u.lon)) * 1.4
+            km = haversine_km((seat_point[0], seat_point[1]), (u.lat, u.lon)) * 1.4
             minutes = max(8, round(km / 30 * 60)) + rng.randint(0, 6)
         else:
             minutes = rng.randint(10, 40)
