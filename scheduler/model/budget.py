@@ -19,6 +19,12 @@ from scheduler.costs import broadcast_cost
 from scheduler.model.context import ModelContext
 
 
+def quarter_vi(q: str) -> str:
+    """Return ``2023-Q3`` as ``quý III/2023``."""
+    year, _, n = q.partition("-Q")
+    return f"quý {('I', 'II', 'III', 'IV')[int(n) - 1]}/{year}"
+
+
 def vnd_vi(amount: int) -> str:
     """Return money in Vietnamese notation (``1.234.000 đ``)."""
     return f"{amount:,} đ".replace(",", ".")
@@ -141,7 +147,7 @@ def add_budget(ctx: ModelContext) -> Split:
             kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
                 f"budget:{f.id}:{q}",
-                f"Nguồn {f.name_vi} {q} có {vnd_vi(allowance)}"
+                f"{f.name_vi} {quarter_vi(q)} có {vnd_vi(allowance)}"
                 + (" (cộng dồn từ các quý trước)" if f.carry_over else ""),
                 f"{f.name_en} {q} allows {allowance:,} VND"
                 + (" (carried over from earlier quarters)" if f.carry_over else ""),

@@ -122,7 +122,7 @@ def _blocking_periods(
         if not b.start_date <= day <= b.end_date or b.half not in (None, half):
             continue
         why = f" ({b.reason})" if b.reason else ""
-        span_vi = f"{b.start_date:%d/%m/%Y}–{b.end_date:%d/%m/%Y}"
+        span_vi = f"{b.start_date:%d/%m/%Y} đến {b.end_date:%d/%m/%Y}"
         part_vi = {"morning": " buổi sáng", "afternoon": " buổi chiều"}.get(
             b.half or "", ""
         )
