@@ -131,6 +131,9 @@ def solve(
     *,
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    prepare: Callable[[BuiltModel], None] | None = None,
+    fixed_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
+    preferred_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
 ) -> Plan:
     """Plan a scenario.
 
@@ -145,6 +148,11 @@ def solve(
         (e.g. ``{"max_time_in_seconds": 5}``).
     progress : callable, optional
         Called with (seconds, objective, bound) at each improving solution.
+    prepare : callable, optional
+        Adds constraints, penalties and hints to the built model before
+        solving (re-plans: the pinned past, locks, the minimal-change goals).
+    fixed_staff, preferred_staff : dict, optional
+        Passed to the naming stage (:func:`scheduler.naming.name_staff`).
 
     Returns
     -------
@@ -164,6 +172,8 @@ def solve(
     params = solver_parameters(scenario, overrides)
     t0 = time.perf_counter()
     built = build_model(scenario, grid)
+    if prepare is not None:
+        prepare(built)
     build_time = time.perf_counter() - t0
     wall = 0.0
     for _ in range(MAX_NAMING_ROUNDS):
@@ -186,6 +196,8 @@ def solve(
             grid.staff_blocked,
             scenario.solver.naming_time_limit_s,
             int(params.get("random_seed", 0)),
+            fixed=fixed_staff,
+            prefer=preferred_staff,
         )
         if naming.people or not draft:
             break
