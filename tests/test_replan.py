@@ -14,7 +14,7 @@ import pytest
 
 from scheduler.check import check_plan
 from scheduler.plan import Plan
-from scheduler.replan import ChangeSet, replan, read_changes
+from scheduler.replan import ChangeSet, read_changes, replan
 from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve
 from tests.conftest import make_scenario

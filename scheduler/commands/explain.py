@@ -81,7 +81,7 @@ def tr(key: str, lang: str) -> str:
     return en if lang == "en" else vi
 
 
-def score_table(plan: Plan, lang: str, limit: int = 6) -> Table:
+def score_table(plan: Plan, lang: str, limit: int = 3) -> Table:
     """Return the score breakdown of a plan as a table.
 
     Parameters
