@@ -152,7 +152,7 @@ def name_staff(
         for pid, role in pairs
         if (eid, pid, role) in assign
     ]
-    spread_terms = []
+    spread_terms: list[cp_model.LinearExprT] = []
     if scenario.weights.workload > 0:
         roles = {r for e in events for r in e.roles}
         for role in sorted(roles):

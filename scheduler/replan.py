@@ -40,6 +40,7 @@ from scheduler.scenario.schema import (
     Commune,
     CommuneCode,
     Frozen,
+    HalfDay,
     Money,
     OptText,
     Scenario,
@@ -204,16 +205,19 @@ def check_changes(
                     f"no funding source '{b.source}'",
                 )
             )
-    for key, items in (("cancel", changes.cancel), ("lock", changes.lock)):
-        for i, item in enumerate(items):
-            if item.event not in ids:
+    refs: list[tuple[str, int, str]] = [
+        ("cancel", i, c.event) for i, c in enumerate(changes.cancel)
+    ] + [("lock", i, lk.event) for i, lk in enumerate(changes.lock)]
+    for key, i, event in refs:
+        if True:
+            if event not in ids:
                 out.append(
                     InputProblem(
                         file,
                         None,
                         f"{key}.{i}.event",
-                        f"kế hoạch không có sự kiện '{item.event}'",
-                        f"the plan has no event '{item.event}'",
+                        f"kế hoạch không có sự kiện '{event}'",
+                        f"the plan has no event '{event}'",
                     )
                 )
     for i, n in enumerate(changes.new_commune):
@@ -316,7 +320,7 @@ def apply_changes(
 # --------------------------------------------------------------------------- model
 
 
-def _half(sc: Scenario, e: Event) -> str:
+def _half(sc: Scenario, e: Event) -> HalfDay:
     return "morning" if e.start.time() < sc.calendar.afternoon.start else "afternoon"
 
 
@@ -342,7 +346,7 @@ def _prepare(
             ]
             at: dict[int, Event] = {}
             for e in olds:
-                s = grid.session_at.get((e.start.date(), _half(sc, e)))  # type: ignore[arg-type]
+                s = grid.session_at.get((e.start.date(), _half(sc, e)))
                 if s is not None:
                     at[s.index] = e
             for i, v in xs.items():
@@ -393,27 +397,33 @@ def _prepare(
         for act, tv in ctx.training.items():
             olds = by_place.get((act, None), [])
             starts: dict[int, Event] = {}
-            for e in olds:
-                if e.start.date() in grid.workdays:
-                    starts[grid.workdays.index(e.start.date())] = e
-            for d, v in tv.open.items():
-                e = starts.get(d)
-                if grid.workdays[d] < today or (
-                    e is not None and e.event_id in keep_date
+            for held in olds:
+                if held.start.date() in grid.workdays:
+                    starts[grid.workdays.index(held.start.date())] = held
+            for wd, v in tv.open.items():
+                old_class = starts.get(wd)
+                if grid.workdays[wd] < today or (
+                    old_class is not None and old_class.event_id in keep_date
                 ):
                     m.add(
-                        v == (1 if e is not None and e.event_id not in cancelled else 0)
+                        v
+                        == (
+                            1
+                            if old_class is not None
+                            and old_class.event_id not in cancelled
+                            else 0
+                        )
                     )
-                elif e is not None and e.event_id in cancelled:
+                elif old_class is not None and old_class.event_id in cancelled:
                     m.add(v == 0)
                 else:
-                    m.add_hint(v, 1 if e is not None else 0)
-                    if e is not None:
+                    m.add_hint(v, 1 if old_class is not None else 0)
+                    if old_class is not None:
                         moved.append(1 - v)
-            for (code, d), v in tv.attend.items():
-                e = starts.get(d)
-                there = e is not None and code in e.communes_served
-                if grid.workdays[d] < today:
+            for (code, wd), v in tv.attend.items():
+                old_class = starts.get(wd)
+                there = old_class is not None and code in old_class.communes_served
+                if grid.workdays[wd] < today:
                     m.add(v == (1 if there else 0))
                 else:
                     m.add_hint(v, 1 if there else 0)

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import TimeGrid, week_key
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Event, Plan
-from scheduler.scenario.schema import Scenario
+from scheduler.scenario.schema import HalfDay, Scenario
 
 _WEEKDAYS_VI = (
     "Thứ Hai",
@@ -52,7 +52,7 @@ class Alternative:
         return f"{_WEEKDAYS_VI[self.day.weekday()]} {self.day:%d/%m/%Y}{part}"
 
 
-def _half(sc: Scenario, e: Event) -> str:
+def _half(sc: Scenario, e: Event) -> HalfDay:
     return "morning" if e.start.time() < sc.calendar.afternoon.start else "afternoon"
 
 
@@ -78,17 +78,17 @@ def _fix_plan(
             if (e.start.date(), _half(sc, e)) in grid.session_at
         }
         for i, v in xs.items():
-            e = taken.get(i)
+            there = taken.get(i)
             if moving is not None and (act, code) == (
                 moving.activity,
                 moving.commune_code,
             ):
-                if e is None:
+                if there is None:
                     free_choice[i] = v
                     continue
-                m.add(v == (0 if e.event_id == moving.event_id else 1))
+                m.add(v == (0 if there.event_id == moving.event_id else 1))
             else:
-                m.add(v == (1 if e is not None else 0))
+                m.add(v == (1 if there is not None else 0))
         m.add(ctx.session_missing[(act, code)] == _missing(plan, act, code))
     for (act, code), days in ctx.broadcast_x.items():
         count: dict[dt.date, int] = {}
@@ -113,15 +113,22 @@ def _fix_plan(
             m.add(sum(day_choice) == 1)
     for act, tv in ctx.training.items():
         starts = {
-            grid.workdays.index(e.start.date()): e
-            for e in placed.get((act, None), [])
-            if e.start.date() in grid.workdays
+            grid.workdays.index(old_class.start.date()): old_class
+            for old_class in placed.get((act, None), [])
+            if old_class.start.date() in grid.workdays
         }
-        for d, v in tv.open.items():
-            m.add(v == (1 if d in starts else 0))
-        for (code, d), v in tv.attend.items():
-            e = starts.get(d)
-            m.add(v == (1 if e is not None and code in e.communes_served else 0))
+        for wd, v in tv.open.items():
+            m.add(v == (1 if wd in starts else 0))
+        for (code, wd), v in tv.attend.items():
+            old_class = starts.get(wd)
+            m.add(
+                v
+                == (
+                    1
+                    if old_class is not None and code in old_class.communes_served
+                    else 0
+                )
+            )
     return free_choice, day_choice
 
 

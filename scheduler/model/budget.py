@@ -135,7 +135,7 @@ def add_budget(ctx: ModelContext) -> Split:
 
     for f in sc.funding:
         running: list[cp_model.LinearExprT] = []
-        running_slack: list[cp_model.LinearExprT] = []
+        running_slack: list[cp_model.IntVar | int] = []
         allowed = 0
         # most a relaxation may add: everything the model could possibly pay
         ceiling = _ceiling(ctx, unit)
@@ -143,7 +143,9 @@ def add_budget(ctx: ModelContext) -> Split:
             allowance = f.allowance_vnd.get(q, 0)
             cap = allowance // unit
             terms = spend[(f.id, q)]
-            measured = sum(running) + sum(terms) if f.carry_over else sum(terms)
+            measured = cp_model.LinearExpr.sum(
+                [*running, *terms] if f.carry_over else list(terms)
+            )
             kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
                 f"budget:{f.id}:{q}",

@@ -168,7 +168,9 @@ class ModelContext:
         )
         return lit
 
-    def slack(self, key: str, upper: int, step: int, cost: int) -> cp_model.LinearExprT:
+    def slack(
+        self, key: str, upper: int, step: int, cost: int
+    ) -> cp_model.IntVar | int:
         """Return a slack loosening a rule group (0 unless rules are made soft).
 
         Parameters

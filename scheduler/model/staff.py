@@ -117,9 +117,9 @@ def add_staff(ctx: ModelContext) -> None:
             if not terms:
                 continue
             away = [p for p in people if (s.day, s.half) in blocked.get(p, frozenset())]
-            lits = [person_lit[p] for p in away if person_lit[p] is not None]
+            lits = [lit for p in away if (lit := person_lit[p]) is not None]
             if lits:
-                m.add(sum(terms) + sum(lits) <= len(people))
+                m.add(cp_model.LinearExpr.sum([*terms, *lits]) <= len(people))
             else:
                 m.add(sum(terms) <= len(people) - len(away))
         if not any(weekly.get((r, week)) for r in group for week in grid.weeks):
@@ -155,9 +155,9 @@ def add_staff(ctx: ModelContext) -> None:
                     min(caps[p], all_halves.get(week, 0))
                     - min(caps[p], free_halves.get(p, {}).get(week, 0))
                 )
-                * (1 - person_lit[p])
+                * (1 - lit)
                 for p in people
-                if person_lit[p] is not None
+                if (lit := person_lit[p]) is not None
             ]
             more = [
                 (
