@@ -117,7 +117,7 @@ def add_staff(ctx: ModelContext) -> None:
             if not terms:
                 continue
             away = [p for p in people if (s.day, s.half) in blocked.get(p, frozenset())]
-            lits = [lit for p in away if (lit := person_lit[p]) is not None]
+            lits = [own for p in away if (own := person_lit[p]) is not None]
             if lits:
                 m.add(cp_model.LinearExpr.sum([*terms, *lits]) <= len(people))
             else:
@@ -155,9 +155,9 @@ def add_staff(ctx: ModelContext) -> None:
                     min(caps[p], all_halves.get(week, 0))
                     - min(caps[p], free_halves.get(p, {}).get(week, 0))
                 )
-                * (1 - lit)
+                * (1 - own)
                 for p in people
-                if (lit := person_lit[p]) is not None
+                if (own := person_lit[p]) is not None
             ]
             more = [
                 (
