@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from scheduler.calendar import TimeGrid, build_grid
+from scheduler.calendar import TimeGrid, build_grid, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
@@ -427,6 +428,24 @@ def _prepare(
                     m.add(v == (1 if there else 0))
                 else:
                     m.add_hint(v, 1 if there else 0)
+        # the pinned past keeps its funding sources: each source's share of a
+        # quarter covers at least the past events it paid for
+        past_paid = Counter(
+            (e.activity, e.commune_code, quarter_key(e.start.date()), e.funding_source)
+            for e in old.events
+            if e.start.date() < today and e.kind != "training"
+        )
+        for (paid_act, paid_code, paid_q, paid_src), n in past_paid.items():
+            share = built.split.get((paid_act, paid_code or "", paid_q, paid_src or ""))
+            if share is not None:
+                m.add(share >= n)
+        for act, tv in ctx.training.items():
+            for e in by_place.get((act, None), []):
+                if e.start.date() < today and e.start.date() in grid.workdays:
+                    wd = grid.workdays.index(e.start.date())
+                    pick = tv.source.get((wd, e.funding_source or ""))
+                    if pick is not None:
+                        m.add(pick == 1)
         ctx.penalise("moved", sum(moved), 1, "replan")
         ctx.penalise("distance", sum(distance), 1, "replan")
 
@@ -649,6 +668,7 @@ def replan(
         preferred_staff=prefer,
     )
     events, gone = _match(sc, old, fresh, cancelled)
+    events = _keep_past_sources(sc, old, events, today)
     # the past is kept exactly: the old event itself, marked pinned
     kept = []
     for e in events:
@@ -669,6 +689,42 @@ def replan(
         today=today,
     )
     return Replan(plan, sc, grid)
+
+
+def _keep_past_sources(
+    sc: Scenario, old: Plan, events: list[Event], today: dt.date
+) -> list[Event]:
+    """Give future events the sources the model left after the pinned past's.
+
+    The solver labels a quarter's events with sources in time order; the past
+    keeps its old labels, so the future takes what remains of each source's
+    count (the model guarantees each count covers the past).
+    """
+    past = Counter(
+        (e.activity, e.commune_code, quarter_key(e.start.date()), e.funding_source)
+        for e in old.events
+        if e.start.date() < today and e.kind != "training"
+    )
+    groups: dict[tuple[str, str | None, str], list[int]] = {}
+    for n, e in enumerate(events):
+        if e.kind != "training":
+            groups.setdefault(
+                (e.activity, e.commune_code, quarter_key(e.start.date())), []
+            ).append(n)
+    out = list(events)
+    for (act, code, q), members in groups.items():
+        counts = Counter(events[n].funding_source for n in members)
+        for f in list(counts):
+            counts[f] -= past.get((act, code, q, f), 0)
+        order = sc.activities[act].funding_sources
+        remaining = [f for f in order for _ in range(max(counts.get(f, 0), 0))]
+        future = sorted(
+            (n for n in members if events[n].start.date() >= today),
+            key=lambda n: events[n].start,
+        )
+        for n, f in zip(future, remaining, strict=False):
+            out[n] = replace(events[n], funding_source=f)
+    return out
 
 
 def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
