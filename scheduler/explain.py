@@ -397,6 +397,8 @@ class Core:
     feasible: bool
     minimal: bool
     basic: bool = False  # rules that are never guarded conflict on their own
+    # rule key -> the measure's best value with the rest of the core on (model units)
+    best: dict[str, int] = field(default_factory=dict)
 
 
 def find_core(
@@ -493,6 +495,7 @@ def state_core(core: Core, time_limit_s: float = 10.0) -> list[Finding]:
             status = solver.solve(model)
             if status == cp_model.OPTIMAL:
                 best = round(solver.objective_value)
+                core.best[g.key] = best
                 if g.key.startswith("budget:"):
                     amount = best * g.scale
                     vi += f" nhưng cần ít nhất {_vnd(amount, 'vi')}"
@@ -660,10 +663,9 @@ def cheapest_relaxation(
     """Return the cheapest relaxation found for a conflict, and how it was found.
 
     Loosening one rule of a minimal core, with every other rule of the
-    scenario kept, is a small optimisation that CP-SAT settles quickly: for a
-    budget, the least spending of that source and quarter; for a target, the
-    most sessions by its date; otherwise the rule's own slack (sessions a
-    week, seats) or dropping it. The model that may loosen all the core's
+    scenario kept, is tried first: for a budget or a target, from the number
+    the rest of the core forces, widened until the scenario is feasible;
+    otherwise the rule's own slack (sessions a week, seats) or dropping it. The model that may loosen all the core's
     rules at once is harder and gets the time left; the cheapest answer wins.
     When nothing helps (another conflict hides behind the core), every rule
     group may be loosened.
@@ -681,7 +683,7 @@ def cheapest_relaxation(
 
     for g in core.groups:
         if g.measure is not None and g.sense:
-            found, status = _loosen_measure(core, g, share)
+            found, status = _loosen_to_bound(core, g, share)
             consider(found, f"{status} (one rule)")
         else:
             found, status = suggest_relaxation(sc, grid, share, {g.key})
@@ -695,34 +697,66 @@ def cheapest_relaxation(
     return best[1], best[2]
 
 
-def _loosen_measure(
+def _loosen_to_bound(
     core: Core, g: RuleGroup, seconds: float
 ) -> tuple[list[Relaxation], str]:
-    """Loosen one numeric rule just enough, every other rule group kept."""
+    """Try the number the rest of the core forces as the rule's new limit.
+
+    With only the core's other rules on, the budget needed can only be lower
+    (and the sessions possible only higher) than with every rule on, so the
+    number from :func:`state_core` bounds the change of this rule alone; it is
+    tried first and widened until the whole scenario is feasible.
+    """
+    if g.key not in core.best or g.measure is None:
+        return [], ""
     built = core.built
-    sc = built.ctx.scenario
-    model = built.model.clone()
-    model.clear_assumptions()
-    for h in built.ctx.groups:
-        if h is not g:
-            model.add(h.literal == 1)
-    assert g.measure is not None
-    if g.sense == "<=":
-        model.minimize(g.measure)
+    started = time.perf_counter()
+    value = core.best[g.key]
+    # every other rule on may need a little more: widen step by step
+    # (a budget by half its gap each time, a target one session at a time)
+    while time.perf_counter() - started < seconds:
+        left = seconds - (time.perf_counter() - started)
+        answer = _holds_with(core, g, value, left)
+        if answer is True:
+            break
+        if answer is None:
+            return [], "UNKNOWN"
+        if g.sense == "<=":
+            value += max((value - g.limit) // 2, 1)
+        else:
+            value -= 1
+            if value < 0:
+                return [], "INFEASIBLE"
     else:
-        model.maximize(g.measure)
-    solver = _solver(seconds)
-    status = solver.solve(model)
-    name = solver.status_name(status)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return [], name
-    value = round(solver.objective_value)
+        return [], "UNKNOWN"
+    sc = built.ctx.scenario
     if g.key.startswith("budget:"):
-        return [_slack_text(sc, g.key, 0, 0, built, value * g.scale)], name
+        return [_slack_text(sc, g.key, 0, 0, built, value * g.scale)], "FEASIBLE"
     short = g.limit - value
     if short <= 0:
-        return [], name
-    return [_slack_text(sc, g.key, short, short * 5_000, built)], name
+        return [], ""
+    return [_slack_text(sc, g.key, short, short * 5_000, built)], "FEASIBLE"
+
+
+def _holds_with(core: Core, g: RuleGroup, value: int, seconds: float) -> bool | None:
+    """Return whether the scenario is feasible with one rule's limit set to a value."""
+    assert g.measure is not None
+    built = core.built
+    model = built.model.clone()
+    model.clear_assumptions()
+    model.clear_objective()  # type: ignore[no-untyped-call]
+    if g.sense == "<=":
+        model.add(g.measure <= value)
+    else:
+        model.add(g.measure >= value)
+    model.add_assumptions([h.literal for h in built.ctx.groups if h is not g])
+    solver = _solver(seconds)
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    if status == cp_model.INFEASIBLE:
+        return False
+    return None
 
 
 def _slack_text(
