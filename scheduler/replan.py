@@ -221,6 +221,38 @@ def check_changes(
                         f"the plan has no event '{event}'",
                     )
                 )
+    by_id = {e.event_id: e for e in plan.events}
+    for i, lk in enumerate(changes.lock):
+        e = by_id.get(lk.event)
+        if e is None:
+            continue
+        day = e.start.date()
+        if lk.keep in ("all", "date") and any(
+            c.commune == e.commune_code and c.start <= day <= c.end
+            for c in changes.commune_closed
+        ):
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"lock.{i}.event",
+                    f"giữ nguyên ngày của '{lk.event}' nhưng xã đóng cửa ngày {day:%d/%m/%Y}",
+                    f"'{lk.event}' is locked to {day} but its commune is closed then",
+                )
+            )
+        if lk.keep in ("all", "staff") and any(
+            a.staff in e.staff_ids and a.start <= day <= a.end
+            for a in changes.staff_unavailable
+        ):
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"lock.{i}.event",
+                    f"giữ nguyên cán bộ của '{lk.event}' nhưng có người vắng ngày {day:%d/%m/%Y}",
+                    f"'{lk.event}' keeps its staff but one of them is away on {day}",
+                )
+            )
     for i, n in enumerate(changes.new_commune):
         if n.commune_code in codes:
             out.append(
@@ -631,11 +663,16 @@ def replan(
 
     Raises
     ------
+    ScenarioError
+        When the changes point at nothing or contradict their own locks.
     InfeasibleScenario
         When the changes leave no plan that keeps the past and the locks.
     """
     from scheduler.solve import solve
 
+    problems = check_changes(changes, scenario, old, "changes.toml")
+    if problems:
+        raise ScenarioError(problems)
     sc = apply_changes(scenario, changes, today, old)
     stages = (("coverage",), ("moved",), ("distance",))
     sc = sc.model_copy(

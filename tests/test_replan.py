@@ -130,3 +130,53 @@ def test_bad_change_file_names_the_key(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         read_changes(bad)
     assert [p.field for p in info.value.problems] == ["lock.0.keep"]
+
+
+def test_lock_keeps_an_event_that_would_otherwise_move(
+    case: tuple[Scenario, Plan],
+) -> None:
+    # Xã Hai's day is closed but its dialogue is locked to that date: the
+    # change file contradicts itself, and the re-plan refuses (naming the
+    # lock) rather than move the locked event
+    from scheduler.errors import ScenarioError
+    from scheduler.replan import Closure, Lock
+
+    sc, plan = case
+    dialogue = next(
+        e for e in plan.by_activity("dialogue") if e.commune_code == "00002"
+    )
+    day = dialogue.start.date()
+    closed = Closure(commune="00002", start=day, end=day)
+    with pytest.raises(ScenarioError) as info:
+        replan(
+            sc,
+            plan,
+            TODAY,
+            ChangeSet(
+                commune_closed=(closed,),
+                lock=(Lock(event=dialogue.event_id, keep="date"),),
+            ),
+        )
+    assert [p.field for p in info.value.problems] == ["lock.0.event"]
+    # without the lock it moves, and only it
+    moved = replan(sc, plan, TODAY, ChangeSet(commune_closed=(closed,)))
+    assert [c.event_id for c in moved.plan.changes] == [dialogue.event_id]
+
+
+def test_staff_lock_keeps_the_people(case: tuple[Scenario, Plan]) -> None:
+    from scheduler.replan import Closure, Lock
+
+    sc, plan = case
+    dialogue = next(
+        e for e in plan.by_activity("dialogue") if e.commune_code == "00001"
+    )
+    day = dialogue.start.date()
+    changes = ChangeSet(
+        commune_closed=(Closure(commune="00001", start=day, end=day),),
+        lock=(Lock(event=dialogue.event_id, keep="staff"),),
+    )
+    result = replan(sc, plan, TODAY, changes)
+    new = next(e for e in result.plan.events if e.event_id == dialogue.event_id)
+    assert new.start.date() != day
+    assert new.staff == dialogue.staff
+    assert check_plan(result.scenario, result.plan) == []
