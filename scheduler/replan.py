@@ -494,7 +494,8 @@ def _match(
 
     Within each activity and commune, an event at the same time as an old one
     takes its id; the others take the remaining old ids in time order; any
-    event beyond gets a fresh id (``…-r1``), any old id left over is cancelled.
+    event beyond keeps the solver's id, or ``…-r<n>`` when an old event has it;
+    any old id left over is cancelled.
     """
     groups_old: dict[tuple[str, str | None], list[Event]] = {}
     groups_new: dict[tuple[str, str | None], list[Event]] = {}
@@ -526,8 +527,7 @@ def _match(
             if n in pairs:
                 events.append(replace(e, event_id=pairs[n].event_id))
             else:
-                fresh += 1
-                eid = f"{e.event_id}-r{fresh}"
+                eid = e.event_id
                 while eid in taken:
                     fresh += 1
                     eid = f"{e.event_id}-r{fresh}"

@@ -180,3 +180,29 @@ def test_staff_lock_keeps_the_people(case: tuple[Scenario, Plan]) -> None:
     assert new.start.date() != day
     assert new.staff == dialogue.staff
     assert check_plan(result.scenario, result.plan) == []
+
+
+def test_new_commune_gets_its_events_added(
+    case: tuple[Scenario, Plan], tmp_path: Path
+) -> None:
+    # Xã Ba joins with a hall for 60 and a station slot: its dialogue and its
+    # broadcasts from TODAY on are added; nothing else changes
+    sc, plan = case
+    changes_file = tmp_path / "changes.toml"
+    changes_file.write_text(
+        "[[new_commune]]\n"
+        'commune_code = "00003"\ncommune_name = "Xã Ba"\npoor_households = 20\n'
+        'venues = [{ venue_id = "h3", name = "Hội trường Ba", commune_code = "00003", capacity = 60 }]\n'
+        'stations = [{ commune_code = "00003", slot_id = "am", start = "06:00", airtime_minutes = 15 }]\n',
+        encoding="utf-8",
+    )
+    result = replan(sc, plan, TODAY, read_changes(changes_file))
+    assert check_plan(result.scenario, result.plan) == []
+    kinds = {c.kind for c in result.plan.changes}
+    assert kinds == {"added"}
+    added = {c.event_id for c in result.plan.changes}
+    assert "dialogue-00003-1" in added
+    new = {e.event_id: e for e in result.plan.events}
+    assert all(new[i].commune_code == "00003" for i in added)
+    assert all(new[i].start.date() >= TODAY for i in added)
+    assert all(c.reason == "xã mới tham gia" for c in result.plan.changes)
