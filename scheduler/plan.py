@@ -101,13 +101,14 @@ class Change:
     """One difference between a plan and the plan it re-plans.
 
     ``kind`` is ``moved``, ``restaffed``, ``moved_restaffed``, ``added`` or
-    ``cancelled``; times and staff are the old and new values (``None``/empty
+    ``cancelled``; ``reason`` is in Vietnamese, ``reason_en`` in English; times and staff are the old and new values (``None``/empty
     when the event did not exist on that side).
     """
 
     event_id: str
     kind: str
     reason: str
+    reason_en: str = ""
     old_start: dt.datetime | None = None
     new_start: dt.datetime | None = None
     old_staff: tuple[str, ...] = ()

@@ -537,29 +537,40 @@ def _match(
     return events, gone
 
 
-def _reason(sc: Scenario, changes: ChangeSet, e: Event, kind: str) -> str:
-    """Return why an event changed, in Vietnamese / English."""
+def _reason(sc: Scenario, changes: ChangeSet, e: Event, kind: str) -> tuple[str, str]:
+    """Return why an event changed, in Vietnamese and English."""
     day = e.start.date()
     for c in changes.commune_closed:
         if e.commune_code == c.commune and c.start <= day <= c.end:
             name = sc.commune(c.commune).commune_name
-            return f"{name} đóng cửa {c.start:%d/%m}–{c.end:%d/%m}" + (
-                f" ({c.reason})" if c.reason else ""
+            why = f" ({c.reason})" if c.reason else ""
+            return (
+                f"{name} đóng cửa {c.start:%d/%m}–{c.end:%d/%m}{why}",
+                f"{name} closed {c.start}–{c.end}{why}",
             )
     for a in changes.staff_unavailable:
         if a.staff in e.staff_ids and a.start <= day <= a.end:
             who = next(p.name for p in sc.staff if p.staff_id == a.staff)
-            return f"{who} vắng {a.start:%d/%m}–{a.end:%d/%m}" + (
-                f" ({a.reason})" if a.reason else ""
+            why = f" ({a.reason})" if a.reason else ""
+            return (
+                f"{who} vắng {a.start:%d/%m}–{a.end:%d/%m}{why}",
+                f"{who} away {a.start}–{a.end}{why}",
             )
     for cancel in changes.cancel:
         if cancel.event == e.event_id:
-            return "huỷ theo yêu cầu" + (f" ({cancel.reason})" if cancel.reason else "")
+            why = f" ({cancel.reason})" if cancel.reason else ""
+            return f"huỷ theo yêu cầu{why}", f"cancelled on request{why}"
     if any(n.commune_code == e.commune_code for n in changes.new_commune):
-        return "xã mới tham gia"
+        return "xã mới tham gia", "new commune"
     if changes.budget_cut and kind in ("cancelled", "moved"):
-        return "cắt giảm kinh phí hoặc dời theo các thay đổi khác"
-    return "dời theo các thay đổi khác (kéo theo)"
+        return (
+            "cắt giảm kinh phí hoặc dời theo các thay đổi khác",
+            "budget cut, or a knock-on of the other changes",
+        )
+    return (
+        "dời theo các thay đổi khác (kéo theo)",
+        "knock-on of the other changes",
+    )
 
 
 def diff(
@@ -575,7 +586,7 @@ def diff(
                 Change(
                     e.event_id,
                     "added",
-                    _reason(sc, changes, e, "added"),
+                    *_reason(sc, changes, e, "added"),
                     None,
                     e.start,
                     (),
@@ -598,7 +609,7 @@ def diff(
             Change(
                 e.event_id,
                 kind,
-                _reason(sc, changes, o, kind),
+                *_reason(sc, changes, o, kind),
                 o.start,
                 e.start,
                 o.staff_ids,
@@ -610,7 +621,7 @@ def diff(
             Change(
                 o.event_id,
                 "cancelled",
-                _reason(sc, changes, o, "cancelled"),
+                *_reason(sc, changes, o, "cancelled"),
                 o.start,
                 None,
                 o.staff_ids,
@@ -781,7 +792,7 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
             [
                 c.event_id,
                 c.kind,
-                c.reason,
+                c.reason_en if lang == "en" and c.reason_en else c.reason,
                 c.old_start.isoformat() if c.old_start else "",
                 c.new_start.isoformat() if c.new_start else "",
                 ";".join(c.old_staff),

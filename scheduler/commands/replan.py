@@ -139,7 +139,8 @@ def register(app: typer.Typer) -> None:
                 old_when += f" ({', '.join(c.old_staff)})"
                 new_when += f" ({', '.join(c.new_staff)})"
             kind = _KIND[c.kind][1 if lang == "en" else 0]
-            table.add_row(c.event_id, kind, old_when, new_when, c.reason)
+            reason = c.reason_en if lang == "en" and c.reason_en else c.reason
+            table.add_row(c.event_id, kind, old_when, new_when, reason)
         pinned = sum(1 for e in plan.events if e.status == "pinned")
         console.print(
             f"{pinned} sự kiện trước {day:%d/%m/%Y} giữ nguyên / kept before {day}; "
