@@ -672,7 +672,8 @@ def cheapest_relaxation(
     """
     sc, grid = core.built.ctx.scenario, core.built.ctx.grid
     started = time.perf_counter()
-    share = time_limit_s / (len(core.groups) + 1)
+    # half the time for the single-rule tries, the rest for the joint model
+    share = time_limit_s / (2 * max(len(core.groups), 1))
     best: tuple[int, list[Relaxation], str] | None = None
 
     def consider(found: list[Relaxation], how: str) -> None:
