@@ -167,12 +167,9 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
                 f"  {u.activity} {u.commune_code or ''} {u.period or ''} ×{u.count}: "
                 f"{t('reason.' + u.reason, lang)}"
             )
-    console.print(
-        f"[bold]{t('summary.penalties', lang)}[/]: "
-        + ", ".join(
-            f"{t('goal.' + p.name, lang)} {p.penalty:,}" for p in result.penalties
-        )
-    )
+    from scheduler.commands.explain import print_score
+
+    print_score(result, lang)
     s = result.solver
     console.print(
         f"[bold]{t('summary.solver', lang)}[/]: {s.solver}, {t('summary.status', lang)} {s.status}, "

@@ -1,21 +1,374 @@
-"""Which hard rules conflict: enforcement literals, assumptions, and a minimal core.
+"""Why a scenario has no plan, and what to change: pre-checks, a minimal core, relaxations.
 
-Each group of hard rules (a funding source in a quarter, a quarter target, a
-milestone, the staff of a role in a half-day, …) is switched on by one literal.
-The model is solved with those literals as assumptions (one worker, no
-objective, as CP-SAT requires); the core it returns is then shrunk by deletion
-until every rule left in it is needed for the conflict.
+Three layers, cheapest first:
+
+1. :func:`prechecks` looks at the scenario alone (no solver) for the obvious:
+   a required role nobody holds, a commune with no free half-day, a budget
+   below the cheapest possible spending, a quarter target beyond capacity, a
+   training class too small.
+2. :func:`find_core` builds the model with every group of hard rules switched
+   on by its own literal (a funding source in a quarter, a quarter target, a
+   person's blocked days, a commune's blocked period, the weekly caps of a
+   role, a training's capacity, a milestone, …), solves with the literals as
+   assumptions (one worker, no objective, as CP-SAT requires) and shrinks the
+   returned core by deletion until every rule left in it is needed. Rules
+   with a number (budget, target) are then stated with the number the rest of
+   the conflict forces ("… có 120.000.000 đ nhưng cần ít nhất 135.000.000 đ").
+3. :func:`suggest_relaxation` builds the model with the rule groups made soft:
+   slack in domain units (VND per source and quarter, sessions of a target,
+   sessions a week per role, seats or classes of a training) or dropping a
+   group, each with a cost in points (1 point = 1,000 VND), and minimises the
+   total cost: the cheapest set of changes that makes the scenario feasible.
+   :func:`apply_relaxation` writes those changes into a scenario, so that they
+   can be proven by solving again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import TimeGrid
-from scheduler.model.builder import build_model
+from scheduler.calendar import TimeGrid, quarter_key, week_key
+from scheduler.costs import broadcast_cost, session_cost, session_venue
+from scheduler.model.budget import quarter_vi
+from scheduler.model.builder import BuiltModel, build_model
+from scheduler.model.context import DROP_COST, RuleGroup
+from scheduler.model.staff import MAX_EXTRA_PER_WEEK
+from scheduler.plan import Plan, Unscheduled
 from scheduler.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule in the planner's words, in Vietnamese and English.
+
+    ``key`` names the rule group (``budget:ctmtqg:2023-Q3``) or the
+    pre-check (``precheck:role:lanh_dao_huyen``).
+    """
+
+    key: str
+    text_vi: str
+    text_en: str
+
+    def text(self, lang: str = "vi") -> str:
+        """Return the text in one language."""
+        return self.text_en if lang == "en" else self.text_vi
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One change that, with the others of its set, makes the scenario feasible.
+
+    ``amount`` is in the rule's domain unit (VND for a budget, sessions for a
+    target, sessions a week for caps, seats or classes for a training); 0 when
+    the whole rule group is dropped. ``cost`` is in points (1 point = 1,000 VND).
+    """
+
+    key: str
+    amount: int
+    cost: int
+    text_vi: str
+    text_en: str
+
+    def text(self, lang: str = "vi") -> str:
+        """Return the text in one language."""
+        return self.text_en if lang == "en" else self.text_vi
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything ``scheduler explain`` reports for a scenario."""
+
+    feasible: bool
+    prechecks: tuple[Finding, ...] = ()
+    conflicts: tuple[Finding, ...] = ()
+    minimal: bool = True
+    relaxations: tuple[Relaxation, ...] = ()
+    relaxation_status: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _vnd(amount: int, lang: str) -> str:
+    if lang == "en":
+        return f"{amount:,} VND"
+    return f"{amount:,} đ".replace(",", ".")
+
+
+# --------------------------------------------------------------------------- pre-checks
+
+
+def prechecks(scenario: Scenario, grid: TimeGrid) -> list[Finding]:
+    """Return the obvious reasons a scenario cannot be planned, without solving.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    grid : TimeGrid
+        Its time grid.
+
+    Returns
+    -------
+    list of Finding
+        Each finding with its numbers; empty when nothing obvious is wrong
+        (the scenario may still conflict in subtler ways).
+    """
+    sc = scenario
+    out: list[Finding] = []
+    # required roles nobody (or too few) hold
+    for act_id, spec in sc.activities.items():
+        for role, need in spec.roles.items():
+            have = len(sc.holders(role))
+            if need > have:
+                out.append(
+                    Finding(
+                        f"precheck:role:{act_id}:{role}",
+                        f"{spec.name_vi} cần {need} người giữ vai trò {role} "
+                        f"nhưng chỉ có {have} người giữ vai trò này",
+                        f"{spec.name_en} needs {need} holders of role {role} "
+                        f"but only {have} people hold it",
+                    )
+                )
+    # communes with no free half-day for a session activity
+    free_before: dict[tuple[str, str], list[dt.date]] = {}
+    for act_id, spec in sc.activities.items():
+        if spec.kind != "session":
+            continue
+        lo = spec.window_start or sc.horizon.start
+        hi = spec.window_end or sc.horizon.end
+        for c in sc.communes_for(act_id):
+            if sc.required_count(act_id, c.commune_code) == 0:
+                continue
+            blocked = grid.commune_blocked.get(c.commune_code, frozenset())
+            free = [
+                s.day
+                for s in grid.sessions
+                if lo <= s.day <= hi and (s.day, s.half) not in blocked
+            ]
+            free_before[(act_id, c.commune_code)] = free
+            if not free:
+                out.append(
+                    Finding(
+                        f"precheck:no_free_half_day:{act_id}:{c.commune_code}",
+                        f"{c.commune_name} không còn buổi làm việc nào trống cho "
+                        f"{spec.name_vi} từ {lo:%d/%m/%Y} đến {hi:%d/%m/%Y}",
+                        f"{c.commune_name} has no free working half-day for the "
+                        f"{spec.name_en} between {lo} and {hi}",
+                    )
+                )
+            if session_venue(sc, act_id, c.commune_code) is None:
+                out.append(
+                    Finding(
+                        f"precheck:venue:{act_id}:{c.commune_code}",
+                        f"{c.commune_name} không có hội trường đủ {spec.attendees} chỗ",
+                        f"{c.commune_name} has no venue for {spec.attendees} people",
+                    )
+                )
+    out.extend(_target_prechecks(sc, grid, free_before))
+    out.extend(_budget_prechecks(sc, grid))
+    out.extend(_training_prechecks(sc))
+    return out
+
+
+def _cheapest_sessions(sc: Scenario, act_id: str, n: int) -> int:
+    """Return the cost of the ``n`` cheapest sessions of an activity (one per commune slot)."""
+    costs = []
+    for c in sc.communes_for(act_id):
+        venue = session_venue(sc, act_id, c.commune_code)
+        if venue is None:
+            continue
+        price = session_cost(sc, act_id, venue)
+        costs += [price] * sc.required_count(act_id, c.commune_code)
+    return sum(sorted(costs)[:n])
+
+
+def _target_prechecks(
+    sc: Scenario,
+    grid: TimeGrid,
+    free_before: dict[tuple[str, str], list[dt.date]],
+) -> list[Finding]:
+    out = []
+    for t in sc.targets:
+        spec = sc.activities[t.activity]
+        required = sum(
+            sc.required_count(t.activity, c.commune_code)
+            for c in sc.communes_for(t.activity)
+        )
+        need = math.ceil(t.min_fraction * required - 1e-9)
+        # places: a commune hosts one session a half-day, at most its required count
+        places = sum(
+            min(
+                sc.required_count(t.activity, code),
+                sum(1 for d in days if d <= t.by),
+            )
+            for (a, code), days in free_before.items()
+            if a == t.activity
+        )
+        if places < need:
+            out.append(
+                Finding(
+                    f"precheck:target_places:{t.activity}:{t.by}",
+                    f"Chỉ tiêu {need} buổi {spec.name_vi} trước {t.by:%d/%m/%Y} "
+                    f"nhưng các xã chỉ còn chỗ cho {places} buổi",
+                    f"Target of {need} {spec.name_en} by {t.by} but the communes "
+                    f"have room for only {places}",
+                )
+            )
+        # staff: every role's holders give at most min(cap, free half-days) a week
+        for role, per_event in spec.roles.items():
+            if per_event == 0:
+                continue
+            room = 0
+            for p in sc.holders(role):
+                mine = grid.staff_blocked.get(p.staff_id, frozenset())
+                per_week: dict[str, int] = {}
+                for s in grid.sessions:
+                    if s.day <= t.by and (s.day, s.half) not in mine:
+                        k = week_key(s.day)
+                        per_week[k] = per_week.get(k, 0) + 1
+                room += sum(min(p.max_sessions_per_week, n) for n in per_week.values())
+            if room < need * per_event:
+                out.append(
+                    Finding(
+                        f"precheck:target_staff:{t.activity}:{t.by}:{role}",
+                        f"Chỉ tiêu {need} buổi {spec.name_vi} trước {t.by:%d/%m/%Y} "
+                        f"cần {need * per_event} lượt {role} nhưng những người giữ "
+                        f"vai trò này chỉ có tối đa {room} buổi (theo giới hạn mỗi "
+                        f"tuần và ngày bận)",
+                        f"Target of {need} {spec.name_en} by {t.by} needs "
+                        f"{need * per_event} {role} places but its holders can give "
+                        f"at most {room} (weekly caps and blocked days)",
+                    )
+                )
+    return out
+
+
+def _budget_prechecks(sc: Scenario, grid: TimeGrid) -> list[Finding]:
+    """Money the hard rules force per quarter against the allowances that may pay it."""
+    out = []
+    # forced spending: (sources allowed, quarters it may fall in) -> VND, reason
+    forced: list[tuple[frozenset[str], tuple[str, ...], int, str, str]] = []
+    for t in sc.targets:
+        spec = sc.activities[t.activity]
+        required = sum(
+            sc.required_count(t.activity, c.commune_code)
+            for c in sc.communes_for(t.activity)
+        )
+        need = math.ceil(t.min_fraction * required - 1e-9)
+        quarters = tuple(q for q in grid.quarters if q <= quarter_key(t.by))
+        cost = _cheapest_sessions(sc, t.activity, need)
+        forced.append(
+            (
+                frozenset(spec.funding_sources),
+                quarters,
+                cost,
+                f"{need} buổi {spec.name_vi} bắt buộc trước {t.by:%d/%m/%Y}",
+                f"{need} required {spec.name_en} by {t.by}",
+            )
+        )
+    for act_id, spec in sc.activities.items():
+        if spec.kind != "broadcast" or not spec.every_topic_per_quarter:
+            continue
+        topics = len(sc.topics_for(act_id))
+        stations = {
+            s.commune_code
+            for s in sc.stations
+            if s.airtime_minutes >= spec.minutes
+            and s.commune_code in {c.commune_code for c in sc.communes_for(act_id)}
+        }
+        for q in grid.quarters:
+            cost = topics * len(stations) * broadcast_cost(sc, act_id)
+            forced.append(
+                (
+                    frozenset(spec.funding_sources),
+                    (q,),
+                    cost,
+                    f"{topics} chủ đề {spec.name_vi} ở {len(stations)} xã trong {q}",
+                    f"{topics} topics of {spec.name_en} in {len(stations)} communes in {q}",
+                )
+            )
+    funding = {f.id: f for f in sc.funding}
+    for sources, quarters, cost, why_vi, why_en in forced:
+        available = sum(
+            funding[f].allowance_vnd.get(q, 0)
+            for f in sources
+            if f in funding
+            for q in quarters
+        )
+        if cost > available:
+            names_vi = ", ".join(
+                funding[f].name_vi for f in sorted(sources) if f in funding
+            )
+            names_en = ", ".join(
+                funding[f].name_en for f in sorted(sources) if f in funding
+            )
+            span = "–".join(dict.fromkeys((quarters[0], quarters[-1])))
+            span_vi = "–".join(
+                dict.fromkeys(quarter_vi(q) for q in (quarters[0], quarters[-1]))
+            )
+            out.append(
+                Finding(
+                    f"precheck:budget:{'+'.join(sorted(sources))}:{span}",
+                    f"{names_vi} {span_vi} có {_vnd(available, 'vi')} nhưng {why_vi} "
+                    f"cần ít nhất {_vnd(cost, 'vi')}",
+                    f"{names_en} {span} has {_vnd(available, 'en')} but {why_en} "
+                    f"need at least {_vnd(cost, 'en')}",
+                )
+            )
+    return out
+
+
+def _training_prechecks(sc: Scenario) -> list[Finding]:
+    out = []
+    for act_id, spec in sc.activities.items():
+        if spec.kind != "training" or spec.trainees_per_commune == 0:
+            continue
+        assert spec.venue is not None
+        size = min(spec.class_size, sc.venue(spec.venue).capacity)
+        communes = len(sc.communes_for(act_id))
+        if spec.trainees_per_commune > size:
+            out.append(
+                Finding(
+                    f"precheck:class_too_small:{act_id}",
+                    f"{spec.name_vi}: mỗi lớp chỉ {size} chỗ nhưng mỗi xã cử "
+                    f"{spec.trainees_per_commune} học viên",
+                    f"{spec.name_en}: a class holds {size} but each commune sends "
+                    f"{spec.trainees_per_commune} trainees",
+                )
+            )
+        elif spec.max_classes is not None:
+            per_class = size // spec.trainees_per_commune
+            if per_class * spec.max_classes < communes:
+                out.append(
+                    Finding(
+                        f"precheck:training_capacity:{act_id}",
+                        f"{spec.name_vi}: {spec.max_classes} lớp × {per_class} xã/lớp "
+                        f"chỉ đủ cho {per_class * spec.max_classes}/{communes} xã",
+                        f"{spec.name_en}: {spec.max_classes} classes × {per_class} "
+                        f"communes a class train only "
+                        f"{per_class * spec.max_classes} of {communes} communes",
+                    )
+                )
+    return out
+
+
+# --------------------------------------------------------------------------- the core
+
+
+def _solver(seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = max(seconds, 0.5)
+    # the full linear relaxation proves budget and count conflicts at once;
+    # with the default level one worker can search for minutes without an answer
+    solver.parameters.linearization_level = 2
+    return solver
 
 
 def _feasible(
@@ -23,15 +376,168 @@ def _feasible(
 ) -> bool | None:
     model.clear_assumptions()
     model.add_assumptions(lits)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = seconds
+    solver = _solver(seconds)
     status = solver.solve(model)
     if status == cp_model.INFEASIBLE:
         return False
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
     return None
+
+
+Extra = Callable[[BuiltModel], None]
+
+
+@dataclass
+class Core:
+    """A conflict found by :func:`find_core`."""
+
+    built: BuiltModel
+    groups: list[RuleGroup]
+    feasible: bool
+    minimal: bool
+    basic: bool = False  # rules that are never guarded conflict on their own
+    # rule key -> the measure's best value with the rest of the core on (model units)
+    best: dict[str, int] = field(default_factory=dict)
+
+
+def find_core(
+    scenario: Scenario,
+    grid: TimeGrid,
+    time_limit_s: float = 60.0,
+    extra: Extra | None = None,
+) -> Core:
+    """Return a minimal set of conflicting rule groups (empty when feasible).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    grid : TimeGrid
+        Its time grid.
+    time_limit_s : float
+        Time for the whole search; when it runs out the core found so far is
+        returned (still a conflict, perhaps not minimal: ``minimal`` is false).
+    extra : callable, optional
+        Adds hard constraints to the built model first (e.g. "this left-out
+        dialogue must be held"), to explain why they cannot hold.
+
+    Returns
+    -------
+    Core
+        The model, the rule groups of the core, whether the scenario is
+        feasible and whether the core is proven minimal.
+    """
+    started = time.perf_counter()
+    built = build_model(scenario, grid, guarded=True)
+    if extra is not None:
+        extra(built)
+    model = built.model
+    model.clear_objective()  # type: ignore[no-untyped-call]
+    groups = {g.literal.index: g for g in built.ctx.groups}
+    all_lits = [g.literal for g in built.ctx.groups]
+    model.add_assumptions(all_lits)
+    solver = _solver(time_limit_s)
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Core(built, [], True, True)
+    if status != cp_model.INFEASIBLE:
+        raise RuntimeError(
+            f"no answer within {time_limit_s} s (CP-SAT {solver.status_name(status)})"
+        )
+    core = [
+        groups[i].literal for i in solver.sufficient_assumptions_for_infeasibility()
+    ]
+    if not core:
+        return Core(built, [], False, True, basic=True)
+    # deletion: drop a rule when the rest still conflicts
+    minimal = True
+    i = 0
+    while i < len(core):
+        left = time_limit_s - (time.perf_counter() - started)
+        if left <= 0:
+            minimal = False
+            break
+        trial = core[:i] + core[i + 1 :]
+        answer = _feasible(model, trial, left)
+        if answer is False:
+            core = trial
+        else:
+            if answer is None:
+                minimal = False
+            i += 1
+    model.clear_assumptions()
+    return Core(built, [groups[lit.index] for lit in core], False, minimal)
+
+
+def state_core(core: Core, time_limit_s: float = 10.0) -> list[Finding]:
+    """Return the core's rules in words, with the number the rest of the core forces.
+
+    For a budget the rest of the conflict needs at least some spending; for a
+    target it allows at most some sessions. Each is found by optimising the
+    rule's measure with the other rules of the core switched on.
+    """
+    out = []
+    sc = core.built.ctx.scenario
+    for g in core.groups:
+        vi, en = g.text_vi, g.text_en
+        if g.measure is not None and g.sense:
+            rest = [h.literal for h in core.groups if h is not g]
+            model = core.built.model.clone()
+            model.clear_assumptions()
+            for lit in rest:
+                model.add(lit == 1)
+            if g.sense == "<=":
+                model.minimize(g.measure)
+            else:
+                model.maximize(g.measure)
+            solver = _solver(time_limit_s)
+            status = solver.solve(model)
+            if status == cp_model.OPTIMAL:
+                best = round(solver.objective_value)
+                core.best[g.key] = best
+                if g.key.startswith("budget:"):
+                    amount = best * g.scale
+                    vi += f" nhưng cần ít nhất {_vnd(amount, 'vi')}"
+                    en += f" but at least {_vnd(amount, 'en')} is needed"
+                else:
+                    vi += f" nhưng tối đa chỉ được {best}"
+                    en += f" but at most {best} can be"
+        out.append(Finding(g.key, vi, en))
+    summary = _commune_summary(sc, core.groups)
+    if summary is not None:
+        out.append(summary)
+    return out
+
+
+def _commune_summary(sc: Scenario, groups: list[RuleGroup]) -> Finding | None:
+    """Say in one line when all holders of a role are away on a commune's free days."""
+    communes = {
+        g.key.split(":")[1] for g in groups if g.key.startswith("commune_blocked:")
+    }
+    people = {g.key.split(":")[1] for g in groups if g.key.startswith("staff_blocked:")}
+    targets = [g for g in groups if g.key.startswith(("target:", "pin:"))]
+    if len(communes) != 1 or not people:
+        return None
+    roles = {r for p in sc.staff if p.staff_id in people for r in p.roles}
+    full = [r for r in sorted(roles) if {p.staff_id for p in sc.holders(r)} <= people]
+    if not full:
+        return None
+    role = full[0]
+    n = len(sc.holders(role))
+    name = sc.commune(next(iter(communes))).commune_name
+    when_vi = when_en = ""
+    if targets:
+        by = targets[0].key.split(":")[2]
+        when_vi = f" trước hạn {dt.date.fromisoformat(by):%d/%m/%Y}"
+        when_en = f" before {by}"
+    return Finding(
+        "summary",
+        f"{name}: cả {n} người giữ vai trò {role} đều bận trong mọi buổi còn trống "
+        f"của xã{when_vi}",
+        f"{name}: all {n} holders of {role} are away on every free half-day of "
+        f"the commune{when_en}",
+    )
 
 
 def explain_conflict(
@@ -54,41 +560,522 @@ def explain_conflict(
     list of (str, str)
         The rules, each as (Vietnamese, English) text.
     """
-    started = time.perf_counter()
-    built = build_model(scenario, grid, guarded=True)
-    model = built.model
-    model.clear_objective()  # type: ignore[no-untyped-call]
-    groups = {g.literal.index: g for g in built.ctx.groups}
-    all_lits = [g.literal for g in built.ctx.groups]
-    model.add_assumptions(all_lits)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = time_limit_s
-    status = solver.solve(model)
-    if status != cp_model.INFEASIBLE:
+    core = find_core(scenario, grid, time_limit_s)
+    if core.feasible:
         return [
             (
                 "Không tìm được nhóm quy tắc xung đột (các quy tắc khác, không thể nới, đã mâu thuẫn).",
                 "No conflicting rule group found (rules that cannot be relaxed conflict).",
             )
         ]
-    core = [
-        groups[i].literal for i in solver.sufficient_assumptions_for_infeasibility()
-    ]
-    if not core:
-        return [
-            (
-                "Các quy tắc cơ bản (ngày làm việc, địa điểm, cán bộ) mâu thuẫn ngay cả khi bỏ các nhóm quy tắc.",
-                "Basic rules (working days, venues, staff) conflict even with every rule group off.",
-            )
-        ]
-    # deletion: drop a rule when the rest still conflicts
-    i = 0
-    while i < len(core) and time.perf_counter() - started < time_limit_s:
-        trial = core[:i] + core[i + 1 :]
-        left = max(time_limit_s - (time.perf_counter() - started), 1.0)
-        if _feasible(model, trial, left) is False:
-            core = trial
+    if core.basic:
+        return [_BASIC]
+    return [(f.text_vi, f.text_en) for f in state_core(core)]
+
+
+_BASIC = (
+    "Các quy tắc cơ bản (ngày làm việc, địa điểm, số cán bộ mỗi buổi) mâu thuẫn "
+    "ngay cả khi bỏ các nhóm quy tắc.",
+    "Basic rules (working days, venues, staff per half-day) conflict even with "
+    "every rule group off.",
+)
+
+
+# --------------------------------------------------------------------------- relaxation
+
+
+def suggest_relaxation(
+    scenario: Scenario,
+    grid: TimeGrid,
+    time_limit_s: float = 60.0,
+    only: set[str] | None = None,
+) -> tuple[list[Relaxation], str]:
+    """Return the cheapest set of changes that makes the scenario feasible.
+
+    Every rule group is made soft: groups with a number get a slack in domain
+    units (VND per source and quarter, sessions of a target, sessions a week
+    per role, seats or classes of a training), and any group may be dropped
+    at a high fixed cost (:data:`scheduler.model.context.DROP_COST`). The
+    total cost in points (1 point = 1,000 VND) is minimised.
+
+    Returns
+    -------
+    tuple of (list of Relaxation, str)
+        The changes (empty when none are needed or none was found) and the
+        CP-SAT status of the relaxation model.
+    """
+    built = build_model(scenario, grid, relaxed=True)
+    ctx, model = built.ctx, built.model
+
+    def free(key: str) -> bool:
+        return only is None or any(key.startswith(k) for k in only)
+
+    costs: list[cp_model.LinearExprT] = []
+    for s in ctx.slacks:
+        if free(s.key):
+            costs.append(s.cost * s.var)
         else:
-            i += 1
-    return [(groups[lit.index].text_vi, groups[lit.index].text_en) for lit in core]
+            model.add(s.var == 0)
+    for g in ctx.groups:
+        if free(g.key):
+            costs.append(DROP_COST.get(g.key.split(":")[0], 20_000) * (1 - g.literal))
+        else:
+            model.add(g.literal == 1)
+    model.minimize(sum(costs))
+    solver = _solver(time_limit_s)
+    solver.parameters.num_workers = max(
+        int(scenario.solver.parameters.get("num_workers", 1)), 1
+    )
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return [], solver.status_name(status)
+    out: list[Relaxation] = []
+    for g in ctx.groups:
+        if not solver.value(g.literal):
+            kind = g.key.split(":")[0]
+            out.append(
+                Relaxation(
+                    g.key,
+                    0,
+                    DROP_COST.get(kind, 20_000),
+                    f"Bỏ quy tắc: {g.text_vi}",
+                    f"Drop the rule: {g.text_en}",
+                )
+            )
+    for s in ctx.slacks:
+        steps = solver.value(s.var)
+        if steps:
+            group = next((g for g in ctx.groups if g.key == s.key), None)
+            measured = None
+            if group is not None and group.measure is not None:
+                measured = solver.value(group.measure) * group.scale
+            out.append(
+                _slack_text(
+                    scenario, s.key, steps * s.step, steps * s.cost, built, measured
+                )
+            )
+    return out, solver.status_name(status)
+
+
+def cheapest_relaxation(
+    core: Core, time_limit_s: float
+) -> tuple[list[Relaxation], str]:
+    """Return the cheapest relaxation found for a conflict, and how it was found.
+
+    Loosening one rule of a minimal core, with every other rule of the
+    scenario kept, is tried first: for a budget or a target, from the number
+    the rest of the core forces, widened until the scenario is feasible;
+    otherwise the rule's own slack (sessions a week, seats) or dropping it. The model that may loosen all the core's
+    rules at once is harder and gets the time left; the cheapest answer wins.
+    When nothing helps (another conflict hides behind the core), every rule
+    group may be loosened.
+    """
+    sc, grid = core.built.ctx.scenario, core.built.ctx.grid
+    started = time.perf_counter()
+    # half the time for the single-rule tries, the rest for the joint model
+    share = time_limit_s / (2 * max(len(core.groups), 1))
+    best: tuple[int, list[Relaxation], str] | None = None
+
+    def consider(found: list[Relaxation], how: str) -> None:
+        nonlocal best
+        cost = sum(r.cost for r in found)
+        if found and (best is None or cost < best[0]):
+            best = (cost, found, how)
+
+    for g in core.groups:
+        if g.measure is not None and g.sense:
+            found, status = _loosen_to_bound(core, g, share)
+            consider(found, f"{status} (one rule)")
+        else:
+            found, status = suggest_relaxation(sc, grid, share, {g.key})
+            consider(found, f"{status} (one rule)")
+    left = time_limit_s - (time.perf_counter() - started)
+    if len(core.groups) > 1 and left > 1:
+        found, status = suggest_relaxation(sc, grid, left, {g.key for g in core.groups})
+        consider(found, status)
+    if best is None:
+        return suggest_relaxation(sc, grid, max(left, 5.0))
+    return best[1], best[2]
+
+
+def _loosen_to_bound(
+    core: Core, g: RuleGroup, seconds: float
+) -> tuple[list[Relaxation], str]:
+    """Try the number the rest of the core forces as the rule's new limit.
+
+    With only the core's other rules on, the budget needed can only be lower
+    (and the sessions possible only higher) than with every rule on, so the
+    number from :func:`state_core` bounds the change of this rule alone; it is
+    tried first and widened until the whole scenario is feasible.
+    """
+    if g.key not in core.best or g.measure is None:
+        return [], ""
+    built = core.built
+    started = time.perf_counter()
+    value = core.best[g.key]
+    # every other rule on may need a little more: widen step by step
+    # (a budget by half its gap each time, a target one session at a time)
+    while time.perf_counter() - started < seconds:
+        left = seconds - (time.perf_counter() - started)
+        answer = _holds_with(core, g, value, left)
+        if answer is True:
+            break
+        if answer is None:
+            return [], "UNKNOWN"
+        if g.sense == "<=":
+            value += max((value - g.limit) // 2, 1)
+        else:
+            value -= 1
+            if value < 0:
+                return [], "INFEASIBLE"
+    else:
+        return [], "UNKNOWN"
+    sc = built.ctx.scenario
+    if g.key.startswith("budget:"):
+        return [_slack_text(sc, g.key, 0, 0, built, value * g.scale)], "FEASIBLE"
+    short = g.limit - value
+    if short <= 0:
+        return [], ""
+    return [_slack_text(sc, g.key, short, short * 5_000, built)], "FEASIBLE"
+
+
+def _holds_with(core: Core, g: RuleGroup, value: int, seconds: float) -> bool | None:
+    """Return whether the scenario is feasible with one rule's limit set to a value."""
+    assert g.measure is not None
+    built = core.built
+    model = built.model.clone()
+    model.clear_assumptions()
+    model.clear_objective()  # type: ignore[no-untyped-call]
+    if g.sense == "<=":
+        model.add(g.measure <= value)
+    else:
+        model.add(g.measure >= value)
+    model.add_assumptions([h.literal for h in built.ctx.groups if h is not g])
+    solver = _solver(seconds)
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    if status == cp_model.INFEASIBLE:
+        return False
+    return None
+
+
+def _slack_text(
+    sc: Scenario,
+    key: str,
+    amount: int,
+    cost: int,
+    built: BuiltModel,
+    measured: int | None = None,
+) -> Relaxation:
+    parts = key.split(":")
+    kind = parts[0]
+    if kind == "budget":
+        f = sc.funding_source(parts[1])
+        q = parts[2]
+        # the slack moves in money units; say exactly what the plan found spends
+        if measured is not None:
+            available = (
+                sum(v for k, v in f.allowance_vnd.items() if k <= q)
+                if f.carry_over
+                else f.allowance_vnd.get(q, 0)
+            )
+            amount = max(measured - available, 0) or amount
+            cost = max(amount // 1000, 1)
+        return Relaxation(
+            key,
+            amount,
+            cost,
+            f"+{_vnd(amount, 'vi')} cho {f.name_vi} {quarter_vi(q)}",
+            f"+{_vnd(amount, 'en')} for {f.name_en} {q}",
+        )
+    if kind == "target":
+        spec = sc.activities[parts[1]]
+        group = next(g for g in built.ctx.groups if g.key == key)
+        need = group.limit
+        by = dt.date.fromisoformat(parts[2])
+        return Relaxation(
+            key,
+            amount,
+            cost,
+            f"Giảm chỉ tiêu {spec.name_vi} trước {by:%d/%m/%Y} từ {need} xuống "
+            f"{need - amount}",
+            f"Lower the {spec.name_en} target by {by} from {need} to {need - amount}",
+        )
+    if kind == "weekly":
+        roles = parts[1]
+        return Relaxation(
+            key,
+            amount,
+            cost,
+            f"Cho mỗi cán bộ giữ vai trò {roles} thêm {amount} buổi/tuần",
+            f"Allow each {roles} holder {amount} more session(s) a week",
+        )
+    spec = sc.activities[parts[1]]
+    if parts[2] == "seats":
+        assert spec.venue is not None
+        size = min(spec.class_size, sc.venue(spec.venue).capacity)
+        return Relaxation(
+            key,
+            amount,
+            cost,
+            f"Tăng sĩ số lớp {spec.name_vi} từ {size} lên {size + amount} học viên",
+            f"Raise the {spec.name_en} class size from {size} to {size + amount}",
+        )
+    return Relaxation(
+        key,
+        amount,
+        cost,
+        f"Cho phép thêm {amount} lớp {spec.name_vi} (tối đa {spec.max_classes} → "
+        f"{(spec.max_classes or 0) + amount})",
+        f"Allow {amount} more {spec.name_en} class(es) ({spec.max_classes} → "
+        f"{(spec.max_classes or 0) + amount})",
+    )
+
+
+def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scenario:
+    """Return the scenario with a set of relaxations written into it.
+
+    A dropped rule group is removed from the scenario (a blocked period, a
+    milestone, a target) or switched off for its activity (an announcement,
+    training first, every topic each quarter); a slack raises the number it
+    loosens.
+    """
+    sc = scenario
+    for ch in changes:
+        parts = ch.key.split(":")
+        kind = parts[0]
+        if kind == "budget":
+            amount = ch.amount if ch.amount else 10**12
+            funding = tuple(
+                f.model_copy(
+                    update={
+                        "allowance_vnd": {
+                            **f.allowance_vnd,
+                            parts[2]: f.allowance_vnd.get(parts[2], 0) + amount,
+                        }
+                    }
+                )
+                if f.id == parts[1]
+                else f
+                for f in sc.funding
+            )
+            sc = sc.model_copy(update={"funding": funding})
+        elif kind == "target":
+            targets = []
+            for t in sc.targets:
+                if f"target:{t.activity}:{t.by}" != ch.key:
+                    targets.append(t)
+                    continue
+                required = sum(
+                    sc.required_count(t.activity, c.commune_code)
+                    for c in sc.communes_for(t.activity)
+                )
+                need = math.ceil(t.min_fraction * required - 1e-9) - ch.amount
+                if ch.amount and need > 0:
+                    targets.append(
+                        t.model_copy(update={"min_fraction": need / required})
+                    )
+            sc = sc.model_copy(update={"targets": tuple(targets)})
+        elif kind == "weekly":
+            roles = set(parts[1].split("+"))
+            extra = ch.amount if ch.amount else MAX_EXTRA_PER_WEEK * 100
+            staff = tuple(
+                p.model_copy(
+                    update={"max_sessions_per_week": p.max_sessions_per_week + extra}
+                )
+                if roles & set(p.roles)
+                else p
+                for p in sc.staff
+            )
+            sc = sc.model_copy(update={"staff": staff})
+        elif kind == "training_capacity":
+            sc = _relax_training(sc, parts, ch.amount)
+        elif kind == "commune_blocked":
+            code, start, end, half = parts[1], parts[2], parts[3], parts[4] or None
+            blocked = tuple(
+                b
+                for b in sc.blocked
+                if not (
+                    b.kind == "commune"
+                    and b.ref == code
+                    and str(b.start_date) == start
+                    and str(b.end_date) == end
+                    and b.half == half
+                )
+            )
+            sc = sc.model_copy(update={"blocked": blocked})
+        elif kind == "staff_blocked":
+            blocked = tuple(
+                b for b in sc.blocked if not (b.kind == "staff" and b.ref == parts[1])
+            )
+            sc = sc.model_copy(update={"blocked": blocked})
+        elif kind == "pin":
+            pins = tuple(
+                p for p in sc.pins if f"pin:{p.activity}:{p.commune}:{p.date}" != ch.key
+            )
+            sc = sc.model_copy(update={"pins": pins})
+        else:
+            field_off = {
+                "announce": ("announce", None),
+                "trained_first": ("requires_training", None),
+                "topics_per_quarter": ("every_topic_per_quarter", False),
+            }[kind]
+            spec = sc.activities[parts[1]].model_copy(update=dict([field_off]))
+            sc = sc.model_copy(update={"activities": {**sc.activities, parts[1]: spec}})
+    return sc
+
+
+def _relax_training(sc: Scenario, parts: list[str], amount: int) -> Scenario:
+    act_id = parts[1]
+    spec = sc.activities[act_id]
+    assert spec.venue is not None
+    size = min(spec.class_size, sc.venue(spec.venue).capacity)
+    update: dict[str, object] = {}
+    new_size = size
+    if len(parts) == 2 or parts[2] == "seats":
+        new_size = size + (amount if amount else 10**4)
+        update["class_size"] = new_size
+    if len(parts) == 2 or parts[2] == "classes":
+        update["max_classes"] = None if not amount else (spec.max_classes or 0) + amount
+    venues = tuple(
+        v.model_copy(update={"capacity": max(v.capacity, new_size)})
+        if v.venue_id == spec.venue
+        else v
+        for v in sc.venues
+    )
+    spec = spec.model_copy(update=update)
+    return sc.model_copy(
+        update={"activities": {**sc.activities, act_id: spec}, "venues": venues}
+    )
+
+
+# --------------------------------------------------------------------------- whole
+
+
+def explain(
+    scenario: Scenario,
+    grid: TimeGrid,
+    time_limit_s: float = 60.0,
+    relax: bool = True,
+) -> Explanation:
+    """Pre-check, find and state a minimal conflict, then suggest relaxations.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    grid : TimeGrid
+        Its time grid.
+    time_limit_s : float
+        Time for the core search, and again for the relaxation.
+    relax : bool
+        Whether to compute relaxation suggestions.
+
+    Returns
+    -------
+    Explanation
+        Pre-check findings, the conflict (empty when feasible), relaxations
+        and the seconds each step took.
+    """
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    found = prechecks(scenario, grid)
+    seconds["prechecks"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    core = find_core(scenario, grid, time_limit_s)
+    if core.feasible:
+        seconds["core"] = round(time.perf_counter() - t0, 3)
+        return Explanation(True, tuple(found), seconds=seconds)
+    stated = [Finding("basic", *_BASIC)] if core.basic else state_core(core)
+    seconds["core"] = round(time.perf_counter() - t0, 3)
+    relaxations: list[Relaxation] = []
+    status = ""
+    if relax:
+        t0 = time.perf_counter()
+        relaxations, status = cheapest_relaxation(core, time_limit_s)
+        seconds["relaxation"] = round(time.perf_counter() - t0, 3)
+    return Explanation(
+        False,
+        tuple(found),
+        tuple(stated),
+        core.minimal,
+        tuple(relaxations),
+        status,
+        seconds,
+    )
+
+
+# --------------------------------------------------------------------------- left out
+
+
+def explain_unscheduled(
+    scenario: Scenario,
+    grid: TimeGrid,
+    plan: Plan,
+    time_limit_s: float = 30.0,
+    limit: int = 5,
+) -> list[tuple[Unscheduled, list[Finding]]]:
+    """Explain why required activities were left out of a feasible plan.
+
+    For each item left out (``left_out``: a session or a commune's training),
+    the model is asked to hold it while keeping every other item the plan
+    covers; the minimal core of that conflict is the reason. When even that
+    is feasible the item was left out for the soft goals (or the time limit).
+
+    Parameters
+    ----------
+    scenario, grid
+        The scenario and its time grid.
+    plan : Plan
+        A plan of the scenario.
+    time_limit_s : float
+        Time per item.
+    limit : int
+        Most items explained (the costliest first).
+    """
+    items = sorted(
+        (u for u in plan.unscheduled if u.reason == "left_out"),
+        key=lambda u: -u.penalty,
+    )[:limit]
+    missing_now = {(u.activity, u.commune_code): u.count for u in plan.unscheduled}
+    out = []
+    for item in items:
+
+        def require(built: BuiltModel, item: Unscheduled = item) -> None:
+            ctx, m = built.ctx, built.model
+            for key, var in ctx.session_missing.items():
+                m.add(
+                    var
+                    <= (
+                        0
+                        if key == (item.activity, item.commune_code)
+                        else missing_now.get(key, 0)
+                    )
+                )
+            for act_id, tv in ctx.training.items():
+                for code, var in tv.untrained.items():
+                    keep = (
+                        0
+                        if (act_id, code) == (item.activity, item.commune_code)
+                        else missing_now.get((act_id, code), 0)
+                    )
+                    m.add(var <= keep)
+
+        core = find_core(scenario, grid, time_limit_s, extra=require)
+        if core.feasible:
+            reasons = [
+                Finding(
+                    "soft",
+                    "Có thể xếp được mà vẫn giữ các hoạt động khác; bị bỏ do các mục "
+                    "tiêu mềm (chi phí, thời gian) hoặc hết thời gian giải",
+                    "It could be held while keeping everything else; it was left "
+                    "out for the soft goals (cost, timing) or the time limit",
+                )
+            ]
+        elif core.basic:
+            reasons = [Finding("basic", *_BASIC)]
+        else:
+            reasons = state_core(core)
+        out.append((item, reasons))
+    return out

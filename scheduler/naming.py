@@ -55,6 +55,8 @@ def name_staff(
     blocked: dict[str, frozenset[tuple[dt.date, HalfDay]]],
     time_limit_s: float,
     seed: int,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+    prefer: dict[str, tuple[tuple[str, str], ...]] | None = None,
 ) -> Naming:
     """Assign named staff to events.
 
@@ -70,6 +72,12 @@ def name_staff(
         CP-SAT time limit.
     seed : int
         CP-SAT random seed (one worker, so the result is repeatable).
+    fixed : dict, optional
+        Event id → ((staff, role), …) that must stay (re-plans: the past and
+        staff-locked events); a person no longer free is not forced.
+    prefer : dict, optional
+        Event id → ((staff, role), …) to keep where possible (re-plans): each
+        place given to someone else costs more than any workload gap.
 
     Returns
     -------
@@ -134,7 +142,17 @@ def name_staff(
                     gap = (eb.start - ea.end).total_seconds() / 60
                     if gap < travel_between(scenario, ea.place, eb.place):
                         m.add(present[(a, pid)] + present[(b, pid)] <= 1)
-    spread_terms = []
+    for eid, pairs in (fixed or {}).items():
+        for pid, role in pairs:
+            if (eid, pid, role) in assign:
+                m.add(assign[(eid, pid, role)] == 1)
+    kept = [
+        assign[(eid, pid, role)]
+        for eid, pairs in (prefer or {}).items()
+        for pid, role in pairs
+        if (eid, pid, role) in assign
+    ]
+    spread_terms: list[cp_model.LinearExprT] = []
     if scenario.weights.workload > 0:
         roles = {r for e in events for r in e.roles}
         for role in sorted(roles):
@@ -151,6 +169,9 @@ def name_staff(
                 m.add(hi >= load)
                 m.add(lo <= load)
             spread_terms.append(hi - lo)
+    if kept:
+        # a changed person outweighs any workload gap (at most len(events))
+        spread_terms.append((len(events) + 1) * (len(kept) - sum(kept)))
     if spread_terms:
         m.minimize(sum(spread_terms))
     solver = cp_model.CpSolver()

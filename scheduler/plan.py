@@ -78,11 +78,41 @@ class Unscheduled:
 
 @dataclass(frozen=True)
 class PenaltyLine:
-    """One named soft goal in the score breakdown."""
+    """One named soft goal in the score breakdown.
+
+    ``weight`` is the goal's weight from ``[weights]``; ``violations`` the
+    goal's own count (sessions left out, workday indices, off-weekday
+    sessions, empty weeks, tens of thousands of VND); ``penalty`` what it adds
+    to the objective. ``events`` are the ids of the events that cost
+    something, ``items`` what costs something without being an event (a
+    session left out, a week without broadcasts) as ``activity:commune[:period]``.
+    """
 
     name: str
     violations: int
     penalty: int
+    weight: int = 0
+    events: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between a plan and the plan it re-plans.
+
+    ``kind`` is ``moved``, ``restaffed``, ``moved_restaffed``, ``added`` or
+    ``cancelled``; ``reason`` is in Vietnamese, ``reason_en`` in English; times and staff are the old and new values (``None``/empty
+    when the event did not exist on that side).
+    """
+
+    event_id: str
+    kind: str
+    reason: str
+    reason_en: str = ""
+    old_start: dt.datetime | None = None
+    new_start: dt.datetime | None = None
+    old_staff: tuple[str, ...] = ()
+    new_staff: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +148,13 @@ class Plan:
     solver: SolverReport
     schema_version: int = SCHEMA_VERSION
     required: dict[str, int] = field(default_factory=dict)
+    # re-plans only: the plan's changes against the plan it re-plans, the
+    # events it cancelled (kept so that feeds can mark them CANCELLED) and
+    # the day before which everything was kept as it was
+    changes: tuple[Change, ...] = ()
+    cancelled: tuple[Event, ...] = ()
+    replanned_from: str | None = None
+    today: dt.date | None = None
 
     def by_activity(self, activity: str) -> list[Event]:
         """Return the events of one activity in time order."""
@@ -146,20 +183,32 @@ class Plan:
             raise ValueError(
                 f"plan.json schema_version {version!r}, expected {SCHEMA_VERSION}"
             )
-        events = tuple(
-            Event(
-                **{
-                    **e,
-                    "start": dt.datetime.fromisoformat(e["start"]),
-                    "end": dt.datetime.fromisoformat(e["end"]),
-                    "staff": tuple(Assignment(**a) for a in e["staff"]),
-                    "communes_served": tuple(e["communes_served"]),
-                }
-            )
-            for e in data["events"]
-        )
+        events = tuple(_event(e) for e in data["events"])
         solver = dict(data["solver"])
         solver["stages"] = tuple(solver.get("stages", ()))
+        penalties = tuple(
+            PenaltyLine(
+                **{
+                    **p,
+                    "events": tuple(p.get("events", ())),
+                    "items": tuple(p.get("items", ())),
+                }
+            )
+            for p in data["penalties"]
+        )
+        changes = tuple(
+            Change(
+                **{
+                    **c,
+                    "old_start": _when(c.get("old_start")),
+                    "new_start": _when(c.get("new_start")),
+                    "old_staff": tuple(c.get("old_staff", ())),
+                    "new_staff": tuple(c.get("new_staff", ())),
+                }
+            )
+            for c in data.get("changes", ())
+        )
+        today = data.get("today")
         return cls(
             scenario=data["scenario"],
             title=data["title"],
@@ -168,16 +217,36 @@ class Plan:
             horizon_end=dt.date.fromisoformat(data["horizon_end"]),
             events=events,
             unscheduled=tuple(Unscheduled(**u) for u in data["unscheduled"]),
-            penalties=tuple(PenaltyLine(**p) for p in data["penalties"]),
+            penalties=penalties,
             solver=SolverReport(**solver),
             schema_version=version,
             required=dict(data.get("required", {})),
+            changes=changes,
+            cancelled=tuple(_event(e) for e in data.get("cancelled", ())),
+            replanned_from=data.get("replanned_from"),
+            today=dt.date.fromisoformat(today) if today else None,
         )
 
     @classmethod
     def read(cls, path: str | Path) -> Plan:
         """Read a ``plan.json`` file."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _event(e: dict[str, Any]) -> Event:
+    return Event(
+        **{
+            **e,
+            "start": dt.datetime.fromisoformat(e["start"]),
+            "end": dt.datetime.fromisoformat(e["end"]),
+            "staff": tuple(Assignment(**a) for a in e["staff"]),
+            "communes_served": tuple(e["communes_served"]),
+        }
+    )
 
 
 def _encode(value: Any) -> Any:

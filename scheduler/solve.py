@@ -32,7 +32,7 @@ from scheduler.plan import (
     SolverReport,
     Unscheduled,
 )
-from scheduler.scenario.schema import Scenario
+from scheduler.scenario.schema import WEEKDAYS, Scenario
 
 Progress = Callable[[float, float, float], None]
 MAX_NAMING_ROUNDS = 5
@@ -131,6 +131,9 @@ def solve(
     *,
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    prepare: Callable[[BuiltModel], None] | None = None,
+    fixed_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
+    preferred_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
 ) -> Plan:
     """Plan a scenario.
 
@@ -145,6 +148,11 @@ def solve(
         (e.g. ``{"max_time_in_seconds": 5}``).
     progress : callable, optional
         Called with (seconds, objective, bound) at each improving solution.
+    prepare : callable, optional
+        Adds constraints, penalties and hints to the built model before
+        solving (re-plans: the pinned past, locks, the minimal-change goals).
+    fixed_staff, preferred_staff : dict, optional
+        Passed to the naming stage (:func:`scheduler.naming.name_staff`).
 
     Returns
     -------
@@ -164,6 +172,8 @@ def solve(
     params = solver_parameters(scenario, overrides)
     t0 = time.perf_counter()
     built = build_model(scenario, grid)
+    if prepare is not None:
+        prepare(built)
     build_time = time.perf_counter() - t0
     wall = 0.0
     for _ in range(MAX_NAMING_ROUNDS):
@@ -186,6 +196,8 @@ def solve(
             grid.staff_blocked,
             scenario.solver.naming_time_limit_s,
             int(params.get("random_seed", 0)),
+            fixed=fixed_staff,
+            prefer=preferred_staff,
         )
         if naming.people or not draft:
             break
@@ -239,7 +251,7 @@ def solve(
         horizon_end=scenario.horizon.end,
         events=tuple(events),
         unscheduled=tuple(_unscheduled(built, solver)),
-        penalties=tuple(_breakdown(built, solver)),
+        penalties=tuple(_breakdown(built, solver, events)),
         solver=report,
         required=_required(built),
     )
@@ -476,11 +488,47 @@ def _unscheduled(built: BuiltModel, solver: cp_model.CpSolver) -> list[Unschedul
     return sorted(out, key=lambda u: (u.activity, u.commune_code or "", u.period or ""))
 
 
-def _breakdown(built: BuiltModel, solver: cp_model.CpSolver) -> list[PenaltyLine]:
+def _breakdown(
+    built: BuiltModel, solver: cp_model.CpSolver, events: list[Event]
+) -> list[PenaltyLine]:
+    """Return per soft goal its weight, violations, penalty and what caused it."""
+    sc = built.ctx.scenario
+    weights = sc.weights.model_dump()
+    by_place: dict[tuple[str, str | None], list[Event]] = {}
+    for e in events:
+        by_place.setdefault((e.activity, e.commune_code), []).append(e)
     totals: dict[str, list[int]] = {}
+    involved: dict[str, dict[str, None]] = {}
+    items: dict[str, dict[str, None]] = {}
     for p in built.penalties:
         value = solver.value(p.expr)
         line = totals.setdefault(p.name, [0, 0])
         line[0] += value
         line[1] += value * p.weight
-    return [PenaltyLine(name, v, pen) for name, (v, pen) in sorted(totals.items())]
+        if not value:
+            continue
+        parts = p.detail.split(":")
+        if p.name in ("coverage", "spread"):
+            items.setdefault(p.name, {})[p.detail] = None
+            continue
+        act = parts[0]
+        code = parts[1] if len(parts) > 1 else None
+        hit = by_place.get((act, code), [])
+        if p.name == "weekday":
+            preferred = {
+                WEEKDAYS.index(d) for d in sc.activities[act].preferred_weekdays
+            }
+            hit = [e for e in hit if e.start.weekday() not in preferred]
+        for e in hit:
+            involved.setdefault(p.name, {})[e.event_id] = None
+    return [
+        PenaltyLine(
+            name,
+            v,
+            pen,
+            int(weights.get(name, 0)),
+            tuple(sorted(involved.get(name, {}))),
+            tuple(sorted(items.get(name, {}))),
+        )
+        for name, (v, pen) in sorted(totals.items())
+    ]

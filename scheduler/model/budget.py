@@ -18,6 +18,18 @@ from scheduler.calendar import quarter_key
 from scheduler.costs import broadcast_cost
 from scheduler.model.context import ModelContext
 
+
+def quarter_vi(q: str) -> str:
+    """Return ``2023-Q3`` as ``quý III/2023``."""
+    year, _, n = q.partition("-Q")
+    return f"quý {('I', 'II', 'III', 'IV')[int(n) - 1]}/{year}"
+
+
+def vnd_vi(amount: int) -> str:
+    """Return money in Vietnamese notation (``1.234.000 đ``)."""
+    return f"{amount:,} đ".replace(",", ".")
+
+
 # (activity, commune, quarter, source) -> number of events paid from the source
 Split = dict[tuple[str, str, str, str], cp_model.IntVar]
 
@@ -123,21 +135,53 @@ def add_budget(ctx: ModelContext) -> Split:
 
     for f in sc.funding:
         running: list[cp_model.LinearExprT] = []
+        running_slack: list[cp_model.IntVar | int] = []
         allowed = 0
+        # most a relaxation may add: everything the model could possibly pay
+        ceiling = _ceiling(ctx, unit)
         for q in quarters:
             allowance = f.allowance_vnd.get(q, 0)
             cap = allowance // unit
             terms = spend[(f.id, q)]
+            measured = cp_model.LinearExpr.sum(
+                [*running, *terms] if f.carry_over else list(terms)
+            )
+            kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
                 f"budget:{f.id}:{q}",
-                f"Nguồn {f.name_vi} {q} có {allowance:,} đ".replace(",", "."),
-                f"{f.name_en} {q} allows {allowance:,} VND",
+                f"{f.name_vi} {quarter_vi(q)} có {vnd_vi(allowance)}"
+                + (" (cộng dồn từ các quý trước)" if f.carry_over else ""),
+                f"{f.name_en} {q} allows {allowance:,} VND"
+                + (" (carried over from earlier quarters)" if f.carry_over else ""),
+                measure=measured,
+                limit=kept,
+                sense="<=",
+                scale=unit,
             )
+            extra = ctx.slack(f"budget:{f.id}:{q}", ceiling, unit, max(unit // 1000, 1))
             if f.carry_over:
                 running.extend(terms)
+                running_slack.append(extra)
                 allowed += cap
                 if running:
-                    ctx.add(m.add(sum(running) <= allowed), lit)
+                    ctx.add(m.add(sum(running) <= allowed + sum(running_slack)), lit)
             elif terms:
-                ctx.add(m.add(sum(terms) <= cap), lit)
+                ctx.add(m.add(sum(terms) <= cap + extra), lit)
     return split
+
+
+def _ceiling(ctx: ModelContext, unit: int) -> int:
+    """Return the cost, in money units, of every event the model could place."""
+    sc = ctx.scenario
+    total = sum(
+        ctx.session_cost[key] // unit * len(xs) for key, xs in ctx.session_x.items()
+    )
+    total += sum(
+        broadcast_cost(sc, a) // unit * sum(len(slots) for slots in days.values())
+        for (a, _), days in ctx.broadcast_x.items()
+    )
+    total += sum(
+        (tv.fixed_cost + tv.per_commune_cost * len(tv.untrained)) // unit * len(tv.open)
+        for tv in ctx.training.values()
+    )
+    return total

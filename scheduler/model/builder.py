@@ -47,7 +47,7 @@ def objective_of(penalties: Iterable[Penalty]) -> cp_model.LinearExprT:
 
 
 def build_model(
-    scenario: Scenario, grid: TimeGrid, guarded: bool = False
+    scenario: Scenario, grid: TimeGrid, guarded: bool = False, relaxed: bool = False
 ) -> BuiltModel:
     """Build the CP-SAT model of a scenario.
 
@@ -60,13 +60,17 @@ def build_model(
     guarded : bool
         When true, every group of hard rules is switched on by its own
         literal (see :meth:`ModelContext.guard`), for explanations.
+    relaxed : bool
+        When true (implies ``guarded``), the families also add slack variables
+        that loosen their rule groups in domain units (see
+        :meth:`ModelContext.slack`), for relaxation suggestions.
 
     Returns
     -------
     BuiltModel
         The model with its objective set to the weighted penalties.
     """
-    ctx = ModelContext(scenario, grid, guarded=guarded)
+    ctx = ModelContext(scenario, grid, guarded=guarded or relaxed, relaxed=relaxed)
     add_sessions(ctx)
     add_broadcasts(ctx)
     add_training(ctx)

@@ -28,12 +28,52 @@ class Penalty:
 
 @dataclass(frozen=True)
 class RuleGroup:
-    """A group of hard rules switched on by one literal (for explanations)."""
+    """A group of hard rules switched on by one literal (for explanations).
+
+    ``measure``/``limit``/``sense`` describe the rule as ``measure <= limit`` or
+    ``measure >= limit`` (in ``scale`` domain units per model unit), so that an
+    explanation can say how far the rest of a conflict pushes it.
+    """
 
     key: str
     literal: cp_model.IntVar
     text_vi: str
     text_en: str
+    measure: cp_model.LinearExprT | None = None
+    limit: int = 0
+    sense: str = ""
+    scale: int = 1
+
+
+@dataclass(frozen=True)
+class Slack:
+    """How far a rule group is loosened when rules are made soft (relaxation).
+
+    ``var`` counts steps of ``step`` domain units (VND, sessions, seats, …);
+    each step costs ``cost`` points (one point is worth 1,000 VND).
+    """
+
+    key: str
+    var: cp_model.IntVar
+    step: int
+    cost: int
+
+
+# What dropping a whole rule group costs in a relaxation, in points (1 point =
+# 1,000 VND): a planner would rather find money or loosen a number than give up
+# a rule outright, and rather move a blocked period than a milestone.
+DROP_COST = {
+    "budget": 10_000_000,
+    "target": 10_000_000,
+    "weekly": 10_000_000,
+    "training_capacity": 10_000_000,
+    "commune_blocked": 20_000,
+    "staff_blocked": 20_000,
+    "announce": 20_000,
+    "topics_per_quarter": 20_000,
+    "trained_first": 50_000,
+    "pin": 50_000,
+}
 
 
 @dataclass
@@ -77,6 +117,9 @@ class ModelContext:
     penalties: list[Penalty] = field(default_factory=list)
     groups: list[RuleGroup] = field(default_factory=list)
     guarded: bool = False
+    # rules made soft: slack variables registered by the families (relaxation)
+    relaxed: bool = False
+    slacks: list[Slack] = field(default_factory=list)
     # session activities: (activity, commune) -> session index -> placed?
     session_x: dict[tuple[str, str], dict[int, cp_model.IntVar]] = field(
         default_factory=dict
@@ -98,11 +141,21 @@ class ModelContext:
     # what could not even be offered to the solver, and why: (activity, commune, n, why)
     excluded: list[tuple[str, str, int, str]] = field(default_factory=list)
 
-    def guard(self, key: str, text_vi: str, text_en: str) -> cp_model.IntVar | None:
+    def guard(
+        self,
+        key: str,
+        text_vi: str,
+        text_en: str,
+        measure: cp_model.LinearExprT | None = None,
+        limit: int = 0,
+        sense: str = "",
+        scale: int = 1,
+    ) -> cp_model.IntVar | None:
         """Return an enforcement literal for a group of rules, or None when unguarded.
 
         In a normal solve the rules are plain constraints (``None``); when the
         model is built for an explanation every group gets its own literal.
+        Keys are ``<kind>:<subject>`` (kinds as in :data:`DROP_COST`).
         """
         if not self.guarded:
             return None
@@ -110,8 +163,32 @@ class ModelContext:
             if g.key == key:
                 return g.literal
         lit = self.model.new_bool_var(f"guard[{key}]")
-        self.groups.append(RuleGroup(key, lit, text_vi, text_en))
+        self.groups.append(
+            RuleGroup(key, lit, text_vi, text_en, measure, limit, sense, scale)
+        )
         return lit
+
+    def slack(
+        self, key: str, upper: int, step: int, cost: int
+    ) -> cp_model.IntVar | int:
+        """Return a slack loosening a rule group (0 unless rules are made soft).
+
+        Parameters
+        ----------
+        key : str
+            The rule group's key.
+        upper : int
+            Most steps the rule may be loosened by.
+        step : int
+            Domain units (VND, sessions, seats) per step, for the report.
+        cost : int
+            Points (1 point = 1,000 VND) per step.
+        """
+        if not self.relaxed:
+            return 0
+        var = self.model.new_int_var(0, max(upper, 0), f"slack[{key}]")
+        self.slacks.append(Slack(key, var, step, cost))
+        return var
 
     def add(self, constraint: cp_model.Constraint, lit: cp_model.IntVar | None) -> None:
         """Attach an optional enforcement literal to a constraint."""

@@ -76,11 +76,13 @@ def _training_first(ctx: ModelContext) -> None:
         tv = ctx.training.get(training) if training else None
         if tv is None or code not in tv.untrained:
             continue  # no such training, or this commune sends nobody to it
-        name = sc.commune(code).commune_name
+        # one rule group per activity: "staff trained before the dialogue"
         lit = ctx.guard(
-            f"trained_first:{act_id}:{code}",
-            f"Cán bộ {name} phải được tập huấn trước buổi {act_id}",
-            f"{name} staff must be trained before the {act_id}",
+            f"trained_first:{act_id}",
+            f"Cán bộ xã phải được tập huấn ({sc.activities[tv.activity].name_vi}) "
+            f"trước {sc.activities[act_id].name_vi}",
+            f"Commune staff must be trained ({sc.activities[tv.activity].name_en}) "
+            f"before the {sc.activities[act_id].name_en}",
         )
         # prefix sums over class start days, built once per commune
         done: dict[int, cp_model.LinearExprT] = {}
@@ -107,12 +109,19 @@ def _targets(ctx: ModelContext) -> None:
             for i, v in xs.items()
             if by_index[i].day <= t.by
         ]
+        name = sc.activities[t.activity].name_vi
         lit = ctx.guard(
             f"target:{t.activity}:{t.by}",
-            f"Chỉ tiêu: ít nhất {need}/{required} buổi {t.activity} xong trước {t.by:%d/%m/%Y}",
-            f"Target: at least {need} of {required} {t.activity} done by {t.by}",
+            f"Chỉ tiêu: ít nhất {need}/{required} buổi {name} xong trước "
+            f"{t.by:%d/%m/%Y}",
+            f"Target: at least {need} of {required} "
+            f"{sc.activities[t.activity].name_en} done by {t.by}",
+            measure=sum(early),
+            limit=need,
+            sense=">=",
         )
-        ctx.add(m.add(sum(early) >= need), lit)
+        short = ctx.slack(f"target:{t.activity}:{t.by}", need, 1, 5_000)
+        ctx.add(m.add(sum(early) + short >= need), lit)
 
 
 def _pins(ctx: ModelContext) -> None:

@@ -17,6 +17,10 @@ Soft: ``early`` (sessions sooner in communes with more poor households),
 
 from __future__ import annotations
 
+import datetime as dt
+
+from ortools.sat.python import cp_model
+
 from scheduler.costs import session_cost, session_venue
 from scheduler.model.context import ModelContext
 from scheduler.scenario.schema import WEEKDAYS
@@ -46,8 +50,17 @@ def add_sessions(ctx: ModelContext) -> None:
             blocked = grid.commune_blocked.get(code, frozenset())
             xs = {}
             for s in grid.sessions:
-                if lo <= s.day <= hi and (s.day, s.half) not in blocked:
+                if not lo <= s.day <= hi:
+                    continue
+                if (s.day, s.half) not in blocked:
                     xs[s.index] = m.new_bool_var(f"x[{act_id},{code},{s.key}]")
+                elif ctx.guarded:
+                    # explanations: a blocked half-day is a variable held at 0 by
+                    # the blocked period's own literal, so the period can be named
+                    x = m.new_bool_var(f"x[{act_id},{code},{s.key}]")
+                    for lit in _blocking_periods(ctx, code, s.day, s.half):
+                        m.add(x == 0).only_enforce_if(lit)
+                    xs[s.index] = x
             if not xs:
                 ctx.excluded.append((act_id, code, need, "no_free_half_day"))
                 continue
@@ -95,3 +108,30 @@ def add_sessions(ctx: ModelContext) -> None:
     for vs in per_commune.values():
         if len(vs) > 1:
             m.add_at_most_one(vs)
+
+
+def _blocking_periods(
+    ctx: ModelContext, code: str, day: dt.date, half: str
+) -> list[cp_model.IntVar]:
+    """Return the literals of the commune's blocked periods covering a half-day."""
+    name = ctx.scenario.commune(code).commune_name
+    out = []
+    for b in ctx.scenario.blocked:
+        if b.kind != "commune" or b.ref != code:
+            continue
+        if not b.start_date <= day <= b.end_date or b.half not in (None, half):
+            continue
+        why = f" ({b.reason})" if b.reason else ""
+        span_vi = f"{b.start_date:%d/%m/%Y} đến {b.end_date:%d/%m/%Y}"
+        part_vi = {"morning": " buổi sáng", "afternoon": " buổi chiều"}.get(
+            b.half or "", ""
+        )
+        part_en = f" ({b.half}s)" if b.half else ""
+        lit = ctx.guard(
+            f"commune_blocked:{code}:{b.start_date}:{b.end_date}:{b.half or ''}",
+            f"{name} bận{part_vi} từ {span_vi}{why}",
+            f"{name} is blocked{part_en} {b.start_date}–{b.end_date}{why}",
+        )
+        if lit is not None:
+            out.append(lit)
+    return out

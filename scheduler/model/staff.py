@@ -102,22 +102,46 @@ def add_staff(ctx: ModelContext) -> None:
                 )
     caps = {p.staff_id: p.max_sessions_per_week for p in sc.staff}
 
+    # explanations: each person's blocked days are one rule group; the literal
+    # takes the person out of a half-day's (and a week's) free count
+    person_lit = {p.staff_id: staff_blocked_literal(ctx, p.staff_id) for p in sc.staff}
+    all_halves: dict[str, int] = {}
+    for s in grid.sessions:
+        all_halves[session_week[s.index]] = all_halves.get(session_week[s.index], 0) + 1
+
     for group in groups:
-        people = set().union(*(holders[r] for r in group))
+        people = sorted(set().union(*(holders[r] for r in group)))
         name = "+".join(sorted(group))
         for s in grid.sessions:
             terms = [t for r in group for t in demand.get((r, s.index), [])]
             if not terms:
                 continue
-            free = sum(
-                1 for p in people if (s.day, s.half) not in blocked.get(p, frozenset())
-            )
-            lit = ctx.guard(
-                f"staff:{name}:{s.key}",
-                f"Số cán bộ giữ vai trò {name} rảnh buổi {s.key}: {free}",
-                f"Free staff holding {name} on {s.key}: {free}",
-            )
-            ctx.add(m.add(sum(terms) <= free), lit)
+            away = [p for p in people if (s.day, s.half) in blocked.get(p, frozenset())]
+            lits = [own for p in away if (own := person_lit[p]) is not None]
+            if lits:
+                m.add(cp_model.LinearExpr.sum([*terms, *lits]) <= len(people))
+            else:
+                m.add(sum(terms) <= len(people) - len(away))
+        if not any(weekly.get((r, week)) for r in group for week in grid.weeks):
+            continue
+        cap_values = sorted({caps[p] for p in people})
+        caps_text = "/".join(str(c) for c in cap_values)
+        lit = ctx.guard(
+            f"weekly:{name}",
+            f"Mỗi cán bộ giữ vai trò {name} ({len(people)} người) tối đa "
+            f"{caps_text} buổi/tuần",
+            f"Weekly session caps of {name} staff ({len(people)} people): at most "
+            f"{caps_text} a week each",
+        )
+        extra = ctx.slack(f"weekly:{name}", MAX_EXTRA_PER_WEEK, 1, 5_000)
+        steps = []
+        if not isinstance(extra, int):
+            steps = [
+                m.new_bool_var(f"extra[{name},{k}]")
+                for k in range(MAX_EXTRA_PER_WEEK + 1)
+            ]
+            m.add_exactly_one(steps)
+            m.add(extra == sum(k * z for k, z in enumerate(steps)))
         for week in grid.weeks:
             terms = [t for r in group for t in weekly.get((r, week), [])]
             if not terms:
@@ -125,9 +149,61 @@ def add_staff(ctx: ModelContext) -> None:
             room = sum(
                 min(caps[p], free_halves.get(p, {}).get(week, 0)) for p in people
             )
-            lit = ctx.guard(
-                f"weekly:{name}:{week}",
-                f"Giới hạn buổi mỗi tuần của cán bộ {name}, tuần {week}: {room}",
-                f"Weekly session caps of {name} staff, week {week}: {room}",
-            )
-            ctx.add(m.add(sum(terms) <= room), lit)
+            # a person whose blocked days are switched off frees their whole week
+            regained = [
+                (
+                    min(caps[p], all_halves.get(week, 0))
+                    - min(caps[p], free_halves.get(p, {}).get(week, 0))
+                )
+                * (1 - own)
+                for p in people
+                if (own := person_lit[p]) is not None
+            ]
+            more = [
+                (
+                    sum(
+                        min(caps[p] + k, free_halves.get(p, {}).get(week, 0))
+                        for p in people
+                    )
+                    - room
+                )
+                * z
+                for k, z in enumerate(steps)
+            ]
+            ctx.add(m.add(sum(terms) <= room + sum(regained) + sum(more)), lit)
+
+
+MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
+
+
+def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar | None:
+    """Return the literal of a person's blocked days (None unguarded or never blocked)."""
+    if not ctx.guarded:
+        return None
+    sc = ctx.scenario
+    lo, hi = sc.horizon.start, sc.horizon.end
+    periods = [
+        b
+        for b in sc.blocked
+        if b.kind == "staff"
+        and b.ref == staff_id
+        and b.start_date <= hi
+        and b.end_date >= lo
+    ]
+    if not periods:
+        return None
+    person = next(p for p in sc.staff if p.staff_id == staff_id)
+    spans_vi = ", ".join(
+        f"{b.start_date:%d/%m}–{b.end_date:%d/%m}"
+        + (f" ({b.reason})" if b.reason else "")
+        for b in periods
+    )
+    spans_en = ", ".join(
+        f"{b.start_date}–{b.end_date}" + (f" ({b.reason})" if b.reason else "")
+        for b in periods
+    )
+    return ctx.guard(
+        f"staff_blocked:{staff_id}",
+        f"{person.name} bận: {spans_vi}",
+        f"{person.name} is unavailable: {spans_en}",
+    )

@@ -23,18 +23,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ortools.sat.python import cp_model
+
 from scheduler.calendar import HALVES
 from scheduler.costs import round_trip_minutes, staff_count
 from scheduler.model.context import ModelContext, TrainingVars
 from scheduler.model.sessions import COST_UNIT_VND
 
 
-def class_start_days(ctx: ModelContext, act_id: str) -> list[int]:
+def class_start_days(
+    ctx: ModelContext, act_id: str, ignore_blocks: bool = False
+) -> list[int]:
     """Return the workday indices a class may start on.
 
     The class's days must be consecutive calendar days inside the window, and
     enough holders of each role must be free on all of them (the same trainer
-    leads a whole class).
+    leads a whole class), unless ``ignore_blocks`` (explanations, where the
+    trainers' blocked days are rule groups of their own).
     """
     sc, grid = ctx.scenario, ctx.grid
     spec = sc.activities[act_id]
@@ -49,7 +54,7 @@ def class_start_days(ctx: ModelContext, act_id: str) -> list[int]:
             consecutive
             and span[0] >= lo
             and span[-1] <= hi
-            and _staffable(ctx, act_id, span)
+            and (ignore_blocks or _staffable(ctx, act_id, span))
         ):
             out.append(i)
     return out
@@ -92,6 +97,8 @@ def add_training(ctx: ModelContext) -> None:
         if reason is not None:
             ctx.excluded.extend((act_id, c.commune_code, 1, reason) for c in communes)
             continue
+        if ctx.guarded:
+            starts = class_start_days(ctx, act_id, ignore_blocks=True)
         fixed = (
             spec.cost_fixed_vnd
             + staff_count(sc, act_id)
@@ -120,13 +127,37 @@ def add_training(ctx: ModelContext) -> None:
                 sc.weights.coverage * max(spec.priority, 1) * max(c.poor_households, 1),
                 f"{act_id}:{code}",
             )
+        if ctx.guarded:
+            _trainers_free(ctx, act_id, opened)
+        name = spec.name_vi
+        classes_vi = f"tối đa {spec.max_classes} lớp, " if spec.max_classes else ""
+        classes_en = f"at most {spec.max_classes} classes, " if spec.max_classes else ""
+        lit = ctx.guard(
+            f"training_capacity:{act_id}",
+            f"{name}: {classes_vi}mỗi lớp {size} học viên; {len(communes)} xã, "
+            f"mỗi xã {spec.trainees_per_commune} học viên",
+            f"{spec.name_en}: {classes_en}{size} trainees a class; "
+            f"{len(communes)} communes of {spec.trainees_per_commune} trainees",
+        )
+        seats = ctx.slack(
+            f"training_capacity:{act_id}:seats",
+            spec.trainees_per_commune * len(communes),
+            1,
+            1_000,
+        )
         for d, v in opened.items():
             enrolled = [attend[(c.commune_code, d)] for c in communes]
             # no empty class: an open class has at least one commune
-            m.add(spec.trainees_per_commune * sum(enrolled) <= size * v)
+            ctx.add(
+                m.add(spec.trainees_per_commune * sum(enrolled) <= size * v + seats),
+                lit,
+            )
             m.add(sum(enrolled) >= v)
         if spec.max_classes is not None:
-            m.add(sum(opened.values()) <= spec.max_classes)
+            more = ctx.slack(
+                f"training_capacity:{act_id}:classes", len(communes), 1, 10_000
+            )
+            ctx.add(m.add(sum(opened.values()) <= spec.max_classes + more), lit)
         tv = TrainingVars(
             act_id, spec.duration_days, opened, attend, untrained, fixed, per_commune
         )
@@ -147,3 +178,29 @@ def add_training(ctx: ModelContext) -> None:
                 len(running) > 1 or any(tv.duration > 1 for tv in trainings)
             ):
                 m.add(sum(running) <= 1)
+
+
+def _trainers_free(
+    ctx: ModelContext, act_id: str, opened: dict[int, cp_model.IntVar]
+) -> None:
+    """Explanations: a class needs its trainers free, through their blocked-days literals."""
+    from scheduler.model.staff import staff_blocked_literal
+
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    spec = sc.activities[act_id]
+    blocked = grid.staff_blocked
+    for d, v in opened.items():
+        span = grid.workdays[d : d + spec.duration_days]
+        for role, need in spec.roles.items():
+            holders = sc.holders(role)
+            lits = []
+            for p in holders:
+                if any(
+                    (day, h) in blocked.get(p.staff_id, ())
+                    for day in span
+                    for h in HALVES
+                ):
+                    lit = staff_blocked_literal(ctx, p.staff_id)
+                    lits.append(lit if lit is not None else 1)
+            if lits:
+                m.add(need * v + sum(lits) <= len(holders))

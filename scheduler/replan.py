@@ -1,0 +1,802 @@
+"""Re-plan after real changes, keeping the past and changing as little of the future as it can.
+
+A change file (``changes.toml``, see docs/replan.md) lists what happened:
+communes closed, staff unavailable, budget cuts, cancelled events, new
+communes, and locks on events the planner wants kept. :func:`replan`
+
+- writes the changes into the scenario (blocked periods from ``today`` on,
+  smaller allowances, one session fewer for a cancelled one, new rows);
+- pins everything before ``today`` exactly as the old plan has it (same
+  times, same people, same ids, status ``pinned``) and honours the locks
+  (a whole event, only its date, or only its staff);
+- solves lexicographically: first required coverage (nothing is dropped that
+  can be kept), then the number of events moved or re-staffed, then how far
+  they move (in half-days), then the usual objective, with the old plan as the
+  solution hint and the old staff preferred by the naming stage;
+- gives each new event the id of the old event it continues, so that
+  published calendars update the same entries, and lists every difference
+  (moved, re-staffed, added, cancelled) with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tomllib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from scheduler.calendar import TimeGrid, build_grid, quarter_key
+from scheduler.errors import InputProblem, ScenarioError
+from scheduler.model.builder import BuiltModel
+from scheduler.plan import Change, Event, Plan
+from scheduler.scenario.schema import (
+    BlockedPeriod,
+    Code,
+    Commune,
+    CommuneCode,
+    Frozen,
+    HalfDay,
+    Money,
+    OptText,
+    Scenario,
+    StationSlot,
+    Venue,
+)
+
+# --------------------------------------------------------------------------- the file
+
+
+class Closure(Frozen):
+    """A commune that cannot host anything for some days (storm, flood, harvest)."""
+
+    commune: CommuneCode
+    start: dt.date
+    end: dt.date
+    reason: OptText = None
+
+
+class Absence(Frozen):
+    """A person who cannot work for some days (illness, other duty)."""
+
+    staff: Code
+    start: dt.date
+    end: dt.date
+    reason: OptText = None
+
+
+class BudgetCut(Frozen):
+    """Money taken away from a funding source in a quarter."""
+
+    source: Code
+    quarter: str
+    amount_vnd: Money
+    reason: OptText = None
+
+
+class Cancellation(Frozen):
+    """An event that will not happen (and is not to be held elsewhere)."""
+
+    event: str
+    reason: OptText = None
+
+
+class NewCommune(Frozen):
+    """A commune joining the campaign, with its venue and station slots."""
+
+    commune_code: CommuneCode
+    commune_name: str
+    poor_households: int = Field(ge=0)
+    near_poor_households: int = Field(default=0, ge=0)
+    venues: tuple[Venue, ...] = ()
+    stations: tuple[StationSlot, ...] = ()
+
+
+class Lock(Frozen):
+    """An event to keep: whole (``all``), only its date, or only its staff."""
+
+    event: str
+    keep: Literal["all", "date", "staff"] = "all"
+
+
+class ChangeSet(Frozen):
+    """Everything a ``changes.toml`` file says."""
+
+    commune_closed: tuple[Closure, ...] = ()
+    staff_unavailable: tuple[Absence, ...] = ()
+    budget_cut: tuple[BudgetCut, ...] = ()
+    cancel: tuple[Cancellation, ...] = ()
+    new_commune: tuple[NewCommune, ...] = ()
+    lock: tuple[Lock, ...] = ()
+
+
+def read_changes(path: Path) -> ChangeSet:
+    """Read a ``changes.toml`` file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming the file and the key.
+    """
+    name = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError([InputProblem(name, None, "", str(exc))]) from exc
+    try:
+        return ChangeSet.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(
+            [
+                InputProblem(
+                    name,
+                    None,
+                    ".".join(str(x) for x in e["loc"]),
+                    e["msg"],
+                )
+                for e in exc.errors()
+            ]
+        ) from exc
+
+
+def check_changes(
+    changes: ChangeSet, scenario: Scenario, plan: Plan, file: str
+) -> list[InputProblem]:
+    """Return the references in a change set that point at nothing."""
+    out = []
+    codes = {c.commune_code for c in scenario.communes}
+    staff = {p.staff_id for p in scenario.staff}
+    ids = {e.event_id for e in plan.events}
+    sources = {f.id for f in scenario.funding}
+    for i, c in enumerate(changes.commune_closed):
+        if c.commune not in codes | {n.commune_code for n in changes.new_commune}:
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"commune_closed.{i}.commune",
+                    f"không có xã '{c.commune}'",
+                    f"no commune '{c.commune}'",
+                )
+            )
+        if c.end < c.start:
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"commune_closed.{i}.end",
+                    "kết thúc trước khi bắt đầu",
+                    "end before start",
+                )
+            )
+    for i, a in enumerate(changes.staff_unavailable):
+        if a.staff not in staff:
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"staff_unavailable.{i}.staff",
+                    f"không có cán bộ '{a.staff}'",
+                    f"no staff '{a.staff}'",
+                )
+            )
+        if a.end < a.start:
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"staff_unavailable.{i}.end",
+                    "kết thúc trước khi bắt đầu",
+                    "end before start",
+                )
+            )
+    for i, b in enumerate(changes.budget_cut):
+        if b.source not in sources:
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"budget_cut.{i}.source",
+                    f"không có nguồn '{b.source}'",
+                    f"no funding source '{b.source}'",
+                )
+            )
+    refs: list[tuple[str, int, str]] = [
+        ("cancel", i, c.event) for i, c in enumerate(changes.cancel)
+    ] + [("lock", i, lk.event) for i, lk in enumerate(changes.lock)]
+    for key, i, event in refs:
+        if True:
+            if event not in ids:
+                out.append(
+                    InputProblem(
+                        file,
+                        None,
+                        f"{key}.{i}.event",
+                        f"kế hoạch không có sự kiện '{event}'",
+                        f"the plan has no event '{event}'",
+                    )
+                )
+    by_id = {e.event_id: e for e in plan.events}
+    for i, lk in enumerate(changes.lock):
+        e = by_id.get(lk.event)
+        if e is None:
+            continue
+        day = e.start.date()
+        if lk.keep in ("all", "date") and any(
+            c.commune == e.commune_code and c.start <= day <= c.end
+            for c in changes.commune_closed
+        ):
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"lock.{i}.event",
+                    f"giữ nguyên ngày của '{lk.event}' nhưng xã đóng cửa ngày {day:%d/%m/%Y}",
+                    f"'{lk.event}' is locked to {day} but its commune is closed then",
+                )
+            )
+        if lk.keep in ("all", "staff") and any(
+            a.staff in e.staff_ids and a.start <= day <= a.end
+            for a in changes.staff_unavailable
+        ):
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"lock.{i}.event",
+                    f"giữ nguyên cán bộ của '{lk.event}' nhưng có người vắng ngày {day:%d/%m/%Y}",
+                    f"'{lk.event}' keeps its staff but one of them is away on {day}",
+                )
+            )
+    for i, n in enumerate(changes.new_commune):
+        if n.commune_code in codes:
+            out.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"new_commune.{i}.commune_code",
+                    f"xã '{n.commune_code}' đã có",
+                    f"commune '{n.commune_code}' already exists",
+                )
+            )
+    return out  # fmt: skip
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+def apply_changes(
+    scenario: Scenario, changes: ChangeSet, today: dt.date, plan: Plan
+) -> Scenario:
+    """Return the scenario with the changes written in (blocked periods from ``today`` on)."""
+    sc = scenario
+    blocked = list(sc.blocked)
+    for c in changes.commune_closed:
+        if c.end >= today:
+            blocked.append(
+                BlockedPeriod(
+                    kind="commune",
+                    ref=c.commune,
+                    start_date=max(c.start, today),
+                    end_date=c.end,
+                    reason=c.reason,
+                )
+            )
+    for a in changes.staff_unavailable:
+        if a.end >= today:
+            blocked.append(
+                BlockedPeriod(
+                    kind="staff",
+                    ref=a.staff,
+                    start_date=max(a.start, today),
+                    end_date=a.end,
+                    reason=a.reason,
+                )
+            )
+    funding = []
+    for f in sc.funding:
+        allowance = dict(f.allowance_vnd)
+        for cut in changes.budget_cut:
+            if cut.source == f.id:
+                allowance[cut.quarter] = max(
+                    allowance.get(cut.quarter, 0) - cut.amount_vnd, 0
+                )
+        funding.append(f.model_copy(update={"allowance_vnd": allowance}))
+    activities = dict(sc.activities)
+    by_id = {e.event_id: e for e in plan.events}
+    for cancel in changes.cancel:
+        e = by_id[cancel.event]
+        if e.kind != "session" or e.commune_code is None:
+            continue
+        spec = activities[e.activity]
+        left = sc.required_count(e.activity, e.commune_code) - 1
+        activities[e.activity] = spec.model_copy(
+            update={
+                "per_commune_override": {
+                    **spec.per_commune_override,
+                    e.commune_code: max(left, 0),
+                }
+            }
+        )
+        sc = sc.model_copy(update={"activities": activities})
+    communes = list(sc.communes)
+    venues = list(sc.venues)
+    stations = list(sc.stations)
+    for n in changes.new_commune:
+        communes.append(
+            Commune(
+                commune_code=n.commune_code,
+                commune_name=n.commune_name,
+                poor_households=n.poor_households,
+                near_poor_households=n.near_poor_households,
+            )
+        )
+        venues.extend(n.venues)
+        stations.extend(n.stations)
+    return sc.model_copy(
+        update={
+            "blocked": tuple(blocked),
+            "funding": tuple(funding),
+            "activities": activities,
+            "communes": tuple(communes),
+            "venues": tuple(venues),
+            "stations": tuple(stations),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _half(sc: Scenario, e: Event) -> HalfDay:
+    return "morning" if e.start.time() < sc.calendar.afternoon.start else "afternoon"
+
+
+def _prepare(
+    old: Plan, today: dt.date, changes: ChangeSet
+) -> Callable[[BuiltModel], None]:
+    """Return the hook that pins the past, honours locks and adds the change goals."""
+    cancelled = {c.event for c in changes.cancel}
+    keep_date = {lk.event for lk in changes.lock if lk.keep in ("all", "date")}
+
+    def prepare(built: BuiltModel) -> None:
+        ctx, m = built.ctx, built.model
+        sc, grid = ctx.scenario, ctx.grid
+        by_place: dict[tuple[str, str | None], list[Event]] = {}
+        for e in old.events:
+            by_place.setdefault((e.activity, e.commune_code), []).append(e)
+        moved: list[Any] = []
+        distance: list[Any] = []
+        by_index = {s.index: s for s in grid.sessions}
+        for (act, code), xs in ctx.session_x.items():
+            olds = [
+                e for e in by_place.get((act, code), []) if e.event_id not in cancelled
+            ]
+            at: dict[int, Event] = {}
+            for e in olds:
+                s = grid.session_at.get((e.start.date(), _half(sc, e)))
+                if s is not None:
+                    at[s.index] = e
+            for i, v in xs.items():
+                day = by_index[i].day
+                if day < today:
+                    m.add(v == (1 if i in at else 0))
+                    continue
+                m.add_hint(v, 1 if i in at else 0)
+                if i in at and at[i].event_id in keep_date:
+                    m.add(v == 1)
+            future = [i for i in at if by_index[i].day >= today]
+            for i in future:
+                moved.append(1 - xs[i] if i in xs else 1)
+            for e in olds:
+                if e.start.date() >= today and not any(at.get(i) is e for i in future):
+                    moved.append(1)  # its old half-day is gone from the model
+            if future:
+                for j, v in xs.items():
+                    if by_index[j].day >= today:
+                        gap = min(abs(j - i) for i in future)
+                        if gap:
+                            distance.append(gap * v)
+        for (act, code), days in ctx.broadcast_x.items():
+            count: dict[dt.date, int] = {}
+            for e in by_place.get((act, code), []):
+                count[e.start.date()] = count.get(e.start.date(), 0) + 1
+            gone = {
+                by_id.start.date()
+                for by_id in old.events
+                if by_id.event_id in cancelled
+                and (by_id.activity, by_id.commune_code) == (act, code)
+            }
+            for d, slots in days.items():
+                vs = list(slots.values())
+                n = count.get(d, 0)
+                for k, v in enumerate(vs):
+                    if d < today:
+                        m.add(v == (1 if k < n else 0))
+                    else:
+                        m.add_hint(v, 1 if k < n else 0)
+                if d >= today and d in gone:
+                    m.add(sum(vs) <= n - 1)
+                    n -= 1
+                if d >= today and n:
+                    lost = m.new_int_var(0, n, f"lost[{act},{code},{d}]")
+                    m.add(lost >= n - sum(vs))
+                    moved.append(lost)
+        for act, tv in ctx.training.items():
+            olds = by_place.get((act, None), [])
+            starts: dict[int, Event] = {}
+            for held in olds:
+                if held.start.date() in grid.workdays:
+                    starts[grid.workdays.index(held.start.date())] = held
+            for wd, v in tv.open.items():
+                old_class = starts.get(wd)
+                if grid.workdays[wd] < today or (
+                    old_class is not None and old_class.event_id in keep_date
+                ):
+                    m.add(
+                        v
+                        == (
+                            1
+                            if old_class is not None
+                            and old_class.event_id not in cancelled
+                            else 0
+                        )
+                    )
+                elif old_class is not None and old_class.event_id in cancelled:
+                    m.add(v == 0)
+                else:
+                    m.add_hint(v, 1 if old_class is not None else 0)
+                    if old_class is not None:
+                        moved.append(1 - v)
+            for (code, wd), v in tv.attend.items():
+                old_class = starts.get(wd)
+                there = old_class is not None and code in old_class.communes_served
+                if grid.workdays[wd] < today:
+                    m.add(v == (1 if there else 0))
+                else:
+                    m.add_hint(v, 1 if there else 0)
+        # the pinned past keeps its funding sources: each source's share of a
+        # quarter covers at least the past events it paid for
+        past_paid = Counter(
+            (e.activity, e.commune_code, quarter_key(e.start.date()), e.funding_source)
+            for e in old.events
+            if e.start.date() < today and e.kind != "training"
+        )
+        for (paid_act, paid_code, paid_q, paid_src), n in past_paid.items():
+            share = built.split.get((paid_act, paid_code or "", paid_q, paid_src or ""))
+            if share is not None:
+                m.add(share >= n)
+        for act, tv in ctx.training.items():
+            for e in by_place.get((act, None), []):
+                if e.start.date() < today and e.start.date() in grid.workdays:
+                    wd = grid.workdays.index(e.start.date())
+                    pick = tv.source.get((wd, e.funding_source or ""))
+                    if pick is not None:
+                        m.add(pick == 1)
+        ctx.penalise("moved", sum(moved), 1, "replan")
+        ctx.penalise("distance", sum(distance), 1, "replan")
+
+    return prepare
+
+
+# --------------------------------------------------------------------------- ids and changes
+
+
+def _match(
+    sc: Scenario, old: Plan, new: Plan, cancelled: set[str]
+) -> tuple[list[Event], list[Event]]:
+    """Give new events the ids of the old events they continue.
+
+    Within each activity and commune, an event at the same time as an old one
+    takes its id; the others take the remaining old ids in time order; any
+    event beyond keeps the solver's id, or ``…-r<n>`` when an old event has it;
+    any old id left over is cancelled.
+    """
+    groups_old: dict[tuple[str, str | None], list[Event]] = {}
+    groups_new: dict[tuple[str, str | None], list[Event]] = {}
+    for e in old.events:
+        if e.event_id not in cancelled:
+            groups_old.setdefault((e.activity, e.commune_code), []).append(e)
+    for e in new.events:
+        groups_new.setdefault((e.activity, e.commune_code), []).append(e)
+    taken = {e.event_id for e in old.events}
+    events: list[Event] = []
+    gone: list[Event] = [e for e in old.events if e.event_id in cancelled]
+    fresh = 0
+    for key in sorted(
+        set(groups_old) | set(groups_new), key=lambda k: (k[0], k[1] or "")
+    ):
+        olds = sorted(groups_old.get(key, []), key=lambda e: e.start)
+        news = sorted(groups_new.get(key, []), key=lambda e: e.start)
+        pairs: dict[int, Event] = {}
+        left_old = list(olds)
+        for n, e in enumerate(news):
+            same = next((o for o in left_old if o.start == e.start), None)
+            if same is not None:
+                pairs[n] = same
+                left_old.remove(same)
+        for n, _ in enumerate(news):
+            if n not in pairs and left_old:
+                pairs[n] = left_old.pop(0)
+        for n, e in enumerate(news):
+            if n in pairs:
+                events.append(replace(e, event_id=pairs[n].event_id))
+            else:
+                eid = e.event_id
+                while eid in taken:
+                    fresh += 1
+                    eid = f"{e.event_id}-r{fresh}"
+                taken.add(eid)
+                events.append(replace(e, event_id=eid))
+        gone.extend(left_old)
+    return events, gone
+
+
+def _reason(sc: Scenario, changes: ChangeSet, e: Event, kind: str) -> tuple[str, str]:
+    """Return why an event changed, in Vietnamese and English."""
+    day = e.start.date()
+    for c in changes.commune_closed:
+        if e.commune_code == c.commune and c.start <= day <= c.end:
+            name = sc.commune(c.commune).commune_name
+            why = f" ({c.reason})" if c.reason else ""
+            return (
+                f"{name} đóng cửa {c.start:%d/%m}–{c.end:%d/%m}{why}",
+                f"{name} closed {c.start}–{c.end}{why}",
+            )
+    for a in changes.staff_unavailable:
+        if a.staff in e.staff_ids and a.start <= day <= a.end:
+            who = next(p.name for p in sc.staff if p.staff_id == a.staff)
+            why = f" ({a.reason})" if a.reason else ""
+            return (
+                f"{who} vắng {a.start:%d/%m}–{a.end:%d/%m}{why}",
+                f"{who} away {a.start}–{a.end}{why}",
+            )
+    for cancel in changes.cancel:
+        if cancel.event == e.event_id:
+            why = f" ({cancel.reason})" if cancel.reason else ""
+            return f"huỷ theo yêu cầu{why}", f"cancelled on request{why}"
+    if any(n.commune_code == e.commune_code for n in changes.new_commune):
+        return "xã mới tham gia", "new commune"
+    if changes.budget_cut and kind in ("cancelled", "moved"):
+        return (
+            "cắt giảm kinh phí hoặc dời theo các thay đổi khác",
+            "budget cut, or a knock-on of the other changes",
+        )
+    return (
+        "dời theo các thay đổi khác (kéo theo)",
+        "knock-on of the other changes",
+    )
+
+
+def diff(
+    sc: Scenario, old: Plan, events: list[Event], gone: list[Event], changes: ChangeSet
+) -> list[Change]:
+    """List moved, re-staffed, added and cancelled events with their reasons."""
+    before = {e.event_id: e for e in old.events}
+    out = []
+    for e in events:
+        o = before.get(e.event_id)
+        if o is None:
+            out.append(
+                Change(
+                    e.event_id,
+                    "added",
+                    *_reason(sc, changes, e, "added"),
+                    None,
+                    e.start,
+                    (),
+                    e.staff_ids,
+                )
+            )
+            continue
+        moved = o.start != e.start
+        restaffed = sorted(o.staff_ids) != sorted(e.staff_ids)
+        if not moved and not restaffed:
+            continue
+        kind = (
+            "moved_restaffed"
+            if moved and restaffed
+            else "moved"
+            if moved
+            else "restaffed"
+        )
+        out.append(
+            Change(
+                e.event_id,
+                kind,
+                *_reason(sc, changes, o, kind),
+                o.start,
+                e.start,
+                o.staff_ids,
+                e.staff_ids,
+            )
+        )
+    for o in gone:
+        out.append(
+            Change(
+                o.event_id,
+                "cancelled",
+                *_reason(sc, changes, o, "cancelled"),
+                o.start,
+                None,
+                o.staff_ids,
+                (),
+            )
+        )
+    return sorted(out, key=lambda c: (c.kind, c.event_id))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- whole
+
+
+@dataclass(frozen=True)
+class Replan:
+    """A re-plan: the new plan and the scenario it was made for (changes applied)."""
+
+    plan: Plan
+    scenario: Scenario
+    grid: TimeGrid
+
+
+def replan(
+    scenario: Scenario,
+    old: Plan,
+    today: dt.date,
+    changes: ChangeSet,
+    overrides: dict[str, Any] | None = None,
+) -> Replan:
+    """Re-plan from ``today`` on.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the old plan was made for.
+    old : Plan
+        The plan in force.
+    today : datetime.date
+        Everything that starts before this day is kept exactly as it was.
+    changes : ChangeSet
+        What happened (see :func:`read_changes`).
+    overrides : dict, optional
+        CP-SAT parameters over the scenario's.
+
+    Returns
+    -------
+    Replan
+        The new plan (events keep their ids; ``changes`` lists the
+        differences, ``cancelled`` the events dropped) and the changed
+        scenario, to check and export it against.
+
+    Raises
+    ------
+    ScenarioError
+        When the changes point at nothing or contradict their own locks.
+    InfeasibleScenario
+        When the changes leave no plan that keeps the past and the locks.
+    """
+    from scheduler.solve import solve
+
+    problems = check_changes(changes, scenario, old, "changes.toml")
+    if problems:
+        raise ScenarioError(problems)
+    sc = apply_changes(scenario, changes, today, old)
+    stages = (("coverage",), ("moved",), ("distance",))
+    sc = sc.model_copy(
+        update={"solver": sc.solver.model_copy(update={"stages": stages})}
+    )
+    grid = build_grid(sc)
+    cancelled = {c.event for c in changes.cancel}
+    keep_staff = {lk.event for lk in changes.lock if lk.keep in ("all", "staff")}
+    by_id = {e.event_id: e for e in old.events}
+    fixed = {
+        e.event_id: tuple((a.staff_id, a.role) for a in e.staff)
+        for e in old.events
+        if e.start.date() < today or e.event_id in keep_staff
+    }
+    prefer = {
+        e.event_id: tuple((a.staff_id, a.role) for a in e.staff)
+        for e in old.events
+        if e.staff and e.event_id not in cancelled
+    }
+    # naming sees the solver's draft ids (activity-commune-ordinal in time
+    # order, activity-ordinal for classes); they equal the old ids whenever a
+    # commune's events keep their order, which pinning the past guarantees for
+    # the past and which holds for every one-per-commune activity
+    fresh = solve(
+        sc,
+        grid,
+        overrides=overrides,
+        prepare=_prepare(old, today, changes),
+        fixed_staff=fixed,
+        preferred_staff=prefer,
+    )
+    events, gone = _match(sc, old, fresh, cancelled)
+    events = _keep_past_sources(sc, old, events, today)
+    # the past is kept exactly: the old event itself, marked pinned
+    kept = []
+    for e in events:
+        before = by_id.get(e.event_id)
+        if e.start.date() < today and before is not None:
+            kept.append(replace(before, status="pinned"))
+        else:
+            kept.append(e)
+    kept.sort(key=lambda e: (e.start, e.event_id))
+    changes_list = diff(sc, old, kept, gone, changes)
+    digest = hashlib.sha256(old.to_json().encode("utf-8")).hexdigest()[:16]
+    plan = replace(
+        fresh,
+        events=tuple(kept),
+        changes=tuple(changes_list),
+        cancelled=tuple(replace(e, status="cancelled") for e in gone),
+        replanned_from=digest,
+        today=today,
+    )
+    return Replan(plan, sc, grid)
+
+
+def _keep_past_sources(
+    sc: Scenario, old: Plan, events: list[Event], today: dt.date
+) -> list[Event]:
+    """Give future events the sources the model left after the pinned past's.
+
+    The solver labels a quarter's events with sources in time order; the past
+    keeps its old labels, so the future takes what remains of each source's
+    count (the model guarantees each count covers the past).
+    """
+    past = Counter(
+        (e.activity, e.commune_code, quarter_key(e.start.date()), e.funding_source)
+        for e in old.events
+        if e.start.date() < today and e.kind != "training"
+    )
+    groups: dict[tuple[str, str | None, str], list[int]] = {}
+    for n, e in enumerate(events):
+        if e.kind != "training":
+            groups.setdefault(
+                (e.activity, e.commune_code, quarter_key(e.start.date())), []
+            ).append(n)
+    out = list(events)
+    for (act, code, q), members in groups.items():
+        counts = Counter(events[n].funding_source for n in members)
+        for f in list(counts):
+            counts[f] -= past.get((act, code, q, f), 0)
+        order = sc.activities[act].funding_sources
+        remaining = [f for f in order for _ in range(max(counts.get(f, 0), 0))]
+        future = sorted(
+            (n for n in members if events[n].start.date() >= today),
+            key=lambda n: events[n].start,
+        )
+        for n, f in zip(future, remaining, strict=False):
+            out[n] = replace(events[n], funding_source=f)
+    return out
+
+
+def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
+    """Return the differences of a re-plan as CSV (UTF-8 with BOM for Excel)."""
+    import csv
+    import io
+
+    head = {
+        "vi": ("Mã sự kiện", "Thay đổi", "Lý do", "Thời gian cũ", "Thời gian mới", "Cán bộ cũ", "Cán bộ mới"),
+        "en": ("Event id", "Change", "Reason", "Old start", "New start", "Old staff", "New staff"),
+    }[lang if lang == "en" else "vi"]  # fmt: skip
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(head)
+    for c in plan.changes:
+        w.writerow(
+            [
+                c.event_id,
+                c.kind,
+                c.reason_en if lang == "en" and c.reason_en else c.reason,
+                c.old_start.isoformat() if c.old_start else "",
+                c.new_start.isoformat() if c.new_start else "",
+                ";".join(c.old_staff),
+                ";".join(c.new_staff),
+            ]
+        )
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -1,0 +1,208 @@
+"""Re-plans: the past is pinned, only what must move moves, no change changes nothing.
+
+Scenario: the tiny two-commune scenario over September 2023 with a dialogue in
+each commune and 8 broadcast items a month on each station; the plan is made
+once, then re-planned from ``TODAY`` with the changes of each case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from scheduler.check import check_plan
+from scheduler.plan import Plan
+from scheduler.replan import ChangeSet, read_changes, replan
+from scheduler.scenario.schema import Scenario
+from scheduler.solve import solve
+from tests.conftest import make_scenario
+
+TODAY = dt.date(2023, 9, 11)
+TOPICS = [
+    {"topic_id": t, "name_vi": t, "name_en": t, "activities": "broadcast;dialogue"}
+    for t in "ab"
+]
+PATCH = {
+    "horizon": {"start": "2023-09-01", "end": "2023-09-30"},
+    # dialogues from TODAY on (the "early" goal puts them on 11 Sep); the
+    # past before TODAY holds broadcasts only
+    "activities": {
+        "dialogue": {"window_start": "2023-09-11"},
+        "broadcast": {
+            "kind": "broadcast",
+            "name_vi": "Phát thanh",
+            "name_en": "Broadcast",
+            "per_month": 8,
+            "max_per_week": 2,
+            "minutes": 10,
+            "funding_sources": ["main"],
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Plan]:
+    sc = make_scenario(tmp_path_factory.mktemp("replan"), PATCH, {"topics.csv": TOPICS})
+    plan = solve(sc)
+    assert check_plan(sc, plan) == []
+    return sc, plan
+
+
+def same(e: object) -> tuple[object, ...]:
+    return (e.event_id, e.start, e.staff)  # type: ignore[attr-defined]
+
+
+def test_no_change_gives_the_same_plan(case: tuple[Scenario, Plan]) -> None:
+    sc, plan = case
+    result = replan(sc, plan, TODAY, ChangeSet())
+    assert [same(e) for e in result.plan.events] == [same(e) for e in plan.events]
+    assert result.plan.changes == ()
+    assert result.plan.cancelled == ()
+    # what started before 11 Sep is marked pinned, the rest stays scheduled
+    for e in result.plan.events:
+        assert e.status == ("pinned" if e.start.date() < TODAY else "scheduled")
+    assert check_plan(result.scenario, result.plan) == []
+
+
+def test_closing_one_commune_moves_only_its_dialogue(
+    case: tuple[Scenario, Plan], tmp_path: Path
+) -> None:
+    sc, plan = case
+    dialogue = next(
+        e for e in plan.by_activity("dialogue") if e.commune_code == "00001"
+    )
+    assert dialogue.start.date() >= TODAY
+    day = dialogue.start.date()
+    changes_file = tmp_path / "changes.toml"
+    changes_file.write_text(
+        f'[[commune_closed]]\ncommune = "00001"\nstart = {day}\nend = {day}\n'
+        'reason = "bão"\n',
+        encoding="utf-8",
+    )
+    result = replan(sc, plan, TODAY, read_changes(changes_file))
+    new = {e.event_id: e for e in result.plan.events}
+    assert check_plan(result.scenario, result.plan) == []
+    # exactly one change: the closed commune's dialogue moved off the closed day
+    assert [(c.event_id, c.kind) for c in result.plan.changes] == [
+        (dialogue.event_id, "moved")
+    ]
+    assert "đóng cửa" in result.plan.changes[0].reason
+    assert new[dialogue.event_id].start.date() != day
+    # nothing before TODAY moved, and every other event kept its time and staff
+    for e in plan.events:
+        if e.event_id != dialogue.event_id:
+            assert same(new[e.event_id]) == same(e)
+
+
+def test_past_is_pinned_even_when_staff_fall_ill(case: tuple[Scenario, Plan]) -> None:
+    sc, plan = case
+    # both leaders ill from 1 Sep: only the past may keep them; the future
+    # dialogues cannot be staffed and are left out, the past is untouched
+    from scheduler.replan import Absence
+
+    ill = ChangeSet(
+        staff_unavailable=(
+            Absence(staff="L1", start=dt.date(2023, 9, 1), end=dt.date(2023, 9, 30)),
+            Absence(staff="L2", start=dt.date(2023, 9, 1), end=dt.date(2023, 9, 30)),
+        )
+    )
+    result = replan(sc, plan, TODAY, ill)
+    new = {e.event_id: e for e in result.plan.events}
+    for e in plan.events:
+        if e.start.date() < TODAY:
+            assert same(new[e.event_id]) == same(e)
+            assert new[e.event_id].status == "pinned"
+    future = [e for e in plan.by_activity("dialogue") if e.start.date() >= TODAY]
+    assert {c.event_id for c in result.plan.changes if c.kind == "cancelled"} == {
+        e.event_id for e in future
+    }
+    assert check_plan(result.scenario, result.plan) == []
+
+
+def test_bad_change_file_names_the_key(tmp_path: Path) -> None:
+    from scheduler.errors import ScenarioError
+
+    bad = tmp_path / "changes.toml"
+    bad.write_text('[[lock]]\nevent = "x"\nkeep = "sometimes"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        read_changes(bad)
+    assert [p.field for p in info.value.problems] == ["lock.0.keep"]
+
+
+def test_lock_keeps_an_event_that_would_otherwise_move(
+    case: tuple[Scenario, Plan],
+) -> None:
+    # Xã Hai's day is closed but its dialogue is locked to that date: the
+    # change file contradicts itself, and the re-plan refuses (naming the
+    # lock) rather than move the locked event
+    from scheduler.errors import ScenarioError
+    from scheduler.replan import Closure, Lock
+
+    sc, plan = case
+    dialogue = next(
+        e for e in plan.by_activity("dialogue") if e.commune_code == "00002"
+    )
+    day = dialogue.start.date()
+    closed = Closure(commune="00002", start=day, end=day)
+    with pytest.raises(ScenarioError) as info:
+        replan(
+            sc,
+            plan,
+            TODAY,
+            ChangeSet(
+                commune_closed=(closed,),
+                lock=(Lock(event=dialogue.event_id, keep="date"),),
+            ),
+        )
+    assert [p.field for p in info.value.problems] == ["lock.0.event"]
+    # without the lock it moves, and only it
+    moved = replan(sc, plan, TODAY, ChangeSet(commune_closed=(closed,)))
+    assert [c.event_id for c in moved.plan.changes] == [dialogue.event_id]
+
+
+def test_staff_lock_keeps_the_people(case: tuple[Scenario, Plan]) -> None:
+    from scheduler.replan import Closure, Lock
+
+    sc, plan = case
+    dialogue = next(
+        e for e in plan.by_activity("dialogue") if e.commune_code == "00001"
+    )
+    day = dialogue.start.date()
+    changes = ChangeSet(
+        commune_closed=(Closure(commune="00001", start=day, end=day),),
+        lock=(Lock(event=dialogue.event_id, keep="staff"),),
+    )
+    result = replan(sc, plan, TODAY, changes)
+    new = next(e for e in result.plan.events if e.event_id == dialogue.event_id)
+    assert new.start.date() != day
+    assert new.staff == dialogue.staff
+    assert check_plan(result.scenario, result.plan) == []
+
+
+def test_new_commune_gets_its_events_added(
+    case: tuple[Scenario, Plan], tmp_path: Path
+) -> None:
+    # Xã Ba joins with a hall for 60 and a station slot: its dialogue and its
+    # broadcasts from TODAY on are added; nothing else changes
+    sc, plan = case
+    changes_file = tmp_path / "changes.toml"
+    changes_file.write_text(
+        "[[new_commune]]\n"
+        'commune_code = "00003"\ncommune_name = "Xã Ba"\npoor_households = 20\n'
+        'venues = [{ venue_id = "h3", name = "Hội trường Ba", commune_code = "00003", capacity = 60 }]\n'
+        'stations = [{ commune_code = "00003", slot_id = "am", start = "06:00", airtime_minutes = 15 }]\n',
+        encoding="utf-8",
+    )
+    result = replan(sc, plan, TODAY, read_changes(changes_file))
+    assert check_plan(result.scenario, result.plan) == []
+    kinds = {c.kind for c in result.plan.changes}
+    assert kinds == {"added"}
+    added = {c.event_id for c in result.plan.changes}
+    assert "dialogue-00003-1" in added
+    new = {e.event_id: e for e in result.plan.events}
+    assert all(new[i].commune_code == "00003" for i in added)
+    assert all(new[i].start.date() >= TODAY for i in added)
+    assert all(c.reason == "xã mới tham gia" for c in result.plan.changes)
