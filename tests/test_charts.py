@@ -501,7 +501,7 @@ def test_report_inlines_plotly_once_and_has_every_part(scenario: Scenario) -> No
     assert "87,5%" in page
     assert "4.150.000 đ" in page  # spend: 4,000,000 + 150,000
     # penalty total 10 + 10 = 20; the dialogue table row for 00001 shows its hours
-    assert '<td class="num">20</td></tr></tfoot>' in page
+    assert '<td class="num">20</td><td></td></tr></tfoot>' in page
     assert '<td class="nowrap">07:30–11:30</td>' in page
 
 
@@ -511,6 +511,42 @@ def test_report_in_english(scenario: Scenario) -> None:
     assert "Short of the required items in the month" in page
     assert "4,150,000 VND" in page
     assert "87.5%" in page
+
+
+def test_report_shows_weights_involved_events_and_a_replans_changes(
+    scenario: Scenario,
+) -> None:
+    from scheduler.plan import Change
+
+    weighted = replace(
+        make_plan(),
+        penalties=(
+            PenaltyLine("weekday", 2, 10, weight=5, events=("dialogue-00001-1",)),
+        ),
+    )
+    page = report_html(scenario, weighted).decode()
+    # the row shows weight 5, 2 violations, penalty 10 and the event it is about
+    assert '<td class="num">5</td>' in page
+    assert "dialogue-00001-1" in page.split('id="penalties"')[1].split("</table>")[0]
+    assert 'id="changes"' not in page  # a first plan has no changes table
+    moved = Change(
+        "dialogue-00002-1",
+        "moved",
+        "xã đóng cửa do bão",
+        "commune closed by a storm",
+        old_start=at("2023-09-13", "13:30"),
+        new_start=at("2023-09-14", "13:30"),
+    )
+    page = report_html(scenario, replace(weighted, changes=(moved,))).decode()
+    table = page.split('id="changes"')[1].split("</table>")[0]
+    # one row: the event, "dời lịch", 13/09/2023 13:30 → 14/09/2023 13:30, the reason
+    assert table.count("<tr>") == 2  # header + one change
+    assert "dời lịch" in table
+    assert "xã đóng cửa do bão" in table
+    assert "13/09/2023 13:30" in table
+    assert "14/09/2023 13:30" in table
+    english = report_html(scenario, replace(weighted, changes=(moved,)), "en").decode()
+    assert "commune closed by a storm" in english
 
 
 def test_plan_files_include_the_report(scenario: Scenario) -> None:

@@ -24,7 +24,7 @@ from scheduler.export.table import venue_name
 from scheduler.i18n import day, t, vnd
 
 if TYPE_CHECKING:
-    from scheduler.plan import Plan
+    from scheduler.plan import PenaltyLine, Plan
     from scheduler.scenario.schema import Scenario
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -70,6 +70,21 @@ _LABELS: dict[str, tuple[str, str]] = {
     "input_hash": ("Mã băm đầu vào", "Input hash"),
     "status": ("Trạng thái bộ giải", "Solver status"),
     "total": ("Tổng", "Total"),
+    "weight": ("Trọng số", "Weight"),
+    "involved": ("Sự kiện / hạng mục liên quan", "Events / items involved"),
+    "changes": ("Thay đổi so với kế hoạch trước", "Changes from the previous plan"),
+    "change_kind": ("Loại thay đổi", "Change"),
+    "old_start": ("Trước", "Before"),
+    "new_start": ("Sau", "After"),
+    "old_staff": ("Cán bộ trước", "Staff before"),
+    "new_staff": ("Cán bộ sau", "Staff after"),
+    "event": ("Sự kiện", "Event"),
+    "why": ("Lý do", "Reason"),
+    "moved": ("dời lịch", "moved"),
+    "restaffed": ("đổi cán bộ", "re-staffed"),
+    "moved_restaffed": ("dời lịch và đổi cán bộ", "moved and re-staffed"),
+    "added": ("thêm mới", "added"),
+    "cancelled": ("huỷ", "cancelled"),
 }
 
 # Sorts the event table by the clicked column: numbers and ISO dates by their
@@ -306,18 +321,67 @@ def _unscheduled(scenario: Scenario, plan: Plan, lang: str) -> str:
 
 
 def _penalties(plan: Plan, lang: str) -> str:
+    # a goal can involve hundreds of events (every broadcast for "early"); the
+    # first few identify it, the count says how many there are
+    shown = 8
+
+    def involved(p: PenaltyLine) -> str:
+        ids = [*p.events, *p.items]
+        more = f" … (+{number(len(ids) - shown, lang)})" if len(ids) > shown else ""
+        return _e(", ".join(ids[:shown])) + more
+
     rows = "".join(
         f"<tr><td>{_e(t('goal.' + p.name, lang))}</td>"
+        f'<td class="num">{number(p.weight, lang)}</td>'
         f'<td class="num">{number(p.violations, lang)}</td>'
-        f'<td class="num">{number(p.penalty, lang)}</td></tr>'
+        f'<td class="num">{number(p.penalty, lang)}</td>'
+        f'<td class="ids">{involved(p)}</td></tr>'
         for p in plan.penalties
     )
     total = sum(p.penalty for p in plan.penalties)
     return (
         f'<table id="penalties"><thead><tr><th>{_e(label("goal", lang))}</th>'
+        f"<th>{_e(label('weight', lang))}</th>"
         f"<th>{_e(label('violations', lang))}</th><th>{_e(t('penalty', lang))}</th>"
+        f"<th>{_e(label('involved', lang))}</th>"
         f"</tr></thead><tbody>{rows}</tbody><tfoot><tr><th>{_e(label('total', lang))}"
-        f'</th><td></td><td class="num">{number(total, lang)}</td></tr></tfoot></table>'
+        f'</th><td></td><td></td><td class="num">{number(total, lang)}</td><td></td>'
+        "</tr></tfoot></table>"
+    )
+
+
+def _changes(plan: Plan, lang: str) -> str:
+    """Return the table of what a re-plan changed, or nothing for a first plan."""
+    if not plan.changes:
+        return ""
+
+    def when(value: dt.datetime | None) -> str:
+        return "" if value is None else f"{day(value.date(), lang)} {value:%H:%M}"
+
+    rows = "".join(
+        f"<tr><td>{_e(c.event_id)}</td><td>{_e(label(c.kind, lang))}</td>"
+        f"<td>{when(c.old_start)}</td><td>{when(c.new_start)}</td>"
+        f"<td>{_e(', '.join(c.old_staff))}</td><td>{_e(', '.join(c.new_staff))}</td>"
+        f"<td>{_e(c.reason_en if lang == 'en' and c.reason_en else c.reason)}</td></tr>"
+        for c in plan.changes
+    )
+    heads = "".join(
+        f"<th>{_e(label(k, lang))}</th>"
+        for k in (
+            "event",
+            "change_kind",
+            "old_start",
+            "new_start",
+            "old_staff",
+            "new_staff",
+            "why",
+        )
+    )
+    return (
+        f'<h2 id="changes-section">{_e(label("changes", lang))} '
+        f"({len(plan.changes)})</h2>"
+        f'<table id="changes"><thead><tr>{heads}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
     )
 
 
@@ -426,6 +490,7 @@ def report_html(
             for cid, div in charts.items()
         )
     }
+{_changes(plan, lang)}
 <h2 id="unscheduled-section">{_e(label("unscheduled", lang))}</h2>
 {_unscheduled(scenario, plan, lang)}
 <h2 id="penalties-section">{_e(label("penalties", lang))}</h2>
