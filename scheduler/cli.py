@@ -23,7 +23,7 @@ from scheduler.commands.common import (
     read_plan_or_exit,
 )
 from scheduler.errors import InfeasibleScenario
-from scheduler.i18n import t, vnd
+from scheduler.i18n import number, percent, t, vnd
 
 app = typer.Typer(
     add_completion=False,
@@ -100,8 +100,8 @@ def plan(
         def progress(seconds: float, objective: float, bound: float) -> None:
             status.update(
                 f"{t('summary.solving', lang)}… {seconds:5.1f}s  "
-                f"{t('summary.objective', lang)} {objective:,.0f}  "
-                f"{t('summary.bound', lang)} {bound:,.0f}"
+                f"{t('summary.objective', lang)} {number(objective, lang)}  "
+                f"{t('summary.bound', lang)} {number(bound, lang)}"
             )
 
         try:
@@ -173,8 +173,9 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
     s = result.solver
     console.print(
         f"[bold]{t('summary.solver', lang)}[/]: {s.solver}, {t('summary.status', lang)} {s.status}, "
-        f"{t('summary.objective', lang)} {s.objective:,.0f}, {t('summary.bound', lang)} "
-        f"{s.bound:,.0f}, {t('summary.gap', lang)} {s.gap:.2%}, "
+        f"{t('summary.objective', lang)} {number(s.objective, lang)}, "
+        f"{t('summary.bound', lang)} {number(s.bound, lang)}, "
+        f"{t('summary.gap', lang)} {percent(s.gap, lang, 2)}, "
         f"{t('summary.wall', lang)} {s.wall_time_s:.2f} s"
     )
 

@@ -132,3 +132,18 @@ def day(value: object, lang: str = "vi") -> str:
 
     assert isinstance(value, dt.date)
     return value.isoformat() if lang == "en" else value.strftime("%d/%m/%Y")
+
+
+def number(value: float, lang: str = "vi") -> str:
+    """Format a number rounded to a whole one with thousands separators.
+
+    ``23.520`` in Vietnamese, ``23,520`` in English.
+    """
+    shown = f"{round(value):,}"
+    return shown if lang == "en" else shown.replace(",", ".")
+
+
+def percent(share: float, lang: str = "vi", digits: int = 1) -> str:
+    """Format a share as a percentage: ``87,5%`` in Vietnamese, ``87.5%`` in English."""
+    shown = f"{share:.{digits}%}"
+    return shown if lang == "en" else shown.replace(".", ",")

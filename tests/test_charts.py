@@ -37,6 +37,7 @@ from scheduler.export.charts import (
     workload_by_week,
 )
 from scheduler.export.report import report_html
+from scheduler.i18n import number
 from scheduler.plan import (
     Assignment,
     Event,
@@ -430,8 +431,8 @@ def test_workload_counts_sessions_per_person_and_week(scenario: Scenario) -> Non
 
 
 def test_numbers_use_the_language_thousands_separator() -> None:
-    assert charts.number(254_050, "vi") == "254.050"
-    assert charts.number(254_050, "en") == "254,050"
+    assert number(254_050, "vi") == "254.050"
+    assert number(254_050, "en") == "254,050"
 
 
 def test_travel_per_person(scenario: Scenario) -> None:

@@ -19,7 +19,7 @@ from scheduler.commands.common import (
     load_or_exit,
     read_plan_or_exit,
 )
-from scheduler.i18n import t
+from scheduler.i18n import number, t
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -106,9 +106,9 @@ def score_table(plan: Plan, lang: str, limit: int = 3) -> Table:
             involved += f" … (+{len(shown) - limit})"
         table.add_row(
             t("goal." + p.name, lang),
-            f"{p.weight:,}",
-            f"{p.violations:,}",
-            f"{p.penalty:,}",
+            number(p.weight, lang),
+            number(p.violations, lang),
+            number(p.penalty, lang),
             involved,
         )
     return table
@@ -188,7 +188,7 @@ def register(app: typer.Typer) -> None:
             table.add_column(tr("change", lang))
             table.add_column(tr("cost", lang), justify="right")
             for r in result.relaxations:
-                table.add_row(r.text(lang), f"{r.cost:,}")
+                table.add_row(r.text(lang), number(r.cost, lang))
             if result.relaxations:
                 console.print(table)
             else:

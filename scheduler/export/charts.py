@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from scheduler.calendar import TZ, build_grid, month_key, quarter_key, week_key
-from scheduler.i18n import day, vnd
+from scheduler.i18n import day, number, vnd
 from scheduler.travel import travel_between
 
 if TYPE_CHECKING:
@@ -134,12 +134,6 @@ def activity_name(scenario: Scenario, act_id: str, lang: str) -> str:
     if spec is None:
         return act_id
     return spec.name_en if lang == "en" else spec.name_vi
-
-
-def number(value: int, lang: str) -> str:
-    """Format a whole number with thousands separators: ``23.520`` (vi), ``23,520`` (en)."""
-    shown = f"{value:,}"
-    return shown if lang == "en" else shown.replace(",", ".")
 
 
 def _fmt_dt(value: dt.datetime) -> str:

@@ -19,9 +19,9 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from scheduler.calendar import TZ, quarter_key
-from scheduler.export.charts import activity_name, all_charts, number
+from scheduler.export.charts import activity_name, all_charts
 from scheduler.export.table import venue_name
-from scheduler.i18n import day, t, vnd
+from scheduler.i18n import day, number, percent, t, vnd
 
 if TYPE_CHECKING:
     from scheduler.plan import PenaltyLine, Plan
@@ -151,12 +151,6 @@ def label(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[1] if lang == "en" else pair[0]
-
-
-def percent(share: float, lang: str, digits: int = 1) -> str:
-    """Format a share as a percentage: ``87,5%`` in Vietnamese, ``87.5%`` in English."""
-    shown = f"{share:.{digits}%}"
-    return shown if lang == "en" else shown.replace(".", ",")
 
 
 def _e(value: object) -> str:
