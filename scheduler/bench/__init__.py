@@ -1,0 +1,1 @@
+"""Benchmark building blocks: seeded instances, a MIP translation of the model."""

@@ -1,0 +1,612 @@
+"""Seeded benchmark instances built on the real 2023 list of districts and communes.
+
+The units (codes, names, districts, provinces, approximate points) are real and
+come from ``data/vn-admin/`` (see its README.md for the source and licence).
+Everything added to them is made up, but in the shapes of the bundled Hưng
+Nguyên scenario: poor-household counts, staff, venues, station slots, blocked
+periods, travel times and budgets. The same district and seed always give the
+same scenario.
+
+The activities are those of the Hưng Nguyên plan (a policy dialogue in every
+commune, programmes on the commune stations, a training course for commune
+staff) over Q3–Q4 2023. The budget is worked out from what the district's
+communes need and multiplied by ``budget_scale``: at 1.0 it leaves a few per cent
+to spare, below 1.0 it binds.
+
+Generated scenarios carry no quarter targets and no milestones. Both are hard
+rules, and with a scaled-down budget they would make instances infeasible
+rather than budget-bound, which is not what a coverage-versus-budget sweep
+needs.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import math
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS
+from scheduler.scenario.schema import (
+    ActivitySpec,
+    Announcement,
+    Area,
+    BlockedPeriod,
+    CalendarSettings,
+    Commune,
+    FundingSource,
+    Horizon,
+    Scenario,
+    SolverSettings,
+    Staff,
+    StationSlot,
+    Topic,
+    TravelSettings,
+    TravelTime,
+    Venue,
+    Weights,
+)
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "vn-admin"
+COMMUNES_FILE = "communes_2023_three_level.csv"
+DISTRICTS_FILE = "districts_2023.csv"
+GENERATOR_VERSION = 1  # part of input_hash: change it when the output changes
+
+# Prices of the Hưng Nguyên scenario (configs/scenarios/hung-nguyen-2023.toml).
+DIALOGUE_ATTENDEES = 50
+DIALOGUE_FIXED_VND = 3_600_000
+DIALOGUE_PER_ATTENDEE_VND = 100_000
+BROADCAST_ITEM_VND = 50_000
+TRAINING_FIXED_VND = 6_000_000
+TRAINING_PER_TRAINEE_DAY_VND = 200_000
+TRAINEES_PER_COMMUNE = 3
+TRAINING_DAYS = 2
+CLASS_SIZE = 30
+# Broadcast items required per month (10 in the "For the Poor" peak month).
+ITEMS_PER_MONTH = {
+    "2023-07": 8,
+    "2023-08": 8,
+    "2023-09": 8,
+    "2023-10": 10,
+    "2023-11": 10,
+    "2023-12": 8,
+}
+# Share of the National Target Programme in each quarter's allowance (the rest is
+# the district budget); Hưng Nguyên has 105/135 in Q3 and 70/105 in Q4.
+NTP_SHARE = {"2023-Q3": 0.78, "2023-Q4": 0.67}
+SPARE = 1.05  # the budget at scale 1.0 covers every need with 5 % to spare
+MONEY_ROUND_VND = 1_000_000
+
+# family, middle and given names (one word each), separated by spaces
+_FAMILY = "Nguyễn Trần Lê Phạm Hoàng Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý"
+_MIDDLE = "Văn Thị Hữu Đức Minh Thanh Ngọc Quang Xuân"
+_GIVEN = (
+    "Hải Hà Minh Thành Hương Nam Lan Tùng Thu Đức Hùng Dũng Mai Hoa Sơn Tâm Phúc Trang"
+)
+
+TOPICS = (
+    ("bhyt", "Chính sách hỗ trợ bảo hiểm y tế", "Health insurance support"),
+    (
+        "giao_duc",
+        "Chính sách hỗ trợ giáo dục và đào tạo",
+        "Education and training support",
+    ),
+    (
+        "tin_dung",
+        "Tín dụng ưu đãi (NHCSXH)",
+        "Preferential credit (Social Policy Bank)",
+    ),
+    (
+        "viec_lam",
+        "Dạy nghề, việc làm, xuất khẩu lao động",
+        "Vocational training, jobs and labour export",
+    ),
+    ("nha_o", "Chính sách hỗ trợ nhà ở", "Housing support"),
+)
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One commune-level unit of the 2023 list."""
+
+    province_code: str
+    province_name: str
+    district_code: str
+    district_name: str
+    commune_code: str
+    commune_name: str
+    commune_type: str
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class ScenarioRecipe:
+    """The plain-data form of a generated scenario: the generator's arguments.
+
+    A few dozen bytes to pickle, where a whole district :class:`Scenario` is
+    tens of kilobytes; a worker that has the project rebuilds the same scenario
+    from it with :meth:`build`.
+    """
+
+    district_code: str
+    seed: int
+    year: int = 2023
+    budget_scale: float = 1.0
+
+    def build(self) -> Scenario:
+        """Return the scenario these arguments generate."""
+        return district_scenario(
+            self.district_code,
+            self.seed,
+            year=self.year,
+            budget_scale=self.budget_scale,
+        )
+
+
+def _float(text: str) -> float | None:
+    return float(text) if text else None
+
+
+@lru_cache(maxsize=1)
+def _units() -> dict[str, tuple[UnitRow, ...]]:
+    """Return the 2023 communes grouped by district code, in file order."""
+    out: dict[str, list[UnitRow]] = {}
+    with open(DATA_DIR / COMMUNES_FILE, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            unit = UnitRow(
+                province_code=row["province_code"],
+                province_name=row["province_name"],
+                district_code=row["district_code"],
+                district_name=row["district_name"],
+                commune_code=row["commune_code"],
+                commune_name=row["commune_name"],
+                commune_type=row["commune_type"],
+                lat=_float(row["approx_lat"]),
+                lon=_float(row["approx_lon"]),
+            )
+            out.setdefault(unit.district_code, []).append(unit)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _districts() -> tuple[tuple[str, str], ...]:
+    """Return (province code, district code) of every 2023 district, in file order."""
+    with open(DATA_DIR / DISTRICTS_FILE, encoding="utf-8", newline="") as f:
+        return tuple(
+            (r["province_code"], r["district_code"]) for r in csv.DictReader(f)
+        )
+
+
+def all_districts() -> list[str]:
+    """Return the codes of the 700 districts of 2023 that have communes.
+
+    Returns
+    -------
+    list of str
+        Zero-padded GSO district codes in the order of the official list.
+    """
+    return [d for _, d in _districts()]
+
+
+def districts_of_province(province_code: str) -> list[str]:
+    """Return the district codes of one province (2023 units).
+
+    Parameters
+    ----------
+    province_code : str
+        Two-digit GSO province code, e.g. ``"52"`` (Bình Định).
+
+    Returns
+    -------
+    list of str
+        The province's district codes in official order.
+
+    Raises
+    ------
+    ValueError
+        When no 2023 district has this province code.
+    """
+    code = province_code.strip().zfill(2)
+    out = [d for p, d in _districts() if p == code]
+    if not out:
+        raise ValueError(f"province_code: no 2023 province has code {province_code!r}")
+    return out
+
+
+def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _poor_households(rng: random.Random, commune_type: str) -> int:
+    # Rural communes have more poor households than towns and urban wards.
+    if commune_type == "Xã":
+        return rng.randint(20, 90)
+    if commune_type == "Thị trấn":
+        return rng.randint(10, 45)
+    return rng.randint(3, 25)
+
+
+def _person(rng: random.Random) -> str:
+    parts = (rng.choice(names.split()) for names in (_FAMILY, _MIDDLE, _GIVEN))
+    return " ".join(parts)
+
+
+def _staff(rng: random.Random, n_communes: int) -> list[Staff]:
+    """Return district staff in numbers that grow with the commune count.
+
+    Hưng Nguyên (18 communes) has 3 leaders, 4 labour officers, 2 bank officers
+    and a culture officer; two of them also train. The same proportions hold
+    here, so weekly caps leave room for one dialogue per commune.
+    """
+    plan = [
+        ("ld", "lanh_dao_huyen", "UBND huyện", 2 + n_communes // 12, 2),
+        ("lt", "ldtbxh", "Phòng LĐ-TB&XH", 2 + n_communes // 9, 3),
+        ("nh", "nhcsxh", "Phòng giao dịch NHCSXH huyện", 1 + n_communes // 12, 3),
+        ("vh", "vhtt", "Phòng Văn hóa - Thông tin", 1, 3),
+    ]
+    out = []
+    for prefix, role, org, count, cap in plan:
+        for i in range(1, count + 1):
+            roles = [role]
+            # the deputy head of labour and the culture officer also train
+            if (prefix, i) in {("lt", 2), ("vh", 1)}:
+                roles.append("giang_vien")
+            out.append(
+                Staff(
+                    staff_id=f"{prefix}{i:02d}",
+                    name=_person(rng),
+                    roles=tuple(roles),
+                    organisation=org,
+                    max_sessions_per_week=cap,
+                )
+            )
+    for i in range(1, n_communes // 20 + 1):
+        out.append(
+            Staff(
+                staff_id=f"gv{i:02d}",
+                name=_person(rng),
+                roles=("giang_vien",),
+                organisation="Trung tâm Chính trị huyện",
+                max_sessions_per_week=3,
+            )
+        )
+    return out
+
+
+def _blocked(
+    rng: random.Random, units: tuple[UnitRow, ...], staff: list[Staff]
+) -> list[BlockedPeriod]:
+    """Return council sessions, leave, harvests and storm-season closures."""
+    out = []
+    # mid-year and year-end sessions of the district People's Council
+    for start in (dt.date(2023, 7, 10), dt.date(2023, 12, 18)):
+        first = start + dt.timedelta(days=rng.choice((0, 1, 2)))
+        for p in staff:
+            if "lanh_dao_huyen" in p.roles:
+                out.append(
+                    BlockedPeriod(
+                        kind="staff",
+                        ref=p.staff_id,
+                        start_date=first,
+                        end_date=first + dt.timedelta(days=2),
+                        reason="Kỳ họp HĐND huyện",
+                    )
+                )
+    # one person in eight takes two weeks of leave
+    for p in rng.sample(staff, max(1, len(staff) // 8)):
+        first = dt.date(2023, 7, 3) + dt.timedelta(weeks=rng.randint(0, 22))
+        out.append(
+            BlockedPeriod(
+                kind="staff",
+                ref=p.staff_id,
+                start_date=first,
+                end_date=first + dt.timedelta(days=11),
+                reason="Nghỉ phép",
+            )
+        )
+    for u in units:
+        if u.commune_type != "Xã":
+            continue
+        roll = rng.random()
+        if roll < 0.3:
+            first = dt.date(2023, 8, 21) + dt.timedelta(weeks=rng.randint(0, 2))
+            out.append(
+                BlockedPeriod(
+                    kind="commune",
+                    ref=u.commune_code,
+                    start_date=first,
+                    end_date=first + dt.timedelta(days=11),
+                    reason="Thu hoạch lúa hè thu",
+                )
+            )
+        elif roll < 0.45:
+            out.append(
+                BlockedPeriod(
+                    kind="commune",
+                    ref=u.commune_code,
+                    start_date=dt.date(2023, 9, 25),
+                    end_date=dt.date(2023, 10, 6),
+                    reason="Mùa mưa bão",
+                )
+            )
+    return out
+
+
+def _activities() -> dict[str, ActivitySpec]:
+    return {
+        "dialogue": ActivitySpec(
+            kind="session",
+            name_vi="Đối thoại chính sách giảm nghèo",
+            name_en="Poverty-reduction policy dialogue",
+            per_commune=1,
+            attendees=DIALOGUE_ATTENDEES,
+            roles={"lanh_dao_huyen": 1, "ldtbxh": 1, "nhcsxh": 1},
+            cost_fixed_vnd=DIALOGUE_FIXED_VND,
+            cost_per_attendee_vnd=DIALOGUE_PER_ATTENDEE_VND,
+            funding_sources=("ctmtqg", "ngan_sach_huyen"),
+            priority=10,
+            preferred_weekdays=("tue", "wed", "thu"),
+            announce=Announcement(via="broadcast", min_broadcasts=2, window_days=5),
+            requires_training="training",
+        ),
+        "broadcast": ActivitySpec(
+            kind="broadcast",
+            name_vi="Phát thanh tuyên truyền giảm nghèo trên đài truyền thanh xã",
+            name_en="Poverty-reduction programme on the commune loudspeaker station",
+            per_month=8,
+            per_month_override={"2023-10": 10, "2023-11": 10},
+            max_per_week=3,
+            max_per_day=1,
+            minutes=10,
+            topic_gap_days=7,
+            every_topic_per_quarter=True,
+            days="every_day",
+            cost_per_item_vnd=BROADCAST_ITEM_VND,
+            funding_sources=("ngan_sach_huyen", "ctmtqg"),
+            priority=1,
+        ),
+        "training": ActivitySpec(
+            kind="training",
+            name_vi="Tập huấn nghiệp vụ truyền thông giảm nghèo cho cán bộ xã",
+            name_en="Communication training for commune poverty-reduction staff",
+            class_size=CLASS_SIZE,
+            duration_days=TRAINING_DAYS,
+            trainees_per_commune=TRAINEES_PER_COMMUNE,
+            roles={"giang_vien": 1},
+            venue="ttct",
+            cost_fixed_vnd=TRAINING_FIXED_VND,
+            cost_per_trainee_day_vnd=TRAINING_PER_TRAINEE_DAY_VND,
+            funding_sources=("ctmtqg",),
+            priority=5,
+            window_start=dt.date(2023, 7, 1),
+            window_end=dt.date(2023, 9, 30),
+        ),
+    }
+
+
+def _funding(
+    rng: random.Random, n_communes: int, budget_scale: float
+) -> tuple[FundingSource, ...]:
+    """Return the two sources with allowances scaled to what the communes need.
+
+    Need per quarter: Q3 pays the training (classes of 10 communes) and half of
+    the dialogues, Q4 the other half; both pay the month's broadcast items.
+    """
+    dialogue = DIALOGUE_FIXED_VND + DIALOGUE_ATTENDEES * DIALOGUE_PER_ATTENDEE_VND
+    per_class = CLASS_SIZE // TRAINEES_PER_COMMUNE
+    training = TRAINING_FIXED_VND * math.ceil(n_communes / per_class) + (
+        n_communes * TRAINEES_PER_COMMUNE * TRAINING_DAYS * TRAINING_PER_TRAINEE_DAY_VND
+    )
+    items = {"2023-Q3": 0, "2023-Q4": 0}
+    for month, n in ITEMS_PER_MONTH.items():
+        items["2023-Q3" if month <= "2023-09" else "2023-Q4"] += n
+    need = {
+        q: n_communes * (dialogue // 2 + items[q] * BROADCAST_ITEM_VND) for q in items
+    }
+    need["2023-Q3"] += training
+    ntp: dict[str, int] = {}
+    district: dict[str, int] = {}
+    for q, amount in need.items():
+        total = amount * SPARE * rng.uniform(1.0, 1.05) * budget_scale
+        ntp[q] = round(total * NTP_SHARE[q] / MONEY_ROUND_VND) * MONEY_ROUND_VND
+        district[q] = (
+            round(total * (1 - NTP_SHARE[q]) / MONEY_ROUND_VND) * MONEY_ROUND_VND
+        )
+    return (
+        FundingSource(
+            id="ctmtqg",
+            name_vi="Kinh phí Chương trình MTQG giảm nghèo bền vững",
+            name_en="National Target Programme budget",
+            allowance_vnd=ntp,
+        ),
+        FundingSource(
+            id="ngan_sach_huyen",
+            name_vi="Ngân sách huyện",
+            name_en="District budget",
+            allowance_vnd=district,
+        ),
+    )
+
+
+def district_scenario(
+    district_code: str, seed: int, *, year: int = 2023, budget_scale: float = 1.0
+) -> Scenario:
+    """Generate a seeded, valid scenario for one 2023 district.
+
+    Parameters
+    ----------
+    district_code : str
+        Three-digit GSO district code of 2023, e.g. ``"431"`` (Hưng Nguyên).
+    seed : int
+        Seed of everything made up; the same code and seed give the same
+        scenario.
+    year : int
+        Year of the unit list and of the Q3–Q4 horizon; only 2023 is available.
+    budget_scale : float
+        Multiplies both funding sources' allowances. At 1.0 every need is
+        covered with about 5–10 % to spare; below 1.0 the budget binds.
+
+    Returns
+    -------
+    Scenario
+        A validated scenario (the same pydantic models as the loader builds),
+        with real commune codes, names and approximate points.
+
+    Raises
+    ------
+    ValueError
+        For an unknown district, a year other than 2023 or a budget scale that
+        is not positive.
+    """
+    if year != 2023:
+        raise ValueError(f"year: only the 2023 unit list is available, got {year}")
+    if not budget_scale > 0:
+        raise ValueError(f"budget_scale: must be positive, got {budget_scale}")
+    code = district_code.strip().zfill(3)
+    units = _units().get(code)
+    if units is None:
+        raise ValueError(f"district_code: no 2023 district has code {district_code!r}")
+    # str seeds are hashed with SHA-512 by random.Random: stable across runs
+    rng = random.Random(f"{code}:{seed}")
+    first = units[0]
+    n = len(units)
+
+    communes = tuple(
+        Commune(
+            commune_code=u.commune_code,
+            commune_name=u.commune_name,
+            parent_code=code,
+            parent_name=u.district_name,
+            poor_households=(poor := _poor_households(rng, u.commune_type)),
+            near_poor_households=round(poor * rng.uniform(1.5, 1.9)),
+            lat=u.lat,
+            lon=u.lon,
+        )
+        for u in units
+    )
+    # the district seat: its first township, else its first ward, else first unit
+    seat = next(
+        (u for u in units if u.commune_type == "Thị trấn"),
+        next((u for u in units if u.commune_type == "Phường"), first),
+    )
+    venues = [
+        Venue(
+            venue_id="hq",
+            name=f"Hội trường UBND {first.district_name}",
+            commune_code=seat.commune_code,
+            capacity=200,
+        ),
+        Venue(
+            venue_id="ttct",
+            name=f"Trung tâm Chính trị {first.district_name}",
+            commune_code=seat.commune_code,
+            capacity=60,
+        ),
+    ]
+    venues += [
+        Venue(
+            venue_id=f"hall-{u.commune_code}",
+            name=f"Hội trường UBND {u.commune_name}",
+            commune_code=u.commune_code,
+            capacity=rng.randrange(60, 151, 5),
+        )
+        for u in units
+    ]
+    stations = []
+    for u in units:
+        stations.append(
+            StationSlot(
+                commune_code=u.commune_code,
+                slot_id="sang",
+                start=rng.choice((dt.time(5, 30), dt.time(6, 0))),
+                airtime_minutes=15,
+            )
+        )
+        stations.append(
+            StationSlot(
+                commune_code=u.commune_code,
+                slot_id="chieu",
+                start=rng.choice((dt.time(17, 0), dt.time(17, 30))),
+                airtime_minutes=rng.choice((10, 15)),
+            )
+        )
+    travel = [TravelTime(from_ref="hq", to_ref="ttct", minutes=5)]
+    seat_point = (seat.lat, seat.lon)
+    for u in units:
+        if u.commune_code == seat.commune_code:
+            continue
+        if (
+            seat_point[0] is not None
+            and seat_point[1] is not None
+            and u.lat is not None
+            and u.lon is not None
+        ):
+            km = _haversine_km((seat_point[0], seat_point[1]), (u.lat, u.lon)) * 1.4
+            minutes = max(8, round(km / 30 * 60)) + rng.randint(0, 6)
+        else:
+            minutes = rng.randint(10, 40)
+        travel.append(TravelTime(from_ref="hq", to_ref=u.commune_code, minutes=minutes))
+    staff = _staff(rng, n)
+    blocked = _blocked(rng, units, staff)
+    digest = hashlib.sha256(
+        f"vn-admin-2023|{code}|{seed}|{year}|{budget_scale!r}|v{GENERATOR_VERSION}".encode()
+    ).hexdigest()
+    return Scenario(
+        name=f"gen-{code}-s{seed}",
+        title=(
+            f"Kế hoạch truyền thông giảm nghèo {first.district_name}, "
+            f"Quý III–IV/{year} (dữ liệu mô phỏng, hạt giống {seed})"
+        ),
+        area=Area(
+            code=code,
+            name=first.district_name,
+            level="district",
+            parent_name=first.province_name,
+            hq_venue="hq",
+        ),
+        horizon=Horizon(start=dt.date(year, 7, 1), end=dt.date(year, 12, 31)),
+        calendar=CalendarSettings(),
+        activities=_activities(),
+        funding=_funding(rng, n, budget_scale),
+        weights=Weights(coverage=1000, early=1, spread=20, weekday=30, cost=1),
+        targets=(),
+        pins=(),
+        travel=TravelSettings(default_minutes=30),
+        solver=SolverSettings(parameters=dict(DEFAULT_SOLVER_PARAMETERS)),
+        communes=communes,
+        staff=tuple(staff),
+        venues=tuple(venues),
+        topics=tuple(
+            Topic(topic_id=t, name_vi=vi, name_en=en, activities=("broadcast",))
+            for t, vi, en in TOPICS
+        ),
+        stations=tuple(stations),
+        blocked=tuple(blocked),
+        travel_times=tuple(travel),
+        input_hash=digest,
+    )
+
+
+def province_code_of(district_code: str) -> str:
+    """Return the province code of a 2023 district.
+
+    Raises
+    ------
+    ValueError
+        When no 2023 district has this code.
+    """
+    code = district_code.strip().zfill(3)
+    for p, d in _districts():
+        if d == code:
+            return p
+    raise ValueError(f"district_code: no 2023 district has code {district_code!r}")

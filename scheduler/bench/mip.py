@@ -1,0 +1,488 @@
+"""Solve the same CP-SAT model with a MIP solver (HiGHS) for comparison.
+
+:func:`translate` turns a ``CpModelProto`` into a mixed-integer program, row by
+row, so that both solvers work on exactly the same model:
+
+- every variable keeps its bounds and is integer (domains with holes are
+  refused);
+- a ``linear`` constraint keeps its domain when it is one interval;
+- ``bool_or``, ``bool_and``, ``at_most_one`` and ``exactly_one`` become sums of
+  literals, a negated literal ``¬x`` being ``1 − x``;
+- an enforcement literal ``e`` (the constraint holds only when ``e`` is true)
+  becomes a big-M term: for ``expr ≤ ub`` the row is
+  ``expr ≤ ub + M·Σ(1 − e)`` with ``M = max(expr) − ub`` worked out from the
+  variable bounds, which is the smallest M that leaves the row free when some
+  ``e`` is false; likewise ``expr ≥ lb − M'·Σ(1 − e)`` with
+  ``M' = lb − min(expr)``;
+- the objective keeps its offset and scaling factor:
+  CP-SAT reports ``scaling_factor × (Σ coeff·x + offset)``, and so does
+  :func:`solve_with_highs`.
+
+Any other constraint type raises :class:`NotImplementedError` naming it.
+
+HiGHS runs in a child process (``python -m scheduler.bench.mip``) that never
+loads OR-Tools. OR-Tools ships its own ``libhighs.so.1`` of another version
+under the same name; once either is loaded in a process, the other fails to
+load (undefined symbols), so ``highspy`` and CP-SAT cannot share a process.
+The translation itself needs only numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# CP-SAT writes an unbounded side of a domain as the int64 extremes.
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+# Every oneof case of ConstraintProto, supported ones first (checked in order).
+_SUPPORTED = ("linear", "bool_or", "bool_and", "at_most_one", "exactly_one")
+_OTHER = (
+    "bool_xor",
+    "int_div",
+    "int_mod",
+    "int_prod",
+    "lin_max",
+    "element",
+    "circuit",
+    "routes",
+    "table",
+    "automaton",
+    "inverse",
+    "reservoir",
+    "interval",
+    "no_overlap",
+    "no_overlap_2d",
+    "cumulative",
+    "all_diff",
+    "dummy_constraint",
+)
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """Size of a CP-SAT model: variables (of which booleans) and constraints."""
+
+    variables: int
+    booleans: int
+    constraints: int
+
+
+@dataclass(frozen=True)
+class MipModel:
+    """A MIP in the arrays HiGHS reads: ``row_lower ≤ A·x ≤ row_upper``, x integer.
+
+    The objective is ``scaling × (cost·x + offset)``; HiGHS minimises
+    ``cost·x + offset`` and the result is scaled back.
+    """
+
+    col_lower: np.ndarray[Any, np.dtype[np.float64]]
+    col_upper: np.ndarray[Any, np.dtype[np.float64]]
+    cost: np.ndarray[Any, np.dtype[np.float64]]
+    offset: float
+    scaling: float
+    row_lower: np.ndarray[Any, np.dtype[np.float64]]
+    row_upper: np.ndarray[Any, np.dtype[np.float64]]
+    # the constraint matrix by rows (compressed sparse row)
+    starts: np.ndarray[Any, np.dtype[np.int32]]
+    indices: np.ndarray[Any, np.dtype[np.int32]]
+    values: np.ndarray[Any, np.dtype[np.float64]]
+
+    @property
+    def num_vars(self) -> int:
+        """Return the number of columns."""
+        return len(self.col_lower)
+
+    @property
+    def num_constraints(self) -> int:
+        """Return the number of rows."""
+        return len(self.row_lower)
+
+
+@dataclass(frozen=True)
+class MipResult:
+    """What HiGHS did with the model, in CP-SAT's objective scale.
+
+    ``objective`` is ``None`` when no solution was found. ``gap`` is
+    ``|objective − bound| / max(|objective|, 1e-9)``, as in the CP-SAT report.
+    ``values`` holds the solution of the CP-SAT variables (by proto index)
+    when asked for with ``keep_values``.
+    """
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    wall_time_s: float
+    num_vars: int
+    num_constraints: int
+    translate_time_s: float = 0.0
+    values: tuple[int, ...] = field(default=(), repr=False)
+
+
+def constraint_kind(ct: Any) -> str | None:
+    """Return the type of a ``ConstraintProto`` (``"linear"``, ``"bool_or"``, …).
+
+    Works with both the protobuf message of ``cp_model_pb2`` and the C++-backed
+    proto that ``CpModel.Proto()`` returns in recent OR-Tools.
+    """
+    which = getattr(ct, "WhichOneof", None)
+    if which is not None:
+        kind: str | None = which("constraint")
+        return kind
+    for name in _SUPPORTED + _OTHER:
+        if getattr(ct, f"has_{name}")():
+            return name
+    return None
+
+
+def model_size(proto: Any) -> ModelSize:
+    """Return the number of variables, booleans and constraints of a CP-SAT model."""
+    booleans = sum(1 for v in proto.variables if list(v.domain) == [0, 1])
+    return ModelSize(len(proto.variables), booleans, len(proto.constraints))
+
+
+def _bound(value: int) -> float:
+    if value <= _INT64_MIN + 1:
+        return -math.inf
+    if value >= _INT64_MAX - 1:
+        return math.inf
+    return float(value)
+
+
+class _Rows:
+    """Rows under construction, each ``lo ≤ Σ coef·x + const ≤ hi``."""
+
+    def __init__(self, lower: list[float], upper: list[float]) -> None:
+        self.lower, self.upper = lower, upper
+        self.row_lower: list[float] = []
+        self.row_upper: list[float] = []
+        self.starts: list[int] = [0]
+        self.indices: list[int] = []
+        self.values: list[float] = []
+
+    @staticmethod
+    def add_literal(terms: dict[int, float], lit: int, coef: float) -> float:
+        """Add ``coef × lit`` to terms; return the constant it brings (for ¬x)."""
+        if lit >= 0:
+            terms[lit] = terms.get(lit, 0.0) + coef
+            return 0.0
+        var = -lit - 1
+        terms[var] = terms.get(var, 0.0) - coef
+        return coef
+
+    def activity(self, terms: dict[int, float], const: float) -> tuple[float, float]:
+        """Return the least and greatest value of ``Σ coef·x + const``."""
+        lo = hi = const
+        for var, coef in terms.items():
+            if coef >= 0:
+                lo += coef * self.lower[var]
+                hi += coef * self.upper[var]
+            else:
+                lo += coef * self.upper[var]
+                hi += coef * self.lower[var]
+        return lo, hi
+
+    def push(self, terms: dict[int, float], lo: float, hi: float) -> None:
+        for var, coef in terms.items():
+            if coef != 0.0:
+                self.indices.append(var)
+                self.values.append(coef)
+        self.row_lower.append(lo)
+        self.row_upper.append(hi)
+        self.starts.append(len(self.indices))
+
+    def add(
+        self,
+        terms: dict[int, float],
+        const: float,
+        lo: float,
+        hi: float,
+        enforcement: list[int],
+    ) -> None:
+        """Add ``lo ≤ Σ terms + const ≤ hi``, enforced only when all literals hold."""
+        if not enforcement:
+            self.push(terms, lo - const, hi - const)
+            return
+        least, most = self.activity(terms, const)
+        k = len(enforcement)
+        # expr ≤ hi + M·Σ(1 − e)  ⇔  expr + M·Σe ≤ hi + M·k, with M = max(expr) − hi
+        if hi < most:
+            big_m = most - hi
+            row = dict(terms)
+            shift = sum(self.add_literal(row, e, big_m) for e in enforcement)
+            self.push(row, -math.inf, hi + big_m * k - const - shift)
+        # expr ≥ lo − M'·Σ(1 − e)  ⇔  expr − M'·Σe ≥ lo − M'·k, with M' = lo − min(expr)
+        if lo > least:
+            big_m = lo - least
+            row = dict(terms)
+            shift = sum(self.add_literal(row, e, -big_m) for e in enforcement)
+            self.push(row, lo - big_m * k - const - shift, math.inf)
+
+
+def translate(proto: Any) -> MipModel:
+    """Translate a CP-SAT model into a MIP with the same solutions and objective.
+
+    Parameters
+    ----------
+    proto : CpModelProto
+        ``CpModel.Proto()`` (or a ``cp_model_pb2.CpModelProto``).
+
+    Returns
+    -------
+    MipModel
+        Bounds, objective and constraint rows for HiGHS.
+
+    Raises
+    ------
+    NotImplementedError
+        For a constraint type other than linear, bool_or, bool_and,
+        at_most_one and exactly_one, a linear domain of several intervals, a
+        variable domain with holes or a floating-point objective.
+    """
+    lower: list[float] = []
+    upper: list[float] = []
+    for i, var in enumerate(proto.variables):
+        dom = list(var.domain)
+        if len(dom) != 2:
+            raise NotImplementedError(
+                f"variable {i} ({var.name or 'unnamed'}) has a domain with holes {dom}"
+            )
+        lower.append(float(dom[0]))
+        upper.append(float(dom[1]))
+    rows = _Rows(lower, upper)
+    for index, ct in enumerate(proto.constraints):
+        kind = constraint_kind(ct)
+        enforcement = list(ct.enforcement_literal)
+        terms: dict[int, float] = {}
+        const = 0.0
+        if kind == "linear":
+            dom = list(ct.linear.domain)
+            if len(dom) != 2:
+                raise NotImplementedError(
+                    f"constraint {index}: linear domain of several intervals {dom}"
+                )
+            for var, coef in zip(ct.linear.vars, ct.linear.coeffs, strict=True):
+                const += rows.add_literal(terms, var, float(coef))
+            rows.add(terms, const, _bound(dom[0]), _bound(dom[1]), enforcement)
+        elif kind == "bool_or":
+            for lit in ct.bool_or.literals:
+                const += rows.add_literal(terms, lit, 1.0)
+            rows.add(terms, const, 1.0, math.inf, enforcement)
+        elif kind == "bool_and":
+            # one row per literal: tighter than one row for the sum
+            for lit in ct.bool_and.literals:
+                one: dict[int, float] = {}
+                c = rows.add_literal(one, lit, 1.0)
+                rows.add(one, c, 1.0, math.inf, enforcement)
+        elif kind in ("at_most_one", "exactly_one"):
+            literals = getattr(ct, kind).literals
+            for lit in literals:
+                const += rows.add_literal(terms, lit, 1.0)
+            lo = 1.0 if kind == "exactly_one" else -math.inf
+            rows.add(terms, const, lo, 1.0, enforcement)
+        else:
+            raise NotImplementedError(
+                f"constraint {index} ({ct.name or 'unnamed'}): CP-SAT constraint "
+                f"type {kind!r} has no MIP translation here"
+            )
+    cost = np.zeros(len(lower))
+    offset, scaling = 0.0, 1.0
+    if getattr(proto, "has_floating_point_objective", lambda: False)():
+        raise NotImplementedError(
+            "floating-point objective has no MIP translation here"
+        )
+    objective = proto.objective
+    if len(objective.vars):
+        offset = float(objective.offset)
+        scaling = float(objective.scaling_factor) or 1.0
+        for var, coef in zip(objective.vars, objective.coeffs, strict=True):
+            if var >= 0:
+                cost[var] += coef
+            else:  # coef·¬x = coef − coef·x
+                cost[-var - 1] -= coef
+                offset += coef
+    return MipModel(
+        col_lower=np.array(lower, dtype=np.float64),
+        col_upper=np.array(upper, dtype=np.float64),
+        cost=cost,
+        offset=offset,
+        scaling=scaling,
+        row_lower=np.array(rows.row_lower, dtype=np.float64),
+        row_upper=np.array(rows.row_upper, dtype=np.float64),
+        starts=np.array(rows.starts, dtype=np.int32),
+        indices=np.array(rows.indices, dtype=np.int32),
+        values=np.array(rows.values, dtype=np.float64),
+    )
+
+
+_ARRAYS = (
+    "col_lower",
+    "col_upper",
+    "cost",
+    "row_lower",
+    "row_upper",
+    "starts",
+    "indices",
+    "values",
+)
+
+
+def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """Solve the MIP saved in a folder with HiGHS (in the child process)."""
+    import highspy
+
+    arrays = np.load(folder / "mip.npz")
+    lp = highspy.HighsLp()
+    n, m = len(arrays["col_lower"]), len(arrays["row_lower"])
+    lp.num_col_ = n
+    lp.num_row_ = m
+    lp.col_cost_ = arrays["cost"]
+    lp.offset_ = float(options["offset"])
+    lp.col_lower_ = arrays["col_lower"]
+    lp.col_upper_ = arrays["col_upper"]
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.where(np.isinf(arrays["row_lower"]), -inf, arrays["row_lower"])
+    lp.row_upper_ = np.where(np.isinf(arrays["row_upper"]), inf, arrays["row_upper"])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = m
+    lp.a_matrix_.start_ = arrays["starts"]
+    lp.a_matrix_.index_ = arrays["indices"]
+    lp.a_matrix_.value_ = arrays["values"]
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(options["time_limit_s"]))
+    h.setOptionValue("threads", int(options["threads"]))
+    h.setOptionValue("random_seed", int(options["seed"]))
+    h.setOptionValue("mip_rel_gap", float(options["relative_gap"]))
+    h.passModel(lp)
+    started = time.perf_counter()
+    h.run()
+    wall = time.perf_counter() - started
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        status = "OPTIMAL"
+    elif model_status == highspy.HighsModelStatus.kInfeasible:
+        status = "INFEASIBLE"
+    elif has_solution:
+        status = "FEASIBLE"
+    else:
+        status = "UNKNOWN"
+    return {
+        "status": status,
+        "objective": info.objective_function_value if has_solution else None,
+        "bound": info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None,
+        "wall_time_s": wall,
+        "values": (
+            [round(v) for v in h.getSolution().col_value]
+            if has_solution and options["keep_values"]
+            else []
+        ),
+    }
+
+
+def solve_with_highs(
+    proto: Any,
+    time_limit_s: float,
+    threads: int = 1,
+    *,
+    seed: int = 0,
+    relative_gap: float = 0.0,
+    keep_values: bool = False,
+) -> MipResult:
+    """Translate a CP-SAT model and solve it with HiGHS (in a child process).
+
+    Parameters
+    ----------
+    proto : CpModelProto
+        ``build_model(...).ctx.model.Proto()``.
+    time_limit_s : float
+        HiGHS time limit (the translation is not counted in it).
+    threads : int
+        HiGHS threads.
+    seed : int
+        HiGHS random seed.
+    relative_gap : float
+        Stop when the relative gap is at most this; 0 asks for a proof of
+        optimality, as CP-SAT gives.
+    keep_values : bool
+        Keep the solution's variable values in the result.
+
+    Returns
+    -------
+    MipResult
+        Status (``OPTIMAL``, ``FEASIBLE``, ``INFEASIBLE`` or ``UNKNOWN``),
+        objective and bound in CP-SAT's scale, gap, HiGHS wall time (its own
+        solve, without starting the child process) and the MIP's size.
+
+    Raises
+    ------
+    NotImplementedError
+        When the model uses something :func:`translate` does not support.
+    RuntimeError
+        When the HiGHS process fails.
+    """
+    started = time.perf_counter()
+    mip = translate(proto)
+    translate_time = time.perf_counter() - started
+    options = {
+        "offset": mip.offset,
+        "time_limit_s": time_limit_s,
+        "threads": threads,
+        "seed": seed,
+        "relative_gap": relative_gap,
+        "keep_values": keep_values,
+    }
+    with tempfile.TemporaryDirectory(prefix="scheduler-highs-") as tmp:
+        folder = Path(tmp)
+        np.savez(folder / "mip.npz", **{k: getattr(mip, k) for k in _ARRAYS})
+        (folder / "options.json").write_text(json.dumps(options), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-m", "scheduler.bench.mip", str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"HiGHS process failed: {done.stderr.strip()[-2000:]}")
+        out = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    objective = bound = gap = None
+    if out["objective"] is not None:
+        objective = mip.scaling * out["objective"]
+        if out["bound"] is not None:
+            bound = mip.scaling * out["bound"]
+            gap = (
+                abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+            )
+    return MipResult(
+        status=out["status"],
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        wall_time_s=round(out["wall_time_s"], 3),
+        num_vars=mip.num_vars,
+        num_constraints=mip.num_constraints,
+        translate_time_s=round(translate_time, 3),
+        values=tuple(out["values"]),
+    )
+
+
+if __name__ == "__main__":
+    _folder = Path(sys.argv[1])
+    _options = json.loads((_folder / "options.json").read_text(encoding="utf-8"))
+    _result = _run_highs(_folder, _options)
+    (_folder / "result.json").write_text(json.dumps(_result), encoding="utf-8")
