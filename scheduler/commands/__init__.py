@@ -12,3 +12,6 @@ import typer
 def register_all(app: typer.Typer) -> None:
     """Add every command group of this package to ``app``."""
     # One import per command module; keep the list sorted.
+    from scheduler.commands import province
+
+    province.register(app)

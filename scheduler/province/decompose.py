@@ -5,7 +5,7 @@
    quarter) and the provincial trainers fully available. First at ``T`` = the
    whole provincial budget (which gives the district's demand ``D``), then at
    ``T = D·k/levels`` for ``k = 0 … levels−1``, all in parallel.
-2. **Bound.** opt\\ :sub:`d`\\ (T) is non-increasing in ``T``. In any feasible
+2. **Bound.** opt_d(T) is non-increasing in ``T``. In any feasible
    province plan, district ``d`` spends some total ``b_d`` of the shared budget,
    with ``Σ b_d ≤ ΣB`` (all quarters), and its part of the plan is feasible
    for the relaxed district problem at ``T = b_d``. If ``T_j ≤ b_d < T_{j+1}``
@@ -16,8 +16,8 @@
 3. **Allocation.** A second multiple-choice knapsack picks one solved curve
    point per district, minimising the sum of their objectives, such that their
    actual spending of the shared budget fits every quarter's allowance. The
-   leftover of each quarter is shared out in proportion to what districts
-   still lacked of their demand.
+   leftover of each quarter is shared out in proportion to the districts'
+   numbers of communes.
 4. **District solves** with their allocation per quarter, in parallel. A
    provincial trainer's week is limited to ``max_days_per_week`` free days in
    each district (the first days of the week), so no district alone can
@@ -50,6 +50,7 @@ from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
 
 HALVES = ("morning", "afternoon")
+TOTAL = "total"  # the family of curve points with one allowance for the horizon
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def solve_task(task: SolveTask) -> SolveOutcome:
     started = time.perf_counter()
     try:
         plan = solve(task.scenario, overrides=task.overrides)
-    except Exception as exc:  # noqa: BLE001 - reported, the caller decides
+    except Exception as exc:  # reported; the caller decides what to do
         return SolveOutcome(
             task.key,
             task.district,
@@ -310,6 +311,72 @@ def _fits(
     return True
 
 
+def _segments(pts: list[tuple[int, SolveOutcome]]) -> list[tuple[int, int]]:
+    """Return (consumption, worth) of each allowance segment of a curve.
+
+    A district whose allowance b lies in [T_j, T_j+1) consumes at least T_j
+    and costs at least opt(T_j+1) ≥ LB(T_j+1); bounds are first made
+    non-increasing (opt is, so LB(T_j) may be raised to any LB(T_i), i > j).
+    The last segment (b ≥ the top point) is worth the top point's bound.
+    """
+    pts = sorted(pts, key=lambda p: p[0])
+    lbs = [max(o.bound, -1e18) for _, o in pts]
+    for j in range(len(lbs) - 2, -1, -1):
+        lbs[j] = max(lbs[j], lbs[j + 1])
+    return [
+        (amount, math.ceil(lbs[min(j + 1, len(pts) - 1)] - 1e-6))
+        for j, (amount, _) in enumerate(pts)
+    ]
+
+
+def _bound_master(
+    segments: dict[str, dict[str, list[tuple[int, int]]]],
+    capacity: dict[str, int],
+    time_limit: float,
+    seed: int,
+) -> float:
+    """Return a proven lower bound of the joint segment knapsack.
+
+    Each district picks one segment in every family (each quarter alone, and
+    the total); its cost is at least the worth of every segment it picked, and
+    each family's consumption stays within that family's capacity. Any
+    feasible province plan gives such a pick with cost ≤ its objective, so the
+    minimum (and CP-SAT's bound on it) is a valid lower bound.
+    """
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    use: dict[str, list[cp_model.LinearExprT]] = {f: [] for f in capacity}
+    costs = []
+    for d, fams in segments.items():
+        top = max(w for segs in fams.values() for _, w in segs)
+        low = min(w for segs in fams.values() for _, w in segs)
+        cost = model.new_int_var(min(low, 0), max(top, 0), f"cost[{d}]")
+        for fam, segs in fams.items():
+            lits = [model.new_bool_var(f"seg[{d},{fam},{j}]") for j in range(len(segs))]
+            model.add_exactly_one(lits)
+            model.add(
+                cost >= sum(w * lit for (_, w), lit in zip(segs, lits, strict=True))
+            )
+            use[fam].extend(
+                t * lit for (t, _), lit in zip(segs, lits, strict=True) if t
+            )
+        costs.append(cost)
+    for fam, terms in use.items():
+        if terms:
+            model.add(sum(terms) <= capacity[fam])
+    model.minimize(sum(costs))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = time_limit
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # the all-zero-consumption pick is always feasible, so this is a timeout
+        return -math.inf
+    return float(solver.best_objective_bound)
+
+
 def plan_province(
     province: ProvinceScenario,
     runner: Runner | None = None,
@@ -358,92 +425,106 @@ def plan_province(
     def task(key: str, d: str, sc: Scenario, over: dict[str, Any]) -> SolveTask:
         return SolveTask(key, d, sc, over, shared_id, trainer_ids)
 
-    # 1. curves: the full relaxed solve, then levels below each district's demand
+    # 1. curves. Top points: each district with every quarter's whole allowance
+    # (its demand per quarter) and with the whole allowance as one total. Then
+    # levels below the demand in each family: the total, and each quarter
+    # alone (the other quarters keep the whole allowance).
     t0 = time.perf_counter()
     ids = [d.id for d in province.districts]
-    full = runner.map(
-        solve_task,
-        [
+    top_tasks = [
+        task(
+            f"full:{d}",
+            d,
+            district_scenario(province, d, allowance=allowance)
+            if budget
+            else district_scenario(province, d),
+            curve_over,
+        )
+        for d in ids
+    ]
+    if budget:
+        top_tasks += [
             task(
-                f"full:{d}",
+                f"total:{d}",
                 d,
-                district_scenario(province, d, total_allowance=total)
-                if budget
-                else district_scenario(province, d),
+                district_scenario(province, d, total_allowance=total),
                 curve_over,
             )
             for d in ids
-        ],
-        "curve 1/2",
-    )
-    solves += len(full)
-    for out in full:
+        ]
+    tops = runner.map(solve_task, top_tasks, "curve 1/2")
+    solves += len(tops)
+    for out in tops:
         if out.plan is None:
             raise RuntimeError(f"{out.district}: {out.error}")
-    demand = {o.district: sum(o.spend.values()) for o in full}
-    level_tasks = []
-    if budget:
-        for d in ids:
-            for k in range(settings.levels):
-                amount = demand[d] * k // settings.levels
-                level_tasks.append(
-                    task(
-                        f"level:{d}:{k}",
-                        d,
-                        district_scenario(province, d, total_allowance=amount),
-                        curve_over,
+    full = tops[: len(ids)]
+    demand = {o.district: dict(o.spend) for o in full}
+    quarters = build_grid(province.districts[0].scenario).quarters
+    families = [*quarters, TOTAL] if budget else []
+    # (family, allowance in the family, task)
+    level_tasks: list[tuple[str, int, SolveTask]] = []
+    for d in ids:
+        for fam in families:
+            need = sum(demand[d].values()) if fam == TOTAL else demand[d].get(fam, 0)
+            if not need:
+                continue
+            for k, frac in enumerate(settings.level_fractions):
+                amount = int(need * frac)
+                sc = (
+                    district_scenario(province, d, total_allowance=amount)
+                    if fam == TOTAL
+                    else district_scenario(
+                        province, d, allowance={**allowance, fam: amount}
                     )
                 )
-    levels = runner.map(solve_task, level_tasks, "curve 2/2")
+                level_tasks.append(
+                    (fam, amount, task(f"level:{d}:{fam}:{k}", d, sc, curve_over))
+                )
+    levels = runner.map(solve_task, [t for _, _, t in level_tasks], "curve 2/2")
     solves += len(levels)
     phases["curves"] = time.perf_counter() - t0
 
-    # points[d] = [(T, outcome)] by T, the full solve last
-    points: dict[str, list[tuple[int, SolveOutcome]]] = {d: [] for d in ids}
-    for t_out, out in zip(level_tasks, levels, strict=True):
-        k = int(t_out.key.rsplit(":", 1)[1])
-        points[out.district].append((demand[out.district] * k // settings.levels, out))
-    for out in full:
-        points[out.district].append((total, out))
+    # points[d][family] = [(allowance in the family, outcome)], tops included
+    points: dict[str, dict[str, list[tuple[int, SolveOutcome]]]] = {
+        d: {f: [] for f in families} for d in ids
+    }
+    for (fam, amount, _), out in zip(level_tasks, levels, strict=True):
+        points[out.district][fam].append((amount, out))
+    for out in tops[: len(ids)]:
+        for q in quarters:
+            points[out.district][q].append((allowance.get(q, 0), out))
+    for out in tops[len(ids) :]:
+        points[out.district][TOTAL].append((total, out))
 
-    # 2. the bound: segments [T_j, T_j+1) cost at least LB(T_j+1), made monotone
+    # 2. the bound (module docstring): with every quarter's whole allowance each
+    # district is relaxed; the joint knapsack over all families is stronger
     t0 = time.perf_counter()
-    bound_choices = []
-    for d in ids:
-        pts = sorted(points[d], key=lambda p: p[0])
-        lbs = [max(o.bound, -1e18) for _, o in pts]
-        for j in range(len(lbs) - 2, -1, -1):
-            lbs[j] = max(lbs[j], lbs[j + 1])
-        options = []
-        for j, (amount, _) in enumerate(pts):
-            worth = lbs[min(j + 1, len(pts) - 1)]
-            options.append((math.ceil(worth - 1e-6), {"total": amount}))
-        bound_choices.append(options)
+    bound = float(sum(math.ceil(o.bound - 1e-6) for o in full))
     if budget:
-        _, bound = _master(
-            bound_choices,
-            {"total": total},
-            settings.master_time_limit_s,
-            settings.random_seed,
+        segments = {
+            d: {fam: _segments(points[d][fam]) for fam in families if points[d][fam]}
+            for d in ids
+        }
+        capacity = {**{q: allowance.get(q, 0) for q in quarters}, TOTAL: total}
+        bound = max(
+            bound,
+            _bound_master(
+                segments, capacity, settings.master_time_limit_s, settings.random_seed
+            ),
         )
-    else:
-        bound = sum(options[-1][0] for options in bound_choices)
 
     # 3. allocation: one solved point per district, actual spending per quarter
-    usable = {
-        d: [
-            (a, o)
-            for a, o in sorted(points[d], key=lambda p: p[0])
-            if o.plan is not None
-        ]
-        for d in ids
-    }
+    usable: dict[str, list[tuple[int, SolveOutcome]]] = {d: [] for d in ids}
+    for (_, amount, _), out in zip(level_tasks, levels, strict=True):
+        if out.plan is not None:
+            usable[out.district].append((amount, out))
+    for out in tops:
+        usable[out.district].append((total, out))
     primal_choices = [
         [(round(o.objective), dict(o.spend)) for _, o in usable[d]] for d in ids
     ]
     if budget:
         # a quarter the provincial budget does not list has nothing to share
-        quarters = build_grid(province.districts[0].scenario).quarters
         capacity = {q: allowance.get(q, 0) for q in (*quarters, *allowance)}
         chosen, _ = _master(
             primal_choices, capacity, settings.master_time_limit_s, settings.random_seed
@@ -455,10 +536,12 @@ def plan_province(
     for q, cap in allowance.items():
         used = {d: picked[d].spend.get(q, 0) for d in ids}
         left = cap - sum(used.values())
-        hunger = {d: max(demand[d] - sum(picked[d].spend.values()), 0) for d in ids}
-        weight = sum(hunger.values())
+        # the leftover goes by commune count: a district's chosen point says
+        # little about how it would use money moved from another quarter
+        size = {x.id: len(x.scenario.communes) for x in province.districts}
+        weight = sum(size.values())
         for d in ids:
-            extra = left * hunger[d] // weight if weight else left // len(ids)
+            extra = left * size[d] // weight
             alloc[d][q] = used[d] + extra
     phases["master"] = time.perf_counter() - t0
 
@@ -522,12 +605,14 @@ def plan_province(
     for d in ids:
         results[d].curve = [
             {
-                "total_vnd": amount,
+                "quarter": q,
+                "allowance_vnd": amount,
                 "objective": o.objective if o.plan else None,
                 "bound": o.bound,
                 "spend_vnd": o.spend,
             }
-            for amount, o in sorted(points[d], key=lambda p: p[0])
+            for q in families
+            for amount, o in sorted(points[d][q], key=lambda p: p[0])
         ]
     objective = sum(results[d].plan.solver.objective for d in ids)
     gap = (objective - bound) / objective if objective > 0 else 0.0

@@ -64,9 +64,7 @@ class DaskRunner:
         if not tasks:
             return []
         futures = self.client.map(fn, list(tasks), pure=False)
-        done = 0
-        for _ in as_completed(futures):
-            done += 1
+        for done, _ in enumerate(as_completed(futures), start=1):
             if self.on_progress:
                 self.on_progress(label, done, len(tasks))
         return list(self.client.gather(futures))

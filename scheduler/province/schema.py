@@ -59,7 +59,9 @@ class SharedFiles(Frozen):
 class DecompositionSettings(Frozen):
     """``[decomposition]``: how the province is split and solved."""
 
-    levels: int = Field(default=4, ge=1, le=20)
+    level_fractions: tuple[float, ...] = Field(
+        default=(0.0, 0.5, 0.8, 0.95), min_length=1
+    )
     curve_time_limit_s: float = Field(default=10.0, gt=0)
     district_time_limit_s: float = Field(default=20.0, gt=0)
     master_time_limit_s: float = Field(default=10.0, gt=0)
