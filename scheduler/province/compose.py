@@ -48,7 +48,8 @@ def restrict(
     -------
     Scenario
         The same rules over the kept communes: stations, commune blocks, pins
-        and per-commune exceptions of other communes are dropped; venues stay.
+        and per-commune exceptions of other communes are dropped, and so are
+        their venues (except the HQ and training venues) and travel rows.
     """
     keep = set(communes)
     people = set(staff)
@@ -63,6 +64,17 @@ def restrict(
             update["communes"] = tuple(c for c in spec.communes if c in keep)
         activities[act_id] = spec.model_copy(update=update)
     kept_staff = tuple(s for s in scenario.staff if not people or s.staff_id in people)
+    # venues of other communes go, except the HQ and training venues, which
+    # stay as places with no commune
+    needed = {scenario.area.hq_venue} | {s.venue for s in scenario.activities.values()}
+    venues = tuple(
+        v
+        if v.commune_code is None or v.commune_code in keep
+        else v.model_copy(update={"commune_code": None})
+        for v in scenario.venues
+        if v.commune_code is None or v.commune_code in keep or v.venue_id in needed
+    )
+    places = keep | {v.venue_id for v in venues}
     staff_ids = {s.staff_id for s in kept_staff}
     return scenario.model_copy(
         update={
@@ -77,6 +89,12 @@ def restrict(
                 or (b.kind == "staff" and b.ref in staff_ids)
             ),
             "pins": tuple(p for p in scenario.pins if p.commune in keep),
+            "venues": venues,
+            "travel_times": tuple(
+                t
+                for t in scenario.travel_times
+                if t.from_ref in places and t.to_ref in places
+            ),
         }
     )
 
