@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from scheduler.commands.common import Lang, console, err, load_or_exit
@@ -66,7 +72,7 @@ def _runner(workers: int, cluster: str | None, in_process: bool) -> Iterator[Run
         console=err,
         transient=False,
     ) as bar:
-        bars: dict[str, int] = {}
+        bars: dict[str, TaskID] = {}
 
         def on_progress(label: str, done: int, total: int) -> None:
             if label not in bars:

@@ -19,11 +19,16 @@ from collections.abc import Iterable, Mapping
 from scheduler.province.schema import ProvinceScenario, ProvincialTrainer
 from scheduler.scenario.schema import (
     BlockedPeriod,
+    Commune,
     FundingSource,
     Pin,
     Scenario,
     Staff,
+    StationSlot,
+    Target,
+    Topic,
     TravelTime,
+    Venue,
 )
 
 # (trainer id, date, half or None for the whole day)
@@ -215,10 +220,16 @@ def merge(province: ProvinceScenario) -> Scenario:
     first = province.districts[0].scenario
     shared_id = province.budget.id if province.budget else None
     activities = {}
-    communes, staff, venues, topics, stations, blocked = [], [], [], [], [], []
+    communes: list[Commune] = []
+    staff: list[Staff] = []
+    venues: list[Venue] = []
+    topics: list[Topic] = []
+    stations: list[StationSlot] = []
+    blocked: list[BlockedPeriod] = []
     travel: list[TravelTime] = []
     funding: list[FundingSource] = []
-    targets, pins = [], []
+    targets: list[Target] = []
+    pins: list[Pin] = []
     topic_ids: set[str] = set()
     roles_of_trainers: dict[str, list[str]] = {
         t.staff_id: [] for t in province.trainers

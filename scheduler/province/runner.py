@@ -64,7 +64,7 @@ class DaskRunner:
         if not tasks:
             return []
         futures = self.client.map(fn, list(tasks), pure=False)
-        for done, _ in enumerate(as_completed(futures), start=1):
+        for done, _ in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
             if self.on_progress:
                 self.on_progress(label, done, len(tasks))
         return list(self.client.gather(futures))
@@ -91,21 +91,21 @@ def dask_runner(
     from distributed import Client, LocalCluster
 
     if cluster:
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
         try:
             yield DaskRunner(client, on_progress)
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
         return
-    local = LocalCluster(
+    local = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
     )
-    client = Client(local)
+    client = Client(local)  # type: ignore[no-untyped-call]
     try:
         yield DaskRunner(client, on_progress)
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         local.close()

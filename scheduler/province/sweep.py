@@ -196,5 +196,5 @@ def chart_html(points: list[SweepPoint], title: str, lang: str = "vi") -> bytes:
         yaxis_range=[0, 100],
         template="plotly_white",
     )
-    html = fig.to_html(include_plotlyjs=True, full_html=True)
+    html: str = fig.to_html(include_plotlyjs=True, full_html=True)
     return html.encode()
