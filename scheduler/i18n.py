@@ -51,6 +51,23 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Lớp (hoặc hội trường) nhỏ hơn số học viên của một xã",
         "The class (or its venue) is smaller than one commune's trainees",
     ),
+    # reasons the greedy baseline (scheduler/baseline.py) gives
+    "reason.budget": (
+        "Hết kinh phí của các nguồn được phép trong quý",
+        "The allowed funding sources have no money left in the quarter",
+    ),
+    "reason.no_free_staff": (
+        "Không còn cán bộ rảnh đủ vai trò (bận, nghỉ hoặc đã đủ số buổi trong tuần)",
+        "No free staff for every role (busy, away or at their weekly cap)",
+    ),
+    "reason.not_trained": (
+        "Cán bộ xã chưa được tập huấn trước buổi này",
+        "The commune's staff are not trained before it",
+    ),
+    "reason.no_announcement": (
+        "Không thể thông báo trên đài xã đủ số lần trong những ngày trước",
+        "It cannot be announced on the station enough times in the days before",
+    ),
     # summary
     "summary.title": ("Kế hoạch", "Plan"),
     "summary.placed": ("đã xếp / yêu cầu", "placed / required"),
