@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -139,7 +139,8 @@ def summary_csv(result: ProvincePlan) -> bytes:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``plan-province`` and ``sweep`` to the application."""
+    """Add ``plan-province``, ``sweep`` and ``bench`` to the application."""
+    register_bench(app)
 
     @app.command("plan-province")
     def plan_province_cmd(
@@ -384,3 +385,166 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/"
         )
+
+
+BENCH_ROWS = (
+    ("instance", "instance"),
+    ("communes", "communes"),
+    ("variables", "model variables"),
+    ("booleans", "of which booleans"),
+    ("constraints", "constraints"),
+    ("build_s", "build time (s)"),
+    ("first_feasible_s", "time to first feasible (s)"),
+    ("best_s", "time to best / wall (s)"),
+    ("solve_s", "solve time (s)"),
+    ("build_over_solve", "build / solve"),
+    ("status", "status"),
+    ("objective", "objective"),
+    ("bound", "bound"),
+    ("gap", "gap"),
+    ("peak_mib", "peak memory (MiB)"),
+    ("coverage", "weighted coverage"),
+    ("greedy_objective", "greedy objective"),
+    ("greedy_coverage", "greedy weighted coverage"),
+    ("binding_scale", "binding budget scale"),
+    ("binding_objective", "binding: CP-SAT objective"),
+    ("binding_coverage", "binding: CP-SAT coverage"),
+    ("binding_greedy_objective", "binding: greedy objective"),
+    ("binding_greedy_coverage", "binding: greedy coverage"),
+    ("highs_status", "HiGHS status"),
+    ("highs_s", "HiGHS time (s)"),
+    ("highs_objective", "HiGHS objective"),
+    ("highs_gap", "HiGHS gap"),
+    ("solve_s_1_thread", "CP-SAT 1 thread (s)"),
+    ("wall_s_by_workers", "wall by Dask workers (s)"),
+    ("speedup_2_over_1", "speed-up 2 over 1"),
+    ("without_plan", "districts without a plan"),
+)
+
+
+def _fmt(key: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and ("coverage" in key or "gap" in key):
+        return f"{value:.2%}"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def register_bench(app: typer.Typer) -> None:
+    """Add ``bench`` to the application."""
+
+    @app.command("bench")
+    def bench_cmd(
+        sizes: Annotated[
+            str,
+            typer.Option("--sizes", help="district,province,country (any of them)."),
+        ] = "district,province",
+        workers: Workers = 2,
+        cluster: Cluster = None,
+        time_limit: Annotated[
+            float | None,
+            typer.Option(
+                "--time-limit",
+                help="Giới hạn mỗi lần giải (giây) / per solve (default 30/10/5 by size).",
+            ),
+        ] = None,
+        json_path: Annotated[
+            Path | None,
+            typer.Option("--json", help="Ghi kết quả JSON / write JSON here."),
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Hạt giống / seed.")] = 1,
+        district: Annotated[
+            str, typer.Option("--district", help="Mã huyện 2023 / district code.")
+        ] = "431",
+        province: Annotated[
+            str, typer.Option("--province", help="Mã tỉnh 2023 / province code.")
+        ] = "52",
+        country_provinces: Annotated[
+            str | None,
+            typer.Option(
+                "--country-provinces",
+                help="Chỉ các tỉnh này (vd 01,02) thay cho cả nước / "
+                "a subset of provinces instead of the whole country.",
+            ),
+        ] = None,
+    ) -> None:
+        """Benchmark CP-SAT, HiGHS and the greedy baseline at three sizes."""
+        from scheduler.bench.generate import all_districts, districts_of_province
+        from scheduler.province import bench
+
+        wanted = [s.strip() for s in sizes.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in ("district", "province", "country")]
+        if unknown or not wanted:
+            err.print(f"[bold red]--sizes: {', '.join(unknown) or '(empty)'}[/]")
+            raise typer.Exit(2)
+        try:
+            if "country" in wanted and country_provinces:
+                codes = [
+                    c
+                    for p in country_provinces.split(",")
+                    for c in districts_of_province(p.strip())
+                ]
+            else:
+                codes = all_districts()
+            if "province" in wanted:
+                districts_of_province(province)
+        except ValueError as exc:
+            err.print(f"[bold red]{exc}[/]")
+            raise typer.Exit(2) from exc
+
+        def factories() -> dict[int, Any]:
+            # with an external cluster its workers are what they are: one run;
+            # locally 1 worker and --workers, for the speed-up
+            if cluster:
+                return {0: lambda: _runner(0, cluster, False)}
+            counts = sorted({1, workers})
+            return {n: (lambda n=n: _runner(n, None, False)) for n in counts}
+
+        results: dict[str, Any] = {}
+        if "district" in wanted:
+            with console.status("district…"):
+                results["district"] = bench.bench_district(
+                    district, seed, time_limit or 30.0
+                )
+        if "province" in wanted:
+            results["province"] = bench.bench_province(
+                factories(), province, seed, time_limit or 10.0
+            )
+        if "country" in wanted:
+            label = (
+                f"provinces {country_provinces}"
+                if country_provinces
+                else "country 2023"
+            )
+            results["country"] = bench.bench_country(
+                factories(), codes, seed, time_limit or 5.0, label
+            )
+        for size, metrics in results.items():
+            table = Table(title=size)
+            table.add_column("metric")
+            table.add_column("value", justify="right")
+            for key, label in BENCH_ROWS:
+                if key in metrics:
+                    value = metrics[key]
+                    if isinstance(value, dict):
+                        value = ", ".join(f"{k}: {v}" for k, v in value.items())
+                    if isinstance(value, list):
+                        value = ", ".join(value) or "-"
+                    table.add_row(label, _fmt(key, value))
+            console.print(table)
+        if json_path is not None:
+            from scheduler.export.table import write_atomically
+
+            write_atomically(
+                json_path.parent if str(json_path.parent) else Path("."),
+                {
+                    json_path.name: json.dumps(
+                        results, indent=2, ensure_ascii=False
+                    ).encode()
+                },
+            )
+            console.print(f"JSON: {json_path}")
