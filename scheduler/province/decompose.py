@@ -1,18 +1,23 @@
 """Plan a province by decomposition: curves, a master allocation, district solves, repair.
 
-1. **Curves.** Each district is solved under a *relaxed* share of the shared
-   budget: one total amount ``T`` for the whole horizon (spent in any
-   quarter) and the provincial trainers fully available. First at ``T`` = the
-   whole provincial budget (which gives the district's demand ``D``), then at
-   ``T = D·k/levels`` for ``k = 0 … levels−1``, all in parallel.
-2. **Bound.** opt_d(T) is non-increasing in ``T``. In any feasible
-   province plan, district ``d`` spends some total ``b_d`` of the shared budget,
-   with ``Σ b_d ≤ ΣB`` (all quarters), and its part of the plan is feasible
-   for the relaxed district problem at ``T = b_d``. If ``T_j ≤ b_d < T_{j+1}``
-   its cost is at least opt(T_{j+1}) ≥ LB(T_{j+1}) (the solver's proven bound).
-   So the multiple-choice knapsack "pick one segment per district, consuming
-   ``T_j``, worth ``LB(T_{j+1})``, total consumption ≤ ΣB" is a relaxation of
-   the province problem, and its proven bound is a **valid global lower bound**.
+1. **Curves.** Each district is solved with every quarter's whole provincial
+   allowance (its demand per quarter) and with the whole allowance as one
+   total for the horizon, the provincial trainers fully available. Then at
+   ``level_fractions`` of its demand in each *family* of relaxations: one
+   quarter cut to the level while the others keep the whole allowance (one
+   family per quarter), or one total spent in any quarter. Balanced points
+   (every quarter cut alike) are added for the allocation. All in parallel.
+2. **Bound.** opt_d(T), the best objective of district ``d`` when its
+   allowance in a family is ``T``, is non-increasing in ``T``. In any
+   feasible province plan each district spends some amount in each quarter
+   and in total; summed over districts these stay within the provincial
+   allowances, and the district's part is feasible for each of its
+   relaxations at those amounts. If the amount lies in ``[T_j, T_{j+1})`` the
+   district costs at least opt(T_{j+1}) ≥ LB(T_{j+1}) (the solver's proven
+   bound). So "each district picks one segment per family, consuming the
+   segment's lower end, costing at least the worth of every picked segment"
+   is a relaxation of the province problem, and the proven bound of that
+   small knapsack is a **valid global lower bound** (:func:`_bound_master`).
 3. **Allocation.** A second multiple-choice knapsack picks one solved curve
    point per district, minimising the sum of their objectives, such that their
    actual spending of the shared budget fits every quarter's allowance. The
@@ -51,6 +56,7 @@ from scheduler.scenario.schema import Scenario
 
 HALVES = ("morning", "afternoon")
 TOTAL = "total"  # the family of curve points with one allowance for the horizon
+BALANCED = "balanced"  # points for the allocation only: all quarters cut alike
 
 
 @dataclass(frozen=True)
@@ -480,6 +486,22 @@ def plan_province(
                 level_tasks.append(
                     (fam, amount, task(f"level:{d}:{fam}:{k}", d, sc, curve_over))
                 )
+        # balanced points, every quarter at the same share of its demand: no
+        # use for the bound, but they combine well in the allocation
+        for k, frac in enumerate(settings.level_fractions[1:] if budget else ()):
+            share = {q: int(demand[d].get(q, 0) * frac) for q in quarters}
+            level_tasks.append(
+                (
+                    BALANCED,
+                    sum(share.values()),
+                    task(
+                        f"level:{d}:{BALANCED}:{k}",
+                        d,
+                        district_scenario(province, d, allowance=share),
+                        curve_over,
+                    ),
+                )
+            )
     levels = runner.map(solve_task, [t for _, _, t in level_tasks], "curve 2/2")
     solves += len(levels)
     phases["curves"] = time.perf_counter() - t0
@@ -489,7 +511,8 @@ def plan_province(
         d: {f: [] for f in families} for d in ids
     }
     for (fam, amount, _), out in zip(level_tasks, levels, strict=True):
-        points[out.district][fam].append((amount, out))
+        if fam != BALANCED:
+            points[out.district][fam].append((amount, out))
     for out in tops[: len(ids)]:
         for q in quarters:
             points[out.district][q].append((allowance.get(q, 0), out))

@@ -101,7 +101,7 @@ def dask_runner(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: 8787 may be taken
     )
     client = Client(local)  # type: ignore[no-untyped-call]
     try:
