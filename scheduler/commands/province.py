@@ -537,14 +537,13 @@ def register_bench(app: typer.Typer) -> None:
                     table.add_row(label, _fmt(key, value))
             console.print(table)
         if json_path is not None:
-            from scheduler.export.table import write_atomically
+            import os
 
-            write_atomically(
-                json_path.parent if str(json_path.parent) else Path("."),
-                {
-                    json_path.name: json.dumps(
-                        results, indent=2, ensure_ascii=False
-                    ).encode()
-                },
+            # one file, replaced atomically (never the folder around it)
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = json_path.with_name(f".{json_path.name}.tmp")
+            tmp.write_text(
+                json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
             )
+            os.replace(tmp, json_path)
             console.print(f"JSON: {json_path}")

@@ -18,6 +18,8 @@
    segment's lower end, costing at least the worth of every picked segment"
    is a relaxation of the province problem, and the proven bound of that
    small knapsack is a **valid global lower bound** (:func:`_bound_master`).
+   The segments it picks are then halved by new solves (``refine_rounds``
+   times, in parallel), which tightens the bound where it matters.
 3. **Allocation.** A second multiple-choice knapsack picks one solved curve
    point per district, minimising the sum of their objectives, such that their
    actual spending of the shared budget fits every quarter's allowance. The
@@ -325,13 +327,16 @@ def _segments(pts: list[tuple[int, SolveOutcome]]) -> list[tuple[int, int]]:
     non-increasing (opt is, so LB(T_j) may be raised to any LB(T_i), i > j).
     The last segment (b ≥ the top point) is worth the top point's bound.
     """
-    pts = sorted(pts, key=lambda p: p[0])
-    lbs = [max(o.bound, -1e18) for _, o in pts]
+    best: dict[int, float] = {}
+    for amount, o in pts:
+        best[amount] = max(best.get(amount, -1e18), o.bound)
+    amounts = sorted(best)
+    lbs = [best[a] for a in amounts]
     for j in range(len(lbs) - 2, -1, -1):
         lbs[j] = max(lbs[j], lbs[j + 1])
     return [
-        (amount, math.ceil(lbs[min(j + 1, len(pts) - 1)] - 1e-6))
-        for j, (amount, _) in enumerate(pts)
+        (amount, math.ceil(lbs[min(j + 1, len(amounts) - 1)] - 1e-6))
+        for j, amount in enumerate(amounts)
     ]
 
 
@@ -340,20 +345,22 @@ def _bound_master(
     capacity: dict[str, int],
     time_limit: float,
     seed: int,
-) -> float:
+) -> tuple[float, dict[tuple[str, str], int]]:
     """Return a proven lower bound of the joint segment knapsack.
 
     Each district picks one segment in every family (each quarter alone, and
     the total); its cost is at least the worth of every segment it picked, and
     each family's consumption stays within that family's capacity. Any
     feasible province plan gives such a pick with cost ≤ its objective, so the
-    minimum (and CP-SAT's bound on it) is a valid lower bound.
+    minimum (and CP-SAT's bound on it) is a valid lower bound. Also returns the
+    segment picked per (district, family), where refining pays.
     """
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
     use: dict[str, list[cp_model.LinearExprT]] = {f: [] for f in capacity}
     costs = []
+    picks: dict[tuple[str, str], list[cp_model.IntVar]] = {}
     for d, fams in segments.items():
         top = max(w for segs in fams.values() for _, w in segs)
         low = min(w for segs in fams.values() for _, w in segs)
@@ -379,8 +386,12 @@ def _bound_master(
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # the all-zero-consumption pick is always feasible, so this is a timeout
-        return -math.inf
-    return float(solver.best_objective_bound)
+        return -math.inf, {}
+    chosen = {
+        key: next(j for j, lit in enumerate(lits) if solver.value(lit))
+        for key, lits in picks.items()
+    }
+    return float(solver.best_objective_bound), chosen
 
 
 def plan_province(
@@ -523,18 +534,52 @@ def plan_province(
     # district is relaxed; the joint knapsack over all families is stronger
     t0 = time.perf_counter()
     bound = float(sum(math.ceil(o.bound - 1e-6) for o in full))
+    refined: list[tuple[str, int, SolveOutcome]] = []
     if budget:
-        segments = {
-            d: {fam: _segments(points[d][fam]) for fam in families if points[d][fam]}
-            for d in ids
-        }
         capacity = {**{q: allowance.get(q, 0) for q in quarters}, TOTAL: total}
-        bound = max(
-            bound,
-            _bound_master(
+        for round_no in range(settings.refine_rounds + 1):
+            segments = {
+                d: {f: _segments(points[d][f]) for f in families if points[d][f]}
+                for d in ids
+            }
+            found, picked_segments = _bound_master(
                 segments, capacity, settings.master_time_limit_s, settings.random_seed
-            ),
-        )
+            )
+            bound = max(bound, found)
+            if round_no == settings.refine_rounds:
+                break
+            # refine: halve every segment the relaxation sits in, where wide
+            new: list[tuple[str, int, SolveTask]] = []
+            for (d, fam), j in sorted(picked_segments.items()):
+                pts = sorted({a for a, _ in points[d][fam]})
+                if j + 1 >= len(pts):
+                    continue
+                lo, hi = pts[j], pts[j + 1]
+                need = (
+                    sum(demand[d].values()) if fam == TOTAL else demand[d].get(fam, 0)
+                )
+                if hi - lo <= max(1, need // 50):
+                    continue
+                mid = (lo + hi) // 2
+                sc = (
+                    district_scenario(province, d, total_allowance=mid)
+                    if fam == TOTAL
+                    else district_scenario(
+                        province, d, allowance={**allowance, fam: mid}
+                    )
+                )
+                new.append(
+                    (fam, mid, task(f"refine:{d}:{fam}:{mid}", d, sc, curve_over))
+                )
+            if not new:
+                break
+            outs = runner.map(
+                solve_task, [t for _, _, t in new], f"refine {round_no + 1}"
+            )
+            solves += len(outs)
+            for (fam, mid, _), out in zip(new, outs, strict=True):
+                points[out.district][fam].append((mid, out))
+                refined.append((fam, mid, out))
 
     # 3. allocation: one solved point per district, actual spending per quarter
     usable: dict[str, list[tuple[int, SolveOutcome]]] = {d: [] for d in ids}
@@ -543,6 +588,9 @@ def plan_province(
             usable[out.district].append((amount, out))
     for out in tops:
         usable[out.district].append((total, out))
+    for _, amount, out in refined:
+        if out.plan is not None:
+            usable[out.district].append((amount, out))
     primal_choices = [
         [(round(o.objective), dict(o.spend)) for _, o in usable[d]] for d in ids
     ]
