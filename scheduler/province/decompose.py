@@ -368,6 +368,7 @@ def _bound_master(
         for fam, segs in fams.items():
             lits = [model.new_bool_var(f"seg[{d},{fam},{j}]") for j in range(len(segs))]
             model.add_exactly_one(lits)
+            picks[(d, fam)] = lits
             model.add(
                 cost >= sum(w * lit for (_, w), lit in zip(segs, lits, strict=True))
             )
