@@ -367,3 +367,17 @@ def test_cli_sweep_writes_table_and_chart(tmp_path: Path) -> None:
         app, ["sweep", str(tmp_path / "s" / "tiny.toml"), "--budget-scale", "x"]
     )
     assert bad.exit_code == 2
+
+
+def test_shared_check_and_composition_do_not_import_the_solver() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scheduler.province.shared, scheduler.province.compose, "
+        "scheduler.province.load; print('ortools' in ' '.join(sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

@@ -463,6 +463,13 @@ def register_bench(app: typer.Typer) -> None:
         province: Annotated[
             str, typer.Option("--province", help="Mã tỉnh 2023 / province code.")
         ] = "52",
+        speedup: Annotated[
+            bool,
+            typer.Option(
+                "--speedup/--no-speedup",
+                help="Chạy thêm với 1 worker để đo tăng tốc / also run on 1 worker.",
+            ),
+        ] = True,
         country_provinces: Annotated[
             str | None,
             typer.Option(
@@ -501,7 +508,7 @@ def register_bench(app: typer.Typer) -> None:
             # locally 1 worker and --workers, for the speed-up
             if cluster:
                 return {0: lambda: _runner(0, cluster, False)}
-            counts = sorted({1, workers})
+            counts = sorted({1, workers}) if speedup else [workers]
             return {n: (lambda n=n: _runner(n, None, False)) for n in counts}
 
         results: dict[str, Any] = {}
