@@ -381,3 +381,28 @@ def test_shared_check_and_composition_do_not_import_the_solver() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_cli_sweep_of_a_province(tmp_path: Path) -> None:
+    path = write_province(tmp_path)
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(path),
+            "--budget-scale",
+            "0.01,2",
+            "--in-process",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(
+        csv.DictReader((out / "sweep.csv").read_text(encoding="utf-8-sig").splitlines())
+    )
+    # ×0.01 = 30,000 VND buys nothing (every event costs 1,000,000): coverage 0;
+    # ×2 = 6,000,000 VND pays both classes and all four dialogues: coverage 1
+    assert [float(r["coverage"]) for r in rows] == [0.0, 1.0]
+    assert [int(r["budget_vnd"]) for r in rows] == [30_000, 6_000_000]

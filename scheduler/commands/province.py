@@ -279,7 +279,7 @@ def register(app: typer.Typer) -> None:
         from scheduler.province.sweep import (
             SweepPoint,
             chart_html,
-            coverage_of,
+            coverage_parts,
             parse_scales,
             points_csv,
             points_json,
@@ -312,13 +312,11 @@ def register(app: typer.Typer) -> None:
                 for s in scales:
                     t0 = time.perf_counter()
                     result = plan_province(province, runner, budget_scale=s)
-                    weights = [
-                        (coverage_of(r.scenario, r.plan), len(r.scenario.communes))
-                        for r in result.districts
+                    parts = [
+                        coverage_parts(r.scenario, r.plan) for r in result.districts
                     ]
-                    cov = sum(c * n for c, n in weights) / max(
-                        sum(n for _, n in weights), 1
-                    )
+                    required = sum(t for _, t in parts)
+                    cov = sum(p for p, _ in parts) / required if required else 1.0
                     assert province.budget is not None
                     points.append(
                         SweepPoint(

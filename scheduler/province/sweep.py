@@ -57,30 +57,24 @@ def scale_budget(scenario: Scenario, scale: float) -> Scenario:
 
 
 def coverage_of(scenario: Scenario, plan: Plan) -> float:
-    """Return the weighted coverage of a plan, between 0 and 1.
-
-    Each required item (a session, a broadcast item of a month, a commune's
-    training) weighs its activity's priority (at least 1) × the commune's poor
-    households (at least 1), as the ``coverage`` goal does; coverage is the
-    weight placed over the weight required.
-    """
-    weight_of: dict[tuple[str, str | None], int] = {}
-    for act_id, spec in scenario.activities.items():
-        prio = max(spec.priority, 1)
-        for c in scenario.communes_for(act_id):
-            weight_of[(act_id, c.commune_code)] = prio * max(c.poor_households, 1)
-    placed = 0
-    for e in plan.events:
-        if e.kind == "training":
-            placed += sum(weight_of.get((e.activity, c), 0) for c in e.communes_served)
-        else:
-            placed += weight_of.get((e.activity, e.commune_code), 0)
-    missing = sum(
-        u.count * weight_of.get((u.activity, u.commune_code), 0)
-        for u in plan.unscheduled
-    )
-    total = placed + missing
+    """Return the weighted coverage of a plan, between 0 and 1 (see below)."""
+    placed, total = coverage_parts(scenario, plan)
     return placed / total if total else 1.0
+
+
+def coverage_parts(scenario: Scenario, plan: Plan) -> tuple[int, int]:
+    """Return (weight held, weight required) of a plan.
+
+    The measure of :func:`scheduler.baseline.weighted_coverage`, the same the
+    benchmark uses: each required item (a session, a broadcast item of a
+    month's quota, a commune's training) weighs its activity's priority × its
+    commune's poor households (each at least 1), as the ``coverage`` goal does.
+    """
+    from scheduler.baseline import weighted_coverage
+    from scheduler.calendar import build_grid
+
+    cov = weighted_coverage(scenario, build_grid(scenario), plan)
+    return cov.covered, cov.required
 
 
 @dataclass(frozen=True)
