@@ -39,7 +39,7 @@ from __future__ import annotations
 import calendar as pycal
 import datetime as dt
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,7 +68,7 @@ from scheduler.plan import (
     SolverReport,
     Unscheduled,
 )
-from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
+from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario, Staff
 from scheduler.travel import travel_between
 
 COST_UNIT_VND = 10_000  # as in the model: the cost goal counts tens of thousands
@@ -400,6 +400,9 @@ class _Greedy:
         self.classes: list[Event] = []
         self.trained_until: dict[tuple[str, str], dt.date] = {}
         self.items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
+        # items per day and per ISO week of each (activity, commune) station
+        self.on_day: dict[tuple[str, str], Counter[dt.date]] = defaultdict(Counter)
+        self.in_week: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         self.unscheduled: list[Unscheduled] = []
         cal = scenario.calendar
         gap = dt.datetime.combine(
@@ -407,6 +410,41 @@ class _Greedy:
         ) - dt.datetime.combine(dt.date.min, cal.morning.end)
         self.lunch_minutes = gap.total_seconds() / 60
         self.venue_days: dict[str, set[dt.date]] = defaultdict(set)
+        self.allowed_days: dict[str, frozenset[dt.date]] = {}
+        # memos of lookups the planner repeats thousands of times
+        self.slots_memo: dict[tuple[str, str], list[str]] = {}
+        self.holders_memo = {
+            role: [p for p in scenario.staff if role in p.roles]
+            for p0 in scenario.staff
+            for role in p0.roles
+        }
+        self.week_memo: dict[dt.date, str] = {}
+        self.around_memo: dict[tuple[dt.date, int], list[dt.date]] = {}
+
+    def _slots(self, act_id: str, code: str) -> list[str]:
+        slots = self.slots_memo.get((act_id, code))
+        if slots is None:
+            slots = self.slots_memo[(act_id, code)] = usable_slots(
+                self.sc, act_id, code
+            )
+        return slots
+
+    def _holders(self, role: str) -> list[Staff]:
+        return self.holders_memo.get(role, [])
+
+    def _week(self, day: dt.date) -> str:
+        week = self.week_memo.get(day)
+        if week is None:
+            week = self.week_memo[day] = week_key(day)
+        return week
+
+    def _around(self, day: dt.date, gap: int) -> list[dt.date]:
+        """Return the 2·gap − 1 days centred on a day (every window of gap days)."""
+        days = self.around_memo.get((day, gap))
+        if days is None:
+            days = [day + dt.timedelta(days=k) for k in range(1 - gap, gap)]
+            self.around_memo[(day, gap)] = days
+        return days
 
     # ---------------------------------------------------------------- staff
 
@@ -431,7 +469,7 @@ class _Greedy:
         counts_for_cap = len(halves) == 1
         for role, need in roles.items():
             got = 0
-            for p in self.sc.holders(role):
+            for p in self._holders(role):
                 if got == need:
                     break
                 if p.staff_id in taken:
@@ -590,27 +628,30 @@ class _Greedy:
         return [
             (c.commune_code, slots)
             for c in communes
-            if (slots := usable_slots(self.sc, act_id, c.commune_code))
+            if (slots := self._slots(act_id, c.commune_code))
         ]
 
     def _can_air(self, act_id: str, code: str, day: dt.date, per_day: int) -> bool:
         spec = self.sc.activities[act_id]
-        days = [i.day for i in self.items[(act_id, code)]]
-        if days.count(day) >= per_day:
+        on_day = self.on_day[(act_id, code)]
+        if on_day[day] >= per_day:
             return False
-        week = week_key(day)
-        if sum(1 for d in days if week_key(d) == week) >= spec.max_per_week:
+        if self.in_week[(act_id, code)][self._week(day)] >= spec.max_per_week:
             return False
         n_topics = len(self.sc.topics_for(act_id))
         gap = spec.topic_gap_days
         if gap > 1 and n_topics:
             # every window of `gap` days holds at most one item per topic
-            for k in range(gap):
-                start = day - dt.timedelta(days=k)
-                end = start + dt.timedelta(days=gap - 1)
-                if sum(1 for d in days if start <= d <= end) + 1 > n_topics:
+            window = self._around(day, gap)
+            counts = [on_day[d] for d in window]
+            for first in range(gap):
+                if sum(counts[first : first + gap]) + 1 > n_topics:
                     return False
         return True
+
+    def _count(self, act_id: str, code: str, day: dt.date, change: int) -> None:
+        self.on_day[(act_id, code)][day] += change
+        self.in_week[(act_id, code)][self._week(day)] += change
 
     def _air(self, act_id: str, code: str, day: dt.date, per_day: int) -> bool:
         """Place one item on a day if the station rules and the budget allow."""
@@ -623,6 +664,7 @@ class _Greedy:
         if source is None:
             return False
         self.items[(act_id, code)].append(_Item(day, source))
+        self._count(act_id, code, day, 1)
         return True
 
     def _per_day(self, act_id: str, slots: list[str]) -> int:
@@ -702,10 +744,10 @@ class _Greedy:
         rule = self.sc.activities[act_id].announce
         if rule is None:
             return []
-        slots = usable_slots(self.sc, rule.via, code)
+        slots = self._slots(rule.via, code)
         if not slots:
             return []  # nothing can be aired there: the rule does not apply
-        allowed = set(broadcast_days(self.sc, self.grid, rule.via))
+        allowed = self._allowed_days(rule.via)
         window = [day - dt.timedelta(days=k) for k in range(1, rule.window_days + 1)]
         have = sum(1 for i in self.items[(rule.via, code)] if i.day in window)
         added: list[tuple[str, _Item]] = []
@@ -724,9 +766,17 @@ class _Greedy:
         self._take_back(code, added)
         return None
 
+    def _allowed_days(self, act_id: str) -> frozenset[dt.date]:
+        days = self.allowed_days.get(act_id)
+        if days is None:
+            days = frozenset(broadcast_days(self.sc, self.grid, act_id))
+            self.allowed_days[act_id] = days
+        return days
+
     def _take_back(self, code: str, added: list[tuple[str, _Item]]) -> None:
         for via, item in added:
             self.items[(via, code)].remove(item)
+            self._count(via, code, item.day, -1)
             self.budget.refund(
                 item.source, quarter_key(item.day), broadcast_cost(self.sc, via)
             )

@@ -18,6 +18,7 @@ from scheduler.baseline import (
     plan_objective,
     weighted_coverage,
 )
+from scheduler.bench.generate import district_scenario
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.plan import Plan
@@ -145,3 +146,18 @@ def test_hung_nguyen_greedy_plan_passes_the_checker(hung_nguyen: Scenario) -> No
     # the milestone holds: the township's dialogue on the morning of 17 October
     assert slot(plan, "18001")[:2] == (dt.date(2023, 10, 17), 7)
     assert 0.5 < weighted_coverage(hung_nguyen, grid, plan).fraction < 1.0
+
+
+def test_generated_districts_get_valid_greedy_plans_at_any_budget() -> None:
+    # Bình Định's first district (Quy Nhơn, wards only) and Hưng Nguyên,
+    # with the budget at 100 % and at 60 %: the checker finds nothing wrong,
+    # and 60 % of the money covers less. (The greedy plan is not monotone in
+    # the budget in general: placing every dialogue as early as possible can
+    # starve a quarter's broadcasts more at 100 % than at 80 %.)
+    for code in ("540", "431"):
+        fractions = []
+        for scale in (1.0, 0.6):
+            sc = district_scenario(code, 2, budget_scale=scale)
+            plan = greedy(sc)
+            fractions.append(weighted_coverage(sc, build_grid(sc), plan).fraction)
+        assert fractions[1] < fractions[0]
