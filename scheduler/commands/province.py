@@ -367,10 +367,13 @@ def register(app: typer.Typer) -> None:
                 f"{100 * p.coverage:.1f}%" if p.coverage is not None else "-",
                 str(p.unscheduled),
                 f"{p.objective:,.0f}" if p.objective is not None else "-",
-                p.status if not p.error else f"{p.status}: {p.error[:60]}",
+                p.status,
                 f"{p.wall_s:.1f}",
             )
         console.print(table)
+        for p in points:
+            if p.error:
+                console.print(f"×{p.scale:g}: {p.error[:300]}", markup=False)
         folder = out or Path("out") / f"{name}-sweep"
         write_atomically(
             folder,

@@ -108,8 +108,15 @@ def sweep_task(task: SweepTask) -> SweepPoint:
 
     sc = task.scenario
     budget = sum(sum(f.allowance_vnd.values()) for f in sc.funding)
+    from scheduler.errors import InfeasibleScenario
+
     try:
         plan = solve(sc, overrides=task.overrides)
+    except InfeasibleScenario as exc:  # e.g. a target the smaller budget cannot meet
+        reasons = "; ".join(en for _, en in exc.reasons)
+        return SweepPoint(
+            task.scale, budget, 0, None, None, "INFEASIBLE", None, 0, 0.0, reasons
+        )
     except Exception as exc:  # reported in the table, the other scales go on
         return SweepPoint(
             task.scale, budget, 0, None, None, "ERROR", None, 0, 0.0, str(exc)
