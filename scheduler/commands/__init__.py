@@ -12,10 +12,11 @@ import typer
 def register_all(app: typer.Typer) -> None:
     """Add every command group of this package to ``app``."""
     # One import per command module; keep the list sorted.
-    from scheduler.commands import charts, explain, feeds, replan, serve
+    from scheduler.commands import charts, explain, feeds, province, replan, serve
 
     charts.register(app)
     explain.register(app)
     feeds.register(app)
+    province.register(app)
     replan.register(app)
     serve.register(app)

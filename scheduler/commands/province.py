@@ -1,0 +1,557 @@
+"""``scheduler plan-province`` and ``scheduler sweep``: many solves, on Dask.
+
+Both run their solves on an embedded Dask ``LocalCluster`` (``--workers``
+processes, one thread each) or on an existing scheduler (``--cluster
+tcp://host:8786``), with a progress bar per phase either way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from scheduler.commands.common import Lang, console, err, load_or_exit
+
+if TYPE_CHECKING:
+    from scheduler.province.decompose import ProvincePlan
+    from scheduler.province.runner import Runner
+    from scheduler.province.schema import ProvinceScenario
+
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers", min=1, help="Số tiến trình Dask cục bộ / local Dask workers."
+    ),
+]
+Cluster = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Địa chỉ bộ lập lịch Dask có sẵn / existing Dask scheduler (tcp://host:8786).",
+    ),
+]
+InProcess = Annotated[
+    bool,
+    typer.Option(
+        "--in-process",
+        help="Giải tuần tự trong tiến trình này, không dùng Dask / no Dask, one solve at a time.",
+    ),
+]
+
+
+def _t(vi: str, en: str, lang: str) -> str:
+    return en if lang == "en" else vi
+
+
+@contextmanager
+def _runner(workers: int, cluster: str | None, in_process: bool) -> Iterator[Runner]:
+    """Yield a runner with a rich progress bar for each phase."""
+    from scheduler.province.runner import InProcessRunner, dask_runner
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        bars: dict[str, TaskID] = {}
+
+        def on_progress(label: str, done: int, total: int) -> None:
+            if label not in bars:
+                bars[label] = bar.add_task(label, total=total)
+            bar.update(bars[label], completed=done, total=total)
+
+        if in_process:
+            yield InProcessRunner(on_progress)
+        else:
+            with dask_runner(workers, cluster, on_progress) as runner:
+                yield runner
+
+
+def load_province_or_exit(path: Path, lang: str) -> ProvinceScenario:
+    """Load a province scenario, or print every problem and exit with code 2."""
+    from scheduler.errors import ScenarioError
+    from scheduler.i18n import t
+    from scheduler.province.load import load_province
+
+    try:
+        return load_province(path)
+    except ScenarioError as exc:
+        err.print(f"[bold red]{t('invalid', lang)}[/] ({len(exc.problems)}):")
+        for p in exc.problems:
+            err.print(f"  - {p.render(lang)}", markup=False)
+        raise typer.Exit(2) from exc
+
+
+def summary_csv(result: ProvincePlan) -> bytes:
+    """Return one row per district: objective, allocation, spend, coverage."""
+    from scheduler.province.sweep import coverage_of
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    quarters = sorted({q for r in result.districts for q in r.allocation})
+    w.writerow(
+        [
+            "district",
+            "communes",
+            "objective",
+            "status",
+            "from",
+            "weighted_coverage",
+            "events",
+            "unscheduled",
+            *[f"allocation_{q}" for q in quarters],
+        ]
+    )
+    for r in result.districts:
+        w.writerow(
+            [
+                r.district,
+                len(r.scenario.communes),
+                f"{r.plan.solver.objective:.0f}",
+                r.plan.solver.status,
+                r.source,
+                f"{coverage_of(r.scenario, r.plan):.4f}",
+                len(r.plan.events),
+                sum(u.count for u in r.plan.unscheduled),
+                *[r.allocation.get(q, "") for q in quarters],
+            ]
+        )
+    return ("\ufeff" + buf.getvalue()).encode()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan-province``, ``sweep`` and ``bench`` to the application."""
+    register_bench(app)
+
+    @app.command("plan-province")
+    def plan_province_cmd(
+        scenario: Annotated[
+            Path, typer.Argument(help="Tệp kịch bản tỉnh / province TOML.")
+        ],
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="Thư mục kết quả (mặc định out/<tỉnh>/)."),
+        ] = None,
+        workers: Workers = 2,
+        cluster: Cluster = None,
+        in_process: InProcess = False,
+        deterministic: Annotated[
+            bool,
+            typer.Option(
+                "--deterministic",
+                help="Cùng đầu vào cho cùng kế hoạch / same input, same plan.",
+            ),
+        ] = False,
+        lang: Lang = "vi",
+    ) -> None:
+        """Plan every district of a province sharing trainers and budget (Dask)."""
+        from scheduler.check import check_plan
+        from scheduler.export.bundle import plan_files
+        from scheduler.export.table import write_atomically
+        from scheduler.province.decompose import plan_province
+        from scheduler.province.shared import check_shared
+
+        started = time.perf_counter()
+        province = load_province_or_exit(scenario, lang)
+        try:
+            with _runner(workers, cluster, in_process) as runner:
+                result = plan_province(province, runner, deterministic=deterministic)
+        except RuntimeError as exc:
+            err.print(f"[bold red]{exc}[/]")
+            raise typer.Exit(1) from exc
+        folder = out or Path("out") / province.name
+        files: dict[str, bytes] = {}
+        problems = 0
+        for r in result.districts:
+            for rel, data in plan_files(r.scenario, r.plan, lang).items():
+                files[f"{r.district}/{rel}"] = data
+            for v in check_plan(r.scenario, r.plan):
+                problems += 1
+                err.print(f"  {r.district}: {v}", markup=False)
+        shared = check_shared(province, {r.district: r.plan for r in result.districts})
+        for v in shared:
+            problems += 1
+            err.print(f"  {v}", markup=False)
+        summary = result.to_summary()
+        summary["violations"] = problems
+        files["summary.json"] = json.dumps(
+            summary, ensure_ascii=False, indent=2
+        ).encode()
+        files["summary.csv"] = summary_csv(result)
+        write_atomically(folder, files)
+
+        table = Table(title=result.province)
+        for col in (
+            _t("huyện", "district", lang),
+            _t("xã", "communes", lang),
+            _t("mục tiêu", "objective", lang),
+            _t("trạng thái", "status", lang),
+            _t("nguồn", "from", lang),
+            _t("phân bổ (đ)", "allocation (VND)", lang),
+        ):
+            table.add_column(col)
+        for r in result.districts:
+            table.add_row(
+                r.district,
+                str(len(r.scenario.communes)),
+                f"{r.plan.solver.objective:,.0f}",
+                r.plan.solver.status,
+                r.source,
+                ", ".join(f"{q} {v:,}" for q, v in sorted(r.allocation.items())),
+            )
+        console.print(table)
+        console.print(
+            _t("Tổng mục tiêu", "Total objective", lang)
+            + f" {result.objective:,.0f}, "
+            + _t("cận dưới hợp lệ", "valid lower bound", lang)
+            + f" {result.bound:,.0f}, "
+            + _t("khoảng cách", "gap", lang)
+            + f" {result.gap:.2%}; "
+            + _t("kiểm tra", "checks", lang)
+            + (
+                f": {problems} " + _t("vi phạm", "violations", lang)
+                if problems
+                else " OK"
+            )
+        )
+        console.print(
+            f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/ "
+            f"({time.perf_counter() - started:.1f} s, {result.solves} "
+            f"{_t('lần giải', 'solves', lang)}, {result.workers} worker)"
+        )
+        if problems:
+            raise typer.Exit(1)
+
+    @app.command("sweep")
+    def sweep_cmd(
+        scenario: Annotated[
+            Path,
+            typer.Argument(
+                help="Kịch bản huyện hoặc tỉnh / district or province TOML."
+            ),
+        ],
+        budget_scale: Annotated[
+            str,
+            typer.Option(
+                "--budget-scale",
+                help="Các hệ số ngân sách start:stop:step hoặc a,b,c / budget scales.",
+            ),
+        ] = "0.5:1.2:0.1",
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out", help="Thư mục kết quả (mặc định out/<kịch bản>-sweep/)."
+            ),
+        ] = None,
+        time_limit: Annotated[
+            float | None,
+            typer.Option(
+                "--time-limit", help="Giới hạn mỗi lần giải (giây) / per solve."
+            ),
+        ] = None,
+        workers: Workers = 2,
+        cluster: Cluster = None,
+        in_process: InProcess = False,
+        lang: Lang = "vi",
+    ) -> None:
+        """Plan the same scenario at several budget scales; chart coverage vs budget."""
+        from scheduler.export.table import write_atomically
+        from scheduler.province.load import is_province_file
+        from scheduler.province.sweep import (
+            SweepPoint,
+            chart_html,
+            coverage_parts,
+            parse_scales,
+            points_csv,
+            points_json,
+            sweep_district,
+        )
+
+        try:
+            scales = parse_scales(budget_scale)
+        except ValueError as exc:
+            err.print(f"[bold red]--budget-scale: {exc}[/]")
+            raise typer.Exit(2) from exc
+        points: list[SweepPoint] = []
+        if is_province_file(scenario):
+            from scheduler.province.decompose import plan_province
+
+            province = load_province_or_exit(scenario, lang)
+            name, title = province.name, province.title
+            if time_limit is not None:
+                province = province.model_copy(
+                    update={
+                        "decomposition": province.decomposition.model_copy(
+                            update={
+                                "curve_time_limit_s": time_limit,
+                                "district_time_limit_s": time_limit,
+                            }
+                        )
+                    }
+                )
+            with _runner(workers, cluster, in_process) as runner:
+                for s in scales:
+                    t0 = time.perf_counter()
+                    result = plan_province(province, runner, budget_scale=s)
+                    parts = [
+                        coverage_parts(r.scenario, r.plan) for r in result.districts
+                    ]
+                    required = sum(t for _, t in parts)
+                    cov = sum(p for p, _ in parts) / required if required else 1.0
+                    assert province.budget is not None
+                    points.append(
+                        SweepPoint(
+                            s,
+                            int(sum(province.budget.allowance_vnd.values()) * s),
+                            sum(
+                                e.cost_vnd
+                                for r in result.districts
+                                for e in r.plan.events
+                            ),
+                            result.objective,
+                            result.bound,
+                            f"gap {result.gap:.2%}",
+                            cov,
+                            sum(
+                                u.count
+                                for r in result.districts
+                                for u in r.plan.unscheduled
+                            ),
+                            round(time.perf_counter() - t0, 3),
+                        )
+                    )
+        else:
+            sc = load_or_exit(scenario, lang)
+            name, title = sc.name, sc.title
+            overrides: dict[str, object] = {"num_workers": 1}
+            if time_limit is not None:
+                overrides["max_time_in_seconds"] = time_limit
+            with _runner(workers, cluster, in_process) as runner:
+                points = sweep_district(sc, scales, runner, overrides)
+        table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
+        for col in (
+            _t("hệ số", "scale", lang),
+            _t("ngân sách (đ)", "budget (VND)", lang),
+            _t("đã chi (đ)", "spent (VND)", lang),
+            _t("bao phủ", "coverage", lang),
+            _t("chưa xếp", "unscheduled", lang),
+            _t("mục tiêu", "objective", lang),
+            _t("trạng thái", "status", lang),
+            "s",
+        ):
+            table.add_column(col, justify="right")
+        for p in points:
+            table.add_row(
+                f"{p.scale:g}",
+                f"{p.budget_vnd:,}",
+                f"{p.spent_vnd:,}",
+                f"{100 * p.coverage:.1f}%" if p.coverage is not None else "-",
+                str(p.unscheduled),
+                f"{p.objective:,.0f}" if p.objective is not None else "-",
+                p.status,
+                f"{p.wall_s:.1f}",
+            )
+        console.print(table)
+        for p in points:
+            if p.error:
+                console.print(f"×{p.scale:g}: {p.error[:300]}", markup=False)
+        folder = out or Path("out") / f"{name}-sweep"
+        write_atomically(
+            folder,
+            {
+                "sweep.csv": points_csv(points),
+                "sweep.json": points_json(points),
+                "sweep.html": chart_html(points, title, lang),
+            },
+        )
+        console.print(
+            f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/"
+        )
+
+
+BENCH_ROWS = (
+    ("instance", "instance"),
+    ("communes", "communes"),
+    ("variables", "model variables"),
+    ("booleans", "of which booleans"),
+    ("constraints", "constraints"),
+    ("build_s", "build time (s)"),
+    ("first_feasible_s", "time to first feasible (s)"),
+    ("best_s", "time to best / wall (s)"),
+    ("solve_s", "solve time (s)"),
+    ("build_over_solve", "build / solve"),
+    ("status", "status"),
+    ("objective", "objective"),
+    ("bound", "bound"),
+    ("gap", "gap"),
+    ("peak_mib", "peak memory (MiB)"),
+    ("coverage", "weighted coverage"),
+    ("greedy_objective", "greedy objective"),
+    ("greedy_coverage", "greedy weighted coverage"),
+    ("binding_scale", "binding budget scale"),
+    ("binding_objective", "binding: CP-SAT objective"),
+    ("binding_coverage", "binding: CP-SAT coverage"),
+    ("binding_greedy_objective", "binding: greedy objective"),
+    ("binding_greedy_coverage", "binding: greedy coverage"),
+    ("highs_status", "HiGHS status"),
+    ("highs_s", "HiGHS time (s)"),
+    ("highs_objective", "HiGHS objective"),
+    ("highs_gap", "HiGHS gap"),
+    ("solve_s_1_thread", "CP-SAT 1 thread (s)"),
+    ("wall_s_by_workers", "wall by Dask workers (s)"),
+    ("speedup_2_over_1", "speed-up 2 over 1"),
+    ("without_plan", "districts without a plan"),
+)
+
+
+def _fmt(key: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and ("coverage" in key or "gap" in key):
+        return f"{value:.2%}"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def register_bench(app: typer.Typer) -> None:
+    """Add ``bench`` to the application."""
+
+    @app.command("bench")
+    def bench_cmd(
+        sizes: Annotated[
+            str,
+            typer.Option("--sizes", help="district,province,country (any of them)."),
+        ] = "district,province",
+        workers: Workers = 2,
+        cluster: Cluster = None,
+        time_limit: Annotated[
+            float | None,
+            typer.Option(
+                "--time-limit",
+                help="Giới hạn mỗi lần giải (giây) / per solve (default 30/10/5 by size).",
+            ),
+        ] = None,
+        json_path: Annotated[
+            Path | None,
+            typer.Option("--json", help="Ghi kết quả JSON / write JSON here."),
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Hạt giống / seed.")] = 1,
+        district: Annotated[
+            str, typer.Option("--district", help="Mã huyện 2023 / district code.")
+        ] = "431",
+        province: Annotated[
+            str, typer.Option("--province", help="Mã tỉnh 2023 / province code.")
+        ] = "52",
+        speedup: Annotated[
+            bool,
+            typer.Option(
+                "--speedup/--no-speedup",
+                help="Chạy thêm với 1 worker để đo tăng tốc / also run on 1 worker.",
+            ),
+        ] = True,
+        country_provinces: Annotated[
+            str | None,
+            typer.Option(
+                "--country-provinces",
+                help="Chỉ các tỉnh này (vd 01,02) thay cho cả nước / "
+                "a subset of provinces instead of the whole country.",
+            ),
+        ] = None,
+    ) -> None:
+        """Benchmark CP-SAT, HiGHS and the greedy baseline at three sizes."""
+        from scheduler.bench.generate import all_districts, districts_of_province
+        from scheduler.province import bench
+
+        wanted = [s.strip() for s in sizes.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in ("district", "province", "country")]
+        if unknown or not wanted:
+            err.print(f"[bold red]--sizes: {', '.join(unknown) or '(empty)'}[/]")
+            raise typer.Exit(2)
+        try:
+            if "country" in wanted and country_provinces:
+                codes = [
+                    c
+                    for p in country_provinces.split(",")
+                    for c in districts_of_province(p.strip())
+                ]
+            else:
+                codes = all_districts()
+            if "province" in wanted:
+                districts_of_province(province)
+        except ValueError as exc:
+            err.print(f"[bold red]{exc}[/]")
+            raise typer.Exit(2) from exc
+
+        def factories() -> dict[int, Any]:
+            # with an external cluster its workers are what they are: one run;
+            # locally 1 worker and --workers, for the speed-up
+            if cluster:
+                return {0: lambda: _runner(0, cluster, False)}
+            counts = sorted({1, workers}) if speedup else [workers]
+            return {n: (lambda n=n: _runner(n, None, False)) for n in counts}
+
+        results: dict[str, Any] = {}
+        if "district" in wanted:
+            with console.status("district…"):
+                results["district"] = bench.bench_district(
+                    district, seed, time_limit or 30.0
+                )
+        if "province" in wanted:
+            results["province"] = bench.bench_province(
+                factories(), province, seed, time_limit or 10.0
+            )
+        if "country" in wanted:
+            label = (
+                f"provinces {country_provinces}"
+                if country_provinces
+                else "country 2023"
+            )
+            results["country"] = bench.bench_country(
+                factories(), codes, seed, time_limit or 5.0, label
+            )
+        for size, metrics in results.items():
+            table = Table(title=size)
+            table.add_column("metric")
+            table.add_column("value", justify="right")
+            for key, label in BENCH_ROWS:
+                if key in metrics:
+                    value = metrics[key]
+                    if isinstance(value, dict):
+                        value = ", ".join(f"{k}: {v}" for k, v in value.items())
+                    if isinstance(value, list):
+                        value = ", ".join(value) or "-"
+                    table.add_row(label, _fmt(key, value))
+            console.print(table)
+        if json_path is not None:
+            import os
+
+            # one file, replaced atomically (never the folder around it)
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = json_path.with_name(f".{json_path.name}.tmp")
+            tmp.write_text(
+                json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            os.replace(tmp, json_path)
+            console.print(f"JSON: {json_path}")

@@ -1,0 +1,377 @@
+"""``scheduler bench``: seeded instances at three sizes, measured the same way.
+
+- **district**: one generated 2023 district (default Hưng Nguyên, 18 communes),
+  solved by CP-SAT (2 threads, then 1 for the speed-up), by HiGHS on the same
+  model, and planned by the greedy baseline, at budget scale 1.0 and at a
+  binding scale.
+- **province**: every district of a 2023 province (default Bình Định, 11
+  districts) sharing one provincial programme budget (the sum of the districts'
+  own lines × the scale), planned by the decomposition on Dask with 1 and with 2
+  workers; the greedy baseline plans each district with its own line.
+- **country**: every 2023 district (or those of some provinces), each planned
+  on its own budget, one Dask task per district (scenario generated, model
+  built, solved and compared with the greedy plan inside the worker).
+
+Every figure is measured, none is estimated; the machine's load is not
+controlled, so repeat runs to compare.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.province.runner import Runner
+
+
+def _peak_mib() -> float:
+    """Return this process's peak resident memory in MiB (Linux: KiB units)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+
+
+def bench_district(
+    code: str = "431",
+    seed: int = 1,
+    time_limit: float = 30.0,
+    binding_scale: float = 0.8,
+) -> dict[str, Any]:
+    """Measure one district: CP-SAT (2 and 1 threads), HiGHS, greedy.
+
+    Returns
+    -------
+    dict
+        Flat metrics, JSON-ready.
+    """
+    from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
+    from scheduler.bench.generate import district_scenario
+    from scheduler.bench.mip import model_size, solve_with_highs
+    from scheduler.calendar import build_grid
+    from scheduler.model.builder import build_model
+    from scheduler.solve import solve
+
+    sc = district_scenario(code, seed)
+    grid = build_grid(sc)
+    t0 = time.perf_counter()
+    built = build_model(sc, grid)
+    build_s = time.perf_counter() - t0
+    size = model_size(built.model.proto)
+
+    seen: list[tuple[float, float]] = []
+
+    def progress(seconds: float, objective: float, bound: float) -> None:
+        seen.append((seconds, objective))
+
+    params = {"num_workers": 2, "max_time_in_seconds": time_limit, "random_seed": seed}
+    plan = solve(sc, grid, overrides=params, progress=progress)
+    one = solve(sc, grid, overrides={**params, "num_workers": 1})
+    highs = solve_with_highs(built.model.proto, time_limit, threads=1, seed=seed)
+    greedy = greedy_plan(sc, grid)
+    out: dict[str, Any] = {
+        "instance": f"district {code} ({sc.area.name}), seed {seed}",
+        "communes": len(sc.communes),
+        "variables": size.variables,
+        "booleans": size.booleans,
+        "constraints": size.constraints,
+        "build_s": round(build_s, 3),
+        "first_feasible_s": round(seen[0][0], 3) if seen else None,
+        "best_s": round(seen[-1][0], 3) if seen else None,
+        "solve_s": plan.solver.wall_time_s,
+        "status": plan.solver.status,
+        "objective": plan.solver.objective,
+        "bound": plan.solver.bound,
+        "gap": plan.solver.gap,
+        "build_over_solve": round(build_s / max(plan.solver.wall_time_s, 1e-9), 3),
+        "coverage": weighted_coverage(sc, grid, plan).fraction,
+        "greedy_objective": sum(plan_objective(sc, grid, greedy).values()),
+        "greedy_coverage": weighted_coverage(sc, grid, greedy).fraction,
+        "highs_status": highs.status,
+        "highs_s": highs.wall_time_s,
+        "highs_objective": highs.objective,
+        "highs_bound": highs.bound,
+        "highs_gap": highs.gap,
+        "solve_s_1_thread": one.solver.wall_time_s,
+        "speedup_2_over_1": round(
+            one.solver.wall_time_s / max(plan.solver.wall_time_s, 1e-9), 2
+        ),
+    }
+    # the same district with its budget cut: where the greedy planner runs out
+    tight = district_scenario(code, seed, budget_scale=binding_scale)
+    tight_grid = build_grid(tight)
+    tight_plan = solve(tight, tight_grid, overrides=params)
+    tight_greedy = greedy_plan(tight, tight_grid)
+    out.update(
+        {
+            "binding_scale": binding_scale,
+            "binding_objective": tight_plan.solver.objective,
+            "binding_gap": tight_plan.solver.gap,
+            "binding_coverage": weighted_coverage(
+                tight, tight_grid, tight_plan
+            ).fraction,
+            "binding_greedy_objective": sum(
+                plan_objective(tight, tight_grid, tight_greedy).values()
+            ),
+            "binding_greedy_coverage": weighted_coverage(
+                tight, tight_grid, tight_greedy
+            ).fraction,
+        }
+    )
+    out["peak_mib"] = round(_peak_mib(), 1)
+    return out
+
+
+def generated_province(
+    province_code: str,
+    seed: int,
+    budget_scale: float,
+    curve_time_limit: float,
+    district_time_limit: float,
+    level_fractions: tuple[float, ...] = (0.0, 0.6, 0.9),
+) -> Any:
+    """Return a :class:`ProvinceScenario` of generated districts sharing "ctmtqg".
+
+    The provincial allowance per quarter is the sum of the districts' own
+    "ctmtqg" lines, times ``budget_scale``.
+    """
+    from scheduler.bench.generate import district_scenario, districts_of_province
+    from scheduler.province.schema import (
+        DecompositionSettings,
+        District,
+        ProvinceScenario,
+        SharedBudget,
+    )
+    from scheduler.scenario.schema import Area
+
+    districts = []
+    pooled: dict[str, int] = {}
+    for code in districts_of_province(province_code):
+        sc = district_scenario(code, seed)
+        districts.append(District(id=code, name=sc.area.name, scenario=sc))
+        for q, v in sc.funding_source("ctmtqg").allowance_vnd.items():
+            pooled[q] = pooled.get(q, 0) + v
+    first = districts[0].scenario
+    return ProvinceScenario(
+        name=f"province-{province_code}",
+        title=first.area.parent_name or province_code,
+        area=Area(code=province_code, name=first.area.parent_name or province_code),
+        districts=tuple(districts),
+        budget=SharedBudget(
+            id="ctmtqg",
+            name_vi="Kinh phí Chương trình MTQG (tỉnh)",
+            name_en="National Target Programme (province)",
+            allowance_vnd={q: int(v * budget_scale) for q, v in pooled.items()},
+        ),
+        decomposition=DecompositionSettings(
+            level_fractions=level_fractions,
+            curve_time_limit_s=curve_time_limit,
+            district_time_limit_s=district_time_limit,
+            random_seed=seed,
+        ),
+        input_hash=f"generated:{province_code}:{seed}:{budget_scale}",
+    )
+
+
+def _worker_peak_mib(runner: Runner) -> float:
+    client = getattr(runner, "client", None)
+    if client is None:
+        return _peak_mib()
+    peaks: dict[str, float] = client.run(_peak_mib)
+    return max([_peak_mib(), *peaks.values()])
+
+
+def bench_province(
+    runners: dict[int, Callable[[], Any]],
+    province_code: str = "52",
+    seed: int = 1,
+    time_limit: float = 10.0,
+    budget_scale: float = 0.8,
+) -> dict[str, Any]:
+    """Plan a generated province by decomposition with each runner; compare greedy.
+
+    Parameters
+    ----------
+    runners : dict of workers to a context-manager factory
+        E.g. ``{1: lambda: dask_runner(1), 2: lambda: dask_runner(2)}``.
+    """
+    from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
+    from scheduler.bench.generate import district_scenario
+    from scheduler.calendar import build_grid
+    from scheduler.province.decompose import plan_province
+
+    province = generated_province(
+        province_code, seed, budget_scale, time_limit / 3, time_limit
+    )
+    walls: dict[int, float] = {}
+    result = None
+    peak = 0.0
+    for workers, factory in sorted(runners.items()):
+        t0 = time.perf_counter()
+        with factory() as runner:
+            result = plan_province(province, runner)
+            peak = max(peak, _worker_peak_mib(runner))
+        walls[workers] = time.perf_counter() - t0
+    assert result is not None
+    covered = required = 0
+    g_covered = g_required = 0
+    g_objective = 0
+    for r in result.districts:
+        grid = build_grid(r.scenario)
+        cov = weighted_coverage(r.scenario, grid, r.plan)
+        covered, required = covered + cov.covered, required + cov.required
+        # by hand: each district keeps its own programme line, scaled alike
+        own = district_scenario(r.district, seed, budget_scale=budget_scale)
+        own_grid = build_grid(own)
+        g = greedy_plan(own, own_grid)
+        g_objective += sum(plan_objective(own, own_grid, g).values())
+        gc = weighted_coverage(own, own_grid, g)
+        g_covered, g_required = g_covered + gc.covered, g_required + gc.required
+    build = sum(r.plan.solver.build_time_s for r in result.districts)
+    solve_s = sum(r.plan.solver.wall_time_s for r in result.districts)
+    most = max(walls)
+    return {
+        "instance": f"province {province_code} ({province.title}), "
+        f"{len(province.districts)} districts, seed {seed}, budget ×{budget_scale}",
+        "communes": sum(len(d.scenario.communes) for d in province.districts),
+        "variables": None,
+        "booleans": sum(r.plan.solver.num_booleans for r in result.districts),
+        "constraints": sum(r.plan.solver.num_constraints for r in result.districts),
+        "build_s": round(build, 3),
+        "first_feasible_s": round(result.phases["curves"], 3),
+        "best_s": round(walls[most], 3),
+        "solve_s": round(solve_s, 3),
+        "status": f"{result.solves} solves, {result.repair_rounds} repair rounds",
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "build_over_solve": round(build / max(solve_s, 1e-9), 3),
+        "coverage": covered / required if required else 1.0,
+        "greedy_objective": g_objective,
+        "greedy_coverage": g_covered / g_required if g_required else 1.0,
+        "wall_s_by_workers": {str(k): round(v, 2) for k, v in walls.items()},
+        "speedup_2_over_1": round(walls[1] / walls[2], 2)
+        if 1 in walls and 2 in walls
+        else None,
+        "peak_mib": round(peak, 1),
+    }
+
+
+@dataclass(frozen=True)
+class CountryTask:
+    """One district of the country run: generated, built and solved in the worker."""
+
+    code: str
+    seed: int
+    time_limit: float
+
+
+def country_task(task: CountryTask) -> dict[str, Any]:
+    """Generate, build, solve and greedy-plan one district (inside a worker)."""
+    from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
+    from scheduler.bench.generate import district_scenario
+    from scheduler.calendar import build_grid
+    from scheduler.solve import solve
+
+    t0 = time.perf_counter()
+    sc = district_scenario(task.code, task.seed)
+    grid = build_grid(sc)
+    out: dict[str, Any] = {"code": task.code, "communes": len(sc.communes)}
+    try:
+        plan = solve(
+            sc,
+            grid,
+            overrides={
+                "num_workers": 1,
+                "max_time_in_seconds": task.time_limit,
+                "random_seed": task.seed,
+            },
+        )
+    except Exception as exc:  # counted as a district without a plan
+        out.update({"error": str(exc)[:200], "wall_s": time.perf_counter() - t0})
+        return out
+    greedy = greedy_plan(sc, grid)
+    cov = weighted_coverage(sc, grid, plan)
+    gcov = weighted_coverage(sc, grid, greedy)
+    out.update(
+        {
+            "status": plan.solver.status,
+            "objective": plan.solver.objective,
+            "bound": plan.solver.bound,
+            "booleans": plan.solver.num_booleans,
+            "constraints": plan.solver.num_constraints,
+            "build_s": plan.solver.build_time_s,
+            "solve_s": plan.solver.wall_time_s,
+            "covered": cov.covered,
+            "required": cov.required,
+            "greedy_objective": sum(plan_objective(sc, grid, greedy).values()),
+            "greedy_covered": gcov.covered,
+            "greedy_required": gcov.required,
+            "wall_s": time.perf_counter() - t0,
+            "peak_mib": _peak_mib(),
+        }
+    )
+    return out
+
+
+def bench_country(
+    runners: dict[int, Callable[[], Any]],
+    codes: list[str],
+    seed: int = 1,
+    time_limit: float = 5.0,
+    label: str = "country 2023",
+) -> dict[str, Any]:
+    """Plan every listed district independently on Dask with each runner."""
+    walls: dict[int, float] = {}
+    rows: list[dict[str, Any]] = []
+    peak = 0.0
+    for workers, factory in sorted(runners.items()):
+        t0 = time.perf_counter()
+        with factory() as runner:
+            rows = runner.map(
+                country_task,
+                [CountryTask(c, seed, time_limit) for c in codes],
+                f"country ({workers} worker)",
+            )
+            peak = max(peak, _worker_peak_mib(runner))
+        walls[workers] = time.perf_counter() - t0
+    ok = [r for r in rows if "error" not in r]
+    objective = sum(r["objective"] for r in ok)
+    bound = sum(r["bound"] for r in ok)
+    build = sum(r["build_s"] for r in ok)
+    solve_s = sum(r["solve_s"] for r in ok)
+    most = max(walls)
+    return {
+        "instance": f"{label}: {len(codes)} districts, seed {seed}",
+        "communes": sum(r["communes"] for r in rows),
+        "variables": None,
+        "booleans": sum(r["booleans"] for r in ok),
+        "constraints": sum(r["constraints"] for r in ok),
+        "build_s": round(build, 2),
+        "first_feasible_s": round(walls[most], 2) if len(ok) == len(rows) else None,
+        "best_s": round(walls[most], 2),
+        "solve_s": round(solve_s, 2),
+        "status": f"{sum(r['status'] == 'OPTIMAL' for r in ok)} optimal, "
+        f"{len(ok)} with a plan, {len(rows) - len(ok)} without",
+        "objective": objective,
+        "bound": bound,
+        "gap": _gap(objective, bound),
+        "build_over_solve": round(build / max(solve_s, 1e-9), 3),
+        "coverage": sum(r["covered"] for r in ok)
+        / max(sum(r["required"] for r in ok), 1),
+        "greedy_objective": sum(r["greedy_objective"] for r in ok),
+        "greedy_coverage": sum(r["greedy_covered"] for r in ok)
+        / max(sum(r["greedy_required"] for r in ok), 1),
+        "wall_s_by_workers": {str(k): round(v, 2) for k, v in walls.items()},
+        "speedup_2_over_1": round(walls[1] / walls[2], 2)
+        if 1 in walls and 2 in walls
+        else None,
+        "peak_mib": round(peak, 1),
+        "without_plan": [r["code"] for r in rows if "error" in r],
+    }

@@ -1,0 +1,361 @@
+"""District scenarios of a province, given their share of the shared resources.
+
+Everything here is pure data manipulation on validated :class:`Scenario`
+records; nothing imports the solver, so the results pickle to Dask workers.
+
+- :func:`restrict` cuts a scenario down to a group of its communes and staff
+  (post-2025 provinces, where a "district" is a group of communes).
+- :func:`district_scenario` gives one district its allowance of the shared
+  budget and the provincial trainers (with the half-days they may not work).
+- :func:`merge` builds one monolithic scenario of the whole province, used to
+  measure how far the decomposition is from the true optimum on small cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from scheduler.province.schema import ProvinceScenario, ProvincialTrainer
+from scheduler.scenario.schema import (
+    BlockedPeriod,
+    Commune,
+    FundingSource,
+    Pin,
+    Scenario,
+    Staff,
+    StationSlot,
+    Target,
+    Topic,
+    TravelTime,
+    Venue,
+)
+
+# (trainer id, date, half or None for the whole day)
+TrainerBlock = tuple[str, dt.date, str | None]
+
+
+def restrict(
+    scenario: Scenario, communes: Iterable[str], staff: Iterable[str] = ()
+) -> Scenario:
+    """Return the scenario cut down to some communes (and, if given, some staff).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    communes : iterable of str
+        Commune codes to keep (all must be in the scenario).
+    staff : iterable of str
+        Staff ids to keep; empty keeps everybody.
+
+    Returns
+    -------
+    Scenario
+        The same rules over the kept communes: stations, commune blocks, pins
+        and per-commune exceptions of other communes are dropped, and so are
+        their venues (except the HQ and training venues) and travel rows.
+    """
+    keep = set(communes)
+    people = set(staff)
+    activities = {}
+    for act_id, spec in scenario.activities.items():
+        update: dict[str, object] = {
+            "per_commune_override": {
+                c: n for c, n in spec.per_commune_override.items() if c in keep
+            }
+        }
+        if spec.communes:
+            update["communes"] = tuple(c for c in spec.communes if c in keep)
+        activities[act_id] = spec.model_copy(update=update)
+    kept_staff = tuple(s for s in scenario.staff if not people or s.staff_id in people)
+    # venues of other communes go, except the HQ and training venues, which
+    # stay as places with no commune
+    needed = {scenario.area.hq_venue} | {s.venue for s in scenario.activities.values()}
+    venues = tuple(
+        v
+        if v.commune_code is None or v.commune_code in keep
+        else v.model_copy(update={"commune_code": None})
+        for v in scenario.venues
+        if v.commune_code is None or v.commune_code in keep or v.venue_id in needed
+    )
+    places = keep | {v.venue_id for v in venues}
+    staff_ids = {s.staff_id for s in kept_staff}
+    return scenario.model_copy(
+        update={
+            "activities": activities,
+            "communes": tuple(c for c in scenario.communes if c.commune_code in keep),
+            "staff": kept_staff,
+            "stations": tuple(s for s in scenario.stations if s.commune_code in keep),
+            "blocked": tuple(
+                b
+                for b in scenario.blocked
+                if (b.kind == "commune" and b.ref in keep)
+                or (b.kind == "staff" and b.ref in staff_ids)
+            ),
+            "pins": tuple(p for p in scenario.pins if p.commune in keep),
+            "venues": venues,
+            "travel_times": tuple(
+                t
+                for t in scenario.travel_times
+                if t.from_ref in places and t.to_ref in places
+            ),
+        }
+    )
+
+
+def trainer_as_staff(trainer: ProvincialTrainer) -> Staff:
+    """Return a provincial trainer as a district staff record.
+
+    Inside one district the trainer's weekly cap is also their session cap.
+    """
+    return Staff(
+        staff_id=trainer.staff_id,
+        name=trainer.name,
+        roles=trainer.roles,
+        organisation=trainer.organisation,
+        email=trainer.email,
+        phone=trainer.phone,
+        max_sessions_per_week=trainer.max_days_per_week,
+    )
+
+
+def district_scenario(
+    province: ProvinceScenario,
+    district_id: str,
+    *,
+    allowance: Mapping[str, int] | None = None,
+    total_allowance: int | None = None,
+    trainer_blocks: Iterable[TrainerBlock] = (),
+) -> Scenario:
+    """Return one district's scenario with its share of the shared resources.
+
+    Parameters
+    ----------
+    province : ProvinceScenario
+        The province.
+    district_id : str
+        Which district.
+    allowance : mapping of quarter to VND, optional
+        The district's allowance of the shared budget per quarter.
+    total_allowance : int, optional
+        Instead of ``allowance``: one amount for the whole horizon (spent in
+        any quarter). This is a relaxation, used for the lower bound.
+    trainer_blocks : iterable of (trainer, date, half)
+        Half-days (or whole days, half ``None``) on which a provincial trainer
+        may not work in this district (used by others, or over the weekly cap).
+
+    Returns
+    -------
+    Scenario
+        A normal scenario: the shared budget replaces the district's own line
+        of the same id, and the provincial trainers join its staff table.
+    """
+    district = province.district(district_id)
+    sc = district.scenario
+    update: dict[str, object] = {}
+    budget = province.budget
+    if budget is not None and (allowance is not None or total_allowance is not None):
+        if total_allowance is not None:
+            first = sc.horizon.start
+            quarter = f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+            source = FundingSource(
+                id=budget.id,
+                name_vi=budget.name_vi,
+                name_en=budget.name_en,
+                allowance_vnd={quarter: total_allowance},
+                carry_over=True,
+            )
+        else:
+            assert allowance is not None
+            source = FundingSource(
+                id=budget.id,
+                name_vi=budget.name_vi,
+                name_en=budget.name_en,
+                allowance_vnd=dict(allowance),
+            )
+        update["funding"] = tuple(
+            source if f.id == budget.id else f for f in sc.funding
+        )
+    if province.trainers:
+        # a district file may list a provincial trainer so that it plans on its
+        # own; in the province the provincial row replaces that copy
+        ids = {t.staff_id for t in province.trainers}
+        update["staff"] = tuple(s for s in sc.staff if s.staff_id not in ids) + tuple(
+            trainer_as_staff(t) for t in province.trainers
+        )
+        blocks = [
+            BlockedPeriod(
+                kind="staff",
+                ref=tid,
+                start_date=day,
+                end_date=day,
+                half=half,
+                reason="Giảng viên tỉnh bận ở huyện khác / provincial trainer elsewhere",
+            )
+            for tid, day, half in sorted(
+                set(trainer_blocks), key=lambda b: (b[0], b[1], b[2] or "")
+            )
+        ]
+        update["blocked"] = sc.blocked + province.trainer_blocked + tuple(blocks)
+    return sc.model_copy(update=update)
+
+
+def merge(province: ProvinceScenario) -> Scenario:
+    """Return the whole province as one scenario (the monolithic formulation).
+
+    District staff, venues, activities, roles and the district's own funding
+    lines are prefixed with ``<district>.`` so that each district keeps its own;
+    communes keep their (unique) codes. The shared budget keeps its id with the
+    provincial allowances, and each provincial trainer holds the prefixed
+    roles of every district, so one person serves any district but is in one
+    place at a time. Activities, weights, horizon and calendar are the
+    districts' (they must agree, which the loader checks).
+
+    Two things are not expressed and are reported as limits: the trainers'
+    ``max_days_per_week`` (the model only caps sessions per week, so here it
+    caps sessions), and the HQ venue (the first district's, which matters
+    only when activities pay travel per minute).
+    """
+    first = province.districts[0].scenario
+    shared_id = province.budget.id if province.budget else None
+    activities = {}
+    communes: list[Commune] = []
+    staff: list[Staff] = []
+    venues: list[Venue] = []
+    topics: list[Topic] = []
+    stations: list[StationSlot] = []
+    blocked: list[BlockedPeriod] = []
+    travel: list[TravelTime] = []
+    funding: list[FundingSource] = []
+    targets: list[Target] = []
+    pins: list[Pin] = []
+    topic_ids: set[str] = set()
+    roles_of_trainers: dict[str, list[str]] = {
+        t.staff_id: [] for t in province.trainers
+    }
+
+    for d in province.districts:
+        sc = d.scenario
+        p = f"{d.id}."
+
+        def fund(f: str, shared: str | None = shared_id, prefix: str = p) -> str:
+            return f if f == shared else prefix + f
+
+        def place(ref: str, sc: Scenario = sc, prefix: str = p) -> str:
+            return prefix + ref if any(v.venue_id == ref for v in sc.venues) else ref
+
+        codes = tuple(c.commune_code for c in sc.communes)
+        for act_id, spec in sc.activities.items():
+            activities[p + act_id] = spec.model_copy(
+                update={
+                    "communes": spec.communes or codes,
+                    "funding_sources": tuple(fund(f) for f in spec.funding_sources),
+                    "roles": {p + r: n for r, n in spec.roles.items()},
+                    "venue": p + spec.venue if spec.venue else None,
+                    "requires_training": (
+                        p + spec.requires_training if spec.requires_training else None
+                    ),
+                    "announce": (
+                        spec.announce.model_copy(update={"via": p + spec.announce.via})
+                        if spec.announce
+                        else None
+                    ),
+                }
+            )
+        communes.extend(sc.communes)
+        staff.extend(
+            s.model_copy(
+                update={
+                    "staff_id": p + s.staff_id,
+                    "roles": tuple(p + r for r in s.roles),
+                }
+            )
+            for s in sc.staff
+            if s.staff_id not in roles_of_trainers
+        )
+        for t in province.trainers:
+            roles_of_trainers[t.staff_id].extend(p + r for r in t.roles)
+        venues.extend(
+            v.model_copy(update={"venue_id": p + v.venue_id}) for v in sc.venues
+        )
+        for topic in sc.topics:
+            if topic.topic_id in topic_ids:
+                continue
+            topic_ids.add(topic.topic_id)
+            users = tuple(
+                q.id + "." + a
+                for q in province.districts
+                for a in next(
+                    (
+                        x.activities
+                        for x in q.scenario.topics
+                        if x.topic_id == topic.topic_id
+                    ),
+                    (),
+                )
+            )
+            topics.append(topic.model_copy(update={"activities": users}))
+        stations.extend(sc.stations)
+        blocked.extend(
+            b.model_copy(update={"ref": p + b.ref}) if b.kind == "staff" else b
+            for b in sc.blocked
+            if b.ref not in roles_of_trainers
+        )
+        travel.extend(
+            tt.model_copy(
+                update={"from_ref": place(tt.from_ref), "to_ref": place(tt.to_ref)}
+            )
+            for tt in sc.travel_times
+        )
+        funding.extend(
+            f.model_copy(update={"id": p + f.id})
+            for f in sc.funding
+            if f.id != shared_id
+        )
+        targets.extend(
+            x.model_copy(update={"activity": p + x.activity}) for x in sc.targets
+        )
+        pins.extend(
+            Pin(**{**x.model_dump(), "activity": p + x.activity}) for x in sc.pins
+        )
+
+    if province.budget is not None:
+        b = province.budget
+        funding.append(
+            FundingSource(
+                id=b.id,
+                name_vi=b.name_vi,
+                name_en=b.name_en,
+                allowance_vnd=b.allowance_vnd,
+            )
+        )
+    staff.extend(
+        trainer_as_staff(t).model_copy(
+            update={"roles": tuple(roles_of_trainers[t.staff_id])}
+        )
+        for t in province.trainers
+    )
+    blocked.extend(province.trainer_blocked)
+    hq = first.area.hq_venue
+    return first.model_copy(
+        update={
+            "name": province.name,
+            "title": province.title,
+            "area": province.area.model_copy(
+                update={"hq_venue": f"{province.districts[0].id}.{hq}" if hq else None}
+            ),
+            "activities": activities,
+            "funding": tuple(funding),
+            "targets": tuple(targets),
+            "pins": tuple(pins),
+            "communes": tuple(communes),
+            "staff": tuple(staff),
+            "venues": tuple(venues),
+            "topics": tuple(topics),
+            "stations": tuple(stations),
+            "blocked": tuple(blocked),
+            "travel_times": tuple(travel),
+            "input_hash": province.input_hash,
+        }
+    )

@@ -1,0 +1,201 @@
+"""The same scenario at several budget scales: coverage against budget.
+
+Each scale is an independent solve of plain data, so the scales run in
+parallel on a :class:`~scheduler.province.runner.Runner` (Dask or in-process).
+A province scenario is planned scale by scale, each by the decomposition,
+whose own solves run in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from scheduler.plan import Plan
+from scheduler.province.runner import Runner
+from scheduler.scenario.schema import Scenario
+
+
+def parse_scales(text: str) -> list[float]:
+    """Parse ``start:stop:step`` (inclusive) or a comma list into budget scales.
+
+    Raises
+    ------
+    ValueError
+        When the text is not of that form or a scale is not positive.
+    """
+    text = text.strip()
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ValueError("expected start:stop:step, e.g. 0.5:1.2:0.1")
+        start, stop, step = (float(p) for p in parts)
+        if step <= 0 or stop < start:
+            raise ValueError("need step > 0 and stop ≥ start")
+        n = math.floor((stop - start) / step + 1e-9) + 1
+        scales = [round(start + i * step, 6) for i in range(n)]
+    else:
+        scales = [float(p) for p in text.split(",") if p.strip()]
+    if not scales or any(s <= 0 for s in scales):
+        raise ValueError("every scale must be > 0")
+    return scales
+
+
+def scale_budget(scenario: Scenario, scale: float) -> Scenario:
+    """Return the scenario with every funding allowance multiplied by ``scale``."""
+    funding = tuple(
+        f.model_copy(
+            update={
+                "allowance_vnd": {q: int(v * scale) for q, v in f.allowance_vnd.items()}
+            }
+        )
+        for f in scenario.funding
+    )
+    return scenario.model_copy(update={"funding": funding})
+
+
+def coverage_of(scenario: Scenario, plan: Plan) -> float:
+    """Return the weighted coverage of a plan, between 0 and 1 (see below)."""
+    placed, total = coverage_parts(scenario, plan)
+    return placed / total if total else 1.0
+
+
+def coverage_parts(scenario: Scenario, plan: Plan) -> tuple[int, int]:
+    """Return (weight held, weight required) of a plan.
+
+    The measure of :func:`scheduler.baseline.weighted_coverage`, the same the
+    benchmark uses: each required item (a session, a broadcast item of a
+    month's quota, a commune's training) weighs its activity's priority × its
+    commune's poor households (each at least 1), as the ``coverage`` goal does.
+    """
+    from scheduler.baseline import weighted_coverage
+    from scheduler.calendar import build_grid
+
+    cov = weighted_coverage(scenario, build_grid(scenario), plan)
+    return cov.covered, cov.required
+
+
+@dataclass(frozen=True)
+class SweepTask:
+    """One scale of a district sweep (plain data for a worker)."""
+
+    scale: float
+    scenario: Scenario
+    overrides: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """Outcome of one scale."""
+
+    scale: float
+    budget_vnd: int
+    spent_vnd: int
+    objective: float | None
+    bound: float | None
+    status: str
+    coverage: float | None
+    unscheduled: int
+    wall_s: float
+    error: str = ""
+
+
+def sweep_task(task: SweepTask) -> SweepPoint:
+    """Solve one scale (runs inside a worker; the model is built here)."""
+    from scheduler.solve import solve
+
+    sc = task.scenario
+    budget = sum(sum(f.allowance_vnd.values()) for f in sc.funding)
+    from scheduler.errors import InfeasibleScenario
+
+    try:
+        plan = solve(sc, overrides=task.overrides)
+    except InfeasibleScenario as exc:  # e.g. a target the smaller budget cannot meet
+        reasons = "; ".join(en for _, en in exc.reasons)
+        return SweepPoint(
+            task.scale, budget, 0, None, None, "INFEASIBLE", None, 0, 0.0, reasons
+        )
+    except Exception as exc:  # reported in the table, the other scales go on
+        return SweepPoint(
+            task.scale, budget, 0, None, None, "ERROR", None, 0, 0.0, str(exc)
+        )
+    return SweepPoint(
+        task.scale,
+        budget,
+        sum(e.cost_vnd for e in plan.events),
+        plan.solver.objective,
+        plan.solver.bound,
+        plan.solver.status,
+        coverage_of(sc, plan),
+        sum(u.count for u in plan.unscheduled),
+        plan.solver.wall_time_s,
+    )
+
+
+def sweep_district(
+    scenario: Scenario,
+    scales: list[float],
+    runner: Runner,
+    overrides: dict[str, Any],
+) -> list[SweepPoint]:
+    """Solve a district scenario at every scale, in parallel on the runner."""
+    tasks = [SweepTask(s, scale_budget(scenario, s), overrides) for s in scales]
+    return runner.map(sweep_task, tasks, "sweep")
+
+
+def points_json(points: list[SweepPoint]) -> bytes:
+    """Return the points as JSON bytes."""
+    return json.dumps(
+        [asdict(p) for p in points], ensure_ascii=False, indent=2
+    ).encode()
+
+
+def points_csv(points: list[SweepPoint]) -> bytes:
+    """Return the points as CSV bytes (UTF-8 with BOM for Excel)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    fields = list(SweepPoint.__dataclass_fields__)
+    w = csv.DictWriter(buf, fieldnames=fields)
+    w.writeheader()
+    for p in points:
+        w.writerow(asdict(p))
+    return ("\ufeff" + buf.getvalue()).encode()
+
+
+def chart_html(points: list[SweepPoint], title: str, lang: str = "vi") -> bytes:
+    """Return a self-contained HTML chart of coverage against budget.
+
+    plotly.js is embedded once in the page, so it opens offline.
+    """
+    import plotly.graph_objects as go
+
+    ok = [p for p in points if p.coverage is not None]
+    x = [p.budget_vnd / 1e6 for p in ok]
+    y = [100 * (p.coverage or 0) for p in ok]
+    vi = lang != "en"
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines+markers",
+            text=[f"×{p.scale:g}" for p in ok],
+            hovertemplate="%{text}: %{x:,.0f} tr.đ → %{y:.1f}%<extra></extra>"
+            if vi
+            else "%{text}: %{x:,.0f} M VND → %{y:.1f}%<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="Tổng ngân sách (triệu đồng)"
+        if vi
+        else "Total budget (million VND)",
+        yaxis_title="Độ bao phủ có trọng số (%)" if vi else "Weighted coverage (%)",
+        yaxis_range=[0, 100],
+        template="plotly_white",
+    )
+    html: str = fig.to_html(include_plotlyjs=True, full_html=True)
+    return html.encode()

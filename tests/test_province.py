@@ -1,0 +1,408 @@
+"""Province planning: shared budget and trainers, decomposition vs monolithic, Dask.
+
+The tiny province has two districts of the conftest scenario (two communes
+each, 5–15 Sep 2023, 9 working days in ISO weeks 36 and 37). Each commune
+wants one dialogue (1,000,000 VND) and one place in its district's training
+class (one day, 1,000,000 VND per class, taught by the one provincial trainer
+T1). Both are paid from the shared source "prov", 3,000,000 VND for Q3: the
+full programme would cost 2 × (2 dialogues + 1 class) = 6,000,000, so the
+budget binds and the districts compete for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.check import check_plan
+from scheduler.cli import app
+from scheduler.errors import ScenarioError
+from scheduler.province.compose import merge
+from scheduler.province.decompose import ProvincePlan, plan_province
+from scheduler.province.load import load_province
+from scheduler.province.runner import dask_runner
+from scheduler.province.schema import ProvinceScenario
+from scheduler.province.shared import check_shared
+from scheduler.province.sweep import parse_scales
+from scheduler.solve import solve
+from tests.conftest import BASE_TABLES, make_scenario
+
+DISTRICT_PATCH: dict[str, Any] = {
+    "activities": {
+        "dialogue": {
+            "funding_sources": ["prov"],
+            "requires_training": "training",
+        },
+        "training": {
+            "kind": "training",
+            "name_vi": "Tập huấn",
+            "name_en": "Training",
+            "venue": "center",
+            "roles": {"trainer": 1},
+            "trainees_per_commune": 1,
+            "class_size": 10,
+            "duration_days": 1,
+            "cost_fixed_vnd": 1_000_000,
+            "funding_sources": ["prov"],
+            "priority": 5,
+        },
+    },
+    "funding": [
+        {
+            "id": "prov",
+            "name_vi": "Ngân sách tỉnh",
+            "name_en": "Provincial budget",
+            "allowance_vnd": {"2023-Q3": 10_000_000},
+        },
+    ],
+}
+
+
+def _district(folder: Path, prefix: str, codes: tuple[str, str]) -> None:
+    tables = {
+        "communes.csv": [
+            {"commune_code": codes[0], "commune_name": "Xã Một", "poor_households": 30},
+            {"commune_code": codes[1], "commune_name": "Xã Hai", "poor_households": 10},
+        ],
+        "staff.csv": [
+            {
+                **r,
+                "staff_id": r["staff_id"]
+                if r["staff_id"] == "T1"
+                else prefix + r["staff_id"],
+            }
+            for r in BASE_TABLES["staff.csv"]
+        ],
+        "venues.csv": [
+            {
+                **v,
+                "commune_code": {"00001": codes[0], "00002": codes[1]}.get(
+                    v["commune_code"], ""
+                ),
+            }
+            for v in BASE_TABLES["venues.csv"]
+        ],
+        "stations.csv": [
+            {**s, "commune_code": c}
+            for s, c in zip(BASE_TABLES["stations.csv"], codes, strict=True)
+        ],
+        "travel.csv": [{"from_ref": "hq", "to_ref": codes[0], "minutes": 10}],
+    }
+    make_scenario(folder, {**DISTRICT_PATCH, "name": prefix}, tables)
+
+
+def write_province(
+    root: Path, *, trainer_days: int = 5, allowance: int = 3_000_000, extra: str = ""
+) -> Path:
+    """Write the tiny two-district province; return its TOML path."""
+    _district(root / "d1", "a", ("00001", "00002"))
+    _district(root / "d2", "b", ("00003", "00004"))
+    with open(root / "trainers.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["staff_id", "name", "roles", "max_days_per_week"])
+        w.writerow(["T1", "Giảng viên tỉnh", "trainer", trainer_days])
+    path = root / "province.toml"
+    path.write_text(
+        f"""name = "tiny-province"
+[area]
+code = "P"
+name = "Tỉnh Thử"
+level = "province"
+
+[[districts]]
+id = "d1"
+scenario = "d1/tiny.toml"
+
+[[districts]]
+id = "d2"
+scenario = "d2/tiny.toml"
+
+[shared]
+trainers = "trainers.csv"
+
+[shared.budget]
+id = "prov"
+name_vi = "Ngân sách tỉnh"
+name_en = "Provincial budget"
+allowance_vnd = {{ "2023-Q3" = {allowance} }}
+
+[decomposition]
+level_fractions = [0.0, 0.5]
+curve_time_limit_s = 5.0
+district_time_limit_s = 5.0
+{extra}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_province(tmp_path_factory: pytest.TempPathFactory) -> ProvinceScenario:
+    return load_province(write_province(tmp_path_factory.mktemp("province")))
+
+
+@pytest.fixture(scope="module")
+def decomposed(tiny_province: ProvinceScenario) -> ProvincePlan:
+    return plan_province(tiny_province, deterministic=True)
+
+
+def _signature(result: ProvincePlan) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    return [
+        (r.district, e.event_id, e.start.isoformat(), e.staff_ids)
+        for r in result.districts
+        for e in r.plan.events
+    ]
+
+
+def test_decomposed_plan_passes_every_check(
+    decomposed: ProvincePlan, tiny_province
+) -> None:
+    for r in decomposed.districts:
+        assert check_plan(r.scenario, r.plan) == []
+    plans = {r.district: r.plan for r in decomposed.districts}
+    assert check_shared(tiny_province, plans) == []
+    # the shared budget is spent within its 3,000,000 VND, summed over districts
+    spent = sum(
+        e.cost_vnd
+        for p in plans.values()
+        for e in p.events
+        if e.funding_source == "prov"
+    )
+    assert 0 < spent <= 3_000_000
+
+
+def test_decomposition_is_within_its_gap_of_the_monolithic_optimum(
+    decomposed: ProvincePlan, tiny_province: ProvinceScenario
+) -> None:
+    merged = merge(tiny_province)
+    mono = solve(merged, overrides={"num_workers": 1, "max_time_in_seconds": 30})
+    assert mono.solver.status == "OPTIMAL"
+    assert check_plan(merged, mono) == []
+    opt = mono.solver.objective
+    # the decomposed plan is feasible for the same problem: never below the optimum
+    assert decomposed.objective >= opt - 1e-6
+    # the bound is valid: never above the optimum
+    assert decomposed.bound <= opt + 1e-6
+    # hence the true gap is within the reported one
+    assert (decomposed.objective - opt) / decomposed.objective <= decomposed.gap + 1e-9
+
+
+def test_shared_check_catches_overspend(
+    decomposed: ProvincePlan, tiny_province: ProvinceScenario
+) -> None:
+    plans = {r.district: r.plan for r in decomposed.districts}
+    # overspend: 3,000,000 VND more on one "prov" event of d1; the total was
+    # already at least 1,000,000, so it now exceeds the 3,000,000 allowance
+    d1 = plans["d1"]
+    paid = next(e for e in d1.events if e.funding_source == "prov")
+    richer = dataclasses.replace(
+        d1,
+        events=tuple(
+            dataclasses.replace(e, cost_vnd=e.cost_vnd + 3_000_000) if e is paid else e
+            for e in d1.events
+        ),
+    )
+    rules = {v.rule for v in check_shared(tiny_province, {**plans, "d1": richer})}
+    assert rules == {"shared_budget"}
+
+
+def test_trainer_shared_across_districts(tmp_path: Path) -> None:
+    # 6,000,000 VND pays everything; T1 may work 1 day a week, so the two
+    # one-day classes must fall in different ISO weeks (36: 5–8 Sep,
+    # 37: 11–15 Sep), which the monolithic model (it caps sessions, not
+    # days) would not see
+    province = load_province(
+        write_province(tmp_path, trainer_days=1, allowance=6_000_000)
+    )
+    result = plan_province(province, deterministic=True)
+    plans = {r.district: r.plan for r in result.districts}
+    for r in result.districts:
+        assert check_plan(r.scenario, r.plan) == []
+    assert check_shared(province, plans) == []
+    c1 = next(e for e in plans["d1"].events if e.kind == "training")
+    c2 = next(e for e in plans["d2"].events if e.kind == "training")
+    assert c1.start.isocalendar().week != c2.start.isocalendar().week
+
+    def moved_to(day: dt.datetime) -> dict[str, Any]:
+        shifted = dataclasses.replace(c2, start=day, end=day + (c2.end - c2.start))
+        d2 = dataclasses.replace(
+            plans["d2"],
+            events=tuple(shifted if e is c2 else e for e in plans["d2"].events),
+        )
+        return {**plans, "d2": d2}
+
+    # d2's class on the day of d1's class: T1 in two places at once
+    rules = {v.rule for v in check_shared(province, moved_to(c1.start))}
+    assert "shared_trainer_overlap" in rules
+    # d2's class on another day of d1's week: 2 days > 1 day a week
+    other = c1.start + dt.timedelta(days=1 if c1.start.weekday() < 3 else -1)
+    rules = {v.rule for v in check_shared(province, moved_to(other))}
+    assert rules == {"shared_trainer_week"}
+
+
+def test_dask_local_cluster_gives_the_in_process_plan(
+    decomposed: ProvincePlan, tiny_province: ProvinceScenario
+) -> None:
+    with dask_runner(workers=2) as runner:
+        assert runner.workers == 2
+        on_dask = plan_province(tiny_province, runner, deterministic=True)
+    assert _signature(on_dask) == _signature(decomposed)
+    assert on_dask.objective == decomposed.objective
+    assert on_dask.bound == decomposed.bound
+
+
+def test_loader_names_file_and_field(tmp_path: Path) -> None:
+    path = write_province(tmp_path, extra="levels = 3\n")
+    with pytest.raises(ScenarioError) as info:
+        load_province(path)
+    fields = {p.field for p in info.value.problems}
+    assert "decomposition.levels" in fields
+    # a shared source the district files do not declare
+    text = path.read_text(encoding="utf-8").replace('id = "prov"', 'id = "other"')
+    text = text.replace("levels = 3\n", "")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_province(path)
+    assert {p.field for p in info.value.problems} == {
+        "districts[0].scenario",
+        "districts[1].scenario",
+    }
+
+
+def test_loader_rejects_a_commune_in_two_districts(tmp_path: Path) -> None:
+    path = write_province(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        'scenario = "d2/tiny.toml"', 'scenario = "d1/tiny.toml"'
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_province(path)
+    assert any("00001" in p.message for p in info.value.problems)
+
+
+def test_group_of_communes_keeps_only_its_communes(tmp_path: Path) -> None:
+    path = write_province(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        'id = "d2"\nscenario = "d2/tiny.toml"',
+        'id = "d2"\nscenario = "d2/tiny.toml"\ncommunes = ["00003"]',
+    )
+    path.write_text(text, encoding="utf-8")
+    province = load_province(path)
+    assert [c.commune_code for c in province.district("d2").scenario.communes] == [
+        "00003"
+    ]
+
+
+def test_cli_plan_province_writes_district_folders_and_summary(tmp_path: Path) -> None:
+    path = write_province(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan-province",
+            str(path),
+            "--out",
+            str(out),
+            "--in-process",
+            "--deterministic",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for d in ("d1", "d2"):
+        assert (out / d / "plan.json").exists()
+        assert (out / d / "schedule.csv").exists()
+    assert (out / "summary.json").exists()
+    assert (out / "summary.csv").exists()
+
+
+def test_cli_plan_province_bad_input_exits_2(tmp_path: Path) -> None:
+    path = write_province(tmp_path, extra="bogus = 1\n")
+    result = CliRunner().invoke(app, ["plan-province", str(path), "--in-process"])
+    assert result.exit_code == 2
+
+
+def test_parse_scales() -> None:
+    # 0.5, 0.6, …, 1.2: eight scales, the stop included
+    assert parse_scales("0.5:1.2:0.1") == [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2]
+    assert parse_scales("1,0.8") == [1.0, 0.8]
+    with pytest.raises(ValueError, match="stop"):
+        parse_scales("1:0.5:0.1")
+    with pytest.raises(ValueError, match="start:stop:step"):
+        parse_scales("0:1")
+
+
+def test_cli_sweep_writes_table_and_chart(tmp_path: Path) -> None:
+    make_scenario(tmp_path / "s")
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(tmp_path / "s" / "tiny.toml"),
+            "--budget-scale",
+            "0.01,1",
+            "--in-process",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(
+        csv.DictReader((out / "sweep.csv").read_text(encoding="utf-8-sig").splitlines())
+    )
+    # 1% of 100,000,000 VND is 1,000,000: one dialogue (of the poorer commune,
+    # 30 households) instead of two, so coverage 30/40 = 0.75; at 1.0 both, 1.0
+    assert [float(r["coverage"]) for r in rows] == [0.75, 1.0]
+    html = (out / "sweep.html").read_text(encoding="utf-8")
+    # plotly.js is embedded (offline) exactly once
+    assert html.count("plotly.js v") == 1
+    assert '<script src="http' not in html
+    bad = CliRunner().invoke(
+        app, ["sweep", str(tmp_path / "s" / "tiny.toml"), "--budget-scale", "x"]
+    )
+    assert bad.exit_code == 2
+
+
+def test_shared_check_and_composition_do_not_import_the_solver() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scheduler.province.shared, scheduler.province.compose, "
+        "scheduler.province.load; print('ortools' in ' '.join(sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_cli_sweep_of_a_province(tmp_path: Path) -> None:
+    path = write_province(tmp_path)
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(path),
+            "--budget-scale",
+            "0.01,2",
+            "--in-process",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(
+        csv.DictReader((out / "sweep.csv").read_text(encoding="utf-8-sig").splitlines())
+    )
+    # ×0.01 = 30,000 VND buys nothing (every event costs 1,000,000): coverage 0;
+    # ×2 = 6,000,000 VND pays both classes and all four dialogues: coverage 1
+    assert [float(r["coverage"]) for r in rows] == [0.0, 1.0]
+    assert [int(r["budget_vnd"]) for r in rows] == [30_000, 6_000_000]
