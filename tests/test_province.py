@@ -406,3 +406,17 @@ def test_cli_sweep_of_a_province(tmp_path: Path) -> None:
     # ×2 = 6,000,000 VND pays both classes and all four dialogues: coverage 1
     assert [float(r["coverage"]) for r in rows] == [0.0, 1.0]
     assert [int(r["budget_vnd"]) for r in rows] == [30_000, 6_000_000]
+
+
+def test_plan_on_a_province_file_points_to_plan_province() -> None:
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    result = CliRunner().invoke(app, ["plan", "configs/scenarios/dak-nong-2023.toml"])
+    # exit 2 (bad input) with one line naming the right command, not a list of
+    # "unknown key" errors
+    assert result.exit_code == 2
+    assert (
+        "scheduler plan-province configs/scenarios/dak-nong-2023.toml" in result.output
+    )

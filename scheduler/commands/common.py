@@ -28,10 +28,33 @@ def load_or_exit(scenario: Path, lang: str) -> Scenario:
     try:
         return load_scenario(scenario)
     except ScenarioError as exc:
+        if _is_province_file(scenario):
+            err.print(
+                f"[bold red]{scenario}[/]: "
+                + (
+                    "a province scenario (it lists [[districts]]): plan it with "
+                    f"`scheduler plan-province {scenario}`"
+                    if lang == "en"
+                    else "kịch bản cấp tỉnh (có [[districts]]): lập kế hoạch bằng "
+                    f"`scheduler plan-province {scenario}`"
+                ),
+                markup=False,
+            )
+            raise typer.Exit(2) from exc
         err.print(f"[bold red]{t('invalid', lang)}[/] ({len(exc.problems)}):")
         for p in exc.problems:
             err.print(f"  - {p.render(lang)}", markup=False)
         raise typer.Exit(2) from exc
+
+
+def _is_province_file(path: Path) -> bool:
+    """Tell whether a TOML file is a province scenario (it lists districts)."""
+    import tomllib
+
+    try:
+        return "districts" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
 
 
 def read_plan_or_exit(plan_file: Path) -> Plan:
