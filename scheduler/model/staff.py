@@ -11,7 +11,8 @@ Rules (the staffing lists of seed 004 §III.2.2.b):
 
 Nobody is in two places at once and travel between two same-day sessions must
 fit; both are settled exactly when names are given (:mod:`scheduler.naming`)
-and proven by the checker. Counting instead of naming keeps the model small:
+and proven by the checker. The counts do not see travel: a day whose sessions
+cannot be named for travel is cut off by :func:`scheduler.solve.unnameable_day_cuts`. Counting instead of naming keeps the model small:
 names for 18 dialogues × 3 roles × 256 half-days would be tens of thousands of
 booleans.
 """
