@@ -4,7 +4,9 @@ One leader and two halls 300 minutes apart: stage 1 gladly places a dialogue in
 Xã Một in the morning and one in Xã Hai in the afternoon of the same day (one
 leader free in each half-day), but the lunch gap (11:30 → 13:30) is 120
 minutes, so nobody can be named for both. These tests pin down how the solver
-recovers: the cut forbids exactly that pair of sessions on every day.
+recovers: stage 1 counts one session and every session out of its reach as
+needing distinct people ("stars"), and what the stars miss is cut by
+``unnameable_day_cuts``, which forbids a failing set of sessions on every day.
 """
 
 from __future__ import annotations
@@ -106,7 +108,9 @@ def test_day_cut_forbids_the_pair_on_every_day(tmp_path: Path) -> None:
     # Xã Một afternoon), which fails for the same reason: 2 patterns × 2 days.
     sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
     grid = build_grid(sc)
-    built = build_model(sc, grid)
+    # the guarded model (explanations) has no travel stars, so stage 1 accepts
+    # the pair and the cut alone must catch it
+    built = build_model(sc, grid, guarded=True)
     x = built.ctx.session_x
     index = {(s.day, s.half): s.index for s in grid.sessions}
     tue, wed = dt.date(2023, 9, 5), dt.date(2023, 9, 6)
@@ -149,7 +153,7 @@ def test_near_communes_give_no_day_cut(tmp_path: Path) -> None:
         }
     )
     grid = build_grid(sc)
-    built = build_model(sc, grid)
+    built = build_model(sc, grid, guarded=True)
     x = built.ctx.session_x
     index = {(s.day, s.half): s.index for s in grid.sessions}
     tue = dt.date(2023, 9, 5)
@@ -160,3 +164,41 @@ def test_near_communes_give_no_day_cut(tmp_path: Path) -> None:
     solver.parameters.max_time_in_seconds = 10.0
     assert solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert unnameable_day_cuts(built, solver, seed=0) == []
+
+
+def forced_pair_status(sc: Scenario) -> int:
+    """Solve stage 1 with Xã Một on Tue 5 Sep morning and Xã Hai that afternoon."""
+    grid = build_grid(sc)
+    built = build_model(sc, grid)
+    x = built.ctx.session_x
+    index = {(s.day, s.half): s.index for s in grid.sessions}
+    tue = dt.date(2023, 9, 5)
+    built.model.add(x[("dialogue", "00001")][index[(tue, "morning")]] == 1)
+    built.model.add(x[("dialogue", "00002")][index[(tue, "afternoon")]] == 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = 10.0
+    return int(solver.solve(built.model))
+
+
+def test_stage1_refuses_a_pair_out_of_reach(tmp_path: Path) -> None:
+    # star of the morning session in Xã Một: it and the afternoon session in
+    # Xã Hai (300 min away > 120 min gap) need 1 + 1 = 2 distinct leaders,
+    # and 1 is free that day, so stage 1 itself has no such placement
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
+    assert forced_pair_status(sc) == cp_model.INFEASIBLE
+
+
+def test_stage1_accepts_a_pair_within_reach(tmp_path: Path) -> None:
+    # halls 60 minutes apart: 60 ≤ 120, the star is empty, the leader does both
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
+    sc = sc.model_copy(
+        update={
+            "travel_times": tuple(
+                t.model_copy(update={"minutes": 60}) if t.from_ref != "hq" else t
+                for t in sc.travel_times
+            )
+        }
+    )
+    assert forced_pair_status(sc) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
