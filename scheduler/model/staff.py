@@ -198,6 +198,13 @@ def add_same_day_travel(ctx: ModelContext) -> None:
     index_of = {(s.day, s.half): s.index for s in grid.sessions}
     blocked = grid.staff_blocked
     morning, afternoon = HALVES
+    minutes: dict[tuple[str, str], int] = {}
+
+    def out_of_reach(a: str, b: str, gap: float) -> bool:
+        if (a, b) not in minutes:  # the lookup scans the venues; once per pair
+            minutes[(a, b)] = travel_between(sc, a, b)
+        return minutes[(a, b)] > gap
+
     for day in grid.workdays:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
         if am is None or pm is None:
@@ -223,12 +230,8 @@ def add_same_day_travel(ctx: ModelContext) -> None:
             ams = [t for t in sessions.get(am, []) if t[0] == role]
             pms = [t for t in sessions.get(pm, []) if t[0] == role]
             stars = [
-                (a, [b for b in pms if travel_between(sc, a[1], b[1]) > gap])
-                for a in ams
-            ] + [
-                (b, [a for a in ams if travel_between(sc, a[1], b[1]) > gap])
-                for b in pms
-            ]
+                (a, [b for b in pms if out_of_reach(a[1], b[1], gap)]) for a in ams
+            ] + [(b, [a for a in ams if out_of_reach(a[1], b[1], gap)]) for b in pms]
             for centre, far in stars:
                 if centre[2] + sum(t[2] for t in far) <= free:
                     continue  # cannot bind
