@@ -3,8 +3,14 @@
 Stage 1 places every event with staff counted per role (see
 :mod:`scheduler.model.staff`); stage 2 gives the places names
 (:mod:`scheduler.naming`). Should names ever be impossible for the placed
-events (weekly caps interacting with blocked days in a way the counts do not
-capture), the placement is cut off with a no-good and stage 1 runs again.
+events, stage 1 runs again without them: the counts of stage 1 do not see
+travel between two sessions of one day, so a day whose morning and afternoon
+venues are too far apart for the people free that day can pass stage 1 and
+fail naming. :func:`unnameable_day_cuts` finds such a day, shrinks its sessions
+to a smallest set that still cannot be named, and forbids that set of
+(activity, commune, half) on that day, or on every working day when the set
+cannot be named even with nobody blocked. Only when no single day is to blame
+is the whole placement cut off with a no-good.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from scheduler.plan import (
     SolverReport,
     Unscheduled,
 )
-from scheduler.scenario.schema import WEEKDAYS, Scenario
+from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 
 Progress = Callable[[float, float, float], None]
 MAX_NAMING_ROUNDS = 5
@@ -201,14 +207,21 @@ def solve(
         )
         if naming.people or not draft:
             break
-        # names impossible for this placement: forbid it and place again
-        chosen = [
-            v
-            for xs in built.ctx.session_x.values()
-            for v in xs.values()
-            if stage1.solver.value(v)
-        ]
-        built.model.add(sum(chosen) <= len(chosen) - 1)
+        # names impossible for this placement: forbid the day patterns that
+        # cannot be named on their own, or else the whole placement, and place again
+        cuts = unnameable_day_cuts(
+            built, stage1.solver, int(params.get("random_seed", 0))
+        )
+        if not cuts:
+            chosen = [
+                v
+                for xs in built.ctx.session_x.values()
+                for v in xs.values()
+                if stage1.solver.value(v)
+            ]
+            cuts = [chosen]
+        for cut in cuts:
+            built.model.add(sum(cut) <= len(cut) - 1)
     else:
         raise RuntimeError("staff could not be named for any placement tried")
 
@@ -255,6 +268,109 @@ def solve(
         solver=report,
         required=_required(built),
     )
+
+
+NAMING_CHECK_TIME_S = 2.0  # one day's naming is tiny; UNKNOWN is never taken as proof
+
+
+def unnameable_day_cuts(
+    built: BuiltModel, solver: cp_model.CpSolver, seed: int
+) -> list[list[cp_model.IntVar]]:
+    """Return no-goods for the days of a placement whose sessions cannot be named.
+
+    Each day's sessions are named alone (no training, no fixed names): that is
+    a relaxation of the whole naming, so a day that fails alone makes every
+    placement holding the same sessions on that day fail too, and forbidding
+    them is valid. The failing set is shrunk (drop a session, keep the drop if
+    naming still fails) so that the cut is short and strong. A set that fails
+    with nobody blocked depends only on venues, times and roles, so it is
+    forbidden on every working day.
+
+    Parameters
+    ----------
+    built : BuiltModel
+        The stage-1 model, whose session variables the cuts are on.
+    solver : cp_model.CpSolver
+        The stage-1 solver holding the placement that could not be named.
+    seed : int
+        Seed of the small naming checks.
+
+    Returns
+    -------
+    list of list of IntVar
+        Each list: session variables that must not all be true. Empty when
+        every day can be named on its own.
+    """
+    ctx = built.ctx
+    sc, grid = ctx.scenario, ctx.grid
+    index_of = {(s.day, s.half): s.index for s in grid.sessions}
+    by_index = {s.index: s for s in grid.sessions}
+    Key = tuple[str, str, HalfDay]  # activity, commune, half
+
+    def event_of(key: Key, day: dt.date) -> StaffedEvent:
+        act_id, code, half = key
+        start, end = grid.session_times(day, half)
+        roles = {r: n for r, n in sc.activities[act_id].roles.items() if n}
+        venue = ctx.session_venue[(act_id, code)]
+        eid = f"{act_id}-{code}@{day.isoformat()}/{half}"
+        return StaffedEvent(eid, roles, ((day, half),), venue, start, end, True)
+
+    def unnameable(keys: list[Key], day: dt.date, blocked: bool) -> bool:
+        naming = name_staff(
+            sc,
+            [event_of(k, day) for k in keys],
+            grid.staff_blocked if blocked else {},
+            NAMING_CHECK_TIME_S,
+            seed,
+        )
+        return naming.status == "INFEASIBLE"
+
+    def clock(day: dt.date) -> tuple[tuple[dt.time, dt.time], ...]:
+        return tuple(
+            (start.time(), end.time())
+            for start, end in (grid.session_times(day, h) for h in HALVES)
+        )
+
+    by_day: dict[dt.date, list[Key]] = {}
+    for (act_id, code), xs in ctx.session_x.items():
+        if not any(sc.activities[act_id].roles.values()):
+            continue
+        for i, v in xs.items():
+            if solver.value(v):
+                s = by_index[i]
+                by_day.setdefault(s.day, []).append((act_id, code, s.half))
+
+    swap: dict[HalfDay, HalfDay] = {HALVES[0]: HALVES[1], HALVES[1]: HALVES[0]}
+    patterns: list[tuple[list[Key], list[dt.date]]] = []
+    for day, placed in sorted(by_day.items()):
+        keys = sorted(placed)
+        if len(keys) < 2 or not unnameable(keys, day, True):
+            continue
+        for key in list(keys):
+            rest = [k for k in keys if k != key]
+            if unnameable(rest, day, True):
+                keys = rest
+        if not unnameable(keys, day, False):
+            patterns.append((keys, [day]))
+            continue
+        # the same sessions at the same clock times fail on any day; the
+        # mirrored pattern (halves swapped) is checked too, as it often fails
+        # for the same reason (two venues too far apart for a half-day's gap)
+        same_clock = [w for w in grid.workdays if clock(w) == clock(day)]
+        patterns.append((keys, same_clock))
+        mirrored = [(a, c, swap[h]) for a, c, h in keys]
+        if unnameable(mirrored, day, False):
+            patterns.append((mirrored, same_clock))
+
+    cuts: list[list[cp_model.IntVar]] = []
+    for keys, days in patterns:
+        for d in days:
+            lits = [
+                ctx.session_x[(a, c)].get(index_of.get((d, h), -1)) for a, c, h in keys
+            ]
+            if all(lit is not None for lit in lits):
+                cuts.append([lit for lit in lits if lit is not None])
+    return cuts
 
 
 def _required(built: BuiltModel) -> dict[str, int]:

@@ -11,7 +11,8 @@ Rules (the staffing lists of seed 004 §III.2.2.b):
 
 Nobody is in two places at once and travel between two same-day sessions must
 fit; both are settled exactly when names are given (:mod:`scheduler.naming`)
-and proven by the checker. Counting instead of naming keeps the model small:
+and proven by the checker. The counts do not see travel: a day whose sessions
+cannot be named for travel is cut off by :func:`scheduler.solve.unnameable_day_cuts`. Counting instead of naming keeps the model small:
 names for 18 dialogues × 3 roles × 256 half-days would be tens of thousands of
 booleans.
 """
@@ -23,8 +24,9 @@ from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import week_key
+from scheduler.calendar import HALVES, week_key
 from scheduler.model.context import ModelContext
+from scheduler.travel import travel_between
 
 
 def role_groups(
@@ -65,6 +67,7 @@ def role_groups(
 
 def add_staff(ctx: ModelContext) -> None:
     """Add the per-half-day and per-week staff capacity rules."""
+    add_same_day_travel(ctx)
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     demand: dict[tuple[str, int], list[cp_model.LinearExprT]] = {}
     weekly: dict[tuple[str, str], list[cp_model.LinearExprT]] = {}
@@ -174,6 +177,65 @@ def add_staff(ctx: ModelContext) -> None:
 
 
 MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
+
+
+def add_same_day_travel(ctx: ModelContext) -> None:
+    """Count the holders a day needs when venues are too far apart for lunch.
+
+    Nobody can hold a morning session at venue A and an afternoon session at
+    venue B when the travel from A to B does not fit between the two. So one
+    morning session and every afternoon session out of its reach need distinct
+    people, as do one afternoon session and every morning session that cannot
+    reach it: per role, their needs are at most the holders free in either
+    half of the day. These "stars" are a valid strengthening of the half-day
+    counts, not the exact rule (every set of sessions with no reachable pair
+    would be); :func:`scheduler.solve.unnameable_day_cuts` settles the rest.
+    Left out of the guarded models of explanations, whose counts stay as before.
+    """
+    if ctx.guarded:
+        return
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    index_of = {(s.day, s.half): s.index for s in grid.sessions}
+    blocked = grid.staff_blocked
+    morning, afternoon = HALVES
+    minutes: dict[tuple[str, str], int] = {}
+
+    def out_of_reach(a: str, b: str, gap: float) -> bool:
+        if (a, b) not in minutes:  # the lookup scans the venues; once per pair
+            minutes[(a, b)] = travel_between(sc, a, b)
+        return minutes[(a, b)] > gap
+
+    for day in grid.workdays:
+        am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
+        if am is None or pm is None:
+            continue
+        gap = (
+            grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
+        ).total_seconds() / 60
+        # (role, venue, need, variable) of the sessions that could be placed
+        sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
+        for (act_id, code), xs in ctx.session_x.items():
+            venue = ctx.session_venue[(act_id, code)]
+            for role, need in sc.activities[act_id].roles.items():
+                for i in (am, pm):
+                    if need and i in xs:
+                        sessions.setdefault(i, []).append((role, venue, need, xs[i]))
+        for role in {r for i in (am, pm) for r, *_ in sessions.get(i, [])}:
+            free = sum(
+                1
+                for p in sc.holders(role)
+                if (day, morning) not in blocked.get(p.staff_id, frozenset())
+                or (day, afternoon) not in blocked.get(p.staff_id, frozenset())
+            )
+            ams = [t for t in sessions.get(am, []) if t[0] == role]
+            pms = [t for t in sessions.get(pm, []) if t[0] == role]
+            stars = [
+                (a, [b for b in pms if out_of_reach(a[1], b[1], gap)]) for a in ams
+            ] + [(b, [a for a in ams if out_of_reach(a[1], b[1], gap)]) for b in pms]
+            for centre, far in stars:
+                if centre[2] + sum(t[2] for t in far) <= free:
+                    continue  # cannot bind
+                m.add(sum(t[2] * t[3] for t in [centre, *far]) <= free)
 
 
 def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar | None:
