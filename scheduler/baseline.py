@@ -67,6 +67,9 @@ from scheduler.plan import (
     Plan,
     SolverReport,
     Unscheduled,
+    broadcast_event_id,
+    session_event_id,
+    training_event_id,
 )
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario, Staff
 from scheduler.travel import travel_between
@@ -930,13 +933,13 @@ class _Greedy:
             by_commune[(e.activity, e.commune_code or "")].append(e)
         for (act_id, code), evs in by_commune.items():
             for n, e in enumerate(sorted(evs, key=lambda e: e.start), start=1):
-                out.append(_with_id(e, f"{act_id}-{code}-{n}"))
+                out.append(_with_id(e, session_event_id(act_id, code, n)))
         by_activity: dict[str, list[Event]] = defaultdict(list)
         for e in self.classes:
             by_activity[e.activity].append(e)
         for act_id, evs in by_activity.items():
             for n, e in enumerate(sorted(evs, key=lambda e: e.start), start=1):
-                out.append(_with_id(e, f"{act_id}-{n}"))
+                out.append(_with_id(e, training_event_id(act_id, n)))
         commune_index = {c.commune_code: i for i, c in enumerate(self.sc.communes)}
         for (act_id, code), items in self.items.items():
             spec = self.sc.activities[act_id]
@@ -959,7 +962,9 @@ class _Greedy:
                 start = dt.datetime.combine(item.day, slot_start[slot], tzinfo=TZ)
                 out.append(
                     Event(
-                        event_id=f"{act_id}-{code}-{month}-s{month_count[month]:02d}",
+                        event_id=broadcast_event_id(
+                            act_id, code, month, month_count[month]
+                        ),
                         activity=act_id,
                         kind="broadcast",
                         commune_code=code,

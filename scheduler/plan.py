@@ -16,6 +16,21 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 
+def session_event_id(activity: str, commune_code: str, ordinal: int) -> str:
+    """Return the stable id of a commune's ``ordinal``-th session of an activity (by date)."""
+    return f"{activity}-{commune_code}-{ordinal}"
+
+
+def broadcast_event_id(activity: str, commune_code: str, month: str, n: int) -> str:
+    """Return the stable id of a commune's ``n``-th broadcast item in a month (``YYYY-MM``)."""
+    return f"{activity}-{commune_code}-{month}-s{n:02d}"
+
+
+def training_event_id(activity: str, ordinal: int) -> str:
+    """Return the stable id of an activity's ``ordinal``-th training class (by date)."""
+    return f"{activity}-{ordinal}"
+
+
 @dataclass(frozen=True)
 class Assignment:
     """A person placed on an event in a role."""

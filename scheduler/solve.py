@@ -37,6 +37,9 @@ from scheduler.plan import (
     Plan,
     SolverReport,
     Unscheduled,
+    broadcast_event_id,
+    session_event_id,
+    training_event_id,
 )
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 
@@ -459,7 +462,7 @@ def _extract(
         for ordinal, s in enumerate(chosen, start=1):
             start, end = grid.session_times(s.day, s.half)
             venue = ctx.session_venue[(act_id, code)]
-            eid = f"{act_id}-{code}-{ordinal}"
+            eid = session_event_id(act_id, code, ordinal)
             event = Event(
                 event_id=eid,
                 activity=act_id,
@@ -507,7 +510,7 @@ def _extract(
             month = month_key(d)
             month_count[month] = month_count.get(month, 0) + 1
             start = dt.datetime.combine(d, slots[slot].start, tzinfo=TZ)
-            eid = f"{act_id}-{code}-{month}-s{month_count[month]:02d}"
+            eid = broadcast_event_id(act_id, code, month, month_count[month])
             event = Event(
                 event_id=eid,
                 activity=act_id,
@@ -544,7 +547,7 @@ def _extract(
             for (day, f), lit in tv.source.items():
                 if day == wd and solver.value(lit):
                     source = f
-            eid = f"{act_id}-{ordinal}"
+            eid = training_event_id(act_id, ordinal)
             event = Event(
                 event_id=eid,
                 activity=act_id,
