@@ -94,3 +94,17 @@ def test_every_command_is_documented() -> None:
         name = command.name or command.callback.__name__  # type: ignore[union-attr]
         assert f"scheduler {name}" in doc
         assert runner.invoke(app, [name, "--help"]).exit_code == 0
+
+
+def test_output_folder_has_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from scheduler.export.table import write_atomically
+
+    write_atomically(tmp_path / "out", {"a.txt": b"x"})
+    (tmp_path / "by-hand").mkdir()
+    # the same mode as a folder made with mkdir under the same umask (0755 for
+    # umask 022), not the 0700 of a temporary folder
+    mode = stat.S_IMODE(os.stat(tmp_path / "out").st_mode)
+    assert mode == stat.S_IMODE(os.stat(tmp_path / "by-hand").st_mode)

@@ -189,6 +189,11 @@ def write_atomically(folder: Path, files: dict[str, bytes]) -> None:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    # mkdtemp makes the folder private (0700); the results are for everyone the
+    # umask allows, like any folder the planner would make by hand
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
     try:
         for name, data in files.items():
             target = tmp / name
