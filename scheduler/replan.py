@@ -144,6 +144,23 @@ def read_changes(path: Path) -> ChangeSet:
         ) from exc
 
 
+def _reversed_period(
+    file: str, section: str, i: int, start: dt.date, end: dt.date
+) -> list[InputProblem]:
+    """Return the problem of a period that ends before it starts, if it does."""
+    if end >= start:
+        return []
+    return [
+        InputProblem(
+            file,
+            None,
+            f"{section}.{i}.end",
+            "kết thúc trước khi bắt đầu",
+            "end before start",
+        )
+    ]
+
+
 def check_changes(
     changes: ChangeSet, scenario: Scenario, plan: Plan, file: str
 ) -> list[InputProblem]:
@@ -164,16 +181,7 @@ def check_changes(
                     f"no commune '{c.commune}'",
                 )
             )
-        if c.end < c.start:
-            out.append(
-                InputProblem(
-                    file,
-                    None,
-                    f"commune_closed.{i}.end",
-                    "kết thúc trước khi bắt đầu",
-                    "end before start",
-                )
-            )
+        out.extend(_reversed_period(file, "commune_closed", i, c.start, c.end))
     for i, a in enumerate(changes.staff_unavailable):
         if a.staff not in staff:
             out.append(
@@ -185,16 +193,7 @@ def check_changes(
                     f"no staff '{a.staff}'",
                 )
             )
-        if a.end < a.start:
-            out.append(
-                InputProblem(
-                    file,
-                    None,
-                    f"staff_unavailable.{i}.end",
-                    "kết thúc trước khi bắt đầu",
-                    "end before start",
-                )
-            )
+        out.extend(_reversed_period(file, "staff_unavailable", i, a.start, a.end))
     for i, b in enumerate(changes.budget_cut):
         if b.source not in sources:
             out.append(

@@ -82,7 +82,7 @@ def charts(
         try:
             files = chart_images(figures, fmt)
         except ImageExportUnavailable as exc:
-            err.print(f"[bold red]{exc}[/]", markup=False)
+            err.print(str(exc), style="bold red", markup=False)
             raise typer.Exit(1) from exc
     folder = (out or plan_file.parent) / "charts"
     write_atomically(folder, files)

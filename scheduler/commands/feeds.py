@@ -111,7 +111,7 @@ def publish_command(
     try:
         plan, display, plan_bytes, pages = read_out_folder(out_dir)
     except ValueError as exc:
-        err.print(f"[bold red]{exc}[/]", markup=False)
+        err.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(2) from exc
     path = store_path(store)
     try:
@@ -211,7 +211,7 @@ def diff_command(
         err.print(f"[bold red]{_w('version', lang)} {exc.args[0]}: ?[/]")
         raise typer.Exit(2) from exc
     except ValueError as exc:
-        err.print(f"[bold red]{exc}[/]", markup=False)
+        err.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(2) from exc
     finally:
         conn.close()
@@ -283,13 +283,16 @@ def export_ics(
             display = DisplayData.from_json(display_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             err.print(
-                f"[bold red]{display_file}: {exc}[/] (--scenario TOML)", markup=False
+                f"{display_file}: {exc} (--scenario TOML)",
+                style="bold red",
+                markup=False,
             )
             raise typer.Exit(2) from exc
     if display.scenario != plan.scenario:
         err.print(
-            f"[bold red]{plan_file}: scenario {plan.scenario!r}, "
-            f"display data {display.scenario!r}[/]",
+            f"{plan_file}: scenario {plan.scenario!r}, "
+            f"display data {display.scenario!r}",
+            style="bold red",
             markup=False,
         )
         raise typer.Exit(2)
