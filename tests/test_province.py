@@ -24,7 +24,12 @@ from scheduler.check import check_plan
 from scheduler.cli import app
 from scheduler.errors import ScenarioError
 from scheduler.province.compose import merge
-from scheduler.province.decompose import ProvincePlan, plan_province
+from scheduler.province.decompose import (
+    ProvincePlan,
+    SolveOutcome,
+    _price_master,
+    plan_province,
+)
 from scheduler.province.load import load_province
 from scheduler.province.runner import dask_runner
 from scheduler.province.schema import ProvinceScenario
@@ -133,7 +138,7 @@ name_en = "Provincial budget"
 allowance_vnd = {{ "2023-Q3" = {allowance} }}
 
 [decomposition]
-level_fractions = [0.0, 0.5]
+price_rounds = 4
 curve_time_limit_s = 5.0
 district_time_limit_s = 5.0
 {extra}""",
@@ -420,3 +425,56 @@ def test_plan_on_a_province_file_points_to_plan_province() -> None:
     assert (
         "scheduler plan-province configs/scenarios/dak-nong-2023.toml" in result.output
     )
+
+
+def _column(district: str, objective: float, spend_q3: int) -> SolveOutcome:
+    return SolveOutcome(
+        "k",
+        district,
+        None,
+        objective,
+        objective,
+        {"2023-Q3": spend_q3} if spend_q3 else {},
+    )
+
+
+def test_price_master_prices_the_allowance_at_the_marginal_worth() -> None:
+    # A saves 100 points with 10M VND, B saves 50 points with 10M VND; the
+    # allowance is 10M. The linear master gives the money to A (cost 0 + 50):
+    # one more VND would buy B's column at 50 points per 10M = 5e-6 per VND,
+    # so that is the dual of the allowance.
+    columns = {
+        "a": [_column("a", 100, 0), _column("a", 0, 10_000_000)],
+        "b": [_column("b", 50, 0), _column("b", 0, 10_000_000)],
+    }
+    prices = _price_master(columns, {"2023-Q3": 10_000_000})
+    assert prices["2023-Q3"] == pytest.approx(5e-6, rel=1e-6)
+    # with 20M both columns fit and money is worth nothing at the margin
+    assert _price_master(columns, {"2023-Q3": 20_000_000})["2023-Q3"] == 0.0
+
+
+def test_price_rounds_bound_is_valid_and_tighter_than_unpriced(
+    tmp_path: Path,
+) -> None:
+    # a budget that binds (1,000,000 VND for the two districts): the first round
+    # (no price) bounds by each district spending the whole allowance; priced
+    # rounds must give a bound at least as good that is still below the optimum
+    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    one = plan_province(
+        province.model_copy(
+            update={
+                "decomposition": province.decomposition.model_copy(
+                    update={"price_rounds": 1}
+                )
+            }
+        ),
+        deterministic=True,
+    )
+    more = plan_province(province, deterministic=True)
+    mono = solve(
+        merge(province), overrides={"num_workers": 1, "max_time_in_seconds": 30}
+    )
+    assert mono.solver.status == "OPTIMAL"
+    # measured: 800,200 unpriced, 950,125 priced, optimum 1,000,100
+    assert one.bound < more.bound <= mono.solver.objective + 1e-6
+    assert more.objective >= mono.solver.objective - 1e-6

@@ -133,6 +133,10 @@ def add_budget(ctx: ModelContext) -> Split:
                 m.add(paid == 0).only_enforce_if(~src_lit)
                 spend[(src, q)].append(paid)
 
+    ctx.money_unit = unit
+    for (source, q), terms in spend.items():
+        if terms:
+            ctx.spend[(source, q)] = cp_model.LinearExpr.sum(terms)
     for f in sc.funding:
         running: list[cp_model.LinearExprT] = []
         running_slack: list[cp_model.IntVar | int] = []

@@ -140,6 +140,9 @@ class ModelContext:
     training: dict[str, TrainingVars] = field(default_factory=dict)
     # what could not even be offered to the solver, and why: (activity, commune, n, why)
     excluded: list[tuple[str, str, int, str]] = field(default_factory=list)
+    # spending per (funding source, quarter), in money units of ``money_unit`` VND
+    spend: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
+    money_unit: int = 1
 
     def guard(
         self,

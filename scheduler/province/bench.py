@@ -134,7 +134,7 @@ def generated_province(
     budget_scale: float,
     curve_time_limit: float,
     district_time_limit: float,
-    level_fractions: tuple[float, ...] = (0.0, 0.6, 0.9),
+    price_rounds: int = 4,
 ) -> Any:
     """Return a :class:`ProvinceScenario` of generated districts sharing "ctmtqg".
 
@@ -170,7 +170,7 @@ def generated_province(
             allowance_vnd={q: int(v * budget_scale) for q, v in pooled.items()},
         ),
         decomposition=DecompositionSettings(
-            level_fractions=level_fractions,
+            price_rounds=price_rounds,
             curve_time_limit_s=curve_time_limit,
             district_time_limit_s=district_time_limit,
             random_seed=seed,
@@ -244,7 +244,7 @@ def bench_province(
         "booleans": sum(r.plan.solver.num_booleans for r in result.districts),
         "constraints": sum(r.plan.solver.num_constraints for r in result.districts),
         "build_s": round(build, 3),
-        "first_feasible_s": round(result.phases["curves"], 3),
+        "first_feasible_s": round(result.phases["prices"], 3),
         "best_s": round(walls[most], 3),
         "solve_s": round(solve_s, 3),
         "status": f"{result.solves} solves, {result.repair_rounds} repair rounds",

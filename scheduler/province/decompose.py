@@ -1,42 +1,35 @@
-"""Plan a province by decomposition: curves, a master allocation, district solves, repair.
+"""Plan a province by decomposition: prices, a master allocation, district solves, repair.
 
-1. **Curves.** Each district is solved with every quarter's whole provincial
-   allowance (its demand per quarter) and with the whole allowance as one
-   total for the horizon, the provincial trainers fully available. Then at
-   ``level_fractions`` of its demand in each *family* of relaxations: one
-   quarter cut to the level while the others keep the whole allowance (one
-   family per quarter), or one total spent in any quarter. Balanced points
-   (every quarter cut alike) are added for the allocation. All in parallel.
-2. **Bound.** opt_d(T), the best objective of district ``d`` when its
-   allowance in a family is ``T``, is non-increasing in ``T``. In any
-   feasible province plan each district spends some amount in each quarter
-   and in total; summed over districts these stay within the provincial
-   allowances, and the district's part is feasible for each of its
-   relaxations at those amounts. If the amount lies in ``[T_j, T_{j+1})`` the
-   district costs at least opt(T_{j+1}) ≥ LB(T_{j+1}) (the solver's proven
-   bound). So "each district picks one segment per family, consuming the
-   segment's lower end, costing at least the worth of every picked segment"
-   is a relaxation of the province problem, and the proven bound of that
-   small knapsack is a **valid global lower bound** (:func:`_bound_master`).
-   The segments it picks are then halved by new solves (``refine_rounds``
-   times, in parallel), which tightens the bound where it matters.
-3. **Allocation.** A second multiple-choice knapsack picks one solved curve
-   point per district, minimising the sum of their objectives, such that their
-   actual spending of the shared budget fits every quarter's allowance. The
-   leftover of each quarter is shared out in proportion to the districts'
-   numbers of communes.
-4. **District solves** with their allocation per quarter, in parallel. A
+1. **Price rounds** (Lagrangian relaxation of the shared budget). Each district
+   is solved with the whole provincial allowance open to it and the provincial
+   trainers fully available, with a price per VND of the shared budget in each
+   quarter added to its objective. For any prices λ ≥ 0 and any feasible
+   province plan, Σ_d f_d ≥ Σ_d [f_d + λ·s_d] − λ·B (the districts' spending s
+   stays within the allowances B), and each bracket is at least the district's
+   proven bound of its priced solve. So **Σ_d LB_d(λ) − λ·B is a valid lower
+   bound** on the province optimum, whatever λ is. Every priced solution is
+   also a plan the district can carry out (a point on the lower hull of its
+   coverage-versus-budget curve), kept as a *column*. The next prices are the
+   duals of the budget rows of the linear master over the columns (column
+   generation: convex combinations of each district's columns within the
+   allowances, :func:`_price_master`). The first round prices nothing.
+2. **Allocation.** A multiple-choice knapsack (:func:`_master`) picks one
+   column per district, minimising the sum of their objectives, such that their
+   spending fits every quarter's allowance; the rounds stop early when this
+   plan is within ``gap_target`` of the bound. The leftover of each quarter is
+   shared out in proportion to the districts' numbers of communes.
+3. **District solves** with their allocation per quarter, in parallel. A
    provincial trainer's week is limited to ``max_days_per_week`` free days in
    each district (the first days of the week), so no district alone can
    exceed the cap.
-5. **Repair.** Districts are accepted in order; one whose trainer use clashes
+4. **Repair.** Districts are accepted in order; one whose trainer use clashes
    with accepted districts (same half-day, or the weekly cap across districts)
    is solved again with those half-days blocked and its weekly days cut to
    what is left; rounds repeat until every district is accepted.
 
 The result keeps, for each district, the better of its final solve and its
-chosen curve point when the latter passes :func:`scheduler.check.check_plan`
-for the district's final scenario.
+chosen column when the latter passes :func:`scheduler.check.check_plan` for the
+district's final scenario.
 """
 
 from __future__ import annotations
@@ -45,8 +38,9 @@ import datetime as dt
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from scheduler.calendar import build_grid, quarter_key, week_key
 from scheduler.check import check_plan
@@ -56,14 +50,27 @@ from scheduler.province.runner import InProcessRunner, Runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
 
+if TYPE_CHECKING:
+    from scheduler.model.builder import BuiltModel
+
 HALVES = ("morning", "afternoon")
 TOTAL = "total"  # the family of curve points with one allowance for the horizon
 BALANCED = "balanced"  # points for the allocation only: all quarters cut alike
 
 
+# The price term's weight is an integer per money unit: the other goals are
+# scaled by this factor in a priced solve so that small prices keep their value
+PRICE_SCALE = 100
+PRICE_LINE = "shared_price"
+
+
 @dataclass(frozen=True)
 class SolveTask:
-    """One district solve, as plain data that pickles to a Dask worker."""
+    """One district solve, as plain data that pickles to a Dask worker.
+
+    ``prices`` are points per VND of the shared source, per quarter, added to
+    the district's objective (price rounds); empty for a plain solve.
+    """
 
     key: str
     district: str
@@ -71,11 +78,18 @@ class SolveTask:
     overrides: dict[str, Any]
     shared_source: str | None
     trainers: tuple[str, ...]
+    prices: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
 class SolveOutcome:
-    """What a worker sends back: the plan, or why there is none."""
+    """What a worker sends back: the plan, or why there is none.
+
+    ``objective`` is the plan's own objective (prices excluded). ``bound`` is
+    the solver's proven lower bound of what it minimised: with prices, of the
+    objective plus the priced spending, at the effective ``prices`` (points
+    per VND after rounding to the model's integer weights).
+    """
 
     key: str
     district: str
@@ -85,6 +99,7 @@ class SolveOutcome:
     spend: dict[str, int]
     error: str = ""
     wall_s: float = 0.0
+    prices: dict[str, float] = field(default_factory=dict)
 
 
 def solve_task(task: SolveTask) -> SolveOutcome:
@@ -95,8 +110,14 @@ def solve_task(task: SolveTask) -> SolveOutcome:
     from scheduler.solve import solve
 
     started = time.perf_counter()
+    effective: dict[str, float] = {}
+    prepare = (
+        _priced(task.shared_source, dict(task.prices), effective)
+        if task.prices and task.shared_source
+        else None
+    )
     try:
-        plan = solve(task.scenario, overrides=task.overrides)
+        plan = solve(task.scenario, overrides=task.overrides, prepare=prepare)
     except Exception as exc:  # reported; the caller decides what to do
         return SolveOutcome(
             task.key,
@@ -108,16 +129,68 @@ def solve_task(task: SolveTask) -> SolveOutcome:
             f"{type(exc).__name__}: {exc}",
             time.perf_counter() - started,
         )
+    bound = plan.solver.bound
+    if prepare is not None:
+        bound /= PRICE_SCALE
+        plan = _unpriced(plan)
     return SolveOutcome(
         task.key,
         task.district,
         plan,
         plan.solver.objective,
-        plan.solver.bound,
+        bound,
         shared_spend(plan, task.shared_source),
         "",
         time.perf_counter() - started,
+        effective,
     )
+
+
+def _priced(
+    source: str, prices: dict[str, float], effective: dict[str, float]
+) -> Callable[[BuiltModel], None]:
+    """Return a model hook that adds the priced spending of ``source``.
+
+    Every goal's weight is multiplied by :data:`PRICE_SCALE`; the price of a
+    quarter becomes an integer weight per money unit, and the price it really
+    stands for after rounding is written into ``effective``.
+    """
+
+    def prepare(built: BuiltModel) -> None:
+        ctx = built.ctx
+        ctx.penalties[:] = [
+            replace(p, weight=p.weight * PRICE_SCALE) for p in ctx.penalties
+        ]
+        for q, price in prices.items():
+            weight = round(price * ctx.money_unit * PRICE_SCALE)
+            expr = ctx.spend.get((source, q))
+            effective[q] = weight / (ctx.money_unit * PRICE_SCALE)
+            if expr is not None and weight > 0:
+                ctx.penalise(PRICE_LINE, expr, weight, q)
+
+    return prepare
+
+
+def _unpriced(plan: Plan) -> Plan:
+    """Return a priced solve's plan scored by its own goals only.
+
+    The priced objective's bound says nothing about the plan's own objective,
+    so the report keeps the trivial bound 0 (every goal is a penalty).
+    """
+    lines = tuple(
+        replace(line, penalty=line.penalty // PRICE_SCALE)
+        for line in plan.penalties
+        if line.name != PRICE_LINE
+    )
+    objective = float(sum(line.penalty for line in lines))
+    report = replace(
+        plan.solver,
+        status="FEASIBLE",
+        objective=objective,
+        bound=0.0,
+        gap=1.0 if objective > 0 else 0.0,
+    )
+    return replace(plan, penalties=lines, solver=report)
 
 
 def shared_spend(plan: Plan, source: str | None) -> dict[str, int]:
@@ -230,12 +303,12 @@ def _master(
     capacity: dict[str, int],
     time_limit: float,
     seed: int,
-) -> tuple[list[int], float]:
+) -> list[int] | None:
     """Solve a multiple-choice knapsack: one option per group, minimise the cost.
 
     Each option is (integer cost, consumption per resource); consumption of
     every resource stays within its capacity. Returns the chosen index per
-    group and the solver's proven lower bound on the minimum.
+    group, or None when no choice fits (or none was found in time).
     """
     from ortools.sat.python import cp_model
 
@@ -267,11 +340,10 @@ def _master(
     solver.parameters.max_time_in_seconds = time_limit
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"master problem: {solver.status_name(status)}")
-    chosen = [
+        return None
+    return [
         next(k for k, lit in enumerate(lits) if solver.value(lit)) for lits in picks
     ]
-    return chosen, solver.best_objective_bound
 
 
 def _week_blocks(
@@ -319,80 +391,43 @@ def _fits(
     return True
 
 
-def _segments(pts: list[tuple[int, SolveOutcome]]) -> list[tuple[int, int]]:
-    """Return (consumption, worth) of each allowance segment of a curve.
+def _price_master(
+    columns: dict[str, list[SolveOutcome]], capacity: dict[str, int]
+) -> dict[str, float]:
+    """Return the next prices: duals of the allowances in the linear master.
 
-    A district whose allowance b lies in [T_j, T_j+1) consumes at least T_j
-    and costs at least opt(T_j+1) ≥ LB(T_j+1); bounds are first made
-    non-increasing (opt is, so LB(T_j) may be raised to any LB(T_i), i > j).
-    The last segment (b ≥ the top point) is worth the top point's bound.
+    The linear master mixes each district's columns (weights summing to 1)
+    within every quarter's allowance, at least cost. Spending over an
+    allowance is allowed at a price above any column's worth, so the master is
+    always feasible and its duals are bounded. Solved with GLOP.
     """
-    best: dict[int, float] = {}
-    for amount, o in pts:
-        best[amount] = max(best.get(amount, -1e18), o.bound)
-    amounts = sorted(best)
-    lbs = [best[a] for a in amounts]
-    for j in range(len(lbs) - 2, -1, -1):
-        lbs[j] = max(lbs[j], lbs[j + 1])
-    return [
-        (amount, math.ceil(lbs[min(j + 1, len(amounts) - 1)] - 1e-6))
-        for j, amount in enumerate(amounts)
-    ]
+    from ortools.linear_solver import pywraplp
 
-
-def _bound_master(
-    segments: dict[str, dict[str, list[tuple[int, int]]]],
-    capacity: dict[str, int],
-    time_limit: float,
-    seed: int,
-) -> tuple[float, dict[tuple[str, str], int]]:
-    """Return a proven lower bound of the joint segment knapsack.
-
-    Each district picks one segment in every family (each quarter alone, and
-    the total); its cost is at least the worth of every segment it picked, and
-    each family's consumption stays within that family's capacity. Any
-    feasible province plan gives such a pick with cost ≤ its objective, so the
-    minimum (and CP-SAT's bound on it) is a valid lower bound. Also returns the
-    segment picked per (district, family), where refining pays.
-    """
-    from ortools.sat.python import cp_model
-
-    model = cp_model.CpModel()
-    use: dict[str, list[cp_model.LinearExprT]] = {f: [] for f in capacity}
-    costs = []
-    picks: dict[tuple[str, str], list[cp_model.IntVar]] = {}
-    for d, fams in segments.items():
-        top = max(w for segs in fams.values() for _, w in segs)
-        low = min(w for segs in fams.values() for _, w in segs)
-        cost = model.new_int_var(min(low, 0), max(top, 0), f"cost[{d}]")
-        for fam, segs in fams.items():
-            lits = [model.new_bool_var(f"seg[{d},{fam},{j}]") for j in range(len(segs))]
-            model.add_exactly_one(lits)
-            picks[(d, fam)] = lits
-            model.add(
-                cost >= sum(w * lit for (_, w), lit in zip(segs, lits, strict=True))
-            )
-            use[fam].extend(
-                t * lit for (t, _), lit in zip(segs, lits, strict=True) if t
-            )
-        costs.append(cost)
-    for fam, terms in use.items():
-        if terms:
-            model.add(sum(terms) <= capacity[fam])
-    model.minimize(sum(costs))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = time_limit
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # the all-zero-consumption pick is always feasible, so this is a timeout
-        return -math.inf, {}
-    chosen = {
-        key: next(j for j, lit in enumerate(lits) if solver.value(lit))
-        for key, lits in picks.items()
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    million = 1_000_000.0  # spending in millions of VND keeps the rows well scaled
+    worst = max((o.objective for cols in columns.values() for o in cols), default=1.0)
+    ceiling = max(worst, 1.0) * len(columns)  # points per million VND over
+    rows = {
+        q: lp.Constraint(-lp.infinity(), cap / million) for q, cap in capacity.items()
     }
-    return float(solver.best_objective_bound), chosen
+    objective = lp.Objective()
+    for q, row in rows.items():
+        over = lp.NumVar(0.0, lp.infinity(), f"over[{q}]")
+        row.SetCoefficient(over, -1.0)
+        objective.SetCoefficient(over, ceiling)
+    for d, cols in columns.items():
+        convex = lp.Constraint(1.0, 1.0, f"convex[{d}]")
+        for k, o in enumerate(cols):
+            mix = lp.NumVar(0.0, 1.0, f"mix[{d},{k}]")
+            convex.SetCoefficient(mix, 1.0)
+            objective.SetCoefficient(mix, o.objective)
+            for q, amount in o.spend.items():
+                if q in rows:
+                    rows[q].SetCoefficient(mix, amount / million)
+    objective.SetMinimization()
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        raise RuntimeError("price master: no optimal LP solution")
+    return {q: max(0.0, -row.dual_value()) / million for q, row in rows.items()}
 
 
 def plan_province(
@@ -433,7 +468,6 @@ def plan_province(
         if budget
         else {}
     )
-    total = sum(allowance.values())
     shared_id = budget.id if budget else None
     trainer_ids = tuple(t.staff_id for t in province.trainers)
     caps = {t.staff_id: t.max_days_per_week for t in province.trainers}
@@ -443,178 +477,109 @@ def plan_province(
     def task(key: str, d: str, sc: Scenario, over: dict[str, Any]) -> SolveTask:
         return SolveTask(key, d, sc, over, shared_id, trainer_ids)
 
-    # 1. curves. Top points: each district with every quarter's whole allowance
-    # (its demand per quarter) and with the whole allowance as one total. Then
-    # levels below the demand in each family: the total, and each quarter
-    # alone (the other quarters keep the whole allowance).
+    # 1-2. price rounds (module docstring): each district relaxed, with the
+    # whole provincial allowance open to it and the trainers fully available
     t0 = time.perf_counter()
     ids = [d.id for d in province.districts]
-    top_tasks = [
-        task(
-            f"full:{d}",
-            d,
-            district_scenario(province, d, allowance=allowance)
-            if budget
-            else district_scenario(province, d),
-            curve_over,
-        )
+    relaxed = {
+        d: district_scenario(province, d, allowance=allowance)
+        if budget
+        else district_scenario(province, d)
         for d in ids
-    ]
-    if budget:
-        top_tasks += [
-            task(
-                f"total:{d}",
-                d,
-                district_scenario(province, d, total_allowance=total),
-                curve_over,
-            )
-            for d in ids
-        ]
-    tops = runner.map(solve_task, top_tasks, "curve 1/2")
-    solves += len(tops)
-    for out in tops:
-        if out.plan is None:
-            raise RuntimeError(f"{out.district}: {out.error}")
-    full = tops[: len(ids)]
-    demand = {o.district: dict(o.spend) for o in full}
-    quarters = build_grid(province.districts[0].scenario).quarters
-    families = [*quarters, TOTAL] if budget else []
-    # (family, allowance in the family, task)
-    level_tasks: list[tuple[str, int, SolveTask]] = []
-    for d in ids:
-        for fam in families:
-            need = sum(demand[d].values()) if fam == TOTAL else demand[d].get(fam, 0)
-            if not need:
-                continue
-            for k, frac in enumerate(settings.level_fractions):
-                amount = int(need * frac)
-                sc = (
-                    district_scenario(province, d, total_allowance=amount)
-                    if fam == TOTAL
-                    else district_scenario(
-                        province, d, allowance={**allowance, fam: amount}
-                    )
-                )
-                level_tasks.append(
-                    (fam, amount, task(f"level:{d}:{fam}:{k}", d, sc, curve_over))
-                )
-        # balanced points, every quarter at the same share of its demand: no
-        # use for the bound, but they combine well in the allocation
-        for k, frac in enumerate(settings.level_fractions[1:] if budget else ()):
-            share = {q: int(demand[d].get(q, 0) * frac) for q in quarters}
-            level_tasks.append(
-                (
-                    BALANCED,
-                    sum(share.values()),
-                    task(
-                        f"level:{d}:{BALANCED}:{k}",
-                        d,
-                        district_scenario(province, d, allowance=share),
-                        curve_over,
-                    ),
-                )
-            )
-    levels = runner.map(solve_task, [t for _, _, t in level_tasks], "curve 2/2")
-    solves += len(levels)
-    phases["curves"] = time.perf_counter() - t0
-
-    # points[d][family] = [(allowance in the family, outcome)], tops included
-    points: dict[str, dict[str, list[tuple[int, SolveOutcome]]]] = {
-        d: {f: [] for f in families} for d in ids
     }
-    for (fam, amount, _), out in zip(level_tasks, levels, strict=True):
-        if fam != BALANCED:
-            points[out.district][fam].append((amount, out))
-    for out in tops[: len(ids)]:
-        for q in quarters:
-            points[out.district][q].append((allowance.get(q, 0), out))
-    for out in tops[len(ids) :]:
-        points[out.district][TOTAL].append((total, out))
-
-    # 2. the bound (module docstring): with every quarter's whole allowance each
-    # district is relaxed; the joint knapsack over all families is stronger
-    t0 = time.perf_counter()
-    bound = float(sum(math.ceil(o.bound - 1e-6) for o in full))
-    refined: list[tuple[str, int, SolveOutcome]] = []
-    if budget:
-        capacity = {**{q: allowance.get(q, 0) for q in quarters}, TOTAL: total}
-        for round_no in range(settings.refine_rounds + 1):
-            segments = {
-                d: {f: _segments(points[d][f]) for f in families if points[d][f]}
+    quarters = build_grid(province.districts[0].scenario).quarters
+    # a quarter the provincial budget does not list has nothing to share
+    capacity = {q: allowance.get(q, 0) for q in (*quarters, *allowance)}
+    columns: dict[str, list[SolveOutcome]] = {d: [] for d in ids}
+    prices: dict[str, float] = {}
+    bound = -math.inf
+    centre: dict[str, float] | None = None  # the prices of the best bound so far
+    upper = math.inf
+    picked: dict[str, SolveOutcome] = {}
+    for round_no in range(settings.price_rounds if budget else 1):
+        outs = runner.map(
+            solve_task,
+            [
+                SolveTask(
+                    f"price:{d}:{round_no}",
+                    d,
+                    relaxed[d],
+                    curve_over,
+                    shared_id,
+                    trainer_ids,
+                    tuple(sorted(prices.items())),
+                )
                 for d in ids
-            }
-            found, picked_segments = _bound_master(
-                segments, capacity, settings.master_time_limit_s, settings.random_seed
-            )
-            bound = max(bound, found)
-            if round_no == settings.refine_rounds:
-                break
-            # refine: halve every segment the relaxation sits in, where wide
-            new: list[tuple[str, int, SolveTask]] = []
-            for (d, fam), j in sorted(picked_segments.items()):
-                pts = sorted({a for a, _ in points[d][fam]})
-                if j + 1 >= len(pts):
-                    continue
-                lo, hi = pts[j], pts[j + 1]
-                need = (
-                    sum(demand[d].values()) if fam == TOTAL else demand[d].get(fam, 0)
-                )
-                if hi - lo <= max(1, need // 50):
-                    continue
-                mid = (lo + hi) // 2
-                sc = (
-                    district_scenario(province, d, total_allowance=mid)
-                    if fam == TOTAL
-                    else district_scenario(
-                        province, d, allowance={**allowance, fam: mid}
-                    )
-                )
-                new.append(
-                    (fam, mid, task(f"refine:{d}:{fam}:{mid}", d, sc, curve_over))
-                )
-            if not new:
-                break
-            outs = runner.map(
-                solve_task, [t for _, _, t in new], f"refine {round_no + 1}"
-            )
-            solves += len(outs)
-            for (fam, mid, _), out in zip(new, outs, strict=True):
-                points[out.district][fam].append((mid, out))
-                refined.append((fam, mid, out))
-
-    # 3. allocation: one solved point per district, actual spending per quarter
-    usable: dict[str, list[tuple[int, SolveOutcome]]] = {d: [] for d in ids}
-    for (_, amount, _), out in zip(level_tasks, levels, strict=True):
-        if out.plan is not None:
-            usable[out.district].append((amount, out))
-    for out in tops:
-        usable[out.district].append((total, out))
-    for _, amount, out in refined:
-        if out.plan is not None:
-            usable[out.district].append((amount, out))
-    primal_choices = [
-        [(round(o.objective), dict(o.spend)) for _, o in usable[d]] for d in ids
-    ]
-    if budget:
-        # a quarter the provincial budget does not list has nothing to share
-        capacity = {q: allowance.get(q, 0) for q in (*quarters, *allowance)}
-        chosen, _ = _master(
-            primal_choices, capacity, settings.master_time_limit_s, settings.random_seed
+            ],
+            f"prices {round_no + 1}",
         )
-    else:
-        chosen = [len(c) - 1 for c in primal_choices]
-    picked = {d: usable[d][k][1] for d, k in zip(ids, chosen, strict=True)}
+        solves += len(outs)
+        failed = [out for out in outs if out.plan is None]
+        for out in outs:
+            if out.plan is not None:
+                columns[out.district].append(out)
+        if any(not columns[d] for d in ids):
+            out = next(o for o in failed if not columns[o.district])
+            raise RuntimeError(f"{out.district}: {out.error}")
+        # rounding gives each district its own effective price: charging the
+        # allowance at the highest keeps the bound valid
+        charged = {q: max(o.prices.get(q, 0.0) for o in outs) for q in capacity}
+        # a district without a plan this round has no proven bound either
+        found = -math.inf
+        if not failed:
+            found = sum(o.bound for o in outs) - sum(
+                charged[q] * cap for q, cap in capacity.items()
+            )
+        if found > bound:
+            bound, centre = found, dict(prices)
+        choice = (
+            _master(
+                [
+                    [(round(o.objective), dict(o.spend)) for o in columns[d]]
+                    for d in ids
+                ],
+                capacity,
+                settings.master_time_limit_s,
+                settings.random_seed,
+            )
+            if budget
+            else [0] * len(ids)
+        )
+        if choice is not None:
+            chosen = {d: columns[d][k] for d, k in zip(ids, choice, strict=True)}
+            value = sum(o.objective for o in chosen.values())
+            if value < upper:
+                upper, picked = value, chosen
+        if not budget or (
+            upper < math.inf and upper - bound <= settings.gap_target * abs(upper)
+        ):
+            break
+        if round_no + 1 < settings.price_rounds:
+            duals = _price_master(columns, capacity)
+            # stabilised (Wentges): halfway between the duals and the prices of
+            # the best bound so far, once a priced round has given a bound
+            following = (
+                {q: (duals[q] + centre.get(q, 0.0)) / 2 for q in duals}
+                if centre is not None
+                else duals
+            )
+            if following == prices:
+                break  # the prices no longer move: more rounds add nothing
+            prices = following
+    bound = float(math.ceil(bound - 1e-6))  # objectives are integers
+    phases["prices"] = time.perf_counter() - t0
+
+    # allocation: the chosen columns' spending, the leftover by commune count
+    # (a district's column says little about how it would use more money)
+    t0 = time.perf_counter()
     alloc: dict[str, dict[str, int]] = {d: {} for d in ids}
+    size = {x.id: len(x.scenario.communes) for x in province.districts}
+    weight = sum(size.values())
     for q, cap in allowance.items():
-        used = {d: picked[d].spend.get(q, 0) for d in ids}
+        used = {d: picked[d].spend.get(q, 0) if d in picked else 0 for d in ids}
         left = cap - sum(used.values())
-        # the leftover goes by commune count: a district's chosen point says
-        # little about how it would use money moved from another quarter
-        size = {x.id: len(x.scenario.communes) for x in province.districts}
-        weight = sum(size.values())
         for d in ids:
-            extra = left * size[d] // weight
-            alloc[d][q] = used[d] + extra
+            alloc[d][q] = used[d] + left * size[d] // weight
     phases["master"] = time.perf_counter() - t0
 
     # 4-5. district solves, then repair of trainer clashes
@@ -658,7 +623,7 @@ def plan_province(
             candidates = []
             if out.plan is not None:
                 candidates.append(("final" if rounds == 1 else "repair", out.plan))
-            curve_plan = picked[d].plan
+            curve_plan = picked[d].plan if d in picked else None
             if curve_plan is not None and not check_plan(sc, curve_plan):
                 candidates.append(("curve", curve_plan))
             if not candidates:
@@ -677,14 +642,12 @@ def plan_province(
     for d in ids:
         results[d].curve = [
             {
-                "quarter": q,
-                "allowance_vnd": amount,
-                "objective": o.objective if o.plan else None,
+                "prices_per_vnd": o.prices,
+                "objective": o.objective,
                 "bound": o.bound,
                 "spend_vnd": o.spend,
             }
-            for q in families
-            for amount, o in sorted(points[d][q], key=lambda p: p[0])
+            for o in columns[d]
         ]
     objective = sum(results[d].plan.solver.objective for d in ids)
     gap = (objective - bound) / objective if objective > 0 else 0.0

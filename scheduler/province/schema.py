@@ -59,16 +59,14 @@ class SharedFiles(Frozen):
 class DecompositionSettings(Frozen):
     """``[decomposition]``: how the province is split and solved."""
 
-    level_fractions: tuple[float, ...] = Field(
-        default=(0.0, 0.5, 0.8, 0.95), min_length=1
-    )
+    price_rounds: int = Field(default=4, ge=1)
+    gap_target: float = Field(default=0.01, ge=0)
     curve_time_limit_s: float = Field(default=10.0, gt=0)
     district_time_limit_s: float = Field(default=20.0, gt=0)
     master_time_limit_s: float = Field(default=10.0, gt=0)
     threads_per_solve: int = Field(default=1, ge=1)
     random_seed: int = Field(default=0, ge=0)
     repair_rounds: int = Field(default=10, ge=1)
-    refine_rounds: int = Field(default=2, ge=0)
 
 
 class District(Frozen):
