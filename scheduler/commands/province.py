@@ -454,7 +454,7 @@ def register_bench(app: typer.Typer) -> None:
             float | None,
             typer.Option(
                 "--time-limit",
-                help="Giới hạn mỗi lần giải (giây) / per solve (default 30/10/5 by size).",
+                help="Giới hạn mỗi lần giải (giây) / per solve (default 30/1.5/2.5 by size).",
             ),
         ] = None,
         json_path: Annotated[
@@ -484,6 +484,24 @@ def register_bench(app: typer.Typer) -> None:
                 "(seeds seed, seed+1, …; medians).",
             ),
         ] = 3,
+        budget_scale: Annotated[
+            float,
+            typer.Option(
+                "--budget-scale",
+                min=0.01,
+                help="Hệ số ngân sách tỉnh / scale of the province's pooled "
+                "budget (below 1 it binds).",
+            ),
+        ] = 0.8,
+        country_gap: Annotated[
+            float,
+            typer.Option(
+                "--country-gap",
+                min=0.0,
+                help="Dừng mỗi huyện khi sai số ≤ mức này / stop each district of "
+                "the country run once proven within this gap.",
+            ),
+        ] = 0.01,
         country_provinces: Annotated[
             str | None,
             typer.Option(
@@ -533,7 +551,7 @@ def register_bench(app: typer.Typer) -> None:
                 )
         if "province" in wanted:
             results["province"] = bench.bench_province(
-                factories(), province, seed, time_limit or 10.0
+                factories(), province, seed, time_limit or 1.5, budget_scale
             )
         if "country" in wanted:
             label = (
@@ -542,7 +560,7 @@ def register_bench(app: typer.Typer) -> None:
                 else "country 2023"
             )
             results["country"] = bench.bench_country(
-                factories(), codes, seed, time_limit or 5.0, label
+                factories(), codes, seed, time_limit or 2.5, label, country_gap
             )
         for size, metrics in results.items():
             table = Table(title=size)

@@ -218,8 +218,9 @@ def bench_province(
     runners: dict[int, Callable[[], Any]],
     province_code: str = "52",
     seed: int = 1,
-    time_limit: float = 10.0,
+    time_limit: float = 1.5,
     budget_scale: float = 0.8,
+    price_rounds: int = 6,
 ) -> dict[str, Any]:
     """Plan a generated province by decomposition with each runner; compare greedy.
 
@@ -227,6 +228,12 @@ def bench_province(
     ----------
     runners : dict of workers to a context-manager factory
         E.g. ``{1: lambda: dask_runner(1), 2: lambda: dask_runner(2)}``.
+    time_limit : float
+        CP-SAT limit of every priced and final district solve.
+    budget_scale : float
+        Multiplies the pooled provincial allowance (below 1 the budget binds).
+    price_rounds : int
+        Rounds of priced solves (docs/architecture.md).
     """
     from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
     from scheduler.bench.generate import district_scenario
@@ -234,7 +241,7 @@ def bench_province(
     from scheduler.province.decompose import plan_province
 
     province = generated_province(
-        province_code, seed, budget_scale, time_limit / 3, time_limit
+        province_code, seed, budget_scale, time_limit, time_limit, price_rounds
     )
     walls: dict[int, float] = {}
     result = None
@@ -292,11 +299,17 @@ def bench_province(
 
 @dataclass(frozen=True)
 class CountryTask:
-    """One district of the country run: generated, built and solved in the worker."""
+    """One district of the country run: generated, built and solved in the worker.
+
+    ``gap_limit`` stops a district's solve once its objective is proven within
+    that share of the optimum; ``threads`` is CP-SAT's ``num_workers``.
+    """
 
     code: str
     seed: int
     time_limit: float
+    gap_limit: float = 0.0
+    threads: int = 1
 
 
 def country_task(task: CountryTask) -> dict[str, Any]:
@@ -310,25 +323,30 @@ def country_task(task: CountryTask) -> dict[str, Any]:
     sc = district_scenario(task.code, task.seed)
     grid = build_grid(sc)
     out: dict[str, Any] = {"code": task.code, "communes": len(sc.communes)}
+    # the planner's greedy plan: the baseline, and CP-SAT's fallback when it
+    # finds no plan of its own within the limit
+    greedy = greedy_plan(sc, grid)
     try:
         plan = solve(
             sc,
             grid,
             overrides={
-                "num_workers": 1,
+                "num_workers": task.threads,
                 "max_time_in_seconds": task.time_limit,
                 "random_seed": task.seed,
+                "relative_gap_limit": task.gap_limit,
             },
+            warm_start=greedy,
         )
     except Exception as exc:  # counted as a district without a plan
         out.update({"error": str(exc)[:200], "wall_s": time.perf_counter() - t0})
         return out
-    greedy = greedy_plan(sc, grid)
     cov = weighted_coverage(sc, grid, plan)
     gcov = weighted_coverage(sc, grid, greedy)
     out.update(
         {
             "status": plan.solver.status,
+            "warm_start": plan.solver.stages[-1]["status"] == "FEASIBLE (warm start)",
             "objective": plan.solver.objective,
             "bound": plan.solver.bound,
             "booleans": plan.solver.num_booleans,
@@ -353,6 +371,8 @@ def bench_country(
     seed: int = 1,
     time_limit: float = 5.0,
     label: str = "country 2023",
+    gap_limit: float = 0.0,
+    threads: int = 1,
 ) -> dict[str, Any]:
     """Plan every listed district independently on Dask with each runner."""
     walls: dict[int, float] = {}
@@ -363,7 +383,7 @@ def bench_country(
         with factory() as runner:
             rows = runner.map(
                 country_task,
-                [CountryTask(c, seed, time_limit) for c in codes],
+                [CountryTask(c, seed, time_limit, gap_limit, threads) for c in codes],
                 f"country ({workers} worker)",
             )
             peak = max(peak, _worker_peak_mib(runner))
@@ -384,8 +404,12 @@ def bench_country(
         "first_feasible_s": round(walls[most], 2) if len(ok) == len(rows) else None,
         "best_s": round(walls[most], 2),
         "solve_s": round(solve_s, 2),
-        "status": f"{sum(r['status'] == 'OPTIMAL' for r in ok)} optimal, "
-        f"{len(ok)} with a plan, {len(rows) - len(ok)} without",
+        "status": f"{sum(r['status'] == 'OPTIMAL' for r in ok)} proven optimal, "
+        f"{sum((_gap(r['objective'], r['bound']) or 0.0) <= gap_limit for r in ok)} "
+        f"within "
+        f"{gap_limit:.0%}, {len(ok)} with a plan "
+        f"({sum(r['warm_start'] for r in ok)} of them the greedy fallback), "
+        f"{len(rows) - len(ok)} without",
         "objective": objective,
         "bound": bound,
         "gap": _gap(objective, bound),

@@ -1,0 +1,68 @@
+"""Warm starts: a plan's placements as CP-SAT hints on a freshly built model.
+
+Only the placement variables are hinted (half-day sessions, broadcast items per
+day, training classes and who attends them); CP-SAT completes the rest (left-out
+counts, funding splits, empty weeks) by propagation in its hint search. A plan
+that passes :func:`scheduler.check.check_plan` therefore gives CP-SAT a first
+solution to improve on, e.g. the greedy baseline's when a short time limit would
+otherwise leave a district with no plan at all (``solve(..., warm_start=...)``
+then falls back on the warm start itself, its other variables filled in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from scheduler.model.builder import BuiltModel
+from scheduler.plan import Plan
+from scheduler.scenario.schema import HalfDay
+
+
+def hint_plan(built: BuiltModel, plan: Plan) -> None:
+    """Replace the model's hints by the placements of ``plan``.
+
+    Parameters
+    ----------
+    built : BuiltModel
+        The model of the scenario the plan was made for.
+    plan : Plan
+        The plan whose events become hints (events the model has no variable
+        for are skipped).
+    """
+    ctx, m = built.ctx, built.model
+    sc, grid = ctx.scenario, ctx.grid
+    m.clear_hints()  # type: ignore[no-untyped-call]
+    held: set[tuple[str, str | None, int]] = set()
+    aired: Counter[tuple[str, str | None, dt.date]] = Counter()
+    classes: dict[tuple[str, int], tuple[str, ...]] = {}
+    workday = {d: i for i, d in enumerate(grid.workdays)}
+    for e in plan.events:
+        if e.kind == "training":
+            start = workday.get(e.start.date())
+            if start is not None:
+                classes[(e.activity, start)] = e.communes_served
+        elif e.kind == "broadcast":
+            aired[(e.activity, e.commune_code, e.start.date())] += 1
+        else:
+            half: HalfDay = (
+                "morning"
+                if e.start.time() < sc.calendar.afternoon.start
+                else "afternoon"
+            )
+            s = grid.session_at.get((e.start.date(), half))
+            if s is not None:
+                held.add((e.activity, e.commune_code, s.index))
+    for (act, code), xs in ctx.session_x.items():
+        for i, v in xs.items():
+            m.add_hint(v, 1 if (act, code, i) in held else 0)
+    for (act, code), days in ctx.broadcast_x.items():
+        for d, slots in days.items():
+            n = aired[(act, code, d)]
+            for k, v in enumerate(slots.values()):
+                m.add_hint(v, 1 if k < n else 0)
+    for act, tv in ctx.training.items():
+        for start, v in tv.open.items():
+            m.add_hint(v, 1 if (act, start) in classes else 0)
+        for (code, start), v in tv.attend.items():
+            m.add_hint(v, 1 if code in classes.get((act, start), ()) else 0)
