@@ -227,10 +227,13 @@ def solve(
             # the failed search's bound stays the valid one
             from scheduler.hints import hint_plan
 
-            proven_bound = stage1.solver.best_objective_bound
             hint_plan(built, warm_start)
-            stage1 = _warm_start_only(built, params)
-            wall += stage1.wall
+            fallback = _warm_start_only(built, params)
+            wall += fallback.wall
+            if fallback.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                proven_bound = stage1.solver.best_objective_bound
+                stage1 = fallback
+            # else the warm start does not fit this model: no plan, as without it
         status = stage1.status
         if status == cp_model.INFEASIBLE:
             from scheduler.explain import explain_conflict

@@ -84,13 +84,37 @@ def _training_first(ctx: ModelContext) -> None:
             f"Commune staff must be trained ({sc.activities[tv.activity].name_en}) "
             f"before the {sc.activities[act_id].name_en}",
         )
-        # prefix sums over class start days, built once per commune
-        done: dict[int, cp_model.LinearExprT] = {}
+        # the classes that have ended before each workday: one pass over the
+        # commune's classes sorted by last day (this rule is the model's largest)
+        ends = sorted(
+            (d + tv.duration - 1, a) for (c, d), a in tv.attend.items() if c == code
+        )
+        done: dict[int, list[cp_model.IntVar]] = {}
+        ended: list[cp_model.IntVar] = []
+        k = 0
+        for wd in sorted({by_index[i].workday_index for i in xs}):
+            while k < len(ends) and ends[k][0] < wd:
+                ended.append(ends[k][1])
+                k += 1
+            done[wd] = list(ended)
+        # with one session to hold, its half-days of a day share one row (at
+        # most one of them is used): half the rows, and a relaxation as tight
+        single = sc.required_count(act_id, code) == 1
+        rows: dict[tuple[int, int], list[cp_model.IntVar]] = {}
         for i, v in xs.items():
             wd = by_index[i].workday_index
-            if wd not in done:
-                done[wd] = tv.trained_before(code, wd)
-            ctx.add(m.add(v <= done[wd]), lit)
+            rows.setdefault((wd, 0 if single else i), []).append(v)
+        for (wd, _), held in rows.items():
+            terms = done[wd]
+            ctx.add(
+                m.add(
+                    cp_model.LinearExpr.weighted_sum(
+                        [*terms, *held], [1] * len(terms) + [-1] * len(held)
+                    )
+                    >= 0
+                ),
+                lit,
+            )
 
 
 def _targets(ctx: ModelContext) -> None:

@@ -107,6 +107,8 @@ def solve_task(task: SolveTask) -> SolveOutcome:
 
     The CP-SAT model is built here from the scenario, never shipped.
     """
+    from scheduler.baseline import greedy_plan
+    from scheduler.calendar import build_grid
     from scheduler.solve import solve
 
     started = time.perf_counter()
@@ -117,7 +119,16 @@ def solve_task(task: SolveTask) -> SolveOutcome:
         else None
     )
     try:
-        plan = solve(task.scenario, overrides=task.overrides, prepare=prepare)
+        grid = build_grid(task.scenario)
+        # a short limit may end without a plan: the planner's greedy plan is
+        # the fallback, and the failed search's bound stays valid for the bound
+        plan = solve(
+            task.scenario,
+            grid,
+            overrides=task.overrides,
+            prepare=prepare,
+            warm_start=greedy_plan(task.scenario, grid),
+        )
     except Exception as exc:  # reported; the caller decides what to do
         return SolveOutcome(
             task.key,
