@@ -23,7 +23,7 @@ from scheduler.commands.common import (
     read_plan_or_exit,
 )
 from scheduler.errors import InfeasibleScenario
-from scheduler.i18n import number, percent, t, vnd
+from scheduler.i18n import number, percent, seconds, t, vnd
 
 app = typer.Typer(
     add_completion=False,
@@ -119,7 +119,7 @@ def plan(
     print_summary(sc, result, lang)
     console.print(
         f"{t('summary.written', lang)} {folder}/ "
-        f"({time.perf_counter() - started:.1f} s)"
+        f"({seconds(time.perf_counter() - started, lang)})"
     )
 
 
@@ -176,7 +176,7 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
         f"{t('summary.objective', lang)} {number(s.objective, lang)}, "
         f"{t('summary.bound', lang)} {number(s.bound, lang)}, "
         f"{t('summary.gap', lang)} {percent(s.gap, lang, 2)}, "
-        f"{t('summary.wall', lang)} {s.wall_time_s:.2f} s"
+        f"{t('summary.wall', lang)} {seconds(s.wall_time_s, lang)}"
     )
 
 

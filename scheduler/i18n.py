@@ -143,6 +143,11 @@ def number(value: float, lang: str = "vi") -> str:
     return shown if lang == "en" else shown.replace(",", ".")
 
 
+def seconds(value: float, lang: str = "vi") -> str:
+    """Format a duration: ``4,01 giây`` in Vietnamese, ``4.01 s`` in English."""
+    return f"{value:.2f} s" if lang == "en" else f"{value:.2f} giây".replace(".", ",")
+
+
 def percent(share: float, lang: str = "vi", digits: int = 1) -> str:
     """Format a share as a percentage: ``87,5%`` in Vietnamese, ``87.5%`` in English."""
     shown = f"{share:.{digits}%}"

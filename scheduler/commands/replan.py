@@ -17,7 +17,7 @@ from scheduler.commands.common import (
     read_plan_or_exit,
 )
 from scheduler.errors import InfeasibleScenario, ScenarioError
-from scheduler.i18n import t
+from scheduler.i18n import seconds, t
 
 _KIND = {
     "moved": ("dời", "moved"),
@@ -151,5 +151,5 @@ def register(app: typer.Typer) -> None:
         s = plan.solver
         console.print(
             f"{t('summary.status', lang)} {s.status}, {t('summary.wall', lang)} "
-            f"{s.wall_time_s:.2f} s; {t('summary.written', lang)} {folder}/"
+            f"{seconds(s.wall_time_s, lang)}; {t('summary.written', lang)} {folder}/"
         )
