@@ -1,12 +1,12 @@
 """Warm starts: a plan's placements as CP-SAT hints on a freshly built model.
 
 Only the placement variables are hinted (half-day sessions, broadcast items per
-day, training classes and who attends them); CP-SAT completes the rest (left-out
-counts, funding splits, empty weeks) by propagation in its hint search. A plan
-that passes :func:`scheduler.check.check_plan` therefore gives CP-SAT a first
-solution to improve on, e.g. the greedy baseline's when a short time limit would
-otherwise leave a district with no plan at all (``solve(..., warm_start=...)``
-then falls back on the warm start itself, its other variables filled in).
+day, training classes and who attends them). ``solve(..., warm_start=plan)``
+uses them as its fallback: when CP-SAT ends its limit with no solution, the
+hinted placements are fixed and a short solve fills in the rest (left-out
+counts, funding splits, empty weeks), so a plan that passes
+:func:`scheduler.check.check_plan` (e.g. the greedy baseline's) is never lost to
+a short time limit.
 """
 
 from __future__ import annotations

@@ -148,12 +148,11 @@ def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
         }
     )
     status = solver.solve(built.model)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     report = {
         "goals": [p.name for p in built.penalties],
-        "status": "FEASIBLE (warm start)"
-        if status in (2, 4)
-        else solver.status_name(status),
-        "objective": solver.objective_value if status in (2, 4) else None,
+        "status": "FEASIBLE (warm start)" if found else solver.status_name(status),
+        "objective": solver.objective_value if found else None,
         "bound": None,
     }
     return _Stage1(solver, status, [report], time.perf_counter() - started)
