@@ -125,7 +125,6 @@ def district_scenario(
     district_id: str,
     *,
     allowance: Mapping[str, int] | None = None,
-    total_allowance: int | None = None,
     trainer_blocks: Iterable[TrainerBlock] = (),
 ) -> Scenario:
     """Return one district's scenario with its share of the shared resources.
@@ -138,9 +137,6 @@ def district_scenario(
         Which district.
     allowance : mapping of quarter to VND, optional
         The district's allowance of the shared budget per quarter.
-    total_allowance : int, optional
-        Instead of ``allowance``: one amount for the whole horizon (spent in
-        any quarter). This is a relaxation, used for the lower bound.
     trainer_blocks : iterable of (trainer, date, half)
         Half-days (or whole days, half ``None``) on which a provincial trainer
         may not work in this district (used by others, or over the weekly cap).
@@ -155,25 +151,13 @@ def district_scenario(
     sc = district.scenario
     update: dict[str, object] = {}
     budget = province.budget
-    if budget is not None and (allowance is not None or total_allowance is not None):
-        if total_allowance is not None:
-            first = sc.horizon.start
-            quarter = f"{first.year}-Q{(first.month - 1) // 3 + 1}"
-            source = FundingSource(
-                id=budget.id,
-                name_vi=budget.name_vi,
-                name_en=budget.name_en,
-                allowance_vnd={quarter: total_allowance},
-                carry_over=True,
-            )
-        else:
-            assert allowance is not None
-            source = FundingSource(
-                id=budget.id,
-                name_vi=budget.name_vi,
-                name_en=budget.name_en,
-                allowance_vnd=dict(allowance),
-            )
+    if budget is not None and allowance is not None:
+        source = FundingSource(
+            id=budget.id,
+            name_vi=budget.name_vi,
+            name_en=budget.name_en,
+            allowance_vnd=dict(allowance),
+        )
         update["funding"] = tuple(
             source if f.id == budget.id else f for f in sc.funding
         )

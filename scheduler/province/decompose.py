@@ -54,8 +54,6 @@ if TYPE_CHECKING:
     from scheduler.model.builder import BuiltModel
 
 HALVES = ("morning", "afternoon")
-TOTAL = "total"  # the family of curve points with one allowance for the horizon
-BALANCED = "balanced"  # points for the allocation only: all quarters cut alike
 
 
 # The price term's weight is an integer per money unit: the other goals are
