@@ -14,10 +14,15 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
+from scheduler.scenario.schema import WEEKDAYS, CalendarSettings, HalfDay, Scenario
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 HALVES: tuple[HalfDay, HalfDay] = ("morning", "afternoon")
+
+
+def half_of(calendar: CalendarSettings, start: dt.datetime) -> HalfDay:
+    """Return the half-day an event starting at ``start`` (local time) belongs to."""
+    return "morning" if start.time() < calendar.afternoon.start else "afternoon"
 
 
 @dataclass(frozen=True)

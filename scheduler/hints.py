@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from scheduler.calendar import half_of
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Plan
-from scheduler.scenario.schema import HalfDay
 
 
 def hint_plan(built: BuiltModel, plan: Plan) -> None:
@@ -45,12 +45,7 @@ def hint_plan(built: BuiltModel, plan: Plan) -> None:
         elif e.kind == "broadcast":
             aired[(e.activity, e.commune_code, e.start.date())] += 1
         else:
-            half: HalfDay = (
-                "morning"
-                if e.start.time() < sc.calendar.afternoon.start
-                else "afternoon"
-            )
-            s = grid.session_at.get((e.start.date(), half))
+            s = grid.session_at.get((e.start.date(), half_of(sc.calendar, e.start)))
             if s is not None:
                 held.add((e.activity, e.commune_code, s.index))
     for (act, code), xs in ctx.session_x.items():

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from scheduler.calendar import TimeGrid, build_grid, quarter_key
+from scheduler.calendar import TimeGrid, build_grid, half_of, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
@@ -41,7 +41,6 @@ from scheduler.scenario.schema import (
     Commune,
     CommuneCode,
     Frozen,
-    HalfDay,
     Money,
     OptText,
     Scenario,
@@ -352,10 +351,6 @@ def apply_changes(
 # --------------------------------------------------------------------------- model
 
 
-def _half(sc: Scenario, e: Event) -> HalfDay:
-    return "morning" if e.start.time() < sc.calendar.afternoon.start else "afternoon"
-
-
 def _prepare(
     old: Plan, today: dt.date, changes: ChangeSet
 ) -> Callable[[BuiltModel], None]:
@@ -378,7 +373,7 @@ def _prepare(
             ]
             at: dict[int, Event] = {}
             for e in olds:
-                s = grid.session_at.get((e.start.date(), _half(sc, e)))
+                s = grid.session_at.get((e.start.date(), half_of(sc.calendar, e.start)))
                 if s is not None:
                     at[s.index] = e
             for i, v in xs.items():

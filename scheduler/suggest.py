@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import TimeGrid, week_key
+from scheduler.calendar import TimeGrid, half_of, week_key
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Event, Plan
-from scheduler.scenario.schema import HalfDay, Scenario
+from scheduler.scenario.schema import Scenario
 
 _WEEKDAYS_VI = (
     "Thứ Hai",
@@ -52,10 +52,6 @@ class Alternative:
         return f"{_WEEKDAYS_VI[self.day.weekday()]} {self.day:%d/%m/%Y}{part}"
 
 
-def _half(sc: Scenario, e: Event) -> HalfDay:
-    return "morning" if e.start.time() < sc.calendar.afternoon.start else "afternoon"
-
-
 def _fix_plan(
     built: BuiltModel, plan: Plan, moving: Event | None
 ) -> tuple[dict[int, cp_model.IntVar], list[cp_model.IntVar]]:
@@ -73,9 +69,9 @@ def _fix_plan(
     day_choice: list[cp_model.IntVar] = []
     for (act, code), xs in ctx.session_x.items():
         taken = {
-            grid.session_at[(e.start.date(), _half(sc, e))].index: e
+            grid.session_at[(e.start.date(), half_of(sc.calendar, e.start))].index: e
             for e in placed.get((act, code), [])
-            if (e.start.date(), _half(sc, e)) in grid.session_at
+            if (e.start.date(), half_of(sc.calendar, e.start)) in grid.session_at
         }
         for i, v in xs.items():
             there = taken.get(i)

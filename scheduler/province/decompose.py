@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from scheduler.calendar import build_grid, quarter_key, week_key
+from scheduler.calendar import build_grid, half_of, quarter_key, week_key
 from scheduler.check import check_plan
 from scheduler.plan import Event, Plan
 from scheduler.province.compose import TrainerBlock, district_scenario
@@ -215,13 +215,7 @@ def event_halves(scenario: Scenario, e: Event) -> list[tuple[dt.date, str]]:
     """Return the (date, half) pairs an event occupies."""
     if e.all_day or e.kind == "training":
         return [(d, h) for d in e.days for h in HALVES]
-    cal = scenario.calendar
-    half = (
-        "morning"
-        if e.start.timetz().replace(tzinfo=None) < cal.morning.end
-        else "afternoon"
-    )
-    return [(e.start.date(), half)]
+    return [(e.start.date(), half_of(scenario.calendar, e.start))]
 
 
 def trainer_use(
