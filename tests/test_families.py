@@ -13,6 +13,7 @@ import pytest
 
 from scheduler.check import check_plan
 from scheduler.errors import InfeasibleScenario
+from scheduler.model.training import class_count_facet
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve
@@ -298,6 +299,35 @@ def test_training_comes_before_each_dialogue(tmp_path: Path) -> None:
     ends = {c: e.end.date() for e in classes for c in e.communes_served}
     for code, day in dialogue_days(plan).items():
         assert day > ends[code]
+
+
+def test_class_count_facet_keeps_every_integer_point_and_cuts_the_fraction() -> None:
+    # 14 communes, classes of 10: r = 14 - 10 = 4, m = 1, cut 4C >= 4 + T - 10.
+    # The relaxation's point C = 1.4, T = 14 gives 5.6 < 8 and is cut off;
+    # every integer (C, T) with T <= 10C and T <= 14 keeps it (C = 1, T = 10:
+    # 4 >= 4; C = 2, T = 14: 8 >= 8).
+    assert class_count_facet(14, 10) == (4, 1)
+    rest, full = 4, 1
+    for classes in range(0, 5):
+        for trained in range(0, min(10 * classes, 14) + 1):
+            assert rest * classes >= rest * full + trained - full * 10
+    assert not rest * 1.4 >= rest * full + 14 - full * 10
+    # 20 communes fill two classes: C >= T/10 is already the hull, no cut
+    assert class_count_facet(20, 10) is None
+
+
+def test_one_class_trains_both_communes_with_the_cut(tmp_path: Path) -> None:
+    # classes of 6 seats, 2 trainees a commune: 3 communes a class, N = 2, so
+    # the cut is 2C >= T; both communes trained needs C >= 1, and one class
+    # (a class's fixed cost makes it cheaper than two) must still be found and
+    # pass the checker
+    acts = {"training": _training(class_size=6, cost_fixed_vnd=1_000_000)}
+    sc = make_scenario(tmp_path, {**SEPTEMBER, "activities": acts})
+    plan = plan_of(sc)
+    classes = plan.by_activity("training")
+    assert len(classes) == 1
+    assert set(classes[0].communes_served) == {"00001", "00002"}
+    assert check_plan(sc, plan) == []
 
 
 def test_class_smaller_than_one_commune_is_reported(tmp_path: Path) -> None:

@@ -153,6 +153,13 @@ def add_training(ctx: ModelContext) -> None:
                 lit,
             )
             m.add(sum(enrolled) >= v)
+        if not ctx.guarded:
+            _class_count_cut(
+                m,
+                list(opened.values()),
+                list(untrained.values()),
+                size // spec.trainees_per_commune,
+            )
         if spec.max_classes is not None:
             more = ctx.slack(
                 f"training_capacity:{act_id}:classes", len(communes), 1, 10_000
@@ -178,6 +185,42 @@ def add_training(ctx: ModelContext) -> None:
                 len(running) > 1 or any(tv.duration > 1 for tv in trainings)
             ):
                 m.add(sum(running) <= 1)
+
+
+def class_count_facet(communes: int, per_class: int) -> tuple[int, int] | None:
+    """Return ``(r, m)`` of the cut ``r·C ≥ r·m + T − m·k``, or None when not needed.
+
+    C is the number of classes, T the number of communes trained out of
+    ``communes`` (N), k = ``per_class`` the communes a class takes. The linear
+    relaxation opens fractional classes: 14 communes in classes of 10 need
+    1.4 classes, not 2, and under a high price of money the missing 0.6 of a
+    class's fixed cost is most of the relaxation's gap. The integer points
+    (C, T) with T ≤ C·k and T ≤ N have the lower hull C ≥ T/k up to (m, m·k),
+    m = ⌊N/k⌋, then the segment to (m + 1, N): r·C ≥ r·m + T − m·k with
+    r = N − m·k. Every integer point satisfies it (C ≤ m: T ≤ C·k ≤
+    r(C − m) + m·k as k > r; C > m: T ≤ N ≤ r(C − m) + m·k), so no plan is
+    lost; at T = N it forces C ≥ m + 1. None when r = 0 (C ≥ T/k, the sum of
+    the capacity rows, is then the whole hull).
+    """
+    if per_class <= 0:
+        return None
+    full, rest = divmod(communes, per_class)
+    return (rest, full) if rest else None
+
+
+def _class_count_cut(
+    m: cp_model.CpModel,
+    opened: list[cp_model.IntVar],
+    untrained: list[cp_model.IntVar],
+    per_class: int,
+) -> None:
+    """Add :func:`class_count_facet`'s cut (not for explanations, whose slack may enlarge a class)."""
+    facet = class_count_facet(len(untrained), per_class)
+    if facet is None:
+        return
+    rest, full = facet
+    trained = len(untrained) - sum(untrained)
+    m.add(rest * sum(opened) >= rest * full + trained - full * per_class)
 
 
 def _trainers_free(
