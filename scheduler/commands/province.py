@@ -493,6 +493,15 @@ def register_bench(app: typer.Typer) -> None:
                 "budget (below 1 it binds).",
             ),
         ] = 0.8,
+        province_time: Annotated[
+            float,
+            typer.Option(
+                "--province-time",
+                min=1.0,
+                help="Giới hạn thời gian cả tỉnh (giây) / the province "
+                "decomposition's time limit in seconds (the run with most workers).",
+            ),
+        ] = 60.0,
         country_gap: Annotated[
             float,
             typer.Option(
@@ -551,7 +560,12 @@ def register_bench(app: typer.Typer) -> None:
                 )
         if "province" in wanted:
             results["province"] = bench.bench_province(
-                factories(), province, seed, time_limit or 1.5, budget_scale
+                factories(),
+                province,
+                seed,
+                time_limit or 1.5,
+                budget_scale,
+                wall_limit=province_time,
             )
         if "country" in wanted:
             label = (

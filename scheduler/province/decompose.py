@@ -12,7 +12,10 @@
    coverage-versus-budget curve), kept as a *column*. The next prices are the
    duals of the budget rows of the linear master over the columns (column
    generation: convex combinations of each district's columns within the
-   allowances, :func:`_price_master`). The first round prices nothing.
+   allowances, :func:`_price_master`). The first round prices nothing; greedy
+   plans at a few shares of the allowance (:func:`greedy_task`) are seed
+   columns, from which the first prices are drawn. Rounds stop early at
+   ``gap_target`` or before ``time_limit_s`` would be passed.
 2. **Allocation.** A multiple-choice knapsack (:func:`_master`) picks one
    column per district, minimising the sum of their objectives, such that their
    spending fits every quarter's allowance; the rounds stop early when this
@@ -60,6 +63,9 @@ HALVES = ("morning", "afternoon")
 # scaled by this factor in a priced solve so that small prices keep their value
 PRICE_SCALE = 100
 PRICE_LINE = "shared_price"
+# Shares of its commune-weighted part of the allowance a district's greedy
+# seed columns get (0: no shared money; 2: twice its part)
+SEED_LEVELS = (0.0, 0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,41 @@ def solve_task(task: SolveTask) -> SolveOutcome:
         "",
         time.perf_counter() - started,
         effective,
+    )
+
+
+def greedy_task(task: SolveTask) -> SolveOutcome:
+    """Plan one district by the greedy baseline (runs inside a worker).
+
+    A seed column for the price rounds: a plan the district can carry out,
+    cheap to compute, at the spending its allowance in ``task.scenario``
+    allows. It has no bound (the trivial 0 is not used).
+    """
+    from scheduler.baseline import greedy_plan
+
+    started = time.perf_counter()
+    try:
+        plan = greedy_plan(task.scenario, build_grid(task.scenario))
+    except Exception as exc:  # reported; a missing seed only costs a round
+        return SolveOutcome(
+            task.key,
+            task.district,
+            None,
+            math.inf,
+            -math.inf,
+            {},
+            f"{type(exc).__name__}: {exc}",
+            time.perf_counter() - started,
+        )
+    return SolveOutcome(
+        task.key,
+        task.district,
+        plan,
+        plan.solver.objective,
+        -math.inf,
+        shared_spend(plan, task.shared_source),
+        "",
+        time.perf_counter() - started,
     )
 
 
@@ -254,6 +295,7 @@ class ProvincePlan:
     phases: dict[str, float]
     solves: int
     repair_rounds: int
+    price_rounds: int
     workers: int
 
     def to_summary(self) -> dict[str, Any]:
@@ -265,6 +307,7 @@ class ProvincePlan:
             "gap": self.gap,
             "phases_s": {k: round(v, 3) for k, v in self.phases.items()},
             "solves": self.solves,
+            "price_rounds": self.price_rounds,
             "repair_rounds": self.repair_rounds,
             "workers": self.workers,
             "districts": [
@@ -461,8 +504,11 @@ def plan_province(
         One checked plan per district, the total objective, a valid lower
         bound on the province optimum (see the module docstring) and the gap.
     """
+    started = time.perf_counter()
     runner = runner or InProcessRunner()
     settings = province.decomposition
+    # a wall-clock stop would make the rounds depend on the machine
+    time_limit = None if deterministic else settings.time_limit_s
     phases: dict[str, float] = {}
     solves = 0
     budget = province.budget
@@ -494,12 +540,45 @@ def plan_province(
     # a quarter the provincial budget does not list has nothing to share
     capacity = {q: allowance.get(q, 0) for q in (*quarters, *allowance)}
     columns: dict[str, list[SolveOutcome]] = {d: [] for d in ids}
+    size = {x.id: len(x.scenario.communes) for x in province.districts}
+    weight = sum(size.values())
+    if budget:
+        # seed columns: the greedy plan at a few shares of the allowance, so
+        # the first linear master sees how coverage falls with less money and
+        # its duals are a price of the right size, not the ceiling
+        seeds = runner.map(
+            greedy_task,
+            [
+                task(
+                    f"seed:{d}:{level}",
+                    d,
+                    district_scenario(
+                        province,
+                        d,
+                        allowance={
+                            q: min(cap, int(cap * level * size[d] / weight))
+                            for q, cap in allowance.items()
+                        },
+                    ),
+                    curve_over,
+                )
+                for d in ids
+                for level in SEED_LEVELS
+            ],
+            "seeds",
+        )
+        for out in seeds:
+            if out.plan is not None:
+                columns[out.district].append(out)
     prices: dict[str, float] = {}
     bound = -math.inf
     centre: dict[str, float] | None = None  # the prices of the best bound so far
     upper = math.inf
     picked: dict[str, SolveOutcome] = {}
+    rounds_done = 0
+    longest = 0.0  # the longest price round so far
     for round_no in range(settings.price_rounds if budget else 1):
+        round_started = time.perf_counter()
         outs = runner.map(
             solve_task,
             [
@@ -517,6 +596,8 @@ def plan_province(
             f"prices {round_no + 1}",
         )
         solves += len(outs)
+        rounds_done += 1
+        longest = max(longest, time.perf_counter() - round_started)
         failed = [out for out in outs if out.plan is None]
         for out in outs:
             if out.plan is not None:
@@ -558,16 +639,36 @@ def plan_province(
         ):
             break
         if round_no + 1 < settings.price_rounds:
-            duals = _price_master(columns, capacity)
+            # the first prices from the greedy seeds alone: against the priced
+            # solve's far better plan at no price they would make every VND
+            # look worth the greedy's whole shortfall
+            duals = _price_master(
+                {
+                    d: [o for o in cols if o.key.startswith("seed:")] or cols
+                    for d, cols in columns.items()
+                }
+                if round_no == 0
+                else columns,
+                capacity,
+            )
             # stabilised (Wentges): halfway between the duals and the prices of
             # the best bound so far, once a priced round has given a bound
+            # (a centre without prices would only halve the step)
             following = (
                 {q: (duals[q] + centre.get(q, 0.0)) / 2 for q in duals}
-                if centre is not None
+                if centre and any(v > 0 for v in centre.values())
                 else duals
             )
             if following == prices:
                 break  # the prices no longer move: more rounds add nothing
+            if time_limit is not None:
+                # one more round, then the final solves (as long as a round
+                # times the longer limit), must end within the time limit
+                final = longest * (
+                    settings.district_time_limit_s / settings.curve_time_limit_s
+                )
+                if time.perf_counter() - started + longest + final > time_limit:
+                    break
             prices = following
     bound = float(math.ceil(bound - 1e-6))  # objectives are integers
     phases["prices"] = time.perf_counter() - t0
@@ -576,8 +677,6 @@ def plan_province(
     # (a district's column says little about how it would use more money)
     t0 = time.perf_counter()
     alloc: dict[str, dict[str, int]] = {d: {} for d in ids}
-    size = {x.id: len(x.scenario.communes) for x in province.districts}
-    weight = sum(size.values())
     for q, cap in allowance.items():
         used = {d: picked[d].spend.get(q, 0) if d in picked else 0 for d in ids}
         left = cap - sum(used.values())
@@ -647,7 +746,7 @@ def plan_province(
             {
                 "prices_per_vnd": o.prices,
                 "objective": o.objective,
-                "bound": o.bound,
+                "bound": o.bound if math.isfinite(o.bound) else None,
                 "spend_vnd": o.spend,
             }
             for o in columns[d]
@@ -663,5 +762,6 @@ def plan_province(
         phases=phases,
         solves=solves,
         repair_rounds=rounds - 1,
+        price_rounds=rounds_done,
         workers=runner.workers,
     )

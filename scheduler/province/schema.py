@@ -60,6 +60,7 @@ class DecompositionSettings(Frozen):
     """``[decomposition]``: how the province is split and solved."""
 
     price_rounds: int = Field(default=4, ge=1)
+    time_limit_s: float | None = Field(default=None, gt=0)
     gap_target: float = Field(default=0.01, ge=0)
     curve_time_limit_s: float = Field(default=10.0, gt=0)
     district_time_limit_s: float = Field(default=20.0, gt=0)
