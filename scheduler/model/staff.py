@@ -198,12 +198,26 @@ def add_same_day_travel(ctx: ModelContext) -> None:
     index_of = {(s.day, s.half): s.index for s in grid.sessions}
     blocked = grid.staff_blocked
     morning, afternoon = HALVES
-    minutes: dict[tuple[str, str], int] = {}
+    venues = sorted(set(ctx.session_venue.values()))
+    # minutes from each venue to each other (the lookup scans the travel table,
+    # so it is done once per pair, not once per pair of sessions and day)
+    minutes = {(a, b): travel_between(sc, a, b) for a in venues for b in venues}
+    # venues out of reach after / before each venue, per lunch gap (the gap is
+    # the same on most days)
+    after: dict[float, dict[str, frozenset[str]]] = {}
+    before: dict[float, dict[str, frozenset[str]]] = {}
 
-    def out_of_reach(a: str, b: str, gap: float) -> bool:
-        if (a, b) not in minutes:  # the lookup scans the venues; once per pair
-            minutes[(a, b)] = travel_between(sc, a, b)
-        return minutes[(a, b)] > gap
+    def reach(
+        gap: float,
+    ) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+        if gap not in after:
+            after[gap] = {
+                a: frozenset(b for b in venues if minutes[(a, b)] > gap) for a in venues
+            }
+            before[gap] = {
+                b: frozenset(a for a in venues if minutes[(a, b)] > gap) for b in venues
+            }
+        return after[gap], before[gap]
 
     for day in grid.workdays:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
@@ -212,6 +226,7 @@ def add_same_day_travel(ctx: ModelContext) -> None:
         gap = (
             grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
         ).total_seconds() / 60
+        far_after, far_before = reach(gap)
         # (role, venue, need, variable) of the sessions that could be placed
         sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
         for (act_id, code), xs in ctx.session_x.items():
@@ -229,9 +244,9 @@ def add_same_day_travel(ctx: ModelContext) -> None:
             )
             ams = [t for t in sessions.get(am, []) if t[0] == role]
             pms = [t for t in sessions.get(pm, []) if t[0] == role]
-            stars = [
-                (a, [b for b in pms if out_of_reach(a[1], b[1], gap)]) for a in ams
-            ] + [(b, [a for a in ams if out_of_reach(a[1], b[1], gap)]) for b in pms]
+            stars = [(a, [b for b in pms if b[1] in far_after[a[1]]]) for a in ams] + [
+                (b, [a for a in ams if a[1] in far_before[b[1]]]) for b in pms
+            ]
             for centre, far in stars:
                 if centre[2] + sum(t[2] for t in far) <= free:
                     continue  # cannot bind

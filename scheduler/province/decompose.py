@@ -576,7 +576,7 @@ def plan_province(
     upper = math.inf
     picked: dict[str, SolveOutcome] = {}
     rounds_done = 0
-    longest = 0.0  # the longest price round so far
+    last = 0.0  # how long the last price round took
     for round_no in range(settings.price_rounds if budget else 1):
         round_started = time.perf_counter()
         outs = runner.map(
@@ -597,7 +597,7 @@ def plan_province(
         )
         solves += len(outs)
         rounds_done += 1
-        longest = max(longest, time.perf_counter() - round_started)
+        last = time.perf_counter() - round_started
         failed = [out for out in outs if out.plan is None]
         for out in outs:
             if out.plan is not None:
@@ -663,11 +663,12 @@ def plan_province(
                 break  # the prices no longer move: more rounds add nothing
             if time_limit is not None:
                 # one more round, then the final solves (as long as a round
-                # times the longer limit), must end within the time limit
-                final = longest * (
+                # times the longer limit), must end within the time limit; the
+                # last round is the best guess (the first, unpriced, is quicker)
+                final = last * (
                     settings.district_time_limit_s / settings.curve_time_limit_s
                 )
-                if time.perf_counter() - started + longest + final > time_limit:
+                if time.perf_counter() - started + last + final > time_limit:
                     break
             prices = following
     bound = float(math.ceil(bound - 1e-6))  # objectives are integers
