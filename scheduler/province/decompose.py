@@ -542,6 +542,9 @@ def plan_province(
     columns: dict[str, list[SolveOutcome]] = {d: [] for d in ids}
     size = {x.id: len(x.scenario.communes) for x in province.districts}
     weight = sum(size.values())
+    # the largest districts first: a round then ends with the short solves and
+    # the workers finish together (longest processing time first)
+    largest_first = sorted(ids, key=lambda d: -size[d])
     if budget:
         # seed columns: the greedy plan at a few shares of the allowance, so
         # the first linear master sees how coverage falls with less money and
@@ -562,7 +565,7 @@ def plan_province(
                     ),
                     curve_over,
                 )
-                for d in ids
+                for d in largest_first
                 for level in SEED_LEVELS
             ],
             "seeds",
@@ -591,7 +594,7 @@ def plan_province(
                     trainer_ids,
                     tuple(sorted(prices.items())),
                 )
-                for d in ids
+                for d in largest_first
             ],
             f"prices {round_no + 1}",
         )
