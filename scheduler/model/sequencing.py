@@ -89,23 +89,30 @@ def _training_first(ctx: ModelContext) -> None:
         ends = sorted(
             (d + tv.duration - 1, a) for (c, d), a in tv.attend.items() if c == code
         )
+        # (the sets grow: a set is named by how many classes it holds)
         done: dict[int, list[cp_model.IntVar]] = {}
+        count: dict[int, int] = {}
         ended: list[cp_model.IntVar] = []
         k = 0
         for wd in sorted({by_index[i].workday_index for i in xs}):
             while k < len(ends) and ends[k][0] < wd:
                 ended.append(ends[k][1])
                 k += 1
-            done[wd] = list(ended)
-        # with one session to hold, its half-days of a day share one row (at
-        # most one of them is used): half the rows, and a relaxation as tight
+            done[k] = done.get(k) or list(ended)
+            count[wd] = k
+        # with one session to hold, every half-day with the same classes ended
+        # before it shares one row: at most one of them is used, so the sum of
+        # them is 1 exactly when the session is there, which needs one of those
+        # classes. The same plans, a tighter relaxation (two halves at ½ each
+        # no longer pass), and one row for all the days after the last class
+        # instead of one per day
         single = sc.required_count(act_id, code) == 1
         rows: dict[tuple[int, int], list[cp_model.IntVar]] = {}
         for i, v in xs.items():
             wd = by_index[i].workday_index
-            rows.setdefault((wd, 0 if single else i), []).append(v)
-        for (wd, _), held in rows.items():
-            terms = done[wd]
+            rows.setdefault((count[wd], 0 if single else i), []).append(v)
+        for (ended_count, _), held in rows.items():
+            terms = done[ended_count]
             ctx.add(
                 m.add(
                     cp_model.LinearExpr.weighted_sum(
