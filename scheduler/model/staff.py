@@ -227,6 +227,8 @@ def add_same_day_travel(ctx: ModelContext) -> None:
             grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
         ).total_seconds() / 60
         far_after, far_before = reach(gap)
+        if not any(far_after.values()):
+            continue  # every venue reaches every other over lunch: no star binds
         # (role, venue, need, variable) of the sessions that could be placed
         sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
         for (act_id, code), xs in ctx.session_x.items():
