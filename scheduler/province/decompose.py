@@ -106,6 +106,20 @@ class SolveOutcome:
     prices: dict[str, float] = field(default_factory=dict)
 
 
+def _failed(task: SolveTask, exc: Exception, started: float) -> SolveOutcome:
+    """Return the outcome of a task that raised: no plan, no bound, the reason."""
+    return SolveOutcome(
+        task.key,
+        task.district,
+        None,
+        math.inf,
+        -math.inf,
+        {},
+        f"{type(exc).__name__}: {exc}",
+        time.perf_counter() - started,
+    )
+
+
 def solve_task(task: SolveTask) -> SolveOutcome:
     """Build and solve one district model (runs inside a worker).
 
@@ -134,16 +148,7 @@ def solve_task(task: SolveTask) -> SolveOutcome:
             warm_start=greedy_plan(task.scenario, grid),
         )
     except Exception as exc:  # reported; the caller decides what to do
-        return SolveOutcome(
-            task.key,
-            task.district,
-            None,
-            math.inf,
-            -math.inf,
-            {},
-            f"{type(exc).__name__}: {exc}",
-            time.perf_counter() - started,
-        )
+        return _failed(task, exc, started)
     bound = plan.solver.bound
     if prepare is not None:
         bound /= PRICE_SCALE
@@ -174,16 +179,7 @@ def greedy_task(task: SolveTask) -> SolveOutcome:
     try:
         plan = greedy_plan(task.scenario, build_grid(task.scenario))
     except Exception as exc:  # reported; a missing seed only costs a round
-        return SolveOutcome(
-            task.key,
-            task.district,
-            None,
-            math.inf,
-            -math.inf,
-            {},
-            f"{type(exc).__name__}: {exc}",
-            time.perf_counter() - started,
-        )
+        return _failed(task, exc, started)
     return SolveOutcome(
         task.key,
         task.district,
