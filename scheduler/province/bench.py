@@ -256,13 +256,7 @@ def bench_province(
     from scheduler.province.decompose import plan_province
 
     province = generated_province(
-        province_code,
-        seed,
-        budget_scale,
-        time_limit,
-        time_limit,
-        price_rounds,
-        wall_limit,
+        province_code, seed, budget_scale, time_limit, time_limit, price_rounds
     )
     walls: dict[int, float] = {}
     result = None
