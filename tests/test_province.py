@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +327,11 @@ def test_cli_plan_province_writes_district_folders_and_summary(tmp_path: Path) -
         assert (out / d / "schedule.csv").exists()
     assert (out / "summary.json").exists()
     assert (out / "summary.csv").exists()
+    # Vietnamese notation: the gap as "0,00%" (comma), the time in "giây"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    gap = f"{summary['gap']:.2%}".replace(".", ",")
+    assert f"khoảng cách {gap}" in result.output
+    assert "giây" in result.output
 
 
 def test_cli_plan_province_bad_input_exits_2(tmp_path: Path) -> None:

@@ -209,23 +209,27 @@ def register(app: typer.Typer) -> None:
             _t("phân bổ (đ)", "allocation (VND)", lang),
         ):
             table.add_column(col)
+        from scheduler.i18n import number, percent, seconds
+
         for r in result.districts:
             table.add_row(
                 r.district,
                 str(len(r.scenario.communes)),
-                f"{r.plan.solver.objective:,.0f}",
+                number(r.plan.solver.objective, lang),
                 r.plan.solver.status,
                 r.source,
-                ", ".join(f"{q} {v:,}" for q, v in sorted(r.allocation.items())),
+                ", ".join(
+                    f"{q} {number(v, lang)}" for q, v in sorted(r.allocation.items())
+                ),
             )
         console.print(table)
         console.print(
             _t("Tổng mục tiêu", "Total objective", lang)
-            + f" {result.objective:,.0f}, "
+            + f" {number(result.objective, lang)}, "
             + _t("cận dưới hợp lệ", "valid lower bound", lang)
-            + f" {result.bound:,.0f}, "
+            + f" {number(result.bound, lang)}, "
             + _t("khoảng cách", "gap", lang)
-            + f" {result.gap:.2%}; "
+            + f" {percent(result.gap, lang, digits=2)}; "
             + _t("kiểm tra", "checks", lang)
             + (
                 f": {problems} " + _t("vi phạm", "violations", lang)
@@ -235,7 +239,7 @@ def register(app: typer.Typer) -> None:
         )
         console.print(
             f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/ "
-            f"({time.perf_counter() - started:.1f} s, {result.solves} "
+            f"({seconds(time.perf_counter() - started, lang)}, {result.solves} "
             f"{_t('lần giải', 'solves', lang)}, {result.workers} worker)"
         )
         if problems:
