@@ -167,6 +167,7 @@ def register(app: typer.Typer) -> None:
         from scheduler.check import check_plan
         from scheduler.export.bundle import plan_files
         from scheduler.export.table import write_atomically
+        from scheduler.i18n import number, percent, seconds
         from scheduler.province.decompose import plan_province
         from scheduler.province.shared import check_shared
 
@@ -209,8 +210,6 @@ def register(app: typer.Typer) -> None:
             _t("phân bổ (đ)", "allocation (VND)", lang),
         ):
             table.add_column(col)
-        from scheduler.i18n import number, percent, seconds
-
         for r in result.districts:
             table.add_row(
                 r.district,

@@ -98,7 +98,8 @@ def _training_first(ctx: ModelContext) -> None:
             while k < len(ends) and ends[k][0] < wd:
                 ended.append(ends[k][1])
                 k += 1
-            done[k] = done.get(k) or list(ended)
+            if k not in done:
+                done[k] = list(ended)
             count[wd] = k
         # with one session to hold, every half-day with the same classes ended
         # before it shares one row: at most one of them is used, so the sum of

@@ -202,22 +202,16 @@ def add_same_day_travel(ctx: ModelContext) -> None:
     # minutes from each venue to each other (the lookup scans the travel table,
     # so it is done once per pair, not once per pair of sessions and day)
     minutes = {(a, b): travel_between(sc, a, b) for a in venues for b in venues}
-    # venues out of reach after / before each venue, per lunch gap (the gap is
-    # the same on most days)
-    after: dict[float, dict[str, frozenset[str]]] = {}
-    before: dict[float, dict[str, frozenset[str]]] = {}
+    # the venues out of reach after each venue, per lunch gap (the gap is the
+    # same on most days)
+    unreachable: dict[float, dict[str, frozenset[str]]] = {}
 
-    def reach(
-        gap: float,
-    ) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-        if gap not in after:
-            after[gap] = {
+    def out_of_reach(gap: float) -> dict[str, frozenset[str]]:
+        if gap not in unreachable:
+            unreachable[gap] = {
                 a: frozenset(b for b in venues if minutes[(a, b)] > gap) for a in venues
             }
-            before[gap] = {
-                b: frozenset(a for a in venues if minutes[(a, b)] > gap) for b in venues
-            }
-        return after[gap], before[gap]
+        return unreachable[gap]
 
     for day in grid.workdays:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
@@ -226,8 +220,8 @@ def add_same_day_travel(ctx: ModelContext) -> None:
         gap = (
             grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
         ).total_seconds() / 60
-        far_after, far_before = reach(gap)
-        if not any(far_after.values()):
+        beyond = out_of_reach(gap)
+        if not any(beyond.values()):
             continue  # every venue reaches every other over lunch: no star binds
         # (role, venue, need, variable) of the sessions that could be placed
         sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
@@ -246,8 +240,8 @@ def add_same_day_travel(ctx: ModelContext) -> None:
             )
             ams = [t for t in sessions.get(am, []) if t[0] == role]
             pms = [t for t in sessions.get(pm, []) if t[0] == role]
-            stars = [(a, [b for b in pms if b[1] in far_after[a[1]]]) for a in ams] + [
-                (b, [a for a in ams if a[1] in far_before[b[1]]]) for b in pms
+            stars = [(a, [b for b in pms if b[1] in beyond[a[1]]]) for a in ams] + [
+                (b, [a for a in ams if b[1] in beyond[a[1]]]) for b in pms
             ]
             for centre, far in stars:
                 if centre[2] + sum(t[2] for t in far) <= free:

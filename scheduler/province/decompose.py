@@ -66,6 +66,7 @@ PRICE_LINE = "shared_price"
 # Shares of its commune-weighted part of the allowance a district's greedy
 # seed columns get (0: no shared money; 2: twice its part)
 SEED_LEVELS = (0.0, 0.5, 1.0, 2.0)
+SEED_KEY = "seed:"  # the task keys of the seed columns start with this
 
 
 @dataclass(frozen=True)
@@ -549,7 +550,7 @@ def plan_province(
             greedy_task,
             [
                 task(
-                    f"seed:{d}:{level}",
+                    f"{SEED_KEY}{d}:{level}",
                     d,
                     district_scenario(
                         province,
@@ -643,7 +644,7 @@ def plan_province(
             # look worth the greedy's whole shortfall
             duals = _price_master(
                 {
-                    d: [o for o in cols if o.key.startswith("seed:")] or cols
+                    d: [o for o in cols if o.key.startswith(SEED_KEY)] or cols
                     for d, cols in columns.items()
                 }
                 if round_no == 0
