@@ -28,7 +28,7 @@ from scheduler.calendar import HALVES, TZ, TimeGrid, build_grid, month_key, quar
 from scheduler.costs import broadcast_cost
 from scheduler.errors import InfeasibleScenario
 from scheduler.model.broadcasts import topic_rotation, usable_slots
-from scheduler.model.builder import BuiltModel, build_model, objective_of
+from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
 from scheduler.naming import StaffedEvent, name_staff
 from scheduler.plan import (
     Assignment,
@@ -108,7 +108,8 @@ def _solve_stage1(
     budget = float(params.get("max_time_in_seconds", 30.0))
     for i, names in enumerate(stage_names):
         terms = [p for p in built.penalties if p.name in names]
-        model.minimize(objective_of(terms))
+        if len(stage_names) > 1:  # else the model's objective is already this one
+            set_objective(model, terms)
         remaining = max(budget - (time.perf_counter() - started), 0.5)
         solver.parameters.max_time_in_seconds = remaining
         callback = _Reporter(progress, started) if progress else None
@@ -130,8 +131,8 @@ def _solve_stage1(
             for var_index in range(len(model.proto.variables)):
                 var = model.get_int_var_from_proto_index(var_index)
                 model.add_hint(var, solver.value(var))
-    if len(stage_names) > 1 and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        model.minimize(objective_of(built.penalties))
+    if len(stage_names) > 1:
+        set_objective(model, built.penalties)
     return _Stage1(solver, status, reports, time.perf_counter() - started)
 
 
@@ -215,6 +216,7 @@ def solve(
     built = build_model(scenario, grid)
     if prepare is not None:
         prepare(built)
+        set_objective(built.model, built.penalties)  # the hook may change the goals
     build_time = time.perf_counter() - t0
     wall = 0.0
     proven_bound: float | None = None

@@ -224,6 +224,44 @@ def test_broadcast_monthly_requirement_and_weekly_cap(
             assert (days[i + 2] - days[i]).days >= 7
 
 
+@pytest.mark.parametrize(
+    ("topic_gap_days", "short"),
+    [
+        # Thu 7 – Wed 13 September: 4 days of ISO week 36 and 3 of week 37, so 3 + 3
+        # = 6 items under the weekly cap; 5 topics 7 days apart allow 5 in those 7
+        # days. The window is kept although most windows need no row (the caps
+        # keep them within 5): 8 required − 5 = short 3 in each commune
+        (7, 3),
+        # no topic gap: 6 items, short 2
+        (0, 2),
+    ],
+)
+def test_topic_window_split_across_two_weeks_holds(
+    tmp_path: Path, topic_gap_days: int, short: int
+) -> None:
+    five_topics = [
+        {"topic_id": t, "name_vi": t, "name_en": t, "activities": "broadcast"}
+        for t in "abcde"
+    ]
+    broadcast = _broadcast(
+        max_per_week=3,
+        topic_gap_days=topic_gap_days,
+        window_start="2023-09-07",
+        window_end="2023-09-13",
+    )
+    plan = plan_of(
+        make_scenario(
+            tmp_path,
+            {**SEPTEMBER, "activities": {"broadcast": broadcast}},
+            {"topics.csv": five_topics},
+        )
+    )
+    shorts = {u.commune_code: u.count for u in plan.unscheduled if u.reason == "short"}
+    assert shorts == {"00001": short, "00002": short}
+    # coverage = 1000 × 1 × (30 + 10) × short
+    assert penalty(plan, "coverage") == COVERAGE * 40 * short
+
+
 def test_dialogue_is_announced_on_the_station(tmp_path: Path) -> None:
     # each dialogue needs 2 items in the 5 days before; check every one
     acts = {

@@ -52,20 +52,27 @@ def _announcements(ctx: ModelContext) -> None:
             f"The {act_id} in {name} must be announced at least {rule.min_broadcasts} "
             f"times on the station in the {rule.window_days} days before",
         )
-        per_day: dict[dt.date, list] = {}  # type: ignore[type-arg]
+        per_day: dict[dt.date, list[cp_model.IntVar]] = {}
         for i, v in xs.items():
             per_day.setdefault(by_index[i].day, []).append(v)
+        items = {d: list(on.values()) for d, on in aired.items()}
+        window = [dt.timedelta(days=k) for k in range(1, rule.window_days + 1)]
         for day, vs in per_day.items():
-            before = [
-                v
-                for k in range(1, rule.window_days + 1)
-                for v in aired.get(day - dt.timedelta(days=k), {}).values()
-            ]
-            held = sum(vs)
+            before = [v for back in window for v in items.get(day - back, ())]
             if not before:
-                ctx.add(m.add(held == 0), lit)
+                ctx.add(m.add(cp_model.LinearExpr.sum(vs) == 0), lit)
             else:
-                ctx.add(m.add(sum(before) >= rule.min_broadcasts * held), lit)
+                # items aired before ≥ min_broadcasts × sessions held that day
+                ctx.add(
+                    m.add(
+                        cp_model.LinearExpr.weighted_sum(
+                            before + vs,
+                            [1] * len(before) + [-rule.min_broadcasts] * len(vs),
+                        )
+                        >= 0
+                    ),
+                    lit,
+                )
 
 
 def _training_first(ctx: ModelContext) -> None:

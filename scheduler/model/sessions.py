@@ -53,7 +53,7 @@ def add_sessions(ctx: ModelContext) -> None:
                 if not lo <= s.day <= hi:
                     continue
                 if (s.day, s.half) not in blocked:
-                    xs[s.index] = m.new_bool_var(f"x[{act_id},{code},{s.key}]")
+                    xs[s.index] = ctx.new_bool(f"x[{act_id},{code},{s.key}]")
                 elif ctx.guarded:
                     # explanations: a blocked half-day is a variable held at 0 by
                     # the blocked period's own literal, so the period can be named
@@ -65,7 +65,7 @@ def add_sessions(ctx: ModelContext) -> None:
                 ctx.excluded.append((act_id, code, need, "no_free_half_day"))
                 continue
             missing = m.new_int_var(0, need, f"missing[{act_id},{code}]")
-            m.add(sum(xs.values()) + missing == need)
+            m.add(cp_model.LinearExpr.sum([*xs.values(), missing]) == need)
             ctx.session_x[(act_id, code)] = xs
             ctx.session_missing[(act_id, code)] = missing
             ctx.session_venue[(act_id, code)] = venue
@@ -81,7 +81,9 @@ def add_sessions(ctx: ModelContext) -> None:
             by_session = {s.index: s for s in grid.sessions}
             ctx.penalise(
                 "early",
-                sum(by_session[i].workday_index * v for i, v in xs.items()),
+                cp_model.LinearExpr.weighted_sum(
+                    list(xs.values()), [by_session[i].workday_index for i in xs]
+                ),
                 w.early * poor * spec.priority,
                 f"{act_id}:{code}",
             )
@@ -92,10 +94,15 @@ def add_sessions(ctx: ModelContext) -> None:
                     if by_session[i].day.weekday() not in preferred
                 ]
                 if off:
-                    ctx.penalise("weekday", sum(off), w.weekday, f"{act_id}:{code}")
+                    ctx.penalise(
+                        "weekday",
+                        cp_model.LinearExpr.sum(off),
+                        w.weekday,
+                        f"{act_id}:{code}",
+                    )
             ctx.penalise(
                 "cost",
-                sum(xs.values()),
+                cp_model.LinearExpr.sum(list(xs.values())),
                 w.cost * (cost // COST_UNIT_VND),
                 f"{act_id}:{code}",
             )

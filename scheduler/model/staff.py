@@ -19,7 +19,7 @@ booleans.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import combinations
 
 from ortools.sat.python import cp_model
@@ -69,8 +69,10 @@ def add_staff(ctx: ModelContext) -> None:
     """Add the per-half-day and per-week staff capacity rules."""
     add_same_day_travel(ctx)
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
-    demand: dict[tuple[str, int], list[cp_model.LinearExprT]] = {}
-    weekly: dict[tuple[str, str], list[cp_model.LinearExprT]] = {}
+    # the terms of each count as (expression, people needed) pairs, summed
+    # with one weighted sum per row rather than a product object per term
+    demand: dict[tuple[str, int], list[tuple[cp_model.LinearExprT, int]]] = {}
+    weekly: dict[tuple[str, str], list[tuple[cp_model.LinearExprT, int]]] = {}
     session_week = {s.index: week_key(s.day) for s in grid.sessions}
     for (act_id, _), xs in ctx.session_x.items():
         roles = sc.activities[act_id].roles
@@ -78,8 +80,8 @@ def add_staff(ctx: ModelContext) -> None:
             if need == 0:
                 continue
             for i, v in xs.items():
-                demand.setdefault((role, i), []).append(need * v)
-                weekly.setdefault((role, session_week[i]), []).append(need * v)
+                demand.setdefault((role, i), []).append((v, need))
+                weekly.setdefault((role, session_week[i]), []).append((v, need))
     for tv in ctx.training.values():
         roles = sc.activities[tv.activity].roles
         for wd in range(len(grid.workdays)):
@@ -88,7 +90,7 @@ def add_staff(ctx: ModelContext) -> None:
                 continue
             for role, need in roles.items():
                 for half in (0, 1):
-                    demand.setdefault((role, 2 * wd + half), []).append(need * run)
+                    demand.setdefault((role, 2 * wd + half), []).append((run, need))
 
     used_roles = {role for role, _ in demand}
     holders = {r: {p.staff_id for p in sc.holders(r)} for r in used_roles}
@@ -122,9 +124,9 @@ def add_staff(ctx: ModelContext) -> None:
             away = [p for p in people if (s.day, s.half) in blocked.get(p, frozenset())]
             lits = [own for p in away if (own := person_lit[p]) is not None]
             if lits:
-                m.add(cp_model.LinearExpr.sum([*terms, *lits]) <= len(people))
+                m.add(weighted(terms + [(lit, 1) for lit in lits]) <= len(people))
             else:
-                m.add(sum(terms) <= len(people) - len(away))
+                m.add(weighted(terms) <= len(people) - len(away))
         if not any(weekly.get((r, week)) for r in group for week in grid.weeks):
             continue
         cap_values = sorted({caps[p] for p in people})
@@ -173,23 +175,34 @@ def add_staff(ctx: ModelContext) -> None:
                 * z
                 for k, z in enumerate(steps)
             ]
-            ctx.add(m.add(sum(terms) <= room + sum(regained) + sum(more)), lit)
+            ctx.add(m.add(weighted(terms) <= room + sum(regained) + sum(more)), lit)
 
 
 MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
+
+
+def weighted(terms: Sequence[tuple[cp_model.LinearExprT, int]]) -> cp_model.LinearExpr:
+    """Return the sum of ``coefficient × expression`` over (expression, coefficient) pairs."""
+    return cp_model.LinearExpr.weighted_sum(
+        [expr for expr, _ in terms], [coef for _, coef in terms]
+    )
 
 
 def add_same_day_travel(ctx: ModelContext) -> None:
     """Count the holders a day needs when venues are too far apart for lunch.
 
     Nobody can hold a morning session at venue A and an afternoon session at
-    venue B when the travel from A to B does not fit between the two. So one
-    morning session and every afternoon session out of its reach need distinct
-    people, as do one afternoon session and every morning session that cannot
+    venue B when the travel from A to B does not fit between the two. So the
+    morning sessions at one venue and every afternoon session out of its reach
+    need pairwise distinct people (those of one half-day share it; a morning
+    and an afternoon one cannot be reached from each other), as do the
+    afternoon sessions at one venue and every morning session that cannot
     reach it: per role, their needs are at most the holders free in either
-    half of the day. These "stars" are a valid strengthening of the half-day
-    counts, not the exact rule (every set of sessions with no reachable pair
-    would be); :func:`scheduler.solve.unnameable_day_cuts` settles the rest.
+    half of the day. One row per venue, half and role; a row with nothing out
+    of reach is the half-day count and is left out. These rows are a valid
+    strengthening of the half-day counts, not the exact rule (every set of
+    sessions with no reachable pair would be);
+    :func:`scheduler.solve.unnameable_day_cuts` settles the rest.
     Left out of the guarded models of explanations, whose counts stay as before.
     """
     if ctx.guarded:
@@ -213,6 +226,15 @@ def add_same_day_travel(ctx: ModelContext) -> None:
             }
         return unreachable[gap]
 
+    # (role, venue, need, variable) of the sessions that could be placed in
+    # each half-day, gathered in one pass over the variables
+    sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
+    for (act_id, code), xs in ctx.session_x.items():
+        venue = ctx.session_venue[(act_id, code)]
+        for role, need in sc.activities[act_id].roles.items():
+            if need:
+                for i, x in xs.items():
+                    sessions.setdefault(i, []).append((role, venue, need, x))
     for day in grid.workdays:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
         if am is None or pm is None:
@@ -223,14 +245,6 @@ def add_same_day_travel(ctx: ModelContext) -> None:
         beyond = out_of_reach(gap)
         if not any(beyond.values()):
             continue  # every venue reaches every other over lunch: no star binds
-        # (role, venue, need, variable) of the sessions that could be placed
-        sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
-        for (act_id, code), xs in ctx.session_x.items():
-            venue = ctx.session_venue[(act_id, code)]
-            for role, need in sc.activities[act_id].roles.items():
-                for i in (am, pm):
-                    if need and i in xs:
-                        sessions.setdefault(i, []).append((role, venue, need, xs[i]))
         for role in {r for i in (am, pm) for r, *_ in sessions.get(i, [])}:
             free = sum(
                 1
@@ -238,15 +252,26 @@ def add_same_day_travel(ctx: ModelContext) -> None:
                 if (day, morning) not in blocked.get(p.staff_id, frozenset())
                 or (day, afternoon) not in blocked.get(p.staff_id, frozenset())
             )
-            ams = [t for t in sessions.get(am, []) if t[0] == role]
-            pms = [t for t in sessions.get(pm, []) if t[0] == role]
-            stars = [(a, [b for b in pms if b[1] in beyond[a[1]]]) for a in ams] + [
-                (b, [a for a in ams if b[1] in beyond[a[1]]]) for b in pms
+            # (variable, need) of the role's sessions per venue, in each half
+            at_am: dict[str, list[tuple[cp_model.IntVar, int]]] = {}
+            at_pm: dict[str, list[tuple[cp_model.IntVar, int]]] = {}
+            for i, at in ((am, at_am), (pm, at_pm)):
+                for r, venue, need, x in sessions.get(i, []):
+                    if r == role:
+                        at.setdefault(venue, []).append((x, need))
+            # the mornings at one venue and the afternoons they cannot reach;
+            # the afternoons at one venue and the mornings that cannot reach it
+            cliques = [
+                (at_am[v], [t for w in beyond[v] for t in at_pm.get(w, [])])
+                for v in at_am
+            ] + [
+                (at_pm[w], [t for v in at_am if w in beyond[v] for t in at_am[v]])
+                for w in at_pm
             ]
-            for centre, far in stars:
-                if centre[2] + sum(t[2] for t in far) <= free:
-                    continue  # cannot bind
-                m.add(sum(t[2] * t[3] for t in [centre, *far]) <= free)
+            for here, far in cliques:
+                if not far or sum(n for _, n in here) + sum(n for _, n in far) <= free:
+                    continue  # the half-day count already holds it, or it cannot bind
+                m.add(weighted(here + far) <= free)
 
 
 def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar | None:
