@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from scheduler.check import check_plan
 from scheduler.cli import app
 from scheduler.errors import ScenarioError
-from scheduler.province.compose import district_scenario, merge
+from scheduler.province.compose import district_scenario, merge, merged_relaxation
 from scheduler.province.decompose import (
     ProvincePlan,
     SolveOutcome,
@@ -461,13 +461,62 @@ def test_price_master_prices_the_allowance_at_the_marginal_worth() -> None:
     assert _price_master(columns, {"2023-Q3": 20_000_000})["2023-Q3"] == 0.0
 
 
+# the price rounds alone, without the whole province's relaxation
+PRICES_ONLY = "merged_bound_communes = 0"
+
+
+def test_small_province_is_bounded_by_its_merged_relaxation(tmp_path: Path) -> None:
+    # the binding budget of the price-rounds test below: the prices alone bound
+    # 950,125 against the optimum 1,000,100 (a lumpy class the prices split);
+    # the whole province solved as one (4 communes ≤ 60) proves the optimum
+    # itself, so the bound is 1,000,100 and the plan is within 1 % of it
+    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    result = plan_province(province, deterministic=True)
+    mono = solve(
+        merge(province), overrides={"num_workers": 1, "max_time_in_seconds": 30}
+    )
+    assert mono.solver.status == "OPTIMAL"
+    assert result.bound_from == "merged"
+    assert result.bound == mono.solver.objective == 1_000_100
+    assert result.objective >= result.bound
+    assert result.gap <= 0.01
+
+
+def test_merged_relaxation_only_where_it_bounds_the_province(tmp_path: Path) -> None:
+    # travel paid by the minute: the merged scenario has one HQ, each district
+    # its own, so its costs differ and it bounds nothing; the rounds bound alone
+    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    assert merged_relaxation(province) is not None
+    first = province.districts[0]
+    paid = first.scenario.model_copy(
+        update={
+            "activities": {
+                a: spec.model_copy(update={"travel_vnd_per_minute": 1_000})
+                for a, spec in first.scenario.activities.items()
+            }
+        }
+    )
+    by_minute = province.model_copy(
+        update={
+            "districts": (
+                first.model_copy(update={"scenario": paid}),
+                *province.districts[1:],
+            )
+        }
+    )
+    assert merged_relaxation(by_minute) is None
+    assert plan_province(by_minute, deterministic=True).bound_from == "prices"
+
+
 def test_price_rounds_bound_is_valid_and_tighter_than_unpriced(
     tmp_path: Path,
 ) -> None:
     # a budget that binds (1,000,000 VND for the two districts): the first round
     # (no price) bounds by each district spending the whole allowance; priced
     # rounds must give a bound at least as good that is still below the optimum
-    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    province = load_province(
+        write_province(tmp_path, allowance=1_000_000, extra=PRICES_ONLY)
+    )
     one = plan_province(
         province.model_copy(
             update={
@@ -516,7 +565,9 @@ def test_time_limit_stops_the_price_rounds_but_not_a_deterministic_run(
     # the binding budget needs more than one round (no price, then priced);
     # a limit of 1 ms leaves only the first, which always runs; a deterministic
     # run ignores the clock and does what it does without a limit
-    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    province = load_province(
+        write_province(tmp_path, allowance=1_000_000, extra=PRICES_ONLY)
+    )
     free = plan_province(province, deterministic=True)
     assert free.price_rounds > 1
     limited = _with(province, time_limit_s=0.001)

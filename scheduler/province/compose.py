@@ -343,3 +343,41 @@ def merge(province: ProvinceScenario) -> Scenario:
             "input_hash": province.input_hash,
         }
     )
+
+
+def merged_relaxation(
+    province: ProvinceScenario, allowance: Mapping[str, int] | None = None
+) -> Scenario | None:
+    """Return the whole province as one scenario whose optimum bounds the province's.
+
+    :func:`merge` with the shared budget at ``allowance`` (default: the
+    province's). Every plan of the province is a plan of this scenario with the
+    same objective when two conditions hold, so the proven bound of its solve
+    is a valid lower bound for the province:
+
+    - no activity pays travel by the minute (the merged scenario has one HQ,
+      the districts each have their own, so costs would differ);
+    - the provincial trainers' roles are used by training activities only:
+      classes take whole days, so no same-day travel between districts arises,
+      and the trainers' weekly caps, which :func:`merge` cannot express in
+      days, do not apply to classes in the model (the merged scenario is then
+      looser, never tighter).
+
+    Returns None when a condition fails.
+    """
+    trainer_roles = {r for t in province.trainers for r in t.roles}
+    for d in province.districts:
+        for spec in d.scenario.activities.values():
+            if spec.travel_vnd_per_minute:
+                return None
+            if spec.kind != "training" and trainer_roles & set(spec.roles):
+                return None
+    merged = merge(province)
+    if allowance is None or province.budget is None:
+        return merged
+    shared = province.budget.id
+    funding = tuple(
+        f.model_copy(update={"allowance_vnd": dict(allowance)}) if f.id == shared else f
+        for f in merged.funding
+    )
+    return merged.model_copy(update={"funding": funding})

@@ -48,7 +48,11 @@ from typing import TYPE_CHECKING, Any
 from scheduler.calendar import build_grid, half_of, quarter_key, week_key
 from scheduler.check import check_plan
 from scheduler.plan import Event, Plan
-from scheduler.province.compose import TrainerBlock, district_scenario
+from scheduler.province.compose import (
+    TrainerBlock,
+    district_scenario,
+    merged_relaxation,
+)
 from scheduler.province.runner import InProcessRunner, Runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
@@ -67,6 +71,7 @@ PRICE_LINE = "shared_price"
 # seed columns get (0: no shared money; 2: twice its part)
 SEED_LEVELS = (0.0, 0.5, 1.0, 2.0)
 SEED_KEY = "seed:"  # the task keys of the seed columns start with this
+MERGED_KEY = "merged"  # the task key of the whole province's relaxation
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,15 @@ def shared_spend(plan: Plan, source: str | None) -> dict[str, int]:
     return dict(out)
 
 
+def _district_spend(plan: Plan, district: str, source: str | None) -> dict[str, int]:
+    """Return one district's shared spending per quarter in a merged plan."""
+    out: dict[str, int] = defaultdict(int)
+    for e in plan.events:
+        if e.activity.startswith(f"{district}.") and e.funding_source == source:
+            out[quarter_key(e.start.date())] += e.cost_vnd
+    return dict(out)
+
+
 def event_halves(scenario: Scenario, e: Event) -> list[tuple[dt.date, str]]:
     """Return the (date, half) pairs an event occupies."""
     if e.all_day or e.kind == "training":
@@ -294,6 +308,7 @@ class ProvincePlan:
     repair_rounds: int
     price_rounds: int
     workers: int
+    bound_from: str = "prices"  # or "merged": the whole province's relaxation
 
     def to_summary(self) -> dict[str, Any]:
         """Return a JSON-ready summary (no events)."""
@@ -305,6 +320,7 @@ class ProvincePlan:
             "phases_s": {k: round(v, 3) for k, v in self.phases.items()},
             "solves": self.solves,
             "price_rounds": self.price_rounds,
+            "bound_from": self.bound_from,
             "repair_rounds": self.repair_rounds,
             "workers": self.workers,
             "districts": [
@@ -570,6 +586,27 @@ def plan_province(
         for out in seeds:
             if out.plan is not None:
                 columns[out.district].append(out)
+    # a small province is also solved whole, as a relaxation, beside the first
+    # round: its proven bound is valid for the province and, with few
+    # districts, far tighter than the prices' (their duality gap is about one
+    # lumpy dialogue per quarter, a large share of a small province's total)
+    communes = sum(size.values())
+    merged = (
+        merged_relaxation(province, allowance if budget else None)
+        if communes <= settings.merged_bound_communes
+        else None
+    )
+    # two search threads: one thread's first plans of the whole province are
+    # poor (Đắk Nông: 2,476,030 after 20 s against the optimum 2,028,910,
+    # proven in 3.8 s with two)
+    # (a deterministic run keeps one: several threads do not repeat exactly)
+    merged_over = (
+        final_over
+        if deterministic
+        else {**final_over, "num_workers": max(2, final_over["num_workers"])}
+    )
+    merged_bound = -math.inf
+    merged_out: SolveOutcome | None = None
     prices: dict[str, float] = {}
     bound = -math.inf
     centre: dict[str, float] | None = None  # the prices of the best bound so far
@@ -579,23 +616,35 @@ def plan_province(
     last = 0.0  # how long the last price round took
     for round_no in range(settings.price_rounds if budget else 1):
         round_started = time.perf_counter()
+        whole = (
+            [SolveTask(MERGED_KEY, "", merged, merged_over, shared_id, trainer_ids)]
+            if merged is not None and round_no == 0
+            else []
+        )
         outs = runner.map(
             solve_task,
             [
-                SolveTask(
-                    f"price:{d}:{round_no}",
-                    d,
-                    relaxed[d],
-                    curve_over,
-                    shared_id,
-                    trainer_ids,
-                    tuple(sorted(prices.items())),
-                )
-                for d in largest_first
+                *whole,
+                *(
+                    SolveTask(
+                        f"price:{d}:{round_no}",
+                        d,
+                        relaxed[d],
+                        curve_over,
+                        shared_id,
+                        trainer_ids,
+                        tuple(sorted(prices.items())),
+                    )
+                    for d in largest_first
+                ),
             ],
             f"prices {round_no + 1}",
         )
         solves += len(outs)
+        if whole:
+            merged_out = next(o for o in outs if o.key == MERGED_KEY)
+            merged_bound = merged_out.bound
+            outs = [o for o in outs if o.key != MERGED_KEY]
         rounds_done += 1
         last = time.perf_counter() - round_started
         failed = [out for out in outs if out.plan is None]
@@ -635,7 +684,8 @@ def plan_province(
             if value < upper:
                 upper, picked = value, chosen
         if not budget or (
-            upper < math.inf and upper - bound <= settings.gap_target * abs(upper)
+            upper < math.inf
+            and upper - max(bound, merged_bound) <= settings.gap_target * abs(upper)
         ):
             break
         if round_no + 1 < settings.price_rounds:
@@ -671,15 +721,27 @@ def plan_province(
                 if time.perf_counter() - started + last + final > time_limit:
                     break
             prices = following
-    bound = float(math.ceil(bound - 1e-6))  # objectives are integers
+    bound_from = "merged" if merged_bound > bound else "prices"
+    # objectives are integers
+    bound = float(math.ceil(max(bound, merged_bound) - 1e-6))
     phases["prices"] = time.perf_counter() - t0
 
     # allocation: the chosen columns' spending, the leftover by commune count
     # (a district's column says little about how it would use more money)
     t0 = time.perf_counter()
     alloc: dict[str, dict[str, int]] = {d: {} for d in ids}
+    spent = {d: picked[d].spend if d in picked else {} for d in ids}
+    if (
+        merged_out is not None
+        and merged_out.plan is not None
+        and merged_out.objective < upper
+    ):
+        # the whole province's plan is better than any mix of columns: its
+        # spending per district is the allocation (the districts then plan
+        # within it, with the trainers' weekly caps in days)
+        spent = {d: _district_spend(merged_out.plan, d, shared_id) for d in ids}
     for q, cap in allowance.items():
-        used = {d: picked[d].spend.get(q, 0) if d in picked else 0 for d in ids}
+        used = {d: spent[d].get(q, 0) for d in ids}
         left = cap - sum(used.values())
         for d in ids:
             alloc[d][q] = used[d] + left * size[d] // weight
@@ -765,4 +827,5 @@ def plan_province(
         repair_rounds=rounds - 1,
         price_rounds=rounds_done,
         workers=runner.workers,
+        bound_from=bound_from,
     )
