@@ -51,14 +51,18 @@ def test_published_plan_is_served_and_a_replan_updates_the_same_entries(
         assert server.get("/nha-nam-2023/all.ics", {"If-None-Match": etag})[0] == 304
         assert server.get(staff_link.group(1))[0] == 200
 
-        # Re-plan by hand: the first event moves one day later, the last is dropped.
-        moved, dropped = plan.events[0], plan.events[-1]
+        # Re-plan by hand: the first timed event moves one day later, the last is
+        # dropped (a training class is all-day: its DTSTART is a date).
+        moved = next(e for e in plan.events if not e.all_day)
+        dropped = plan.events[-1]
+        assert moved is not dropped
         shifted = dataclasses.replace(
             moved,
             start=moved.start + dt.timedelta(days=1),
             end=moved.end + dt.timedelta(days=1),
         )
-        replanned = dataclasses.replace(plan, events=(shifted, *plan.events[1:-1]))
+        kept = tuple(shifted if e is moved else e for e in plan.events[:-1])
+        replanned = dataclasses.replace(plan, events=kept)
         (out / "plan.json").write_text(replanned.to_json(), encoding="utf-8")
         _run("publish", str(out), "--store", str(store))
 
