@@ -29,6 +29,7 @@ from scheduler.province.decompose import (
     ProvincePlan,
     SolveOutcome,
     SolveTask,
+    _linear_master,
     _price_master,
     greedy_task,
     plan_province,
@@ -459,6 +460,20 @@ def test_price_master_prices_the_allowance_at_the_marginal_worth() -> None:
     assert prices["2023-Q3"] == pytest.approx(5e-6, rel=1e-6)
     # with 20M both columns fit and money is worth nothing at the margin
     assert _price_master(columns, {"2023-Q3": 20_000_000})["2023-Q3"] == 0.0
+
+
+def test_linear_master_mixes_the_spending_between_columns() -> None:
+    # with 15M, A's 10M column is bought whole (100 points saved) and half of
+    # B's (25 of its 50): B's mix spends 0.5 × 10M = 5M, an allocation between
+    # its two columns; with 8M only A is mixed, 0.8 × 10M = 8M, and B gets none
+    columns = {
+        "a": [_column("a", 100, 0), _column("a", 0, 10_000_000)],
+        "b": [_column("b", 50, 0), _column("b", 0, 10_000_000)],
+    }
+    _, spending = _linear_master(columns, {"2023-Q3": 15_000_000})
+    assert spending == {"a": {"2023-Q3": 10_000_000}, "b": {"2023-Q3": 5_000_000}}
+    _, spending = _linear_master(columns, {"2023-Q3": 8_000_000})
+    assert spending == {"a": {"2023-Q3": 8_000_000}, "b": {"2023-Q3": 0}}
 
 
 # the price rounds alone, without the whole province's relaxation

@@ -455,10 +455,29 @@ def _price_master(
 ) -> dict[str, float]:
     """Return the next prices: duals of the allowances in the linear master.
 
+    See :func:`_linear_master`.
+    """
+    return _linear_master(columns, capacity)[0]
+
+
+def _linear_master(
+    columns: dict[str, list[SolveOutcome]], capacity: dict[str, int]
+) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
+    """Solve the linear master: its allowance duals and each district's mixed spending.
+
     The linear master mixes each district's columns (weights summing to 1)
     within every quarter's allowance, at least cost. Spending over an
     allowance is allowed at a price above any column's worth, so the master is
     always feasible and its duals are bounded. Solved with GLOP.
+
+    Returns
+    -------
+    prices : dict
+        Points per VND of each quarter's allowance (the next prices).
+    spending : dict
+        Per district, the mix's spending per quarter (the weighted sum of its
+        columns' spending, rounded down), scaled down where the mix goes over
+        an allowance: an allocation that interpolates between the columns.
     """
     from ortools.linear_solver import pywraplp
 
@@ -474,10 +493,13 @@ def _price_master(
         over = lp.NumVar(0.0, lp.infinity(), f"over[{q}]")
         row.SetCoefficient(over, -1.0)
         objective.SetCoefficient(over, ceiling)
+    weights: dict[str, list[Any]] = {}
     for d, cols in columns.items():
         convex = lp.Constraint(1.0, 1.0, f"convex[{d}]")
+        weights[d] = []
         for k, o in enumerate(cols):
             mix = lp.NumVar(0.0, 1.0, f"mix[{d},{k}]")
+            weights[d].append(mix)
             convex.SetCoefficient(mix, 1.0)
             objective.SetCoefficient(mix, o.objective)
             for q, amount in o.spend.items():
@@ -486,7 +508,27 @@ def _price_master(
     objective.SetMinimization()
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         raise RuntimeError("price master: no optimal LP solution")
-    return {q: max(0.0, -row.dual_value()) / million for q, row in rows.items()}
+    prices = {q: max(0.0, -row.dual_value()) / million for q, row in rows.items()}
+    mixed = {
+        d: {
+            q: sum(
+                w.solution_value() * o.spend.get(q, 0)
+                for w, o in zip(weights[d], cols, strict=True)
+            )
+            for q in capacity
+        }
+        for d, cols in columns.items()
+    }
+    spending: dict[str, dict[str, int]] = {d: {} for d in columns}
+    for q, cap in capacity.items():
+        total = sum(m[q] for m in mixed.values())
+        scale = min(1.0, cap / total) if total > 0 else 1.0
+        for d, m in mixed.items():
+            spending[d][q] = round(m[q] * scale)  # (the LP gives 0.9999999 × 10M)
+        over = sum(v[q] for v in spending.values()) - cap
+        if over > 0:  # rounding went over: the largest gives the difference back
+            spending[max(spending, key=lambda d: spending[d][q])][q] -= over
+    return prices, spending
 
 
 def plan_province(
@@ -726,10 +768,19 @@ def plan_province(
     bound = float(math.ceil(max(bound, merged_bound) - 1e-6))
     phases["prices"] = time.perf_counter() - t0
 
-    # allocation: the chosen columns' spending, the leftover by commune count
-    # (a district's column says little about how it would use more money)
+    # allocation: what the districts spend, the leftover by commune count
+    # (a district's plan says little about how it would use more money)
     t0 = time.perf_counter()
-    alloc: dict[str, dict[str, int]] = {d: {} for d in ids}
+
+    def shares(spent: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {d: {} for d in ids}
+        for q, cap in allowance.items():
+            used = {d: spent[d].get(q, 0) for d in ids}
+            left = cap - sum(used.values())
+            for d in ids:
+                out[d][q] = used[d] + left * size[d] // weight
+        return out
+
     spent = {d: picked[d].spend if d in picked else {} for d in ids}
     if (
         merged_out is not None
@@ -740,14 +791,16 @@ def plan_province(
         # spending per district is the allocation (the districts then plan
         # within it, with the trainers' weekly caps in days)
         spent = {d: _district_spend(merged_out.plan, d, shared_id) for d in ids}
-    for q, cap in allowance.items():
-        used = {d: spent[d].get(q, 0) for d in ids}
-        left = cap - sum(used.values())
-        for d in ids:
-            alloc[d][q] = used[d] + left * size[d] // weight
+    elif budget:
+        # the linear master's mix: between the columns, where the chosen
+        # columns (points of the price hull) would leave money unspent in one
+        # district and missing in another; the columns stay candidates below
+        spent = _linear_master(columns, capacity)[1]
+    alloc = shares(spent)
     phases["master"] = time.perf_counter() - t0
 
-    # 4-5. district solves, then repair of trainer clashes
+    # 4-5. district solves, a last choice among them and the columns, then
+    # repair of trainer clashes
     t0 = time.perf_counter()
     first = province.districts[0].scenario
     workdays = build_grid(first).workdays
@@ -763,8 +816,58 @@ def plan_province(
             trainer_blocks=blocks,
         )
 
-    pending = list(ids)
-    rounds = 0
+    # (hinting each solve with its best column within the allocation was
+    # measured and made the plans worse: the columns use the trainers on days
+    # the final scenarios block)
+    finals = runner.map(
+        solve_task,
+        [task(f"final:{d}:1", d, final_scenario(d), final_over) for d in ids],
+        "districts",
+    )
+    solves += len(finals)
+    # allowances (the final solves alone may not beat the best columns' mix)
+    options = {
+        d: [("final", o) for o in finals if o.district == d and o.plan is not None]
+        + [("curve", o) for o in columns[d] if o.plan is not None]
+        for d in ids
+    }
+    choice = _master(
+        [[(round(o.objective), dict(o.spend)) for _, o in options[d]] for d in ids],
+        capacity if budget else {},
+        settings.master_time_limit_s,
+        settings.random_seed,
+    )
+    kept: dict[str, tuple[str, Plan]] = {}
+    if choice is not None:
+        for d, k in zip(ids, choice, strict=True):
+            how, o = options[d][k]
+            assert o.plan is not None
+            kept[d] = (how, o.plan)
+        # each district gets what its plan spends, and the leftover
+        alloc = shares(
+            {d: options[d][k][1].spend for d, k in zip(ids, choice, strict=True)}
+        )
+    final_plan = {o.district: o.plan for o in finals if o.plan is not None}
+    pending = []
+    for d in ids:
+        sc = final_scenario(d)
+        # the chosen plan, else the district's final solve, if it passes the
+        # district's checks (allocation, trainers' blocks) and fits beside the
+        # accepted districts' trainer use
+        tries = [kept[d]] if d in kept else []
+        if d in final_plan and (not tries or tries[0][1] is not final_plan[d]):
+            tries.append(("final", final_plan[d]))
+        for how, own in tries:
+            use = trainer_use(sc, own, set(trainer_ids))
+            if not check_plan(sc, own) and _fits(use, accepted_use, caps):
+                for tid, halves in use.items():
+                    accepted_use[tid] |= halves
+                results[d] = DistrictResult(d, sc, own, alloc[d], how)
+                break
+        else:
+            pending.append(d)
+
+    rounds = 1
     while pending:
         rounds += 1
         scenarios = {d: final_scenario(d) for d in pending}
@@ -778,27 +881,20 @@ def plan_province(
                 task(f"final:{d}:{rounds}", d, scenarios[d], final_over)
                 for d in scenarios
             ],
-            "districts" if rounds == 1 else f"repair {rounds - 1}",
+            f"repair {rounds - 1}",
         )
         solves += len(outs)
         still = []
         for out in outs:
             d = out.district
             sc = scenarios[d]
-            candidates = []
-            if out.plan is not None:
-                candidates.append(("final" if rounds == 1 else "repair", out.plan))
-            curve_plan = picked[d].plan if d in picked else None
-            if curve_plan is not None and not check_plan(sc, curve_plan):
-                candidates.append(("curve", curve_plan))
-            if not candidates:
+            if out.plan is None:
                 raise RuntimeError(f"{d}: {out.error}")
-            how, plan = min(candidates, key=lambda c: c[1].solver.objective)
-            use = trainer_use(sc, plan, set(trainer_ids))
+            use = trainer_use(sc, out.plan, set(trainer_ids))
             if _fits(use, accepted_use, caps):
                 for tid, halves in use.items():
                     accepted_use[tid] |= halves
-                results[d] = DistrictResult(d, sc, plan, alloc[d], how)
+                results[d] = DistrictResult(d, sc, out.plan, alloc[d], "repair")
             else:
                 still.append(d)
         pending = [d for d in ids if d in still]
