@@ -169,6 +169,7 @@ def solve(
     warm_start: Plan | None = None,
     fixed_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
     preferred_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
+    built: BuiltModel | None = None,
 ) -> Plan:
     """Plan a scenario.
 
@@ -188,6 +189,12 @@ def solve(
         solving (re-plans: the pinned past, locks, the minimal-change goals).
     fixed_staff, preferred_staff : dict, optional
         Passed to the naming stage (:func:`scheduler.naming.name_staff`).
+    built : BuiltModel, optional
+        The model of this scenario and grid, built earlier and reused (the
+        province's price rounds solve one district model at several prices).
+        Its penalties must be the built ones and it must have no hints; its
+        objective is set here. The report's build time is then only what this
+        call adds (``prepare`` and the objective).
     warm_start : Plan, optional
         A plan of the same scenario (e.g. the greedy baseline's) to fall back
         on when CP-SAT finds no plan within the time limit: its placements are
@@ -213,10 +220,14 @@ def solve(
     grid = grid or build_grid(scenario)
     params = solver_parameters(scenario, overrides)
     t0 = time.perf_counter()
-    built = build_model(scenario, grid)
+    reused = built is not None
+    if built is None:
+        built = build_model(scenario, grid)
     if prepare is not None:
         prepare(built)
-        set_objective(built.model, built.penalties)  # the hook may change the goals
+    if prepare is not None or reused:
+        # the hook may change the goals; a reused model has an earlier objective
+        set_objective(built.model, built.penalties)
     build_time = time.perf_counter() - t0
     wall = 0.0
     proven_bound: float | None = None

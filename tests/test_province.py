@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from scheduler.check import check_plan
 from scheduler.cli import app
 from scheduler.errors import ScenarioError
+from scheduler.province import decompose
 from scheduler.province.compose import district_scenario, merge, merged_relaxation
 from scheduler.province.decompose import (
     ProvincePlan,
@@ -33,6 +34,7 @@ from scheduler.province.decompose import (
     _price_master,
     greedy_task,
     plan_province,
+    solve_task,
 )
 from scheduler.province.load import load_province
 from scheduler.province.runner import dask_runner
@@ -264,6 +266,64 @@ def test_dask_local_cluster_gives_the_in_process_plan(
     assert _signature(on_dask) == _signature(decomposed)
     assert on_dask.objective == decomposed.objective
     assert on_dask.bound == decomposed.bound
+
+
+def test_kept_models_give_the_plan_of_fresh_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the binding budget takes several price rounds, each solving the same two
+    # district models at new prices: reusing them (only the objective changes)
+    # must give the plan that building every round's models afresh gives
+    province = load_province(
+        write_province(tmp_path, allowance=1_000_000, extra=PRICES_ONLY)
+    )
+    kept = plan_province(province, deterministic=True)
+    assert kept.price_rounds > 1
+    monkeypatch.setattr(decompose, "KEPT_MODELS", 0)  # every task builds
+    fresh = plan_province(province, deterministic=True)
+    assert _signature(kept) == _signature(fresh)
+    assert (kept.objective, kept.bound) == (fresh.objective, fresh.bound)
+    # the builds counted: 2 districts × the rounds when nothing is kept
+    assert fresh.build_s > kept.build_s
+
+
+def test_a_kept_model_solves_like_a_fresh_one_at_a_new_price(tmp_path: Path) -> None:
+    # two priced solves of one kept model, then the second price on a fresh
+    # build: the kept model's penalties were rescaled by the first price (×100
+    # and a price line), so unless they are put back the second solve's bound
+    # and objective differ from the fresh one's
+    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    sc = district_scenario(province, "d1", allowance={"2023-Q3": 1_000_000})
+    over = {"num_workers": 1, "random_seed": 0, "max_deterministic_time": 5.0}
+
+    def run(price: float, key: str) -> SolveOutcome:
+        return solve_task(
+            SolveTask(
+                "k",
+                "d1",
+                sc,
+                over,
+                "prov",
+                ("T1",),
+                (("2023-Q3", price),),
+                model_key=key,
+            )
+        )
+
+    key = f"kept-{tmp_path.name}"
+    run(1e-3, key)
+    again, fresh = run(2e-4, key), run(2e-4, "")
+    assert again.plan is not None
+    assert fresh.plan is not None
+    assert (again.objective, again.bound, again.spend) == (
+        fresh.objective,
+        fresh.bound,
+        fresh.spend,
+    )
+    assert [e.event_id for e in again.plan.events] == [
+        e.event_id for e in fresh.plan.events
+    ]
+    assert again.plan.solver.build_time_s < fresh.plan.solver.build_time_s
 
 
 def test_loader_names_file_and_field(tmp_path: Path) -> None:

@@ -317,6 +317,10 @@ def bench_province(
         "bound": result.bound,
         "gap": result.gap,
         "build_over_solve": round(build / max(solve_s, 1e-9), 3),
+        # over all the run's solves (price rounds, finals, repairs), not only
+        # those of the plans kept
+        "build_over_solve_all": round(result.build_s / max(result.solve_s, 1e-9), 3),
+        "solves_build_solve_s": f"{result.build_s:.2f} / {result.solve_s:.2f}",
         "coverage": covered / required if required else 1.0,
         "greedy_objective": g_objective,
         "greedy_coverage": g_covered / g_required if g_required else 1.0,

@@ -40,7 +40,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections import defaultdict
+import uuid
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,9 @@ from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from scheduler.calendar import TimeGrid
     from scheduler.model.builder import BuiltModel
+    from scheduler.model.context import Penalty
 
 HALVES = ("morning", "afternoon")
 
@@ -89,6 +92,7 @@ class SolveTask:
     shared_source: str | None
     trainers: tuple[str, ...]
     prices: tuple[tuple[str, float], ...] = ()
+    model_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,63 @@ def _failed(task: SolveTask, exc: Exception, started: float) -> SolveOutcome:
     )
 
 
+@dataclass
+class _Kept:
+    """A district model kept in a worker between price rounds."""
+
+    built: BuiltModel
+    grid: TimeGrid
+    warm_start: Plan
+    penalties: list[Penalty]  # as built: a priced solve rescales and adds some
+    constraints: int  # as built: naming cuts add some
+
+
+# Models kept per worker process, by task model key, least recently used first
+_KEPT: OrderedDict[str, _Kept] = OrderedDict()
+KEPT_MODELS = 16  # about 10 MiB each; a province's districts, not the country's
+
+
+def _kept_model(task: SolveTask) -> tuple[_Kept, float]:
+    """Return the task's district model as built, and the seconds spent building it.
+
+    A model of the same key built by an earlier task in this worker is reused
+    when its constraints are still the built ones (only the objective changes
+    between price rounds); its penalties are put back and its hints cleared, so
+    that the solve sees the model a fresh build would give, and plans do not
+    depend on which worker ran which round.
+    """
+    from scheduler.baseline import greedy_plan
+    from scheduler.model.builder import build_model
+
+    kept = _KEPT.get(task.model_key)
+    if kept is not None and len(kept.built.model.proto.constraints) == kept.constraints:
+        _KEPT.move_to_end(task.model_key)
+        kept.built.ctx.penalties[:] = kept.penalties
+        kept.built.model.clear_hints()  # type: ignore[no-untyped-call]
+        return kept, 0.0
+    t0 = time.perf_counter()
+    grid = build_grid(task.scenario)
+    built = build_model(task.scenario, grid)
+    seconds = time.perf_counter() - t0
+    kept = _Kept(
+        built,
+        grid,
+        greedy_plan(task.scenario, grid),
+        list(built.ctx.penalties),
+        len(built.model.proto.constraints),
+    )
+    _KEPT[task.model_key] = kept
+    while len(_KEPT) > KEPT_MODELS:
+        _KEPT.popitem(last=False)
+    return kept, seconds
+
+
 def solve_task(task: SolveTask) -> SolveOutcome:
     """Build and solve one district model (runs inside a worker).
 
-    The CP-SAT model is built here from the scenario, never shipped.
+    The CP-SAT model is built here from the scenario, never shipped. A task
+    with a ``model_key`` reuses the model an earlier task of the same key built
+    in this worker (:func:`_kept_model`).
     """
     from scheduler.baseline import greedy_plan
     from scheduler.calendar import build_grid
@@ -143,7 +200,12 @@ def solve_task(task: SolveTask) -> SolveOutcome:
         else None
     )
     try:
-        grid = build_grid(task.scenario)
+        if task.model_key:
+            kept, build_s = _kept_model(task)
+            grid, built, warm = kept.grid, kept.built, kept.warm_start
+        else:
+            grid, built, build_s = build_grid(task.scenario), None, 0.0
+            warm = greedy_plan(task.scenario, grid)
         # a short limit may end without a plan: the planner's greedy plan is
         # the fallback, and the failed search's bound stays valid for the bound
         plan = solve(
@@ -151,10 +213,20 @@ def solve_task(task: SolveTask) -> SolveOutcome:
             grid,
             overrides=task.overrides,
             prepare=prepare,
-            warm_start=greedy_plan(task.scenario, grid),
+            warm_start=warm,
+            built=built,
         )
     except Exception as exc:  # reported; the caller decides what to do
+        _KEPT.pop(task.model_key, None)
         return _failed(task, exc, started)
+    if build_s:  # the model was built for this task: its build counts here
+        plan = replace(
+            plan,
+            solver=replace(
+                plan.solver,
+                build_time_s=round(plan.solver.build_time_s + build_s, 3),
+            ),
+        )
     bound = plan.solver.bound
     if prepare is not None:
         bound /= PRICE_SCALE
@@ -309,6 +381,8 @@ class ProvincePlan:
     price_rounds: int
     workers: int
     bound_from: str = "prices"  # or "merged": the whole province's relaxation
+    build_s: float = 0.0  # model building, summed over every CP-SAT solve of the run
+    solve_s: float = 0.0  # CP-SAT's time, summed over the same solves
 
     def to_summary(self) -> dict[str, Any]:
         """Return a JSON-ready summary (no events)."""
@@ -321,6 +395,8 @@ class ProvincePlan:
             "solves": self.solves,
             "price_rounds": self.price_rounds,
             "bound_from": self.bound_from,
+            "build_s": round(self.build_s, 3),
+            "solve_s": round(self.solve_s, 3),
             "repair_rounds": self.repair_rounds,
             "workers": self.workers,
             "districts": [
@@ -592,6 +668,7 @@ def plan_province(
         for d in ids
     }
     quarters = build_grid(province.districts[0].scenario).quarters
+    run = uuid.uuid4().hex  # names this run's district models in the workers
     # a quarter the provincial budget does not list has nothing to share
     capacity = {q: allowance.get(q, 0) for q in (*quarters, *allowance)}
     columns: dict[str, list[SolveOutcome]] = {d: [] for d in ids}
@@ -649,6 +726,7 @@ def plan_province(
     )
     merged_bound = -math.inf
     merged_out: SolveOutcome | None = None
+    timed: list[SolveOutcome] = []  # every CP-SAT solve, for its build and solve times
     prices: dict[str, float] = {}
     bound = -math.inf
     centre: dict[str, float] | None = None  # the prices of the best bound so far
@@ -676,6 +754,8 @@ def plan_province(
                         shared_id,
                         trainer_ids,
                         tuple(sorted(prices.items())),
+                        # the same model every round: a worker builds it once
+                        model_key=f"{run}:{d}",
                     )
                     for d in largest_first
                 ),
@@ -683,6 +763,7 @@ def plan_province(
             f"prices {round_no + 1}",
         )
         solves += len(outs)
+        timed.extend(outs)
         if whole:
             merged_out = next(o for o in outs if o.key == MERGED_KEY)
             merged_bound = merged_out.bound
@@ -825,6 +906,7 @@ def plan_province(
         "districts",
     )
     solves += len(finals)
+    timed.extend(finals)
     # allowances (the final solves alone may not beat the best columns' mix)
     options = {
         d: [("final", o) for o in finals if o.district == d and o.plan is not None]
@@ -884,6 +966,7 @@ def plan_province(
             f"repair {rounds - 1}",
         )
         solves += len(outs)
+        timed.extend(outs)
         still = []
         for out in outs:
             d = out.district
@@ -924,4 +1007,6 @@ def plan_province(
         price_rounds=rounds_done,
         workers=runner.workers,
         bound_from=bound_from,
+        build_s=sum(o.plan.solver.build_time_s for o in timed if o.plan),
+        solve_s=sum(o.plan.solver.wall_time_s for o in timed if o.plan),
     )
