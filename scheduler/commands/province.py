@@ -403,8 +403,6 @@ BENCH_ROWS = (
     ("solve_s", "solve time (s)"),
     ("solve_s_runs", "solve time, each run (s)"),
     ("build_over_solve", "build / solve"),
-    ("build_over_solve_all", "build / solve, every solve of the run"),
-    ("solves_build_solve_s", "build / solve time, every solve (s)"),
     ("status", "status"),
     ("objective", "objective"),
     ("bound", "bound"),
