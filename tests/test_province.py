@@ -393,6 +393,9 @@ def test_cli_plan_province_writes_district_folders_and_summary(tmp_path: Path) -
     gap = f"{summary['gap']:.2%}".replace(".", ",")
     assert f"khoảng cách {gap}" in result.output
     assert "giây" in result.output
+    # the line says when the bound came from the whole province solved as one
+    merged = summary["bound_from"] == "merged"
+    assert merged == ("(cả tỉnh giải chung)" in result.output)
 
 
 def test_cli_plan_province_bad_input_exits_2(tmp_path: Path) -> None:

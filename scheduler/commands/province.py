@@ -226,7 +226,13 @@ def register(app: typer.Typer) -> None:
             _t("Tổng mục tiêu", "Total objective", lang)
             + f" {number(result.objective, lang)}, "
             + _t("cận dưới hợp lệ", "valid lower bound", lang)
-            + f" {number(result.bound, lang)}, "
+            + f" {number(result.bound, lang)}"
+            + (
+                _t(" (cả tỉnh giải chung)", " (whole province solved as one)", lang)
+                if result.bound_from == "merged"
+                else ""
+            )
+            + ", "
             + _t("khoảng cách", "gap", lang)
             + f" {percent(result.gap, lang, digits=2)}; "
             + _t("kiểm tra", "checks", lang)
