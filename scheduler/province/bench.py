@@ -230,7 +230,7 @@ def bench_province(
     seed: int = 1,
     time_limit: float = 1.5,
     budget_scale: float = 0.8,
-    price_rounds: int = 6,
+    price_rounds: int = 10,
     wall_limit: float | None = 60.0,
 ) -> dict[str, Any]:
     """Plan a generated province by decomposition with each runner; compare greedy.
