@@ -154,7 +154,11 @@ class ModelContext:
         instead of a new one per call: the families create ten thousand
         of these for a district, and this takes a fifth less time.
         """
-        return cp_model.IntVar(self.model.proto).with_name(name).with_domain(_BOOL)
+        return cp_model.IntVar(self._proto).with_name(name).with_domain(_BOOL)
+
+    def __post_init__(self) -> None:
+        # the model's proto, looked up once (``model.proto`` is a property)
+        self._proto = self.model.proto
 
     def guard(
         self,

@@ -19,7 +19,7 @@ booleans.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import combinations
 
 from ortools.sat.python import cp_model
@@ -69,10 +69,10 @@ def add_staff(ctx: ModelContext) -> None:
     """Add the per-half-day and per-week staff capacity rules."""
     add_same_day_travel(ctx)
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
-    # the terms of each count as (expression, people needed) pairs, summed
-    # with one weighted sum per row rather than a product object per term
-    demand: dict[tuple[str, int], list[tuple[cp_model.LinearExprT, int]]] = {}
-    weekly: dict[tuple[str, str], list[tuple[cp_model.LinearExprT, int]]] = {}
+    # the terms of each count as expressions and the people each needs, in
+    # two parallel lists, summed with one weighted sum per row
+    demand: dict[tuple[str, int], Terms] = {}
+    weekly: dict[tuple[str, str], Terms] = {}
     session_week = {s.index: week_key(s.day) for s in grid.sessions}
     for (act_id, _), xs in ctx.session_x.items():
         roles = sc.activities[act_id].roles
@@ -80,8 +80,12 @@ def add_staff(ctx: ModelContext) -> None:
             if need == 0:
                 continue
             for i, v in xs.items():
-                demand.setdefault((role, i), []).append((v, need))
-                weekly.setdefault((role, session_week[i]), []).append((v, need))
+                exprs, needs = demand.setdefault((role, i), ([], []))
+                exprs.append(v)
+                needs.append(need)
+                exprs, needs = weekly.setdefault((role, session_week[i]), ([], []))
+                exprs.append(v)
+                needs.append(need)
     for tv in ctx.training.values():
         roles = sc.activities[tv.activity].roles
         for wd in range(len(grid.workdays)):
@@ -90,7 +94,9 @@ def add_staff(ctx: ModelContext) -> None:
                 continue
             for role, need in roles.items():
                 for half in (0, 1):
-                    demand.setdefault((role, 2 * wd + half), []).append((run, need))
+                    exprs, needs = demand.setdefault((role, 2 * wd + half), ([], []))
+                    exprs.append(run)
+                    needs.append(need)
 
     used_roles = {role for role, _ in demand}
     holders = {r: {p.staff_id for p in sc.holders(r)} for r in used_roles}
@@ -118,15 +124,17 @@ def add_staff(ctx: ModelContext) -> None:
         people = sorted(set().union(*(holders[r] for r in group)))
         name = "+".join(sorted(group))
         for s in grid.sessions:
-            terms = [t for r in group for t in demand.get((r, s.index), [])]
-            if not terms:
+            terms = joined(demand.get((r, s.index)) for r in group)
+            if not terms[0]:
                 continue
             away = [p for p in people if (s.day, s.half) in blocked.get(p, frozenset())]
             lits = [own for p in away if (own := person_lit[p]) is not None]
             if lits:
-                m.add(weighted(terms + [(lit, 1) for lit in lits]) <= len(people))
+                freed: list[cp_model.LinearExprT] = [*lits]
+                terms = joined([terms, (freed, [1] * len(lits))])
+                m.add(weighted_sum(terms) <= len(people))
             else:
-                m.add(weighted(terms) <= len(people) - len(away))
+                m.add(weighted_sum(terms) <= len(people) - len(away))
         if not any(weekly.get((r, week)) for r in group for week in grid.weeks):
             continue
         cap_values = sorted({caps[p] for p in people})
@@ -148,8 +156,8 @@ def add_staff(ctx: ModelContext) -> None:
             m.add_exactly_one(steps)
             m.add(extra == sum(k * z for k, z in enumerate(steps)))
         for week in grid.weeks:
-            terms = [t for r in group for t in weekly.get((r, week), [])]
-            if not terms:
+            terms = joined(weekly.get((r, week)) for r in group)
+            if not terms[0]:
                 continue
             room = sum(
                 min(caps[p], free_halves.get(p, {}).get(week, 0)) for p in people
@@ -175,17 +183,30 @@ def add_staff(ctx: ModelContext) -> None:
                 * z
                 for k, z in enumerate(steps)
             ]
-            ctx.add(m.add(weighted(terms) <= room + sum(regained) + sum(more)), lit)
+            ctx.add(m.add(weighted_sum(terms) <= room + sum(regained) + sum(more)), lit)
 
 
 MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
 
 
-def weighted(terms: Sequence[tuple[cp_model.LinearExprT, int]]) -> cp_model.LinearExpr:
-    """Return the sum of ``coefficient × expression`` over (expression, coefficient) pairs."""
-    return cp_model.LinearExpr.weighted_sum(
-        [expr for expr, _ in terms], [coef for _, coef in terms]
-    )
+# expressions and their coefficients, in two parallel lists
+Terms = tuple[list[cp_model.LinearExprT], list[int]]
+
+
+def joined(parts: Iterable[Terms | None]) -> Terms:
+    """Return the terms of several rows as one (missing rows are skipped)."""
+    exprs: list[cp_model.LinearExprT] = []
+    coefs: list[int] = []
+    for part in parts:
+        if part is not None:
+            exprs.extend(part[0])
+            coefs.extend(part[1])
+    return exprs, coefs
+
+
+def weighted_sum(terms: Terms) -> cp_model.LinearExpr:
+    """Return the sum of ``coefficient × expression`` over parallel lists."""
+    return cp_model.LinearExpr.weighted_sum(terms[0], terms[1])
 
 
 def add_same_day_travel(ctx: ModelContext) -> None:
@@ -271,7 +292,8 @@ def add_same_day_travel(ctx: ModelContext) -> None:
             for here, far in cliques:
                 if not far or sum(n for _, n in here) + sum(n for _, n in far) <= free:
                     continue  # the half-day count already holds it, or it cannot bind
-                m.add(weighted(here + far) <= free)
+                row = here + far
+                m.add(weighted_sum(([x for x, _ in row], [n for _, n in row])) <= free)
 
 
 def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar | None:
