@@ -16,23 +16,31 @@
    plans at a few shares of the allowance (:func:`greedy_task`) are seed
    columns, from which the first prices are drawn. Rounds stop early at
    ``gap_target`` or before ``time_limit_s`` would be passed.
-2. **Allocation.** A multiple-choice knapsack (:func:`_master`) picks one
-   column per district, minimising the sum of their objectives, such that their
-   spending fits every quarter's allowance; the rounds stop early when this
-   plan is within ``gap_target`` of the bound. The leftover of each quarter is
-   shared out in proportion to the districts' numbers of communes.
+   A worker keeps each district's model between rounds (:func:`_kept_model`):
+   only the objective changes. A province of at most
+   ``merged_bound_communes`` communes is also solved whole as a relaxation
+   (:func:`scheduler.province.compose.merged_relaxation`) beside the first
+   round; its proven bound is valid too, and the better one is reported.
+2. **Allocation.** After every round a multiple-choice knapsack
+   (:func:`_master`) picks one column per district, minimising the sum of
+   their objectives, such that their spending fits every quarter's allowance;
+   the rounds stop early when this plan is within ``gap_target`` of the bound.
+   The final solves get the linear master's mix of columns
+   (:func:`_linear_master`), or the merged plan's spending when that plan is
+   better; the leftover of each quarter is shared out in proportion to the
+   districts' numbers of communes.
 3. **District solves** with their allocation per quarter, in parallel. A
    provincial trainer's week is limited to ``max_days_per_week`` free days in
    each district (the first days of the week), so no district alone can
-   exceed the cap.
-4. **Repair.** Districts are accepted in order; one whose trainer use clashes
-   with accepted districts (same half-day, or the weekly cap across districts)
-   is solved again with those half-days blocked and its weekly days cut to
-   what is left; rounds repeat until every district is accepted.
-
-The result keeps, for each district, the better of its final solve and its
-chosen column when the latter passes :func:`scheduler.check.check_plan` for the
-district's final scenario.
+   exceed the cap. The knapsack then picks one plan per district among its
+   final solve and all its columns, and each district's allocation becomes
+   what its pick spends plus its share of the rest.
+4. **Repair.** Districts are accepted in order when their pick (else their
+   final solve) passes :func:`scheduler.check.check_plan` for the district's
+   final scenario and its trainer use fits beside the accepted districts
+   (same half-day, or the weekly cap across districts); the others are solved
+   again with those half-days blocked and their weekly days cut to what is
+   left; rounds repeat until every district is accepted.
 """
 
 from __future__ import annotations
@@ -553,8 +561,9 @@ def _linear_master(
         Points per VND of each quarter's allowance (the next prices).
     spending : dict
         Per district, the mix's spending per quarter (the weighted sum of its
-        columns' spending, rounded down), scaled down where the mix goes over
-        an allowance: an allocation that interpolates between the columns.
+        columns' spending, rounded), scaled down where the mix goes over an
+        allowance and never summing to more than it: an allocation that
+        interpolates between the columns.
     """
     from ortools.linear_solver import pywraplp
 
@@ -838,8 +847,8 @@ def plan_province(
             if time_limit is not None:
                 # one more round, then the final phase, must end within the time
                 # limit. A round is taken to last as long as the longer of the
-                # last two (rounds of the same work vary by a third on this
-                # machine; the first, unpriced, is quicker). The final phase is a
+                # last two (rounds of the same work vary by a third on the
+                # province bench; the first, unpriced, is quicker). The final phase is a
                 # round of solves at the longer limit plus the last choice and
                 # the checks, in this process: 1.13–1.32 times a round on the
                 # province bench, hence 1.3
