@@ -337,11 +337,8 @@ def shared_spend(plan: Plan, source: str | None) -> dict[str, int]:
 
 def _district_spend(plan: Plan, district: str, source: str | None) -> dict[str, int]:
     """Return one district's shared spending per quarter in a merged plan."""
-    out: dict[str, int] = defaultdict(int)
-    for e in plan.events:
-        if e.activity.startswith(f"{district}.") and e.funding_source == source:
-            out[quarter_key(e.start.date())] += e.cost_vnd
-    return dict(out)
+    own = tuple(e for e in plan.events if e.activity.startswith(f"{district}."))
+    return shared_spend(replace(plan, events=own), source)
 
 
 def event_halves(scenario: Scenario, e: Event) -> list[tuple[dt.date, str]]:
@@ -924,9 +921,11 @@ def plan_province(
     )
     solves += len(finals)
     timed.extend(finals)
+    final_of = {o.district: o for o in finals if o.plan is not None}
+    # one plan per district among its final solve and its columns, within the
     # allowances (the final solves alone may not beat the best columns' mix)
     options = {
-        d: [("final", o) for o in finals if o.district == d and o.plan is not None]
+        d: ([("final", final_of[d])] if d in final_of else [])
         + [("curve", o) for o in columns[d] if o.plan is not None]
         for d in ids
     }
@@ -946,7 +945,6 @@ def plan_province(
         alloc = shares(
             {d: options[d][k][1].spend for d, k in zip(ids, choice, strict=True)}
         )
-    final_plan = {o.district: o.plan for o in finals if o.plan is not None}
     pending = []
     for d in ids:
         sc = final_scenario(d)
@@ -954,8 +952,9 @@ def plan_province(
         # district's checks (allocation, trainers' blocks) and fits beside the
         # accepted districts' trainer use
         tries = [kept[d]] if d in kept else []
-        if d in final_plan and (not tries or tries[0][1] is not final_plan[d]):
-            tries.append(("final", final_plan[d]))
+        own_final = final_of[d].plan if d in final_of else None
+        if own_final is not None and (not tries or tries[0][1] is not own_final):
+            tries.append(("final", own_final))
         for how, own in tries:
             use = trainer_use(sc, own, set(trainer_ids))
             if not check_plan(sc, own) and _fits(use, accepted_use, caps):
