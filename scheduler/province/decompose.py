@@ -19,8 +19,10 @@
    A worker keeps each district's model between rounds (:func:`_kept_model`):
    only the objective changes. A province of at most
    ``merged_bound_communes`` communes is also solved whole as a relaxation
-   (:func:`scheduler.province.compose.merged_relaxation`) beside the first
-   round; its proven bound is valid too, and the better one is reported.
+   (:func:`scheduler.province.compose.merged_relaxation`), by HiGHS on one
+   worker beside the rounds (:mod:`scheduler.province.merged`) for at most
+   ``merged_time_limit_s``; its proven bound is valid too, and the better one
+   is reported.
 2. **Allocation.** After every round a multiple-choice knapsack
    (:func:`_master`) picks one column per district, minimising the sum of
    their objectives, such that their spending fits every quarter's allowance;
@@ -62,7 +64,7 @@ from scheduler.province.compose import (
     district_scenario,
     merged_relaxation,
 )
-from scheduler.province.runner import InProcessRunner, Runner
+from scheduler.province.runner import InProcessRunner, Pending, Runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
 
@@ -102,6 +104,8 @@ class SolveTask:
     trainers: tuple[str, ...]
     prices: tuple[tuple[str, float], ...] = ()
     model_key: str = ""
+    # "highs": the merged relaxation by HiGHS (:mod:`scheduler.province.merged`)
+    engine: str = "cp-sat"
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,10 @@ def solve_task(task: SolveTask) -> SolveOutcome:
     from scheduler.calendar import build_grid
     from scheduler.solve import solve
 
+    if task.engine == "highs":
+        from scheduler.province.merged import highs_task
+
+        return highs_task(task)
     started = time.perf_counter()
     effective: dict[str, float] = {}
     prepare = (
@@ -712,25 +720,39 @@ def plan_province(
         for out in seeds:
             if out.plan is not None:
                 columns[out.district].append(out)
-    # a small province is also solved whole, as a relaxation, beside the first
-    # round: its proven bound is valid for the province and, with few
+    # a small province is also solved whole, as a relaxation, beside the price
+    # rounds: its proven bound is valid for the province and, with few
     # districts, far tighter than the prices' (their duality gap is about one
-    # lumpy dialogue per quarter, a large share of a small province's total)
+    # lumpy dialogue per quarter, a large share of a small province's total).
+    # HiGHS solves it (:mod:`scheduler.province.merged`: its bound is far
+    # better than CP-SAT's when the budget binds) on one worker while the
+    # rounds go on; a deterministic run has CP-SAT solve it on one thread at
+    # the district solves' limit, and waits for it after the first round
     communes = sum(size.values())
     merged = (
         merged_relaxation(province, allowance if budget else None)
         if communes <= settings.merged_bound_communes
         else None
     )
-    # two search threads: one thread's first plans of the whole province are
-    # poor (Đắk Nông: 2,476,030 after 20 s against the optimum 2,028,910,
-    # proven in 3.8 s with two)
-    # (a deterministic run keeps one: several threads do not repeat exactly)
-    merged_over = (
-        final_over
-        if deterministic
-        else {**final_over, "num_workers": max(2, final_over["num_workers"])}
-    )
+    pending_merged: Pending[SolveOutcome] | None = None
+    if merged is not None:
+        merged_limit = settings.merged_time_limit_s
+        if time_limit is not None:  # the rounds and the final phase need the rest
+            merged_limit = min(merged_limit, time_limit / 2)
+        pending_merged = runner.submit(
+            solve_task,
+            SolveTask(
+                MERGED_KEY,
+                "",
+                merged,
+                final_over
+                if deterministic
+                else {**final_over, "max_time_in_seconds": merged_limit},
+                shared_id,
+                trainer_ids,
+                engine="cp-sat" if deterministic else "highs",
+            ),
+        )
     merged_bound = -math.inf
     merged_out: SolveOutcome | None = None
     timed: list[SolveOutcome] = []  # every CP-SAT solve, for its build and solve times
@@ -743,38 +765,32 @@ def plan_province(
     took: list[float] = []  # how long each price round took
     for round_no in range(settings.price_rounds if budget else 1):
         round_started = time.perf_counter()
-        whole = (
-            [SolveTask(MERGED_KEY, "", merged, merged_over, shared_id, trainer_ids)]
-            if merged is not None and round_no == 0
-            else []
-        )
         outs = runner.map(
             solve_task,
             [
-                *whole,
-                *(
-                    SolveTask(
-                        f"price:{d}:{round_no}",
-                        d,
-                        relaxed[d],
-                        curve_over,
-                        shared_id,
-                        trainer_ids,
-                        tuple(sorted(prices.items())),
-                        # the same model every round: a worker builds it once
-                        model_key=f"{run}:{d}",
-                    )
-                    for d in largest_first
-                ),
+                SolveTask(
+                    f"price:{d}:{round_no}",
+                    d,
+                    relaxed[d],
+                    curve_over,
+                    shared_id,
+                    trainer_ids,
+                    tuple(sorted(prices.items())),
+                    # the same model every round: a worker builds it once
+                    model_key=f"{run}:{d}",
+                )
+                for d in largest_first
             ],
             f"prices {round_no + 1}",
         )
         solves += len(outs)
         timed.extend(outs)
-        if whole:
-            merged_out = next(o for o in outs if o.key == MERGED_KEY)
+        if pending_merged is not None and (deterministic or pending_merged.done()):
+            merged_out = pending_merged.result()
             merged_bound = merged_out.bound
-            outs = [o for o in outs if o.key != MERGED_KEY]
+            pending_merged = None
+            solves += 1
+            timed.append(merged_out)
         rounds_done += 1
         took.append(time.perf_counter() - round_started)
         failed = [out for out in outs if out.plan is None]
@@ -858,6 +874,13 @@ def plan_province(
                 if time.perf_counter() - started + last + final > time_limit:
                     break
             prices = following
+    # still running: its bound, and maybe its plan as the allocation, are
+    # worth the wait (it stops at its own limit)
+    if pending_merged is not None:
+        merged_out = pending_merged.result()
+        merged_bound = merged_out.bound
+        solves += 1
+        timed.append(merged_out)
     bound_from = "merged" if merged_bound > bound else "prices"
     # objectives are integers
     bound = float(math.ceil(max(bound, merged_bound) - 1e-6))

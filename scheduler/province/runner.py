@@ -9,13 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 # called with (phase label, tasks done, tasks in the phase)
 OnProgress = Callable[[str, int, int], None]
+
+
+class Pending(Protocol[R_co]):
+    """A task started with :meth:`Runner.submit`."""
+
+    def done(self) -> bool:  # pragma: no cover - protocol
+        """Return True when the result is ready."""
+        ...
+
+    def result(self) -> R_co:  # pragma: no cover - protocol
+        """Return the result, waiting for it."""
+        ...
 
 
 class Runner(Protocol):
@@ -28,6 +41,27 @@ class Runner(Protocol):
     ) -> list[R]:  # pragma: no cover - protocol
         """Run ``fn`` on every task; return the results in task order."""
         ...
+
+    def submit(
+        self, fn: Callable[[T], R], task: T
+    ) -> Pending[R]:  # pragma: no cover - protocol
+        """Start ``fn`` on one task beside the maps that follow."""
+        ...
+
+
+class _Done(Generic[R]):
+    """A result computed already."""
+
+    def __init__(self, value: R) -> None:
+        self.value = value
+
+    def done(self) -> bool:
+        """Return True: the result is ready."""
+        return True
+
+    def result(self) -> R:
+        """Return the result."""
+        return self.value
 
 
 class InProcessRunner:
@@ -46,6 +80,10 @@ class InProcessRunner:
             if self.on_progress:
                 self.on_progress(label, n, len(tasks))
         return out
+
+    def submit(self, fn: Callable[[T], R], task: T) -> Pending[R]:
+        """Run ``fn`` on the task now (one process runs one thing at a time)."""
+        return _Done(fn(task))
 
 
 class DaskRunner:
@@ -68,6 +106,10 @@ class DaskRunner:
             if self.on_progress:
                 self.on_progress(label, done, len(tasks))
         return list(self.client.gather(futures))
+
+    def submit(self, fn: Callable[[T], R], task: T) -> Pending[R]:
+        """Start ``fn`` on a worker; the maps that follow share the others."""
+        return self.client.submit(fn, task, pure=False)  # type: ignore[no-any-return]
 
 
 @contextmanager
