@@ -437,6 +437,11 @@ def test_cli_sweep_writes_table_and_chart(tmp_path: Path) -> None:
     # 1% of 100,000,000 VND is 1,000,000: one dialogue (of the poorer commune,
     # 30 households) instead of two, so coverage 30/40 = 0.75; at 1.0 both, 1.0
     assert [float(r["coverage"]) for r in rows] == [0.75, 1.0]
+    # the table in Vietnamese notation: money in millions of đồng (1 and 100),
+    # the objective 100.100 (the other dialogue's 100,000 left out, plus 100
+    # of the rest), 75,0 % and the status in words
+    for shown in ("0,01", "100.100", "75,0%", "tối ưu"):
+        assert shown in result.output
     html = (out / "sweep.html").read_text(encoding="utf-8")
     # plotly.js is embedded (offline) exactly once
     assert html.count("plotly.js v") == 1
@@ -484,6 +489,12 @@ def test_cli_sweep_of_a_province(tmp_path: Path) -> None:
     # ×2 = 6,000,000 VND pays both classes and all four dialogues: coverage 1
     assert [float(r["coverage"]) for r in rows] == [0.0, 1.0]
     assert [int(r["budget_vnd"]) for r in rows] == [30_000, 6_000_000]
+    # in Vietnamese: 30,000 VND is 0,03 million; a province's status is its
+    # gap against the bound (0 here: the merged relaxation proves both plans)
+    assert "0,03" in result.output
+    assert "khoảng" in result.output
+    assert "0,00%" in result.output
+    assert "gap" not in result.output
 
 
 def test_plan_on_a_province_file_points_to_plan_province() -> None:

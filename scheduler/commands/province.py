@@ -27,11 +27,13 @@ from rich.progress import (
 from rich.table import Table
 
 from scheduler.commands.common import Lang, console, err, load_or_exit
+from scheduler.i18n import number, percent
 
 if TYPE_CHECKING:
     from scheduler.province.decompose import ProvincePlan
     from scheduler.province.runner import Runner
     from scheduler.province.schema import ProvinceScenario
+    from scheduler.province.sweep import SweepPoint
 
 Workers = Annotated[
     int,
@@ -57,6 +59,32 @@ InProcess = Annotated[
 
 def _t(vi: str, en: str, lang: str) -> str:
     return en if lang == "en" else vi
+
+
+# a sweep's solver statuses as the table shows them
+_STATUS = {
+    "OPTIMAL": ("tối ưu", "optimal"),
+    "FEASIBLE": ("khả thi", "feasible"),
+    "INFEASIBLE": ("không khả thi", "infeasible"),
+    "ERROR": ("lỗi", "error"),
+}
+
+
+def _millions(amount: int, lang: str) -> str:
+    """Format VND in millions, two decimals at most: ``1.307,2`` / ``1,307.2``."""
+    shown = f"{amount / 1_000_000:,.2f}".rstrip("0").removesuffix(".")
+    if lang == "en":
+        return shown
+    return shown.translate(str.maketrans(",.", ".,"))
+
+
+def _sweep_status(p: SweepPoint, lang: str) -> str:
+    """Return a sweep point's status in the planner's language."""
+    if p.status.startswith("gap ") and p.objective and p.bound is not None:
+        gap = max(p.objective - p.bound, 0.0) / p.objective
+        return f"{_t('khoảng cách', 'gap', lang)} {percent(gap, lang, 2)}"
+    vi, en = _STATUS.get(p.status, (p.status, p.status))
+    return _t(vi, en, lang)
 
 
 @contextmanager
@@ -359,25 +387,27 @@ def register(app: typer.Typer) -> None:
         table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
         for col in (
             _t("hệ số", "scale", lang),
-            _t("ngân sách (đ)", "budget (VND)", lang),
-            _t("đã chi (đ)", "spent (VND)", lang),
+            _t("ngân sách (triệu đ)", "budget (million VND)", lang),
+            _t("đã chi (triệu đ)", "spent (million VND)", lang),
             _t("bao phủ", "coverage", lang),
             _t("chưa xếp", "unscheduled", lang),
             _t("mục tiêu", "objective", lang),
             _t("trạng thái", "status", lang),
             "s",
         ):
-            table.add_column(col, justify="right")
+            table.add_column(col, justify="right", overflow="fold")
         for p in points:
             table.add_row(
-                f"{p.scale:g}",
-                f"{p.budget_vnd:,}",
-                f"{p.spent_vnd:,}",
-                f"{100 * p.coverage:.1f}%" if p.coverage is not None else "-",
+                f"{p.scale:g}" if lang == "en" else f"{p.scale:g}".replace(".", ","),
+                _millions(p.budget_vnd, lang),
+                _millions(p.spent_vnd, lang),
+                percent(p.coverage, lang) if p.coverage is not None else "-",
                 str(p.unscheduled),
-                f"{p.objective:,.0f}" if p.objective is not None else "-",
-                p.status,
-                f"{p.wall_s:.1f}",
+                number(p.objective, lang) if p.objective is not None else "-",
+                _sweep_status(p, lang),
+                f"{p.wall_s:.1f}"
+                if lang == "en"
+                else f"{p.wall_s:.1f}".replace(".", ","),
             )
         console.print(table)
         for p in points:
