@@ -41,7 +41,7 @@ from scheduler.province.load import load_province
 from scheduler.province.runner import dask_runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.province.shared import check_shared
-from scheduler.province.sweep import parse_scales
+from scheduler.province.sweep import parse_scales, province_budget
 from scheduler.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
@@ -495,6 +495,37 @@ def test_cli_sweep_of_a_province(tmp_path: Path) -> None:
     assert "khoảng" in result.output
     assert "0,00%" in result.output
     assert "gap" not in result.output
+
+
+def test_province_sweep_budget_counts_the_districts_own_lines(tmp_path: Path) -> None:
+    # the tiny province: 3,000,000 VND shared, and each district's placeholder
+    # line of the shared id (10,000,000) does not count. Give district 1 an own
+    # line of 500,000 + 250,000: at ×0.5 the districts may spend
+    # 1,500,000 + 750,000 = 2,250,000 (own lines are not scaled)
+    province = load_province(write_province(tmp_path))
+    first = province.districts[0]
+    own = first.scenario.funding[0].model_copy(
+        update={
+            "id": "huyen",
+            "allowance_vnd": {"2023-Q3": 500_000, "2023-Q4": 250_000},
+        }
+    )
+    richer = province.model_copy(
+        update={
+            "districts": (
+                first.model_copy(
+                    update={
+                        "scenario": first.scenario.model_copy(
+                            update={"funding": (*first.scenario.funding, own)}
+                        )
+                    }
+                ),
+                *province.districts[1:],
+            )
+        }
+    )
+    assert province_budget(province, 0.5) == 1_500_000
+    assert province_budget(richer, 0.5) == 2_250_000
 
 
 def test_plan_on_a_province_file_points_to_plan_province() -> None:

@@ -320,6 +320,7 @@ def register(app: typer.Typer) -> None:
             parse_scales,
             points_csv,
             points_json,
+            province_budget,
             sweep_district,
         )
 
@@ -354,11 +355,10 @@ def register(app: typer.Typer) -> None:
                     ]
                     required = sum(t for _, t in parts)
                     cov = sum(p for p, _ in parts) / required if required else 1.0
-                    assert province.budget is not None
                     points.append(
                         SweepPoint(
                             s,
-                            int(sum(province.budget.allowance_vnd.values()) * s),
+                            province_budget(province, s),
                             sum(
                                 e.cost_vnd
                                 for r in result.districts

@@ -15,6 +15,7 @@ from typing import Any
 
 from scheduler.plan import Plan
 from scheduler.province.runner import Runner
+from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
 
 
@@ -75,6 +76,24 @@ def coverage_parts(scenario: Scenario, plan: Plan) -> tuple[int, int]:
 
     cov = weighted_coverage(scenario, build_grid(scenario), plan)
     return cov.covered, cov.required
+
+
+def province_budget(province: ProvinceScenario, scale: float) -> int:
+    """Return what a province's districts may spend at a scale of the shared budget.
+
+    The shared allowances times ``scale`` plus the districts' own funding lines
+    (which a sweep does not scale), as a district sweep counts every line.
+    """
+    budget = province.budget
+    shared = budget.id if budget else None
+    own = sum(
+        v
+        for d in province.districts
+        for f in d.scenario.funding
+        if f.id != shared
+        for v in f.allowance_vnd.values()
+    )
+    return (int(sum(budget.allowance_vnd.values()) * scale) if budget else 0) + own
 
 
 @dataclass(frozen=True)
