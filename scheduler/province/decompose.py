@@ -752,6 +752,7 @@ def plan_province(
                 trainer_ids,
                 engine="cp-sat" if deterministic else "highs",
             ),
+            "whole province",
         )
     merged_bound = -math.inf
     merged_out: SolveOutcome | None = None

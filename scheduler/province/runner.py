@@ -43,7 +43,7 @@ class Runner(Protocol):
         ...
 
     def submit(
-        self, fn: Callable[[T], R], task: T
+        self, fn: Callable[[T], R], task: T, label: str
     ) -> Pending[R]:  # pragma: no cover - protocol
         """Start ``fn`` on one task beside the maps that follow."""
         ...
@@ -81,9 +81,12 @@ class InProcessRunner:
                 self.on_progress(label, n, len(tasks))
         return out
 
-    def submit(self, fn: Callable[[T], R], task: T) -> Pending[R]:
+    def submit(self, fn: Callable[[T], R], task: T, label: str) -> Pending[R]:
         """Run ``fn`` on the task now (one process runs one thing at a time)."""
-        return _Done(fn(task))
+        done = _Done(fn(task))
+        if self.on_progress:
+            self.on_progress(label, 1, 1)
+        return done
 
 
 class DaskRunner:
@@ -107,9 +110,18 @@ class DaskRunner:
                 self.on_progress(label, done, len(tasks))
         return list(self.client.gather(futures))
 
-    def submit(self, fn: Callable[[T], R], task: T) -> Pending[R]:
-        """Start ``fn`` on a worker; the maps that follow share the others."""
-        return self.client.submit(fn, task, pure=False)  # type: ignore[no-any-return]
+    def submit(self, fn: Callable[[T], R], task: T, label: str) -> Pending[R]:
+        """Start ``fn`` on a worker; the maps that follow share the others.
+
+        Its progress line shows 0 of 1 until it ends (the callback runs on the
+        client's thread).
+        """
+        future = self.client.submit(fn, task, pure=False)
+        report = self.on_progress
+        if report:
+            report(label, 0, 1)
+            future.add_done_callback(lambda _: report(label, 1, 1))
+        return future  # type: ignore[no-any-return]
 
 
 @contextmanager
