@@ -631,6 +631,37 @@ def test_highs_solves_the_merged_relaxation_into_a_checked_plan(tmp_path: Path) 
     assert sum(out.spend.values()) <= 1_000_000
 
 
+def test_merged_task_falls_back_on_cp_sat_when_highs_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a HiGHS process that fails (as on a worker without highspy) costs nothing
+    # but the engine: CP-SAT proves the same optimum 1,000,100
+    import scheduler.bench.mip
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("HiGHS process failed: no highspy")
+
+    monkeypatch.setattr(scheduler.bench.mip, "solve_with_highs", broken)
+    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    assert province.budget is not None
+    merged = merged_relaxation(province)
+    assert merged is not None
+    out = solve_task(
+        SolveTask(
+            MERGED_KEY,
+            "",
+            merged,
+            {"num_workers": 1, "max_time_in_seconds": 30, "random_seed": 0},
+            province.budget.id,
+            ("T1",),
+            engine="highs",
+        )
+    )
+    assert out.plan is not None, out.error
+    assert out.plan.solver.solver.startswith("OR-Tools CP-SAT")
+    assert out.objective == out.bound == 1_000_100
+
+
 def test_small_province_bound_by_highs_without_determinism(tmp_path: Path) -> None:
     # not deterministic: the merged relaxation runs on HiGHS beside the rounds
     # and bounds the province by its proven optimum 1,000,100 (the prices alone

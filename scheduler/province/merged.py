@@ -48,8 +48,9 @@ def highs_task(task: SolveTask) -> SolveOutcome:
     SolveOutcome
         HiGHS's proven bound, and its solution as a checked plan when it found
         one. Without a solution the plan is ``None`` and the bound still
-        counts. A model the translation does not cover is solved by CP-SAT
-        instead (:func:`scheduler.province.decompose.solve_task`).
+        counts. A model the translation does not cover, or a failed HiGHS
+        process, is solved by CP-SAT instead
+        (:func:`scheduler.province.decompose.solve_task`).
     """
     from scheduler.bench.mip import solve_with_highs
     from scheduler.model.builder import build_model
@@ -64,7 +65,9 @@ def highs_task(task: SolveTask) -> SolveOutcome:
     seed = int(task.overrides.get("random_seed", 0))
     try:
         mip = solve_with_highs(built.model.proto, limit, 1, seed=seed, keep_values=True)
-    except NotImplementedError:
+    except (NotImplementedError, RuntimeError):
+        # a model the translation does not cover, or a HiGHS process that
+        # failed (e.g. highspy missing on a worker): CP-SAT solves it instead
         return solve_task(replace(task, engine="cp-sat"))
     bound = mip.bound if mip.bound is not None else float("-inf")
     if mip.objective is None or not mip.values:
