@@ -86,6 +86,8 @@ SEED_LEVELS = (0.0, 0.5, 1.0, 2.0)
 SEED_KEY = "seed:"  # the task keys of the seed columns start with this
 MERGED_KEY = "merged"  # the task key of the whole province's relaxation
 FINAL_OVER_ROUND = 1.3  # the final phase against a price round at the same limit
+# the final phase against the workers' share of the final solves at their limit
+FINAL_WORST_OVER_LIMIT = 1.15
 
 
 @dataclass(frozen=True)
@@ -862,15 +864,24 @@ def plan_province(
                 # one more round, then the final phase, must end within the time
                 # limit. A round is taken to last as long as the longer of the
                 # last two (rounds of the same work vary by a third on the
-                # province bench; the first, unpriced, is quicker). The final phase is a
-                # round of solves at the longer limit plus the last choice and
-                # the checks, in this process: 1.13–1.32 times a round on the
-                # province bench, hence 1.3
+                # province bench; the first, unpriced, is quicker). The final
+                # phase is a round of solves at the longer limit plus the last
+                # choice and the checks, in this process: 1.13–1.32 times a
+                # round on the province bench, hence 1.3. Its solves are not
+                # priced and seldom proven early, so it may outlast late rounds
+                # whose solves are: it is taken to last at least the workers'
+                # share of the districts at the full limit, plus 15 % for their
+                # builds and the checks (9.0 s against 6 × 1.5 s on the province
+                # bench, where a run whose rounds took 4.5 s ended 1.2 s over
+                # 60 s without this)
                 last = max(took[-2:])
-                final = (
+                final = max(
                     FINAL_OVER_ROUND
                     * last
-                    * (settings.district_time_limit_s / settings.curve_time_limit_s)
+                    * (settings.district_time_limit_s / settings.curve_time_limit_s),
+                    FINAL_WORST_OVER_LIMIT
+                    * math.ceil(len(ids) / max(runner.workers, 1))
+                    * settings.district_time_limit_s,
                 )
                 if time.perf_counter() - started + last + final > time_limit:
                     break
