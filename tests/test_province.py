@@ -42,6 +42,7 @@ from scheduler.province.runner import dask_runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.province.shared import check_shared
 from scheduler.province.sweep import parse_scales, province_budget
+from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
@@ -603,26 +604,30 @@ def test_small_province_is_bounded_by_its_merged_relaxation(tmp_path: Path) -> N
     assert result.gap <= 0.01
 
 
+def _merged_by_highs(tmp_path: Path) -> tuple[Scenario, SolveOutcome]:
+    """Solve the tiny province's merged relaxation (budget 1,000,000) as HiGHS would."""
+    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    assert province.budget is not None
+    merged = merged_relaxation(province)
+    assert merged is not None
+    task = SolveTask(
+        MERGED_KEY,
+        "",
+        merged,
+        {"num_workers": 1, "max_time_in_seconds": 30, "random_seed": 0},
+        province.budget.id,
+        ("T1",),
+        engine="highs",
+    )
+    return merged, solve_task(task)
+
+
 def test_highs_solves_the_merged_relaxation_into_a_checked_plan(tmp_path: Path) -> None:
     # the binding budget above: HiGHS proves the merged optimum, the monolithic
     # CP-SAT solve's 1,000,100 (checked in the test above), and its solution,
     # completed by CP-SAT with every variable fixed, is a plan of the merged
     # scenario that passes the checker and spends within the 1,000,000 VND
-    province = load_province(write_province(tmp_path, allowance=1_000_000))
-    assert province.budget is not None
-    merged = merged_relaxation(province)
-    assert merged is not None
-    out = solve_task(
-        SolveTask(
-            MERGED_KEY,
-            "",
-            merged,
-            {"num_workers": 1, "max_time_in_seconds": 30, "random_seed": 0},
-            province.budget.id,
-            ("T1",),
-            engine="highs",
-        )
-    )
+    merged, out = _merged_by_highs(tmp_path)
     assert out.plan is not None, out.error
     assert out.plan.solver.solver.startswith("HiGHS")
     assert out.plan.solver.status == "OPTIMAL"
@@ -642,21 +647,7 @@ def test_merged_task_falls_back_on_cp_sat_when_highs_fails(
         raise RuntimeError("HiGHS process failed: no highspy")
 
     monkeypatch.setattr(scheduler.bench.mip, "solve_with_highs", broken)
-    province = load_province(write_province(tmp_path, allowance=1_000_000))
-    assert province.budget is not None
-    merged = merged_relaxation(province)
-    assert merged is not None
-    out = solve_task(
-        SolveTask(
-            MERGED_KEY,
-            "",
-            merged,
-            {"num_workers": 1, "max_time_in_seconds": 30, "random_seed": 0},
-            province.budget.id,
-            ("T1",),
-            engine="highs",
-        )
-    )
+    _, out = _merged_by_highs(tmp_path)
     assert out.plan is not None, out.error
     assert out.plan.solver.solver.startswith("OR-Tools CP-SAT")
     assert out.objective == out.bound == 1_000_100

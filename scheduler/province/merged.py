@@ -70,7 +70,9 @@ def highs_task(task: SolveTask) -> SolveOutcome:
         # failed (e.g. highspy missing on a worker): CP-SAT solves it instead
         return solve_task(replace(task, engine="cp-sat"))
     bound = mip.bound if mip.bound is not None else float("-inf")
-    if mip.objective is None or not mip.values:
+
+    def bound_only(why: str) -> SolveOutcome:
+        # no plan, but HiGHS's proven bound still counts
         return SolveOutcome(
             task.key,
             task.district,
@@ -78,9 +80,12 @@ def highs_task(task: SolveTask) -> SolveOutcome:
             float("inf"),
             bound,
             {},
-            f"HiGHS: {mip.status}, no solution in {limit:g} s",
+            why,
             time.perf_counter() - started,
         )
+
+    if mip.objective is None or not mip.values:
+        return bound_only(f"HiGHS: {mip.status}, no solution in {limit:g} s")
 
     def fix(b: BuiltModel) -> None:
         b.model.clear_hints()  # type: ignore[no-untyped-call]
@@ -102,16 +107,7 @@ def highs_task(task: SolveTask) -> SolveOutcome:
             built=built,
         )
     except Exception as exc:  # the solution does not complete: the bound stands
-        return SolveOutcome(
-            task.key,
-            task.district,
-            None,
-            float("inf"),
-            bound,
-            {},
-            f"HiGHS solution not completed: {exc}",
-            time.perf_counter() - started,
-        )
+        return bound_only(f"HiGHS solution not completed: {exc}")
     objective = plan.solver.objective
     bound = min(bound, objective)
     report = replace(
