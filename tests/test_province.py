@@ -653,6 +653,20 @@ def test_merged_task_falls_back_on_cp_sat_when_highs_fails(
     assert out.objective == out.bound == 1_000_100
 
 
+def test_bench_solves_the_whole_province_with_highs(tmp_path: Path) -> None:
+    # the bench's MIP comparison for the province size: HiGHS on the whole
+    # province as one model (the merged relaxation, valid here) proves the
+    # tiny province's optimum 1,000,100
+    from scheduler.province.bench import whole_province_mip
+
+    province = load_province(write_province(tmp_path, allowance=1_000_000))
+    row = whole_province_mip(province, 1, 30.0)
+    assert row["highs_model"].startswith("whole province, merged relaxation")
+    assert row["highs_status"] == "OPTIMAL"
+    assert row["highs_objective"] == row["highs_bound"] == 1_000_100
+    assert row["highs_gap"] == 0.0
+
+
 def test_small_province_bound_by_highs_without_determinism(tmp_path: Path) -> None:
     # not deterministic: the merged relaxation runs on HiGHS beside the rounds
     # and bounds the province by its proven optimum 1,000,100 (the prices alone
