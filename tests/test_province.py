@@ -398,6 +398,10 @@ def test_cli_plan_province_writes_district_folders_and_summary(tmp_path: Path) -
     # the line says when the bound came from the whole province solved as one
     merged = summary["bound_from"] == "merged"
     assert merged == ("(cả tỉnh giải chung)" in result.output)
+    # the progress lines name the phases in Vietnamese too
+    assert "vòng giá 1" in result.output
+    assert "các huyện" in result.output
+    assert "prices 1" not in result.output
 
 
 def test_cli_plan_province_bad_input_exits_2(tmp_path: Path) -> None:

@@ -87,8 +87,31 @@ def _sweep_status(p: SweepPoint, lang: str) -> str:
     return _t(vi, en, lang)
 
 
+# the phases' progress lines in Vietnamese (a trailing round number is kept)
+_PHASES_VI = {
+    "seeds": "phương án ban đầu",
+    "prices": "vòng giá",
+    "whole province": "cả tỉnh",
+    "districts": "các huyện",
+    "repair": "sửa lịch",
+    "sweep": "các mức ngân sách",
+}
+
+
+def _phase(label: str, lang: str) -> str:
+    """Return a phase label in the planner's language (``prices 2`` → ``vòng giá 2``)."""
+    if lang == "en":
+        return label
+    name, _, number = label.rpartition(" ")
+    if name in _PHASES_VI and number.isdigit():
+        return f"{_PHASES_VI[name]} {number}"
+    return _PHASES_VI.get(label, label)
+
+
 @contextmanager
-def _runner(workers: int, cluster: str | None, in_process: bool) -> Iterator[Runner]:
+def _runner(
+    workers: int, cluster: str | None, in_process: bool, lang: str = "en"
+) -> Iterator[Runner]:
     """Yield a runner with a rich progress bar for each phase."""
     from scheduler.province.runner import InProcessRunner, dask_runner
 
@@ -104,7 +127,7 @@ def _runner(workers: int, cluster: str | None, in_process: bool) -> Iterator[Run
 
         def on_progress(label: str, done: int, total: int) -> None:
             if label not in bars:
-                bars[label] = bar.add_task(label, total=total)
+                bars[label] = bar.add_task(_phase(label, lang), total=total)
             bar.update(bars[label], completed=done, total=total)
 
         if in_process:
@@ -202,7 +225,7 @@ def register(app: typer.Typer) -> None:
         started = time.perf_counter()
         province = load_province_or_exit(scenario, lang)
         try:
-            with _runner(workers, cluster, in_process) as runner:
+            with _runner(workers, cluster, in_process, lang) as runner:
                 result = plan_province(province, runner, deterministic=deterministic)
         except RuntimeError as exc:
             err.print(f"[bold red]{exc}[/]")
@@ -346,7 +369,7 @@ def register(app: typer.Typer) -> None:
                         )
                     }
                 )
-            with _runner(workers, cluster, in_process) as runner:
+            with _runner(workers, cluster, in_process, lang) as runner:
                 for s in scales:
                     t0 = time.perf_counter()
                     result = plan_province(province, runner, budget_scale=s)
@@ -382,7 +405,7 @@ def register(app: typer.Typer) -> None:
             overrides: dict[str, object] = {"num_workers": 1}
             if time_limit is not None:
                 overrides["max_time_in_seconds"] = time_limit
-            with _runner(workers, cluster, in_process) as runner:
+            with _runner(workers, cluster, in_process, lang) as runner:
                 points = sweep_district(sc, scales, runner, overrides)
         table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
         for col in (
