@@ -270,6 +270,40 @@ def test_dask_local_cluster_gives_the_in_process_plan(
     assert on_dask.bound == decomposed.bound
 
 
+def test_cli_plan_province_on_a_dask_cluster_address(
+    decomposed: ProvincePlan, tmp_path: Path
+) -> None:
+    # "point the same command at a Dask cluster": a real scheduler with two
+    # worker processes, reached by its tcp:// address, gives the in-process plan
+    from distributed import LocalCluster
+
+    path = write_province(tmp_path)
+    out = tmp_path / "out"
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        result = CliRunner().invoke(
+            app,
+            [
+                "plan-province",
+                str(path),
+                "--cluster",
+                address,
+                "--deterministic",
+                "--out",
+                str(out),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["workers"] == 2
+    assert summary["violations"] == 0
+    assert summary["objective"] == decomposed.objective
+    assert summary["bound"] == decomposed.bound
+
+
 def test_kept_models_give_the_plan_of_fresh_builds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
