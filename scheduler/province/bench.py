@@ -24,9 +24,12 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler.province.runner import Runner
+
+if TYPE_CHECKING:
+    from scheduler.province.schema import ProvinceScenario
 
 
 def _peak_mib() -> float:
@@ -338,7 +341,9 @@ def bench_province(
     }
 
 
-def whole_province_mip(province: Any, seed: int, time_limit: float) -> dict[str, Any]:
+def whole_province_mip(
+    province: ProvinceScenario, seed: int, time_limit: float
+) -> dict[str, Any]:
     """Solve the whole province as one model with HiGHS (1 thread), as an expert would.
 
     The model is the merged relaxation when it is valid (it is for the generated

@@ -6,7 +6,7 @@ better than the price rounds. When the shared budget binds, its bound is hard
 for CP-SAT: on the bundled Đắk Nông scenario at 0.8 of its budget, CP-SAT's
 bound after 60 s on two threads was 3,838,350 against a plan of 4,642,950,
 while HiGHS (branch and cut on the same model, one thread) proves 4,642,350
-optimal in 30 s and is at 4,250,975 after 10 s. Knapsack rows with lumpy
+optimal in 5–30 s, depending on its seed, and is at 4,250,975 after 10 s. Knapsack rows with lumpy
 items (whole dialogues, whole classes) are what a MIP solver's cuts are made
 for. So the merged task runs HiGHS on the translated model
 (:mod:`scheduler.bench.mip`) and completes its solution in CP-SAT with every
@@ -46,8 +46,8 @@ def highs_task(task: SolveTask) -> SolveOutcome:
     Returns
     -------
     SolveOutcome
-        HiGHS's proven bound, and its solution as a checked plan when it found
-        one. Without a solution the plan is ``None`` and the bound still
+        HiGHS's proven bound, and its solution as a plan (staff named, the
+        rest completed by CP-SAT) when it found one. Without a solution the plan is ``None`` and the bound still
         counts. A model the translation does not cover, or a failed HiGHS
         process, is solved by CP-SAT instead
         (:func:`scheduler.province.decompose.solve_task`).
