@@ -789,11 +789,9 @@ def plan_province(
         solves += len(outs)
         timed.extend(outs)
         if pending_merged is not None and (deterministic or pending_merged.done()):
-            merged_out = pending_merged.result()
+            # its bound counts from now on for the gap that stops the rounds
+            merged_out, pending_merged = pending_merged.result(), None
             merged_bound = merged_out.bound
-            pending_merged = None
-            solves += 1
-            timed.append(merged_out)
         rounds_done += 1
         took.append(time.perf_counter() - round_started)
         failed = [out for out in outs if out.plan is None]
@@ -890,6 +888,7 @@ def plan_province(
     # worth the wait (it stops at its own limit)
     if pending_merged is not None:
         merged_out = pending_merged.result()
+    if merged_out is not None:
         merged_bound = merged_out.bound
         solves += 1
         timed.append(merged_out)
