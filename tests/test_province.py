@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from typer.testing import CliRunner
@@ -24,21 +24,28 @@ from typer.testing import CliRunner
 from scheduler.check import check_plan
 from scheduler.cli import app
 from scheduler.errors import ScenarioError
+from scheduler.plan import Plan
 from scheduler.province import decompose
 from scheduler.province.compose import district_scenario, merge, merged_relaxation
 from scheduler.province.decompose import (
     MERGED_KEY,
+    DistrictResult,
     ProvincePlan,
     SolveOutcome,
     SolveTask,
     _linear_master,
+    _overrides,
     _price_master,
+    _take_offers,
     greedy_task,
     plan_province,
+    shared_spend,
     solve_task,
+    spend_leftover,
+    trainer_use,
 )
 from scheduler.province.load import load_province
-from scheduler.province.runner import dask_runner
+from scheduler.province.runner import InProcessRunner, dask_runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.province.shared import check_shared
 from scheduler.province.sweep import parse_scales, province_budget
@@ -174,7 +181,7 @@ def _signature(result: ProvincePlan) -> list[tuple[str, str, str, tuple[str, ...
 
 
 def test_decomposed_plan_passes_every_check(
-    decomposed: ProvincePlan, tiny_province
+    decomposed: ProvincePlan, tiny_province: ProvinceScenario
 ) -> None:
     for r in decomposed.districts:
         assert check_plan(r.scenario, r.plan) == []
@@ -808,3 +815,73 @@ def test_time_limit_stops_the_price_rounds_but_not_a_deterministic_run(
     limited = _with(province, time_limit_s=0.001)
     assert plan_province(limited).price_rounds == 1
     assert plan_province(limited, deterministic=True).price_rounds == free.price_rounds
+
+
+def test_offers_of_the_leftover_are_taken_best_first_while_it_pays() -> None:
+    # 6 in Q3 and 2 in Q4 left over. a gains 100 for 5 of Q3 and is taken
+    # first (Q3: 1 left); b (80) wants 4 of Q3 and no longer fits; c (50)
+    # wants 1 and 1 and fits (Q3: 0, Q4: 1 left); e (30) gives back 2 of Q3
+    # but wants 3 of Q4, more than the 1 left; d gains nothing
+    plan = cast(Plan, object())  # the plans are carried, not read
+    offers = [
+        (80.0, "b", {"Q3": 4, "Q4": 2}, plan),
+        (100.0, "a", {"Q3": 5, "Q4": 0}, plan),
+        (0.0, "d", {"Q3": 0, "Q4": 0}, plan),
+        (50.0, "c", {"Q3": 1, "Q4": 1}, plan),
+        (30.0, "e", {"Q3": -2, "Q4": 3}, plan),
+    ]
+    taken = _take_offers(offers, {"Q3": 6, "Q4": 2})
+    assert [d for d, _, _ in taken] == ["a", "c"]
+    # with 9 of Q3 left b fits after a (5 + 4), and c no longer does
+    taken = _take_offers(offers, {"Q3": 9, "Q4": 2})
+    assert [d for d, _, _ in taken] == ["a", "b"]
+
+
+def test_leftover_goes_to_the_district_it_improves_most(tmp_path: Path) -> None:
+    # In the tiny province either district's optimum is 600,000 with no
+    # provincial money, 400,100 with 1,000,000 VND, 100,500 with 2,000,000 and
+    # 700 with 3,000,000 (solved alone). d1 planned with nothing and d2 with
+    # 1,000,000 make 1,000,100 and leave 2,000,000 of the 3,000,000 unspent.
+    # Offered the 2,000,000, d1 gains 499,500 and d2 399,400; only one fits,
+    # so d1 takes it: 100,500 + 400,100 = 500,600, the optimum of the merged
+    # province. With nothing left over, nothing is solved and the plans stay.
+    province = load_province(write_province(tmp_path))
+    over = _overrides(province, 5.0, True)
+
+    def start() -> tuple[dict[str, DistrictResult], dict[str, Any]]:
+        results, use_of = {}, {}
+        for d, share in (("d1", 0), ("d2", 1_000_000)):
+            sc = district_scenario(province, d, allowance={"2023-Q3": share})
+            plan = solve(sc, overrides=over)
+            results[d] = DistrictResult(d, sc, plan, {"2023-Q3": share}, "final")
+            use_of[d] = trainer_use(sc, plan, {"T1"})
+        return results, use_of
+
+    floor = {"d1": float("-inf"), "d2": float("-inf")}
+    results, use_of = start()
+    assert sum(r.plan.solver.objective for r in results.values()) == 1_000_100
+    runner = InProcessRunner()
+    made = spend_leftover(
+        province, results, use_of, floor, {"2023-Q3": 3_000_000}, runner, over
+    )
+    assert len(made) == 2  # one pass over both districts, then nothing is left
+    assert results["d1"].source == "leftover"
+    assert results["d2"].source == "final"
+    plans = {d: r.plan for d, r in results.items()}
+    assert sum(p.solver.objective for p in plans.values()) == 500_600
+    for r in results.values():
+        assert check_plan(r.scenario, r.plan) == []
+    assert check_shared(province, plans) == []
+    assert sum(shared_spend(p, "prov").get("2023-Q3", 0) for p in plans.values()) == (
+        3_000_000
+    )
+    mono = solve(merge(province), overrides=over)
+    assert mono.solver.status == "OPTIMAL"
+    assert mono.solver.objective == 500_600
+
+    results, use_of = start()
+    made = spend_leftover(
+        province, results, use_of, floor, {"2023-Q3": 1_000_000}, runner, over
+    )
+    assert made == []
+    assert sum(r.plan.solver.objective for r in results.values()) == 1_000_100

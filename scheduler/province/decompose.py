@@ -43,6 +43,11 @@
    (same half-day, or the weekly cap across districts); the others are solved
    again with those half-days blocked and their weekly days cut to what is
    left; rounds repeat until every district is accepted.
+5. **Leftover** (:func:`spend_leftover`). What the accepted plans leave unspent
+   of the shared allowance is offered to every district above its floor: each
+   is solved again from its plan with its spending plus the whole leftover;
+   the improved plans are taken best first while the leftover pays for them
+   and the trainers' caps hold. The time limit keeps room for a pass.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ import math
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +93,10 @@ MERGED_KEY = "merged"  # the task key of the whole province's relaxation
 FINAL_OVER_ROUND = 1.3  # the final phase against a price round at the same limit
 # the final phase against the workers' share of the final solves at their limit
 FINAL_WORST_OVER_LIMIT = 1.15
+# passes that hand the money the kept plans leave unspent to the districts
+LEFTOVER_PASSES = 3
+# batches of solves (one per worker) the time limit keeps for the leftover
+LEFTOVER_BATCHES = 2
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ class SolveTask:
     model_key: str = ""
     # "highs": the merged relaxation by HiGHS (:mod:`scheduler.province.merged`)
     engine: str = "cp-sat"
+    # the plan to start from (hinted, and the fallback); default: the greedy plan
+    warm_start: Plan | None = None
 
 
 @dataclass(frozen=True)
@@ -224,7 +235,7 @@ def solve_task(task: SolveTask) -> SolveOutcome:
             grid, built, warm = kept.grid, kept.built, kept.warm_start
         else:
             grid, built, build_s = build_grid(task.scenario), None, 0.0
-            warm = greedy_plan(task.scenario, grid)
+            warm = task.warm_start or greedy_plan(task.scenario, grid)
         # a short limit may end without a plan: the planner's greedy plan is
         # the fallback, and the failed search's bound stays valid for the bound
         plan = solve(
@@ -495,6 +506,170 @@ def _master(
     return [
         next(k for k, lit in enumerate(lits) if solver.value(lit)) for lits in picks
     ]
+
+
+def spend_leftover(
+    province: ProvinceScenario,
+    results: dict[str, DistrictResult],
+    use_of: dict[str, dict[str, set[tuple[dt.date, str]]]],
+    floor: Mapping[str, float],
+    allowance: Mapping[str, int],
+    runner: Runner,
+    overrides: dict[str, Any],
+    deadline: float | None = None,
+) -> list[SolveOutcome]:
+    """Give the shared money the districts' plans leave unspent to those it improves.
+
+    The plans chosen from the columns seldom spend the allowance to the last
+    đồng, and a few million VND more is a dialogue more for a district whose
+    budget binds (on the province bench at 0.8 of the budget, 11.6 M VND left
+    over lowered Quy Nhơn's objective from 1,307,710 to 1,158,560). In each
+    pass every district above its ``floor`` is solved again, starting from its
+    plan, with its spending plus the whole leftover as its allowance and the
+    trainers' days the other districts use blocked; the improved plans are
+    then taken best first while the leftover pays for them
+    (:func:`_take_offers`) and the trainers' weekly caps hold. Passes stop when
+    nothing improves, after :data:`LEFTOVER_PASSES`, or when a pass would end
+    after ``deadline`` (a ``time.perf_counter()`` value).
+
+    Parameters
+    ----------
+    province : ProvinceScenario
+        The province.
+    results : dict
+        Each district's accepted plan; improved plans replace them here.
+    use_of : dict
+        Each district's trainer half-days, kept up to date with ``results``.
+    floor : mapping
+        A proven lower bound of each district's objective at any allowance;
+        a district at its floor is not solved again.
+    allowance : mapping
+        The shared allowance per quarter.
+    runner : Runner
+        Where the solves run.
+    overrides : dict
+        CP-SAT parameters of each solve (those of the final solves).
+    deadline : float, optional
+        ``time.perf_counter()`` by which the passes must end.
+
+    Returns
+    -------
+    list of SolveOutcome
+        Every solve made, for the run's counts and timings.
+    """
+    budget = province.budget
+    if budget is None:
+        return []
+    settings = province.decomposition
+    trainer_ids = tuple(t.staff_id for t in province.trainers)
+    caps = {t.staff_id: t.max_days_per_week for t in province.trainers}
+    workdays = build_grid(province.districts[0].scenario).workdays
+    workers = max(runner.workers, 1)
+    ids = list(results)
+    made: list[SolveOutcome] = []
+
+    def others_use(d: str) -> dict[str, set[tuple[dt.date, str]]]:
+        out: dict[str, set[tuple[dt.date, str]]] = defaultdict(set)
+        for other, use in use_of.items():
+            if other != d:
+                for tid, halves in use.items():
+                    out[tid] |= halves
+        return out
+
+    for n in range(1, LEFTOVER_PASSES + 1):
+        spent = {d: shared_spend(results[d].plan, budget.id) for d in ids}
+        left = {
+            q: cap - sum(spent[d].get(q, 0) for d in ids)
+            for q, cap in allowance.items()
+        }
+        # the districts furthest above their floor first, as many as the time
+        # left allows
+        hungry = sorted(
+            (d for d in ids if results[d].plan.solver.objective > floor[d] + 0.5),
+            key=lambda d: (floor[d] - results[d].plan.solver.objective, d),
+        )
+        if deadline is not None:
+            batches = int(
+                (deadline - time.perf_counter())
+                / (FINAL_WORST_OVER_LIMIT * settings.district_time_limit_s)
+            )
+            hungry = hungry[: max(batches, 0) * workers]
+        if not hungry or max(left.values(), default=0) <= 0:
+            break
+        richer = {
+            d: district_scenario(
+                province,
+                d,
+                allowance={q: spent[d].get(q, 0) + left[q] for q in allowance},
+                trainer_blocks=(
+                    _week_blocks(workdays, caps, others_use(d)) if trainer_ids else []
+                ),
+            )
+            for d in hungry
+        }
+        outs = runner.map(
+            solve_task,
+            [
+                SolveTask(
+                    f"leftover:{d}:{n}",
+                    d,
+                    richer[d],
+                    overrides,
+                    budget.id,
+                    trainer_ids,
+                    warm_start=results[d].plan,
+                )
+                for d in hungry
+            ],
+            f"leftover {n}",
+        )
+        made.extend(outs)
+        offers = []
+        for out in outs:
+            d = out.district
+            if out.plan is None or check_plan(richer[d], out.plan):
+                continue
+            gain = results[d].plan.solver.objective - out.plan.solver.objective
+            extra = {q: out.spend.get(q, 0) - spent[d].get(q, 0) for q in allowance}
+            offers.append((gain, d, extra, out.plan))
+        taken = 0
+        for d, extra, plan in _take_offers(offers, left):
+            use = trainer_use(richer[d], plan, set(trainer_ids))
+            if not _fits(use, others_use(d), caps):
+                continue
+            use_of[d] = use
+            results[d] = DistrictResult(
+                d,
+                richer[d],
+                plan,
+                {q: spent[d].get(q, 0) + extra[q] for q in allowance},
+                "leftover",
+            )
+            taken += 1
+        if not taken:
+            break
+    return made
+
+
+def _take_offers(
+    offers: list[tuple[float, str, dict[str, int], Plan]], left: dict[str, int]
+) -> list[tuple[str, dict[str, int], Plan]]:
+    """Pick district plans that improve, best first, while the leftover pays.
+
+    ``offers`` are (gain, district, extra spending per quarter, plan); each
+    district's plan was made with the whole leftover open to it, so together
+    they may not fit. An offer is taken when its gain is positive and its extra
+    spending fits in what the offers taken before it leave.
+    """
+    room = dict(left)
+    taken = []
+    for gain, d, extra, plan in sorted(offers, key=lambda o: (-o[0], o[1])):
+        if gain <= 0.5 or any(v > room.get(q, 0) for q, v in extra.items()):
+            continue
+        for q, v in extra.items():
+            room[q] -= v
+        taken.append((d, extra, plan))
+    return taken
 
 
 def _week_blocks(
@@ -880,6 +1055,13 @@ def plan_province(
                     FINAL_WORST_OVER_LIMIT
                     * math.ceil(len(ids) / max(runner.workers, 1))
                     * settings.district_time_limit_s,
+                ) + (
+                    # and a pass of the leftover over a few districts
+                    FINAL_WORST_OVER_LIMIT
+                    * LEFTOVER_BATCHES
+                    * settings.district_time_limit_s
+                    if budget
+                    else 0.0
                 )
                 if time.perf_counter() - started + last + final > time_limit:
                     break
@@ -928,12 +1110,13 @@ def plan_province(
     alloc = shares(spent)
     phases["master"] = time.perf_counter() - t0
 
-    # 4-5. district solves, a last choice among them and the columns, then
+    # 3-4. district solves, a last choice among them and the columns, then
     # repair of trainer clashes
     t0 = time.perf_counter()
     first = province.districts[0].scenario
     workdays = build_grid(first).workdays
     accepted_use: dict[str, set[tuple[dt.date, str]]] = defaultdict(set)
+    use_of: dict[str, dict[str, set[tuple[dt.date, str]]]] = {}
     results: dict[str, DistrictResult] = {}
 
     def final_scenario(d: str) -> Scenario:
@@ -994,6 +1177,7 @@ def plan_province(
             if not check_plan(sc, own) and _fits(use, accepted_use, caps):
                 for tid, halves in use.items():
                     accepted_use[tid] |= halves
+                use_of[d] = use
                 results[d] = DistrictResult(d, sc, own, alloc[d], how)
                 break
         else:
@@ -1027,11 +1211,43 @@ def plan_province(
             if _fits(use, accepted_use, caps):
                 for tid, halves in use.items():
                     accepted_use[tid] |= halves
+                use_of[d] = use
                 results[d] = DistrictResult(d, sc, out.plan, alloc[d], "repair")
             else:
                 still.append(d)
         pending = [d for d in ids if d in still]
     phases["districts"] = time.perf_counter() - t0
+
+    # 5. the leftover (module docstring)
+    t0 = time.perf_counter()
+    leftover_outs: list[SolveOutcome] = []
+    if budget:
+        # a district already at its floor (its proven optimum with the whole
+        # allowance open, from the unpriced round) gains nothing from more money
+        floor = {
+            d: max(
+                (
+                    o.bound
+                    for o in columns[d]
+                    if o.key.startswith("price:") and not o.prices
+                ),
+                default=-math.inf,
+            )
+            for d in ids
+        }
+        leftover_outs = spend_leftover(
+            province,
+            results,
+            use_of,
+            floor,
+            allowance,
+            runner,
+            final_over,
+            None if time_limit is None else started + time_limit,
+        )
+    solves += len(leftover_outs)
+    timed.extend(leftover_outs)
+    phases["leftover"] = time.perf_counter() - t0
 
     for d in ids:
         results[d].curve = [
