@@ -456,9 +456,18 @@ def test_parse_scales() -> None:
     assert parse_scales("0.5:1.2:0.1") == [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2]
     assert parse_scales("1,0.8") == [1.0, 0.8]
     with pytest.raises(ValueError, match="stop"):
-        parse_scales("1:0.5:0.1")
+        parse_scales("1:0.5:0.1", "en")
     with pytest.raises(ValueError, match="start:stop:step"):
-        parse_scales("0:1")
+        parse_scales("0:1", "en")
+    # Vietnamese by default; "0,8" is the list 0 and 8, and 0 is refused
+    with pytest.raises(ValueError, match="cuối ≥ đầu"):
+        parse_scales("1:0.5:0.1")
+    with pytest.raises(ValueError, match="mọi mức phải > 0"):
+        parse_scales("0,8")
+    with pytest.raises(ValueError, match="'tám' không phải là số"):
+        parse_scales("0.5,tám")
+    with pytest.raises(ValueError, match="'x' is not a number"):
+        parse_scales("0.5:x:0.1", "en")
 
 
 def test_cli_sweep_writes_table_and_chart(tmp_path: Path) -> None:

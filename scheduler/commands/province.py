@@ -348,7 +348,7 @@ def register(app: typer.Typer) -> None:
         )
 
         try:
-            scales = parse_scales(budget_scale)
+            scales = parse_scales(budget_scale, lang)
         except ValueError as exc:
             err.print(f"[bold red]--budget-scale: {exc}[/]")
             raise typer.Exit(2) from exc

@@ -19,28 +19,53 @@ from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
 
 
-def parse_scales(text: str) -> list[float]:
+def parse_scales(text: str, lang: str = "vi") -> list[float]:
     """Parse ``start:stop:step`` (inclusive) or a comma list into budget scales.
+
+    Scales take a decimal point (``0.8``): the comma separates the list.
 
     Raises
     ------
     ValueError
-        When the text is not of that form or a scale is not positive.
+        When the text is not of that form or a scale is not positive; the
+        message is in ``lang`` (``vi`` or ``en``).
     """
+
+    def say(vi: str, en: str) -> str:
+        return en if lang == "en" else vi
+
+    def number(part: str) -> float:
+        try:
+            return float(part)
+        except ValueError:
+            raise ValueError(
+                say(
+                    f"'{part.strip()}' không phải là số (số thập phân dùng dấu chấm: 0.8)",
+                    f"'{part.strip()}' is not a number (decimals take a point: 0.8)",
+                )
+            ) from None
+
     text = text.strip()
     if ":" in text:
         parts = text.split(":")
         if len(parts) != 3:
-            raise ValueError("expected start:stop:step, e.g. 0.5:1.2:0.1")
-        start, stop, step = (float(p) for p in parts)
+            raise ValueError(
+                say(
+                    "cần dạng đầu:cuối:bước (start:stop:step), ví dụ 0.5:1.2:0.1",
+                    "expected start:stop:step, e.g. 0.5:1.2:0.1",
+                )
+            )
+        start, stop, step = (number(p) for p in parts)
         if step <= 0 or stop < start:
-            raise ValueError("need step > 0 and stop ≥ start")
+            raise ValueError(
+                say("cần bước > 0 và cuối ≥ đầu", "need step > 0 and stop ≥ start")
+            )
         n = math.floor((stop - start) / step + 1e-9) + 1
         scales = [round(start + i * step, 6) for i in range(n)]
     else:
-        scales = [float(p) for p in text.split(",") if p.strip()]
+        scales = [number(p) for p in text.split(",") if p.strip()]
     if not scales or any(s <= 0 for s in scales):
-        raise ValueError("every scale must be > 0")
+        raise ValueError(say("mọi mức phải > 0", "every scale must be > 0"))
     return scales
 
 
