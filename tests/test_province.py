@@ -443,6 +443,13 @@ def test_cli_plan_province_writes_district_folders_and_summary(tmp_path: Path) -
     assert "vòng giá 1" in result.output
     assert "các huyện" in result.output
     assert "prices 1" not in result.output
+    # and the table says where each plan came from, and its status, in words
+    assert "tối ưu" in result.output or "khả thi" in result.output
+    assert any(
+        word in result.output
+        for word in ("giải theo phân bổ", "phương án giá", "sửa lịch", "ngân sách dư")
+    )
+    assert "OPTIMAL" not in result.output
 
 
 def test_cli_plan_province_bad_input_exits_2(tmp_path: Path) -> None:

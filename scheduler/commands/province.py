@@ -69,6 +69,20 @@ _STATUS = {
     "ERROR": ("lỗi", "error"),
 }
 
+# where a district's plan came from (ProvincePlan's ``source``), as the table
+# shows it; the CSV and JSON keep the codes
+_SOURCE = {
+    "final": ("giải theo phân bổ", "final solve"),
+    "curve": ("phương án giá", "price column"),
+    "repair": ("sửa lịch", "repair"),
+    "leftover": ("ngân sách dư", "leftover"),
+}
+
+
+def _word(words: dict[str, tuple[str, str]], code: str, lang: str) -> str:
+    vi, en = words.get(code, (code, code))
+    return _t(vi, en, lang)
+
 
 def _millions(amount: int, lang: str) -> str:
     """Format VND in millions, two decimals at most: ``1.307,2`` / ``1,307.2``."""
@@ -83,8 +97,7 @@ def _sweep_status(p: SweepPoint, lang: str) -> str:
     if p.status.startswith("gap ") and p.objective and p.bound is not None:
         gap = max(p.objective - p.bound, 0.0) / p.objective
         return f"{_t('khoảng cách', 'gap', lang)} {percent(gap, lang, 2)}"
-    vi, en = _STATUS.get(p.status, (p.status, p.status))
-    return _t(vi, en, lang)
+    return _word(_STATUS, p.status, lang)
 
 
 # the phases' progress lines in Vietnamese (a trailing round number is kept)
@@ -94,6 +107,7 @@ _PHASES_VI = {
     "whole province": "cả tỉnh",
     "districts": "các huyện",
     "repair": "sửa lịch",
+    "leftover": "ngân sách dư",
     "sweep": "các mức ngân sách",
 }
 
@@ -266,8 +280,8 @@ def register(app: typer.Typer) -> None:
                 r.district,
                 str(len(r.scenario.communes)),
                 number(r.plan.solver.objective, lang),
-                r.plan.solver.status,
-                r.source,
+                _word(_STATUS, r.plan.solver.status, lang),
+                _word(_SOURCE, r.source, lang),
                 ", ".join(
                     f"{q} {number(v, lang)}" for q, v in sorted(r.allocation.items())
                 ),
