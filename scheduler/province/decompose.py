@@ -47,7 +47,8 @@
    of the shared allowance is offered to every district above its floor: each
    is solved again from its plan with its spending plus the whole leftover;
    the improved plans are taken best first while the leftover pays for them
-   and the trainers' caps hold. The time limit keeps room for a pass.
+   and the trainers' caps hold. The passes use what the time limit leaves
+   (the final phase is estimated on the safe side, so a few seconds usually).
 """
 
 from __future__ import annotations
@@ -95,8 +96,6 @@ FINAL_OVER_ROUND = 1.3  # the final phase against a price round at the same limi
 FINAL_WORST_OVER_LIMIT = 1.15
 # passes that hand the money the kept plans leave unspent to the districts
 LEFTOVER_PASSES = 3
-# batches of solves (one per worker) the time limit keeps for the leftover
-LEFTOVER_BATCHES = 2
 
 
 @dataclass(frozen=True)
@@ -1055,13 +1054,6 @@ def plan_province(
                     FINAL_WORST_OVER_LIMIT
                     * math.ceil(len(ids) / max(runner.workers, 1))
                     * settings.district_time_limit_s,
-                ) + (
-                    # and a pass of the leftover over a few districts
-                    FINAL_WORST_OVER_LIMIT
-                    * LEFTOVER_BATCHES
-                    * settings.district_time_limit_s
-                    if budget
-                    else 0.0
                 )
                 if time.perf_counter() - started + last + final > time_limit:
                     break
