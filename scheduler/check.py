@@ -238,6 +238,24 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
         for week, n in weekly.items():
             if n > cap:
                 bad("weekly_cap", [], f"{pid} has {n} sessions in {week}, cap {cap}")
+        day_cap = staff[pid].max_class_days_per_week if pid in staff else None
+        if day_cap is not None:
+            taught = Counter(
+                week_key(d)
+                for d in {d for e in evs if e.kind == "training" for d in e.days}
+            )
+            for week, n in taught.items():
+                if n > day_cap:
+                    bad(
+                        "class_days_cap",
+                        [
+                            e.event_id
+                            for e in evs
+                            if e.kind == "training"
+                            and any(week_key(d) == week for d in e.days)
+                        ],
+                        f"{pid} teaches {n} class days in {week}, cap {day_cap}",
+                    )
 
     # broadcasts
     slots = {(s.commune_code, s.slot_id): s for s in sc.stations}

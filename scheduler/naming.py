@@ -9,7 +9,8 @@ the people:
 - nobody is in two places in the same half-day;
 - two sessions of one person on one day only when the travel between the two
   venues fits between the end of the first and the start of the second;
-- nobody exceeds their ``max_sessions_per_week`` (sessions, not training days).
+- nobody exceeds their ``max_sessions_per_week`` (sessions, not training days),
+  nor their ``max_class_days_per_week`` (days of training classes), if any.
 
 Soft: ``workload`` (for each role, the gap between the busiest and the least
 busy holder).
@@ -18,6 +19,7 @@ busy holder).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -116,12 +118,23 @@ def name_staff(
     for pid, eids in people_of.items():
         per_half: dict[tuple[dt.date, str], list[str]] = {}
         per_week: dict[str, list[str]] = {}
+        # class days a week: (event, its days in that week)
+        class_days: dict[str, list[tuple[str, int]]] = {}
         for eid in eids:
             e = by_id[eid]
             for h in e.halves:
                 per_half.setdefault(h, []).append(eid)
             if e.counts_for_cap:
                 per_week.setdefault(week_key(e.start.date()), []).append(eid)
+            else:
+                weeks = Counter(week_key(d) for d in {d for d, _ in e.halves})
+                for week, n in weeks.items():
+                    class_days.setdefault(week, []).append((eid, n))
+        day_cap = staff[pid].max_class_days_per_week
+        if day_cap is not None:
+            for taught in class_days.values():
+                if sum(n for _, n in taught) > day_cap:
+                    m.add(sum(n * present[(eid, pid)] for eid, n in taught) <= day_cap)
         for clash in per_half.values():
             if len(clash) > 1:
                 m.add(sum(present[(eid, pid)] for eid in clash) <= 1)

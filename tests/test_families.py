@@ -6,6 +6,7 @@ returns is also proven by the independent checker.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -337,6 +338,50 @@ def test_training_comes_before_each_dialogue(tmp_path: Path) -> None:
     ends = {c: e.end.date() for e in classes for c in e.communes_served}
     for code, day in dialogue_days(plan).items():
         assert day > ends[code]
+
+
+def _trainer_days(cap: int) -> dict[str, list[dict[str, object]]]:
+    # T1, the only trainer, may teach `cap` class days a week
+    return {
+        "staff.csv": [
+            {**r, "max_class_days_per_week": cap if r["staff_id"] == "T1" else ""}
+            for r in BASE_TABLES["staff.csv"]
+        ]
+    }
+
+
+def test_trainer_class_days_a_week(tmp_path: Path) -> None:
+    # class size 2 with 2 trainees a commune: two 2-day classes, one per commune.
+    # T1 may teach 2 class days a week, so the classes fall in two ISO weeks
+    # (2 + 2 = 4 days in one week would break the cap); with 1 day a week no
+    # 2-day class fits at all, and both communes stay untrained
+    acts = {"training": _training(class_size=2)}
+    sc = make_scenario(
+        tmp_path / "two", {**SEPTEMBER, "activities": acts}, _trainer_days(2)
+    )
+    assert next(p for p in sc.staff if p.staff_id == "T1").max_class_days_per_week == 2
+    assert (
+        next(p for p in sc.staff if p.staff_id == "L1").max_class_days_per_week is None
+    )
+    plan = plan_of(sc)
+    classes = plan.by_activity("training")
+    assert len(classes) == 2
+    weeks = {c.start.isocalendar().week for c in classes}
+    assert len(weeks) == 2
+    # the checker catches the second class moved into the first one's week,
+    # on the two days after it (still no overlap): 4 class days, cap 2
+    first, second = sorted(classes, key=lambda c: c.start)
+    days = dt.timedelta(days=2) if first.start.weekday() <= 2 else dt.timedelta(days=-2)
+    moved = dataclasses.replace(second, start=first.start + days, end=first.end + days)
+    bad = dataclasses.replace(
+        plan, events=tuple(moved if e is second else e for e in plan.events)
+    )
+    assert "class_days_cap" in {v.rule for v in check_plan(sc, bad)}
+
+    one = make_scenario(
+        tmp_path / "one", {**SEPTEMBER, "activities": acts}, _trainer_days(1)
+    )
+    assert plan_of(one).by_activity("training") == []
 
 
 def test_class_count_facet_keeps_every_integer_point_and_cuts_the_fraction() -> None:

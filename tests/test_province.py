@@ -235,8 +235,7 @@ def test_shared_check_catches_overspend(
 def test_trainer_shared_across_districts(tmp_path: Path) -> None:
     # 6,000,000 VND pays everything; T1 may work 1 day a week, so the two
     # one-day classes must fall in different ISO weeks (36: 5–8 Sep,
-    # 37: 11–15 Sep), which the monolithic model (it caps sessions, not
-    # days) would not see
+    # 37: 11–15 Sep); each district alone would take T1's one day of week 36
     province = load_province(
         write_province(tmp_path, trainer_days=1, allowance=6_000_000)
     )
@@ -552,11 +551,12 @@ def test_cli_sweep_of_a_province(tmp_path: Path) -> None:
     assert [float(r["coverage"]) for r in rows] == [0.0, 1.0]
     assert [int(r["budget_vnd"]) for r in rows] == [30_000, 6_000_000]
     # in Vietnamese: 30,000 VND is 0,03 million; a province's status is its
-    # gap against the bound (0 here: the merged relaxation proves both plans)
+    # gap against the bound, and a plan equal to its bound (the merged
+    # relaxation proves both plans here) is optimal
     assert "0,03" in result.output
-    assert "khoảng" in result.output
-    assert "0,00%" in result.output
+    assert "tối ưu" in result.output
     assert "gap" not in result.output
+    assert "optimal" not in result.output
 
 
 def test_province_sweep_budget_counts_the_districts_own_lines(tmp_path: Path) -> None:

@@ -76,6 +76,7 @@ _SOURCE = {
     "curve": ("phương án giá", "price column"),
     "repair": ("sửa lịch", "repair"),
     "leftover": ("ngân sách dư", "leftover"),
+    "merged": ("cả tỉnh giải chung", "whole province"),
 }
 
 
@@ -96,6 +97,8 @@ def _sweep_status(p: SweepPoint, lang: str) -> str:
     """Return a sweep point's status in the planner's language."""
     if p.status.startswith("gap ") and p.objective and p.bound is not None:
         gap = max(p.objective - p.bound, 0.0) / p.objective
+        if p.objective - p.bound < 0.5:  # objectives are integers: proven optimal
+            return _word(_STATUS, "OPTIMAL", lang)
         return f"{_t('khoảng cách', 'gap', lang)} {percent(gap, lang, 2)}"
     return _word(_STATUS, p.status, lang)
 
@@ -422,19 +425,8 @@ def register(app: typer.Typer) -> None:
             with _runner(workers, cluster, in_process, lang) as runner:
                 points = sweep_district(sc, scales, runner, overrides)
         table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
-        for col in (
-            _t("hệ số", "scale", lang),
-            _t("ngân sách (triệu đ)", "budget (million VND)", lang),
-            _t("đã chi (triệu đ)", "spent (million VND)", lang),
-            _t("bao phủ", "coverage", lang),
-            _t("chưa xếp", "unscheduled", lang),
-            _t("mục tiêu", "objective", lang),
-            _t("trạng thái", "status", lang),
-            "s",
-        ):
-            table.add_column(col, justify="right", overflow="fold")
-        for p in points:
-            table.add_row(
+        rows = [
+            (
                 f"{p.scale:g}" if lang == "en" else f"{p.scale:g}".replace(".", ","),
                 _millions(p.budget_vnd, lang),
                 _millions(p.spent_vnd, lang),
@@ -446,6 +438,30 @@ def register(app: typer.Typer) -> None:
                 if lang == "en"
                 else f"{p.wall_s:.1f}".replace(".", ","),
             )
+            for p in points
+        ]
+        headers = (
+            _t("hệ số", "scale", lang),
+            _t("ngân sách (triệu đ)", "budget (million VND)", lang),
+            _t("đã chi (triệu đ)", "spent (million VND)", lang),
+            _t("bao phủ", "coverage", lang),
+            _t("chưa xếp", "unscheduled", lang),
+            _t("mục tiêu", "objective", lang),
+            _t("trạng thái", "status", lang),
+            "s",
+        )
+        for k, col in enumerate(headers):
+            # a column is as wide as its longest number (numbers are never cut
+            # or folded), its header wraps between words, the status too
+            longest = max((len(r[k]) for r in rows), default=1)
+            table.add_column(
+                col,
+                justify="right",
+                overflow="fold",
+                min_width=min(longest, 12) if k != 6 else None,
+            )
+        for row in rows:
+            table.add_row(*row)
         console.print(table)
         for p in points:
             if p.error:

@@ -19,6 +19,7 @@ booleans.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from itertools import combinations
 
@@ -86,6 +87,8 @@ def add_staff(ctx: ModelContext) -> None:
                 exprs, needs = weekly.setdefault((role, session_week[i]), ([], []))
                 exprs.append(v)
                 needs.append(need)
+    # class days per role and ISO week, for the people with a class-day cap
+    class_days: dict[tuple[str, str], Terms] = {}
     for tv in ctx.training.values():
         roles = sc.activities[tv.activity].roles
         for wd in range(len(grid.workdays)):
@@ -95,6 +98,12 @@ def add_staff(ctx: ModelContext) -> None:
             for role, need in roles.items():
                 for half in (0, 1):
                     exprs, needs = demand.setdefault((role, 2 * wd + half), ([], []))
+                    exprs.append(run)
+                    needs.append(need)
+                if need:
+                    exprs, needs = class_days.setdefault(
+                        (role, week_key(grid.workdays[wd])), ([], [])
+                    )
                     exprs.append(run)
                     needs.append(need)
 
@@ -123,6 +132,7 @@ def add_staff(ctx: ModelContext) -> None:
     for group in groups:
         people = sorted(set().union(*(holders[r] for r in group)))
         name = "+".join(sorted(group))
+        _add_class_day_caps(ctx, group, people, class_days, person_lit)
         for s in grid.sessions:
             terms = joined(demand.get((r, s.index)) for r in group)
             if not terms[0]:
@@ -187,6 +197,66 @@ def add_staff(ctx: ModelContext) -> None:
 
 
 MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
+
+
+def _add_class_day_caps(
+    ctx: ModelContext,
+    group: Iterable[str],
+    people: list[str],
+    class_days: dict[tuple[str, str], Terms],
+    person_lit: dict[str, cp_model.IntVar | None],
+) -> None:
+    """Cap the class days a role group teaches in each ISO week.
+
+    Only for a group in which someone has ``max_class_days_per_week``. A class
+    day takes its holder for the whole day, so in a week the group gives at
+    most, per person, the smaller of their cap and their days with both halves
+    free (all the week's days for someone without a cap, or whose blocked
+    days an explanation may switch off). With one person (a provincial
+    trainer) this is their cap exactly; with several it is their sum, and the
+    naming stage holds each person to their own.
+    """
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    staff = {p.staff_id: p for p in sc.staff}
+    if all(staff[p].max_class_days_per_week is None for p in people):
+        return
+    group = sorted(group)
+    blocked = grid.staff_blocked
+    days_of_week: dict[str, list[dt.date]] = {}
+    for day in grid.workdays:
+        days_of_week.setdefault(week_key(day), []).append(day)
+    name = "+".join(group)
+    caps_text = "/".join(
+        sorted(
+            {
+                str(c)
+                for p in people
+                if (c := staff[p].max_class_days_per_week) is not None
+            }
+        )
+    )
+    lit = ctx.guard(
+        f"class_days:{name}",
+        f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
+        f"Class days of {name} staff: at most {caps_text} a week each",
+    )
+    for week, days in days_of_week.items():
+        terms = joined(class_days.get((r, week)) for r in group)
+        if not terms[0]:
+            continue
+        room = 0
+        for p in people:
+            mine = blocked.get(p, frozenset())
+            free = (
+                len(days)
+                if person_lit[p] is not None
+                else sum(1 for d in days if all((d, h) not in mine for h in HALVES))
+            )
+            cap = staff[p].max_class_days_per_week
+            room += free if cap is None else min(cap, free)
+        # the sum of the needs is the most the row's left side can reach
+        if room < sum(terms[1]):
+            ctx.add(m.add(weighted_sum(terms) <= room), lit)
 
 
 # expressions and their coefficients, in two parallel lists

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
+from scheduler.plan import Event, Plan
 from scheduler.province.schema import ProvinceScenario, ProvincialTrainer
 from scheduler.scenario.schema import (
     BlockedPeriod,
@@ -107,7 +109,9 @@ def restrict(
 def trainer_as_staff(trainer: ProvincialTrainer) -> Staff:
     """Return a provincial trainer as a district staff record.
 
-    Inside one district the trainer's weekly cap is also their session cap.
+    The trainer's weekly cap in days caps both their sessions and their class
+    days (a class takes the whole day); across districts the decomposition
+    and :mod:`scheduler.province.shared` hold it.
     """
     return Staff(
         staff_id=trainer.staff_id,
@@ -117,6 +121,7 @@ def trainer_as_staff(trainer: ProvincialTrainer) -> Staff:
         email=trainer.email,
         phone=trainer.phone,
         max_sessions_per_week=trainer.max_days_per_week,
+        max_class_days_per_week=trainer.max_days_per_week,
     )
 
 
@@ -196,10 +201,11 @@ def merge(province: ProvinceScenario) -> Scenario:
     place at a time. Activities, weights, horizon and calendar are the
     districts' (they must agree, which the loader checks).
 
-    Two things are not expressed and are reported as limits: the trainers'
-    ``max_days_per_week`` (the model only caps sessions per week, so here it
-    caps sessions), and the HQ venue (the first district's, which matters
-    only when activities pay travel per minute).
+    Two things are not expressed exactly and are reported as limits: the
+    trainers' ``max_days_per_week`` caps their class days and, separately,
+    their sessions (a week of sessions on days without a class and class days
+    could exceed it together), and the HQ venue (the first district's, which
+    matters only when activities pay travel per minute).
     """
     first = province.districts[0].scenario
     shared_id = province.budget.id if province.budget else None
@@ -359,9 +365,11 @@ def merged_relaxation(
       the districts each have their own, so costs would differ);
     - the provincial trainers' roles are used by training activities only:
       classes take whole days, so no same-day travel between districts arises,
-      and the trainers' weekly caps, which :func:`merge` cannot express in
-      days, do not apply to classes in the model (the merged scenario is then
-      looser, never tighter).
+      and the trainers' weekly caps in days are their class-day caps
+      (``max_class_days_per_week``), which the merged model holds across
+      districts. A province plan is then a plan of the merged scenario and,
+      the other way round, the merged plan split by district is a province
+      plan (:func:`split_plan`): the relaxation is exact.
 
     Returns None when a condition fails.
     """
@@ -381,3 +389,24 @@ def merged_relaxation(
         for f in merged.funding
     )
     return merged.model_copy(update={"funding": funding})
+
+
+def split_plan(province: ProvinceScenario, plan: Plan) -> dict[str, Plan]:
+    """Return each district's part of a plan of the merged scenario.
+
+    A part holds the district's events with their activity ids as the
+    district names them (:func:`merge` prefixes them with ``<district>.``);
+    venue and staff ids stay the merged ones, and the totals are the merged
+    plan's. A part is meant as a warm start: solved in the district's scenario
+    with its placements fixed, it becomes a district plan.
+    """
+    out: dict[str, Plan] = {}
+    for d in province.districts:
+        prefix = f"{d.id}."
+        events: tuple[Event, ...] = tuple(
+            replace(e, activity=e.activity.removeprefix(prefix))
+            for e in plan.events
+            if e.activity.startswith(prefix)
+        )
+        out[d.id] = replace(plan, events=events)
+    return out

@@ -69,6 +69,7 @@ from scheduler.province.compose import (
     TrainerBlock,
     district_scenario,
     merged_relaxation,
+    split_plan,
 )
 from scheduler.province.runner import InProcessRunner, Pending, Runner
 from scheduler.province.schema import ProvinceScenario
@@ -116,8 +117,11 @@ class SolveTask:
     model_key: str = ""
     # "highs": the merged relaxation by HiGHS (:mod:`scheduler.province.merged`)
     engine: str = "cp-sat"
-    # the plan to start from (hinted, and the fallback); default: the greedy plan
+    # the plan to fall back on when CP-SAT finds none; default: the greedy plan
     warm_start: Plan | None = None
+    # hint the warm start's placements from the start (with CP-SAT's
+    # ``fix_variables_to_their_hinted_value`` in ``overrides``: complete it)
+    hinted: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,11 +227,24 @@ def solve_task(task: SolveTask) -> SolveOutcome:
         return highs_task(task)
     started = time.perf_counter()
     effective: dict[str, float] = {}
-    prepare = (
+    priced = (
         _priced(task.shared_source, dict(task.prices), effective)
         if task.prices and task.shared_source
         else None
     )
+    prepare = priced
+    if task.hinted and task.warm_start is not None:
+        from scheduler.hints import hint_plan
+
+        start = task.warm_start
+
+        def hinted(built: BuiltModel) -> None:
+            if priced is not None:
+                priced(built)
+            hint_plan(built, start)
+
+        prepare = hinted
+
     try:
         if task.model_key:
             kept, build_s = _kept_model(task)
@@ -257,7 +274,7 @@ def solve_task(task: SolveTask) -> SolveOutcome:
             ),
         )
     bound = plan.solver.bound
-    if prepare is not None:
+    if priced is not None:
         bound /= PRICE_SCALE
         plan = _unpriced(plan)
     return SolveOutcome(
@@ -617,6 +634,7 @@ def spend_leftover(
                     budget.id,
                     trainer_ids,
                     warm_start=results[d].plan,
+                    hinted=True,
                 )
                 for d in hungry
             ],
@@ -1123,18 +1141,54 @@ def plan_province(
     # (hinting each solve with its best column within the allocation was
     # measured and made the plans worse: the columns use the trainers on days
     # the final scenarios block)
-    finals = runner.map(
+    # the whole province's plan, split by district, is a candidate too: each
+    # part solved in its district's scenario with its placements fixed and its
+    # own spending as the allowance (no trainer blocks: the parts keep the
+    # trainers' caps together, which the acceptance below checks)
+    part_sc: dict[str, Scenario] = {}
+    part_tasks: list[SolveTask] = []
+    if merged_out is not None and merged_out.plan is not None:
+        for d, part in split_plan(province, merged_out.plan).items():
+            spend = _district_spend(merged_out.plan, d, shared_id)
+            part_sc[d] = district_scenario(
+                province,
+                d,
+                allowance={q: spend.get(q, 0) for q in allowance} if budget else None,
+            )
+            part_tasks.append(
+                replace(
+                    task(
+                        f"{MERGED_KEY}:{d}",
+                        d,
+                        part_sc[d],
+                        {**final_over, "fix_variables_to_their_hinted_value": True},
+                    ),
+                    warm_start=part,
+                    hinted=True,
+                )
+            )
+    outs = runner.map(
         solve_task,
-        [task(f"final:{d}:1", d, final_scenario(d), final_over) for d in ids],
+        [task(f"final:{d}:1", d, final_scenario(d), final_over) for d in ids]
+        + part_tasks,
         "districts",
     )
-    solves += len(finals)
-    timed.extend(finals)
-    final_of = {o.district: o for o in finals if o.plan is not None}
-    # one plan per district among its final solve and its columns, within the
-    # allowances (the final solves alone may not beat the best columns' mix)
+    solves += len(outs)
+    timed.extend(outs)
+    final_of = {
+        o.district: o for o in outs if o.key.startswith("final:") and o.plan is not None
+    }
+    part_of = {
+        o.district: o
+        for o in outs
+        if o.key.startswith(f"{MERGED_KEY}:") and o.plan is not None
+    }
+    # one plan per district among its final solve, its part of the whole
+    # province's plan and its columns, within the allowances (the final solves
+    # alone may not beat the best columns' mix)
     options = {
         d: ([("final", final_of[d])] if d in final_of else [])
+        + ([("merged", part_of[d])] if d in part_of else [])
         + [("curve", o) for o in columns[d] if o.plan is not None]
         for d in ids
     }
@@ -1165,12 +1219,14 @@ def plan_province(
         if own_final is not None and (not tries or tries[0][1] is not own_final):
             tries.append(("final", own_final))
         for how, own in tries:
-            use = trainer_use(sc, own, set(trainer_ids))
-            if not check_plan(sc, own) and _fits(use, accepted_use, caps):
+            # a part of the province's plan keeps its own scenario (no blocks)
+            own_sc = part_sc[d] if how == "merged" else sc
+            use = trainer_use(own_sc, own, set(trainer_ids))
+            if not check_plan(own_sc, own) and _fits(use, accepted_use, caps):
                 for tid, halves in use.items():
                     accepted_use[tid] |= halves
                 use_of[d] = use
-                results[d] = DistrictResult(d, sc, own, alloc[d], how)
+                results[d] = DistrictResult(d, own_sc, own, alloc[d], how)
                 break
         else:
             pending.append(d)
@@ -1208,6 +1264,37 @@ def plan_province(
             else:
                 still.append(d)
         pending = [d for d in ids if d in still]
+    # the whole province's plan as it splits, when its parts beat the plans
+    # accepted one by one (the knapsack does not see the trainers, so it may
+    # pick final solves that clash, one of which is then repaired)
+    if part_of and len(part_of) == len(ids):
+        parts_total = sum(part_of[d].objective for d in ids)
+        if parts_total < sum(results[d].plan.solver.objective for d in ids) - 0.5:
+            together: dict[str, set[tuple[dt.date, str]]] = defaultdict(set)
+            part_use = {}
+            for d in ids:
+                plan = part_of[d].plan
+                assert plan is not None
+                use = trainer_use(part_sc[d], plan, set(trainer_ids))
+                if check_plan(part_sc[d], plan) or not _fits(use, together, caps):
+                    break
+                for tid, halves in use.items():
+                    together[tid] |= halves
+                part_use[d] = use
+            else:
+                for d in ids:
+                    plan = part_of[d].plan
+                    assert plan is not None
+                    spend = part_of[d].spend
+                    results[d] = DistrictResult(
+                        d,
+                        part_sc[d],
+                        plan,
+                        {q: spend.get(q, 0) for q in allowance},
+                        "merged",
+                    )
+                use_of.clear()
+                use_of.update(part_use)
     phases["districts"] = time.perf_counter() - t0
 
     # 5. the leftover (module docstring)

@@ -317,6 +317,9 @@ class Staff(Frozen):
     email: OptText = None
     phone: OptText = None
     max_sessions_per_week: int = Field(default=3, ge=0)
+    # days of training classes a week (a provincial trainer's days across
+    # districts); None: classes are limited only by the person's free days
+    max_class_days_per_week: int | None = Field(default=None, ge=0)
 
 
 class Venue(Frozen):
