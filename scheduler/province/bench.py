@@ -347,8 +347,8 @@ def whole_province_mip(
     """Solve the whole province as one model with HiGHS (1 thread), as an expert would.
 
     The model is the merged relaxation when it is valid (it is for the generated
-    provinces: the provincial trainers' weekly caps are counted in sessions, so
-    its plans may break them and its bound holds), else the monolithic merge.
+    provinces, which share a budget and no trainers: it is then the province
+    itself, and its plans split into district plans), else the monolithic merge.
     """
     from scheduler.bench.mip import solve_with_highs
     from scheduler.calendar import build_grid
