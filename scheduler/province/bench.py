@@ -287,7 +287,13 @@ def bench_province(
             result = found
             # the same rounds, without the clock, for fewer workers
             settings = province.decomposition.model_copy(
-                update={"price_rounds": found.price_rounds, "time_limit_s": None}
+                update={
+                    "price_rounds": found.price_rounds,
+                    "time_limit_s": None,
+                    # and the whole province's HiGHS solve at the same limit
+                    "merged_time_limit_s": found.merged_limit_s
+                    or province.decomposition.merged_time_limit_s,
+                }
             )
             province = province.model_copy(update={"decomposition": settings})
     assert result is not None

@@ -45,7 +45,7 @@
    left; rounds repeat until every district is accepted.
 5. **Leftover** (:func:`spend_leftover`). What the accepted plans leave unspent
    of the shared allowance is offered to every district above its floor: each
-   is solved again from its plan with its spending plus the whole leftover;
+   is solved again, its plan hinted, with its spending plus the whole leftover;
    the improved plans are taken best first while the leftover pays for them
    and the trainers' caps hold. The passes use what the time limit leaves
    (the final phase is estimated on the safe side, so a few seconds usually).
@@ -97,6 +97,11 @@ FINAL_OVER_ROUND = 1.3  # the final phase against a price round at the same limi
 FINAL_WORST_OVER_LIMIT = 1.15
 # passes that hand the money the kept plans leave unspent to the districts
 LEFTOVER_PASSES = 3
+# seconds per commune, beyond HiGHS's limit, of the whole province's task:
+# building and translating its model, starting HiGHS, completing its plan
+# (Bình Định, 159 communes: 3.0 + 2.2 + 0.6 + 1.1 = 6.9 s, alone on a core)
+MERGED_OVERHEAD_S = 0.05
+MERGED_MIN_S = 1.0  # HiGHS's shortest limit (a small province is proven in it)
 
 
 @dataclass(frozen=True)
@@ -424,6 +429,7 @@ class ProvincePlan:
     price_rounds: int
     workers: int
     bound_from: str = "prices"  # or "merged": the whole province's relaxation
+    merged_limit_s: float = 0.0  # HiGHS's limit on the whole province (0: none ran)
     build_s: float = 0.0  # model building, summed over every CP-SAT solve of the run
     solve_s: float = 0.0  # CP-SAT's time, summed over the same solves
 
@@ -540,8 +546,8 @@ def spend_leftover(
     đồng, and a few million VND more is a dialogue more for a district whose
     budget binds (on the province bench at 0.8 of the budget, 11.6 M VND left
     over lowered Quy Nhơn's objective from 1,307,710 to 1,158,560). In each
-    pass every district above its ``floor`` is solved again, starting from its
-    plan, with its spending plus the whole leftover as its allowance and the
+    pass every district above its ``floor`` is solved again, its plan hinted
+    (``SolveTask.hinted``), with its spending plus the whole leftover as its allowance and the
     trainers' days the other districts use blocked; the improved plans are
     then taken best first while the leftover pays for them
     (:func:`_take_offers`) and the trainers' weekly caps hold. Passes stop when
@@ -914,14 +920,16 @@ def plan_province(
         for out in seeds:
             if out.plan is not None:
                 columns[out.district].append(out)
-    # a small province is also solved whole, as a relaxation, beside the price
-    # rounds: its proven bound is valid for the province and, with few
-    # districts, far tighter than the prices' (their duality gap is about one
-    # lumpy dialogue per quarter, a large share of a small province's total).
-    # HiGHS solves it (:mod:`scheduler.province.merged`: its bound is far
-    # better than CP-SAT's when the budget binds) on one worker while the
-    # rounds go on; a deterministic run has CP-SAT solve it on one thread at
-    # the district solves' limit, and waits for it after the first round
+    # a province of up to merged_bound_communes communes is also solved whole,
+    # as a relaxation, beside the price rounds: its proven bound is valid for
+    # the province and tighter than the prices' (their duality gap is about one
+    # lumpy dialogue per quarter: a large share of a small province's total,
+    # and 1-2 % of Bình Định's at 0.8 of its budget), and its plan, split by
+    # district, is a candidate plan. HiGHS solves it
+    # (:mod:`scheduler.province.merged`: its bound is far better than CP-SAT's
+    # when the budget binds) on one worker while the rounds go on; a
+    # deterministic run has CP-SAT solve it on one thread at the district
+    # solves' limit, and waits for it after the first round
     communes = sum(size.values())
     merged = (
         merged_relaxation(province, allowance if budget else None)
@@ -929,10 +937,25 @@ def plan_province(
         else None
     )
     pending_merged: Pending[SolveOutcome] | None = None
+    merged_limit = 0.0
     if merged is not None:
         merged_limit = settings.merged_time_limit_s
-        if time_limit is not None:  # the rounds and the final phase need the rest
-            merged_limit = min(merged_limit, time_limit / 2)
+        if time_limit is not None:
+            # HiGHS must end, with its model built and translated before and
+            # its plan completed after (MERGED_OVERHEAD_S per commune), in time
+            # for the final phase: the district solves and its plan's parts
+            final = (
+                FINAL_WORST_OVER_LIMIT
+                * math.ceil(len(ids) / max(runner.workers, 1))
+                * settings.district_time_limit_s
+            )
+            room = (
+                time_limit
+                - (time.perf_counter() - started)
+                - final
+                - MERGED_OVERHEAD_S * communes
+            )
+            merged_limit = max(min(merged_limit, room), MERGED_MIN_S)
         pending_merged = runner.submit(
             solve_task,
             SolveTask(
@@ -1352,6 +1375,7 @@ def plan_province(
         price_rounds=rounds_done,
         workers=runner.workers,
         bound_from=bound_from,
+        merged_limit_s=merged_limit,
         build_s=sum(o.plan.solver.build_time_s for o in timed if o.plan),
         solve_s=sum(o.plan.solver.wall_time_s for o in timed if o.plan),
     )
