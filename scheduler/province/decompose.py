@@ -923,9 +923,8 @@ def plan_province(
     # a province of up to merged_bound_communes communes is also solved whole,
     # as a relaxation, beside the price rounds: its proven bound is valid for
     # the province and tighter than the prices' (their duality gap is about one
-    # lumpy dialogue per quarter: a large share of a small province's total,
-    # and 1-2 % of Bình Định's at 0.8 of its budget), and its plan, split by
-    # district, is a candidate plan. HiGHS solves it
+    # lumpy dialogue per quarter, a large share of a small province's total),
+    # and its plan, split by district, is a candidate plan. HiGHS solves it
     # (:mod:`scheduler.province.merged`: its bound is far better than CP-SAT's
     # when the budget binds) on one worker while the rounds go on; a
     # deterministic run has CP-SAT solve it on one thread at the district
@@ -955,7 +954,9 @@ def plan_province(
                 - final
                 - MERGED_OVERHEAD_S * communes
             )
-            merged_limit = max(min(merged_limit, room), MERGED_MIN_S)
+            # and at most half the time: on two workers it halves the rounds'
+            # workers while it runs, and few rounds make poor plans
+            merged_limit = max(min(merged_limit, room, time_limit / 2), MERGED_MIN_S)
         pending_merged = runner.submit(
             solve_task,
             SolveTask(

@@ -68,7 +68,7 @@ class DecompositionSettings(Frozen):
     threads_per_solve: int = Field(default=1, ge=1)
     random_seed: int = Field(default=0, ge=0)
     repair_rounds: int = Field(default=10, ge=1)
-    merged_bound_communes: int = Field(default=200, ge=0)
+    merged_bound_communes: int = Field(default=60, ge=0)
     merged_time_limit_s: float = Field(default=40.0, gt=0)
 
 
