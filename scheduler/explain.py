@@ -889,6 +889,16 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
                 for p in sc.staff
             )
             sc = sc.model_copy(update={"staff": staff})
+        elif kind == "class_days":
+            # the class-day caps of the group's holders are lifted
+            roles = set(parts[1].split("+"))
+            staff = tuple(
+                p.model_copy(update={"max_class_days_per_week": None})
+                if roles & set(p.roles)
+                else p
+                for p in sc.staff
+            )
+            sc = sc.model_copy(update={"staff": staff})
         elif kind == "training_capacity":
             sc = _relax_training(sc, parts, ch.amount)
         elif kind == "commune_blocked":

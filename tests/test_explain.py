@@ -216,3 +216,42 @@ def test_feasible_plan_left_out_explained(tmp_path: Path) -> None:
     assert item.commune_code == "00002"
     assert [f.key for f in reasons] == ["budget:main:2023-Q3"]
     assert reasons[0].text_vi.endswith("nhưng cần ít nhất 2.000.000 đ")
+
+
+def test_trainer_class_day_cap_conflicts_with_a_target(tmp_path: Path) -> None:
+    # two 1-day classes (2 seats, 2 trainees a commune: one commune each) in the
+    # window 5-8 Sep, all in ISO week 36; the trainer may teach 1 class day a
+    # week, so one commune stays untrained, its dialogue cannot come after
+    # training, and the target needs both dialogues by 15 Sep. The class size
+    # is in the conflict too: one class of 4 seats would train both in one day
+    training = {
+        "kind": "training",
+        "name_vi": "Tập huấn",
+        "name_en": "Training",
+        "class_size": 2,
+        "duration_days": 1,
+        "trainees_per_commune": 2,
+        "roles": {"trainer": 1},
+        "venue": "center",
+        "funding_sources": ["main"],
+        "window_end": "2023-09-08",
+    }
+    staff = [
+        {**r, "max_class_days_per_week": 1 if r["staff_id"] == "T1" else ""}
+        for r in BASE_TABLES["staff.csv"]
+    ]
+    acts = {"training": training, "dialogue": {"requires_training": "training"}}
+    sc = make_scenario(
+        tmp_path, {"targets": ALL_BY_15, "activities": acts}, {"staff.csv": staff}
+    )
+    result = explained(sc)
+    assert core_keys(result) == {
+        "class_days:trainer",
+        "training_capacity:training",
+        "trained_first:dialogue",
+        "target:dialogue:2023-09-15",
+    }
+    assert any("ngày tập huấn/tuần" in f.text_vi for f in result.conflicts)
+    # each of the three, dropped alone, removes the conflict (dropping the cap
+    # lifts T1's class-day cap), and the cheapest relaxation plans
+    assert_minimal_and_relaxable(sc, result)

@@ -69,6 +69,7 @@ DROP_COST = {
     "budget": 10_000_000,
     "target": 10_000_000,
     "weekly": 10_000_000,
+    "class_days": 10_000_000,
     "training_capacity": 10_000_000,
     "commune_blocked": 20_000,
     "staff_blocked": 20_000,
