@@ -155,22 +155,25 @@ def test_quarter_target_beyond_the_weekly_caps(tmp_path: Path) -> None:
     assert_minimal_and_relaxable(sc, result)
 
 
+# one-day classes of 2 seats, 2 trainees a commune (one commune a class), by 8 Sep
+TWO_SEAT_CLASSES: dict[str, Any] = {
+    "kind": "training",
+    "name_vi": "Tập huấn",
+    "name_en": "Training",
+    "class_size": 2,
+    "duration_days": 1,
+    "trainees_per_commune": 2,
+    "roles": {"trainer": 1},
+    "venue": "center",
+    "funding_sources": ["main"],
+    "window_end": "2023-09-08",
+}
+
+
 def test_training_class_too_small(tmp_path: Path) -> None:
     # one class of 2 seats, 2 trainees a commune: one commune trained; the other
     # commune's dialogue needs training first, and the target needs both
-    training = {
-        "kind": "training",
-        "name_vi": "Tập huấn",
-        "name_en": "Training",
-        "class_size": 2,
-        "max_classes": 1,
-        "duration_days": 1,
-        "trainees_per_commune": 2,
-        "roles": {"trainer": 1},
-        "venue": "center",
-        "funding_sources": ["main"],
-        "window_end": "2023-09-08",
-    }
+    training = {**TWO_SEAT_CLASSES, "max_classes": 1}
     acts = {"training": training, "dialogue": {"requires_training": "training"}}
     sc = make_scenario(tmp_path, {"targets": ALL_BY_15, "activities": acts})
     result = explained(sc)
@@ -224,18 +227,7 @@ def test_trainer_class_day_cap_conflicts_with_a_target(tmp_path: Path) -> None:
     # week, so one commune stays untrained, its dialogue cannot come after
     # training, and the target needs both dialogues by 15 Sep. The class size
     # is in the conflict too: one class of 4 seats would train both in one day
-    training = {
-        "kind": "training",
-        "name_vi": "Tập huấn",
-        "name_en": "Training",
-        "class_size": 2,
-        "duration_days": 1,
-        "trainees_per_commune": 2,
-        "roles": {"trainer": 1},
-        "venue": "center",
-        "funding_sources": ["main"],
-        "window_end": "2023-09-08",
-    }
+    training = TWO_SEAT_CLASSES
     staff = [
         {**r, "max_class_days_per_week": 1 if r["staff_id"] == "T1" else ""}
         for r in BASE_TABLES["staff.csv"]
