@@ -697,6 +697,26 @@ def test_highs_solves_the_merged_relaxation_into_a_checked_plan(tmp_path: Path) 
     assert sum(out.spend.values()) <= 1_000_000
 
 
+def test_highs_process_killed_at_its_hard_limit_leaves_no_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HiGHS may overrun its own limit; its process is killed at the hard limit
+    # (here 0 × 30 s + 0.05 s: before the child process has even loaded
+    # highspy), and the task then has neither a plan nor a bound, and says why
+    import scheduler.province.merged
+
+    monkeypatch.setattr(scheduler.province.merged, "HARD_OVER_LIMIT", 0.0)
+    monkeypatch.setattr(scheduler.province.merged, "HARD_GRACE_S", 0.05)
+    _, out = _merged_by_highs(tmp_path)
+    assert out.plan is None
+    assert out.bound == float("-inf")
+    assert "did not stop within 0.05 s" in out.error
+    # with the default margin the same task finishes and proves 1,000,100
+    monkeypatch.undo()
+    _, out = _merged_by_highs(tmp_path)
+    assert out.bound == 1_000_100
+
+
 def test_merged_task_falls_back_on_cp_sat_when_highs_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 DEFAULT_SECONDS = 10.0
 # seconds for CP-SAT to complete the fixed solution (staff named, events built)
 COMPLETION_SECONDS = 30.0
+# the HiGHS process is killed after limit × HARD_OVER_LIMIT + HARD_GRACE_S
+HARD_OVER_LIMIT = 1.25
+HARD_GRACE_S = 5.0
 
 
 def highs_task(task: SolveTask) -> SolveOutcome:
@@ -64,7 +67,26 @@ def highs_task(task: SolveTask) -> SolveOutcome:
     limit = float(task.overrides.get("max_time_in_seconds", DEFAULT_SECONDS))
     seed = int(task.overrides.get("random_seed", 0))
     try:
-        mip = solve_with_highs(built.model.proto, limit, 1, seed=seed, keep_values=True)
+        mip = solve_with_highs(
+            built.model.proto,
+            limit,
+            1,
+            seed=seed,
+            keep_values=True,
+            hard_limit_s=limit * HARD_OVER_LIMIT + HARD_GRACE_S,
+        )
+    except TimeoutError as exc:
+        # killed: no bound and no plan (CP-SAT now would only take longer)
+        return SolveOutcome(
+            task.key,
+            task.district,
+            None,
+            float("inf"),
+            float("-inf"),
+            {},
+            str(exc),
+            time.perf_counter() - started,
+        )
     except (NotImplementedError, RuntimeError):
         # a model the translation does not cover, or a HiGHS process that
         # failed (e.g. highspy missing on a worker): CP-SAT solves it instead
