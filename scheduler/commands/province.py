@@ -85,6 +85,11 @@ def _word(words: dict[str, tuple[str, str]], code: str, lang: str) -> str:
     return _t(vi, en, lang)
 
 
+def _decimal(text: str, lang: str) -> str:
+    """Give a formatted number the Vietnamese decimal comma (``0.8`` → ``0,8``)."""
+    return text if lang == "en" else text.replace(".", ",")
+
+
 def _millions(amount: int, lang: str) -> str:
     """Format VND in millions, two decimals at most: ``1.307,2`` / ``1,307.2``."""
     shown = f"{amount / 1_000_000:,.2f}".rstrip("0").removesuffix(".")
@@ -427,16 +432,14 @@ def register(app: typer.Typer) -> None:
         table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
         rows = [
             (
-                f"{p.scale:g}" if lang == "en" else f"{p.scale:g}".replace(".", ","),
+                _decimal(f"{p.scale:g}", lang),
                 _millions(p.budget_vnd, lang),
                 _millions(p.spent_vnd, lang),
                 percent(p.coverage, lang) if p.coverage is not None else "-",
                 str(p.unscheduled),
                 number(p.objective, lang) if p.objective is not None else "-",
                 _sweep_status(p, lang),
-                f"{p.wall_s:.1f}"
-                if lang == "en"
-                else f"{p.wall_s:.1f}".replace(".", ","),
+                _decimal(f"{p.wall_s:.1f}", lang),
             )
             for p in points
         ]

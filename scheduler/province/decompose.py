@@ -594,8 +594,7 @@ def spend_leftover(
         out: dict[str, set[tuple[dt.date, str]]] = defaultdict(set)
         for other, use in use_of.items():
             if other != d:
-                for tid, halves in use.items():
-                    out[tid] |= halves
+                _add_use(out, use)
         return out
 
     for n in range(1, LEFTOVER_PASSES + 1):
@@ -672,6 +671,15 @@ def spend_leftover(
         if not taken:
             break
     return made
+
+
+def _add_use(
+    into: dict[str, set[tuple[dt.date, str]]],
+    use: Mapping[str, set[tuple[dt.date, str]]],
+) -> None:
+    """Add one district's trainer half-days to a running union."""
+    for tid, halves in use.items():
+        into[tid] |= halves
 
 
 def _take_offers(
@@ -1247,8 +1255,7 @@ def plan_province(
             own_sc = part_sc[d] if how == "merged" else sc
             use = trainer_use(own_sc, own, set(trainer_ids))
             if not check_plan(own_sc, own) and _fits(use, accepted_use, caps):
-                for tid, halves in use.items():
-                    accepted_use[tid] |= halves
+                _add_use(accepted_use, use)
                 use_of[d] = use
                 results[d] = DistrictResult(d, own_sc, own, alloc[d], how)
                 break
@@ -1281,8 +1288,7 @@ def plan_province(
                 raise RuntimeError(f"{d}: {out.error}")
             use = trainer_use(sc, out.plan, set(trainer_ids))
             if _fits(use, accepted_use, caps):
-                for tid, halves in use.items():
-                    accepted_use[tid] |= halves
+                _add_use(accepted_use, use)
                 use_of[d] = use
                 results[d] = DistrictResult(d, sc, out.plan, alloc[d], "repair")
             else:
@@ -1295,30 +1301,24 @@ def plan_province(
         parts_total = sum(part_of[d].objective for d in ids)
         if parts_total < sum(results[d].plan.solver.objective for d in ids) - 0.5:
             together: dict[str, set[tuple[dt.date, str]]] = defaultdict(set)
+            parts: dict[str, DistrictResult] = {}
             part_use = {}
             for d in ids:
-                plan = part_of[d].plan
+                plan, spend = part_of[d].plan, part_of[d].spend
                 assert plan is not None
                 use = trainer_use(part_sc[d], plan, set(trainer_ids))
                 if check_plan(part_sc[d], plan) or not _fits(use, together, caps):
                     break
-                for tid, halves in use.items():
-                    together[tid] |= halves
+                _add_use(together, use)
                 part_use[d] = use
+                allocation = {q: spend.get(q, 0) for q in allowance}
+                parts[d] = DistrictResult(d, part_sc[d], plan, allocation, "merged")
             else:
-                for d in ids:
-                    plan = part_of[d].plan
-                    assert plan is not None
-                    spend = part_of[d].spend
-                    results[d] = DistrictResult(
-                        d,
-                        part_sc[d],
-                        plan,
-                        {q: spend.get(q, 0) for q in allowance},
-                        "merged",
-                    )
+                results.update(parts)
                 use_of.clear()
                 use_of.update(part_use)
+                accepted_use.clear()
+                accepted_use.update(together)
     phases["districts"] = time.perf_counter() - t0
 
     # 5. the leftover (module docstring)
