@@ -16,6 +16,7 @@ is the whole placement cut off with a no-good.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,12 +87,45 @@ class _Stage1:
     status: cp_model.CpSolverStatus
     stages: list[dict[str, Any]]
     wall: float
+    # a proven bound better than ``solver``'s (HiGHS's, or CP-SAT's when the
+    # solver holds HiGHS's plan completed)
+    bound: float | None = None
+    highs: str = ""  # "HiGHS <version>" when HiGHS ran beside CP-SAT
+
+
+def portfolio_delay(
+    scenario: Scenario, params: dict[str, Any], engine: str | None = None
+) -> float | None:
+    """Return after how many seconds HiGHS starts beside CP-SAT, or None for never.
+
+    HiGHS runs beside (:mod:`scheduler.portfolio`) when the engine is
+    ``portfolio``, CP-SAT has two or more threads (HiGHS takes one more: on
+    one thread the CP-SAT search alone is kept) and the solve is neither
+    deterministic (HiGHS's limit is in wall-clock seconds) nor the completion
+    of fixed values.
+    """
+    if (engine or scenario.solver.engine) != "portfolio":
+        return None
+    if int(params.get("num_workers", 0)) < 2:
+        return None
+    if params.get("interleave_search") or "max_deterministic_time" in params:
+        return None
+    if params.get("fix_variables_to_their_hinted_value"):
+        return None
+    return scenario.solver.highs_after_s
 
 
 def _solve_stage1(
-    built: BuiltModel, params: dict[str, Any], progress: Progress | None
+    built: BuiltModel,
+    params: dict[str, Any],
+    progress: Progress | None,
+    highs_after: float | None = None,
 ) -> _Stage1:
-    """Solve the placement model, lexicographically when stages are declared."""
+    """Solve the placement model, lexicographically when stages are declared.
+
+    A single-stage solve races HiGHS when ``highs_after`` is given
+    (:func:`_race`).
+    """
     sc = built.ctx.scenario
     model = built.model
     stage_names = [list(s) for s in sc.solver.stages]
@@ -99,6 +133,8 @@ def _solve_stage1(
         named = {n for s in stage_names for n in s}
         rest = [p.name for p in built.penalties if p.name not in named]
         stage_names[-1].extend(sorted(set(rest)))
+    elif highs_after is not None:
+        return _race(built, params, progress, highs_after)
     else:
         stage_names = [[p.name for p in built.penalties]]
     started = time.perf_counter()
@@ -136,6 +172,110 @@ def _solve_stage1(
     return _Stage1(solver, status, reports, time.perf_counter() - started)
 
 
+def _race(
+    built: BuiltModel,
+    params: dict[str, Any],
+    progress: Progress | None,
+    highs_after: float,
+) -> _Stage1:
+    """Solve with CP-SAT, HiGHS joining after ``highs_after`` s (:mod:`scheduler.portfolio`).
+
+    The first to prove optimality stops the other. Else the better plan wins
+    and the better bound holds for it; a HiGHS plan is completed by CP-SAT
+    with every variable fixed to it.
+    """
+    from importlib.metadata import version
+
+    from scheduler.portfolio import HighsBeside
+
+    started = time.perf_counter()
+    solver = _make_solver(params)
+    limit = float(params.get("max_time_in_seconds", 30.0))
+    seed = int(params.get("random_seed", 0))
+    beside = HighsBeside(
+        built.model.proto, started + limit, highs_after, seed, solver.stop_search
+    )
+    beside.start()
+    callback = _Reporter(progress, started) if progress else None
+    status = cp_model.UNKNOWN
+    try:
+        status = solver.solve(built.model, callback)
+    finally:
+        # CP-SAT proved its answer (or failed): HiGHS has nothing to add
+        proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+        mip = beside.finish(wait=not proven and not beside.error)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    report: dict[str, Any] = {
+        "goals": [p.name for p in built.penalties],
+        "status": solver.status_name(status),
+        "objective": solver.objective_value if found else None,
+        "bound": solver.best_objective_bound if found else None,
+    }
+    highs = f"HiGHS {version('highspy')}" if beside.started else ""
+    if mip is not None:
+        report["highs"] = {
+            "status": mip.status,
+            "objective": mip.objective,
+            "bound": mip.bound,
+            "wall_time_s": mip.wall_time_s,
+        }
+    elif beside.error:
+        report["highs"] = {"error": beside.error[-500:]}
+    if status == cp_model.INFEASIBLE or mip is None:
+        return _Stage1(
+            solver, status, [report], time.perf_counter() - started, None, highs
+        )
+    cp_bound = solver.best_objective_bound if status != cp_model.UNKNOWN else -math.inf
+    bound = max(cp_bound, mip.bound if mip.bound is not None else -math.inf)
+    best = solver
+    objective = solver.objective_value if found else math.inf
+    if mip.objective is not None and mip.values and mip.objective < objective - 0.5:
+        completed = _complete(built, mip.values, seed)
+        if completed is not None:
+            best, objective = completed, completed.objective_value
+            report["found_by"] = "highs"
+    if not math.isfinite(objective):
+        return _Stage1(
+            solver, status, [report], time.perf_counter() - started, None, highs
+        )
+    bound = min(bound, objective)
+    proven_now = objective - bound <= 1e-6 * max(abs(objective), 1.0)
+    status = cp_model.OPTIMAL if proven_now else cp_model.FEASIBLE
+    report["status"] = "OPTIMAL" if proven_now else "FEASIBLE"
+    report["objective"], report["bound"] = objective, bound
+    return _Stage1(best, status, [report], time.perf_counter() - started, bound, highs)
+
+
+def _complete(
+    built: BuiltModel, values: tuple[int, ...], seed: int
+) -> cp_model.CpSolver | None:
+    """Return a CP-SAT solver holding ``values`` (every variable fixed to them).
+
+    The model's own hints are put back afterwards.
+    """
+    model = built.model
+    proto = model.proto
+    kept = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    proto.solution_hint.vars.extend(range(len(values)))
+    proto.solution_hint.values.extend(values)
+    solver = _make_solver(
+        {
+            "num_workers": 1,
+            "random_seed": seed,
+            "max_time_in_seconds": WARM_START_SECONDS,
+            "fix_variables_to_their_hinted_value": True,
+        }
+    )
+    status = solver.solve(model)
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    proto.solution_hint.vars.extend(kept[0])
+    proto.solution_hint.values.extend(kept[1])
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver
+
+
 def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
     """Solve with the hinted placements fixed (the warm start, completed)."""
     started = time.perf_counter()
@@ -170,6 +310,7 @@ def solve(
     fixed_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
     preferred_staff: dict[str, tuple[tuple[str, str], ...]] | None = None,
     built: BuiltModel | None = None,
+    engine: str | None = None,
 ) -> Plan:
     """Plan a scenario.
 
@@ -202,6 +343,9 @@ def solve(
         keeps the failed search's bound. Hinting it from the start was measured
         and not kept: it helps some districts and holds others at the warm
         start's level for the whole limit.
+    engine : str, optional
+        ``"portfolio"`` or ``"cp-sat"``; default: the scenario's
+        ``solver.engine`` (see :func:`portfolio_delay`).
 
     Returns
     -------
@@ -231,8 +375,9 @@ def solve(
     build_time = time.perf_counter() - t0
     wall = 0.0
     proven_bound: float | None = None
+    highs_after = portfolio_delay(scenario, params, engine)
     for _ in range(MAX_NAMING_ROUNDS):
-        stage1 = _solve_stage1(built, params, progress)
+        stage1 = _solve_stage1(built, params, progress, highs_after)
         wall += stage1.wall
         if stage1.status == cp_model.UNKNOWN and warm_start is not None:
             # no plan in time: fall back on the warm start itself, completed;
@@ -300,7 +445,7 @@ def solve(
         )
     events.sort(key=lambda e: (e.start, e.event_id))
     objective = solver.objective_value
-    bound = solver.best_objective_bound
+    bound = solver.best_objective_bound if stage1.bound is None else stage1.bound
     if proven_bound is not None:
         bound = min(proven_bound, objective)
         status = cp_model.FEASIBLE
@@ -317,7 +462,8 @@ def solve(
         gap=gap,
         wall_time_s=round(wall, 3),
         build_time_s=round(build_time, 3),
-        solver=f"OR-Tools CP-SAT {ortools.__version__}",  # type: ignore[attr-defined]
+        solver=f"OR-Tools CP-SAT {ortools.__version__}"  # type: ignore[attr-defined]
+        + (f" + {stage1.highs}" if stage1.highs else ""),
         parameters=params,
         num_booleans=sum(1 for v in proto.variables if list(v.domain) == [0, 1]),
         num_constraints=len(proto.constraints),

@@ -239,6 +239,14 @@ def _duplicate_header(copy: ScenarioCopy) -> None:
     copy.write_rows("communes.csv", rows)
 
 
+def _unknown_engine(copy: ScenarioCopy) -> None:
+    copy.write_toml(
+        copy.toml_text().replace(
+            "[solver.parameters]", '[solver]\nengine = "gurobi"\n\n[solver.parameters]'
+        )
+    )
+
+
 def _solver_not_a_table(copy: ScenarioCopy) -> None:
     copy.drop_section("solver.parameters")
     copy.prepend("solver = 3")
@@ -326,6 +334,13 @@ CASES = [
         None,
         "solver.parameters.foo",
         id="unknown-cp-sat-parameter",
+    ),
+    pytest.param(
+        _unknown_engine,
+        TOML,
+        None,
+        "solver.engine",
+        id="unknown-solver-engine",
     ),
     pytest.param(
         _solver_not_a_table,

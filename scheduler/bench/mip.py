@@ -395,6 +395,123 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class HighsRun:
+    """HiGHS solving a translated model in a child process, started, not waited for.
+
+    :func:`start_highs` makes one; :meth:`result` waits for it (and removes
+    its files), :meth:`kill` stops it. Used by :func:`solve_with_highs` and
+    by :class:`scheduler.portfolio.HighsBeside`.
+    """
+
+    def __init__(self, mip: MipModel, options: dict[str, Any], translate_s: float):
+        self.mip = mip
+        self.translate_time_s = translate_s
+        self.time_limit_s = float(options["time_limit_s"])
+        self._tmp = tempfile.TemporaryDirectory(prefix="scheduler-highs-")
+        self._folder = Path(self._tmp.name)
+        np.savez(self._folder / "mip.npz", **{k: getattr(mip, k) for k in _ARRAYS})
+        (self._folder / "options.json").write_text(
+            json.dumps(options), encoding="utf-8"
+        )
+        # the child's errors go to a file: a pipe nobody reads could fill up
+        self._stderr = (self._folder / "stderr.txt").open("w", encoding="utf-8")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "scheduler.bench.mip", str(self._folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
+
+    def kill(self) -> None:
+        """Stop the child process if it still runs (:meth:`result` then fails)."""
+        if self._process.poll() is None:
+            self._process.kill()
+
+    def _close(self) -> None:
+        self.kill()
+        self._process.wait()
+        self._stderr.close()
+        self._tmp.cleanup()
+
+    def result(self, timeout: float | None = None) -> MipResult:
+        """Wait for HiGHS and return its result in CP-SAT's objective scale.
+
+        Raises
+        ------
+        TimeoutError
+            When the process has not ended within ``timeout`` seconds (it is
+            then killed).
+        RuntimeError
+            When the process failed.
+        """
+        try:
+            try:
+                self._process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                raise TimeoutError(
+                    f"HiGHS did not stop within {timeout:g} s "
+                    f"(limit {self.time_limit_s:g} s)"
+                ) from exc
+            if self._process.returncode != 0:
+                stderr = (self._folder / "stderr.txt").read_text(encoding="utf-8")
+                raise RuntimeError(f"HiGHS process failed: {stderr.strip()[-2000:]}")
+            out = json.loads((self._folder / "result.json").read_text(encoding="utf-8"))
+        finally:
+            self._close()
+        mip = self.mip
+        objective = bound = gap = None
+        if out["objective"] is not None:
+            objective = mip.scaling * out["objective"]
+            if out["bound"] is not None:
+                bound = mip.scaling * out["bound"]
+                gap = (
+                    abs(objective - bound) / max(abs(objective), 1e-9)
+                    if objective
+                    else 0.0
+                )
+        return MipResult(
+            status=out["status"],
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            wall_time_s=round(out["wall_time_s"], 3),
+            num_vars=mip.num_vars,
+            num_constraints=mip.num_constraints,
+            translate_time_s=round(self.translate_time_s, 3),
+            values=tuple(out["values"]),
+        )
+
+
+def start_highs(
+    proto: Any,
+    time_limit_s: float,
+    threads: int = 1,
+    *,
+    seed: int = 0,
+    relative_gap: float = 0.0,
+    keep_values: bool = False,
+) -> HighsRun:
+    """Translate a CP-SAT model and start HiGHS on it in a child process.
+
+    The parameters are those of :func:`solve_with_highs`.
+
+    Raises
+    ------
+    NotImplementedError
+        When the model uses something :func:`translate` does not support.
+    """
+    started = time.perf_counter()
+    mip = translate(proto)
+    options = {
+        "offset": mip.offset,
+        "time_limit_s": time_limit_s,
+        "threads": threads,
+        "seed": seed,
+        "relative_gap": relative_gap,
+        "keep_values": keep_values,
+    }
+    return HighsRun(mip, options, time.perf_counter() - started)
+
+
 def solve_with_highs(
     proto: Any,
     time_limit_s: float,
@@ -443,55 +560,15 @@ def solve_with_highs(
     TimeoutError
         When the HiGHS process was killed at ``hard_limit_s``.
     """
-    started = time.perf_counter()
-    mip = translate(proto)
-    translate_time = time.perf_counter() - started
-    options = {
-        "offset": mip.offset,
-        "time_limit_s": time_limit_s,
-        "threads": threads,
-        "seed": seed,
-        "relative_gap": relative_gap,
-        "keep_values": keep_values,
-    }
-    with tempfile.TemporaryDirectory(prefix="scheduler-highs-") as tmp:
-        folder = Path(tmp)
-        np.savez(folder / "mip.npz", **{k: getattr(mip, k) for k in _ARRAYS})
-        (folder / "options.json").write_text(json.dumps(options), encoding="utf-8")
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "scheduler.bench.mip", str(folder)],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=hard_limit_s,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise TimeoutError(
-                f"HiGHS did not stop within {hard_limit_s:g} s (limit {time_limit_s:g} s)"
-            ) from exc
-        if done.returncode != 0:
-            raise RuntimeError(f"HiGHS process failed: {done.stderr.strip()[-2000:]}")
-        out = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-    objective = bound = gap = None
-    if out["objective"] is not None:
-        objective = mip.scaling * out["objective"]
-        if out["bound"] is not None:
-            bound = mip.scaling * out["bound"]
-            gap = (
-                abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
-            )
-    return MipResult(
-        status=out["status"],
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        wall_time_s=round(out["wall_time_s"], 3),
-        num_vars=mip.num_vars,
-        num_constraints=mip.num_constraints,
-        translate_time_s=round(translate_time, 3),
-        values=tuple(out["values"]),
+    run = start_highs(
+        proto,
+        time_limit_s,
+        threads,
+        seed=seed,
+        relative_gap=relative_gap,
+        keep_values=keep_values,
     )
+    return run.result(timeout=hard_limit_s)
 
 
 if __name__ == "__main__":

@@ -86,11 +86,16 @@ def bench_district(
     for s in seeds:
         params = {"num_workers": 2, "max_time_in_seconds": time_limit, "random_seed": s}
         seen.clear()
-        runs.append(solve(sc, grid, overrides=params, progress=progress))
+        # CP-SAT alone here, to compare it with HiGHS alone
+        runs.append(
+            solve(sc, grid, overrides=params, progress=progress, engine="cp-sat")
+        )
         if seen:
             first_feasible.append(seen[0][0])
             best.append(seen[-1][0])
-        ones.append(solve(sc, grid, overrides={**params, "num_workers": 1}))
+        ones.append(
+            solve(sc, grid, overrides={**params, "num_workers": 1}, engine="cp-sat")
+        )
         highs_runs.append(
             solve_with_highs(built.model.proto, time_limit, threads=1, seed=s)
         )
@@ -142,13 +147,25 @@ def bench_district(
     # the same district with its budget cut: where the greedy planner runs out
     tight = district_scenario(code, seed, budget_scale=binding_scale)
     tight_grid = build_grid(tight)
+    # as a planner runs it (HiGHS beside CP-SAT: scheduler.portfolio), and
+    # CP-SAT alone, whose bound is weak when the money binds
     tight_plan = solve(tight, tight_grid, overrides=params)
+    tight_alone = solve(tight, tight_grid, overrides=params, engine="cp-sat")
     tight_greedy = greedy_plan(tight, tight_grid)
     out.update(
         {
             "binding_scale": binding_scale,
+            "binding_status": tight_plan.solver.status,
             "binding_objective": tight_plan.solver.objective,
+            "binding_bound": tight_plan.solver.bound,
             "binding_gap": tight_plan.solver.gap,
+            "binding_solve_s": tight_plan.solver.wall_time_s,
+            "binding_solver": tight_plan.solver.solver,
+            "binding_cpsat_status": tight_alone.solver.status,
+            "binding_cpsat_objective": tight_alone.solver.objective,
+            "binding_cpsat_bound": tight_alone.solver.bound,
+            "binding_cpsat_gap": tight_alone.solver.gap,
+            "binding_cpsat_solve_s": tight_alone.solver.wall_time_s,
             "binding_coverage": weighted_coverage(
                 tight, tight_grid, tight_plan
             ).fraction,
@@ -417,6 +434,7 @@ def country_task(task: CountryTask) -> dict[str, Any]:
                 "relative_gap_limit": task.gap_limit,
             },
             warm_start=greedy,
+            engine="cp-sat",  # one solve per worker: no core for HiGHS
         )
     except Exception as exc:  # counted as a district without a plan
         out.update({"error": str(exc)[:200], "wall_s": time.perf_counter() - t0})

@@ -266,6 +266,9 @@ def solve_task(task: SolveTask) -> SolveOutcome:
             prepare=prepare,
             warm_start=warm,
             built=built,
+            # the province spends its cores itself (one solve per worker, HiGHS
+            # on the whole province as a task of its own)
+            engine="cp-sat",
         )
     except Exception as exc:  # reported; the caller decides what to do
         _KEPT.pop(task.model_key, None)

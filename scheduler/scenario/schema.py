@@ -394,13 +394,21 @@ class TravelTime(Frozen):
 
 
 class SolverSettings(Frozen):
-    """CP-SAT settings, by SatParameters field name, plus staged priorities."""
+    """CP-SAT settings, by SatParameters field name, plus staged priorities.
+
+    ``engine = "portfolio"`` (the default) runs HiGHS beside CP-SAT when the
+    solve has two or more threads and CP-SAT has not proven its plan after
+    ``highs_after_s`` seconds (:mod:`scheduler.portfolio`); ``"cp-sat"``
+    never does.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     parameters: dict[str, bool | int | float | str] = Field(default_factory=dict)
     stages: tuple[tuple[str, ...], ...] = ()
     naming_time_limit_s: float = Field(default=10.0, gt=0)
+    engine: Literal["portfolio", "cp-sat"] = "portfolio"
+    highs_after_s: float = Field(default=1.0, ge=0)
 
 
 class Scenario(Frozen):
