@@ -59,7 +59,9 @@ def main() -> None:
         size.constraints,
     )
 
-    cp = solve(sc, grid, overrides={"max_time_in_seconds": args.time_limit})
+    cp = solve(
+        sc, grid, overrides={"max_time_in_seconds": args.time_limit}, engine="cp-sat"
+    )
     out["cp_sat"] = {
         "status": cp.solver.status,
         "objective": cp.solver.objective,

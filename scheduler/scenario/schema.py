@@ -408,7 +408,7 @@ class SolverSettings(Frozen):
     stages: tuple[tuple[str, ...], ...] = ()
     naming_time_limit_s: float = Field(default=10.0, gt=0)
     engine: Literal["portfolio", "cp-sat"] = "portfolio"
-    highs_after_s: float = Field(default=1.0, ge=0)
+    highs_after_s: float = Field(default=2.0, ge=0)
 
 
 class Scenario(Frozen):
