@@ -99,14 +99,16 @@ def portfolio_delay(
     """Return after how many seconds HiGHS starts beside CP-SAT, or None for never.
 
     HiGHS runs beside (:mod:`scheduler.portfolio`) when the engine is
-    ``portfolio``, CP-SAT has two or more threads (HiGHS takes one more: on
-    one thread the CP-SAT search alone is kept) and the solve is neither
-    deterministic (HiGHS's limit is in wall-clock seconds) nor the completion
-    of fixed values.
+    ``portfolio`` and the solve is neither deterministic (HiGHS's limit is in
+    wall-clock seconds) nor the completion of fixed values. With the
+    scenario's engine (``engine`` not given), CP-SAT must also have two or
+    more threads: HiGHS takes one more, and a solve asked to use one thread
+    keeps to CP-SAT. ``engine="portfolio"`` given races on one CP-SAT thread
+    too (a district sweep: one CP-SAT thread per budget scale).
     """
     if (engine or scenario.solver.engine) != "portfolio":
         return None
-    if int(params.get("num_workers", 0)) < 2:
+    if engine is None and int(params.get("num_workers", 0)) < 2:
         return None
     if params.get("interleave_search") or "max_deterministic_time" in params:
         return None
@@ -345,7 +347,8 @@ def solve(
         start's level for the whole limit.
     engine : str, optional
         ``"portfolio"`` or ``"cp-sat"``; default: the scenario's
-        ``solver.engine`` (see :func:`portfolio_delay`).
+        ``solver.engine``, with two or more threads (see
+        :func:`portfolio_delay`).
 
     Returns
     -------
@@ -395,7 +398,26 @@ def solve(
         if status == cp_model.INFEASIBLE:
             from scheduler.explain import explain_conflict
 
-            raise InfeasibleScenario(explain_conflict(scenario, grid))
+            try:
+                reasons = explain_conflict(
+                    scenario, grid, scenario.solver.explain_time_limit_s
+                )
+            except RuntimeError:
+                # infeasibility is proven; only its explanation ran out of time
+                limit = scenario.solver.explain_time_limit_s
+                limit_vi = f"{limit:g}".replace(".", ",")  # decimal comma
+                reasons = [
+                    (
+                        "Không có kế hoạch nào thỏa mọi quy tắc bắt buộc (đã chứng "
+                        "minh), nhưng chưa tìm ra nhóm quy tắc mâu thuẫn trong "
+                        f"{limit_vi} giây. Chạy `scheduler explain` với thời gian "
+                        "dài hơn.",
+                        "No plan meets every hard rule (proven), but the conflicting "
+                        f"rules were not found in {limit:g} s. Run `scheduler "
+                        "explain` with a longer time limit.",
+                    )
+                ]
+            raise InfeasibleScenario(reasons)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise RuntimeError(
                 f"no plan found within {params.get('max_time_in_seconds')} s "

@@ -24,6 +24,8 @@ from scheduler.explain import (
     explain,
     prechecks,
 )
+from scheduler.province.sweep import scale_budget
+from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
@@ -247,3 +249,27 @@ def test_trainer_class_day_cap_conflicts_with_a_target(tmp_path: Path) -> None:
     # each of the three, dropped alone, removes the conflict (dropping the cap
     # lifts T1's class-day cap), and the cheapest relaxation plans
     assert_minimal_and_relaxable(sc, result)
+
+
+def test_infeasible_without_its_reasons_in_time_is_still_infeasible() -> None:
+    # Hưng Nguyên at 0.7 of its budget: the plan's own solve proves that no
+    # plan exists (about 4 s), but the search for the conflicting rules gets
+    # no answer within its time (60 s by default, measured in a sweep; 0.5 s
+    # here). That must not turn a proven "no plan" into an error: the planner
+    # is told no plan exists and how to get the reasons.
+    root = Path(__file__).resolve().parents[1]
+    sc = scale_budget(
+        load_scenario(root / "configs/scenarios/hung-nguyen-2023.toml"), 0.7
+    )
+    hurried = sc.model_copy(
+        update={"solver": sc.solver.model_copy(update={"explain_time_limit_s": 0.5})}
+    )
+    with pytest.raises(InfeasibleScenario) as info:
+        solve(hurried)
+    [(vi, en)] = info.value.reasons
+    assert vi == (
+        "Không có kế hoạch nào thỏa mọi quy tắc bắt buộc (đã chứng minh), nhưng "
+        "chưa tìm ra nhóm quy tắc mâu thuẫn trong 0,5 giây. Chạy `scheduler "
+        "explain` với thời gian dài hơn."
+    )
+    assert "scheduler explain" in en

@@ -137,6 +137,8 @@ def test_when_highs_runs_beside() -> None:
     assert portfolio_delay(sc, two) == 2.0
     # one thread: CP-SAT alone; deterministic runs: HiGHS's limit is in seconds
     assert portfolio_delay(sc, {"num_workers": 1}) is None
+    # ... unless the caller asks for the race (a sweep: one thread per scale)
+    assert portfolio_delay(sc, {"num_workers": 1}, "portfolio") == 2.0
     assert portfolio_delay(sc, {**two, "interleave_search": True}) is None
     assert portfolio_delay(sc, {**two, "max_deterministic_time": 5.0}) is None
     # the completion of fixed values, and the engine switched off

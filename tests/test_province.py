@@ -527,6 +527,28 @@ def test_cli_sweep_writes_table_and_chart(tmp_path: Path) -> None:
     assert bad.exit_code == 2
 
 
+def test_cli_sweep_says_why_a_scale_has_no_plan_in_the_planners_language(
+    tmp_path: Path,
+) -> None:
+    # both dialogues (1,000,000 đ each) must be held by 15 Sep; at 1 % of the
+    # 100,000,000 đ Q3 allowance only one fits, so that scale has no plan and
+    # its reasons are the budget and the target, in Vietnamese by default
+    targets = [{"activity": "dialogue", "by": "2023-09-15", "min_fraction": 1.0}]
+    make_scenario(tmp_path / "s", {"targets": targets})
+    toml = str(tmp_path / "s" / "tiny.toml")
+    args = ["sweep", toml, "--budget-scale", "0.01,1", "--in-process"]
+    vi = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "vi")])
+    assert vi.exit_code == 0, vi.output
+    assert "×0,01: " in vi.output
+    assert "Nguồn chính quý III/2023 có 1.000.000 đ nhưng cần ít nhất 2.000.000 đ" in (
+        vi.output.replace("\n", "")
+    )
+    en = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "en"), "--lang", "en"])
+    assert en.exit_code == 0, en.output
+    assert "×0.01: " in en.output
+    assert "Main 2023-Q3 allows 1,000,000 VND" in en.output.replace("\n", "")
+
+
 def test_shared_check_and_composition_do_not_import_the_solver() -> None:
     import subprocess
     import sys

@@ -468,7 +468,10 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         for p in points:
             if p.error:
-                console.print(f"×{p.scale:g}: {p.error[:300]}", markup=False)
+                why = p.error_vi if lang == "vi" and p.error_vi else p.error
+                console.print(
+                    f"×{_decimal(f'{p.scale:g}', lang)}: {why[:300]}", markup=False
+                )
         folder = out or Path("out") / f"{name}-sweep"
         write_atomically(
             folder,

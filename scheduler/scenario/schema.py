@@ -407,6 +407,8 @@ class SolverSettings(Frozen):
     parameters: dict[str, bool | int | float | str] = Field(default_factory=dict)
     stages: tuple[tuple[str, ...], ...] = ()
     naming_time_limit_s: float = Field(default=10.0, gt=0)
+    # to find the conflicting rules when no plan exists (scheduler.explain)
+    explain_time_limit_s: float = Field(default=60.0, gt=0)
     engine: Literal["portfolio", "cp-sat"] = "portfolio"
     highs_after_s: float = Field(default=2.0, ge=0)
 
