@@ -15,18 +15,26 @@ The short delay keeps the small solves, proven within it, free of a child
 process.
 
 HiGHS's solution is completed by CP-SAT with every variable fixed to it, so
-the rest of :func:`scheduler.solve.solve` reads it like CP-SAT's own.
+the caller reads it like CP-SAT's own. :func:`race` does all this for any
+CP-SAT model: the plan's solve (:func:`scheduler.solve.solve`) and the
+cheapest relaxation of a conflict (:func:`scheduler.explain.suggest_relaxation`).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
+
+from ortools.sat.python import cp_model
 
 if TYPE_CHECKING:
     from scheduler.bench.mip import HighsRun, MipResult
+    from scheduler.scenario.schema import Scenario
 
 # HiGHS is not started with less than this left of the time limit
 MIN_HIGHS_S = 0.5
@@ -34,6 +42,34 @@ MIN_HIGHS_S = 0.5
 # (0.2-0.3 s on an 18-commune district) and for HiGHS's own overrun: with
 # 0.5 s, 30 s solves ended at 30.6-30.7 s
 COMPLETION_S = 1.0
+# CP-SAT's limit to complete HiGHS's values (propagation only)
+COMPLETE_LIMIT_S = 5.0
+
+
+def portfolio_delay(
+    scenario: Scenario, params: dict[str, Any], engine: str | None = None
+) -> float | None:
+    """Return after how many seconds HiGHS starts beside CP-SAT, or None for never.
+
+    HiGHS runs beside when the engine is ``portfolio`` and the solve is
+    neither deterministic (HiGHS's limit is in wall-clock seconds) nor the
+    completion of fixed values. With the scenario's engine (``engine`` not
+    given), CP-SAT must also have two or more threads: HiGHS takes one more,
+    and a solve asked to use one thread keeps to CP-SAT. ``engine="portfolio"``
+    given races on one CP-SAT thread too (a district sweep: one CP-SAT thread
+    per budget scale).
+    """
+    if (engine or scenario.solver.engine) != "portfolio":
+        return None
+    if engine is None and int(params.get("num_workers", 0)) < 2:
+        return None
+    if params.get("interleave_search") or "max_deterministic_time" in params:
+        return None
+    if params.get("fix_variables_to_their_hinted_value"):
+        return None
+    return scenario.solver.highs_after_s
+
+
 # HiGHS checks its limit between steps only: its process is killed after
 # limit × HARD_OVER_LIMIT + HARD_GRACE_S
 HARD_OVER_LIMIT = 1.1
@@ -141,3 +177,133 @@ class HighsBeside:
         with self._lock:
             self._stopped = True
         return self._result
+
+
+@dataclass
+class RaceResult:
+    """What :func:`race` kept.
+
+    ``solver`` holds the values of the kept solution: CP-SAT's own, or
+    HiGHS's completed by CP-SAT (``found_by == "highs"``). ``bound`` is the
+    better of the two proven bounds (None without a solution); ``status`` is
+    OPTIMAL when the kept solution meets it.
+    """
+
+    solver: cp_model.CpSolver
+    status: Any  # cp_model.CpSolverStatus
+    bound: float | None
+    found_by: str = "cp-sat"
+    highs: str = ""  # "HiGHS <version>" when HiGHS was started
+    report: dict[str, Any] = field(default_factory=dict)  # HiGHS's side
+
+
+def _cp_solver(params: dict[str, Any]) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    for key, value in params.items():
+        setattr(solver.parameters, key, value)
+    return solver
+
+
+def complete(
+    model: cp_model.CpModel, values: tuple[int, ...], seed: int
+) -> cp_model.CpSolver | None:
+    """Return a CP-SAT solver holding ``values`` (every variable fixed to them).
+
+    The model's own hints are put back afterwards.
+    """
+    proto = model.proto
+    kept = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    proto.solution_hint.vars.extend(range(len(values)))
+    proto.solution_hint.values.extend(values)
+    solver = _cp_solver(
+        {
+            "num_workers": 1,
+            "random_seed": seed,
+            "max_time_in_seconds": COMPLETE_LIMIT_S,
+            "fix_variables_to_their_hinted_value": True,
+        }
+    )
+    status = solver.solve(model)
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    proto.solution_hint.vars.extend(kept[0])
+    proto.solution_hint.values.extend(kept[1])
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver
+
+
+def race(
+    model: cp_model.CpModel,
+    params: dict[str, Any],
+    highs_after: float,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
+) -> RaceResult:
+    """Solve with CP-SAT, HiGHS joining after ``highs_after`` s unless CP-SAT has proven.
+
+    The first to prove optimality stops the other. Else the better solution
+    wins and the better bound holds for it; a HiGHS solution is completed by
+    CP-SAT with every variable fixed to it (:func:`complete`).
+
+    Parameters
+    ----------
+    model : CpModel
+        The model, with its objective (minimised).
+    params : dict
+        CP-SAT's parameters; ``max_time_in_seconds`` is both solvers' limit
+        and ``random_seed`` both seeds.
+    highs_after : float
+        Seconds before HiGHS starts.
+    callback : CpSolverSolutionCallback, optional
+        CP-SAT's solution callback (progress).
+    """
+    started = time.perf_counter()
+    solver = _cp_solver(params)
+    limit = float(params.get("max_time_in_seconds", 30.0))
+    seed = int(params.get("random_seed", 0))
+    beside = HighsBeside(
+        model.proto, started + limit, highs_after, seed, solver.stop_search
+    )
+    beside.start()
+    status = cp_model.UNKNOWN
+    try:
+        status = solver.solve(model, callback)
+    finally:
+        # CP-SAT proved its answer (or failed): HiGHS has nothing to add
+        proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+        mip = beside.finish(wait=not proven and not beside.error)
+    highs = f"HiGHS {version('highspy')}" if beside.started else ""
+    report: dict[str, Any] = {}
+    if mip is not None:
+        report = {
+            "status": mip.status,
+            "objective": mip.objective,
+            "bound": mip.bound,
+            "wall_time_s": mip.wall_time_s,
+        }
+    elif beside.error:
+        report = {"error": beside.error[-500:]}
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    own_bound = solver.best_objective_bound if found else None
+    if status == cp_model.INFEASIBLE or mip is None:
+        return RaceResult(solver, status, own_bound, highs=highs, report=report)
+    cp_bound = solver.best_objective_bound if status != cp_model.UNKNOWN else -math.inf
+    bound = max(cp_bound, mip.bound if mip.bound is not None else -math.inf)
+    kept, found_by = solver, "cp-sat"
+    objective = solver.objective_value if found else math.inf
+    if mip.objective is not None and mip.values and mip.objective < objective - 0.5:
+        completed = complete(model, mip.values, seed)
+        if completed is not None:
+            kept, objective, found_by = completed, completed.objective_value, "highs"
+    if not math.isfinite(objective):
+        return RaceResult(solver, status, None, highs=highs, report=report)
+    bound = min(bound, objective)
+    proven_now = objective - bound <= 1e-6 * max(abs(objective), 1.0)
+    return RaceResult(
+        kept,
+        cp_model.OPTIMAL if proven_now else cp_model.FEASIBLE,
+        bound,
+        found_by,
+        highs,
+        report,
+    )

@@ -16,7 +16,6 @@ is the whole placement cut off with a no-good.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from scheduler.plan import (
     session_event_id,
     training_event_id,
 )
+from scheduler.portfolio import portfolio_delay, race
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 
 Progress = Callable[[float, float, float], None]
@@ -91,30 +91,6 @@ class _Stage1:
     # solver holds HiGHS's plan completed)
     bound: float | None = None
     highs: str = ""  # "HiGHS <version>" when HiGHS ran beside CP-SAT
-
-
-def portfolio_delay(
-    scenario: Scenario, params: dict[str, Any], engine: str | None = None
-) -> float | None:
-    """Return after how many seconds HiGHS starts beside CP-SAT, or None for never.
-
-    HiGHS runs beside (:mod:`scheduler.portfolio`) when the engine is
-    ``portfolio`` and the solve is neither deterministic (HiGHS's limit is in
-    wall-clock seconds) nor the completion of fixed values. With the
-    scenario's engine (``engine`` not given), CP-SAT must also have two or
-    more threads: HiGHS takes one more, and a solve asked to use one thread
-    keeps to CP-SAT. ``engine="portfolio"`` given races on one CP-SAT thread
-    too (a district sweep: one CP-SAT thread per budget scale).
-    """
-    if (engine or scenario.solver.engine) != "portfolio":
-        return None
-    if engine is None and int(params.get("num_workers", 0)) < 2:
-        return None
-    if params.get("interleave_search") or "max_deterministic_time" in params:
-        return None
-    if params.get("fix_variables_to_their_hinted_value"):
-        return None
-    return scenario.solver.highs_after_s
 
 
 def _solve_stage1(
@@ -180,102 +156,28 @@ def _race(
     progress: Progress | None,
     highs_after: float,
 ) -> _Stage1:
-    """Solve with CP-SAT, HiGHS joining after ``highs_after`` s (:mod:`scheduler.portfolio`).
-
-    The first to prove optimality stops the other. Else the better plan wins
-    and the better bound holds for it; a HiGHS plan is completed by CP-SAT
-    with every variable fixed to it.
-    """
-    from importlib.metadata import version
-
-    from scheduler.portfolio import HighsBeside
-
+    """Solve with HiGHS joining CP-SAT after ``highs_after`` s (:func:`scheduler.portfolio.race`)."""
     started = time.perf_counter()
-    solver = _make_solver(params)
-    limit = float(params.get("max_time_in_seconds", 30.0))
-    seed = int(params.get("random_seed", 0))
-    beside = HighsBeside(
-        built.model.proto, started + limit, highs_after, seed, solver.stop_search
-    )
-    beside.start()
     callback = _Reporter(progress, started) if progress else None
-    status = cp_model.UNKNOWN
-    try:
-        status = solver.solve(built.model, callback)
-    finally:
-        # CP-SAT proved its answer (or failed): HiGHS has nothing to add
-        proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-        mip = beside.finish(wait=not proven and not beside.error)
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    won = race(built.model, params, highs_after, callback)
     report: dict[str, Any] = {
         "goals": [p.name for p in built.penalties],
-        "status": solver.status_name(status),
-        "objective": solver.objective_value if found else None,
-        "bound": solver.best_objective_bound if found else None,
+        "status": won.solver.status_name(won.status),
+        "objective": won.solver.objective_value if won.bound is not None else None,
+        "bound": won.bound,
     }
-    highs = f"HiGHS {version('highspy')}" if beside.started else ""
-    if mip is not None:
-        report["highs"] = {
-            "status": mip.status,
-            "objective": mip.objective,
-            "bound": mip.bound,
-            "wall_time_s": mip.wall_time_s,
-        }
-    elif beside.error:
-        report["highs"] = {"error": beside.error[-500:]}
-    if status == cp_model.INFEASIBLE or mip is None:
-        return _Stage1(
-            solver, status, [report], time.perf_counter() - started, None, highs
-        )
-    cp_bound = solver.best_objective_bound if status != cp_model.UNKNOWN else -math.inf
-    bound = max(cp_bound, mip.bound if mip.bound is not None else -math.inf)
-    best = solver
-    objective = solver.objective_value if found else math.inf
-    if mip.objective is not None and mip.values and mip.objective < objective - 0.5:
-        completed = _complete(built, mip.values, seed)
-        if completed is not None:
-            best, objective = completed, completed.objective_value
-            report["found_by"] = "highs"
-    if not math.isfinite(objective):
-        return _Stage1(
-            solver, status, [report], time.perf_counter() - started, None, highs
-        )
-    bound = min(bound, objective)
-    proven_now = objective - bound <= 1e-6 * max(abs(objective), 1.0)
-    status = cp_model.OPTIMAL if proven_now else cp_model.FEASIBLE
-    report["status"] = "OPTIMAL" if proven_now else "FEASIBLE"
-    report["objective"], report["bound"] = objective, bound
-    return _Stage1(best, status, [report], time.perf_counter() - started, bound, highs)
-
-
-def _complete(
-    built: BuiltModel, values: tuple[int, ...], seed: int
-) -> cp_model.CpSolver | None:
-    """Return a CP-SAT solver holding ``values`` (every variable fixed to them).
-
-    The model's own hints are put back afterwards.
-    """
-    model = built.model
-    proto = model.proto
-    kept = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
-    model.clear_hints()  # type: ignore[no-untyped-call]
-    proto.solution_hint.vars.extend(range(len(values)))
-    proto.solution_hint.values.extend(values)
-    solver = _make_solver(
-        {
-            "num_workers": 1,
-            "random_seed": seed,
-            "max_time_in_seconds": WARM_START_SECONDS,
-            "fix_variables_to_their_hinted_value": True,
-        }
+    if won.report:
+        report["highs"] = won.report
+    if won.found_by == "highs":
+        report["found_by"] = "highs"
+    return _Stage1(
+        won.solver,
+        won.status,
+        [report],
+        time.perf_counter() - started,
+        won.bound,
+        won.highs,
     )
-    status = solver.solve(model)
-    model.clear_hints()  # type: ignore[no-untyped-call]
-    proto.solution_hint.vars.extend(kept[0])
-    proto.solution_hint.values.extend(kept[1])
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return solver
 
 
 def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:

@@ -273,3 +273,38 @@ def test_infeasible_without_its_reasons_in_time_is_still_infeasible() -> None:
         "explain` với thời gian dài hơn."
     )
     assert "scheduler explain" in en
+
+
+def _hung_nguyen_q3_cut() -> Scenario:
+    root = Path(__file__).resolve().parents[1]
+    sc = load_scenario(root / "configs/scenarios/hung-nguyen-2023.toml")
+    funding = tuple(
+        f.model_copy(
+            update={"allowance_vnd": {**f.allowance_vnd, "2023-Q3": 40_000_000}}
+        )
+        if f.id == "ctmtqg"
+        else f
+        for f in sc.funding
+    )
+    return sc.model_copy(update={"funding": funding})
+
+
+def test_cheapest_relaxation_proven_with_highs_beside() -> None:
+    # Hưng Nguyên with the programme's Q3 allowance cut to 40,000,000 đ: the
+    # "9 of 18 dialogues by 30 Sep" target conflicts with both Q3 budgets
+    # (scripts/bench_explain_replan.py). The cheapest way out, 15,500 points,
+    # is the target 9 -> 6 (3 x 5,000) and +500,000 đ (500). CP-SAT alone
+    # finds it but keeps its bound at 0 for 60 s; with HiGHS beside, the joint
+    # model is proven optimal in seconds and the single-rule tries are skipped.
+    sc = _hung_nguyen_q3_cut()
+    grid = build_grid(sc)
+    result = explain(sc, grid, time_limit_s=60)
+    assert result.relaxation_status == "OPTIMAL"
+    assert sum(r.cost for r in result.relaxations) == 15_500
+    assert result.seconds["relaxation"] < 30
+    # the must-break case: CP-SAT alone cannot prove it (its bound stays 0)
+    alone = sc.model_copy(
+        update={"solver": sc.solver.model_copy(update={"engine": "cp-sat"})}
+    )
+    result = explain(alone, grid, time_limit_s=6)
+    assert result.relaxation_status != "OPTIMAL"

@@ -11,10 +11,10 @@ from scheduler.bench.generate import district_scenario
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.model.builder import build_model
-from scheduler.portfolio import HighsBeside
+from scheduler.portfolio import HighsBeside, portfolio_delay
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import portfolio_delay, solve
+from scheduler.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 HUNG_NGUYEN = ROOT / "configs" / "scenarios" / "hung-nguyen-2023.toml"
