@@ -709,6 +709,7 @@ def replan(
         fixed_staff=fixed,
         preferred_staff=prefer,
     )
+    fresh = replace(fresh, events=_keep_broadcast_slots(sc, old, fresh, today))
     events, gone = _match(sc, old, fresh, cancelled)
     events = _keep_past_sources(sc, old, events, today)
     # the past is kept exactly: the old event itself, marked pinned
@@ -731,6 +732,38 @@ def replan(
         today=today,
     )
     return Replan(plan, sc, grid)
+
+
+def _keep_broadcast_slots(
+    sc: Scenario, old: Plan, new: Plan, today: dt.date
+) -> tuple[Event, ...]:
+    """Air a broadcast on a day the old plan already aired one in the old slot.
+
+    With one item a day, the plan alternates a commune's usable station slots
+    in time order (``solve._extract``), and the model counts items per day,
+    not slots. So one item added or removed flipped the slot, and the start,
+    of every later item of that commune: on Hưng Nguyên a storm re-plan listed
+    27 broadcasts as moved whose days had not changed. A future day that held
+    an item of the same activity in the same commune keeps that item's slot
+    and times; only the days that changed are changes.
+    """
+    before = {
+        (e.activity, e.commune_code, e.start.date()): e
+        for e in old.events
+        if e.kind == "broadcast" and e.start.date() >= today
+    }
+    out = []
+    for e in new.events:
+        was = before.get((e.activity, e.commune_code, e.start.date()))
+        if (
+            e.kind == "broadcast"
+            and was is not None
+            and was.slot_id != e.slot_id
+            and sc.activities[e.activity].max_per_day == 1
+        ):
+            e = replace(e, slot_id=was.slot_id, start=was.start, end=was.end)
+        out.append(e)
+    return tuple(out)
 
 
 def _keep_past_sources(
