@@ -553,3 +553,16 @@ def test_vietnamese_text_is_nfc(scenario: ScenarioCopy) -> None:
     loaded = load_scenario(scenario.toml)
     assert loaded.commune(code).commune_name == unicodedata.normalize("NFC", nfd)
     assert loaded.title == unicodedata.normalize("NFC", title)
+
+
+def test_a_choice_is_listed_in_vietnamese(scenario: ScenarioCopy) -> None:
+    # pydantic lists the allowed values as "'portfolio' or 'cp-sat'": the
+    # Vietnamese message joins them with "hoặc", the English one with "or"
+    _unknown_engine(scenario)
+    [problem] = [p for p in _problems(scenario) if p.field == "solver.engine"]
+    assert problem.message == (
+        "phải là một trong 'portfolio' hoặc 'cp-sat' (đang là 'gurobi')"
+    )
+    assert (
+        problem.message_en == "Input should be 'portfolio' or 'cp-sat' (got 'gurobi')"
+    )

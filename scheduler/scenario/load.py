@@ -75,6 +75,8 @@ def _translate(err: ErrorDetails) -> tuple[str, str]:
     if template is None:
         return english, english
     ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+    if "expected" in ctx:  # pydantic lists the choices as "'a', 'b' or 'c'"
+        ctx["expected"] = ctx["expected"].replace(" or ", " hoặc ")
     try:
         vietnamese = template.format(**ctx)
     except KeyError:
