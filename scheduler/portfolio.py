@@ -265,13 +265,14 @@ def race(
         model.proto, started + limit, highs_after, seed, solver.stop_search
     )
     beside.start()
-    status = cp_model.UNKNOWN
     try:
         status = solver.solve(model, callback)
-    finally:
-        # CP-SAT proved its answer (or failed): HiGHS has nothing to add
-        proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-        mip = beside.finish(wait=not proven and not beside.error)
+    except BaseException:  # raised in CP-SAT or its callback: stop HiGHS at once
+        beside.finish(wait=False)
+        raise
+    # CP-SAT proved its answer: HiGHS has nothing to add
+    proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    mip = beside.finish(wait=not proven and not beside.error)
     highs = f"HiGHS {version('highspy')}" if beside.started else ""
     report: dict[str, Any] = {}
     if mip is not None:
