@@ -87,8 +87,8 @@ class _Stage1:
     status: cp_model.CpSolverStatus
     stages: list[dict[str, Any]]
     wall: float
-    # a proven bound better than ``solver``'s (HiGHS's, or CP-SAT's when the
-    # solver holds HiGHS's plan completed)
+    # the race's proven bound (the better of CP-SAT's and HiGHS's), which
+    # ``solver`` does not hold when it is HiGHS's plan completed
     bound: float | None = None
     highs: str = ""  # "HiGHS <version>" when HiGHS ran beside CP-SAT
 

@@ -30,8 +30,8 @@ def _highs_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("scheduler-highs-*")}
 
 
-def _highs_children() -> list[int]:
-    """Return the pids of this process's HiGHS child processes still alive."""
+def _children_of(pid: int, marker: bytes) -> list[int]:
+    """Return the pids of ``pid``'s child processes whose command line has ``marker``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -41,10 +41,14 @@ def _highs_children() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == os.getpid() and b"scheduler.bench.mip" in cmdline:
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and marker in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def _highs_children() -> list[int]:
+    """Return the pids of this process's HiGHS child processes still alive."""
+    return _children_of(os.getpid(), b"scheduler.bench.mip")
 
 
 def test_highs_proves_a_binding_budget_that_cp_sat_does_not() -> None:
@@ -151,21 +155,6 @@ def test_when_highs_runs_beside() -> None:
         update={"solver": sc.solver.model_copy(update={"engine": "cp-sat"})}
     )
     assert portfolio_delay(off, two) is None
-
-
-def _children_of(pid: int, marker: bytes) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and marker in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def test_ctrl_c_stops_both_solvers_at_once() -> None:
