@@ -710,6 +710,7 @@ def replan(
         preferred_staff=prefer,
     )
     fresh = replace(fresh, events=_keep_broadcast_slots(sc, old, fresh, today))
+    fresh = replace(fresh, events=_keep_broadcast_topics(sc, old, fresh, today))
     events, gone = _match(sc, old, fresh, cancelled)
     events = _keep_past_sources(sc, old, events, today)
     # the past is kept exactly: the old event itself, marked pinned
@@ -764,6 +765,101 @@ def _keep_broadcast_slots(
             e = replace(e, slot_id=was.slot_id, start=was.start, end=was.end)
         out.append(e)
     return tuple(out)
+
+
+def _keep_broadcast_topics(
+    sc: Scenario, old: Plan, new: Plan, today: dt.date
+) -> tuple[Event, ...]:
+    """Keep the old topic of every broadcast day kept, when the topic rules allow.
+
+    Topics follow a fixed rotation by item number (``model/broadcasts.py``), so
+    one item added to a commune gave every later item the next topic: on the
+    storm re-plan of Hưng Nguyên 54 broadcasts kept their day and slot but not
+    their topic, and their calendar entries changed. Here a kept day keeps its
+    topic, and an added day takes a topic not aired within ``topic_gap_days``
+    of it (preferring one its quarter lacks). When that breaks the gap or
+    "every topic each quarter" for a commune, its items keep the rotation,
+    which the model proved to satisfy both.
+    """
+    before = {
+        (e.activity, e.commune_code, e.start.date()): e.topic
+        for e in old.events
+        if e.kind == "broadcast"
+    }
+    groups: dict[tuple[str, str | None], list[Event]] = {}
+    for e in new.events:
+        if e.kind == "broadcast":
+            groups.setdefault((e.activity, e.commune_code), []).append(e)
+    chosen: dict[str, str | None] = {}  # event id -> topic
+    for (act, code), items in groups.items():
+        spec = sc.activities[act]
+        topics = [t.topic_id for t in sc.topics_for(act)]
+        items = sorted(items, key=lambda e: e.start)
+        # the past (pinned: old topics) and the kept days are fixed
+        fixed = {
+            e.event_id: before[(act, code, e.start.date())]
+            for e in items
+            if (act, code, e.start.date()) in before
+        }
+        if not topics:
+            continue
+        mine = dict(fixed)
+        gap = spec.topic_gap_days
+        for e in items:
+            if e.event_id in mine:
+                continue
+            day, quarter = e.start.date(), quarter_key(e.start.date())
+            near = {
+                mine[o.event_id]
+                for o in items
+                if o.event_id in mine and abs((o.start.date() - day).days) < gap
+            }
+            lacking = set(topics) - {
+                mine[o.event_id]
+                for o in items
+                if o.event_id in mine and quarter_key(o.start.date()) == quarter
+            }
+            free = [t for t in topics if t not in near]
+            if not free:
+                break
+            # the rotation's own topic when it fits, else one the quarter lacks
+            mine[e.event_id] = (
+                e.topic
+                if e.topic in free and (e.topic in lacking or not lacking & set(free))
+                else next((t for t in free if t in lacking), free[0])
+            )
+        if len(mine) == len(items) and _topics_hold(sc, act, items, mine):
+            chosen.update(mine)
+    return tuple(
+        replace(e, topic=chosen[e.event_id]) if e.event_id in chosen else e
+        for e in new.events
+    )
+
+
+def _topics_hold(
+    sc: Scenario, act: str, items: list[Event], topic: dict[str, str | None]
+) -> bool:
+    """Return whether a commune's items keep the topic gap and every topic each quarter."""
+    spec = sc.activities[act]
+    last: dict[str | None, dt.date] = {}
+    for e in items:
+        t, day = topic[e.event_id], e.start.date()
+        if t in last and (day - last[t]).days < spec.topic_gap_days:
+            return False
+        last[t] = day
+    if spec.every_topic_per_quarter:
+        topics = {t.topic_id for t in sc.topics_for(act)}
+        aired: dict[str, set[str | None]] = {}
+        for e in items:
+            aired.setdefault(quarter_key(e.start.date()), set()).add(topic[e.event_id])
+        # a quarter the rotation covered must still be covered
+        rotation: dict[str, set[str | None]] = {}
+        for e in items:
+            rotation.setdefault(quarter_key(e.start.date()), set()).add(e.topic)
+        for q, had in rotation.items():
+            if topics <= had and not topics <= aired.get(q, set()):
+                return False
+    return True
 
 
 def _keep_past_sources(

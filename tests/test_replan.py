@@ -8,6 +8,7 @@ once, then re-planned from ``TODAY`` with the changes of each case.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -208,7 +209,7 @@ def test_new_commune_gets_its_events_added(
     assert all(c.reason == "xã mới tham gia" for c in result.plan.changes)
 
 
-def test_broadcasts_keep_their_slots_on_days_that_did_not_change() -> None:
+def test_broadcasts_keep_slot_and_topic_on_days_that_did_not_change() -> None:
     # Hưng Nguyên (two usable station slots a commune, one item a day, so the
     # plan alternates morning and evening in time order), re-planned from
     # 2 Oct 2023 with the first dialogue's commune closed for a week by a storm
@@ -252,9 +253,11 @@ def test_broadcasts_keep_their_slots_on_days_that_did_not_change() -> None:
     result = replan(sc, plan, today, storm)
     assert check_plan(result.scenario, result.plan) == []
 
-    def aired(p: Plan) -> dict[tuple[str, str | None, dt.date], dt.datetime]:
+    def aired(
+        p: Plan,
+    ) -> dict[tuple[str, str | None, dt.date], tuple[dt.datetime, str | None]]:
         return {
-            (e.activity, e.commune_code, e.start.date()): e.start
+            (e.activity, e.commune_code, e.start.date()): (e.start, e.topic)
             for e in p.events
             if e.kind == "broadcast" and e.start.date() >= today
         }
@@ -262,6 +265,9 @@ def test_broadcasts_keep_their_slots_on_days_that_did_not_change() -> None:
     old, new = aired(plan), aired(result.plan)
     kept = old.keys() & new.keys()
     assert len(kept) > 100  # most broadcast days are kept
+    # the same slot and time, and the same topic (the rotation would have
+    # given 54 of them the next topic: measured), with the topic rules held
+    # (check_plan above: topic gap, every topic each quarter)
     assert [k for k in kept if old[k] != new[k]] == []
     # and no broadcast is listed as moved within its day
     for c in result.plan.changes:
@@ -269,3 +275,50 @@ def test_broadcasts_keep_their_slots_on_days_that_did_not_change() -> None:
             assert c.old_start is not None
             assert c.new_start is not None
             assert c.old_start.date() != c.new_start.date()
+
+
+def test_an_added_broadcast_that_fits_no_topic_leaves_the_rotation(
+    case: tuple[Scenario, Plan],
+) -> None:
+    # the tiny plan's broadcasts of commune 00001 alternate topics a, b (two
+    # topics; 12 Sep "a", 15 Sep "b"); a re-plan adds one item the day after
+    # an item, 1-2 days before the next. With a gap of 3 days neither topic
+    # fits it beside the kept topics,
+    # so that commune keeps the model's rotation (a, b, a, ... from the added
+    # item on); with no gap rule it takes one and every kept day keeps its own
+    from scheduler.replan import _keep_broadcast_topics
+
+    sc, plan = case
+    mine = sorted(
+        (e for e in plan.events if e.kind == "broadcast" and e.commune_code == "00001"),
+        key=lambda e: e.start,
+    )
+    i = next(
+        k
+        for k in range(len(mine) - 1)
+        if (mine[k + 1].start - mine[k].start).days in (2, 3)
+        and mine[k].start.date() >= TODAY
+    )
+    added = replace(
+        mine[i], event_id="extra", start=mine[i].start + dt.timedelta(days=1)
+    )
+    rotation = [*mine[: i + 1], added, *mine[i + 1 :]]
+    topics = ["a", "b"] if mine[0].topic == "a" else ["b", "a"]
+    rotation = [replace(e, topic=topics[n % 2]) for n, e in enumerate(rotation)]
+    new = replace(plan, events=tuple(rotation))
+
+    def kept_topics(gap: int) -> dict[str, str | None]:
+        spec = sc.activities["broadcast"].model_copy(update={"topic_gap_days": gap})
+        tight = sc.model_copy(
+            update={"activities": {**sc.activities, "broadcast": spec}}
+        )
+        return {
+            e.event_id: e.topic for e in _keep_broadcast_topics(tight, plan, new, TODAY)
+        }
+
+    old_topic = {e.event_id: e.topic for e in mine}
+    loose = kept_topics(0)
+    assert all(loose[eid] == t for eid, t in old_topic.items())
+    assert loose["extra"] in ("a", "b")
+    strict = kept_topics(3)
+    assert strict == {e.event_id: e.topic for e in rotation}
