@@ -30,6 +30,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -40,7 +41,7 @@ from scheduler.model.builder import BuiltModel, build_model
 from scheduler.model.context import DROP_COST, RuleGroup
 from scheduler.model.staff import MAX_EXTRA_PER_WEEK
 from scheduler.plan import Plan, Unscheduled
-from scheduler.portfolio import portfolio_delay, race
+from scheduler.portfolio import cp_solver, portfolio_delay, race
 from scheduler.scenario.schema import Scenario
 
 
@@ -361,15 +362,19 @@ def _training_prechecks(sc: Scenario) -> list[Finding]:
 # --------------------------------------------------------------------------- the core
 
 
+def _params(seconds: float, workers: int = 1) -> dict[str, Any]:
+    return {
+        "num_workers": workers,
+        "random_seed": 0,
+        "max_time_in_seconds": max(seconds, 0.5),
+        # the full linear relaxation proves budget and count conflicts at once;
+        # with the default level one worker can search for minutes without an answer
+        "linearization_level": 2,
+    }
+
+
 def _solver(seconds: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = max(seconds, 0.5)
-    # the full linear relaxation proves budget and count conflicts at once;
-    # with the default level one worker can search for minutes without an answer
-    solver.parameters.linearization_level = 2
-    return solver
+    return cp_solver(_params(seconds))
 
 
 def _feasible(
@@ -623,16 +628,10 @@ def suggest_relaxation(
         else:
             model.add(g.literal == 1)
     model.minimize(sum(costs))
-    solver = _solver(time_limit_s)
-    solver.parameters.num_workers = max(
-        int(scenario.solver.parameters.get("num_workers", 1)), 1
+    params = _params(
+        time_limit_s, max(int(scenario.solver.parameters.get("num_workers", 1)), 1)
     )
-    params = {
-        "num_workers": solver.parameters.num_workers,
-        "random_seed": solver.parameters.random_seed,
-        "max_time_in_seconds": solver.parameters.max_time_in_seconds,
-        "linearization_level": solver.parameters.linearization_level,
-    }
+    solver = cp_solver(params)
     highs_after = portfolio_delay(scenario, params)
     if highs_after is None:
         status = solver.solve(model)

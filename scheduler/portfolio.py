@@ -197,7 +197,8 @@ class RaceResult:
     report: dict[str, Any] = field(default_factory=dict)  # HiGHS's side
 
 
-def _cp_solver(params: dict[str, Any]) -> cp_model.CpSolver:
+def cp_solver(params: dict[str, Any]) -> cp_model.CpSolver:
+    """Return a CP-SAT solver with the given parameters (by SatParameters name)."""
     solver = cp_model.CpSolver()
     for key, value in params.items():
         setattr(solver.parameters, key, value)
@@ -216,7 +217,7 @@ def complete(
     model.clear_hints()  # type: ignore[no-untyped-call]
     proto.solution_hint.vars.extend(range(len(values)))
     proto.solution_hint.values.extend(values)
-    solver = _cp_solver(
+    solver = cp_solver(
         {
             "num_workers": 1,
             "random_seed": seed,
@@ -258,7 +259,7 @@ def race(
         CP-SAT's solution callback (progress).
     """
     started = time.perf_counter()
-    solver = _cp_solver(params)
+    solver = cp_solver(params)
     limit = float(params.get("max_time_in_seconds", 30.0))
     seed = int(params.get("random_seed", 0))
     beside = HighsBeside(

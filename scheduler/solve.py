@@ -41,7 +41,7 @@ from scheduler.plan import (
     session_event_id,
     training_event_id,
 )
-from scheduler.portfolio import portfolio_delay, race
+from scheduler.portfolio import cp_solver, portfolio_delay, race
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 
 Progress = Callable[[float, float, float], None]
@@ -72,13 +72,6 @@ def solver_parameters(
     params = dict(scenario.solver.parameters)
     params.update(overrides or {})
     return params
-
-
-def _make_solver(params: dict[str, Any]) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    for key, value in params.items():
-        setattr(solver.parameters, key, value)
-    return solver
 
 
 @dataclass
@@ -117,7 +110,7 @@ def _solve_stage1(
         stage_names = [[p.name for p in built.penalties]]
     started = time.perf_counter()
     reports = []
-    solver = _make_solver(params)
+    solver = cp_solver(params)
     status = cp_model.UNKNOWN
     budget = float(params.get("max_time_in_seconds", 30.0))
     for i, names in enumerate(stage_names):
@@ -183,7 +176,7 @@ def _race(
 def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
     """Solve with the hinted placements fixed (the warm start, completed)."""
     started = time.perf_counter()
-    solver = _make_solver(
+    solver = cp_solver(
         {
             "num_workers": 1,
             "random_seed": int(params.get("random_seed", 0)),
