@@ -234,6 +234,26 @@ def complete(
     return solver
 
 
+def _round_up_if_integral(model: cp_model.CpModel, bound: float) -> float:
+    """Return ``bound`` rounded up when every objective value is an integer.
+
+    HiGHS reports its bound in floating point (1,237,109.9999999998 for a proven
+    1,237,110). A CP-SAT objective with integer coefficients, an integral offset
+    and no scaling takes integer values only, so no plan is better than the
+    bound's ceiling; the tolerance keeps a float just above an integer from
+    being pushed one unit up.
+    """
+    objective = model.proto.objective
+    scale = objective.scaling_factor or 1.0
+    if (
+        not math.isfinite(bound)
+        or scale != 1.0
+        or objective.offset != int(objective.offset)
+    ):
+        return bound
+    return float(math.ceil(bound - 1e-6))
+
+
 def race(
     model: cp_model.CpModel,
     params: dict[str, Any],
@@ -299,7 +319,7 @@ def race(
             kept, objective, found_by = completed, completed.objective_value, "highs"
     if not math.isfinite(objective):
         return RaceResult(solver, status, None, highs=highs, report=report)
-    bound = min(bound, objective)
+    bound = min(_round_up_if_integral(model, bound), objective)
     proven_now = objective - bound <= 1e-6 * max(abs(objective), 1.0)
     return RaceResult(
         kept,
