@@ -22,7 +22,7 @@ def test_the_unit_list_has_700_districts_and_the_focus_provinces() -> None:
     codes = all_districts()
     assert len(codes) == 700
     assert len(set(codes)) == 700
-    # data/vn-admin/README.md: Bình Định has 11 districts, Đắk Nông 8
+    # scheduler/data/vn-admin/README.md: Bình Định has 11 districts, Đắk Nông 8
     assert len(districts_of_province("52")) == 11
     assert len(districts_of_province("67")) == 8
     assert province_code_of("431") == "40"  # Hưng Nguyên is in Nghệ An

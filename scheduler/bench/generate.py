@@ -1,7 +1,8 @@
 """Seeded benchmark instances built on the real 2023 list of districts and communes.
 
 The units (codes, names, districts, provinces, approximate points) are real and
-come from ``data/vn-admin/`` (see its README.md for the source and licence).
+come from the official lists shipped in the package (:mod:`scheduler.units`;
+``scheduler/data/vn-admin/README.md`` names the source and licence).
 Everything added to them is made up, but in the shapes of the bundled Hưng
 Nguyên scenario: poor-household counts, staff, venues, station slots, blocked
 periods, travel times and budgets. The same district and seed always give the
@@ -21,14 +22,12 @@ needs.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import math
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS
 from scheduler.scenario.schema import (
@@ -51,10 +50,8 @@ from scheduler.scenario.schema import (
     Weights,
 )
 from scheduler.travel import haversine_km
+from scheduler.units import Commune2023, communes_2023, districts_2023
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "vn-admin"
-COMMUNES_FILE = "communes_2023_three_level.csv"
-DISTRICTS_FILE = "districts_2023.csv"
 GENERATOR_VERSION = 1  # part of input_hash: change it when the output changes
 
 # Prices of the Hưng Nguyên scenario (configs/scenarios/hung-nguyen-2023.toml).
@@ -110,19 +107,7 @@ TOPICS = (
 )
 
 
-@dataclass(frozen=True)
-class UnitRow:
-    """One commune-level unit of the 2023 list."""
-
-    province_code: str
-    province_name: str
-    district_code: str
-    district_name: str
-    commune_code: str
-    commune_name: str
-    commune_type: str
-    lat: float | None
-    lon: float | None
+UnitRow = Commune2023  # one commune-level unit of the 2023 list
 
 
 @dataclass(frozen=True)
@@ -149,38 +134,18 @@ class ScenarioRecipe:
         )
 
 
-def _float(text: str) -> float | None:
-    return float(text) if text else None
-
-
 @lru_cache(maxsize=1)
 def _units() -> dict[str, tuple[UnitRow, ...]]:
     """Return the 2023 communes grouped by district code, in file order."""
     out: dict[str, list[UnitRow]] = {}
-    with open(DATA_DIR / COMMUNES_FILE, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            unit = UnitRow(
-                province_code=row["province_code"],
-                province_name=row["province_name"],
-                district_code=row["district_code"],
-                district_name=row["district_name"],
-                commune_code=row["commune_code"],
-                commune_name=row["commune_name"],
-                commune_type=row["commune_type"],
-                lat=_float(row["approx_lat"]),
-                lon=_float(row["approx_lon"]),
-            )
-            out.setdefault(unit.district_code, []).append(unit)
+    for unit in communes_2023():
+        out.setdefault(unit.district_code, []).append(unit)
     return {k: tuple(v) for k, v in out.items()}
 
 
-@lru_cache(maxsize=1)
 def _districts() -> tuple[tuple[str, str], ...]:
     """Return (province code, district code) of every 2023 district, in file order."""
-    with open(DATA_DIR / DISTRICTS_FILE, encoding="utf-8", newline="") as f:
-        return tuple(
-            (r["province_code"], r["district_code"]) for r in csv.DictReader(f)
-        )
+    return districts_2023()
 
 
 def all_districts() -> list[str]:
