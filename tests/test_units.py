@@ -34,7 +34,8 @@ def test_two_level_provinces_have_real_points() -> None:
     assert len(nghe_an) == 130
     # every point inside Vietnam's bounding box, every area positive
     for w in nghe_an:
-        assert 8.0 < w.lat < 23.5 and 102.0 < w.lon < 110.0
+        assert 8.0 < w.lat < 23.5
+        assert 102.0 < w.lon < 110.0
         assert w.area_km2 > 0
     # the code is zero-padded: "4" is Cao Bằng (04), not Nghệ An (40)
     assert units.wards_of_province_2025("4")[0].province_name == "Tỉnh Cao Bằng"
