@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import math
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -64,18 +65,14 @@ TRAINING_PER_TRAINEE_DAY_VND = 200_000
 TRAINEES_PER_COMMUNE = 3
 TRAINING_DAYS = 2
 CLASS_SIZE = 30
-# Broadcast items required per month (10 in the "For the Poor" peak month).
-ITEMS_PER_MONTH = {
-    "2023-07": 8,
-    "2023-08": 8,
-    "2023-09": 8,
-    "2023-10": 10,
-    "2023-11": 10,
-    "2023-12": 8,
-}
+# Broadcast items required per month of Q3–Q4 (10 in the "For the Poor" peak
+# month, 17 October – 18 November).
+ITEMS_PER_MONTH_OF_YEAR = {7: 8, 8: 8, 9: 8, 10: 10, 11: 10, 12: 8}
+ITEMS_PER_MONTH = {f"2023-{m:02d}": n for m, n in ITEMS_PER_MONTH_OF_YEAR.items()}
 # Share of the National Target Programme in each quarter's allowance (the rest is
-# the district budget); Hưng Nguyên has 105/135 in Q3 and 70/105 in Q4.
-NTP_SHARE = {"2023-Q3": 0.78, "2023-Q4": 0.67}
+# the local budget); Hưng Nguyên has 105/135 in Q3 and 70/105 in Q4.
+NTP_SHARE_OF_QUARTER = {"Q3": 0.78, "Q4": 0.67}
+NTP_SHARE = {f"2023-{q}": v for q, v in NTP_SHARE_OF_QUARTER.items()}
 SPARE = 1.05  # the budget at scale 1.0 covers every need with 5 % to spare
 MONEY_ROUND_VND = 1_000_000
 
@@ -241,27 +238,38 @@ def _staff(rng: random.Random, n_communes: int) -> list[Staff]:
 
 
 def _blocked(
-    rng: random.Random, units: tuple[UnitRow, ...], staff: list[Staff]
+    rng: random.Random,
+    communes: Sequence[tuple[str, str]],
+    staff: Sequence[Staff],
+    *,
+    year: int = 2023,
+    leader_role: str = "lanh_dao_huyen",
+    council: str = "Kỳ họp HĐND huyện",
 ) -> list[BlockedPeriod]:
-    """Return council sessions, leave, harvests and storm-season closures."""
+    """Return council sessions, leave, harvests and storm-season closures.
+
+    ``communes`` are (code, type) pairs; only rural communes (``Xã``) get
+    harvests and storm-season closures. The dates are those of 2023 moved to
+    ``year``.
+    """
     out = []
-    # mid-year and year-end sessions of the district People's Council
-    for start in (dt.date(2023, 7, 10), dt.date(2023, 12, 18)):
+    # mid-year and year-end sessions of the People's Council
+    for start in (dt.date(year, 7, 10), dt.date(year, 12, 18)):
         first = start + dt.timedelta(days=rng.choice((0, 1, 2)))
         for p in staff:
-            if "lanh_dao_huyen" in p.roles:
+            if leader_role in p.roles:
                 out.append(
                     BlockedPeriod(
                         kind="staff",
                         ref=p.staff_id,
                         start_date=first,
                         end_date=first + dt.timedelta(days=2),
-                        reason="Kỳ họp HĐND huyện",
+                        reason=council,
                     )
                 )
     # one person in eight takes two weeks of leave
-    for p in rng.sample(staff, max(1, len(staff) // 8)):
-        first = dt.date(2023, 7, 3) + dt.timedelta(weeks=rng.randint(0, 22))
+    for p in rng.sample(list(staff), max(1, len(staff) // 8)):
+        first = dt.date(year, 7, 3) + dt.timedelta(weeks=rng.randint(0, 22))
         out.append(
             BlockedPeriod(
                 kind="staff",
@@ -271,16 +279,16 @@ def _blocked(
                 reason="Nghỉ phép",
             )
         )
-    for u in units:
-        if u.commune_type != "Xã":
+    for code, commune_type in communes:
+        if commune_type != "Xã":
             continue
         roll = rng.random()
         if roll < 0.3:
-            first = dt.date(2023, 8, 21) + dt.timedelta(weeks=rng.randint(0, 2))
+            first = dt.date(year, 8, 21) + dt.timedelta(weeks=rng.randint(0, 2))
             out.append(
                 BlockedPeriod(
                     kind="commune",
-                    ref=u.commune_code,
+                    ref=code,
                     start_date=first,
                     end_date=first + dt.timedelta(days=11),
                     reason="Thu hoạch lúa hè thu",
@@ -290,16 +298,23 @@ def _blocked(
             out.append(
                 BlockedPeriod(
                     kind="commune",
-                    ref=u.commune_code,
-                    start_date=dt.date(2023, 9, 25),
-                    end_date=dt.date(2023, 10, 6),
+                    ref=code,
+                    start_date=dt.date(year, 9, 25),
+                    end_date=dt.date(year, 10, 6),
                     reason="Mùa mưa bão",
                 )
             )
     return out
 
 
-def _activities() -> dict[str, ActivitySpec]:
+def _activities(
+    *,
+    year: int = 2023,
+    dialogue_roles: Mapping[str, int] | None = None,
+    local_source: str = "ngan_sach_huyen",
+) -> dict[str, ActivitySpec]:
+    """Return the dialogue, the station programme and the training of Q3–Q4 ``year``."""
+    roles = dict(dialogue_roles or {"lanh_dao_huyen": 1, "ldtbxh": 1, "nhcsxh": 1})
     return {
         "dialogue": ActivitySpec(
             kind="session",
@@ -307,10 +322,10 @@ def _activities() -> dict[str, ActivitySpec]:
             name_en="Poverty-reduction policy dialogue",
             per_commune=1,
             attendees=DIALOGUE_ATTENDEES,
-            roles={"lanh_dao_huyen": 1, "ldtbxh": 1, "nhcsxh": 1},
+            roles=roles,
             cost_fixed_vnd=DIALOGUE_FIXED_VND,
             cost_per_attendee_vnd=DIALOGUE_PER_ATTENDEE_VND,
-            funding_sources=("ctmtqg", "ngan_sach_huyen"),
+            funding_sources=("ctmtqg", local_source),
             priority=10,
             preferred_weekdays=("tue", "wed", "thu"),
             announce=Announcement(via="broadcast", min_broadcasts=2, window_days=5),
@@ -321,7 +336,7 @@ def _activities() -> dict[str, ActivitySpec]:
             name_vi="Phát thanh tuyên truyền giảm nghèo trên đài truyền thanh xã",
             name_en="Poverty-reduction programme on the commune loudspeaker station",
             per_month=8,
-            per_month_override={"2023-10": 10, "2023-11": 10},
+            per_month_override={f"{year}-10": 10, f"{year}-11": 10},
             max_per_week=3,
             max_per_day=1,
             minutes=10,
@@ -329,7 +344,7 @@ def _activities() -> dict[str, ActivitySpec]:
             every_topic_per_quarter=True,
             days="every_day",
             cost_per_item_vnd=BROADCAST_ITEM_VND,
-            funding_sources=("ngan_sach_huyen", "ctmtqg"),
+            funding_sources=(local_source, "ctmtqg"),
             priority=1,
         ),
         "training": ActivitySpec(
@@ -345,40 +360,50 @@ def _activities() -> dict[str, ActivitySpec]:
             cost_per_trainee_day_vnd=TRAINING_PER_TRAINEE_DAY_VND,
             funding_sources=("ctmtqg",),
             priority=5,
-            window_start=dt.date(2023, 7, 1),
-            window_end=dt.date(2023, 9, 30),
+            window_start=dt.date(year, 7, 1),
+            window_end=dt.date(year, 9, 30),
         ),
     }
 
 
 def _funding(
-    rng: random.Random, n_communes: int, budget_scale: float
+    rng: random.Random,
+    n_communes: int,
+    budget_scale: float,
+    *,
+    year: int = 2023,
+    local: tuple[str, str, str] = (
+        "ngan_sach_huyen",
+        "Ngân sách huyện",
+        "District budget",
+    ),
 ) -> tuple[FundingSource, ...]:
     """Return the two sources with allowances scaled to what the communes need.
 
     Need per quarter: Q3 pays the training (classes of 10 communes) and half of
     the dialogues, Q4 the other half; both pay the month's broadcast items.
+    ``local`` is the local budget's (id, Vietnamese name, English name).
     """
     dialogue = DIALOGUE_FIXED_VND + DIALOGUE_ATTENDEES * DIALOGUE_PER_ATTENDEE_VND
     per_class = CLASS_SIZE // TRAINEES_PER_COMMUNE
     training = TRAINING_FIXED_VND * math.ceil(n_communes / per_class) + (
         n_communes * TRAINEES_PER_COMMUNE * TRAINING_DAYS * TRAINING_PER_TRAINEE_DAY_VND
     )
-    items = {"2023-Q3": 0, "2023-Q4": 0}
-    for month, n in ITEMS_PER_MONTH.items():
-        items["2023-Q3" if month <= "2023-09" else "2023-Q4"] += n
+    items = {"Q3": 0, "Q4": 0}
+    for month, n in ITEMS_PER_MONTH_OF_YEAR.items():
+        items["Q3" if month <= 9 else "Q4"] += n
     need = {
         q: n_communes * (dialogue // 2 + items[q] * BROADCAST_ITEM_VND) for q in items
     }
-    need["2023-Q3"] += training
+    need["Q3"] += training
     ntp: dict[str, int] = {}
-    district: dict[str, int] = {}
+    rest: dict[str, int] = {}
     for q, amount in need.items():
         total = amount * SPARE * rng.uniform(1.0, 1.05) * budget_scale
-        ntp[q] = round(total * NTP_SHARE[q] / MONEY_ROUND_VND) * MONEY_ROUND_VND
-        district[q] = (
-            round(total * (1 - NTP_SHARE[q]) / MONEY_ROUND_VND) * MONEY_ROUND_VND
-        )
+        share = NTP_SHARE_OF_QUARTER[q]
+        key = f"{year}-{q}"
+        ntp[key] = round(total * share / MONEY_ROUND_VND) * MONEY_ROUND_VND
+        rest[key] = round(total * (1 - share) / MONEY_ROUND_VND) * MONEY_ROUND_VND
     return (
         FundingSource(
             id="ctmtqg",
@@ -387,10 +412,7 @@ def _funding(
             allowance_vnd=ntp,
         ),
         FundingSource(
-            id="ngan_sach_huyen",
-            name_vi="Ngân sách huyện",
-            name_en="District budget",
-            allowance_vnd=district,
+            id=local[0], name_vi=local[1], name_en=local[2], allowance_vnd=rest
         ),
     )
 
@@ -514,7 +536,7 @@ def district_scenario(
             minutes = rng.randint(10, 40)
         travel.append(TravelTime(from_ref="hq", to_ref=u.commune_code, minutes=minutes))
     staff = _staff(rng, n)
-    blocked = _blocked(rng, units, staff)
+    blocked = _blocked(rng, [(u.commune_code, u.commune_type) for u in units], staff)
     digest = hashlib.sha256(
         f"vn-admin-2023|{code}|{seed}|{year}|{budget_scale!r}|v{GENERATOR_VERSION}".encode()
     ).hexdigest()
