@@ -181,8 +181,11 @@ def districts_of_province(province_code: str) -> list[str]:
     return out
 
 
-def _poor_households(rng: random.Random, commune_type: str) -> int:
-    # Rural communes have more poor households than towns and urban wards.
+def seed_poor_households(rng: random.Random, commune_type: str) -> int:
+    """Return a made-up poor-household count for a commune of this type.
+
+    Rural communes (``Xã``) have more poor households than towns and wards.
+    """
     if commune_type == "Xã":
         return rng.randint(20, 90)
     if commune_type == "Thị trấn":
@@ -190,7 +193,8 @@ def _poor_households(rng: random.Random, commune_type: str) -> int:
     return rng.randint(3, 25)
 
 
-def _person(rng: random.Random) -> str:
+def seed_person_name(rng: random.Random) -> str:
+    """Return a made-up Vietnamese full name (family, middle and given name)."""
     parts = (rng.choice(names.split()) for names in (_FAMILY, _MIDDLE, _GIVEN))
     return " ".join(parts)
 
@@ -218,7 +222,7 @@ def _staff(rng: random.Random, n_communes: int) -> list[Staff]:
             out.append(
                 Staff(
                     staff_id=f"{prefix}{i:02d}",
-                    name=_person(rng),
+                    name=seed_person_name(rng),
                     roles=tuple(roles),
                     organisation=org,
                     max_sessions_per_week=cap,
@@ -228,7 +232,7 @@ def _staff(rng: random.Random, n_communes: int) -> list[Staff]:
         out.append(
             Staff(
                 staff_id=f"gv{i:02d}",
-                name=_person(rng),
+                name=seed_person_name(rng),
                 roles=("giang_vien",),
                 organisation="Trung tâm Chính trị huyện",
                 max_sessions_per_week=3,
@@ -237,7 +241,7 @@ def _staff(rng: random.Random, n_communes: int) -> list[Staff]:
     return out
 
 
-def _blocked(
+def seed_blocked_periods(
     rng: random.Random,
     communes: Sequence[tuple[str, str]],
     staff: Sequence[Staff],
@@ -307,7 +311,7 @@ def _blocked(
     return out
 
 
-def _activities(
+def seed_activities(
     *,
     year: int = 2023,
     dialogue_roles: Mapping[str, int] | None = None,
@@ -366,7 +370,7 @@ def _activities(
     }
 
 
-def _funding(
+def seed_funding(
     rng: random.Random,
     n_communes: int,
     budget_scale: float,
@@ -466,7 +470,7 @@ def district_scenario(
             commune_name=u.commune_name,
             parent_code=code,
             parent_name=u.district_name,
-            poor_households=(poor := _poor_households(rng, u.commune_type)),
+            poor_households=(poor := seed_poor_households(rng, u.commune_type)),
             near_poor_households=round(poor * rng.uniform(1.5, 1.9)),
             lat=u.lat,
             lon=u.lon,
@@ -536,7 +540,9 @@ def district_scenario(
             minutes = rng.randint(10, 40)
         travel.append(TravelTime(from_ref="hq", to_ref=u.commune_code, minutes=minutes))
     staff = _staff(rng, n)
-    blocked = _blocked(rng, [(u.commune_code, u.commune_type) for u in units], staff)
+    blocked = seed_blocked_periods(
+        rng, [(u.commune_code, u.commune_type) for u in units], staff
+    )
     digest = hashlib.sha256(
         f"vn-admin-2023|{code}|{seed}|{year}|{budget_scale!r}|v{GENERATOR_VERSION}".encode()
     ).hexdigest()
@@ -555,8 +561,8 @@ def district_scenario(
         ),
         horizon=Horizon(start=dt.date(year, 7, 1), end=dt.date(year, 12, 31)),
         calendar=CalendarSettings(),
-        activities=_activities(),
-        funding=_funding(rng, n, budget_scale),
+        activities=seed_activities(),
+        funding=seed_funding(rng, n, budget_scale),
         weights=Weights(coverage=1000, early=1, spread=20, weekday=30, cost=1),
         targets=(),
         pins=(),

@@ -1,0 +1,323 @@
+"""Seeded two-level provinces (the units of 1 July 2025) for benchmarks.
+
+Since 1 July 2025 there are no districts: a province department plans its
+communes and wards directly, with one pool of provincial staff. The units here
+are real (:func:`scheduler.units.wards_of_province_2025`: official codes and
+names, and a point inside each ward's boundary); everything added to them is
+made up in the shapes of the 2023 generator (:mod:`scheduler.bench.generate`):
+the same activities, prices and blocked periods over Q3–Q4 of ``year``, with
+
+- provincial staff sized to the commune count: leaders of the department
+  (Sở Nông nghiệp và Môi trường, which took over the poverty-reduction remit
+  in 2025), its poverty-reduction officers, officers of the provincial branch
+  of the Social Policy Bank, a culture officer, and trainers of the provincial
+  Political School;
+- the department's office and the Political School in the provincial seat,
+  taken to be the first ward of the province in the official list (the list
+  opens with the capital city's wards);
+- a hall in every commune at the ward's point, and travel estimated from the
+  points (great-circle distance × 1.4 road factor at 40 km/h; no travel table);
+- a provincial budget beside the National Target Programme.
+
+Commune officials (who serve only their own commune) and overnight stays are
+not generated: the scenario format does not have them yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from dataclasses import dataclass
+
+from scheduler.bench.generate import (
+    TOPICS,
+    seed_activities,
+    seed_blocked_periods,
+    seed_funding,
+    seed_person_name,
+    seed_poor_households,
+)
+from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS
+from scheduler.scenario.schema import (
+    Area,
+    CalendarSettings,
+    Commune,
+    Horizon,
+    Scenario,
+    SolverSettings,
+    Staff,
+    StationSlot,
+    Topic,
+    TravelSettings,
+    Venue,
+    Weights,
+)
+from scheduler.units import Ward2025, wards_of_province_2025
+
+TWO_LEVEL_VERSION = 1  # part of input_hash: change it when the output changes
+ROAD_KMH = 40.0
+ROAD_FACTOR = 1.4
+LEADER_ROLE = "lanh_dao_so"
+OFFICER_ROLE = "can_bo_giam_ngheo"
+BANK_ROLE = "nhcsxh"
+TRAINER_ROLE = "giang_vien"
+DIALOGUE_ROLES = {LEADER_ROLE: 1, OFFICER_ROLE: 1, BANK_ROLE: 1}
+DEPARTMENT = "Sở Nông nghiệp và Môi trường"
+PROVINCIAL_BUDGET = ("ngan_sach_tinh", "Ngân sách tỉnh", "Provincial budget")
+
+
+@dataclass(frozen=True)
+class TwoLevelRecipe:
+    """The plain-data form of a generated two-level province: its arguments.
+
+    A worker that has the project rebuilds the same scenario with :meth:`build`.
+    """
+
+    province_code: str
+    seed: int
+    communes: int | None = None
+    year: int = 2027
+    budget_scale: float = 1.0
+
+    def build(self) -> Scenario:
+        """Return the scenario these arguments generate."""
+        return two_level_scenario(
+            self.province_code,
+            self.seed,
+            communes=self.communes,
+            year=self.year,
+            budget_scale=self.budget_scale,
+        )
+
+
+def _provincial_staff(rng: random.Random, n_communes: int) -> list[Staff]:
+    """Return the provincial pool, growing with the commune count.
+
+    Per 100 communes about 6 leaders, 11 poverty-reduction officers, 7 bank
+    officers and 5 trainers (36 people for 130 communes, as the two-level
+    provinces measured when the reform came in): enough weekly capacity for one
+    dialogue per commune in a half-year with room for travel.
+    """
+    plan = [
+        ("ld", LEADER_ROLE, f"{DEPARTMENT} (lãnh đạo Sở)", 2 + n_communes // 25, 2),
+        (
+            "gn",
+            OFFICER_ROLE,
+            f"{DEPARTMENT} (Phòng Giảm nghèo)",
+            3 + n_communes // 12,
+            3,
+        ),
+        ("nh", BANK_ROLE, "Chi nhánh NHCSXH tỉnh", 2 + n_communes // 20, 3),
+        ("vh", "vhtt", "Sở Văn hóa, Thể thao và Du lịch", 1, 3),
+    ]
+    out = []
+    for prefix, role, org, count, cap in plan:
+        for i in range(1, count + 1):
+            roles = [role]
+            # a deputy head of the poverty-reduction office also trains
+            if (prefix, i) == ("gn", 2):
+                roles.append(TRAINER_ROLE)
+            out.append(
+                Staff(
+                    staff_id=f"{prefix}{i:02d}",
+                    name=seed_person_name(rng),
+                    roles=tuple(roles),
+                    organisation=org,
+                    max_sessions_per_week=cap,
+                )
+            )
+    for i in range(1, 1 + max(1, n_communes // 25)):
+        out.append(
+            Staff(
+                staff_id=f"gv{i:02d}",
+                name=seed_person_name(rng),
+                roles=(TRAINER_ROLE,),
+                organisation="Trường Chính trị tỉnh",
+                max_sessions_per_week=3,
+            )
+        )
+    return out
+
+
+def _pick(
+    rng: random.Random, wards: tuple[Ward2025, ...], n: int | None
+) -> tuple[Ward2025, ...]:
+    """Return ``n`` of the province's wards (all when None), in official order.
+
+    The seat (the first ward) is always kept; the rest is a seeded sample, so a
+    smaller instance still spans the province's distances.
+    """
+    if n is None or n >= len(wards):
+        return wards
+    if n < 1:
+        raise ValueError(f"communes: must be at least 1, got {n}")
+    rest = sorted(rng.sample(range(1, len(wards)), n - 1))
+    return (wards[0], *(wards[i] for i in rest))
+
+
+def _venues(
+    rng: random.Random, wards: tuple[Ward2025, ...], province: str
+) -> list[Venue]:
+    seat = wards[0]
+    out = [
+        Venue(
+            venue_id="hq",
+            name=f"Hội trường {DEPARTMENT} {province}",
+            commune_code=seat.ward_code,
+            capacity=200,
+            lat=seat.lat,
+            lon=seat.lon,
+        ),
+        Venue(
+            venue_id="ttct",
+            name=f"Trường Chính trị {province}",
+            commune_code=seat.ward_code,
+            capacity=60,
+            lat=seat.lat,
+            lon=seat.lon,
+        ),
+    ]
+    out += [
+        Venue(
+            venue_id=f"hall-{w.ward_code}",
+            name=f"Hội trường UBND {w.ward_name}",
+            commune_code=w.ward_code,
+            capacity=rng.randrange(60, 151, 5),
+            lat=w.lat,
+            lon=w.lon,
+        )
+        for w in wards
+    ]
+    return out
+
+
+def _stations(rng: random.Random, wards: tuple[Ward2025, ...]) -> list[StationSlot]:
+    out = []
+    for w in wards:
+        out.append(
+            StationSlot(
+                commune_code=w.ward_code,
+                slot_id="sang",
+                start=rng.choice((dt.time(5, 30), dt.time(6, 0))),
+                airtime_minutes=15,
+            )
+        )
+        out.append(
+            StationSlot(
+                commune_code=w.ward_code,
+                slot_id="chieu",
+                start=rng.choice((dt.time(17, 0), dt.time(17, 30))),
+                airtime_minutes=rng.choice((10, 15)),
+            )
+        )
+    return out
+
+
+def two_level_scenario(
+    province_code: str,
+    seed: int,
+    *,
+    communes: int | None = None,
+    year: int = 2027,
+    budget_scale: float = 1.0,
+) -> Scenario:
+    """Generate a seeded, valid scenario for a province of the two-level structure.
+
+    Parameters
+    ----------
+    province_code : str
+        Two-digit GSO province code of 2025, e.g. ``"40"`` (Nghệ An, 130
+        communes and wards) or ``"38"`` (Thanh Hóa, 166).
+    seed : int
+        Seed of everything made up; the same arguments give the same scenario.
+    communes : int, optional
+        Plan only this many of the province's units (the seat and a seeded
+        sample of the rest); all of them by default.
+    year : int
+        The plan's year; the horizon is 1 July – 31 December.
+    budget_scale : float
+        Multiplies both funding sources' allowances: at 1.0 every need is
+        covered with 5–10 % to spare, below 1.0 the budget binds.
+
+    Returns
+    -------
+    Scenario
+        A validated scenario with real codes, names and points.
+
+    Raises
+    ------
+    ValueError
+        For an unknown province, a year before 2025, a commune count below 1 or
+        a budget scale that is not positive.
+    """
+    if year < 2025:
+        raise ValueError(f"year: the two-level units start in 2025, got {year}")
+    if not budget_scale > 0:
+        raise ValueError(f"budget_scale: must be positive, got {budget_scale}")
+    everything = wards_of_province_2025(province_code)
+    code = everything[0].province_code
+    province = everything[0].province_name
+    # str seeds are hashed with SHA-512 by random.Random: stable across runs
+    rng = random.Random(f"2025:{code}:{seed}:{communes}")
+    wards = _pick(rng, everything, communes)
+    n = len(wards)
+    commune_rows = tuple(
+        Commune(
+            commune_code=w.ward_code,
+            commune_name=w.ward_name,
+            parent_code=code,
+            parent_name=province,
+            poor_households=(poor := seed_poor_households(rng, w.ward_type)),
+            near_poor_households=round(poor * rng.uniform(1.5, 1.9)),
+            lat=w.lat,
+            lon=w.lon,
+        )
+        for w in wards
+    )
+    staff = _provincial_staff(rng, n)
+    blocked = seed_blocked_periods(
+        rng,
+        [(w.ward_code, w.ward_type) for w in wards],
+        staff,
+        year=year,
+        leader_role=LEADER_ROLE,
+        council="Kỳ họp HĐND tỉnh",
+    )
+    digest = hashlib.sha256(
+        f"vn-admin-2025|{code}|{seed}|{communes}|{year}|{budget_scale!r}"
+        f"|v{TWO_LEVEL_VERSION}".encode()
+    ).hexdigest()
+    size = "" if communes is None else f"-n{n}"
+    return Scenario(
+        name=f"gen2025-{code}{size}-s{seed}",
+        title=(
+            f"Kế hoạch truyền thông giảm nghèo {province}, Quý III–IV/{year} "
+            f"(dữ liệu mô phỏng, {n} xã, phường, hạt giống {seed})"
+        ),
+        area=Area(code=code, name=province, level="province", hq_venue="hq"),
+        horizon=Horizon(start=dt.date(year, 7, 1), end=dt.date(year, 12, 31)),
+        calendar=CalendarSettings(),
+        activities=seed_activities(
+            year=year, dialogue_roles=DIALOGUE_ROLES, local_source=PROVINCIAL_BUDGET[0]
+        ),
+        funding=seed_funding(rng, n, budget_scale, year=year, local=PROVINCIAL_BUDGET),
+        weights=Weights(coverage=1000, early=1, spread=20, weekday=30, cost=1),
+        targets=(),
+        pins=(),
+        travel=TravelSettings(
+            default_minutes=30, road_kmh=ROAD_KMH, road_factor=ROAD_FACTOR
+        ),
+        solver=SolverSettings(parameters=dict(DEFAULT_SOLVER_PARAMETERS)),
+        communes=commune_rows,
+        staff=tuple(staff),
+        venues=tuple(_venues(rng, wards, province)),
+        topics=tuple(
+            Topic(topic_id=t, name_vi=vi, name_en=en, activities=("broadcast",))
+            for t, vi, en in TOPICS
+        ),
+        stations=tuple(_stations(rng, wards)),
+        blocked=tuple(blocked),
+        travel_times=(),
+        input_hash=digest,
+    )
