@@ -26,14 +26,25 @@ import datetime as dt
 import hashlib
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scheduler.programme import (
+    BROADCAST_ITEM_VND,
+    CLASS_SIZE,
+    DIALOGUE_ATTENDEES,
+    DIALOGUE_FIXED_VND,
+    DIALOGUE_PER_ATTENDEE_VND,
+    TOPICS,
+    TRAINEES_PER_COMMUNE,
+    TRAINING_DAYS,
+    TRAINING_FIXED_VND,
+    TRAINING_PER_TRAINEE_DAY_VND,
+    usual_activities,
+)
 from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS
 from scheduler.scenario.schema import (
-    ActivitySpec,
-    Announcement,
     Area,
     BlockedPeriod,
     CalendarSettings,
@@ -55,16 +66,6 @@ from scheduler.units import Commune2023, communes_2023, districts_2023
 
 GENERATOR_VERSION = 1  # part of input_hash: change it when the output changes
 
-# Prices of the Hưng Nguyên scenario (configs/scenarios/hung-nguyen-2023.toml).
-DIALOGUE_ATTENDEES = 50
-DIALOGUE_FIXED_VND = 3_600_000
-DIALOGUE_PER_ATTENDEE_VND = 100_000
-BROADCAST_ITEM_VND = 50_000
-TRAINING_FIXED_VND = 6_000_000
-TRAINING_PER_TRAINEE_DAY_VND = 200_000
-TRAINEES_PER_COMMUNE = 3
-TRAINING_DAYS = 2
-CLASS_SIZE = 30
 # Broadcast items required per month of Q3–Q4 (10 in the "For the Poor" peak
 # month, 17 October – 18 November).
 ITEMS_PER_MONTH_OF_YEAR = {7: 8, 8: 8, 9: 8, 10: 10, 11: 10, 12: 8}
@@ -82,27 +83,6 @@ _MIDDLE = "Văn Thị Hữu Đức Minh Thanh Ngọc Quang Xuân"
 _GIVEN = (
     "Hải Hà Minh Thành Hương Nam Lan Tùng Thu Đức Hùng Dũng Mai Hoa Sơn Tâm Phúc Trang"
 )
-
-TOPICS = (
-    ("bhyt", "Chính sách hỗ trợ bảo hiểm y tế", "Health insurance support"),
-    (
-        "giao_duc",
-        "Chính sách hỗ trợ giáo dục và đào tạo",
-        "Education and training support",
-    ),
-    (
-        "tin_dung",
-        "Tín dụng ưu đãi (NHCSXH)",
-        "Preferential credit (Social Policy Bank)",
-    ),
-    (
-        "viec_lam",
-        "Dạy nghề, việc làm, xuất khẩu lao động",
-        "Vocational training, jobs and labour export",
-    ),
-    ("nha_o", "Chính sách hỗ trợ nhà ở", "Housing support"),
-)
-
 
 UnitRow = Commune2023  # one commune-level unit of the 2023 list
 
@@ -311,65 +291,6 @@ def seed_blocked_periods(
     return out
 
 
-def seed_activities(
-    *,
-    year: int = 2023,
-    dialogue_roles: Mapping[str, int] | None = None,
-    local_source: str = "ngan_sach_huyen",
-) -> dict[str, ActivitySpec]:
-    """Return the dialogue, the station programme and the training of Q3–Q4 ``year``."""
-    roles = dict(dialogue_roles or {"lanh_dao_huyen": 1, "ldtbxh": 1, "nhcsxh": 1})
-    return {
-        "dialogue": ActivitySpec(
-            kind="session",
-            name_vi="Đối thoại chính sách giảm nghèo",
-            name_en="Poverty-reduction policy dialogue",
-            per_commune=1,
-            attendees=DIALOGUE_ATTENDEES,
-            roles=roles,
-            cost_fixed_vnd=DIALOGUE_FIXED_VND,
-            cost_per_attendee_vnd=DIALOGUE_PER_ATTENDEE_VND,
-            funding_sources=("ctmtqg", local_source),
-            priority=10,
-            preferred_weekdays=("tue", "wed", "thu"),
-            announce=Announcement(via="broadcast", min_broadcasts=2, window_days=5),
-            requires_training="training",
-        ),
-        "broadcast": ActivitySpec(
-            kind="broadcast",
-            name_vi="Phát thanh tuyên truyền giảm nghèo trên đài truyền thanh xã",
-            name_en="Poverty-reduction programme on the commune loudspeaker station",
-            per_month=8,
-            per_month_override={f"{year}-10": 10, f"{year}-11": 10},
-            max_per_week=3,
-            max_per_day=1,
-            minutes=10,
-            topic_gap_days=7,
-            every_topic_per_quarter=True,
-            days="every_day",
-            cost_per_item_vnd=BROADCAST_ITEM_VND,
-            funding_sources=(local_source, "ctmtqg"),
-            priority=1,
-        ),
-        "training": ActivitySpec(
-            kind="training",
-            name_vi="Tập huấn nghiệp vụ truyền thông giảm nghèo cho cán bộ xã",
-            name_en="Communication training for commune poverty-reduction staff",
-            class_size=CLASS_SIZE,
-            duration_days=TRAINING_DAYS,
-            trainees_per_commune=TRAINEES_PER_COMMUNE,
-            roles={"giang_vien": 1},
-            venue="ttct",
-            cost_fixed_vnd=TRAINING_FIXED_VND,
-            cost_per_trainee_day_vnd=TRAINING_PER_TRAINEE_DAY_VND,
-            funding_sources=("ctmtqg",),
-            priority=5,
-            window_start=dt.date(year, 7, 1),
-            window_end=dt.date(year, 9, 30),
-        ),
-    }
-
-
 def seed_funding(
     rng: random.Random,
     n_communes: int,
@@ -561,7 +482,7 @@ def district_scenario(
         ),
         horizon=Horizon(start=dt.date(year, 7, 1), end=dt.date(year, 12, 31)),
         calendar=CalendarSettings(),
-        activities=seed_activities(),
+        activities=usual_activities(),
         funding=seed_funding(rng, n, budget_scale),
         weights=Weights(coverage=1000, early=1, spread=20, weekday=30, cost=1),
         targets=(),

@@ -31,13 +31,12 @@ import random
 from dataclasses import dataclass
 
 from scheduler.bench.generate import (
-    TOPICS,
-    seed_activities,
     seed_blocked_periods,
     seed_funding,
     seed_person_name,
     seed_poor_households,
 )
+from scheduler.programme import usual_activities, usual_topics
 from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS
 from scheduler.scenario.schema import (
     Area,
@@ -48,7 +47,6 @@ from scheduler.scenario.schema import (
     SolverSettings,
     Staff,
     StationSlot,
-    Topic,
     TravelSettings,
     Venue,
     Weights,
@@ -298,7 +296,7 @@ def two_level_scenario(
         area=Area(code=code, name=province, level="province", hq_venue="hq"),
         horizon=Horizon(start=dt.date(year, 7, 1), end=dt.date(year, 12, 31)),
         calendar=CalendarSettings(),
-        activities=seed_activities(
+        activities=usual_activities(
             year=year, dialogue_roles=DIALOGUE_ROLES, local_source=PROVINCIAL_BUDGET[0]
         ),
         funding=seed_funding(rng, n, budget_scale, year=year, local=PROVINCIAL_BUDGET),
@@ -312,10 +310,7 @@ def two_level_scenario(
         communes=commune_rows,
         staff=tuple(staff),
         venues=tuple(_venues(rng, wards, province)),
-        topics=tuple(
-            Topic(topic_id=t, name_vi=vi, name_en=en, activities=("broadcast",))
-            for t, vi, en in TOPICS
-        ),
+        topics=usual_topics(),
         stations=tuple(_stations(rng, wards)),
         blocked=tuple(blocked),
         travel_times=(),
