@@ -43,8 +43,8 @@ from scheduler.programme import (
     TRAINING_PER_TRAINEE_DAY_VND,
     usual_activities,
 )
-from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS
 from scheduler.scenario.schema import (
+    DEFAULT_SOLVER_PARAMETERS,
     Area,
     BlockedPeriod,
     CalendarSettings,

@@ -37,8 +37,8 @@ from scheduler.bench.generate import (
     seed_poor_households,
 )
 from scheduler.programme import usual_activities, usual_topics
-from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS
 from scheduler.scenario.schema import (
+    DEFAULT_SOLVER_PARAMETERS,
     Area,
     CalendarSettings,
     Commune,

@@ -12,7 +12,15 @@ import typer
 def register_all(app: typer.Typer) -> None:
     """Add every command group of this package to ``app``."""
     # One import per command module; keep the list sorted.
-    from scheduler.commands import charts, explain, feeds, province, replan, serve
+    from scheduler.commands import (
+        charts,
+        explain,
+        feeds,
+        province,
+        replan,
+        serve,
+        workbook,
+    )
 
     charts.register(app)
     explain.register(app)
@@ -20,3 +28,4 @@ def register_all(app: typer.Typer) -> None:
     province.register(app)
     replan.register(app)
     serve.register(app)
+    workbook.register(app)

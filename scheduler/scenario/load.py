@@ -15,18 +15,11 @@ from pydantic_core import ErrorDetails
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.scenario import schema
 from scheduler.scenario.readers import Table, display_path, read_table, read_toml
+from scheduler.scenario.schema import (
+    DEFAULT_SOLVER_PARAMETERS as DEFAULT_SOLVER_PARAMETERS,
+)
 from scheduler.scenario.validate import cross_check
-
-# CP-SAT's presolve is off by default: on the Hưng Nguyên model it rewrites the
-# coverage terms so that the relaxation loses them (bound stays below 0 after 20 s),
-# while without it the same model is proven optimal in about 4 s
-# (see docs/performance.md).
-DEFAULT_SOLVER_PARAMETERS: dict[str, bool | int | float | str] = {
-    "num_workers": 2,
-    "max_time_in_seconds": 30.0,
-    "random_seed": 0,
-    "cp_model_presolve": False,
-}
+from scheduler.scenario.workbook import read_workbook_file
 
 # Which record type each data table holds, and the name it has in [data].
 TABLES: dict[str, type[schema.Frozen]] = {
@@ -195,8 +188,9 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     Parameters
     ----------
     path : str or Path
-        The scenario TOML file; table paths in its ``[data]`` section are
-        relative to it.
+        The scenario TOML file (table paths in its ``[data]`` section are
+        relative to it), or one Excel workbook holding the whole scenario
+        (:mod:`scheduler.scenario.workbook`).
 
     Returns
     -------
@@ -209,8 +203,13 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         With every problem found, each naming file, row and field.
     """
     path = Path(path)
-    doc, raw_toml = read_toml(path)
     shown = display_path(path)
+    book = read_workbook_file(path) if path.suffix.lower() == ".xlsx" else None
+    if book is not None:
+        # the workbook is the whole input: its bytes are the hash
+        doc, raw_toml = book.document, book.raw
+    else:
+        doc, raw_toml = read_toml(path)
     problems: list[InputProblem] = []
     digest = hashlib.sha256(raw_toml)
 
@@ -259,7 +258,11 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     calendar = section("calendar", schema.CalendarSettings, {})
     weights = section("weights", schema.Weights, {})
     travel = section("travel", schema.TravelSettings, {})
-    data_files = section("data", schema.DataFiles)
+    data_files = (
+        section("data", schema.DataFiles)
+        if book is None
+        else schema.DataFiles(communes="", staff="", venues="", topics="")
+    )
     solver = None
     solver_doc = doc.get("solver", {})
     own_params = (
@@ -332,21 +335,26 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     sources: dict[str, tuple[str, list[int]]] = {}
     if data_files is not None:
         for name, model in TABLES.items():
-            rel = getattr(data_files, name)
-            if rel is None:
-                continue
-            try:
-                table = read_table(path.parent / rel)
-            except ScenarioError as exc:
-                problems.extend(exc.problems)
-                continue
-            digest.update(name.encode() + b"\0" + table.raw)
+            if book is not None:
+                if name not in book.content.tables:
+                    continue
+                table = book.content.tables[name]
+            else:
+                rel = getattr(data_files, name)
+                if rel is None:
+                    continue
+                try:
+                    table = read_table(path.parent / rel)
+                except ScenarioError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                digest.update(name.encode() + b"\0" + table.raw)
             parsed = _parse_rows(table, model, problems)
             tables[name] = [record for record, _ in parsed]
             sources[name] = (table.file, [row for _, row in parsed])
 
     if problems or area is None or horizon is None or data_files is None:
-        raise ScenarioError(problems)
+        raise ScenarioError(_located(problems, book))
 
     scenario = schema.Scenario(
         name=str(doc.get("name") or path.stem),
@@ -372,5 +380,12 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     )
     problems = cross_check(scenario, shown, sources)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_located(problems, book))
     return scenario
+
+
+def _located(problems: list[InputProblem], book: Any) -> list[InputProblem]:
+    """Return the problems naming a workbook's sheet, row and column, if any."""
+    if book is None:
+        return problems
+    return [book.content.locate(p) for p in problems]

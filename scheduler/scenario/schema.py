@@ -393,6 +393,18 @@ class TravelTime(Frozen):
 # --------------------------------------------------------------------------- scenario
 
 
+# CP-SAT's presolve is off by default: on the Hưng Nguyên model it rewrites the
+# coverage terms so that the relaxation loses them (bound stays below 0 after 20 s),
+# while without it the same model is proven optimal in about 4 s
+# (see docs/performance.md).
+DEFAULT_SOLVER_PARAMETERS: dict[str, bool | int | float | str] = {
+    "num_workers": 2,
+    "max_time_in_seconds": 30.0,
+    "random_seed": 0,
+    "cp_model_presolve": False,
+}
+
+
 class SolverSettings(Frozen):
     """CP-SAT settings, by SatParameters field name, plus staged priorities.
 

@@ -22,18 +22,18 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel
 
-from scheduler.scenario.load import DEFAULT_SOLVER_PARAMETERS, TABLES
-from scheduler.scenario.schema import Scenario
+from scheduler.scenario import schema
+from scheduler.scenario.schema import DEFAULT_SOLVER_PARAMETERS, Scenario
 
-# Table name in [data] → (scenario field, required by the loader).
-_TABLES: dict[str, tuple[str, bool]] = {
-    "communes": ("communes", True),
-    "staff": ("staff", True),
-    "venues": ("venues", True),
-    "topics": ("topics", True),
-    "stations": ("stations", False),
-    "blocked_periods": ("blocked", False),
-    "travel_times": ("travel_times", False),
+# Table name in [data] → (scenario field, record type, required by the loader).
+_TABLES: dict[str, tuple[str, type[BaseModel], bool]] = {
+    "communes": ("communes", schema.Commune, True),
+    "staff": ("staff", schema.Staff, True),
+    "venues": ("venues", schema.Venue, True),
+    "topics": ("topics", schema.Topic, True),
+    "stations": ("stations", schema.StationSlot, False),
+    "blocked_periods": ("blocked", schema.BlockedPeriod, False),
+    "travel_times": ("travel_times", schema.TravelTime, False),
 }
 
 
@@ -91,20 +91,23 @@ def table_csv(records: tuple[BaseModel, ...], model: type[BaseModel]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def scenario_toml(scenario: Scenario, data_paths: dict[str, str]) -> bytes:
-    """Return the scenario's TOML file, its ``[data]`` naming ``data_paths``.
+def scenario_document(
+    scenario: Scenario, data_paths: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Return the scenario's settings as the TOML document the loader reads.
 
     Parameters
     ----------
     scenario : Scenario
-        The scenario to write.
-    data_paths : dict
-        Table name (``communes``, ``staff``, …) → its path relative to the TOML.
+        The scenario.
+    data_paths : dict, optional
+        Table name (``communes``, ``staff``, …) → its path relative to the TOML;
+        without it the document has no ``[data]`` section.
 
     Returns
     -------
-    bytes
-        UTF-8 TOML that :func:`load_scenario` reads back to the same scenario.
+    dict
+        Plain TOML values (no None); settings equal to their defaults left out.
     """
     solver = _section(scenario.solver)
     parameters = {
@@ -121,7 +124,7 @@ def scenario_toml(scenario: Scenario, data_paths: dict[str, str]) -> bytes:
         "area": _section(scenario.area),
         "horizon": _section(scenario.horizon),
         "calendar": _section(scenario.calendar),
-        "data": data_paths,
+        "data": data_paths or {},
         "activities": {k: _section(v) for k, v in scenario.activities.items()},
         "funding": [_section(f) for f in scenario.funding],
         "weights": _section(scenario.weights),
@@ -131,8 +134,18 @@ def scenario_toml(scenario: Scenario, data_paths: dict[str, str]) -> bytes:
         "solver": solver,
     }
     # TOML has no empty array of tables worth writing, nor empty sections
-    doc = {k: v for k, v in doc.items() if v not in ([], {})}
-    return tomli_w.dumps(doc).encode("utf-8")
+    return {k: v for k, v in doc.items() if v not in ([], {})}
+
+
+def scenario_toml(scenario: Scenario, data_paths: dict[str, str]) -> bytes:
+    """Return the scenario's TOML file, its ``[data]`` naming ``data_paths``.
+
+    Returns
+    -------
+    bytes
+        UTF-8 TOML that :func:`load_scenario` reads back to the same scenario.
+    """
+    return tomli_w.dumps(scenario_document(scenario, data_paths)).encode("utf-8")
 
 
 def write_scenario(
@@ -160,11 +173,10 @@ def write_scenario(
     toml_path.parent.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     paths: dict[str, str] = {}
-    for name, (field, required) in _TABLES.items():
+    for name, (field, model, required) in _TABLES.items():
         records = getattr(scenario, field)
         if not records and not required:
             continue
-        model = TABLES[name]
         target = data_dir / f"{name}.csv"
         target.write_bytes(table_csv(records, model))
         written.append(target)
