@@ -228,6 +228,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         "pins",
         "travel",
         "solver",
+        "publish",
     }
     for key in doc:
         if key not in allowed_top:
@@ -260,6 +261,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     weights = section("weights", schema.Weights, {})
     travel = section("travel", schema.TravelSettings, {})
     data_files = section("data", schema.DataFiles)
+    publish = section("publish", schema.PublishSettings, {})
     solver = None
     solver_doc = doc.get("solver", {})
     own_params = (
@@ -369,6 +371,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         blocked=tuple(tables["blocked_periods"]),
         travel_times=tuple(tables["travel_times"]),
         input_hash=digest.hexdigest(),
+        publish=publish,
     )
     problems = cross_check(scenario, shown, sources)
     if problems:
