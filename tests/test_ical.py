@@ -293,8 +293,11 @@ def test_vietnamese_text_survives_folding(plan: Plan, display: DisplayData) -> N
     # … and unfolds to exactly the same NFC text
     (event,) = parse(body).walk("VEVENT")
     assert LONG_NAME in str(event["DESCRIPTION"])
-    assert str(event["ATTENDEE"]) == "mailto:lanhdao1@example.org"
-    assert event["ATTENDEE"].params["CN"] == LONG_NAME
+    # RFC 5546 PUBLISH: the office organizes, no one attends; no e-mail anywhere
+    assert str(event["ORGANIZER"]) == "urn:x-scheduler:tiny"
+    assert event["ORGANIZER"].params["CN"] == "Huyện Thử"
+    assert "ATTENDEE" not in event
+    assert not any(b"lanhdao1@example.org" in b for b in files.values())
 
 
 def test_fold_check_catches_a_fold_inside_a_character() -> None:

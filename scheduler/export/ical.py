@@ -771,7 +771,7 @@ def build_feeds(
     lang: str = "vi",
     refresh: dt.timedelta = DEFAULT_REFRESH,
     alarm: dt.timedelta | None = None,
-    limit_bytes: int = FEED_LIMIT_BYTES,
+    limit_bytes: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[Feed]:
     """Render every feed of a plan from the calendar state.
@@ -798,7 +798,7 @@ def build_feeds(
         Add a VALARM this long before each event that is not cancelled
         (Google and Outlook ignore alarms in subscribed calendars).
     limit_bytes
-        Largest feed size. A larger feed first loses events that ended
+        Largest feed size (default :data:`FEED_LIMIT_BYTES`). A larger feed first loses events that ended
         before ``now``, earliest first (``Feed.dropped``; its DESCRIPTION says
         so). If it is still too large, a public feed is split into one feed
         per quarter (a quarter still too large: per month), and the feed
@@ -834,7 +834,7 @@ def build_feeds(
         display,
         lang,
         refresh,
-        limit_bytes,
+        FEED_LIMIT_BYTES if limit_bytes is None else limit_bytes,
         _utc(now) if now is not None else None,
     )
     feeds: list[Feed] = []
