@@ -824,11 +824,13 @@ def build_feeds(
         st.uid: _vevent(st, display, lang, alarm, display.public_names)
         for st, _ in known
     }
-    private = (
-        public
-        if display.public_names
-        else {st.uid: _vevent(st, display, lang, alarm, True) for st, _ in known}
-    )
+    # an event nobody works (a broadcast) reads the same with or without names
+    private = {
+        st.uid: public[st.uid]
+        if display.public_names or not event.staff
+        else _vevent(st, display, lang, alarm, True)
+        for st, event in known
+    }
     ctx = _Context(
         plan,
         display,
