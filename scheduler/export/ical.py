@@ -134,9 +134,10 @@ class Place:
 
 @dataclass(frozen=True)
 class Person:
-    """A staff member as the feeds show them: by name in private feeds, by role and office in public ones.
+    """A staff member as the feeds show them.
 
-    E-mail addresses and phone numbers are not kept: no feed shows them.
+    Private feeds show the name, public ones the role and office. E-mail
+    addresses and phone numbers are not kept: no feed shows them.
     """
 
     name: str
@@ -798,9 +799,9 @@ def build_feeds(
         Add a VALARM this long before each event that is not cancelled
         (Google and Outlook ignore alarms in subscribed calendars).
     limit_bytes
-        Largest feed size (default :data:`FEED_LIMIT_BYTES`). A larger feed first loses events that ended
-        before ``now``, earliest first (``Feed.dropped``; its DESCRIPTION says
-        so). If it is still too large, a public feed is split into one feed
+        Largest feed size (default :data:`FEED_LIMIT_BYTES`). A larger feed
+        first loses events that ended before ``now``, earliest first
+        (``Feed.dropped``; its DESCRIPTION says so). If it is still too large, a public feed is split into one feed
         per quarter (a quarter still too large: per month), and the feed
         itself keeps no event, only a DESCRIPTION naming its parts
         (``Feed.parts``). Events still to come are never left out: a staff
