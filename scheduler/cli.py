@@ -78,7 +78,7 @@ def plan(
 ) -> None:
     """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
     from scheduler.calendar import build_grid
-    from scheduler.export.bundle import plan_files
+    from scheduler.export.bundle import plan_outputs
     from scheduler.export.table import write_atomically
     from scheduler.solve import solve
 
@@ -115,8 +115,11 @@ def plan(
             err.print(f"[bold red]{exc}[/]")
             raise typer.Exit(1) from exc
     folder = out or Path("out") / sc.name
-    write_atomically(folder, plan_files(sc, result, lang))
+    files, feed_notes = plan_outputs(sc, result, lang)
+    write_atomically(folder, files)
     print_summary(sc, result, lang)
+    for note in feed_notes:  # a feed split or shortened to stay under 1 MB
+        console.print(note, style="yellow", markup=False)
     console.print(
         f"{t('summary.written', lang)} {folder}/ "
         f"({seconds(time.perf_counter() - started, lang)})"

@@ -24,6 +24,7 @@ from scheduler.export.ical import (
     advance_state,
     build_feeds,
     event_uid,
+    feed_notes,
 )
 from scheduler.plan import Event, Plan
 
@@ -286,12 +287,8 @@ def publish(
         state = advance_state(
             plan, display, previous, now, dt.timedelta(days=grace_days)
         )
-        feeds = build_feeds(plan, display, state, lang=lang, alarm=alarm)
-        warnings = [
-            f"{f.filename}: {f.dropped} events left out to stay under 1 MB"
-            for f in feeds
-            if f.dropped
-        ]
+        feeds = build_feeds(plan, display, state, lang=lang, alarm=alarm, now=now)
+        warnings = feed_notes(feeds, lang)
         lost = [uid for uid, st in state.items() if st.event is None]
         if lost:
             warnings.append(

@@ -27,6 +27,7 @@ from scheduler.export.bundle import plan_files
 from scheduler.export.charts import (
     BLOCKED_FILL,
     HOLIDAY_FILL,
+    STAFF_CHARTS,
     all_charts,
     broadcast_coverage,
     budget_burn,
@@ -36,7 +37,7 @@ from scheduler.export.charts import (
     travel_minutes,
     workload_by_week,
 )
-from scheduler.export.report import report_html
+from scheduler.export.report import report_html, staff_report_html
 from scheduler.i18n import number
 from scheduler.plan import (
     Assignment,
@@ -487,8 +488,12 @@ def test_report_inlines_plotly_once_and_has_every_part(scenario: Scenario) -> No
     # nothing to fetch: no script, stylesheet or image from elsewhere
     assert "<script src" not in page
     assert "<link" not in page
+    # the charts by person are on the private page, the others here
+    private = staff_report_html(scenario, make_plan()).decode()
     for chart_id in all_charts(scenario, make_plan()):
-        assert f'id="chart-{chart_id}"' in page
+        shown_on = private if chart_id in STAFF_CHARTS else page
+        assert f'id="chart-{chart_id}"' in shown_on
+        assert (f'id="chart-{chart_id}"' in private) == (chart_id in STAFF_CHARTS)
     # one table row per event
     assert page.count("<tr data-event=") == len(EVENTS)
     assert 'href="calendars/all.ics"' in page

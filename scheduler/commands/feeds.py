@@ -270,8 +270,8 @@ def export_ics(
     lang: Lang = "vi",
 ) -> None:
     """Write calendars/*.ics (and display.json) for an existing plan.json."""
-    from scheduler.export.bundle import preview_calendars
-    from scheduler.export.ical import DisplayData
+    from scheduler.export.bundle import preview_feeds
+    from scheduler.export.ical import DisplayData, feed_notes
     from scheduler.export.table import write_atomically
 
     plan = read_plan_or_exit(plan_file)
@@ -297,11 +297,11 @@ def export_ics(
         )
         raise typer.Exit(2)
     folder = out or plan_file.parent
-    files = preview_calendars(plan, display, lang, store)
-    write_atomically(
-        folder / "calendars",
-        {name.removeprefix("calendars/"): body for name, body in files.items()},
-    )
+    feeds = preview_feeds(plan, display, lang, store)
+    files = {f.filename: f.body for f in feeds}
+    write_atomically(folder / "calendars", files)
+    for note in feed_notes(feeds, lang):  # a feed split or shortened to stay under 1 MB
+        console.print(note, style="yellow", markup=False)
     if scenario is not None:
         write_atomically_file(folder / "display.json", display.to_json().encode())
     console.print(f"{_w('written', lang)} {folder / 'calendars'}/ ({len(files)})")

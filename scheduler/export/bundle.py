@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scheduler.calendar import TZ
-from scheduler.export.ical import DisplayData, calendar_files
-from scheduler.export.report import report_html
+from scheduler.export.ical import DisplayData, Feed, calendar_feeds, feed_notes
+from scheduler.export.report import report_html, staff_report_html
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
@@ -21,8 +21,16 @@ if TYPE_CHECKING:
     from scheduler.scenario.schema import Scenario
 
 
-def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, bytes]:
-    """Return the contents of every output file of a plan.
+#: Files of an out folder that hold personal data (staff names, roles by
+#: person): never published. The staff calendars ``calendars/staff-*.ics`` are
+#: private too; ``scheduler serve`` gives each only with its person's token.
+PRIVATE_FILES = ("report-staff.html",)
+
+
+def plan_outputs(
+    scenario: Scenario, plan: Plan, lang: str = "vi"
+) -> tuple[dict[str, bytes], list[str]]:
+    """Return the contents of every output file of a plan, and notes on its feeds.
 
     Parameters
     ----------
@@ -35,27 +43,38 @@ def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, by
 
     Returns
     -------
-    dict[str, bytes]
+    tuple[dict[str, bytes], list[str]]
         Relative path (``schedule.csv``, ``calendars/…``) to file contents, ready
-        for :func:`scheduler.export.table.write_atomically`.
+        for :func:`scheduler.export.table.write_atomically`; and one line for
+        each feed the size limit split or shortened
+        (:func:`scheduler.export.ical.feed_notes`), for the command to print.
     """
     display = DisplayData.from_scenario(scenario)
-    return {
+    feeds = preview_feeds(plan, display, lang)
+    # the "today" line of the Gantt charts: the date the files are written
+    today = dt.datetime.now(TZ).date()
+    files = {
         "schedule.csv": schedule_csv(scenario, plan),
         "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
         "unscheduled.csv": unscheduled_csv(plan, lang),
         "plan.json": plan_json(plan),
         "display.json": display.to_json().encode("utf-8"),
-        **preview_calendars(plan, display, lang),
-        # the "today" line of the Gantt charts: the date the files are written
-        "report.html": report_html(scenario, plan, lang, dt.datetime.now(TZ).date()),
+        **{f"calendars/{f.filename}": f.body for f in feeds},
+        "report.html": report_html(scenario, plan, lang, today),
+        "report-staff.html": staff_report_html(scenario, plan, lang, today),
     }
+    return files, feed_notes(feeds, lang)
 
 
-def preview_calendars(
+def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, bytes]:
+    """Return the contents of every output file of a plan (:func:`plan_outputs`)."""
+    return plan_outputs(scenario, plan, lang)[0]
+
+
+def preview_feeds(
     plan: Plan, display: DisplayData, lang: str = "vi", store: Path | None = None
-) -> dict[str, bytes]:
-    """Return ``calendars/*.ics``, continuing the published state if there is one.
+) -> list[Feed]:
+    """Return the feeds of ``calendars/*.ics``, continuing the published state if there is one.
 
     The plan store (``--store``/``$SCHEDULER_STORE``/``out/plans.sqlite``) is
     only read: events unchanged since the last publish keep their SEQUENCE and
@@ -66,6 +85,6 @@ def preview_calendars(
 
     found = preview_state(plan.scenario, store)
     if found is None:
-        return calendar_files(plan, display, lang=lang)
+        return calendar_feeds(plan, display, lang=lang)
     state, published_at = found
-    return calendar_files(plan, display, state, now=published_at, lang=lang)
+    return calendar_feeds(plan, display, state, now=published_at, lang=lang)

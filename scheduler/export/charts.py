@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar as pycal
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable, Collection
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -166,10 +167,34 @@ def _when(event: Event, lang: str) -> str:
     return f"{day(start.date(), lang)} – {day(end.date(), lang)}"
 
 
-def _hover(scenario: Scenario, event: Event, lang: str) -> str:
+def staff_label(scenario: Scenario, event: Event, named: bool) -> str:
+    """Return who works an event: names, or without names each role and office.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (names, offices).
+    event
+        The event.
+    named
+        ``False`` for a public page: ``role — office`` per person, no names.
+    """
+    people = {p.staff_id: p for p in scenario.staff}
+    if named:
+        return ", ".join(
+            people[a.staff_id].name if a.staff_id in people else a.staff_id
+            for a in event.staff
+        )
+    shown = []
+    for a in event.staff:
+        office = people[a.staff_id].organisation if a.staff_id in people else None
+        shown.append(f"{a.role} — {office}" if office else a.role)
+    return "; ".join(shown)
+
+
+def _hover(scenario: Scenario, event: Event, lang: str, named: bool = True) -> str:
     """Return the hover text of one event (HTML line breaks, as plotly wants)."""
     communes = {c.commune_code: c.commune_name for c in scenario.communes}
-    people = {p.staff_id: p.name for p in scenario.staff}
     venues = {v.venue_id: v.name for v in scenario.venues}
     lines = [f"<b>{activity_name(scenario, event.activity, lang)}</b>"]
     if event.commune_code:
@@ -182,7 +207,7 @@ def _hover(scenario: Scenario, event: Event, lang: str) -> str:
         lines.append(f"{text('communes_served', lang)}: {served}")
         lines.append(f"{event.attendees} {text('trainees', lang)}")
     if event.staff:
-        names = ", ".join(people.get(a.staff_id, a.staff_id) for a in event.staff)
+        names = staff_label(scenario, event, named)
         lines.append(f"{text('staff', lang)}: {names}")
     if event.topic:
         topic = next((t for t in scenario.topics if t.topic_id == event.topic), None)
@@ -489,6 +514,7 @@ def _event_bars(
     scenario: Scenario,
     events_by_activity: dict[str, list[tuple[str, Event]]],
     lang: str,
+    named: bool = True,
 ) -> list[go.Bar]:
     """Return one horizontal bar trace per activity: one bar per (row, event)."""
     colours = activity_colours(scenario)
@@ -508,7 +534,7 @@ def _event_bars(
                     "color": colours.get(act_id, PALETTE[-1]),
                     "line": {"width": 0},
                 },
-                hovertext=[_hover(scenario, e, lang) for _, e in rows],
+                hovertext=[_hover(scenario, e, lang, named) for _, e in rows],
                 hovertemplate="%{hovertext}<extra></extra>",
                 customdata=[e.event_id for _, e in rows],
                 meta={"activity": act_id, "kind": rows[0][1].kind},
@@ -519,7 +545,11 @@ def _event_bars(
 
 
 def gantt_by_commune(
-    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+    scenario: Scenario,
+    plan: Plan,
+    lang: str = "vi",
+    today: dt.date | None = None,
+    named: bool = True,
 ) -> go.Figure:
     """Return the Gantt chart with one row per commune.
 
@@ -539,6 +569,9 @@ def gantt_by_commune(
         ``"vi"`` or ``"en"``.
     today
         The date of the "today" line; no line when ``None`` or outside the horizon.
+    named
+        Name the staff in the hover texts; ``False`` gives their roles and
+        offices instead (the public report.html).
 
     Returns
     -------
@@ -582,14 +615,14 @@ def gantt_by_commune(
                     "opacity": 0.5,
                     "line": {"width": 1},
                 },
-                hovertext=[_hover(scenario, e, lang) for e in events],
+                hovertext=[_hover(scenario, e, lang, named) for e in events],
                 hovertemplate="%{hovertext}<extra></extra>",
                 customdata=[e.event_id for e in events],
                 meta={"activity": act_id, "kind": "broadcast"},
                 legendgroup=act_id,
             )
         )
-    for trace in _event_bars(scenario, by_activity, lang):
+    for trace in _event_bars(scenario, by_activity, lang, named):
         fig.add_trace(trace)
     labels = [label for _, label in rows]
     _gantt_layout(
@@ -1172,21 +1205,47 @@ def travel_by_person(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fig
     return fig
 
 
+#: The charts with one row per person: they name the staff, so report.html
+#: (public) leaves them to report-staff.html (private).
+STAFF_CHARTS = ("gantt-staff", "workload-week", "travel")
+
+#: Every chart id, in report order.
+CHART_IDS = (
+    "gantt-commune",
+    "gantt-staff",
+    "broadcast-coverage",
+    "budget-quarter",
+    "budget-burn",
+    "workload-week",
+    "travel",
+)
+
+
 def all_charts(
-    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+    scenario: Scenario,
+    plan: Plan,
+    lang: str = "vi",
+    today: dt.date | None = None,
+    named: bool = True,
+    only: Collection[str] | None = None,
 ) -> dict[str, go.Figure]:
     """Return every chart of a plan by a stable id, in report order.
 
     Ids: ``gantt-commune``, ``gantt-staff``, ``broadcast-coverage``,
     ``budget-quarter``, ``budget-burn``, ``workload-week``, ``travel``.
+    ``named=False`` keeps names out of the commune Gantt's hover texts (the
+    charts of :data:`STAFF_CHARTS` name people whatever it says); ``only``
+    builds just the charts it lists.
     """
-    figures: dict[str, Any] = {
-        "gantt-commune": gantt_by_commune(scenario, plan, lang, today),
-        "gantt-staff": gantt_by_staff(scenario, plan, lang, today),
-        "broadcast-coverage": broadcast_coverage(scenario, plan, lang),
-        "budget-quarter": budget_by_quarter(scenario, plan, lang),
-        "budget-burn": budget_burn(scenario, plan, lang),
-        "workload-week": workload_by_week(scenario, plan, lang),
-        "travel": travel_by_person(scenario, plan, lang),
+    builders: dict[str, Callable[[], Any]] = {
+        "gantt-commune": lambda: gantt_by_commune(scenario, plan, lang, today, named),
+        "gantt-staff": lambda: gantt_by_staff(scenario, plan, lang, today),
+        "broadcast-coverage": lambda: broadcast_coverage(scenario, plan, lang),
+        "budget-quarter": lambda: budget_by_quarter(scenario, plan, lang),
+        "budget-burn": lambda: budget_burn(scenario, plan, lang),
+        "workload-week": lambda: workload_by_week(scenario, plan, lang),
+        "travel": lambda: travel_by_person(scenario, plan, lang),
     }
-    return figures
+    return {
+        cid: build() for cid, build in builders.items() if only is None or cid in only
+    }

@@ -89,8 +89,27 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Updated automatically when the plan changes; do not edit it here.",
     ),
     "feed.dropped": (
-        "Lịch quá 1 MB: đã bỏ {} sự kiện sớm nhất.",
-        "The feed exceeded 1 MB: its {} earliest events were left out.",
+        "Lịch quá 1 MB: đã bỏ {} sự kiện đã qua.",
+        "The feed exceeded 1 MB: {} past events were left out.",
+    ),
+    "feed.split": (
+        "Lịch quá 1 MB nên được chia theo thời gian; hãy đăng ký các lịch: {}.",
+        "The feed exceeded 1 MB, so it is split by period; subscribe to: {}.",
+    ),
+    "feed.part": ("{} ({})", "{} ({})"),
+    "quarter": ("Quý {}/{}", "Q{} {}"),
+    "month": ("Tháng {}/{}", "{1}-{0:02d}"),
+    "note.dropped": (
+        "{}: quá 1 MB, đã bỏ {} sự kiện đã qua (không bỏ sự kiện sắp tới).",
+        "{}: over 1 MB, {} past events left out (no future event is).",
+    ),
+    "note.split": (
+        "{}: quá 1 MB, đã chia thành {} lịch: {} ({} chỉ còn giới thiệu các lịch này).",
+        "{}: over 1 MB, split into {} feeds: {} ({} now only points to them).",
+    ),
+    "note.oversize": (
+        "{}: {} kB, quá 1 MB; Google Calendar có thể không đọc được.",
+        "{}: {} kB, over 1 MB; Google Calendar may not read it.",
     ),
 }
 
@@ -115,11 +134,15 @@ class Place:
 
 @dataclass(frozen=True)
 class Person:
-    """A staff member as the feeds show them."""
+    """A staff member as the feeds show them.
+
+    Private feeds show the name, public ones the role and office. E-mail
+    addresses and phone numbers are not kept: no feed shows them.
+    """
 
     name: str
     roles: tuple[str, ...] = ()
-    email: str | None = None
+    organisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +178,8 @@ class DisplayData:
     funding: dict[str, Label]
     activities: dict[str, Label]
     stations: tuple[str, ...] = ()
+    public_names: bool = False
+    organizer_email: str | None = None
     schema_version: int = DISPLAY_SCHEMA_VERSION
 
     @classmethod
@@ -173,7 +198,7 @@ class DisplayData:
                 for v in scenario.venues
             },
             staff={
-                s.staff_id: Person(s.name, tuple(s.roles), s.email)
+                s.staff_id: Person(s.name, tuple(s.roles), s.organisation)
                 for s in scenario.staff
             },
             topics={x.topic_id: Label(x.name_vi, x.name_en) for x in scenario.topics},
@@ -183,6 +208,8 @@ class DisplayData:
                 for a, spec in scenario.activities.items()
             },
             stations=tuple(dict.fromkeys(s.commune_code for s in scenario.stations)),
+            public_names=scenario.publish.public_names,
+            organizer_email=scenario.publish.organizer_email,
         )
 
     def to_json(self) -> str:
@@ -214,13 +241,16 @@ class DisplayData:
                 communes={k: Place(**v) for k, v in data["communes"].items()},
                 venues={k: Place(**v) for k, v in data["venues"].items()},
                 staff={
-                    k: Person(v["name"], tuple(v["roles"]), v.get("email"))
+                    # an older file's "email" is ignored: no feed shows it
+                    k: Person(v["name"], tuple(v["roles"]), v.get("organisation"))
                     for k, v in data["staff"].items()
                 },
                 topics={k: Label(**v) for k, v in data["topics"].items()},
                 funding={k: Label(**v) for k, v in data["funding"].items()},
                 activities={k: Label(**v) for k, v in data["activities"].items()},
                 stations=tuple(data.get("stations", ())),
+                public_names=bool(data.get("public_names", False)),
+                organizer_email=data.get("organizer_email"),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"display.json: missing or malformed field {exc}") from exc
@@ -279,8 +309,9 @@ def default_stamp(plan: Plan) -> dt.datetime:
 def content_hash(event: Event, display: DisplayData) -> str:
     """Return a SHA-256 over everything a feed shows of an event, in both languages.
 
-    The event's own fields and the names, places and e-mails it refers to are
-    hashed, so renaming a venue or moving a session both count as a change.
+    The event's own fields and the names, places and offices it refers to are
+    hashed, so renaming a venue or moving a session both count as a change;
+    so do the scenario's publish settings (names shown or not, organizer).
     """
     # "pinned" (kept from an earlier plan) looks the same to a subscriber as "scheduled"
     shown = dataclasses.replace(event, status=_shown_status(event.status))
@@ -299,6 +330,7 @@ def content_hash(event: Event, display: DisplayData) -> str:
             for a in event.staff
             if a.staff_id in display.staff
         ],
+        "publish": [display.public_names, display.organizer_email],
         "labels": [
             asdict(x)
             for x in (
@@ -391,8 +423,10 @@ class Feed:
     """One rendered calendar.
 
     ``last_modified`` is the latest LAST-MODIFIED of its events (``None`` for
-    an empty feed); ``dropped`` counts events left out to stay under the size
-    limit.
+    an empty feed; a split feed takes its parts'). ``dropped`` counts past
+    events left out to stay under the size limit; ``parts`` names the feeds a
+    feed too large was split into (it then holds no event itself);
+    ``oversize`` marks a feed still over the limit.
     """
 
     name: str
@@ -403,6 +437,8 @@ class Feed:
     last_modified: dt.datetime | None
     uids: tuple[str, ...] = ()
     dropped: int = 0
+    parts: tuple[str, ...] = ()
+    oversize: bool = False
 
     @property
     def filename(self) -> str:
@@ -526,7 +562,35 @@ def _summary(event: Event, display: DisplayData, lang: str, cancelled: bool) -> 
     return (_w("cancelled", lang) if cancelled else "") + text
 
 
-def _description(event: Event, display: DisplayData, lang: str, status: str) -> str:
+def staff_text(event: Event, display: DisplayData, named: bool) -> str:
+    """Return who works an event: ``Name (role)`` each, or without names ``role — office``.
+
+    Parameters
+    ----------
+    event
+        The event.
+    display
+        Names, roles and offices of the staff.
+    named
+        Show names (private feeds, or a scenario with ``public_names``); else
+        only each person's role in the event and their office, so a public
+        text names nobody.
+    """
+    people = []
+    for a in event.staff:
+        person = display.staff.get(a.staff_id)
+        if named:
+            people.append(f"{person.name if person else a.staff_id} ({a.role})")
+        elif person is not None and person.organisation:
+            people.append(f"{a.role} — {person.organisation}")
+        else:
+            people.append(a.role)
+    return ("; " if not named else ", ").join(people)
+
+
+def _description(
+    event: Event, display: DisplayData, lang: str, status: str, named: bool
+) -> str:
     lines = [f"{_w('activity', lang)}: {display.activity_name(event.activity, lang)}"]
     if event.topic:
         topic = display.topics.get(event.topic)
@@ -537,11 +601,7 @@ def _description(event: Event, display: DisplayData, lang: str, status: str) -> 
         names = ", ".join(display.commune_name(c) for c in event.communes_served)
         lines.append(f"{_w('communes_served', lang)}: {names}")
     if event.staff:
-        people = []
-        for a in event.staff:
-            person = display.staff.get(a.staff_id)
-            people.append(f"{person.name if person else a.staff_id} ({a.role})")
-        lines.append(f"{_w('staff', lang)}: {', '.join(people)}")
+        lines.append(f"{_w('staff', lang)}: {staff_text(event, display, named)}")
     if event.attendees:
         lines.append(f"{_w('attendees', lang)}: {event.attendees}")
     lines.append(f"{_w('cost', lang)}: {vnd(event.cost_vnd, lang)}")
@@ -555,8 +615,27 @@ def _description(event: Event, display: DisplayData, lang: str, status: str) -> 
     return "\n".join(lines)
 
 
+def organizer(display: DisplayData) -> vCalAddress:
+    """Return the ORGANIZER of every event: the planning office, never a person.
+
+    RFC 5546 wants one ORGANIZER in each event of a ``METHOD:PUBLISH``
+    calendar. It is the scenario's ``[publish] organizer_email`` (an office
+    mailbox) when given, else a URN naming the scenario; ``CN`` is the area.
+    """
+    if display.organizer_email:
+        address = vCalAddress(f"mailto:{display.organizer_email}")
+    else:
+        address = vCalAddress(f"urn:x-scheduler:{_safe(display.scenario)}")
+    address.params["CN"] = display.area_name
+    return address
+
+
 def _vevent(
-    st: EventState, display: DisplayData, lang: str, alarm: dt.timedelta | None
+    st: EventState,
+    display: DisplayData,
+    lang: str,
+    alarm: dt.timedelta | None,
+    named: bool,
 ) -> VEvent:
     event = st.event
     assert event is not None
@@ -583,25 +662,11 @@ def _vevent(
         ve.add("location", location, parameters=text)
     if place is not None and place.lat is not None and place.lon is not None:
         ve.add("geo", (place.lat, place.lon))
-    ve.add("description", _description(event, display, lang, status), parameters=text)
+    description = _description(event, display, lang, status, named)
+    ve.add("description", description, parameters=text)
     ve.add("categories", [display.activity_name(event.activity, lang)])
-    with_mail = [
-        display.staff[a.staff_id]
-        for a in event.staff
-        if a.staff_id in display.staff and display.staff[a.staff_id].email
-    ]
-    if with_mail:
-        # the first person of the event's staff (in role order) who has an address
-        first = with_mail[0]
-        organizer = vCalAddress(f"mailto:{first.email}")
-        organizer.params["CN"] = first.name
-        ve.add("organizer", organizer)
-        for person in with_mail:
-            attendee = vCalAddress(f"mailto:{person.email}")
-            attendee.params["CN"] = person.name
-            attendee.params["CUTYPE"] = "INDIVIDUAL"
-            attendee.params["ROLE"] = "REQ-PARTICIPANT"
-            ve.add("attendee", attendee)
+    # RFC 5546 PUBLISH: exactly one ORGANIZER and no ATTENDEE, in every feed
+    ve.add("organizer", organizer(display))
     if alarm is not None and not cancelled:
         valarm = Alarm()
         valarm.add("action", "DISPLAY")
@@ -617,7 +682,7 @@ def _calendar(
     display: DisplayData,
     lang: str,
     refresh: dt.timedelta,
-    dropped: int,
+    note: str | None,
 ) -> Calendar:
     cal = Calendar()
     cal.add("prodid", f"-//scheduler//{display.scenario}//{lang.upper()}")
@@ -628,8 +693,8 @@ def _calendar(
     cal.add("name", title)
     cal.add("x-wr-calname", vText(title))
     about = [plan.title, _w(f"feed.{spec.kind}", lang), _w("feed.footer", lang)]
-    if dropped:
-        about.append(_w("feed.dropped", lang).format(dropped))
+    if note:
+        about.append(note)
     description = "\n".join(about)
     cal.add("description", description)
     cal.add("x-wr-caldesc", vText(description))
@@ -653,6 +718,52 @@ def _vtimezone(first: dt.date, last: dt.date) -> Timezone:
     )
 
 
+Rendered = list[tuple[EventState, VEvent]]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every feed of one build shares."""
+
+    plan: Plan
+    display: DisplayData
+    lang: str
+    refresh: dt.timedelta
+    limit: int
+    past_before: dt.datetime | None
+
+    def render(self, spec: FeedSpec, rendered: Rendered, note: str | None) -> bytes:
+        cal = _calendar(spec, self.plan, self.display, self.lang, self.refresh, note)
+        for _, ve in rendered:
+            cal.add_component(ve)
+        body: bytes = cal.to_ical()
+        return body
+
+    def feed(
+        self,
+        spec: FeedSpec,
+        body: bytes,
+        rendered: Rendered,
+        *,
+        dropped: int = 0,
+        parts: tuple[str, ...] = (),
+        stamps: Iterable[dt.datetime] = (),
+    ) -> Feed:
+        seen = [_utc(st.last_modified) for st, _ in rendered] + list(stamps)
+        return Feed(
+            name=spec.name,
+            kind=spec.kind,
+            subject=spec.subject,
+            title=f"{spec.label} — {self.display.area_name}",
+            body=body,
+            last_modified=max(seen) if seen else None,
+            uids=tuple(st.uid for st, _ in rendered),
+            dropped=dropped,
+            parts=parts,
+            oversize=len(body) > self.limit,
+        )
+
+
 def build_feeds(
     plan: Plan,
     display: DisplayData,
@@ -661,16 +772,21 @@ def build_feeds(
     lang: str = "vi",
     refresh: dt.timedelta = DEFAULT_REFRESH,
     alarm: dt.timedelta | None = None,
-    limit_bytes: int = FEED_LIMIT_BYTES,
+    limit_bytes: int | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Feed]:
     """Render every feed of a plan from the calendar state.
+
+    Public feeds (whole plan, communes, stations, activities) name no one
+    unless ``display.public_names``: staff appear by role and office. Staff
+    feeds, private, give names. No feed has an e-mail address or ATTENDEE.
 
     Parameters
     ----------
     plan
         The plan (title and horizon; the events themselves come from ``state``).
     display
-        Names, places and contacts.
+        Names, places, offices and the publish settings.
     state
         The state returned by :func:`advance_state`: every planned event and
         every cancelled one still in its grace period. Entries without known
@@ -683,71 +799,194 @@ def build_feeds(
         Add a VALARM this long before each event that is not cancelled
         (Google and Outlook ignore alarms in subscribed calendars).
     limit_bytes
-        Largest feed size. A larger feed loses its earliest events (by start)
-        until it fits; ``Feed.dropped`` says how many, and the calendar
-        DESCRIPTION says so too.
+        Largest feed size (default :data:`FEED_LIMIT_BYTES`). A larger feed
+        first loses events that ended before ``now``, earliest first
+        (``Feed.dropped``; its DESCRIPTION says so). If it is still too large, a public feed is split into one feed
+        per quarter (a quarter still too large: per month), and the feed
+        itself keeps no event, only a DESCRIPTION naming its parts
+        (``Feed.parts``). Events still to come are never left out: a staff
+        feed (one private link per person) is kept whole even when too large
+        (``Feed.oversize``).
+    now
+        The time before which an event is past; ``None``: none is.
 
     Returns
     -------
     list[Feed]
-        In the order of :func:`feed_specs`, events sorted by start then UID.
+        In the order of :func:`feed_specs`, each split feed followed by its
+        parts; events sorted by start then UID.
     """
     known = sorted(
         ((st, st.event) for st in state.values() if st.event is not None),
         key=lambda pair: (_utc(pair[1].start), pair[0].uid),
     )
-    # one VEVENT per event, shared by every feed that shows it
-    vevents = {st.uid: _vevent(st, display, lang, alarm) for st, _ in known}
-    feeds = []
+    # one VEVENT per event and audience, shared by every feed that shows it
+    public = {
+        st.uid: _vevent(st, display, lang, alarm, display.public_names)
+        for st, _ in known
+    }
+    # an event nobody works (a broadcast) reads the same with or without names
+    private = {
+        st.uid: public[st.uid]
+        if display.public_names or not event.staff
+        else _vevent(st, display, lang, alarm, True)
+        for st, event in known
+    }
+    ctx = _Context(
+        plan,
+        display,
+        lang,
+        refresh,
+        FEED_LIMIT_BYTES if limit_bytes is None else limit_bytes,
+        _utc(now) if now is not None else None,
+    )
+    feeds: list[Feed] = []
     for spec in feed_specs(display, lang):
-        rendered = [(st, vevents[st.uid]) for st, e in known if spec.wants(e)]
-        dropped = 0
-        body = _render(spec, plan, display, lang, refresh, rendered, dropped)
-        if len(body) > limit_bytes:
-            sizes = [len(ve.to_ical()) for _, ve in rendered]
-            excess = len(body) - limit_bytes
-            while excess > 0 and dropped < len(rendered):
-                excess -= sizes[dropped]
-                dropped += 1
-            # the note about dropped events lengthens the header: check again
-            while True:
-                body = _render(
-                    spec, plan, display, lang, refresh, rendered[dropped:], dropped
-                )
-                if len(body) <= limit_bytes or dropped >= len(rendered):
-                    break
-                dropped += 1
-            rendered = rendered[dropped:]
-        stamps = [_utc(st.last_modified) for st, _ in rendered]
-        feeds.append(
-            Feed(
-                name=spec.name,
-                kind=spec.kind,
-                subject=spec.subject,
-                title=f"{spec.label} — {display.area_name}",
-                body=body,
-                last_modified=max(stamps) if stamps else None,
-                uids=tuple(st.uid for st, _ in rendered),
-                dropped=dropped,
-            )
-        )
+        chosen = private if spec.kind == "staff" else public
+        rendered = [(st, chosen[st.uid]) for st, e in known if spec.wants(e)]
+        feeds.extend(_fit(ctx, spec, rendered))
     return feeds
 
 
-def _render(
-    spec: FeedSpec,
+def _fit(ctx: _Context, spec: FeedSpec, rendered: Rendered) -> list[Feed]:
+    """Return a feed under the size limit: whole, without past events, or split."""
+    body = ctx.render(spec, rendered, None)
+    if len(body) <= ctx.limit:
+        return [ctx.feed(spec, body, rendered)]
+    body, kept = _without_past(ctx, spec, rendered, body)
+    dropped = len(rendered) - len(kept)
+    if len(body) <= ctx.limit or spec.kind == "staff":
+        return [ctx.feed(spec, body, kept, dropped=dropped)]
+    return _split(ctx, spec, rendered)
+
+
+def _without_past(
+    ctx: _Context, spec: FeedSpec, rendered: Rendered, body: bytes
+) -> tuple[bytes, Rendered]:
+    """Leave out events that ended before ``ctx.past_before``, earliest first, until the feed fits."""
+    cutoff = ctx.past_before
+    if cutoff is None:
+        return body, rendered
+    past = [
+        i
+        for i, (st, _) in enumerate(rendered)
+        if st.event is not None and _utc(st.event.end) <= cutoff
+    ]
+    gone: set[int] = set()
+    excess = len(body) - ctx.limit
+    for i in past:  # a first guess from the sizes of the events …
+        if excess <= 0:
+            break
+        gone.add(i)
+        excess -= len(rendered[i][1].to_ical())
+    while gone:  # … then the note lengthens the header: check, and go on if needed
+        kept = [pair for i, pair in enumerate(rendered) if i not in gone]
+        note = _w("feed.dropped", ctx.lang).format(len(gone))
+        body = ctx.render(spec, kept, note)
+        if len(body) <= ctx.limit or len(gone) == len(past):
+            return body, kept
+        gone.add(next(i for i in past if i not in gone))
+    return body, rendered
+
+
+def _period_of(st: EventState, months: bool) -> tuple[int, int]:
+    assert st.event is not None
+    day = st.event.start.astimezone(ZONE).date()
+    return (day.year, day.month if months else (day.month - 1) // 3 + 1)
+
+
+def _split(ctx: _Context, spec: FeedSpec, rendered: Rendered) -> list[Feed]:
+    """Split a feed by quarter (a quarter still too large: by month); the feed names its parts."""
+    parts: list[Feed] = []
+    for (year, quarter), chunk in _groups(rendered, months=False):
+        part = _part(
+            ctx, spec, f"{year}-q{quarter}", _w("quarter", ctx.lang), (quarter, year)
+        )
+        body = ctx.render(part, chunk, None)
+        if len(body) <= ctx.limit:
+            parts.append(ctx.feed(part, body, chunk))
+            continue
+        for (_, month), days in _groups(chunk, months=True):
+            part = _part(
+                ctx, spec, f"{year}-{month:02d}", _w("month", ctx.lang), (month, year)
+            )
+            parts.append(ctx.feed(part, ctx.render(part, days, None), days))
+    names = tuple(p.name for p in parts)
+    note = _w("feed.split", ctx.lang).format(", ".join(f"{n}.ics" for n in names))
+    stamps = [p.last_modified for p in parts if p.last_modified is not None]
+    index = ctx.feed(spec, ctx.render(spec, [], note), [], parts=names, stamps=stamps)
+    return [index, *parts]
+
+
+def _groups(rendered: Rendered, months: bool) -> list[tuple[tuple[int, int], Rendered]]:
+    groups: dict[tuple[int, int], Rendered] = {}
+    for pair in rendered:
+        groups.setdefault(_period_of(pair[0], months), []).append(pair)
+    return sorted(groups.items())
+
+
+def _part(
+    ctx: _Context, spec: FeedSpec, suffix: str, period: str, args: tuple[int, int]
+) -> FeedSpec:
+    label = _w("feed.part", ctx.lang).format(spec.label, period.format(*args))
+    return replace(spec, name=f"{spec.name}-{suffix}", label=label)
+
+
+def feed_notes(feeds: Iterable[Feed], lang: str = "vi") -> list[str]:
+    """Return one line for each feed the size limit changed, for the planner to read.
+
+    Parameters
+    ----------
+    feeds
+        The feeds of :func:`build_feeds`.
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    list[str]
+        Split feeds (with their parts), feeds that left past events out, and
+        feeds still over the limit.
+    """
+    notes = []
+    for f in feeds:
+        if f.parts:
+            names = ", ".join(f"{n}.ics" for n in f.parts)
+            notes.append(
+                _w("note.split", lang).format(
+                    f.filename, len(f.parts), names, f.filename
+                )
+            )
+        if f.dropped:
+            notes.append(_w("note.dropped", lang).format(f.filename, f.dropped))
+        if f.oversize:
+            notes.append(
+                _w("note.oversize", lang).format(f.filename, len(f.body) // 1000)
+            )
+    return notes
+
+
+def calendar_feeds(
     plan: Plan,
     display: DisplayData,
-    lang: str,
-    refresh: dt.timedelta,
-    rendered: Iterable[tuple[EventState, VEvent]],
-    dropped: int,
-) -> bytes:
-    cal = _calendar(spec, plan, display, lang, refresh, dropped)
-    for _, ve in rendered:
-        cal.add_component(ve)
-    body: bytes = cal.to_ical()
-    return body
+    stored: CalendarState | None = None,
+    *,
+    now: dt.datetime | None = None,
+    lang: str = "vi",
+    grace: dt.timedelta = dt.timedelta(days=DEFAULT_GRACE_DAYS),
+) -> list[Feed]:
+    """Return the feeds ``scheduler plan`` and ``export ics`` write.
+
+    Without ``stored`` state every event has SEQUENCE 0 and DTSTAMP
+    :func:`default_stamp`. With the store's state (read, never written),
+    unchanged events keep their published SEQUENCE and stamps, and changes are
+    stamped ``now`` (the caller passes the last publish time, so the files
+    stay reproducible). Events that ended before that time count as past for
+    the size limit; without a store none does.
+    """
+    when = now if now is not None else default_stamp(plan)
+    state = advance_state(plan, display, stored or {}, when, grace)
+    return build_feeds(plan, display, state, lang=lang, now=when)
 
 
 def calendar_files(
@@ -759,17 +998,6 @@ def calendar_files(
     lang: str = "vi",
     grace: dt.timedelta = dt.timedelta(days=DEFAULT_GRACE_DAYS),
 ) -> dict[str, bytes]:
-    """Return ``calendars/<feed>.ics`` files for ``scheduler plan`` and ``export ics``.
-
-    Without ``stored`` state every event has SEQUENCE 0 and DTSTAMP
-    :func:`default_stamp`. With the store's state (read, never written),
-    unchanged events keep their published SEQUENCE and stamps, and changes are
-    stamped ``now`` (the caller passes the last publish time, so the files
-    stay reproducible).
-    """
-    when = now if now is not None else default_stamp(plan)
-    state = advance_state(plan, display, stored or {}, when, grace)
-    return {
-        f"calendars/{f.filename}": f.body
-        for f in build_feeds(plan, display, state, lang=lang)
-    }
+    """Return ``calendars/<feed>.ics`` files: :func:`calendar_feeds` by path."""
+    feeds = calendar_feeds(plan, display, stored, now=now, lang=lang, grace=grace)
+    return {f"calendars/{f.filename}": f.body for f in feeds}

@@ -1,10 +1,14 @@
 """report.html: one self-contained page a district leader opens by double-click.
 
-The page holds the key figures, every chart of :mod:`scheduler.export.charts`,
-the sortable event table, what was left out and why, the penalty breakdown
-and links to the calendar feeds. plotly.js is inlined once in the page head,
-and the small table-sorting script is inline too, so the file works from
-``file://`` with no network (district offices are often offline).
+The page holds the key figures, the charts of :mod:`scheduler.export.charts`
+that are not about single people, the sortable event table, what was left
+out and why, the penalty breakdown and links to the public calendar feeds.
+It is public (``scheduler publish`` serves it), so it names no one unless the
+scenario says ``[publish] public_names = true``: staff appear by role and
+office. The charts and table by person are in report-staff.html, which stays
+in the out folder and is never published. plotly.js is inlined once in each
+page head, and the small table-sorting script is inline too, so the files
+work from ``file://`` with no network (district offices are often offline).
 """
 
 from __future__ import annotations
@@ -13,13 +17,20 @@ import datetime as dt
 import html
 import json
 from collections import Counter
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from scheduler.calendar import TZ, quarter_key
-from scheduler.export.charts import activity_name, all_charts
+from scheduler.export.charts import (
+    CHART_IDS,
+    STAFF_CHARTS,
+    activity_name,
+    all_charts,
+    staff_label,
+)
 from scheduler.export.table import venue_name
 from scheduler.i18n import day, number, percent, t, vnd
 
@@ -85,6 +96,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "moved_restaffed": ("dời lịch và đổi cán bộ", "moved and re-staffed"),
     "added": ("thêm mới", "added"),
     "cancelled": ("huỷ", "cancelled"),
+    "staff_title": ("Lịch công tác theo cán bộ", "Duties by staff member"),
+    "staff_private": (
+        "Trang nội bộ: có tên và lịch công tác của từng cán bộ. Không công bố, "
+        "không gửi ra ngoài cơ quan; report.html là trang công khai.",
+        "Internal page: it names each staff member and their duties. Do not publish "
+        "it or send it outside the office; report.html is the public page.",
+    ),
+    "staff_table": ("Sự kiện của từng cán bộ", "Events of each staff member"),
+    "role": ("Vai trò", "Role"),
+    "office": ("Cơ quan", "Office"),
 }
 
 # Sorts the event table by the clicked column: numbers and ISO dates by their
@@ -225,9 +246,8 @@ def _cards(scenario: Scenario, plan: Plan, lang: str) -> str:
     )
 
 
-def _event_table(scenario: Scenario, plan: Plan, lang: str) -> str:
+def _event_table(scenario: Scenario, plan: Plan, lang: str, named: bool) -> str:
     communes = {c.commune_code: c.commune_name for c in scenario.communes}
-    people = {p.staff_id: p.name for p in scenario.staff}
     topics = {
         tp.topic_id: (tp.name_en if lang == "en" else tp.name_vi)
         for tp in scenario.topics
@@ -270,7 +290,7 @@ def _event_table(scenario: Scenario, plan: Plan, lang: str) -> str:
             f'<td class="nowrap" data-sort="{start.isoformat()}">{_e(when)}</td>',
             f'<td class="nowrap">{_e(f"{start:%H:%M}–{end:%H:%M}")}</td>',
             _e(venue_name(scenario, e)),
-            _e(", ".join(people.get(a.staff_id, a.staff_id) for a in e.staff)),
+            _e(staff_label(scenario, e, named)),
             _e(topics.get(e.topic or "", e.topic or "")),
             f'<td class="num" data-sort="{e.cost_vnd}">{_e(vnd(e.cost_vnd, lang))}</td>',
             _e(sources.get(e.funding_source or "", e.funding_source or "")),
@@ -344,10 +364,18 @@ def _penalties(plan: Plan, lang: str) -> str:
     )
 
 
-def _changes(plan: Plan, lang: str) -> str:
-    """Return the table of what a re-plan changed, or nothing for a first plan."""
+def _changes(scenario: Scenario, plan: Plan, lang: str, named: bool) -> str:
+    """Return the table of what a re-plan changed, or nothing for a first plan.
+
+    Staff are shown by id when ``named``, else by office (or roles): an id
+    may be a person's name.
+    """
     if not plan.changes:
         return ""
+    offices = {p.staff_id: p.organisation or "/".join(p.roles) for p in scenario.staff}
+
+    def who(ids: tuple[str, ...]) -> str:
+        return _e(", ".join(ids if named else (offices.get(i, "?") for i in ids)))
 
     def when(value: dt.datetime | None) -> str:
         return "" if value is None else f"{day(value.date(), lang)} {value:%H:%M}"
@@ -355,7 +383,7 @@ def _changes(plan: Plan, lang: str) -> str:
     rows = "".join(
         f"<tr><td>{_e(c.event_id)}</td><td>{_e(label(c.kind, lang))}</td>"
         f"<td>{when(c.old_start)}</td><td>{when(c.new_start)}</td>"
-        f"<td>{_e(', '.join(c.old_staff))}</td><td>{_e(', '.join(c.new_staff))}</td>"
+        f"<td>{who(c.old_staff)}</td><td>{who(c.new_staff)}</td>"
         f"<td>{_e(c.reason_en if lang == 'en' and c.reason_en else c.reason)}</td></tr>"
         for c in plan.changes
     )
@@ -412,11 +440,17 @@ def _feeds(scenario: Scenario, lang: str) -> str:
 
 
 def chart_divs(
-    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+    scenario: Scenario,
+    plan: Plan,
+    lang: str = "vi",
+    today: dt.date | None = None,
+    named: bool = True,
+    only: Collection[str] | None = None,
 ) -> dict[str, str]:
     """Return each chart as an HTML fragment (a div and its script, no plotly.js).
 
-    The div of chart ``<id>`` has the element id ``chart-<id>``.
+    The div of chart ``<id>`` has the element id ``chart-<id>``; ``named``
+    and ``only`` as in :func:`scheduler.export.charts.all_charts`.
     """
     config = {"displaylogo": False, "responsive": True}
     return {
@@ -430,14 +464,58 @@ def chart_divs(
             default_height=f"{fig.layout.height or 450}px",
             validate=False,
         )
-        for chart_id, fig in all_charts(scenario, plan, lang, today).items()
+        for chart_id, fig in all_charts(
+            scenario, plan, lang, today, named, only
+        ).items()
     }
+
+
+def _page(title: str, lang: str, body: str, data: dict[str, object]) -> bytes:
+    """Return a whole page: head with plotly.js, body, data block, table script."""
+    page = f"""<!DOCTYPE html>
+<html lang="{"en" if lang == "en" else "vi"}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="scheduler">
+<title>{_e(title)}</title>
+<style>{_CSS}</style>
+<script type="text/javascript">{get_plotlyjs()}</script>
+</head>
+<body>
+{body}
+<script type="application/json" id="report-data">{json.dumps(data)}</script>
+<script type="text/javascript">{_TABLE_JS}</script>
+</body>
+</html>
+"""
+    return page.encode("utf-8")
+
+
+def _chart_sections(charts: dict[str, str]) -> str:
+    return "".join(
+        f'<section class="chart" data-chart="{cid}">{div}</section>'
+        for cid, div in charts.items()
+    )
+
+
+def _heading(plan: Plan, lang: str, today: dt.date | None) -> str:
+    made = f" · {_e(label('generated', lang))} {day(today, lang)}" if today else ""
+    return (
+        f'<p class="note">{_e(label("horizon", lang))}: {day(plan.horizon_start, lang)}'
+        f" – {day(plan.horizon_end, lang)}{made} · {_e(label('input_hash', lang))} "
+        f"<code>{_e(plan.input_hash[:12])}</code></p>"
+    )
 
 
 def report_html(
     scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
 ) -> bytes:
-    """Return report.html: the whole review page, self-contained and offline.
+    """Return report.html: the public review page, self-contained and offline.
+
+    It names no one unless ``scenario.publish.public_names``: the event
+    table, the changes table and the hover texts give roles and offices; the
+    charts by person are left to :func:`staff_report_html`.
 
     Parameters
     ----------
@@ -456,35 +534,18 @@ def report_html(
     bytes
         UTF-8 HTML with plotly.js inlined exactly once.
     """
-    charts = chart_divs(scenario, plan, lang, today)
-    made = f" · {_e(label('generated', lang))} {day(today, lang)}" if today else ""
+    named = scenario.publish.public_names
+    public = [c for c in CHART_IDS if c not in STAFF_CHARTS]
+    charts = chart_divs(scenario, plan, lang, today, named, public)
     kinds = Counter(e.kind for e in plan.events)
-    page = f"""<!DOCTYPE html>
-<html lang="{"en" if lang == "en" else "vi"}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="scheduler">
-<title>{_e(plan.title)}</title>
-<style>{_CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
-</head>
-<body>
-<h1>{_e(plan.title)}</h1>
-<p class="note">{_e(label("horizon", lang))}: {day(plan.horizon_start, lang)} – \
-{day(plan.horizon_end, lang)}{made} · {_e(label("input_hash", lang))} \
-<code>{_e(plan.input_hash[:12])}</code></p>
+    body = f"""<h1>{_e(plan.title)}</h1>
+{_heading(plan, lang, today)}
 <h2 id="key-figures">{_e(label("key_figures", lang))}</h2>
 {_cards(scenario, plan, lang)}
 <h2 id="charts">{_e(label("charts", lang))}</h2>
 <p class="note">{_e(label("shading", lang))}</p>
-{
-        "".join(
-            f'<section class="chart" data-chart="{cid}">{div}</section>'
-            for cid, div in charts.items()
-        )
-    }
-{_changes(plan, lang)}
+{_chart_sections(charts)}
+{_changes(scenario, plan, lang, named)}
 <h2 id="unscheduled-section">{_e(label("unscheduled", lang))}</h2>
 {_unscheduled(scenario, plan, lang)}
 <h2 id="penalties-section">{_e(label("penalties", lang))}</h2>
@@ -492,18 +553,101 @@ def report_html(
 <h2 id="feeds">{_e(label("feeds", lang))}</h2>
 {_feeds(scenario, lang)}
 <h2 id="events-section">{_e(label("events", lang))} ({len(plan.events)})</h2>
-{_event_table(scenario, plan, lang)}
-<script type="application/json" id="report-data">{
-        json.dumps(
-            {
-                "charts": list(charts),
-                "events": len(plan.events),
-                "kinds": dict(sorted(kinds.items())),
-            }
+{_event_table(scenario, plan, lang, named)}"""
+    data = {
+        "charts": list(charts),
+        "events": len(plan.events),
+        "kinds": dict(sorted(kinds.items())),
+    }
+    return _page(plan.title, lang, body, data)
+
+
+def _staff_table(scenario: Scenario, plan: Plan, lang: str) -> str:
+    """Return one row per person and event they work, by person then start."""
+    communes = {c.commune_code: c.commune_name for c in scenario.communes}
+    order = {p.staff_id: i for i, p in enumerate(scenario.staff)}
+    people = {p.staff_id: p for p in scenario.staff}
+    rows = sorted(
+        ((a, e) for e in plan.events for a in e.staff),
+        key=lambda pair: (order.get(pair[0].staff_id, len(order)), pair[1].start),
+    )
+    body = []
+    for a, e in rows:
+        person = people.get(a.staff_id)
+        start, end = e.start.astimezone(TZ), e.end.astimezone(TZ)
+        when = day(start.date(), lang)
+        if end.date() != start.date():
+            when += f" – {day(end.date(), lang)}"
+        place = (
+            communes.get(e.commune_code, e.commune_code)
+            if e.commune_code
+            else ", ".join(communes.get(c, c) for c in e.communes_served)
         )
-    }</script>
-<script type="text/javascript">{_TABLE_JS}</script>
-</body>
-</html>
-"""
-    return page.encode("utf-8")
+        cells = [
+            _e(person.name if person else a.staff_id),
+            _e(a.role),
+            _e(person.organisation or "" if person else ""),
+            f'<td class="nowrap" data-sort="{start.isoformat()}">{_e(when)}</td>',
+            f'<td class="nowrap">{_e(f"{start:%H:%M}–{end:%H:%M}")}</td>',
+            _e(activity_name(scenario, e.activity, lang)),
+            _e(place),
+            _e(venue_name(scenario, e)),
+            _e(e.event_id),
+        ]
+        body.append(
+            f'<tr data-staff="{_e(a.staff_id)}">'
+            + "".join(c if c.startswith("<td") else f"<td>{c}</td>" for c in cells)
+            + "</tr>"
+        )
+    heads = [
+        t("staff", lang),
+        label("role", lang),
+        label("office", lang),
+        t("date", lang),
+        label("time", lang),
+        t("activity", lang),
+        t("commune", lang),
+        t("venue", lang),
+        label("event", lang),
+    ]
+    head_html = "".join(f'<th scope="col">{_e(h)}</th>' for h in heads)
+    return (
+        f'<p class="note">{_e(label("sort_hint", lang))} '
+        f'<label>{_e(label("filter", lang))}: <input class="table-filter" '
+        f'data-table="staff-events" type="search"></label></p>'
+        f'<div class="scroll"><table id="staff-events" class="sortable"><thead><tr>'
+        f"{head_html}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def staff_report_html(
+    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+) -> bytes:
+    """Return report-staff.html: the private page of who does what, by person.
+
+    It holds the charts of :data:`~scheduler.export.charts.STAFF_CHARTS` (the
+    Gantt chart by staff member, sessions per week, travel time) and one table
+    row per person and event. It names people, so ``scheduler publish`` never
+    copies it into the plan store and ``scheduler serve`` never serves it.
+
+    Parameters
+    ----------
+    scenario, plan, lang, today
+        As for :func:`report_html`.
+
+    Returns
+    -------
+    bytes
+        UTF-8 HTML with plotly.js inlined exactly once.
+    """
+    charts = chart_divs(scenario, plan, lang, today, True, STAFF_CHARTS)
+    title = f"{plan.title} — {label('staff_title', lang)}"
+    body = f"""<h1>{_e(title)}</h1>
+<p><strong>{_e(label("staff_private", lang))}</strong></p>
+{_heading(plan, lang, today)}
+<h2 id="charts">{_e(label("charts", lang))}</h2>
+{_chart_sections(charts)}
+<h2 id="staff-events-section">{_e(label("staff_table", lang))}</h2>
+{_staff_table(scenario, plan, lang)}"""
+    data = {"charts": list(charts), "private": True}
+    return _page(title, lang, body, data)

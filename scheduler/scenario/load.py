@@ -227,6 +227,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         "pins",
         "travel",
         "solver",
+        "publish",
     }
     for key in doc:
         if key not in allowed_top:
@@ -263,6 +264,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         if book is None
         else schema.DataFiles(communes="", staff="", venues="", topics="")
     )
+    publish = section("publish", schema.PublishSettings, {})
     solver = None
     solver_doc = doc.get("solver", {})
     own_params = (
@@ -377,6 +379,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         blocked=tuple(tables["blocked_periods"]),
         travel_times=tuple(tables["travel_times"]),
         input_hash=digest.hexdigest(),
+        publish=publish,
     )
     problems = cross_check(scenario, shown, sources)
     if problems:

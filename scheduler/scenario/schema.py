@@ -425,6 +425,19 @@ class SolverSettings(Frozen):
     highs_after_s: float = Field(default=2.0, ge=0)
 
 
+class PublishSettings(Frozen):
+    """What the public outputs show: the feeds other than staff feeds, and report.html.
+
+    By default they carry no personal data: staff appear by role and office,
+    never by name, e-mail or phone. ``public_names`` lets a scenario show the
+    names too; ``organizer_email`` is the office mailbox given as each event's
+    ORGANIZER (RFC 5546 wants one in a published calendar).
+    """
+
+    public_names: bool = False
+    organizer_email: OptText = None
+
+
 class Scenario(Frozen):
     """A whole validated scenario: everything the model needs, no file access."""
 
@@ -448,6 +461,7 @@ class Scenario(Frozen):
     blocked: tuple[BlockedPeriod, ...]
     travel_times: tuple[TravelTime, ...]
     input_hash: str
+    publish: PublishSettings = PublishSettings()
 
     def commune(self, code: str) -> Commune:
         """Return the commune with this official code."""

@@ -131,6 +131,7 @@ def scenario_document(
         "targets": [_section(t) for t in scenario.targets],
         "pins": [_section(p) for p in scenario.pins],
         "travel": _section(scenario.travel),
+        "publish": _section(scenario.publish),
         "solver": solver,
     }
     # TOML has no empty array of tables worth writing, nor empty sections

@@ -34,10 +34,16 @@ for (const file of process.argv.slice(2)) {
       // seconds since the epoch as ical.js resolves the zone (VTIMEZONE)
       startEpoch: event.startDate.toUnixTime(),
       attendees: v.getAllProperties("attendee").map((p) => p.getFirstValue()),
+      organizers: v.getAllProperties("organizer").map((p) => ({
+        value: p.getFirstValue(),
+        cn: p.getParameter("cn") ?? null,
+      })),
     };
   });
   out[file] = {
     name: root.getFirstPropertyValue("name"),
+    method: root.getFirstPropertyValue("method"),
+    description: root.getFirstPropertyValue("description"),
     calname: root.getFirstPropertyValue("x-wr-calname"),
     refresh: root.getFirstPropertyValue("refresh-interval")?.toString() ?? null,
     ttl: root.getFirstPropertyValue("x-published-ttl"),
