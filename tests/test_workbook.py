@@ -13,7 +13,7 @@ from scheduler.bench.two_level import two_level_scenario
 from scheduler.cli import app
 from scheduler.errors import ScenarioError
 from scheduler.scenario.load import load_scenario
-from scheduler.scenario.schema import Scenario
+from scheduler.scenario.schema import PublishSettings, Scenario
 from scheduler.scenario.workbook import SHEETS, workbook_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +33,12 @@ def _same(a: Scenario, b: Scenario) -> bool:
     [
         lambda: load_scenario(HUNG_NGUYEN),
         lambda: two_level_scenario("40", 1, communes=8),
+        # an opt-in to public names, a setting that is not shown by default
+        lambda: load_scenario(HUNG_NGUYEN).model_copy(
+            update={"publish": PublishSettings(public_names=True)}
+        ),
     ],
-    ids=["hung-nguyen", "two-level"],
+    ids=["hung-nguyen", "two-level", "public-names"],
 )
 def test_a_workbook_reads_back_to_the_same_scenario(
     make, lang: str, tmp_path: Path
