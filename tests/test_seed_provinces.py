@@ -1,4 +1,4 @@
-"""The seed provinces bundled whole: every district and commune of the 2023 list."""
+"""The generated bundled examples: the seed provinces whole, and a two-level province."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_the_bundled_files_are_what_the_script_writes(tmp_path: Path) -> None:
     subprocess.run(
         [
             sys.executable,
-            str(ROOT / "scripts" / "make_seed_provinces.py"),
+            str(ROOT / "scripts" / "make_examples.py"),
             "--root",
             str(tmp_path),
         ],
@@ -65,3 +65,15 @@ def test_the_bundled_files_are_what_the_script_writes(tmp_path: Path) -> None:
     assert len(written) > 100
     for rel in written:
         assert (ROOT / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
+
+
+def test_the_two_level_example_is_a_whole_2025_province() -> None:
+    from scheduler.scenario.load import load_scenario
+    from scheduler.units import wards_of_province_2025
+
+    sc = load_scenario(ROOT / "configs" / "scenarios" / "hue-2027.toml")
+    # Thành phố Huế: 40 communes and wards since 1 July 2025, with their points
+    official = wards_of_province_2025("46")
+    assert [c.commune_code for c in sc.communes] == [w.ward_code for w in official]
+    assert [(c.lat, c.lon) for c in sc.communes] == [(w.lat, w.lon) for w in official]
+    assert sc.area.level == "province"

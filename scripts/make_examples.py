@@ -1,4 +1,4 @@
-"""Write the seed provinces whole as bundled province scenarios.
+"""Write the bundled examples that are generated: the seed provinces whole, and a two-level province.
 
 Seeds 000 (Đắk Nông) and 003 (Bình Định) plan whole provinces of the 2023
 three-level units. This script writes, for each, one district scenario per
@@ -16,7 +16,7 @@ are the seeded, made-up values of the benchmark generator
 (:func:`scheduler.bench.generate.district_scenario`, seed 1), as the data
 README written beside them says. Run it again to rebuild the same files:
 
-    python scripts/make_seed_provinces.py
+    python scripts/make_examples.py
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 import tomli_w
 
 from scheduler.bench.generate import district_scenario, districts_of_province
+from scheduler.bench.two_level import two_level_scenario
 from scheduler.scenario.starter import slug
 from scheduler.scenario.write import write_scenario
 
@@ -67,7 +68,7 @@ the districts' own lines). Plan it with
 > budgets are **illustrative**: the seeded values of the benchmark generator
 > (`scheduler/bench/generate.py`, seed {SEED}), made up in the shapes of the Hưng
 > Nguyên scenario. They are not statistics of the province. The files are written
-> by `scripts/make_seed_provinces.py`.
+> by `scripts/make_examples.py`.
 
 | folder | district | communes |
 |---|---|---|
@@ -126,7 +127,7 @@ def write_province(name: str, code: str, seed: str, title: str, root: Path) -> N
     header = (
         f"# {title}: every district and commune of the 2023 list (seed plan {seed}).\n"
         "# Units are real; staff, money and households are illustrative\n"
-        f"# (data/{name}/README.md). Written by scripts/make_seed_provinces.py.\n"
+        f"# (data/{name}/README.md). Written by scripts/make_examples.py.\n"
     )
     (configs / f"{name}.toml").write_text(
         header + tomli_w.dumps(province), encoding="utf-8"
@@ -136,14 +137,62 @@ def write_province(name: str, code: str, seed: str, title: str, root: Path) -> N
     )
 
 
+TWO_LEVEL = ("hue-2027", "46", 2027)
+
+
+def _two_level_readme(name: str, title: str, communes: int, staff: int) -> str:
+    return f"""# {name}: a province of the two-level units of 1 July 2025
+
+The scenario `configs/scenarios/{name}.toml` ({title}) plans all {communes}
+communes and wards of the province as one, with one pool of {staff} provincial
+staff (leaders and poverty-reduction officers of the Sở Nông nghiệp và Môi trường,
+officers of the provincial Social Policy Bank, a culture officer and trainers of
+the provincial Political School), from the department's office in the provincial
+capital. Travel is estimated from the wards' points (great-circle distance × 1.4
+at 40 km/h). Plan it with `scheduler plan configs/scenarios/{name}.toml`.
+
+> **Only the administrative units are real.** Ward codes, names and points come
+> from the two-level list of 1 July 2025 shipped with the package
+> (`scheduler/data/vn-admin/README.md`: GSO codes via
+> thanglequoc/vietnamese-provinces-database, MIT; points computed from the ward
+> boundaries). Poor-household counts, staff, venues and capacities, station slots,
+> blocked periods, costs and budgets are **illustrative**: the seeded values of
+> `scheduler/bench/two_level.py` (seed {SEED}). They are not statistics of the
+> province. The files are written by `scripts/make_examples.py`.
+"""
+
+
+def write_two_level(root: Path) -> None:
+    """Write the bundled two-level province, its tables and README."""
+    name, code, year = TWO_LEVEL
+    sc = two_level_scenario(code, SEED, year=year)
+    title = f"Kế hoạch truyền thông giảm nghèo {sc.area.name}, Quý III–IV/{year}"
+    sc = sc.model_copy(update={"name": name, "title": title})
+    toml = root / "configs" / "scenarios" / f"{name}.toml"
+    write_scenario(sc, toml, root / "data" / name)
+    header = (
+        f"# {title}: a province of the two-level units of 1 July 2025, all its\n"
+        "# communes and wards planned as one with a provincial staff pool. Units are\n"
+        f"# real; staff, money and households are illustrative (data/{name}/README.md).\n"
+        "# Written by scripts/make_examples.py.\n"
+    )
+    toml.write_text(header + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "data" / name / "README.md").write_text(
+        _two_level_readme(name, title, len(sc.communes), len(sc.staff)),
+        encoding="utf-8",
+    )
+
+
 def main() -> None:
-    """Write every seed province (under ``--root``, default the project)."""
+    """Write every generated example (under ``--root``, default the project)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT)
     root = parser.parse_args().root
     for name, (code, seed, title) in PROVINCES.items():
         write_province(name, code, seed, title, root)
         print(f"{name}: written")
+    write_two_level(root)
+    print(f"{TWO_LEVEL[0]}: written")
 
 
 if __name__ == "__main__":
