@@ -20,6 +20,7 @@ from scheduler.commands.common import (
     console,
     err,
     load_or_exit,
+    output_folder,
     read_plan_or_exit,
 )
 from scheduler.export.ical import DEFAULT_GRACE_DAYS
@@ -298,29 +299,42 @@ def export_ics(
         raise typer.Exit(2)
     folder = out or plan_file.parent
     files = preview_calendars(plan, display, lang, store)
-    write_atomically(
-        folder / "calendars",
-        {name.removeprefix("calendars/"): body for name, body in files.items()},
-    )
-    if scenario is not None:
-        write_atomically_file(folder / "display.json", display.to_json().encode())
+    with output_folder(folder / "calendars", lang):
+        write_atomically(
+            folder / "calendars",
+            {name.removeprefix("calendars/"): body for name, body in files.items()},
+        )
+        if scenario is not None:
+            write_atomically_file(folder / "display.json", display.to_json().encode())
     console.print(f"{_w('written', lang)} {folder / 'calendars'}/ ({len(files)})")
 
 
 def write_atomically_file(path: Path, data: bytes) -> None:
-    """Replace one file atomically (write a sibling, then rename)."""
+    """Replace one file atomically (write a sibling, then rename).
+
+    Raises
+    ------
+    OutputFailed
+        When the machine fails to write it; the earlier file is then unchanged.
+    """
     import os
     import tempfile
 
+    from scheduler.export.folder import OutputFailed
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise OutputFailed.from_os(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except OSError as exc:
+        raise OutputFailed.from_os(path, exc) from exc
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def register(app: typer.Typer) -> None:
