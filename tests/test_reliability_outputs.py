@@ -359,28 +359,39 @@ def _children_of(pid: int, marker: bytes) -> list[int]:
     return found
 
 
+SWEEP = ("sweep", "x.toml", "--budget-scale", "0.8,0.9", "--in-process")
+STOPPED_VI = "Đã dừng (Ctrl-C): không ghi gì; kết quả cũ giữ nguyên."
+STOPPED_EN = "Stopped ({}): nothing was written; the earlier results are unchanged."
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds children in /proc")
 @pytest.mark.parametrize(
-    ("signum", "lang", "code", "line"),
+    ("command", "signum", "lang", "code", "line"),
     [
         pytest.param(
-            signal.SIGINT,
-            "vi",
-            130,
-            "Đã dừng (Ctrl-C): không ghi gì; kết quả cũ giữ nguyên.",
-            id="ctrl-c",
+            ("plan", "x.toml"), signal.SIGINT, "vi", 130, STOPPED_VI, id="plan-ctrl-c"
         ),
         pytest.param(
+            ("plan", "x.toml"),
             signal.SIGTERM,
             "en",
             143,
-            "Stopped (SIGTERM): nothing was written; the earlier results are unchanged.",
-            id="sigterm",
+            STOPPED_EN.format("SIGTERM"),
+            id="plan-sigterm",
+        ),
+        pytest.param(
+            SWEEP, signal.SIGINT, "en", 130, STOPPED_EN.format("Ctrl-C"), id="sweep"
         ),
     ],
 )
-def test_an_interrupted_plan_writes_nothing_and_leaves_no_child(
-    signum: int, lang: str, code: int, line: str, out: Path, tmp_path: Path
+def test_an_interrupted_run_writes_nothing_and_leaves_no_child(
+    command: tuple[str, ...],
+    signum: int,
+    lang: str,
+    code: int,
+    line: str,
+    out: Path,
+    tmp_path: Path,
 ) -> None:
     before = digest(out)
     temp = tmp_path / "temp"
@@ -389,7 +400,7 @@ def test_an_interrupted_plan_writes_nothing_and_leaves_no_child(
     harness.write_text(HARNESS, encoding="utf-8")
     proc = subprocess.Popen(
         [
-            *(sys.executable, str(harness), "plan", "x.toml", "--out", str(out)),
+            *(sys.executable, str(harness), *command, "--out", str(out)),
             *("--time-limit", "20", "--lang", lang),
         ],
         stdout=subprocess.PIPE,
