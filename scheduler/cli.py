@@ -231,15 +231,24 @@ def main() -> None:
     try:
         app()
     except interrupt.Interrupted as exc:
-        err.print(interrupted_line(exc.signum, _lang_of(sys.argv)), markup=False)
+        line = interrupted_line(exc.signum, _lang_of(sys.argv), exc.written)
+        err.print(line, markup=False)
         sys.exit(exc.exit_code)
 
 
-def interrupted_line(signum: int, lang: str) -> str:
-    """Return the one line an interrupted run prints."""
+def interrupted_line(signum: int, lang: str, written: bool = False) -> str:
+    """Return the one line an interrupted run prints.
+
+    ``written``: the signal came while the results were being put in place,
+    and was held until they were.
+    """
     import signal
 
     name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    if written:
+        if lang == "en":
+            return f"Stopped ({name}) once the results were written."
+        return f"Đã dừng ({name}) sau khi ghi xong kết quả."
     if lang == "en":
         return (
             f"Stopped ({name}): nothing was written; the earlier results are unchanged."

@@ -53,6 +53,9 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+        # set when the signal was held until the results were in place
+        # (:func:`deferred`): they were written after all
+        self.written = False
 
     @property
     def exit_code(self) -> int:
@@ -77,8 +80,8 @@ def install() -> None:
 
     Call it once, from the main thread, before anything is solved.
     """
-    if _State.installed:
-        return
+    if _State.installed or threading.current_thread() is not threading.main_thread():
+        return  # signals can only be handled in the main thread
     for signum in SIGNALS:
         signal.signal(signum, _handler)
     reader, writer = socket.socketpair()
@@ -144,7 +147,11 @@ def check() -> None:
 
 @contextmanager
 def deferred() -> Iterator[None]:
-    """Hold a signal until the block ends (a swap of folders must not be cut in two)."""
+    """Hold a signal until the block ends (a swap of folders must not be cut in two).
+
+    A signal that came meanwhile is raised when the block ends without an
+    exception; when the block raises, its exception goes first.
+    """
     _State.deferred += 1
     try:
         yield

@@ -328,6 +328,32 @@ def test_a_file_name_leaving_the_folder_is_refused(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------ interruptions
 
+
+def test_a_signal_between_the_two_renames_waits_for_the_second(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C after the earlier folder was moved aside and before the new one
+    # is moved in would leave no folder: the signal is held until both are done
+    from scheduler import interrupt
+    from scheduler.export.folder import write_atomically
+
+    monkeypatch.setattr(interrupt._State, "signum", None)
+    monkeypatch.setattr(interrupt._State, "raised", False)
+    real = os.replace
+
+    def replace(src: object, dst: object) -> None:
+        interrupt._handler(signal.SIGINT, None)  # the signal comes here
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(interrupt.Interrupted) as caught:
+        write_atomically(out, {"plan.json": b"{}"})
+    monkeypatch.undo()
+    assert caught.value.written  # the CLI says the results were written
+    assert sorted(digest(out)) == [MARKER, "plan.json"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
+
+
 # a plan that runs long: a generated district at 0.8 of its budget (neither
 # CP-SAT nor HiGHS proves it within 20 s, docs/performance.md), HiGHS from the
 # start; the CLI reads it in place of the scenario file

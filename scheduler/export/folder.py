@@ -302,16 +302,22 @@ def _swap(folder: Path, new: Path) -> None:
     folder back.
     """
     old = new.with_name(new.name.replace(f".{NEW}-", f".{OLD}-", 1))
-    with interrupt.deferred():
-        moved = False
-        if folder.exists():
-            os.replace(folder, old)
-            moved = True
-        try:
-            os.replace(new, folder)
-        except OSError:
-            if moved:
-                os.replace(old, folder)
-            raise
-    if moved:
-        shutil.rmtree(old, ignore_errors=True)
+    moved = False
+    try:
+        with interrupt.deferred():
+            if folder.exists():
+                os.replace(folder, old)
+                moved = True
+            try:
+                os.replace(new, folder)
+            except OSError:
+                if moved:
+                    os.replace(old, folder)
+                    moved = False
+                raise
+    except interrupt.Interrupted as exc:
+        exc.written = True  # raised only once both renames are done
+        raise
+    finally:
+        if moved:
+            shutil.rmtree(old, ignore_errors=True)
