@@ -316,6 +316,38 @@ def test_a_fault_of_the_machine_exits_1_naming_the_path(
     assert sorted(p.name for p in out.parent.iterdir() if p.is_dir()) == [out.name]
 
 
+def test_one_file_is_replaced_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # display.json of `export ics`, the JSON of `bench --json`
+    from scheduler.export.folder import (
+        OutputFailed,
+        OutputRefused,
+        write_file_atomically,
+    )
+
+    target = tmp_path / "display.json"
+    target.write_bytes(b"earlier")
+    real = os.replace
+
+    def full(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OutputFailed) as caught:
+        write_file_atomically(target, b"new")
+    monkeypatch.setattr(os, "replace", real)
+    assert caught.value.render("en").startswith(f"{target}: cannot write")
+    assert target.read_bytes() == b"earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["display.json"]
+    with pytest.raises(OutputRefused):
+        write_file_atomically(tmp_path, b"new")  # a folder
+    with pytest.raises(OutputRefused):
+        write_file_atomically(target / "x.json", b"new")  # under a file
+    write_file_atomically(target, b"new")
+    assert target.read_bytes() == b"new"
+
+
 def test_a_file_name_leaving_the_folder_is_refused(tmp_path: Path) -> None:
     from scheduler.export.folder import OutputRefused, write_atomically
 

@@ -272,8 +272,8 @@ def export_ics(
 ) -> None:
     """Write calendars/*.ics (and display.json) for an existing plan.json."""
     from scheduler.export.bundle import preview_calendars
+    from scheduler.export.folder import write_atomically, write_file_atomically
     from scheduler.export.ical import DisplayData
-    from scheduler.export.table import write_atomically
 
     plan = read_plan_or_exit(plan_file)
     if scenario is not None:
@@ -305,36 +305,8 @@ def export_ics(
             {name.removeprefix("calendars/"): body for name, body in files.items()},
         )
         if scenario is not None:
-            write_atomically_file(folder / "display.json", display.to_json().encode())
+            write_file_atomically(folder / "display.json", display.to_json().encode())
     console.print(f"{_w('written', lang)} {folder / 'calendars'}/ ({len(files)})")
-
-
-def write_atomically_file(path: Path, data: bytes) -> None:
-    """Replace one file atomically (write a sibling, then rename).
-
-    Raises
-    ------
-    OutputFailed
-        When the machine fails to write it; the earlier file is then unchanged.
-    """
-    import os
-    import tempfile
-
-    from scheduler.export.folder import OutputFailed
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise OutputFailed.from_os(path, exc) from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputFailed.from_os(path, exc) from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:

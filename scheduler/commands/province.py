@@ -718,13 +718,15 @@ def register_bench(app: typer.Typer) -> None:
                     table.add_row(label, _fmt(key, value))
             console.print(table)
         if json_path is not None:
-            import os
+            from scheduler.export.folder import OutputError, write_file_atomically
 
             # one file, replaced atomically (never the folder around it)
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = json_path.with_name(f".{json_path.name}.tmp")
-            tmp.write_text(
-                json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
-            os.replace(tmp, json_path)
+            body = json.dumps(results, indent=2, ensure_ascii=False).encode("utf-8")
+            try:
+                write_file_atomically(json_path, body)
+            except OutputError as exc:
+                # the bench has no --lang: both languages
+                shown = f"{exc.render('vi')} / {exc.en}"
+                err.print(shown, style="bold red", markup=False)
+                raise typer.Exit(exc.exit_code) from exc
             console.print(f"JSON: {json_path}")

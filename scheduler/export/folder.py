@@ -321,3 +321,45 @@ def _swap(folder: Path, new: Path) -> None:
     finally:
         if moved:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Replace one file: written beside it first, then renamed over it.
+
+    Raises
+    ------
+    OutputRefused
+        When ``path`` is a folder or lies under a file.
+    OutputFailed
+        When the machine fails to write it; the earlier file is then unchanged.
+    """
+    path = Path(path)
+    for above in (path, *path.parents):
+        if above.is_dir():
+            if above == path:
+                raise OutputRefused(
+                    path,
+                    "là một thư mục, không phải tệp; hãy chọn tên tệp khác",
+                    "is a folder, not a file; choose another file name",
+                )
+            break
+        if above != path and above.exists():
+            raise OutputRefused(
+                above,
+                "là một tệp, không phải thư mục; hãy chọn đường dẫn khác",
+                "is a file, not a folder; choose another path",
+            )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise OutputFailed.from_os(path, exc) from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        with interrupt.deferred():
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputFailed.from_os(path, exc) from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
