@@ -71,7 +71,8 @@ class _State:
     raised = False  # Interrupted was raised once: later signals are ignored
     deferred = 0  # depth of :func:`deferred` blocks
     stops: set[weakref.WeakMethod[Callable[[], None]]] = set()  # noqa: RUF012
-    lock = threading.Lock()
+    # reentrant: a weakref callback (_forget) may run while the lock is held
+    lock = threading.RLock()
     sockets: tuple[socket.socket, socket.socket] | None = None
 
 
@@ -114,11 +115,17 @@ def watch(stop: Callable[[], None]) -> None:
     """
     if not _State.installed:
         return
-    ref = weakref.WeakMethod(stop)
+    ref = weakref.WeakMethod(stop, _forget)
     with _State.lock:
         _State.stops.add(ref)
     if _State.signum is not None:
         stop()
+
+
+def _forget(ref: weakref.WeakMethod[Callable[[], None]]) -> None:
+    """Drop the entry of an object that is gone (thousands of solves in a bench)."""
+    with _State.lock:
+        _State.stops.discard(ref)
 
 
 def watch_solver(solver: Any) -> None:
