@@ -6,24 +6,31 @@ scenario whose hard rules conflict), 3 a plan that breaks hard rules (check).
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scheduler import interrupt
 from scheduler.commands import register_all
 from scheduler.commands.common import (
     Lang,
     console,
     err,
     load_or_exit,
+    output_folder,
     read_plan_or_exit,
 )
 from scheduler.errors import InfeasibleScenario
 from scheduler.i18n import number, percent, seconds, t, vnd
+
+if TYPE_CHECKING:
+    from scheduler.plan import Plan
+    from scheduler.scenario.schema import Scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -77,10 +84,8 @@ def plan(
     lang: Lang = "vi",
 ) -> None:
     """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
-    from scheduler.calendar import build_grid
     from scheduler.export.bundle import plan_outputs
     from scheduler.export.table import write_atomically
-    from scheduler.solve import solve
 
     started = time.perf_counter()
     sc = load_or_exit(scenario, lang)
@@ -94,6 +99,25 @@ def plan(
     if deterministic:
         # CP-SAT's parallel workers race; interleaving them is repeatable
         overrides["interleave_search"] = True
+    folder = out or Path("out") / sc.name
+    with output_folder(folder, lang):
+        result = _solve_for_cli(sc, overrides, lang)
+        files, feed_notes = plan_outputs(sc, result, lang)
+        write_atomically(folder, files)
+    print_summary(sc, result, lang)
+    for note in feed_notes:  # a feed split or shortened to stay under 1 MB
+        console.print(note, style="yellow", markup=False)
+    console.print(
+        f"{t('summary.written', lang)} {folder}/ "
+        f"({seconds(time.perf_counter() - started, lang)})"
+    )
+
+
+def _solve_for_cli(sc: Scenario, overrides: dict[str, object], lang: str) -> Plan:
+    """Solve with a progress line; a conflict exits 2, no plan in time exits 1."""
+    from scheduler.calendar import build_grid
+    from scheduler.solve import solve
+
     grid = build_grid(sc, lang)
     with console.status(f"{t('summary.solving', lang)}…") as status:
 
@@ -114,16 +138,7 @@ def plan(
         except RuntimeError as exc:
             err.print(f"[bold red]{exc}[/]")
             raise typer.Exit(1) from exc
-    folder = out or Path("out") / sc.name
-    files, feed_notes = plan_outputs(sc, result, lang)
-    write_atomically(folder, files)
-    print_summary(sc, result, lang)
-    for note in feed_notes:  # a feed split or shortened to stay under 1 MB
-        console.print(note, style="yellow", markup=False)
-    console.print(
-        f"{t('summary.written', lang)} {folder}/ "
-        f"({seconds(time.perf_counter() - started, lang)})"
-    )
+    return result
 
 
 def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def]
@@ -209,12 +224,64 @@ register_all(app)
 
 
 def main() -> None:
-    """Entry point of the ``scheduler`` command."""
+    """Entry point of the ``scheduler`` command.
+
+    Ctrl-C and SIGTERM end any command with one line and exit code 130 or 143
+    (128 + the signal), having written nothing (:mod:`scheduler.interrupt`).
+    """
+    utf8_streams()
+    interrupt.install()
     try:
         app()
-    except KeyboardInterrupt:
-        err.print("interrupted; earlier results are left as they were")
-        sys.exit(1)
+    except interrupt.Interrupted as exc:
+        line = interrupted_line(exc.signum, _lang_of(sys.argv), exc.written)
+        err.print(line, markup=False)
+        sys.exit(exc.exit_code)
+
+
+def interrupted_line(signum: int, lang: str, written: bool = False) -> str:
+    """Return the one line an interrupted run prints.
+
+    ``written``: the signal came while the results were being put in place,
+    and was held until they were.
+    """
+    import signal
+
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    if written:
+        if lang == "en":
+            return f"Stopped ({name}) once the results were written."
+        return f"Đã dừng ({name}) sau khi ghi xong kết quả."
+    if lang == "en":
+        return (
+            f"Stopped ({name}): nothing was written; the earlier results are unchanged."
+        )
+    return f"Đã dừng ({name}): không ghi gì; kết quả cũ giữ nguyên."
+
+
+def _lang_of(argv: list[str]) -> str:
+    """Return the ``--lang`` of a command line (for messages outside a command)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+    return "vi"
+
+
+def utf8_streams() -> None:
+    """Write UTF-8 where the console's encoding cannot spell Vietnamese.
+
+    A Windows console or a redirection may use a code page such as cp1252,
+    where printing "Lập lịch" raises UnicodeEncodeError.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            "Lập lịch đối thoại".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            stream.reconfigure(encoding="utf-8", errors="replace")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from scheduler import interrupt
 from scheduler.calendar import week_key
 from scheduler.scenario.schema import HalfDay, Scenario
 from scheduler.travel import travel_between
@@ -188,6 +189,7 @@ def name_staff(
     if spread_terms:
         m.minimize(sum(spread_terms))
     solver = cp_model.CpSolver()
+    interrupt.watch_solver(solver)  # Ctrl-C stops it (scheduler.interrupt)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = time_limit_s

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
+from scheduler import interrupt
+
 if TYPE_CHECKING:
     from scheduler.bench.mip import HighsRun, MipResult
     from scheduler.scenario.schema import Scenario
@@ -202,6 +204,8 @@ def cp_solver(params: dict[str, Any]) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     for key, value in params.items():
         setattr(solver.parameters, key, value)
+    # a signal stops it through scheduler.interrupt, not CP-SAT's own handler
+    interrupt.watch_solver(solver)
     return solver
 
 
@@ -288,12 +292,14 @@ def race(
     beside.start()
     try:
         status = solver.solve(model, callback)
-    except BaseException:  # raised in CP-SAT or its callback: stop HiGHS at once
+        # CP-SAT proved its answer: HiGHS has nothing to add
+        proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+        mip = beside.finish(wait=not proven and not beside.error)
+    except BaseException:
+        # raised in CP-SAT, its callback, or while waiting for HiGHS (an
+        # interrupt: scheduler.interrupt): stop HiGHS at once, no orphan left
         beside.finish(wait=False)
         raise
-    # CP-SAT proved its answer: HiGHS has nothing to add
-    proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-    mip = beside.finish(wait=not proven and not beside.error)
     highs = f"HiGHS {version('highspy')}" if beside.started else ""
     report: dict[str, Any] = {}
     if mip is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from scheduler import interrupt
 from scheduler.calendar import TimeGrid, half_of, week_key
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Event, Plan
@@ -218,6 +219,7 @@ def alternatives(
 
     def solve_once(model: cp_model.CpModel) -> cp_model.CpSolver | None:
         solver = cp_model.CpSolver()
+        interrupt.watch_solver(solver)  # Ctrl-C stops it (scheduler.interrupt)
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 0
         solver.parameters.max_time_in_seconds = time_limit_s

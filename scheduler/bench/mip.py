@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from scheduler import interrupt
+
 # CP-SAT writes an unbounded side of a domain as the int64 extremes.
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -420,6 +422,8 @@ class HighsRun:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
         )
+        # Ctrl-C or SIGTERM of the command line kills it at once
+        interrupt.watch(self.kill)
 
     def kill(self) -> None:
         """Stop the child process if it still runs (:meth:`result` then fails)."""

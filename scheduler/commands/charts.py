@@ -13,6 +13,7 @@ from scheduler.commands.common import (
     console,
     err,
     load_or_exit,
+    output_folder,
     read_plan_or_exit,
 )
 
@@ -85,7 +86,8 @@ def charts(
             err.print(str(exc), style="bold red", markup=False)
             raise typer.Exit(1) from exc
     folder = (out or plan_file.parent) / "charts"
-    write_atomically(folder, files)
+    with output_folder(folder, lang):
+        write_atomically(folder, files)
     console.print(f"{len(figures)} charts → {folder}/ ({fmt})")
 
 

@@ -1,7 +1,9 @@
-"""Pieces shared by every command: consoles, the --lang option, scenario loading."""
+"""Pieces shared by every command: consoles, the --lang option, scenario loading, output folders."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -66,3 +68,23 @@ def read_plan_or_exit(plan_file: Path) -> Plan:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         err.print(f"[bold red]{plan_file}: {exc}[/]")
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def output_folder(folder: Path, lang: str) -> Iterator[Path]:
+    """Hold an output folder for a run; refuse or fail with one line and an exit code.
+
+    Entered before the solve: a folder the tool must not replace (exit 2) or
+    one another run is writing (exit 1) stops the run before any work. A
+    failure to write inside the block (disk full, permissions) exits 1 naming
+    the path; the earlier results are then unchanged
+    (:mod:`scheduler.export.folder`).
+    """
+    from scheduler.export.folder import OutputError, claim
+
+    try:
+        with claim(folder):
+            yield folder
+    except OutputError as exc:
+        err.print(exc.render(lang), style="bold red", markup=False)
+        raise typer.Exit(exc.exit_code) from exc

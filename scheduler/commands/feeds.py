@@ -20,6 +20,7 @@ from scheduler.commands.common import (
     console,
     err,
     load_or_exit,
+    output_folder,
     read_plan_or_exit,
 )
 from scheduler.export.ical import DEFAULT_GRACE_DAYS
@@ -271,8 +272,8 @@ def export_ics(
 ) -> None:
     """Write calendars/*.ics (and display.json) for an existing plan.json."""
     from scheduler.export.bundle import preview_feeds
+    from scheduler.export.folder import write_atomically, write_file_atomically
     from scheduler.export.ical import DisplayData, feed_notes
-    from scheduler.export.table import write_atomically
 
     plan = read_plan_or_exit(plan_file)
     if scenario is not None:
@@ -299,28 +300,13 @@ def export_ics(
     folder = out or plan_file.parent
     feeds = preview_feeds(plan, display, lang, store)
     files = {f.filename: f.body for f in feeds}
-    write_atomically(folder / "calendars", files)
+    with output_folder(folder / "calendars", lang):
+        write_atomically(folder / "calendars", files)
+        if scenario is not None:
+            write_file_atomically(folder / "display.json", display.to_json().encode())
     for note in feed_notes(feeds, lang):  # a feed split or shortened to stay under 1 MB
         console.print(note, style="yellow", markup=False)
-    if scenario is not None:
-        write_atomically_file(folder / "display.json", display.to_json().encode())
     console.print(f"{_w('written', lang)} {folder / 'calendars'}/ ({len(files)})")
-
-
-def write_atomically_file(path: Path, data: bytes) -> None:
-    """Replace one file atomically (write a sibling, then rename)."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def register(app: typer.Typer) -> None:

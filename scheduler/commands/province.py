@@ -26,7 +26,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from scheduler.commands.common import Lang, console, err, load_or_exit
+from scheduler.commands.common import (
+    Lang,
+    console,
+    err,
+    load_or_exit,
+    output_folder,
+)
 from scheduler.i18n import number, percent
 
 if TYPE_CHECKING:
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from scheduler.province.runner import Runner
     from scheduler.province.schema import ProvinceScenario
     from scheduler.province.sweep import SweepPoint
+    from scheduler.scenario.schema import Scenario
 
 Workers = Annotated[
     int,
@@ -237,89 +244,12 @@ def register(app: typer.Typer) -> None:
         lang: Lang = "vi",
     ) -> None:
         """Plan every district of a province sharing trainers and budget (Dask)."""
-        from scheduler.check import check_plan
-        from scheduler.export.bundle import plan_files
-        from scheduler.export.table import write_atomically
-        from scheduler.i18n import number, percent, seconds
-        from scheduler.province.decompose import plan_province
-        from scheduler.province.shared import check_shared
-
-        started = time.perf_counter()
         province = load_province_or_exit(scenario, lang)
-        try:
-            with _runner(workers, cluster, in_process, lang) as runner:
-                result = plan_province(province, runner, deterministic=deterministic)
-        except RuntimeError as exc:
-            err.print(f"[bold red]{exc}[/]")
-            raise typer.Exit(1) from exc
         folder = out or Path("out") / province.name
-        files: dict[str, bytes] = {}
-        problems = 0
-        for r in result.districts:
-            for rel, data in plan_files(r.scenario, r.plan, lang).items():
-                files[f"{r.district}/{rel}"] = data
-            for v in check_plan(r.scenario, r.plan):
-                problems += 1
-                err.print(f"  {r.district}: {v}", markup=False)
-        shared = check_shared(province, {r.district: r.plan for r in result.districts})
-        for v in shared:
-            problems += 1
-            err.print(f"  {v}", markup=False)
-        summary = result.to_summary()
-        summary["violations"] = problems
-        files["summary.json"] = json.dumps(
-            summary, ensure_ascii=False, indent=2
-        ).encode()
-        files["summary.csv"] = summary_csv(result)
-        write_atomically(folder, files)
-
-        table = Table(title=result.province)
-        for col in (
-            _t("huyện", "district", lang),
-            _t("xã", "communes", lang),
-            _t("mục tiêu", "objective", lang),
-            _t("trạng thái", "status", lang),
-            _t("nguồn", "from", lang),
-            _t("phân bổ (đ)", "allocation (VND)", lang),
-        ):
-            table.add_column(col)
-        for r in result.districts:
-            table.add_row(
-                r.district,
-                str(len(r.scenario.communes)),
-                number(r.plan.solver.objective, lang),
-                _word(_STATUS, r.plan.solver.status, lang),
-                _word(_SOURCE, r.source, lang),
-                ", ".join(
-                    f"{q} {number(v, lang)}" for q, v in sorted(r.allocation.items())
-                ),
+        with output_folder(folder, lang):
+            problems = _plan_and_write(
+                province, folder, workers, cluster, in_process, deterministic, lang
             )
-        console.print(table)
-        console.print(
-            _t("Tổng mục tiêu", "Total objective", lang)
-            + f" {number(result.objective, lang)}, "
-            + _t("cận dưới hợp lệ", "valid lower bound", lang)
-            + f" {number(result.bound, lang)}"
-            + (
-                _t(" (cả tỉnh giải chung)", " (whole province solved as one)", lang)
-                if result.bound_from == "merged"
-                else ""
-            )
-            + ", "
-            + _t("khoảng cách", "gap", lang)
-            + f" {percent(result.gap, lang, digits=2)}; "
-            + _t("kiểm tra", "checks", lang)
-            + (
-                f": {problems} " + _t("vi phạm", "violations", lang)
-                if problems
-                else " OK"
-            )
-        )
-        console.print(
-            f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/ "
-            f"({seconds(time.perf_counter() - started, lang)}, {result.solves} "
-            f"{_t('lần giải', 'solves', lang)}, {result.workers} worker)"
-        )
         if problems:
             raise typer.Exit(1)
 
@@ -356,28 +286,17 @@ def register(app: typer.Typer) -> None:
         lang: Lang = "vi",
     ) -> None:
         """Plan the same scenario at several budget scales; chart coverage vs budget."""
-        from scheduler.export.table import write_atomically
         from scheduler.province.load import is_province_file
-        from scheduler.province.sweep import (
-            SweepPoint,
-            chart_html,
-            coverage_parts,
-            parse_scales,
-            points_csv,
-            points_json,
-            province_budget,
-            sweep_district,
-        )
+        from scheduler.province.sweep import parse_scales, sweep_district
 
         try:
             scales = parse_scales(budget_scale, lang)
         except ValueError as exc:
             err.print(f"[bold red]--budget-scale: {exc}[/]")
             raise typer.Exit(2) from exc
-        points: list[SweepPoint] = []
+        province: ProvinceScenario | None = None
+        sc: Scenario | None = None
         if is_province_file(scenario):
-            from scheduler.province.decompose import plan_province
-
             province = load_province_or_exit(scenario, lang)
             name, title = province.name, province.title
             if time_limit is not None:
@@ -391,99 +310,200 @@ def register(app: typer.Typer) -> None:
                         )
                     }
                 )
-            with _runner(workers, cluster, in_process, lang) as runner:
-                for s in scales:
-                    t0 = time.perf_counter()
-                    result = plan_province(province, runner, budget_scale=s)
-                    parts = [
-                        coverage_parts(r.scenario, r.plan) for r in result.districts
-                    ]
-                    required = sum(t for _, t in parts)
-                    cov = sum(p for p, _ in parts) / required if required else 1.0
-                    points.append(
-                        SweepPoint(
-                            s,
-                            province_budget(province, s),
-                            sum(
-                                e.cost_vnd
-                                for r in result.districts
-                                for e in r.plan.events
-                            ),
-                            result.objective,
-                            result.bound,
-                            f"gap {result.gap:.2%}",
-                            cov,
-                            sum(
-                                u.count
-                                for r in result.districts
-                                for u in r.plan.unscheduled
-                            ),
-                            round(time.perf_counter() - t0, 3),
-                        )
-                    )
         else:
             sc = load_or_exit(scenario, lang)
             name, title = sc.name, sc.title
-            overrides: dict[str, object] = {"num_workers": 1}
-            if time_limit is not None:
-                overrides["max_time_in_seconds"] = time_limit
-            with _runner(workers, cluster, in_process, lang) as runner:
-                points = sweep_district(sc, scales, runner, overrides)
-        table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
-        rows = [
-            (
-                _decimal(f"{p.scale:g}", lang),
-                _millions(p.budget_vnd, lang),
-                _millions(p.spent_vnd, lang),
-                percent(p.coverage, lang) if p.coverage is not None else "-",
-                str(p.unscheduled),
-                number(p.objective, lang) if p.objective is not None else "-",
-                _sweep_status(p, lang),
-                _decimal(f"{p.wall_s:.1f}", lang),
-            )
-            for p in points
-        ]
-        headers = (
-            _t("hệ số", "scale", lang),
-            _t("ngân sách (triệu đ)", "budget (million VND)", lang),
-            _t("đã chi (triệu đ)", "spent (million VND)", lang),
-            _t("bao phủ", "coverage", lang),
-            _t("chưa xếp", "unscheduled", lang),
-            _t("mục tiêu", "objective", lang),
-            _t("trạng thái", "status", lang),
-            "s",
-        )
-        for k, col in enumerate(headers):
-            # a column is as wide as its longest number (numbers are never cut
-            # or folded), its header wraps between words, the status too
-            longest = max((len(r[k]) for r in rows), default=1)
-            table.add_column(
-                col,
-                justify="right",
-                overflow="fold",
-                min_width=min(longest, 12) if k != 6 else None,
-            )
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
-        for p in points:
-            if p.error:
-                why = p.error_vi if lang == "vi" and p.error_vi else p.error
-                console.print(
-                    f"×{_decimal(f'{p.scale:g}', lang)}: {why[:300]}", markup=False
-                )
         folder = out or Path("out") / f"{name}-sweep"
-        write_atomically(
-            folder,
-            {
-                "sweep.csv": points_csv(points),
-                "sweep.json": points_json(points),
-                "sweep.html": chart_html(points, title, lang),
-            },
-        )
+        with output_folder(folder, lang):
+            with _runner(workers, cluster, in_process, lang) as runner:
+                if province is not None:
+                    points = _sweep_province(province, scales, runner)
+                else:
+                    assert sc is not None
+                    overrides: dict[str, object] = {"num_workers": 1}
+                    if time_limit is not None:
+                        overrides["max_time_in_seconds"] = time_limit
+                    points = sweep_district(sc, scales, runner, overrides)
+            _write_sweep(folder, points, title, lang)
         console.print(
             f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/"
         )
+
+
+def _sweep_province(
+    province: ProvinceScenario, scales: list[float], runner: Runner
+) -> list[SweepPoint]:
+    """Plan a province at each budget scale; return one point per scale."""
+    from scheduler.province.decompose import plan_province
+    from scheduler.province.sweep import SweepPoint, coverage_parts, province_budget
+
+    points: list[SweepPoint] = []
+    for s in scales:
+        t0 = time.perf_counter()
+        result = plan_province(province, runner, budget_scale=s)
+        parts = [coverage_parts(r.scenario, r.plan) for r in result.districts]
+        required = sum(t for _, t in parts)
+        cov = sum(p for p, _ in parts) / required if required else 1.0
+        points.append(
+            SweepPoint(
+                s,
+                province_budget(province, s),
+                sum(e.cost_vnd for r in result.districts for e in r.plan.events),
+                result.objective,
+                result.bound,
+                f"gap {result.gap:.2%}",
+                cov,
+                sum(u.count for r in result.districts for u in r.plan.unscheduled),
+                round(time.perf_counter() - t0, 3),
+            )
+        )
+    return points
+
+
+def _write_sweep(folder: Path, points: list[SweepPoint], title: str, lang: str) -> None:
+    """Print the sweep's table and write sweep.csv, sweep.json and sweep.html."""
+    from scheduler.export.table import write_atomically
+    from scheduler.province.sweep import chart_html, points_csv, points_json
+
+    table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
+    rows = [
+        (
+            _decimal(f"{p.scale:g}", lang),
+            _millions(p.budget_vnd, lang),
+            _millions(p.spent_vnd, lang),
+            percent(p.coverage, lang) if p.coverage is not None else "-",
+            str(p.unscheduled),
+            number(p.objective, lang) if p.objective is not None else "-",
+            _sweep_status(p, lang),
+            _decimal(f"{p.wall_s:.1f}", lang),
+        )
+        for p in points
+    ]
+    headers = (
+        _t("hệ số", "scale", lang),
+        _t("ngân sách (triệu đ)", "budget (million VND)", lang),
+        _t("đã chi (triệu đ)", "spent (million VND)", lang),
+        _t("bao phủ", "coverage", lang),
+        _t("chưa xếp", "unscheduled", lang),
+        _t("mục tiêu", "objective", lang),
+        _t("trạng thái", "status", lang),
+        "s",
+    )
+    for k, col in enumerate(headers):
+        # a column is as wide as its longest number (numbers are never cut
+        # or folded), its header wraps between words, the status too
+        longest = max((len(r[k]) for r in rows), default=1)
+        table.add_column(
+            col,
+            justify="right",
+            overflow="fold",
+            min_width=min(longest, 12) if k != 6 else None,
+        )
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    for p in points:
+        if p.error:
+            why = p.error_vi if lang == "vi" and p.error_vi else p.error
+            console.print(
+                f"×{_decimal(f'{p.scale:g}', lang)}: {why[:300]}", markup=False
+            )
+    write_atomically(
+        folder,
+        {
+            "sweep.csv": points_csv(points),
+            "sweep.json": points_json(points),
+            "sweep.html": chart_html(points, title, lang),
+        },
+    )
+
+
+def _plan_and_write(
+    province: ProvinceScenario,
+    folder: Path,
+    workers: int,
+    cluster: str | None,
+    in_process: bool,
+    deterministic: bool,
+    lang: str,
+) -> int:
+    """Plan a province, write its folder, print the table; return the violations."""
+    from scheduler.check import check_plan
+    from scheduler.export.bundle import plan_files
+    from scheduler.export.table import write_atomically
+    from scheduler.i18n import seconds
+    from scheduler.province.decompose import plan_province
+    from scheduler.province.shared import check_shared
+
+    started = time.perf_counter()
+    try:
+        with _runner(workers, cluster, in_process, lang) as runner:
+            result = plan_province(province, runner, deterministic=deterministic)
+    except RuntimeError as exc:
+        err.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    files: dict[str, bytes] = {}
+    problems = 0
+    for r in result.districts:
+        for rel, data in plan_files(r.scenario, r.plan, lang).items():
+            files[f"{r.district}/{rel}"] = data
+        for v in check_plan(r.scenario, r.plan):
+            problems += 1
+            err.print(f"  {r.district}: {v}", markup=False)
+    shared = check_shared(province, {r.district: r.plan for r in result.districts})
+    for v in shared:
+        problems += 1
+        err.print(f"  {v}", markup=False)
+    summary = result.to_summary()
+    summary["violations"] = problems
+    files["summary.json"] = json.dumps(summary, ensure_ascii=False, indent=2).encode()
+    files["summary.csv"] = summary_csv(result)
+    write_atomically(folder, files)
+
+    table = Table(title=result.province)
+    for col in (
+        _t("huyện", "district", lang),
+        _t("xã", "communes", lang),
+        _t("mục tiêu", "objective", lang),
+        _t("trạng thái", "status", lang),
+        _t("nguồn", "from", lang),
+        _t("phân bổ (đ)", "allocation (VND)", lang),
+    ):
+        table.add_column(col)
+    for r in result.districts:
+        table.add_row(
+            r.district,
+            str(len(r.scenario.communes)),
+            number(r.plan.solver.objective, lang),
+            _word(_STATUS, r.plan.solver.status, lang),
+            _word(_SOURCE, r.source, lang),
+            ", ".join(
+                f"{q} {number(v, lang)}" for q, v in sorted(r.allocation.items())
+            ),
+        )
+    console.print(table)
+    console.print(
+        _t("Tổng mục tiêu", "Total objective", lang)
+        + f" {number(result.objective, lang)}, "
+        + _t("cận dưới hợp lệ", "valid lower bound", lang)
+        + f" {number(result.bound, lang)}"
+        + (
+            _t(" (cả tỉnh giải chung)", " (whole province solved as one)", lang)
+            if result.bound_from == "merged"
+            else ""
+        )
+        + ", "
+        + _t("khoảng cách", "gap", lang)
+        + f" {percent(result.gap, lang, digits=2)}; "
+        + _t("kiểm tra", "checks", lang)
+        + (f": {problems} " + _t("vi phạm", "violations", lang) if problems else " OK")
+    )
+    console.print(
+        f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/ "
+        f"({seconds(time.perf_counter() - started, lang)}, {result.solves} "
+        f"{_t('lần giải', 'solves', lang)}, {result.workers} worker)"
+    )
+    return problems
 
 
 BENCH_ROWS = (
@@ -698,13 +718,15 @@ def register_bench(app: typer.Typer) -> None:
                     table.add_row(label, _fmt(key, value))
             console.print(table)
         if json_path is not None:
-            import os
+            from scheduler.export.folder import OutputError, write_file_atomically
 
             # one file, replaced atomically (never the folder around it)
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = json_path.with_name(f".{json_path.name}.tmp")
-            tmp.write_text(
-                json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
-            )
-            os.replace(tmp, json_path)
+            body = json.dumps(results, indent=2, ensure_ascii=False).encode("utf-8")
+            try:
+                write_file_atomically(json_path, body)
+            except OutputError as exc:
+                # the bench has no --lang: both languages
+                shown = f"{exc.render('vi')} / {exc.en}"
+                err.print(shown, style="bold red", markup=False)
+                raise typer.Exit(exc.exit_code) from exc
             console.print(f"JSON: {json_path}")

@@ -14,6 +14,7 @@ from scheduler.commands.common import (
     console,
     err,
     load_or_exit,
+    output_folder,
     read_plan_or_exit,
 )
 from scheduler.errors import InfeasibleScenario, ScenarioError
@@ -102,22 +103,23 @@ def register(app: typer.Typer) -> None:
                 "the plan was made for another version of the scenario[/]"
             )
         overrides = {"max_time_in_seconds": time_limit} if time_limit else None
-        with console.status(f"{t('summary.solving', lang)}…"):
-            try:
-                result = run_replan(sc, old, day, changes, overrides)
-            except InfeasibleScenario as exc:
-                err.print(f"[bold red]{t('infeasible', lang)}:[/]")
-                for reason in exc.render(lang):
-                    err.print(f"  - {reason}", markup=False)
-                raise typer.Exit(2) from exc
-            except RuntimeError as exc:
-                err.print(f"[bold red]{exc}[/]")
-                raise typer.Exit(1) from exc
-        plan = result.plan
         folder = out or Path("out") / f"{sc.name}-replan"
-        files = plan_files(result.scenario, plan, lang)
-        files["changes.csv"] = changes_csv(plan, lang)
-        write_atomically(folder, files)
+        with output_folder(folder, lang):
+            with console.status(f"{t('summary.solving', lang)}…"):
+                try:
+                    result = run_replan(sc, old, day, changes, overrides)
+                except InfeasibleScenario as exc:
+                    err.print(f"[bold red]{t('infeasible', lang)}:[/]")
+                    for reason in exc.render(lang):
+                        err.print(f"  - {reason}", markup=False)
+                    raise typer.Exit(2) from exc
+                except RuntimeError as exc:
+                    err.print(f"[bold red]{exc}[/]")
+                    raise typer.Exit(1) from exc
+            plan = result.plan
+            files = plan_files(result.scenario, plan, lang)
+            files["changes.csv"] = changes_csv(plan, lang)
+            write_atomically(folder, files)
         table = Table(
             title="Thay đổi so với kế hoạch cũ"
             if lang != "en"

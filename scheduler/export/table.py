@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
+# where the output folder is written (re-exported: callers import it from here)
+from scheduler.export.folder import write_atomically as write_atomically
 from scheduler.i18n import t
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
@@ -173,41 +174,3 @@ def _sheet_name(act_id: str, title: str, taken: list[str]) -> str:
 def plan_json(plan: Plan) -> bytes:
     """Return plan.json (schema-versioned, UTF-8)."""
     return plan.to_json().encode("utf-8")
-
-
-def write_atomically(folder: Path, files: dict[str, bytes]) -> None:
-    """Write files into a folder so that a failure never leaves it half-written.
-
-    Everything is written to a temporary sibling folder first; only when all
-    files are there does it replace the old folder (the old one is kept until
-    the swap succeeds).
-    """
-    import os
-    import shutil
-    import tempfile
-
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    # mkdtemp makes the folder private (0700); the results are for everyone the
-    # umask allows, like any folder the planner would make by hand
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
-    try:
-        for name, data in files.items():
-            target = tmp / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

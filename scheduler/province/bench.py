@@ -19,8 +19,8 @@ controlled, so repeat runs to compare.
 
 from __future__ import annotations
 
-import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,8 +33,16 @@ if TYPE_CHECKING:
 
 
 def _peak_mib() -> float:
-    """Return this process's peak resident memory in MiB (Linux: KiB units)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Return this process's peak resident memory in MiB."""
+    if sys.platform == "win32":  # no resource module: the peak working set
+        import psutil
+
+        return float(psutil.Process().memory_info().peak_wset) / 2**20
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # KiB on Linux, bytes on macOS
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
 def _gap(objective: float | None, bound: float | None) -> float | None:

@@ -62,6 +62,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from scheduler import interrupt
 from scheduler.calendar import build_grid, half_of, quarter_key, week_key
 from scheduler.check import check_plan
 from scheduler.plan import Event, Plan
@@ -522,6 +523,7 @@ def _master(
         )
     )
     solver = cp_model.CpSolver()
+    interrupt.watch_solver(solver)  # Ctrl-C stops it (scheduler.interrupt)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = time_limit

@@ -24,7 +24,12 @@ from scheduler.province.schema import (
     SharedFiles,
 )
 from scheduler.scenario import schema
-from scheduler.scenario.load import _parse_rows, _problems, load_scenario
+from scheduler.scenario.load import (
+    _parse_rows,
+    _problems,
+    load_scenario,
+    scenario_name,
+)
 from scheduler.scenario.readers import display_path, read_table, read_toml
 from scheduler.scenario.validate import cross_check
 
@@ -252,10 +257,13 @@ def load_province(path: str | Path) -> ProvinceScenario:
                 problem("staff_id", "mã bị trùng", "repeated id", trainer_file, row)
             seen_trainers.add(tr.staff_id)
 
+    name = scenario_name(doc, path)
+    if not schema.is_slug(name):
+        problem("name", *schema.SLUG_PROBLEM)
     if problems or area is None or not districts:
         raise ScenarioError(problems)
     return ProvinceScenario(
-        name=str(doc.get("name") or path.stem),
+        name=name,
         title=str(doc.get("title") or area.name),
         area=area,
         districts=tuple(districts),

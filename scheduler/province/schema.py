@@ -12,6 +12,7 @@ from scheduler.scenario.schema import (
     Money,
     OptText,
     Scenario,
+    Slug,
     Text,
     TextList,
 )
@@ -87,7 +88,7 @@ class District(Frozen):
 class ProvinceScenario(Frozen):
     """A validated province: districts, shared trainers and the shared budget."""
 
-    name: Text
+    name: Slug
     title: Text
     area: Area
     districts: tuple[District, ...]

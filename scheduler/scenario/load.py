@@ -355,11 +355,14 @@ def load_scenario(path: str | Path) -> schema.Scenario:
             tables[name] = [record for record, _ in parsed]
             sources[name] = (table.file, [row for _, row in parsed])
 
+    name = scenario_name(doc, path)
+    if not schema.is_slug(name):
+        problems.append(InputProblem(shown, None, "name", *schema.SLUG_PROBLEM))
     if problems or area is None or horizon is None or data_files is None:
         raise ScenarioError(_located(problems, book))
 
     scenario = schema.Scenario(
-        name=str(doc.get("name") or path.stem),
+        name=name,
         title=str(doc.get("title") or area.name),
         area=area,
         horizon=horizon,
@@ -392,3 +395,15 @@ def _located(problems: list[InputProblem], book: Any) -> list[InputProblem]:
     if book is None:
         return problems
     return [book.content.locate(p) for p in problems]
+
+
+def scenario_name(doc: dict[str, Any], path: Path) -> str:
+    """Return a scenario's ``name``, or a slug of its file name when it has none.
+
+    A name given is kept as written (and checked: :func:`schema.is_slug`);
+    without one, ``Hưng Nguyên 2023.toml`` is named ``hung-nguyen-2023``.
+    """
+    given = doc.get("name")
+    if given is not None and given != "":
+        return str(given).strip()
+    return schema.slug_of(path.stem) or "scenario"

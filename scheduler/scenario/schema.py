@@ -9,10 +9,12 @@ Windows compares equal.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -73,7 +75,38 @@ def _time(value: object) -> object:
     return value
 
 
+SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+SLUG_MAX = 64
+# the words of the problem with a scenario's ``name`` (vi, en)
+SLUG_PROBLEM = (
+    "phải là tên ngắn chỉ gồm chữ thường không dấu, số và dấu '-' (ví dụ "
+    "hung-nguyen-2023): nó là tên thư mục kết quả out/<tên>/",
+    "must be a short name of lower-case letters without accents, digits and "
+    "'-' (e.g. hung-nguyen-2023): it names the output folder out/<name>/",
+)
+
+
+def is_slug(value: str) -> bool:
+    """Return whether a name is safe as one folder name on every system."""
+    return len(value) <= SLUG_MAX and SLUG.fullmatch(value) is not None
+
+
+def slug_of(text: str) -> str:
+    """Return a slug made from free text ("Hưng Nguyên 2023" → "hung-nguyen-2023")."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_only = plain.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")[:SLUG_MAX].strip("-")
+
+
+def _slug(value: str) -> str:
+    if not is_slug(value):
+        raise ValueError(SLUG_PROBLEM[1])
+    return value
+
+
 Text = Annotated[str, BeforeValidator(_nfc)]
+# a scenario's name: one folder name (out/<name>/), never a path
+Slug = Annotated[str, BeforeValidator(_nfc), AfterValidator(_slug)]
 OptText = Annotated[str | None, BeforeValidator(_opt_str)]
 Code = Annotated[str, BeforeValidator(_code), Field(min_length=1)]
 CommuneCode = Annotated[str, BeforeValidator(_commune_code), Field(min_length=1)]
@@ -441,7 +474,7 @@ class PublishSettings(Frozen):
 class Scenario(Frozen):
     """A whole validated scenario: everything the model needs, no file access."""
 
-    name: Text
+    name: Slug
     title: Text
     area: Area
     horizon: Horizon
