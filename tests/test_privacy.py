@@ -72,6 +72,7 @@ def classify(rel: str) -> str:
         "unscheduled.csv",
         "plan.json",
         "display.json",
+        ".scheduler-output",
     }, f"{rel}: an output docs/outputs.md does not classify"
     return WORKING
 
