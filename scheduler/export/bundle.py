@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scheduler.calendar import TZ
+from scheduler.export.document import plan_docx
 from scheduler.export.ical import DisplayData, calendar_files
 from scheduler.export.report import report_html
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
-    schedule_xlsx,
     unscheduled_csv,
 )
+from scheduler.export.workbook import schedule_xlsx
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -43,6 +44,7 @@ def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, by
     return {
         "schedule.csv": schedule_csv(scenario, plan),
         "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
+        "ke-hoach.docx": plan_docx(scenario, plan, lang),
         "unscheduled.csv": unscheduled_csv(plan, lang),
         "plan.json": plan_json(plan),
         "display.json": display.to_json().encode("utf-8"),

@@ -374,9 +374,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         input_hash=digest.hexdigest(),
         roles=roles,
     )
-    problems = cross_check(scenario, shown, sources) + _unknown_roles(
-        scenario, shown
-    )
+    problems = cross_check(scenario, shown, sources) + _unknown_roles(scenario, shown)
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -405,7 +403,7 @@ def _role_names(
 
 
 def _unknown_roles(scenario: schema.Scenario, file: str) -> list[InputProblem]:
-    """A name for a role nobody holds and no activity needs is a misspelt id."""
+    """Reject a name for a role nobody holds and no activity needs (a misspelt id)."""
     known = {r for s in scenario.staff for r in s.roles} | {
         r for spec in scenario.activities.values() for r in spec.roles
     }
