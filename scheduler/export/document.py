@@ -415,6 +415,38 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _commune_header(scenario: Scenario, lang: str) -> str:
+    """Return the heading of a commune column: ``Xã, thị trấn``."""
+    words = unit_words(scenario, lang)
+    return "Commune" if lang == "en" else words[:1].upper() + words[1:]
+
+
+def _committees(scenario: Scenario, lang: str) -> str:
+    """Return ``UBND các xã, thị trấn`` (or the one commune's committee)."""
+    if len(scenario.communes) == 1:
+        name = scenario.communes[0].commune_name
+        return _say(
+            lang, f"UBND {_lower_first(name)}", f"The People's Committee of {name}"
+        )
+    units = unit_words(scenario, lang)
+    return _say(lang, f"UBND các {units}", f"The People's Committees of the {units}")
+
+
+def _en(n: int, word: str) -> str:
+    """Return an English count with its noun: ``1 class``, ``2 classes``, ``3 people``."""
+    if n == 1:
+        return f"1 {word}"
+    plural = {"person": "people", "class": "classes"}.get(word, f"{word}s")
+    return f"{number(n, 'en')} {plural}"
+
+
+def _month(key: str | None, lang: str) -> str:
+    """Return ``2023-10`` as ``10/2023`` (Vietnamese); empty for none."""
+    if not key or lang == "en":
+        return key or ""
+    return f"{int(key[5:])}/{key[:4]}"
+
+
 def unit_words(scenario: Scenario, lang: str) -> str:
     """Return how the communes are called together: ``xã, thị trấn``."""
     if lang == "en":
@@ -438,6 +470,12 @@ def _subject(scenario: Scenario) -> str:
 def _span(events: list[Event], lang: str) -> str:
     first = min(local_day(e.start) for e in events)
     last = max(local_day(e.end) for e in events)
+    if first == last:
+        return _say(
+            lang,
+            f"ngày {day_with_weekday(first)}",
+            f"on {day_with_weekday(first, 'en')}",
+        )
     return _say(
         lang,
         f"từ {day_with_weekday(first)} đến {day_with_weekday(last)}",
@@ -446,9 +484,10 @@ def _span(events: list[Event], lang: str) -> str:
 
 
 def _roles(spec: ActivitySpec, names: Names, lang: str) -> str:
-    people = _say(lang, "người", "person")
     return ", ".join(
-        f"{names.role(role)} ({n} {people})" for role, n in spec.roles.items() if n > 0
+        f"{names.role(role)} ({_say(lang, f'{n} người', _en(n, 'person'))})"
+        for role, n in spec.roles.items()
+        if n > 0
     )
 
 
@@ -564,7 +603,7 @@ def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
             f"; trong đó chú trọng {number(poor)} hộ nghèo và {number(near)} hộ cận nghèo "
             f"tại {n} {units}.",
             f"; in particular the {number(poor, 'en')} poor and {number(near, 'en')} "
-            f"near-poor households of the {n} {units}.",
+            f"near-poor households of the {_en(n, 'commune')}.",
         ),
     )
     w.heading("s2.2")
@@ -573,7 +612,7 @@ def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
         _say(
             lang,
             f"Phạm vi thực hiện: {n} {units} ({listed}).",
-            f"Scope: {n} {units} ({listed}).",
+            f"Scope: {_en(n, 'commune')} ({listed}).",
         )
     )
     quarters = sorted(
@@ -593,7 +632,11 @@ def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
 
 
 def _content(
-    w: _Writer, scenario: Scenario, plan: Plan, appendix: dict[str, str]
+    w: _Writer,
+    scenario: Scenario,
+    plan: Plan,
+    appendix: dict[str, str],
+    left_label: str,
 ) -> None:
     lang = w.lang
     names = Names(scenario, lang)
@@ -632,10 +675,12 @@ def _content(
         for reason, count in _left_out(plan, act_id, lang).items():
             w.bullet(
                 _say(
-                    lang, f"Chưa xếp được lịch: {count} (", f"Not scheduled: {count} ("
+                    lang,
+                    f"Chưa xếp được lịch: {count} — ",
+                    f"Not scheduled: {count} — ",
                 )
-                + reason
-                + ")."
+                + _lower_first(reason)
+                + _say(lang, f" (xem {left_label}).", f" (see {left_label}).")
             )
 
 
@@ -655,7 +700,7 @@ def _session_text(
         _say(
             lang,
             f"Tổ chức {len(events)} buổi {what} tại {communes} {units}",
-            f"{len(events)} sessions ({what}) in {communes} {units}",
+            f"{_en(len(events), 'session')} ({what}) in {_en(communes, 'commune')}",
         )
         + (
             f" ({_say(lang, 'chủ đề', 'topic')}: {names.topic(spec.topic)})."
@@ -712,8 +757,8 @@ def _broadcast_text(
             lang,
             f"Phát {number(len(events))} tin, bài (mỗi lần {spec.minutes} phút) trên đài "
             f"truyền thanh của {communes} {units}; {spec.per_month} lần/tháng mỗi xã",
-            f"{number(len(events), 'en')} items ({spec.minutes} minutes each) on the "
-            f"loudspeaker stations of {communes} {units}; {spec.per_month} a month per commune",
+            f"{_en(len(events), 'item')} ({spec.minutes} minutes each) on the "
+            f"loudspeaker stations of {_en(communes, 'commune')}; {spec.per_month} a month per commune",
         )
         + "".join(
             _say(lang, f", tháng {m[5:]}/{m[:4]}: {n} lần", f", {m}: {n}")
@@ -751,8 +796,9 @@ def _training_text(
             f"Tổ chức {len(events)} lớp {_lower_first(names.activity(act_id))}, mỗi lớp "
             f"{spec.duration_days} ngày, cho {trainees} học viên của {communes} {units} "
             f"({spec.trainees_per_commune} người mỗi xã)",
-            f"{len(events)} classes ({_lower_first(names.activity(act_id))}) of "
-            f"{spec.duration_days} days for {trainees} trainees from {communes} {units} "
+            f"{_en(len(events), 'class')} ({_lower_first(names.activity(act_id))}) of "
+            f"{_en(spec.duration_days, 'day')} for {_en(trainees, 'trainee')} from "
+            f"{_en(communes, 'commune')} "
             f"({spec.trainees_per_commune} per commune)",
         )
         + (
@@ -803,7 +849,6 @@ def _funding(w: _Writer, scenario: Scenario, plan: Plan, appendix: str) -> None:
 
 def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> None:
     lang = w.lang
-    units = unit_words(scenario, lang)
     kinds = {spec.kind for spec in scenario.activities.values()}
     w.heading("s5")
     w.para(
@@ -816,8 +861,10 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
             ": leads and follows up the plan and reports on it.",
         ),
     )
-    staffed = [a for a, s in scenario.activities.items() if s.roles]
-    refs = ", ".join(appendix[a] for a in staffed if a in appendix)
+    # in appendix order
+    refs = ", ".join(
+        label for a, label in appendix.items() if scenario.activities[a].roles
+    )
     w.para(
         _say(
             lang,
@@ -861,8 +908,8 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
     w.para(
         _say(
             lang,
-            f"3. UBND các {units}: ",
-            f"3. The People's Committees of the {units}: ",
+            f"3. {_committees(scenario, lang)}: ",
+            f"3. {_committees(scenario, lang)}: ",
         )
         + "; ".join(duties)
         + "."
@@ -888,7 +935,6 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
 
 def _signature(w: _Writer, scenario: Scenario) -> None:
     lang = w.lang
-    units = unit_words(scenario, lang)
     table = _layout_table(w.doc, 1, [80, 85])
     left, right = table.cell(0, 0), table.cell(0, 1)
     p = left.paragraphs[0]
@@ -899,7 +945,7 @@ def _signature(w: _Writer, scenario: Scenario) -> None:
     for item in (
         Gap(_say(lang, "cơ quan cấp trên (để b/c)", "higher authorities (to report)")),
         _say(lang, "Như mục V;", "Those in section V;"),
-        _say(lang, f"UBND các {units};", f"People's Committees of the {units};"),
+        f"{_committees(scenario, lang)};",
         _say(lang, "Lưu: VT.", "Archive."),
     ):
         _list_line(left, item)
@@ -959,7 +1005,8 @@ def _sessions_appendix(
     )
     widths = [12.0, 38, 42, 30, 52, 68, 30]
     header = [
-        _w(k, lang) for k in ("no", "commune", "date", "half", "venue", "staff", "cost")
+        _w(k, lang) if k != "commune" else _commune_header(scenario, lang)
+        for k in ("no", "commune", "date", "half", "venue", "staff", "cost")
     ]
     table = w.table(widths, header)
     order = {c.commune_code: i for i, c in enumerate(scenario.communes)}
@@ -1087,7 +1134,7 @@ def _broadcast_appendix(
     month_w = max(12.0, min(22.0, (247 - first - last - 20) / max(1, len(months))))
     widths = [first, last] + [month_w] * len(months) + [20.0]
     header = (
-        [_w("no", lang), _w("commune", lang)]
+        [_w("no", lang), _commune_header(scenario, lang)]
         + [f"{int(m[5:])}/{m[:4]}" for m in months]
         + [_w("total", lang)]
     )
@@ -1187,7 +1234,8 @@ def _left_out_appendix(w: _Writer, scenario: Scenario, plan: Plan, label: str) -
     )
     widths = [12.0, 70, 45, 20, 25, 75]
     header = [
-        _w(k, lang) for k in ("no", "activity", "commune", "count", "month", "reason")
+        _w(k, lang) if k != "commune" else _commune_header(scenario, lang)
+        for k in ("no", "activity", "commune", "count", "month", "reason")
     ]
     table = w.table(widths, header)
     for n, u in enumerate(plan.unscheduled, start=1):
@@ -1199,7 +1247,7 @@ def _left_out_appendix(w: _Writer, scenario: Scenario, plan: Plan, label: str) -
                 names.activity(u.activity),
                 names.commune(u.commune_code),
                 str(u.count),
-                u.period or "",
+                _month(u.period, lang),
                 t(f"reason.{u.reason}", lang),
             ],
             numeric=(3,),
@@ -1243,11 +1291,12 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     )
     appendix = {a: f"{label} {_roman(i)}" for i, a in enumerate(order, start=1)}
     budget_label = f"{label} {_roman(len(order) + 1)}"
+    left_label = f"{label} {_roman(len(order) + 2)}"
     _heading_block(w, scenario, plan)
     _title(w, scenario)
     _purpose(w)
     _audience(w, scenario, plan)
-    _content(w, scenario, plan, appendix)
+    _content(w, scenario, plan, appendix, left_label)
     _funding(w, scenario, plan, budget_label)
     _organisation(w, scenario, appendix)
     _signature(w, scenario)
@@ -1264,5 +1313,5 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     _budget_appendix(w, scenario, plan, budget_label)
     if plan.unscheduled:
         w.landscape_section()
-        _left_out_appendix(w, scenario, plan, f"{label} {_roman(len(order) + 2)}")
+        _left_out_appendix(w, scenario, plan, left_label)
     return w.bytes()
