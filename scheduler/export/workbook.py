@@ -307,7 +307,7 @@ def _weeks_sheet(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = wrap
-    for c in scenario.communes:
+    for r, c in enumerate(scenario.communes, start=2):
         row: list[object] = [c.commune_name]
         for w in weeks:
             parts = [text for _, text in texts.get((c.commune_code, w), [])]
@@ -317,7 +317,7 @@ def _weeks_sheet(
             row.append("; ".join(parts))
         sheet.append(row)
         for col, w in enumerate(weeks, start=2):
-            cell = sheet.cell(sheet.max_row, col)
+            cell = sheet.cell(r, col)
             cell.alignment = wrap
             held = texts.get((c.commune_code, w))
             colour = (
@@ -393,19 +393,22 @@ def _activity_sheet(
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     date_format = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
-    for e in plan.by_activity(act_id):
-        sheet.append(event_row(scenario, e, names))
-        row = sheet[sheet.max_row]
-        row[2].number_format = date_format
-        row[4].number_format = "HH:MM"
-        row[5].number_format = (
-            f"{date_format} HH:MM" if isinstance(row[5].value, dt.datetime) else "HH:MM"
+    events = plan.by_activity(act_id)
+    # cells by (row, column): sheet.max_row scans every cell, once per row it
+    # made the sheet of a district's broadcasts quadratic
+    for r, e in enumerate(events, start=2):
+        values = event_row(scenario, e, names)
+        sheet.append(values)
+        sheet.cell(r, 3).number_format = date_format
+        sheet.cell(r, 5).number_format = "HH:MM"
+        sheet.cell(r, 6).number_format = (
+            f"{date_format} HH:MM" if isinstance(values[5], dt.datetime) else "HH:MM"
         )
-        row[12].number_format = _MONEY
+        sheet.cell(r, 13).number_format = _MONEY
     for i, (_, width) in enumerate(_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(_COLUMNS))}{sheet.max_row}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(_COLUMNS))}{len(events) + 1}"
     _print_setup(sheet)
 
 
