@@ -197,6 +197,12 @@ class _Writer:
         fmt.space_before = Pt(0)
         fmt.space_after = Pt(6)
         fmt.line_spacing = 1.15
+        # the language Word checks the spelling in
+        tag = OxmlElement("w:lang")
+        tag.set(qn("w:val"), "en-GB" if lang == "en" else "vi-VN")
+        normal.element.get_or_add_rPr().insert_element_before(
+            tag, "w:eastAsianLayout", "w:specVanish", "w:oMath"
+        )
         section = self.doc.sections[0]
         _page(section, landscape=False)
         _page_numbers(section)
@@ -1282,6 +1288,11 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
         The .docx file.
     """
     w = _Writer(lang)
+    props = w.doc.core_properties
+    props.title = scenario.title
+    props.author = props.last_modified_by = Issuer.of(scenario).name(lang)
+    props.comments = ""
+    props.language = "en-GB" if lang == "en" else "vi-VN"
     label = _w("appendix", lang)
     # appendix numbers: session activities, then training, then broadcasts, then money
     order = (
