@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scheduler.calendar import TZ
-from scheduler.export.document import plan_docx
 from scheduler.export.ical import DisplayData, calendar_files
 from scheduler.export.report import report_html
 from scheduler.export.table import (
@@ -15,7 +14,6 @@ from scheduler.export.table import (
     schedule_csv,
     unscheduled_csv,
 )
-from scheduler.export.workbook import schedule_xlsx
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -40,6 +38,11 @@ def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, by
         Relative path (``schedule.csv``, ``calendars/…``) to file contents, ready
         for :func:`scheduler.export.table.write_atomically`.
     """
+    # python-docx and pandas load only for the files that need them, not for
+    # preview_calendars (scheduler export ics, publish)
+    from scheduler.export.document import plan_docx
+    from scheduler.export.workbook import schedule_xlsx
+
     display = DisplayData.from_scenario(scenario)
     return {
         "schedule.csv": schedule_csv(scenario, plan),

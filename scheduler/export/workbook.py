@@ -16,14 +16,14 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from scheduler.calendar import TZ
 from scheduler.export.names import Names, budget_lines, half_of, local_day
 from scheduler.export.table import venue_name
 from scheduler.i18n import quarter, t, weekday
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from scheduler.plan import Event, Plan
     from scheduler.scenario.schema import Scenario
 
@@ -123,6 +123,8 @@ def activity_table(scenario: Scenario, plan: Plan, lang: str = "vi") -> pd.DataF
     ``met`` counts sessions or items; for training, the communes whose
     trainees are in a class (as ``plan.required`` counts them).
     """
+    import pandas as pd
+
     names = Names(scenario, lang)
     rows = []
     for act_id, spec in scenario.activities.items():
@@ -155,6 +157,8 @@ def activity_table(scenario: Scenario, plan: Plan, lang: str = "vi") -> pd.DataF
 
 def budget_table(scenario: Scenario, plan: Plan, lang: str = "vi") -> pd.DataFrame:
     """Return planned spend, allowance and what is left per source and quarter, with a total."""
+    import pandas as pd
+
     names = Names(scenario, lang)
     frame = pd.DataFrame(
         [
