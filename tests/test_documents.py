@@ -138,6 +138,9 @@ def test_vietnamese_document_layout(planned: tuple[Scenario, Plan, Path]) -> Non
     borders = heading._tbl.tblPr.find(qn("w:tblBorders"))
     assert borders is not None
     assert {b.get(qn("w:val")) for b in borders} == {"nil"}
+    # in the order of the schema (Word refuses a file with tblBorders last)
+    tags = [child.tag for child in heading._tbl.tblPr]
+    assert tags.index(qn("w:tblBorders")) < tags.index(qn("w:tblLayout"))
     paragraphs = [p.text for p in doc.paragraphs]
     assert "KẾ HOẠCH" in paragraphs
     assert "Truyền thông giảm nghèo huyện Hưng Nguyên, Quý III–IV/2023" in paragraphs
