@@ -26,6 +26,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "reason": ("Lý do", "Reason"),
     "period": ("Thời kỳ", "Period"),
     "penalty": ("Điểm phạt", "Penalty"),
+    "weekday": ("Thứ", "Weekday"),
+    "half_day": ("Buổi", "Half-day"),
+    "half.morning": ("Sáng", "Morning"),
+    "half.afternoon": ("Chiều", "Afternoon"),
     # reasons something was left out
     "reason.left_out": (
         "Bị bỏ ra do giới hạn kinh phí, cán bộ hoặc lịch (ưu tiên thấp hơn)",
@@ -152,3 +156,36 @@ def percent(share: float, lang: str = "vi", digits: int = 1) -> str:
     """Format a share as a percentage: ``87,5%`` in Vietnamese, ``87.5%`` in English."""
     shown = f"{share:.{digits}%}"
     return shown if lang == "en" else shown.replace(".", ",")
+
+
+_WEEKDAYS = (
+    ("Thứ Hai", "Monday"),
+    ("Thứ Ba", "Tuesday"),
+    ("Thứ Tư", "Wednesday"),
+    ("Thứ Năm", "Thursday"),
+    ("Thứ Sáu", "Friday"),
+    ("Thứ Bảy", "Saturday"),
+    ("Chủ nhật", "Sunday"),
+)
+
+
+def weekday(value: object, lang: str = "vi") -> str:
+    """Return the weekday of a date: ``Thứ Ba`` in Vietnamese, ``Tuesday`` in English."""
+    import datetime as dt
+
+    assert isinstance(value, dt.date)
+    pair = _WEEKDAYS[value.weekday()]
+    return pair[1] if lang == "en" else pair[0]
+
+
+def day_with_weekday(value: object, lang: str = "vi") -> str:
+    """Return ``Thứ Ba 25/07/2023`` (Vietnamese) or ``Tuesday 2023-07-25`` (English)."""
+    return f"{weekday(value, lang)} {day(value, lang)}"
+
+
+def quarter(key: str, lang: str = "vi") -> str:
+    """Return a quarter key ``2023-Q3`` as ``Quý III/2023`` or ``Q3 2023``."""
+    year, _, n = key.partition("-Q")
+    if lang == "en":
+        return f"Q{n} {year}"
+    return f"Quý {('I', 'II', 'III', 'IV')[int(n) - 1]}/{year}"

@@ -24,6 +24,7 @@ def test_plan_writes_every_output_and_check_accepts_it(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == {
         "schedule.csv",
         "schedule.xlsx",
+        "ke-hoach.docx",
         "unscheduled.csv",
         "plan.json",
         "display.json",
@@ -33,7 +34,9 @@ def test_plan_writes_every_output_and_check_accepts_it(tmp_path: Path) -> None:
         # the marker of a folder the tool wrote and may replace
         ".scheduler-output",
     }
-    header = (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[0]
+    # with a byte-order mark, for Excel
+    assert (out / "schedule.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    header = (out / "schedule.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header == (
         "event_id,activity,commune_code,venue,start,end,staff,communes_served,"
         "topic,cost_vnd,funding_source,status"

@@ -36,7 +36,12 @@ from scheduler.bench.generate import (
     seed_person_name,
     seed_poor_households,
 )
-from scheduler.programme import usual_activities, usual_topics
+from scheduler.programme import (
+    PROVINCE_DIALOGUE_ROLES,
+    usual_activities,
+    usual_role_names,
+    usual_topics,
+)
 from scheduler.scenario.schema import (
     DEFAULT_SOLVER_PARAMETERS,
     Area,
@@ -60,7 +65,7 @@ LEADER_ROLE = "lanh_dao_so"
 OFFICER_ROLE = "can_bo_giam_ngheo"
 BANK_ROLE = "nhcsxh"
 TRAINER_ROLE = "giang_vien"
-DIALOGUE_ROLES = {LEADER_ROLE: 1, OFFICER_ROLE: 1, BANK_ROLE: 1}
+DIALOGUE_ROLES = PROVINCE_DIALOGUE_ROLES
 DEPARTMENT = "Sở Nông nghiệp và Môi trường"
 PROVINCIAL_BUDGET = ("ngan_sach_tinh", "Ngân sách tỉnh", "Provincial budget")
 
@@ -315,4 +320,5 @@ def two_level_scenario(
         blocked=tuple(blocked),
         travel_times=(),
         input_hash=digest,
+        roles=usual_role_names(DIALOGUE_ROLES),
     )

@@ -12,7 +12,6 @@ from scheduler.export.report import report_html, staff_report_html
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
-    schedule_xlsx,
     unscheduled_csv,
 )
 
@@ -49,6 +48,11 @@ def plan_outputs(
         each feed the size limit split or shortened
         (:func:`scheduler.export.ical.feed_notes`), for the command to print.
     """
+    # python-docx and pandas load only for the files that need them, not for
+    # preview_calendars (scheduler export ics, publish)
+    from scheduler.export.document import plan_docx
+    from scheduler.export.workbook import schedule_xlsx
+
     display = DisplayData.from_scenario(scenario)
     feeds = preview_feeds(plan, display, lang)
     # the "today" line of the Gantt charts: the date the files are written
@@ -56,6 +60,7 @@ def plan_outputs(
     files = {
         "schedule.csv": schedule_csv(scenario, plan),
         "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
+        "ke-hoach.docx": plan_docx(scenario, plan, lang),
         "unscheduled.csv": unscheduled_csv(plan, lang),
         "plan.json": plan_json(plan),
         "display.json": display.to_json().encode("utf-8"),

@@ -1,4 +1,4 @@
-"""schedule.csv, unscheduled.csv, plan.json and schedule.xlsx (the export contract)."""
+"""schedule.csv, unscheduled.csv and plan.json (the export contract); schedule.xlsx is in workbook.py."""
 
 from __future__ import annotations
 
@@ -70,11 +70,13 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, object]]) -> bytes:
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+    # with a byte-order mark Excel opens the file as UTF-8, not in the
+    # Windows code page (which garbles every Vietnamese letter)
+    return buf.getvalue().encode("utf-8-sig")
 
 
 def schedule_csv(scenario: Scenario, plan: Plan) -> bytes:
-    """Return schedule.csv (UTF-8, one row per event, contract columns)."""
+    """Return schedule.csv (UTF-8 with a BOM, one row per event, contract columns)."""
     return _csv(SCHEDULE_COLUMNS, schedule_rows(scenario, plan))
 
 
@@ -92,83 +94,6 @@ def unscheduled_csv(plan: Plan, lang: str = "vi") -> bytes:
         for u in plan.unscheduled
     ]
     return _csv(UNSCHEDULED_COLUMNS, rows)
-
-
-def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
-    """Return schedule.xlsx: one sheet per activity, real date cells, headers in ``lang``."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    book.remove(book.active)
-    names = {c.commune_code: c.commune_name for c in scenario.communes}
-    people = {p.staff_id: p.name for p in scenario.staff}
-    for act_id, spec in scenario.activities.items():
-        title = (spec.name_en if lang == "en" else spec.name_vi)[:31]
-        sheet = book.create_sheet(_sheet_name(act_id, title, book.sheetnames))
-        header = [
-            "event_id",
-            "date",
-            "start",
-            "end",
-            "commune",
-            "venue",
-            "staff",
-            "communes_served",
-            "topic",
-            "attendees",
-            "cost_vnd",
-            "funding_source",
-            "status",
-        ]
-        sheet.append([t(h, lang) for h in header])
-        for e in plan.by_activity(act_id):
-            sheet.append(
-                [
-                    e.event_id,
-                    e.start.date(),
-                    e.start.replace(tzinfo=None).time(),
-                    e.end.replace(tzinfo=None)
-                    if e.all_day
-                    else e.end.replace(tzinfo=None).time(),
-                    names.get(e.commune_code or "", ""),
-                    venue_name(scenario, e),
-                    ", ".join(
-                        f"{people.get(a.staff_id, a.staff_id)} ({a.role})"
-                        for a in e.staff
-                    ),
-                    ", ".join(names.get(c, c) for c in e.communes_served),
-                    e.topic or "",
-                    e.attendees,
-                    e.cost_vnd,
-                    e.funding_source or "",
-                    t(f"status.{e.status}", lang),
-                ]
-            )
-        for row in sheet.iter_rows(min_row=2):
-            row[1].number_format = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
-            row[2].number_format = "HH:MM"
-            row[3].number_format = "DD/MM/YYYY HH:MM" if row[3].is_date else "HH:MM"
-            row[10].number_format = "#,##0"
-        for i, width in enumerate(
-            (28, 12, 8, 16, 24, 34, 48, 30, 12, 10, 14, 16, 12), start=1
-        ):
-            sheet.column_dimensions[get_column_letter(i)].width = width
-        sheet.freeze_panes = "A2"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
-def _sheet_name(act_id: str, title: str, taken: list[str]) -> str:
-    r"""Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
-    name = "".join(ch for ch in act_id if ch not in "[]:*?/\\")[:31] or "sheet"
-    n = 2
-    base = name
-    while name in taken:
-        name = f"{base[:28]}-{n}"
-        n += 1
-    return name
 
 
 def plan_json(plan: Plan) -> bytes:

@@ -6,6 +6,7 @@ All problems are collected and raised together, each naming file, row and field.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         "travel",
         "solver",
         "publish",
+        "roles",
     }
     for key in doc:
         if key not in allowed_top:
@@ -329,6 +331,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
                 problems.extend(_problems(exc, shown, None, f"{name}[{i}]"))
         return out
 
+    roles = _role_names(doc.get("roles", {}), shown, problems)
     funding = array("funding", schema.FundingSource)
     targets = array("targets", schema.Target)
     pins = array("pins", schema.Pin)
@@ -383,8 +386,9 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         travel_times=tuple(tables["travel_times"]),
         input_hash=digest.hexdigest(),
         publish=publish,
+        roles=roles,
     )
-    problems = cross_check(scenario, shown, sources)
+    problems = cross_check(scenario, shown, sources) + _unknown_roles(scenario, shown)
     if problems:
         raise ScenarioError(_located(problems, book))
     return scenario
@@ -407,3 +411,43 @@ def scenario_name(doc: dict[str, Any], path: Path) -> str:
     if given is not None and given != "":
         return str(given).strip()
     return schema.slug_of(path.stem) or "scenario"
+
+
+def _role_names(
+    value: object, file: str, problems: list[InputProblem]
+) -> dict[str, schema.RoleName]:
+    """Read the optional ``[roles.<id>]`` tables of display names."""
+    if not isinstance(value, dict):
+        problems.append(
+            InputProblem(
+                file, None, "roles", "phải là một bảng (table)", "must be a table"
+            )
+        )
+        return {}
+    out: dict[str, schema.RoleName] = {}
+    for role, body in value.items():
+        try:
+            out[unicodedata.normalize("NFC", role)] = schema.RoleName.model_validate(
+                body
+            )
+        except ValidationError as exc:
+            problems.extend(_problems(exc, file, None, f"roles.{role}"))
+    return out
+
+
+def _unknown_roles(scenario: schema.Scenario, file: str) -> list[InputProblem]:
+    """Reject a name for a role nobody holds and no activity needs (a misspelt id)."""
+    known = {r for s in scenario.staff for r in s.roles} | {
+        r for spec in scenario.activities.values() for r in spec.roles
+    }
+    return [
+        InputProblem(
+            file,
+            None,
+            f"roles.{role}",
+            "không phải vai trò của cán bộ hay hoạt động nào (kiểm tra chính tả)",
+            "not a role of any staff member or activity (check the spelling)",
+        )
+        for role in scenario.roles
+        if role not in known
+    ]

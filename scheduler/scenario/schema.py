@@ -275,6 +275,13 @@ class FundingSource(Frozen):
         return value
 
 
+class RoleName(Frozen):
+    """How people read a role id (``[roles.<id>]``): ``Lãnh đạo UBND huyện``."""
+
+    name_vi: Text = Field(min_length=1)
+    name_en: Text = Field(min_length=1)
+
+
 class Weights(Frozen):
     """Weights of the named soft goals (penalty per unit; 0 switches a goal off)."""
 
@@ -495,6 +502,8 @@ class Scenario(Frozen):
     travel_times: tuple[TravelTime, ...]
     input_hash: str
     publish: PublishSettings = PublishSettings()
+    # display names of role ids ([roles]); optional, ids are shown without them
+    roles: dict[str, RoleName] = Field(default_factory=dict)
 
     def commune(self, code: str) -> Commune:
         """Return the commune with this official code."""
@@ -533,6 +542,13 @@ class Scenario(Frozen):
     def topics_for(self, activity_id: str) -> tuple[Topic, ...]:
         """Return the topics that may be used by an activity, in table order."""
         return tuple(t for t in self.topics if activity_id in t.activities)
+
+    def role_name(self, role: str, lang: str = "vi") -> str:
+        """Return a role's display name in the language (the id when unnamed)."""
+        named = self.roles.get(role)
+        if named is None:
+            return role
+        return named.name_en if lang == "en" else named.name_vi
 
     def holders(self, role: str) -> tuple[Staff, ...]:
         """Return the staff who hold a role, in table order."""

@@ -15,7 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from scheduler.programme import DISTRICT_DIALOGUE_ROLES, usual_activities, usual_topics
+from scheduler.programme import (
+    DISTRICT_DIALOGUE_ROLES,
+    PROVINCE_DIALOGUE_ROLES,
+    usual_activities,
+    usual_role_names,
+    usual_topics,
+)
 from scheduler.scenario.schema import (
     DEFAULT_SOLVER_PARAMETERS,
     Area,
@@ -31,10 +37,6 @@ from scheduler.scenario.schema import (
     Weights,
 )
 from scheduler.units import communes_2023, wards_of_province_2025
-
-# Since 2025 the province's agriculture and environment department leads the
-# programme, with the provincial branch of the Social Policy Bank.
-PROVINCE_DIALOGUE_ROLES = {"lanh_dao_so": 1, "can_bo_giam_ngheo": 1, "nhcsxh": 1}
 
 
 def slug(text: str) -> str:
@@ -135,6 +137,7 @@ def _scenario(
         blocked=(),
         travel_times=(),
         input_hash="",
+        roles=usual_role_names(roles),
     )
 
 

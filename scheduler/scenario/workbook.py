@@ -48,6 +48,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "funding": ("Kinh phí", "Budget"),
     "communes": ("Xã", "Communes"),
     "staff": ("Cán bộ", "Staff"),
+    "roles": ("Vai trò", "Roles"),
     "venues": ("Địa điểm", "Venues"),
     "topics": ("Chủ đề", "Topics"),
     "stations": ("Đài truyền thanh", "Stations"),
@@ -176,6 +177,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # funding
     "source_id": ("Mã nguồn kinh phí", "Source id"),
     "carry_over": ("Chuyển nguồn sang quý sau", "Carry over"),
+    # roles
+    "role_id": ("Mã vai trò", "Role id"),
     # days
     "day_kind": ("Loại ngày", "Kind of day"),
     "note": ("Ghi chú", "Note"),
@@ -424,7 +427,7 @@ def _settings_sheet(
 ) -> _Sheet:
     values: dict[str, Any] = {}
     for section, body in document.items():
-        if section in ("data", "activities", "funding", "targets", "pins"):
+        if section in ("data", "activities", "funding", "targets", "pins", "roles"):
             continue
         if section == "calendar":
             body = {
@@ -531,6 +534,15 @@ def _funding_sheet(scenario: schema.Scenario, lang: str) -> _Sheet:
     return sheet
 
 
+def _roles_sheet(scenario: schema.Scenario, lang: str) -> _Sheet:
+    columns = ("role_id", "name_vi", "name_en")
+    sheet = _Sheet("roles", [_label(c, lang) for c in columns])
+    sheet.widths = {0: 22, 1: 48, 2: 48}
+    for role, names in scenario.roles.items():
+        sheet.rows.append([role, names.name_vi, names.name_en])
+    return sheet
+
+
 def _days_sheet(
     scenario: schema.Scenario, official: Iterable[tuple[dt.date, str]], lang: str
 ) -> _Sheet:
@@ -592,6 +604,10 @@ def _instructions(scenario: schema.Scenario, lang: str) -> list[str]:
         "staff": (
             "cán bộ tham gia, vai trò (cách nhau bằng ;), số buổi tối đa mỗi tuần",
             "the staff, their roles (separated by ;), sessions per week at most",
+        ),
+        "roles": (
+            "tên đầy đủ của từng mã vai trò, dùng trong văn bản và báo cáo",
+            "the full name of each role id, used in documents and reports",
         ),
         "venues": (
             "hội trường, trụ sở, nơi tập huấn",
@@ -678,6 +694,7 @@ def workbook_bytes(scenario: schema.Scenario, lang: str = "vi") -> bytes:
         _funding_sheet(scenario, lang),
         _record_sheet("communes", scenario.communes, schema.Commune, lang),
         _record_sheet("staff", scenario.staff, schema.Staff, lang),
+        _roles_sheet(scenario, lang),
         _record_sheet("venues", scenario.venues, schema.Venue, lang),
         _record_sheet("topics", scenario.topics, schema.Topic, lang),
         _record_sheet("stations", scenario.stations, schema.StationSlot, lang),
@@ -1092,6 +1109,22 @@ class _Reader:
             out.append(body)
         return out
 
+    def roles(self) -> dict[str, Any]:
+        _, rows = self.table("roles", ["role_id", "name_vi", "name_en"])
+        file = self.file("roles")
+        out: dict[str, Any] = {}
+        for row in rows:
+            role = row.values.get("role_id")
+            body = {
+                k: v for k, v in row.values.items() if k != "role_id" and v is not None
+            }
+            for name in body:
+                where = self.columns.get((file, name), name)
+                self.places[f"roles.{role}.{name}"] = (file, row.row, where)
+            if role is not None:
+                out[str(role)] = body
+        return out
+
     def days(self) -> dict[str, list[dt.date]]:
         _, rows = self.table("days", ["date", "day_kind", "note"])
         holidays: list[dt.date] = []
@@ -1150,6 +1183,9 @@ def read_workbook(raw: bytes, shown: str) -> WorkbookContent:
     document = reader.settings()
     document["activities"] = reader.activities()
     document["funding"] = reader.funding()
+    roles = reader.roles()
+    if roles:
+        document["roles"] = roles
     extra = reader.days()
     calendar = document.setdefault("calendar", {})
     for key, dates in extra.items():

@@ -132,6 +132,7 @@ def scenario_document(
         "pins": [_section(p) for p in scenario.pins],
         "travel": _section(scenario.travel),
         "publish": _section(scenario.publish),
+        "roles": {k: _section(v) for k, v in scenario.roles.items()},
         "solver": solver,
     }
     # TOML has no empty array of tables worth writing, nor empty sections
