@@ -529,3 +529,25 @@ def test_product_code_has_nothing_posix_only_unguarded() -> None:
                 continue
             guarded = word == "import resource" and 'sys.platform == "win32"' in text
             assert guarded, f"{path.relative_to(ROOT)} uses {word}"
+
+
+def test_a_folder_an_earlier_version_wrote_is_replaced_but_not_one_with_more(
+    tmp_path: Path,
+) -> None:
+    from scheduler.export.folder import OutputRefused, check_target
+
+    # what plan wrote before folders had a marker: plan.json, tables, calendars
+    earlier = tmp_path / "out" / "nha-nam-2023"
+    (earlier / "calendars").mkdir(parents=True)
+    for name in ("plan.json", "schedule.csv", "report.html"):
+        (earlier / name).write_text("x", encoding="utf-8")
+    (earlier / "calendars" / "all.ics").write_text("x", encoding="utf-8")
+    check_target(earlier)  # no exception: it may be replaced
+    # one file of someone else's in it, and it is refused
+    (earlier / "ghi-chu.docx").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputRefused):
+        check_target(earlier)
+    (earlier / "ghi-chu.docx").unlink()
+    (earlier / "calendars" / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputRefused):
+        check_target(earlier)

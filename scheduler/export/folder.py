@@ -102,11 +102,48 @@ class OutputFailed(OutputError):
         )
 
 
+# What ``plan`` and ``replan`` wrote before folders had a marker: a folder that
+# holds plan.json and nothing but these is one of ours from an earlier version.
+_EARLIER_FILES = {
+    "schedule.csv",
+    "schedule.xlsx",
+    "unscheduled.csv",
+    "plan.json",
+    "display.json",
+    "report.html",
+    "changes.csv",
+}
+_EARLIER_FOLDERS = {
+    "calendars": {".ics"},
+    "charts": {".html", ".png", ".svg", ".pdf", ".js"},
+}
+
+
+def _written_earlier(folder: Path) -> bool:
+    """Return whether an unmarked folder holds only what an earlier version wrote."""
+    if not (folder / "plan.json").is_file():
+        return False
+    for entry in folder.iterdir():
+        if entry.is_symlink():
+            return False
+        if entry.is_file() and entry.name in _EARLIER_FILES:
+            continue
+        suffixes = _EARLIER_FOLDERS.get(entry.name)
+        if not entry.is_dir() or suffixes is None:
+            return False
+        if any(
+            not f.is_file() or f.is_symlink() or f.suffix not in suffixes
+            for f in entry.iterdir()
+        ):
+            return False
+    return True
+
+
 def _is_ours(folder: Path) -> bool:
     """Return whether the tool may replace an existing folder."""
     if (folder / MARKER).is_file() or (folder.parent / MARKER).is_file():
         return True
-    return not any(folder.iterdir())
+    return not any(folder.iterdir()) or _written_earlier(folder)
 
 
 def check_target(folder: Path) -> None:
