@@ -109,7 +109,8 @@ def stored_feed(store: Path, name: str) -> tuple[bytes, str]:
     conn = connect(store)
     try:
         row = conn.execute(
-            "SELECT body, etag FROM feeds WHERE name = ? ORDER BY version DESC",
+            "SELECT b.body, f.etag FROM feeds f JOIN blobs b ON b.hash = f.body_hash"
+            " WHERE f.name = ? ORDER BY f.version DESC",
             (name,),
         ).fetchone()
     finally:
