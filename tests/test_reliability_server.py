@@ -342,17 +342,19 @@ def test_the_next_request_on_a_kept_alive_connection_has_a_deadline(
     store: Path,
 ) -> None:
     head = b"GET /" + SCENARIO.encode() + b"/commune-18001.ics HTTP/1.1\r\nHost: a\r\n"
-    with Server(store, header_timeout=1.0, keep_alive=60) as server:
-        with server.connect() as sock:
-            sock.sendall(head + b"\r\n")
-            reply = b""
-            while b"END:VCALENDAR" not in reply:
-                chunk = sock.recv(65536)
-                assert chunk, "closed before the response"
-                reply += chunk
-            assert reply.startswith(b"HTTP/1.1 200")
-            sock.sendall(head)  # the next request, without its blank line
-            assert closed_within(sock, 10)
+    with (
+        Server(store, header_timeout=1.0, keep_alive=60) as server,
+        server.connect() as sock,
+    ):
+        sock.sendall(head + b"\r\n")
+        reply = b""
+        while b"END:VCALENDAR" not in reply:
+            chunk = sock.recv(65536)
+            assert chunk, "closed before the response"
+            reply += chunk
+        assert reply.startswith(b"HTTP/1.1 200")
+        sock.sendall(head)  # the next request, without its blank line
+        assert closed_within(sock, 10)
 
 
 def test_idle_connections_are_closed_after_the_keep_alive_timeout(store: Path) -> None:
