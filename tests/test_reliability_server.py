@@ -386,6 +386,27 @@ def test_connections_beyond_the_limit_get_503(store: Path) -> None:
             time.sleep(0.05)
 
 
+def test_responses_are_not_held_back_by_nagle(store: Path) -> None:
+    # With Nagle's algorithm on, each keep-alive response waited ~40 ms for the
+    # client's delayed ACK (about 20 requests a second on one connection).
+    with Server(store) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            conn.request("GET", f"/{SCENARIO}/commune-18001.ics")
+            conn.getresponse().read()
+            open_now = list(server.server.server_state.connections)
+            flags = [
+                p.transport.get_extra_info("socket").getsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY
+                )
+                for p in open_now
+            ]
+        finally:
+            conn.close()
+    assert flags
+    assert all(flags)
+
+
 # --- gzip ------------------------------------------------------------------------------
 
 

@@ -151,7 +151,10 @@ def bind(host: str, port: int) -> socket.socket:
         When the address cannot be used (in use, not an address of this machine).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # Name the protocol: asyncio turns Nagle's algorithm off (TCP_NODELAY) only
+    # on connections whose socket says IPPROTO_TCP; with the default 0 every
+    # keep-alive response waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
