@@ -2,7 +2,7 @@
 
 Usage: python scripts/bench_feeds.py [build] [--scenario configs/scenarios/hung-nguyen-2023.toml] [--runs 3]
        python scripts/bench_feeds.py serve [--requests 3000] [--clients 4] [--runs 3]
-                                           [--serve-args "--allowed-host=*"]
+                                           [--max-seconds 30] [--serve-args "--allowed-host=*"]
 
 ``build`` (the default) solves the scenario once, then times: rendering every
 feed without a store (``calendar_files``), a first publish into a fresh SQLite
@@ -19,7 +19,8 @@ synthetic version shaped like Hưng Nguyên (956 events; the whole-plan feed and
 starts ``scheduler serve`` as its own process on a free 127.0.0.1 port. Each
 run sends exactly ``--requests`` GETs of one commune feed over ``--clients``
 keep-alive connections, while one more connection asks for the index page
-until they are done; then it stops. Prints each run and the median of the runs.
+until they are done (or ``--max-seconds`` have passed: the rate is then over
+the requests made); then it stops. Prints each run and the median of the runs.
 Loopback only, bounded, and nothing is left behind.
 """
 
@@ -147,12 +148,20 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def feed_client(
-    port: int, count: int, start: threading.Barrier, errors: list[int]
+    port: int,
+    count: int,
+    start: threading.Barrier,
+    stop_at: list[float],
+    done: list[int],
+    errors: list[int],
 ) -> None:
-    """GET the feed ``count`` times over one keep-alive connection."""
+    """GET the feed ``count`` times over one keep-alive connection, or until ``stop_at``."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     start.wait()
     for _ in range(count):
+        if time.perf_counter() > stop_at[0]:
+            break
+        done.append(1)
         try:
             conn.request("GET", FEED)
             response = conn.getresponse()
@@ -191,15 +200,19 @@ def index_client(
 
 
 def one_run(
-    port: int, requests: int, clients: int, vary: bool
-) -> tuple[float, Counter[int], int]:
-    """Return feed requests per second, the index statuses and the feed errors."""
+    port: int, requests: int, clients: int, vary: bool, max_seconds: float
+) -> tuple[float, Counter[int], int, int]:
+    """Return feed requests per second, the index statuses, feed errors and requests made."""
     start = threading.Barrier(clients + 2)
     done = threading.Event()
     errors: list[int] = []
+    made: list[int] = []
+    stop_at = [time.perf_counter() + 3600.0]
     shares = [requests // clients + (i < requests % clients) for i in range(clients)]
     feeders = [
-        threading.Thread(target=feed_client, args=(port, n, start, errors))
+        threading.Thread(
+            target=feed_client, args=(port, n, start, stop_at, made, errors)
+        )
         for n in shares
     ]
     seen: list[Counter[int]] = []
@@ -208,6 +221,7 @@ def one_run(
     )
     for thread in (*feeders, indexer):
         thread.start()
+    stop_at[0] = time.perf_counter() + max_seconds
     start.wait()
     began = time.perf_counter()
     for thread in feeders:
@@ -215,7 +229,7 @@ def one_run(
     elapsed = time.perf_counter() - began
     done.set()
     indexer.join()
-    return requests / elapsed, seen[0], len(errors)
+    return len(made) / elapsed, seen[0], len(errors), len(made)
 
 
 def serve(argv: list[str]) -> None:
@@ -224,6 +238,12 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--requests", type=int, default=3000, help="feed GETs per run")
     parser.add_argument("--clients", type=int, default=4, help="feed connections")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=30.0,
+        help="a run stops here even if not all requests were made",
+    )
     parser.add_argument("--events", type=int, default=956)
     parser.add_argument("--communes", type=int, default=49)
     parser.add_argument(
@@ -235,13 +255,16 @@ def serve(argv: list[str]) -> None:
         "--root", type=Path, default=ROOT, help="the checkout whose server to run"
     )
     args = parser.parse_args(argv)
+    if not 0 < args.max_seconds <= 120:
+        raise SystemExit("keep it bounded: 0 < --max-seconds <= 120")
     if not (
         0 < args.requests <= 100_000 and 0 < args.clients <= 16 and 0 < args.runs <= 9
     ):
         raise SystemExit(
             "keep it bounded: 1..100000 requests, 1..16 clients, 1..9 runs"
         )
-    env = {**os.environ, "PYTHONPATH": str(args.root.resolve())}
+    root = args.root.resolve()
+    env = {**os.environ, "PYTHONPATH": str(root)}
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "plans.sqlite"
         subprocess.run(
@@ -254,6 +277,7 @@ def serve(argv: list[str]) -> None:
                 str(args.communes),
             ],
             env=env,
+            cwd=root,
             check=True,
         )
         port = free_port()
@@ -270,6 +294,7 @@ def serve(argv: list[str]) -> None:
                 *shlex.split(args.serve_args),
             ],
             env=env,
+            cwd=root,  # python -m looks in the working directory first
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -283,8 +308,8 @@ def serve(argv: list[str]) -> None:
                 label = "Host varying" if vary else "Host fixed"
                 rates = []
                 for run in range(args.runs):
-                    rate, statuses, errors = one_run(
-                        port, args.requests, args.clients, vary
+                    rate, statuses, errors, made = one_run(
+                        port, args.requests, args.clients, vary, args.max_seconds
                     )
                     rates.append(rate)
                     answered = ", ".join(
@@ -292,12 +317,17 @@ def serve(argv: list[str]) -> None:
                     )
                     print(
                         f"  {label}, run {run + 1}: {rate:,.0f} feed req/s"
-                        f" (feed errors {errors}; index answers {answered})"
+                        f" ({made} feed GETs, errors {errors};"
+                        f" index answers {answered})"
                     )
                 print(f"{label}: median {statistics.median(rates):,.0f} feed req/s")
         finally:
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:  # busy rendering: it will not listen
+                proc.kill()
+                proc.wait(10)
 
 
 def main() -> None:
