@@ -196,6 +196,11 @@ def serve(
         f"Phục vụ / serving {path} — http://{shown}:{bound_port(sock)}/"
         " (Ctrl-C để dừng / to stop)"
     )
+    if hosts is not None:
+        typer.echo(
+            f"Chỉ trả lời / answering only Host: {', '.join(hosts)}"
+            " (thêm / more: --base-url, --allowed-host)"
+        )
     config = make_config(
         application,
         header_timeout=header_timeout,
