@@ -612,7 +612,7 @@ def _versions_to_delete(
             continue
         # load_state finds a cancelled event's content in the newest version
         # that had it; that version must stay while the event is in the feeds.
-        found = missing & set(_plan_events(plan_json))
+        found = missing & set(_plan_events(plan_json)) if missing else set()
         missing -= found
         if index < keep:
             continue

@@ -61,6 +61,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "warning": ("Cảnh báo", "Warning"),
     "pruned": ("Đã xoá", "Deleted"),
     "pruned_versions": ("phiên bản cũ", "old versions"),
+    "pruned_version": ("phiên bản cũ", "old version"),
     "pruned_blobs": ("nội dung không còn dùng", "unused bodies"),
     "kept_cancelled": (
         "giữ thêm vì còn sự kiện đã huỷ trong lịch",
@@ -361,7 +362,8 @@ def prune_command(
         listed = ", ".join(str(v) for v in versions)
         console.print(
             f"{scenario}: {_w('pruned', lang)} {len(versions)} "
-            f"{_w('pruned_versions', lang)} ({listed})",
+            f"{_w('pruned_versions' if len(versions) > 1 else 'pruned_version', lang)}"
+            f" ({listed})",
             markup=False,
         )
     if result.kept_for_cancelled:
