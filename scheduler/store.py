@@ -7,6 +7,7 @@ contract between them and is created here only.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -180,7 +181,9 @@ def migrate(conn: sqlite3.Connection) -> bool:
         conn.rollback()
         raise
     # The old bodies left free pages behind; give them back to the file system.
-    conn.execute("VACUUM")
+    # Not essential: if a reader is in the way, `scheduler prune` does it later.
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.execute("VACUUM")
     return bool(old)
 
 
