@@ -263,6 +263,7 @@ class FeedServer:
         # key has one base, else one per Host the server answers to.
         self._index_cache: OrderedDict[tuple[str, int, str, str], _Page] = OrderedDict()
         self._render_limiter: anyio.CapacityLimiter | None = None
+        self._gzip_limiter: anyio.CapacityLimiter | None = None
 
     def _lang(self, request: Request) -> str:
         asked = request.query_params.get("lang")
@@ -301,7 +302,11 @@ class FeedServer:
         if gzipped:
             # Compressed once per version, in a worker thread: the largest
             # feeds take tens of milliseconds, which the event loop must not.
-            body = await anyio.to_thread.run_sync(self.reader.gzipped, entry)
+            if self._gzip_limiter is None:  # made on the event loop, at first use
+                self._gzip_limiter = anyio.CapacityLimiter(2)
+            body = await anyio.to_thread.run_sync(
+                self.reader.gzipped, entry, limiter=self._gzip_limiter
+            )
             headers["Content-Encoding"] = "gzip"
         else:
             body = self.reader.body(entry)
