@@ -655,6 +655,11 @@ def test_an_old_store_is_served_as_is_and_migrated_in_place(tmp_path: Path) -> N
     # The server only reads: it serves the old layout without changing it.
     with Server(path) as server:
         assert server.get("/s/all.ics")[2] == feeds[0].body
+    plain = sqlite3.connect(path)
+    try:
+        assert "body" in [r[1] for r in plain.execute("PRAGMA table_info(feeds)")]
+    finally:
+        plain.close()
     before = path.stat().st_size
     conn = connect(path, create=False)
     try:
