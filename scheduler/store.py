@@ -7,6 +7,7 @@ contract between them and is created here only.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -32,7 +33,33 @@ from scheduler.plan import Event, Plan
 #: Beside, not inside, ``out/<scenario>/``: that folder is replaced whole on every plan.
 DEFAULT_STORE = Path("out") / "plans.sqlite"
 
-SCHEMA = """
+#: The feeds table; ``{table}`` is ``feeds``, or a temporary name while migrating.
+FEEDS_TABLE = """
+CREATE TABLE IF NOT EXISTS {table} (
+    version       INTEGER NOT NULL REFERENCES versions(version),
+    name          TEXT NOT NULL,            -- file stem: 'all', 'commune-18001', 'staff-LD01', ...
+    kind          TEXT NOT NULL,            -- plan | commune | staff | activity | station
+    subject       TEXT,                     -- commune code, staff id, activity id, station id
+    title         TEXT NOT NULL,            -- calendar name shown to people
+    body_hash     TEXT NOT NULL REFERENCES blobs(hash),  -- the .ics bytes
+    etag          TEXT NOT NULL,            -- strong, quoted: '"<sha256 hex>"'
+    last_modified TEXT NOT NULL,            -- ISO 8601, UTC, whole seconds
+    PRIMARY KEY (version, name)
+);"""
+
+#: The pages table (``report.html``, ...), like :data:`FEEDS_TABLE`.
+PAGES_TABLE = """
+CREATE TABLE IF NOT EXISTS {table} (
+    version       INTEGER NOT NULL REFERENCES versions(version),
+    name          TEXT NOT NULL,            -- 'report.html', ...
+    content_type  TEXT NOT NULL,
+    body_hash     TEXT NOT NULL REFERENCES blobs(hash),
+    etag          TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    PRIMARY KEY (version, name)
+);"""
+
+_SCHEMA_TEMPLATE = """
 CREATE TABLE IF NOT EXISTS versions (
     version      INTEGER PRIMARY KEY AUTOINCREMENT,
     scenario     TEXT NOT NULL,             -- Plan.scenario (the scenario's name)
@@ -41,26 +68,12 @@ CREATE TABLE IF NOT EXISTS versions (
     plan_json    BLOB NOT NULL,             -- the published plan.json, verbatim
     note         TEXT
 );
-CREATE TABLE IF NOT EXISTS feeds (
-    version       INTEGER NOT NULL REFERENCES versions(version),
-    name          TEXT NOT NULL,            -- file stem: 'all', 'commune-18001', 'staff-LD01', ...
-    kind          TEXT NOT NULL,            -- plan | commune | staff | activity | station
-    subject       TEXT,                     -- commune code, staff id, activity id, station id
-    title         TEXT NOT NULL,            -- calendar name shown to people
-    body          BLOB NOT NULL,            -- the .ics bytes
-    etag          TEXT NOT NULL,            -- strong, quoted: '"<sha256 hex>"'
-    last_modified TEXT NOT NULL,            -- ISO 8601, UTC, whole seconds
-    PRIMARY KEY (version, name)
+CREATE TABLE IF NOT EXISTS blobs (
+    hash          TEXT PRIMARY KEY,         -- sha256 hex of body
+    body          BLOB NOT NULL             -- stored once, however many versions use it
 );
-CREATE TABLE IF NOT EXISTS pages (
-    version       INTEGER NOT NULL REFERENCES versions(version),
-    name          TEXT NOT NULL,            -- 'report.html', ...
-    content_type  TEXT NOT NULL,
-    body          BLOB NOT NULL,
-    etag          TEXT NOT NULL,
-    last_modified TEXT NOT NULL,
-    PRIMARY KEY (version, name)
-);
+{feeds}
+{pages}
 CREATE TABLE IF NOT EXISTS event_state (
     scenario      TEXT NOT NULL,
     uid           TEXT NOT NULL,
@@ -78,6 +91,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     PRIMARY KEY (scenario, staff_id)
 );
 """
+
+#: The whole schema. Feed and page bodies live in ``blobs``, keyed by their
+#: SHA-256, so a publish that repeats a body (most feeds, the report) adds only
+#: a row that points at it.
+SCHEMA = _SCHEMA_TEMPLATE.format(
+    feeds=FEEDS_TABLE.format(table="feeds"), pages=PAGES_TABLE.format(table="pages")
+)
 
 
 def store_path(explicit: Path | None = None) -> Path:
@@ -109,11 +129,102 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
         raise FileNotFoundError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")
+    try:
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    conn.execute("PRAGMA foreign_keys = ON")
     if create:
         conn.executescript(SCHEMA)
     return conn
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    # The table name is one of this module's literals, never user input.
+    return [str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def migrate(conn: sqlite3.Connection) -> bool:
+    """Move feed and page bodies of an older store into ``blobs``, in place.
+
+    Older stores kept a ``body`` column in ``feeds`` and ``pages``, so every
+    publish stored every body again. Each table is rebuilt with a ``body_hash``
+    that points at ``blobs`` (each distinct body once), in one transaction;
+    then the file is compacted (``VACUUM``). A store already in the new form,
+    or an empty file, is left alone.
+
+    Parameters
+    ----------
+    conn
+        A connection with no open transaction and foreign keys off (SQLite
+        cannot rename tables that others reference while they are on).
+
+    Returns
+    -------
+    bool
+        Whether anything was migrated.
+    """
+    old = [t for t in ("feeds", "pages") if "body" in _columns(conn, t)]
+    if not old:
+        return False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        old = [t for t in ("feeds", "pages") if "body" in _columns(conn, t)]
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, body BLOB NOT NULL)"
+        )
+        for table in old:
+            _move_bodies(conn, table)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    # The old bodies left free pages behind; give them back to the file system.
+    # Not essential: if a reader is in the way, `scheduler prune` does it later.
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.execute("VACUUM")
+    return bool(old)
+
+
+def _move_bodies(conn: sqlite3.Connection, table: str) -> None:
+    """Rebuild ``feeds`` or ``pages`` with ``body_hash``, moving bodies to ``blobs``."""
+    template = FEEDS_TABLE if table == "feeds" else PAGES_TABLE
+    fresh = f"{table}_migrating"
+    conn.execute(f"DROP TABLE IF EXISTS {fresh}")
+    conn.execute(template.format(table=fresh))
+    kept = [c for c in _columns(conn, fresh) if c != "body_hash"]
+    names = ", ".join(kept)
+    marks = ", ".join("?" for _ in kept)
+    reader = conn.execute(f"SELECT body, {names} FROM {table}")
+    for body, *rest in reader:
+        digest = put_blob(conn, bytes(body))
+        conn.execute(
+            f"INSERT INTO {fresh} (body_hash, {names}) VALUES (?, {marks})",
+            (digest, *rest),
+        )
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {fresh} RENAME TO {table}")
+
+
+def put_blob(conn: sqlite3.Connection, body: bytes) -> str:
+    """Store a body once, by its SHA-256; return the hash that rows refer to."""
+    digest = hashlib.sha256(body).hexdigest()
+    conn.execute(
+        "INSERT OR IGNORE INTO blobs (hash, body) VALUES (?, ?)", (digest, body)
+    )
+    return digest
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy the write-ahead log into the database and cut it back to zero bytes.
+
+    SQLite reuses its WAL but never shrinks it, so without this a store that
+    took one large publish keeps a log as large beside it. When a reader still
+    needs the log the checkpoint stops early and the next one finishes the work.
+    """
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 # --------------------------------------------------------------------------- publish
@@ -320,15 +431,15 @@ def publish(
         for feed in feeds:
             etag = strong_etag(feed.body)
             conn.execute(
-                "INSERT INTO feeds (version, name, kind, subject, title, body, etag, "
-                "last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feeds (version, name, kind, subject, title, body_hash, "
+                "etag, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     version,
                     feed.name,
                     feed.kind,
                     feed.subject,
                     feed.title,
-                    feed.body,
+                    put_blob(conn, feed.body),
                     etag,
                     _feed_modified(feed, etag, old_feeds.get(feed.name), stamp),
                 ),
@@ -337,13 +448,13 @@ def publish(
             etag = strong_etag(data)
             old = old_pages.get(name)
             conn.execute(
-                "INSERT INTO pages (version, name, content_type, body, etag, "
+                "INSERT INTO pages (version, name, content_type, body_hash, etag, "
                 "last_modified) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     version,
                     name,
                     PAGES.get(name, "application/octet-stream"),
-                    data,
+                    put_blob(conn, data),
                     etag,
                     old[1] if old and old[0] == etag else stamp,
                 ),
@@ -368,6 +479,7 @@ def publish(
     except BaseException:
         conn.rollback()
         raise
+    checkpoint(conn)
     assert version is not None
     return PublishResult(
         version=version,
@@ -442,6 +554,133 @@ def read_out_folder(folder: Path) -> tuple[Plan, DisplayData, bytes, dict[str, b
         )
     pages = {n: (folder / n).read_bytes() for n in PAGES if (folder / n).is_file()}
     return plan, display, plan_bytes, pages
+
+
+# --------------------------------------------------------------------------- prune
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """What :func:`prune` removed.
+
+    Attributes
+    ----------
+    deleted
+        The deleted version numbers, by scenario (scenarios with none left out).
+    kept_for_cancelled
+        Older versions kept beyond ``keep`` because they hold the last known
+        content of an event the feeds still show as cancelled.
+    blobs_deleted
+        Bodies no remaining version refers to.
+    bytes_before, bytes_after
+        Size of the store file (with its WAL) before and after.
+    """
+
+    deleted: dict[str, tuple[int, ...]]
+    kept_for_cancelled: tuple[int, ...]
+    blobs_deleted: int
+    bytes_before: int
+    bytes_after: int
+
+
+def store_bytes(path: Path) -> int:
+    """Return the size of a store file plus its ``-wal`` file, in bytes."""
+    wal = path.with_name(path.name + "-wal")
+    return sum(p.stat().st_size for p in (path, wal) if p.exists())
+
+
+def _versions_to_delete(
+    conn: sqlite3.Connection, scenario: str, keep: int
+) -> tuple[list[int], list[int]]:
+    """Return (versions to delete, older versions kept for cancelled events)."""
+    rows = conn.execute(
+        "SELECT version, plan_json FROM versions WHERE scenario = ? ORDER BY version DESC",
+        (scenario,),
+    ).fetchall()
+    suffix = event_uid(scenario, "")
+    missing = {
+        str(uid).removesuffix(suffix)
+        for (uid,) in conn.execute(
+            "SELECT uid FROM event_state WHERE scenario = ?", (scenario,)
+        )
+    }
+    deleted: list[int] = []
+    needed: list[int] = []
+    for index, (version, plan_json) in enumerate(rows):
+        if not missing and index >= keep:
+            deleted.append(int(version))
+            continue
+        # load_state finds a cancelled event's content in the newest version
+        # that had it; that version must stay while the event is in the feeds.
+        found = missing & set(_plan_events(plan_json)) if missing else set()
+        missing -= found
+        if index < keep:
+            continue
+        if found:
+            needed.append(int(version))
+        else:
+            deleted.append(int(version))
+    return deleted, needed
+
+
+def prune(conn: sqlite3.Connection, path: Path, keep: int) -> PruneResult:
+    """Keep the newest ``keep`` versions of every scenario; delete the rest.
+
+    Deletes the older versions with their feed and page rows, then every body
+    no remaining row refers to, checkpoints the WAL and compacts the file
+    (``VACUUM``). A version that holds the last known content of an event the
+    feeds still show as cancelled is kept too, so pruning never changes a feed.
+
+    Parameters
+    ----------
+    conn
+        An open store (:func:`connect`).
+    path
+        The store's file, for the sizes reported.
+    keep
+        Versions to keep per scenario, at least 1 (the one being served).
+
+    Returns
+    -------
+    PruneResult
+        What was deleted and the file size before and after.
+
+    Raises
+    ------
+    ValueError
+        When ``keep`` is less than 1.
+    """
+    if keep < 1:
+        raise ValueError(f"keep must be 1 or more, got {keep}")
+    before = store_bytes(path)
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        deleted: dict[str, tuple[int, ...]] = {}
+        kept: list[int] = []
+        for (scenario,) in conn.execute(
+            "SELECT DISTINCT scenario FROM versions ORDER BY scenario"
+        ).fetchall():
+            gone, needed = _versions_to_delete(conn, str(scenario), keep)
+            kept.extend(needed)
+            if gone:
+                deleted[str(scenario)] = tuple(sorted(gone))
+        doomed = [(v,) for versions in deleted.values() for v in versions]
+        for table in ("feeds", "pages", "versions"):
+            conn.executemany(f"DELETE FROM {table} WHERE version = ?", doomed)
+        blobs = conn.execute(
+            "DELETE FROM blobs WHERE hash NOT IN"
+            " (SELECT body_hash FROM feeds UNION SELECT body_hash FROM pages)"
+        ).rowcount
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    checkpoint(conn)
+    conn.execute("VACUUM")
+    checkpoint(conn)
+    return PruneResult(deleted, tuple(sorted(kept)), blobs, before, store_bytes(path))
 
 
 # --------------------------------------------------------------------------- history, diff

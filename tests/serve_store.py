@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from scheduler.store import connect
+from scheduler.store import connect, put_blob
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -70,8 +70,8 @@ def publish(
             )
             version = int(cur.lastrowid or 0)
             conn.executemany(
-                "INSERT INTO feeds (version, name, kind, subject, title, body, etag,"
-                " last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feeds (version, name, kind, subject, title, body_hash,"
+                " etag, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         version,
@@ -79,7 +79,7 @@ def publish(
                         f.kind,
                         f.subject,
                         f.title,
-                        f.body,
+                        put_blob(conn, f.body),
                         etag_of(f.body),
                         modified,
                     )
@@ -87,10 +87,17 @@ def publish(
                 ],
             )
             conn.executemany(
-                "INSERT INTO pages (version, name, content_type, body, etag,"
+                "INSERT INTO pages (version, name, content_type, body_hash, etag,"
                 " last_modified) VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (version, name, ctype, body, etag_of(body), modified)
+                    (
+                        version,
+                        name,
+                        ctype,
+                        put_blob(conn, body),
+                        etag_of(body),
+                        modified,
+                    )
                     for name, (ctype, body) in (pages or {}).items()
                 ],
             )

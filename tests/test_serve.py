@@ -24,6 +24,7 @@ from scheduler.cli import app as cli_app
 from scheduler.serve.app import classify_path, create_app, redact
 from scheduler.serve.conditional import http_date, not_modified
 from scheduler.serve.index import staff_feed_url
+from scheduler.serve.run import bind, bound_port
 from scheduler.serve.tokens import (
     create_tokens,
     hash_secret,
@@ -45,10 +46,9 @@ class Server:
     """uvicorn serving ``create_app(store)`` on a free loopback port, in a thread."""
 
     def __init__(self, store: Path, base_url: str | None = None) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = int(self.sock.getsockname()[1])
+        # Bound as scheduler serve binds (Nagle off on its connections).
+        self.sock = bind("127.0.0.1", 0)
+        self.port = bound_port(self.sock)
         config = uvicorn.Config(
             create_app(store, base_url), log_level="warning", access_log=False
         )
@@ -109,7 +109,8 @@ def stored_feed(store: Path, name: str) -> tuple[bytes, str]:
     conn = connect(store)
     try:
         row = conn.execute(
-            "SELECT body, etag FROM feeds WHERE name = ? ORDER BY version DESC",
+            "SELECT b.body, f.etag FROM feeds f JOIN blobs b ON b.hash = f.body_hash"
+            " WHERE f.name = ? ORDER BY f.version DESC",
             (name,),
         ).fetchone()
     finally:

@@ -64,7 +64,8 @@ def conn(tmp_path: Path) -> sqlite3.Connection:
 
 def feed(conn: sqlite3.Connection, version: int, name: str) -> tuple[bytes, str, str]:
     row = conn.execute(
-        "SELECT body, etag, last_modified FROM feeds WHERE version = ? AND name = ?",
+        "SELECT b.body, f.etag, f.last_modified FROM feeds f"
+        " JOIN blobs b ON b.hash = f.body_hash WHERE f.version = ? AND f.name = ?",
         (version, name),
     ).fetchone()
     assert row is not None

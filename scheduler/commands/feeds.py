@@ -60,6 +60,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "no_store": ("Không tìm thấy kho kế hoạch", "No plan store at"),
     "written": ("Đã ghi lịch vào", "Calendars written to"),
     "warning": ("Cảnh báo", "Warning"),
+    "pruned": ("Đã xoá", "Deleted"),
+    "pruned_versions": ("phiên bản cũ", "old versions"),
+    "pruned_version": ("phiên bản cũ", "old version"),
+    "pruned_blobs": ("nội dung không còn dùng", "unused bodies"),
+    "kept_cancelled": (
+        "giữ thêm vì còn sự kiện đã huỷ trong lịch",
+        "also kept: they hold cancelled events still in the feeds",
+    ),
+    "store_size": ("kích thước kho", "store size"),
+    "store_failed": ("không ghi được kho kế hoạch", "cannot write the plan store"),
 }
 
 
@@ -309,9 +319,54 @@ def export_ics(
     console.print(f"{_w('written', lang)} {folder / 'calendars'}/ ({len(files)})")
 
 
+def prune_command(
+    keep: Annotated[
+        int,
+        typer.Option(
+            "--keep",
+            min=1,
+            help="Số phiên bản mới nhất giữ lại cho mỗi kịch bản / newest versions "
+            "to keep per scenario.",
+        ),
+    ],
+    store: StoreOption = None,
+    lang: Lang = "vi",
+) -> None:
+    """Delete all but the newest versions of each scenario and compact the store."""
+    from scheduler.store import prune, store_path
+
+    conn = _open_existing(store, lang)
+    path = store_path(store)
+    try:
+        result = prune(conn, path, keep)
+    except sqlite3.Error as exc:
+        err.print(f"{path}: {_w('store_failed', lang)}: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    finally:
+        conn.close()
+    for scenario, versions in result.deleted.items():
+        listed = ", ".join(str(v) for v in versions)
+        console.print(
+            f"{scenario}: {_w('pruned', lang)} {len(versions)} "
+            f"{_w('pruned_versions' if len(versions) > 1 else 'pruned_version', lang)}"
+            f" ({listed})",
+            markup=False,
+        )
+    if result.kept_for_cancelled:
+        kept = ", ".join(str(v) for v in result.kept_for_cancelled)
+        console.print(f"{_w('kept_cancelled', lang)}: {kept}", markup=False)
+    console.print(
+        f"{_w('pruned', lang)} {result.blobs_deleted} {_w('pruned_blobs', lang)}; "
+        f"{_w('store_size', lang)} {result.bytes_before / 1e6:.1f} → "
+        f"{result.bytes_after / 1e6:.1f} MB",
+        markup=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``publish``, ``history``, ``diff`` and ``export ics`` to ``app``."""
+    """Add ``publish``, ``history``, ``diff``, ``prune`` and ``export ics`` to ``app``."""
     app.command("publish")(publish_command)
     app.command("history")(history_command)
     app.command("diff")(diff_command)
+    app.command("prune")(prune_command)
     app.add_typer(export_app, name="export")

@@ -10,6 +10,11 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import console, err
+from scheduler.serve import (
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_KEEP_ALIVE,
+    DEFAULT_LIMIT_CONCURRENCY,
+)
 
 #: The URL printed in private links when ``--base-url`` is not given.
 LOCAL_BASE_URL = "http://127.0.0.1:8080"
@@ -119,6 +124,38 @@ def serve(
             help="Ngôn ngữ mặc định của trang mục lục / index language: vi or en.",
         ),
     ] = "vi",
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Tên máy được phép trong Host (lặp lại được; '*' cho mọi tên) / "
+            "a Host name to answer (repeatable; '*' for any).",
+        ),
+    ] = None,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            min=0.1,
+            help="Số giây để gửi xong phần đầu yêu cầu / seconds to send a request head.",
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT,
+    keep_alive: Annotated[
+        int,
+        typer.Option(
+            "--keep-alive",
+            min=1,
+            help="Số giây giữ kết nối rảnh / seconds an idle connection stays open.",
+        ),
+    ] = DEFAULT_KEEP_ALIVE,
+    limit_concurrency: Annotated[
+        int,
+        typer.Option(
+            "--limit-concurrency",
+            min=1,
+            help="Số kết nối tối đa, quá thì trả 503 / connections before 503.",
+        ),
+    ] = DEFAULT_LIMIT_CONCURRENCY,
 ) -> None:
     """Serve the latest published feeds and pages of every scenario over HTTP."""
     import logging
@@ -126,6 +163,7 @@ def serve(
     import uvicorn
 
     from scheduler.serve.app import create_app
+    from scheduler.serve.run import bind, bound_port, make_config
     from scheduler.store import store_path
 
     if lang not in ("vi", "en"):
@@ -133,8 +171,9 @@ def serve(
         raise typer.Exit(2)
     path = store_path(store)
     checked_base = _check_base_url(base_url) if base_url else None
+    hosts = allowed_hosts(host, checked_base, allowed_host or [])
     try:
-        application = create_app(path, checked_base, lang)
+        application = create_app(path, checked_base, lang, hosts)
     except (FileNotFoundError, sqlite3.Error) as exc:
         err.print(
             f"{path}: không mở được kho kế hoạch (chạy scheduler publish trước) / "
@@ -142,22 +181,74 @@ def serve(
             markup=False,
         )
         raise typer.Exit(2) from exc
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        err.print(
+            f"{host}:{port}: không mở được cổng / cannot listen: {exc.strerror or exc}",
+            markup=False,
+        )
+        raise typer.Exit(1) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    console.print(
-        f"Phục vụ / serving {path} — http://{host}:{port}/ (Ctrl-C để dừng / to stop)",
-        markup=False,
+    # The bound port, not the one asked for: --port 0 picks a free one.
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"Phục vụ / serving {path} — http://{shown}:{bound_port(sock)}/"
+        " (Ctrl-C để dừng / to stop)"
     )
-    # uvicorn's own access log would print staff secrets; the app logs redacted paths.
-    config = uvicorn.Config(
+    if hosts is not None:
+        typer.echo(
+            f"Chỉ trả lời / answering only Host: {', '.join(hosts)}"
+            " (thêm / more: --base-url, --allowed-host)"
+        )
+    config = make_config(
         application,
-        host=host,
-        port=port,
-        access_log=False,
-        server_header=False,
-        log_level="info",
-        lifespan="on",
+        header_timeout=header_timeout,
+        keep_alive=keep_alive,
+        limit_concurrency=limit_concurrency,
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+#: Names that always reach a server bound to this machine.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def allowed_hosts(
+    bind_host: str, base_url: str | None, extra: list[str]
+) -> tuple[str, ...] | None:
+    """Return the ``Host`` names the server answers to, or ``None`` for any.
+
+    With a base URL the pages never use ``Host``, so any is answered. Without
+    one the links follow ``Host``; then only local names, the bound address
+    and ``--allowed-host`` names are answered, so a client cannot make the
+    server render pages for hosts of its choosing.
+
+    Parameters
+    ----------
+    bind_host
+        The ``--host`` address.
+    base_url
+        The checked ``--base-url``, or ``None``.
+    extra
+        The ``--allowed-host`` values.
+
+    Returns
+    -------
+    tuple of str or None
+        The allowed names, lower case.
+    """
+    if base_url is not None and not extra:
+        return None
+    names = [*LOCAL_HOSTS, *(name.strip().lower() for name in extra)]
+    if bind_host not in ("0.0.0.0", "::", ""):
+        names.append(bind_host.strip("[]").lower())
+    if base_url is not None:
+        names.append((urllib.parse.urlsplit(base_url).hostname or "").lower())
+    return tuple(dict.fromkeys(n for n in names if n))
 
 
 def token_create(
@@ -190,7 +281,7 @@ def token_create(
     )
     for token in issued:
         url = staff_feed_url(base, token.scenario, token.staff_id, token.secret)
-        console.print(f"{token.staff_id}\t{url}", markup=False)
+        _tsv(token.staff_id, url)
 
 
 def token_rotate(
@@ -217,7 +308,7 @@ def token_rotate(
         f"{name}: đường dẫn mới — chỉ hiện một lần / new link, shown only once:",
         markup=False,
     )
-    console.print(f"{token.staff_id}\t{url}", markup=False)
+    _tsv(token.staff_id, url)
 
 
 def token_list(
@@ -236,9 +327,16 @@ def token_list(
     if not infos:
         console.print("Chưa có đường dẫn nào / no links yet", markup=False)
         return
-    console.print("scenario\tstaff_id\tcreated_at\tfeed", markup=False)
+    _tsv("scenario", "staff_id", "created_at", "feed")
     for info in infos:
-        feed = "yes" if info.has_feed else "no"
-        console.print(
-            f"{info.scenario}\t{info.staff_id}\t{info.created_at}\t{feed}", markup=False
+        _tsv(
+            info.scenario,
+            info.staff_id,
+            info.created_at,
+            "yes" if info.has_feed else "no",
         )
+
+
+def _tsv(*fields: str) -> None:
+    """Print one tab-separated line as is (Rich would turn the TABs into spaces)."""
+    typer.echo("\t".join(fields))
