@@ -44,6 +44,27 @@ class InputProblem:
         return self.english() if lang == "en" else str(self)
 
 
+class BilingualValueError(ValueError):
+    """A value a validator rejects, said in Vietnamese and in English.
+
+    Raised inside pydantic validators; :mod:`scheduler.scenario.load` turns it
+    into an :class:`InputProblem` with both texts, so no English reaches a
+    Vietnamese message.
+
+    Parameters
+    ----------
+    vi : str
+        The reason in Vietnamese.
+    en : str
+        The same in English.
+    """
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi = vi
+        self.en = en
+
+
 class ScenarioError(Exception):
     """The scenario files are invalid; carries every problem found at once."""
 
