@@ -17,6 +17,8 @@ import typer
 from scheduler.commands import register_all
 from scheduler.commands.common import (
     Lang,
+    check_seconds,
+    check_workers,
     console,
     err,
     load_or_exit,
@@ -41,10 +43,14 @@ def validate(
 ) -> None:
     """Check the scenario files without solving."""
     sc = load_or_exit(scenario, lang)
-    console.print(
-        f"{t('valid', lang)}: {sc.title} — {len(sc.communes)} xã/communes, "
-        f"{len(sc.staff)} cán bộ/staff, {len(sc.activities)} hoạt động/activities"
+    counts = (
+        f"{len(sc.communes)} communes, {len(sc.staff)} staff, "
+        f"{len(sc.activities)} activities"
+        if lang == "en"
+        else f"{len(sc.communes)} xã, {len(sc.staff)} cán bộ, "
+        f"{len(sc.activities)} hoạt động"
     )
+    console.print(f"{t('valid', lang)}: {sc.title} — {counts}")
 
 
 @app.command()
@@ -58,10 +64,18 @@ def plan(
     ] = None,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", help="Giới hạn thời gian giải (giây)."),
+        typer.Option(
+            "--time-limit",
+            help="Giới hạn thời gian giải (giây).",
+            parser=str,
+            callback=check_seconds,
+        ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Số luồng CP-SAT.")
+        int | None,
+        typer.Option(
+            "--workers", help="Số luồng CP-SAT.", parser=str, callback=check_workers
+        ),
     ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Hạt giống ngẫu nhiên.")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from scheduler.errors import ScenarioError
-from scheduler.i18n import t
+from scheduler.errors import InputProblem, ScenarioError
+from scheduler.i18n import LANGS, t
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -18,19 +19,101 @@ if TYPE_CHECKING:
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-Lang = Annotated[str, typer.Option("--lang", help="Ngôn ngữ / language: vi or en.")]
+
+def _check_lang(value: str) -> str:
+    """Accept ``vi`` or ``en``; anything else is named and exits with code 2."""
+    if value not in LANGS:
+        # the language is what is wrong, so say it in both
+        err.print(
+            f"--lang: '{value}' không phải ngôn ngữ được hỗ trợ (vi, en) / "
+            f"'{value}' is not a supported language (vi, en)",
+            style="bold red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    return value
+
+
+# Eager, so that it is read before the other options and their messages can
+# be in the chosen language.
+Lang = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        help="Ngôn ngữ / language: vi or en.",
+        is_eager=True,
+        callback=_check_lang,
+    ),
+]
+
+MAX_WORKERS = 256
+
+
+def _option_error(ctx: typer.Context, vi: str, en: str) -> typer.Exit:
+    """Print a bad option value in the command's language; return Exit(2) to raise."""
+    lang = ctx.params.get("lang", "vi")
+    err.print(en if lang == "en" else vi, style="bold red", markup=False)
+    return typer.Exit(2)
+
+
+def check_seconds(
+    ctx: typer.Context, param: typer.CallbackParam, value: str | None
+) -> float | None:
+    """Read a time limit: a finite number of seconds above 0 (else exit 2)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.replace(",", "."))
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        name = param.opts[0] if param.opts else "--time-limit"
+        raise _option_error(
+            ctx,
+            f"{name}: phải là số giây lớn hơn 0 (đang là '{value}')",
+            f"{name}: must be a number of seconds above 0 (got '{value}')",
+        )
+    return seconds
+
+
+def check_workers(
+    ctx: typer.Context, param: typer.CallbackParam, value: str | None
+) -> int | None:
+    """Read a number of workers: a whole number from 1 to MAX_WORKERS (else exit 2)."""
+    if value is None:
+        return None
+    text = value.strip()
+    count = int(text) if text.isascii() and text.isdigit() else 0
+    if not 1 <= count <= MAX_WORKERS:
+        name = param.opts[0] if param.opts else "--workers"
+        raise _option_error(
+            ctx,
+            f"{name}: phải là số nguyên từ 1 đến {MAX_WORKERS} (đang là '{value}')",
+            f"{name}: must be a whole number from 1 to {MAX_WORKERS} (got '{value}')",
+        )
+    return count
+
+
+def print_warnings(warnings: list[InputProblem], lang: str) -> None:
+    """Print what looks wrong in the input but does not stop it (on stderr)."""
+    if not warnings:
+        return
+    word = "Warning" if lang == "en" else "Cảnh báo"
+    err.print(f"[bold yellow]{word}[/] ({len(warnings)}):")
+    for w in warnings:
+        err.print(f"  - {w.render(lang)}", markup=False)
 
 
 def load_or_exit(scenario: Path, lang: str) -> Scenario:
-    """Load a scenario, or print every problem and exit with code 2."""
-    from scheduler.scenario.load import load_scenario
+    """Load a scenario and print its warnings, or print every problem and exit with code 2."""
+    from scheduler.scenario.load import load_scenario_with_warnings
 
     try:
-        return load_scenario(scenario)
+        loaded, warnings = load_scenario_with_warnings(scenario)
     except ScenarioError as exc:
         if _is_province_file(scenario):
             err.print(
-                f"[bold red]{scenario}[/]: "
+                f"{scenario}: "
                 + (
                     "a province scenario (it lists [[districts]]): plan it with "
                     f"`scheduler plan-province {scenario}`"
@@ -38,6 +121,7 @@ def load_or_exit(scenario: Path, lang: str) -> Scenario:
                     else "kịch bản cấp tỉnh (có [[districts]]): lập kế hoạch bằng "
                     f"`scheduler plan-province {scenario}`"
                 ),
+                style="bold red",
                 markup=False,
             )
             raise typer.Exit(2) from exc
@@ -45,6 +129,8 @@ def load_or_exit(scenario: Path, lang: str) -> Scenario:
         for p in exc.problems:
             err.print(f"  - {p.render(lang)}", markup=False)
         raise typer.Exit(2) from exc
+    print_warnings(warnings, lang)
+    return loaded
 
 
 def _is_province_file(path: Path) -> bool:

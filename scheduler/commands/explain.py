@@ -14,6 +14,7 @@ from rich.table import Table
 
 from scheduler.commands.common import (
     Lang,
+    check_seconds,
     console,
     err,
     load_or_exit,
@@ -137,7 +138,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         time_limit: Annotated[
             float,
-            typer.Option("--time-limit", help="Giây cho mỗi bước / seconds per step."),
+            typer.Option(
+                "--time-limit",
+                help="Giây cho mỗi bước / seconds per step.",
+                parser=str,
+                callback=check_seconds,
+            ),
         ] = 60.0,
         relax: Annotated[
             bool,
@@ -209,7 +215,13 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("--k", min=1, max=50, help="Số phương án / alternatives.")
         ] = 5,
         time_limit: Annotated[
-            float, typer.Option("--time-limit", help="Giây mỗi phương án / per option.")
+            float,
+            typer.Option(
+                "--time-limit",
+                help="Giây mỗi phương án / per option.",
+                parser=str,
+                callback=check_seconds,
+            ),
         ] = 10.0,
         lang: Lang = "vi",
     ) -> None:

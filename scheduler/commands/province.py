@@ -26,7 +26,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from scheduler.commands.common import Lang, console, err, load_or_exit
+from scheduler.commands.common import (
+    Lang,
+    check_seconds,
+    check_workers,
+    console,
+    err,
+    load_or_exit,
+)
 from scheduler.i18n import number, percent
 
 if TYPE_CHECKING:
@@ -38,7 +45,10 @@ if TYPE_CHECKING:
 Workers = Annotated[
     int,
     typer.Option(
-        "--workers", min=1, help="Số tiến trình Dask cục bộ / local Dask workers."
+        "--workers",
+        help="Số tiến trình Dask cục bộ / local Dask workers.",
+        parser=str,
+        callback=check_workers,
     ),
 ]
 Cluster = Annotated[
@@ -347,7 +357,10 @@ def register(app: typer.Typer) -> None:
         time_limit: Annotated[
             float | None,
             typer.Option(
-                "--time-limit", help="Giới hạn mỗi lần giải (giây) / per solve."
+                "--time-limit",
+                help="Giới hạn mỗi lần giải (giây) / per solve.",
+                parser=str,
+                callback=check_seconds,
             ),
         ] = None,
         workers: Workers = 2,
@@ -563,6 +576,8 @@ def register_bench(app: typer.Typer) -> None:
             typer.Option(
                 "--time-limit",
                 help="Giới hạn mỗi lần giải (giây) / per solve (default 30/1.5/2.5 by size).",
+                parser=str,
+                callback=check_seconds,
             ),
         ] = None,
         json_path: Annotated[

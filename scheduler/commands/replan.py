@@ -11,6 +11,7 @@ from rich.table import Table
 
 from scheduler.commands.common import (
     Lang,
+    check_seconds,
     console,
     err,
     load_or_exit,
@@ -58,7 +59,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         time_limit: Annotated[
             float | None,
-            typer.Option("--time-limit", help="Giới hạn thời gian giải (giây)."),
+            typer.Option(
+                "--time-limit",
+                help="Giới hạn thời gian giải (giây).",
+                parser=str,
+                callback=check_seconds,
+            ),
         ] = None,
         lang: Lang = "vi",
     ) -> None:

@@ -15,8 +15,8 @@ from pydantic_core import ErrorDetails
 
 from scheduler.errors import BilingualValueError, InputProblem, ScenarioError
 from scheduler.scenario import schema
-from scheduler.scenario.schema import DATE_FORMS
 from scheduler.scenario.readers import Table, display_path, read_table, read_toml
+from scheduler.scenario.schema import DATE_FORMS
 from scheduler.scenario.validate import cross_check, suspicious
 
 # CP-SAT's presolve is off by default: on the Hưng Nguyên model it rewrites the
@@ -173,8 +173,24 @@ def _parse_rows(
 
 
 # protobuf field types (FieldDescriptor.TYPE_*) in words
-_PROTO_KIND_VI = {1: "số", 2: "số", 3: "số nguyên", 5: "số nguyên", 8: "true/false", 9: "chuỗi chữ", 14: "một giá trị liệt kê"}
-_PROTO_KIND_EN = {1: "a number", 2: "a number", 3: "a whole number", 5: "a whole number", 8: "true/false", 9: "text", 14: "an enum value"}
+_PROTO_KIND_VI = {
+    1: "số",
+    2: "số",
+    3: "số nguyên",
+    5: "số nguyên",
+    8: "true/false",
+    9: "chuỗi chữ",
+    14: "một giá trị liệt kê",
+}
+_PROTO_KIND_EN = {
+    1: "a number",
+    2: "a number",
+    3: "a whole number",
+    5: "a whole number",
+    8: "true/false",
+    9: "text",
+    14: "an enum value",
+}
 
 
 def _positive_seconds(value: object) -> bool:

@@ -49,8 +49,14 @@ def display_path(path: Path) -> str:
 # Why a file cannot be read, by errno, in the planner's words.
 _OS_REASONS: dict[int, tuple[str, str]] = {
     errno.ENOENT: ("không có tệp này", "no such file"),
-    errno.ENOTDIR: ("một thư mục trong đường dẫn không tồn tại", "a folder on the path does not exist"),
-    errno.EISDIR: ("đây là một thư mục, không phải tệp", "this is a folder, not a file"),
+    errno.ENOTDIR: (
+        "một thư mục trong đường dẫn không tồn tại",
+        "a folder on the path does not exist",
+    ),
+    errno.EISDIR: (
+        "đây là một thư mục, không phải tệp",
+        "this is a folder, not a file",
+    ),
     errno.EACCES: ("không có quyền đọc tệp", "no permission to read the file"),
     errno.EPERM: ("không có quyền đọc tệp", "no permission to read the file"),
     errno.ELOOP: (
@@ -151,7 +157,6 @@ def _toml_problem(shown: str, exc: tomllib.TOMLDecodeError) -> InputProblem:
 def _line_of(raw: bytes, offset: int) -> int:
     """Return the 1-based line of a byte offset."""
     return raw.count(b"\n", 0, offset) + 1
-
 
 
 def _clean_cell(value: Any) -> Any:

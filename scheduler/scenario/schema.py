@@ -164,7 +164,8 @@ def _time(value: object) -> object:
         if math.isfinite(value) and 0 <= value < 1:
             seconds = round(value * 86_400)
             if seconds < 86_400:
-                return (dt.datetime.min + dt.timedelta(seconds=seconds)).time()
+                hours, rest = divmod(seconds, 3600)
+                return dt.time(hours, *divmod(rest, 60))
         raise BilingualValueError(
             "phải là giờ dạng HH:MM; một con số chỉ được nhận khi là phần của "
             "ngày (Excel lưu 07:30 thành 0,3125)",
@@ -176,7 +177,9 @@ def _time(value: object) -> object:
         if match is not None:
             hour, minute, second, h_minute = match.groups()
             try:
-                return dt.time(int(hour), int(minute or h_minute or 0), int(second or 0))
+                return dt.time(
+                    int(hour), int(minute or h_minute or 0), int(second or 0)
+                )
             except ValueError:
                 pass
     raise BilingualValueError(*_TIME_FORM)

@@ -389,7 +389,9 @@ def suspicious(
     """
     where = _Where(sources)
     out: list[InputProblem] = []
-    used = sorted({role for spec in scenario.activities.values() for role in spec.roles})
+    used = sorted(
+        {role for spec in scenario.activities.values() for role in spec.roles}
+    )
     known = ", ".join(used) or "-"
     for i, person in enumerate(scenario.staff):
         unused = [role for role in person.roles if role not in used]
