@@ -211,9 +211,10 @@ def check(
     if problems:
         err.print(f"[bold red]{t('check.bad', lang)}[/] ({len(problems)}):")
         for v in problems:
-            err.print(f"  - {v}", markup=False)
+            err.print(f"  - {v.render(lang)}", markup=False)
         raise typer.Exit(3)
-    console.print(f"{t('check.ok', lang)} ({len(result.events)} events).")
+    events = "events" if lang == "en" else "sự kiện"
+    console.print(f"{t('check.ok', lang)} ({len(result.events)} {events}).")
 
 
 register_all(app)

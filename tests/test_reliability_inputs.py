@@ -518,3 +518,49 @@ def test_each_language_stays_in_its_own_words(
     assert not leaks, f"English {leaks} in:\n{vietnamese}"
     letters = _vietnamese_letters(_fixed_text(english))
     assert not letters, f"Vietnamese letters {letters} in:\n{english}"
+
+
+def test_check_speaks_the_users_language(tmp_path: Path) -> None:
+    """``scheduler check`` names broken rules in Vietnamese, or English with --lang en."""
+    import dataclasses
+
+    from scheduler.plan import Assignment
+    from scheduler.solve import solve
+    from tests.conftest import make_scenario
+
+    sc = make_scenario(tmp_path)
+    plan = solve(sc)
+    first, second = plan.events[0], plan.events[1]
+    saturday = dt.timedelta(days=(dt.date(2023, 9, 9) - first.start.date()).days)
+    broken = dataclasses.replace(
+        plan,
+        events=(
+            dataclasses.replace(
+                first,
+                start=first.start + saturday,
+                end=first.end + saturday,
+                cost_vnd=first.cost_vnd + 1,
+                funding_source="other",
+            ),
+            dataclasses.replace(second, staff=(Assignment("T1", "leader"),)),
+            *plan.events[2:],
+        ),
+    )
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(broken.to_json(), encoding="utf-8")
+    args = ["check", str(tmp_path / "tiny.toml"), str(plan_file)]
+    code_vi, vietnamese = _run(args, "vi")
+    code_en, english = _run(args, "en")
+    assert code_vi == code_en == 3
+    assert "không phải ngày làm việc" in vietnamese
+    assert "is not a working day" in english
+    lines_vi = [line for line in vietnamese.splitlines() if line.startswith("  - ")]
+    lines_en = [line for line in english.splitlines() if line.startswith("  - ")]
+    assert len(lines_vi) == len(lines_en) >= 4
+    for line in lines_vi:
+        # event ids, staff ids and rule ids are codes; the words are Vietnamese
+        words = _fixed_text(line.split(" (", 1)[0])
+        assert not [w for w in ENGLISH if w in words], line
+        assert not re.search(r"\b(not|is|may|does|expected|hold)\b", words), line
+    for line in lines_en:
+        assert not _vietnamese_letters(_fixed_text(line)), line

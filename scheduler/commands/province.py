@@ -270,11 +270,11 @@ def register(app: typer.Typer) -> None:
                 files[f"{r.district}/{rel}"] = data
             for v in check_plan(r.scenario, r.plan):
                 problems += 1
-                err.print(f"  {r.district}: {v}", markup=False)
+                err.print(f"  {r.district}: {v.render(lang)}", markup=False)
         shared = check_shared(province, {r.district: r.plan for r in result.districts})
         for v in shared:
             problems += 1
-            err.print(f"  {v}", markup=False)
+            err.print(f"  {v.render(lang)}", markup=False)
         summary = result.to_summary()
         summary["violations"] = problems
         files["summary.json"] = json.dumps(
