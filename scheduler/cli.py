@@ -24,7 +24,7 @@ from scheduler.commands.common import (
     load_or_exit,
     read_plan_or_exit,
 )
-from scheduler.errors import InfeasibleScenario
+from scheduler.errors import InfeasibleScenario, say
 from scheduler.i18n import number, percent, seconds, t, vnd
 
 app = typer.Typer(
@@ -126,7 +126,7 @@ def plan(
                 err.print(f"  - {reason}", markup=False)
             raise typer.Exit(2) from exc
         except RuntimeError as exc:
-            err.print(f"[bold red]{exc}[/]")
+            err.print(say(exc, lang), style="bold red", markup=False)
             raise typer.Exit(1) from exc
     folder = out or Path("out") / sc.name
     write_atomically(folder, plan_files(sc, result, lang))

@@ -564,3 +564,19 @@ def test_check_speaks_the_users_language(tmp_path: Path) -> None:
         assert not re.search(r"\b(not|is|may|does|expected|hold)\b", words), line
     for line in lines_en:
         assert not _vietnamese_letters(_fixed_text(line)), line
+
+
+def test_no_plan_in_time_is_said_in_the_users_language(tmp_path: Path) -> None:
+    """The solver's give-up is explained in the planner's words (exit 1)."""
+    from tests.conftest import make_scenario
+
+    # no deterministic time at all: CP-SAT stops before any solution, on any machine
+    parameters = {"max_deterministic_time": 0.0, "num_workers": 1}
+    make_scenario(tmp_path, {"solver": {"engine": "cp-sat", "parameters": parameters}})
+    args = ["plan", str(tmp_path / "tiny.toml"), "--out", str(tmp_path / "out")]
+    code_vi, vietnamese = _run(args, "vi")
+    code_en, english = _run(args, "en")
+    assert code_vi == code_en == 1
+    assert "chưa tìm được kế hoạch trong 20,0 giây" in vietnamese
+    assert "no plan found" not in vietnamese
+    assert "no plan found within 20.0 s" in english

@@ -20,6 +20,7 @@ from scheduler.commands.common import (
     load_or_exit,
     read_plan_or_exit,
 )
+from scheduler.errors import say
 from scheduler.i18n import number, t
 
 if TYPE_CHECKING:
@@ -166,14 +167,11 @@ def register(app: typer.Typer) -> None:
         from scheduler.explain import explain as run_explain
 
         sc = load_or_exit(scenario, lang)
-        if time_limit <= 0:
-            err.print("--time-limit must be positive")
-            raise typer.Exit(2)
         grid = build_grid(sc, lang)
         try:
             result = run_explain(sc, grid, time_limit, relax)
         except RuntimeError as exc:
-            err.print(f"[bold red]{exc}[/]")
+            err.print(say(exc, lang), style="bold red", markup=False)
             raise typer.Exit(1) from exc
         console.print(f"[bold]{tr('prechecks', lang)}[/]:")
         for f in result.prechecks:

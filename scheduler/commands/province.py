@@ -34,6 +34,7 @@ from scheduler.commands.common import (
     err,
     load_or_exit,
 )
+from scheduler.errors import say
 from scheduler.i18n import number, percent
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def register(app: typer.Typer) -> None:
             with _runner(workers, cluster, in_process, lang) as runner:
                 result = plan_province(province, runner, deterministic=deterministic)
         except RuntimeError as exc:
-            err.print(f"[bold red]{exc}[/]")
+            err.print(say(exc, lang), style="bold red", markup=False)
             raise typer.Exit(1) from exc
         folder = out or Path("out") / province.name
         files: dict[str, bytes] = {}

@@ -17,7 +17,7 @@ from scheduler.commands.common import (
     load_or_exit,
     read_plan_or_exit,
 )
-from scheduler.errors import InfeasibleScenario, ScenarioError
+from scheduler.errors import InfeasibleScenario, ScenarioError, say
 from scheduler.i18n import seconds, t
 
 _KIND = {
@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
                     err.print(f"  - {reason}", markup=False)
                 raise typer.Exit(2) from exc
             except RuntimeError as exc:
-                err.print(f"[bold red]{exc}[/]")
+                err.print(say(exc, lang), style="bold red", markup=False)
                 raise typer.Exit(1) from exc
         plan = result.plan
         folder = out or Path("out") / f"{sc.name}-replan"
