@@ -289,6 +289,8 @@ def publish(
         feeds = build_feeds(plan, display, state, lang=lang, alarm=alarm)
         warnings = [
             f"{f.filename}: {f.dropped} events left out to stay under 1 MB"
+            if lang == "en"
+            else f"{f.filename}: bỏ bớt {f.dropped} sự kiện để tệp dưới 1 MB"
             for f in feeds
             if f.dropped
         ]
@@ -296,6 +298,8 @@ def publish(
         if lost:
             warnings.append(
                 f"{len(lost)} cancelled events have no known content: {lost[:3]}"
+                if lang == "en"
+                else f"{len(lost)} sự kiện đã huỷ không còn nội dung: {lost[:3]}"
             )
         latest = conn.execute(
             "SELECT max(version) FROM versions WHERE scenario = ?", (plan.scenario,)

@@ -10,6 +10,7 @@ spreadsheet is accepted.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -522,8 +523,6 @@ def test_each_language_stays_in_its_own_words(
 
 def test_check_speaks_the_users_language(tmp_path: Path) -> None:
     """``scheduler check`` names broken rules in Vietnamese, or English with --lang en."""
-    import dataclasses
-
     from scheduler.plan import Assignment
     from scheduler.solve import solve
     from tests.conftest import make_scenario
@@ -580,3 +579,32 @@ def test_no_plan_in_time_is_said_in_the_users_language(tmp_path: Path) -> None:
     assert "chưa tìm được kế hoạch trong 20,0 giây" in vietnamese
     assert "no plan found" not in vietnamese
     assert "no plan found within 20.0 s" in english
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("vi", "bỏ bớt 1 sự kiện để tệp dưới 1 MB"), ("en", "1 events left out")],
+)
+def test_publish_warning_is_in_the_users_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, expected: str
+) -> None:
+    import scheduler.store
+    from scheduler.export.ical import DisplayData
+    from scheduler.store import connect, publish
+    from tests.calendar_fixtures import feed_scenario, solved
+
+    sc = feed_scenario(tmp_path / "sc")
+    plan = solved(sc)
+    real = scheduler.store.build_feeds
+
+    def one_feed_too_large(*args: object, **kwargs: object) -> list[object]:
+        feeds = real(*args, **kwargs)  # type: ignore[arg-type]
+        return [dataclasses.replace(feeds[0], dropped=1), *feeds[1:]]
+
+    monkeypatch.setattr(scheduler.store, "build_feeds", one_feed_too_large)
+    conn = connect(tmp_path / "plans.sqlite")
+    now = dt.datetime(2023, 9, 1, tzinfo=dt.UTC)
+    result = publish(conn, plan, DisplayData.from_scenario(sc), now=now, lang=lang)
+    conn.close()
+    [warning] = result.warnings
+    assert expected in warning
