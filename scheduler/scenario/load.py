@@ -5,6 +5,7 @@ All problems are collected and raised together, each naming file, row and field.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from pathlib import Path
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from scheduler.errors import BilingualValueError, InputProblem, ScenarioError
+from scheduler.i18n import number
 from scheduler.scenario import schema
 from scheduler.scenario.readers import Table, display_path, read_table, read_toml
 from scheduler.scenario.schema import DATE_FORMS
@@ -84,6 +86,20 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 _UNKNOWN = ("giá trị không hợp lệ", "not an acceptable value")
 
 
+def _bound(value: object, lang: str) -> str:
+    """Show a limit from pydantic's context: large whole numbers with separators."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return number(value, lang)
+    return str(value)
+
+
+def _shown(value: object) -> str:
+    """Show what the planner wrote: text quoted, dates and times as written in files."""
+    if isinstance(value, (dt.date, dt.time)):
+        return f"'{value.isoformat()}'"
+    return repr(value)
+
+
 def _translate(err: ErrorDetails) -> tuple[str, str]:
     """Return pydantic's error in Vietnamese and English, never pydantic's text."""
     raw_ctx = err.get("ctx") or {}
@@ -93,8 +109,8 @@ def _translate(err: ErrorDetails) -> tuple[str, str]:
     if err["type"] == "value_error":  # a plain ValueError from a validator
         return _UNKNOWN
     vi_template, en_template = _MESSAGES.get(err["type"], _UNKNOWN)
-    ctx = {k: str(v) for k, v in raw_ctx.items()}
-    ctx_vi = dict(ctx)
+    ctx = {k: _bound(v, "en") for k, v in raw_ctx.items()}
+    ctx_vi = {k: _bound(v, "vi") for k, v in raw_ctx.items()}
     if "expected" in ctx:  # pydantic lists the choices as "'a', 'b' or 'c'"
         ctx_vi["expected"] = ctx["expected"].replace(" or ", " hoặc ")
     try:
@@ -118,7 +134,7 @@ def _problems(
         if err["type"] not in ("missing", "extra_forbidden") and not isinstance(
             got, dict
         ):
-            vi, en = f"{vi} (đang là {got!r})", f"{en} (got {got!r})"
+            vi, en = f"{vi} (đang là {_shown(got)})", f"{en} (got {_shown(got)})"
         out.append(InputProblem(file, row, field or "-", vi, en))
     return out
 
