@@ -566,12 +566,20 @@ def test_check_speaks_the_users_language(tmp_path: Path) -> None:
 
 
 def test_no_plan_in_time_is_said_in_the_users_language(tmp_path: Path) -> None:
-    """The solver's give-up is explained in the planner's words (exit 1)."""
+    """The solver's give-up is explained in the planner's words (exit 1).
+
+    ``plan`` prints the scenario's warnings first, as ``validate`` does.
+    """
     from tests.conftest import make_scenario
 
     # no deterministic time at all: CP-SAT stops before any solution, on any machine
     parameters = {"max_deterministic_time": 0.0, "num_workers": 1}
-    make_scenario(tmp_path, {"solver": {"engine": "cp-sat", "parameters": parameters}})
+    last_year = {"kind": "commune", "ref": "00001", "start_date": "2022-09-05"}
+    make_scenario(
+        tmp_path,
+        {"solver": {"engine": "cp-sat", "parameters": parameters}},
+        {"blocked.csv": [{**last_year, "end_date": "2022-09-09"}]},
+    )
     args = ["plan", str(tmp_path / "tiny.toml"), "--out", str(tmp_path / "out")]
     code_vi, vietnamese = _run(args, "vi")
     code_en, english = _run(args, "en")
@@ -579,6 +587,10 @@ def test_no_plan_in_time_is_said_in_the_users_language(tmp_path: Path) -> None:
     assert "chưa tìm được kế hoạch trong 20,0 giây" in vietnamese
     assert "no plan found" not in vietnamese
     assert "no plan found within 20.0 s" in english
+    assert "Cảnh báo" in vietnamese
+    assert "Warning" in english
+    assert _located(vietnamese, "blocked.csv", 2, "start_date", "vi"), vietnamese
+    assert _located(english, "blocked.csv", 2, "start_date", "en"), english
 
 
 @pytest.mark.parametrize(
