@@ -206,7 +206,7 @@ def check(
     from scheduler.check import check_plan
 
     sc = load_or_exit(scenario, lang)
-    result = read_plan_or_exit(plan_file)
+    result = read_plan_or_exit(plan_file, lang)
     problems = check_plan(sc, result)
     if problems:
         err.print(f"[bold red]{t('check.bad', lang)}[/] ({len(problems)}):")

@@ -620,3 +620,25 @@ def test_publish_warning_is_in_the_users_language(
     conn.close()
     [warning] = result.warnings
     assert expected in warning
+
+
+@pytest.mark.parametrize(
+    ("content", "vi", "en"),
+    [
+        ("{}", "không phải plan.json", "not a plan.json"),
+        ("{ broken", "không phải plan.json", "not a plan.json"),
+        (None, "không đọc được tệp (không có tệp này)", "cannot read the file (no"),
+    ],
+)
+def test_unreadable_plan_is_named_in_the_users_language(
+    scenario: ScenarioCopy, content: str | None, vi: str, en: str
+) -> None:
+    plan_file = Path("plan.json")
+    if content is not None:
+        plan_file.write_text(content, encoding="utf-8")
+    code_vi, vietnamese = _run(["check", TOML, "plan.json"], "vi")
+    code_en, english = _run(["check", TOML, "plan.json"], "en")
+    assert code_vi == code_en == 2
+    assert f"plan.json: {vi}" in vietnamese
+    assert f"plan.json: {en}" in english
+    assert not [w for w in ENGLISH if w in _fixed_text(vietnamese)], vietnamese

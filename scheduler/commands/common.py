@@ -143,12 +143,28 @@ def _is_province_file(path: Path) -> bool:
         return False
 
 
-def read_plan_or_exit(plan_file: Path) -> Plan:
-    """Read a plan.json, or name the file and exit with code 2."""
-    from scheduler.plan import Plan
+def read_plan_or_exit(plan_file: Path, lang: str = "vi") -> Plan:
+    """Read a plan.json, or name the file, say why in the user's language, and exit 2."""
+    from scheduler.plan import SCHEMA_VERSION, Plan
+    from scheduler.scenario.readers import os_reason
 
     try:
         return Plan.read(plan_file)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        err.print(f"[bold red]{plan_file}: {exc}[/]")
-        raise typer.Exit(2) from exc
+    except OSError as exc:
+        vi, en = os_reason(exc)
+        vi, en = f"không đọc được tệp ({vi})", f"cannot read the file ({en})"
+        failure: BaseException = exc
+    except (ValueError, KeyError, TypeError) as exc:
+        vi = (
+            f"không phải plan.json do scheduler plan ghi (JSON hỏng, thiếu "
+            f"trường, hoặc schema_version khác {SCHEMA_VERSION})"
+        )
+        en = (
+            f"not a plan.json written by scheduler plan (broken JSON, a missing "
+            f"field, or a schema_version other than {SCHEMA_VERSION})"
+        )
+        failure = exc
+    err.print(
+        f"{plan_file}: {en if lang == 'en' else vi}", style="bold red", markup=False
+    )
+    raise typer.Exit(2) from failure

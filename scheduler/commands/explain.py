@@ -228,7 +228,7 @@ def register(app: typer.Typer) -> None:
         from scheduler.suggest import alternatives
 
         sc = load_or_exit(scenario, lang)
-        plan = read_plan_or_exit(plan_file)
+        plan = read_plan_or_exit(plan_file, lang)
         if event_id not in {e.event_id for e in plan.events}:
             err.print(f"{tr('unknown_event', lang)} '{event_id}' ({plan_file})")
             raise typer.Exit(2)
@@ -294,7 +294,7 @@ def _explain_left_out(
 
     assert isinstance(sc, Scenario)
     assert isinstance(grid, TimeGrid)
-    plan = read_plan_or_exit(plan_file) if plan_file else solve(sc, grid)
+    plan = read_plan_or_exit(plan_file, lang) if plan_file else solve(sc, grid)
     print_score(plan, lang)
     if not plan.unscheduled:
         return

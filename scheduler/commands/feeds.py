@@ -274,7 +274,7 @@ def export_ics(
     from scheduler.export.ical import DisplayData
     from scheduler.export.table import write_atomically
 
-    plan = read_plan_or_exit(plan_file)
+    plan = read_plan_or_exit(plan_file, lang)
     if scenario is not None:
         display = DisplayData.from_scenario(load_or_exit(scenario, lang))
     else:

@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         from scheduler.replan import changes_csv, check_changes, read_changes
         from scheduler.replan import replan as run_replan
 
-        old = read_plan_or_exit(plan_file)
+        old = read_plan_or_exit(plan_file, lang)
         try:
             day = dt.date.fromisoformat(today)
         except ValueError as exc:

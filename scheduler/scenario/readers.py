@@ -67,12 +67,17 @@ _OS_REASONS: dict[int, tuple[str, str]] = {
 }
 
 
-def _unreadable(shown: str, exc: OSError) -> InputProblem:
-    """Name a file that cannot be read and why, in both languages."""
-    vi, en = _OS_REASONS.get(
+def os_reason(exc: OSError) -> tuple[str, str]:
+    """Return why a file cannot be read, in Vietnamese and English (not the OS's words)."""
+    return _OS_REASONS.get(
         exc.errno or 0,
         (f"lỗi hệ thống số {exc.errno}", f"system error number {exc.errno}"),
     )
+
+
+def _unreadable(shown: str, exc: OSError) -> InputProblem:
+    """Name a file that cannot be read and why, in both languages."""
+    vi, en = os_reason(exc)
     return InputProblem(
         shown, None, "-", f"không đọc được tệp ({vi})", f"cannot read the file ({en})"
     )
