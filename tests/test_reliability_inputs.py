@@ -642,3 +642,31 @@ def test_unreadable_plan_is_named_in_the_users_language(
     assert f"plan.json: {vi}" in vietnamese
     assert f"plan.json: {en}" in english
     assert not [w for w in ENGLISH if w in _fixed_text(vietnamese)], vietnamese
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('[[lock]]\nevent = "x"\nkeep = "sometimes"\n', "lock.0.keep"),
+        (
+            '[[commune_closed]]\ncommune = "18001"\nstart = 2023-09-25\nend = 0\n',
+            "commune_closed.0.end",
+        ),
+        ("[[lock]\n", "-"),
+    ],
+)
+def test_changes_file_speaks_the_users_language(
+    tmp_path: Path, text: str, field: str
+) -> None:
+    """``replan``'s changes file gets the scenario's messages: both languages, no 0 dates."""
+    from scheduler.errors import ScenarioError
+    from scheduler.replan import read_changes
+
+    changes = tmp_path / "changes.toml"
+    changes.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        read_changes(changes)
+    [problem] = info.value.problems
+    assert problem.field == field
+    assert not [w for w in ENGLISH if w in _fixed_text(problem.render("vi"))]
+    assert not _vietnamese_letters(_fixed_text(problem.render("en")))
