@@ -148,7 +148,10 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
         need = result.required.get(act_id, 0)
         if spec.kind == "training":
             served = sum(len(e.communes_served) for e in result.by_activity(act_id))
-            console.print(f"  {name}: {n} lớp/classes, {served}/{need} xã/communes")
+            classes, communes = (
+                ("classes", "communes") if lang == "en" else ("lớp", "xã")
+            )
+            console.print(f"  {name}: {n} {classes}, {served}/{need} {communes}")
         else:
             console.print(f"  {name}: {n}/{need} ({t('summary.placed', lang)})")
     per_commune = Counter(

@@ -670,3 +670,12 @@ def test_changes_file_speaks_the_users_language(
     assert problem.field == field
     assert not [w for w in ENGLISH if w in _fixed_text(problem.render("vi"))]
     assert not _vietnamese_letters(_fixed_text(problem.render("en")))
+
+
+def test_plan_summary_counts_classes_in_one_language(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1] / "configs" / "scenarios"
+    args = ["plan", str(root / "nha-nam-2023.toml"), "--workers", "1"]
+    code_vi, vietnamese = _run([*args, "--out", str(tmp_path / "vi")], "vi")
+    assert code_vi == 0, vietnamese
+    [line] = [x for x in vietnamese.splitlines() if "Tập huấn" in x]
+    assert line.endswith(": 1 lớp, 1/1 xã"), line
