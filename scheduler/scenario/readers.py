@@ -137,25 +137,57 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+# tomllib's reasons (English) by how they begin, in the planner's words
+_TOML_REASONS = (
+    ("Expected ']'", "thiếu dấu ] ở cuối tên bảng", "']' missing after a table name"),
+    ("Expected '='", "thiếu dấu = sau tên khoá", "'=' missing after a key"),
+    (
+        "Invalid value",
+        'không phải giá trị (chữ phải nằm trong dấu nháy "…", danh sách phải đóng bằng ])',
+        'not a value (text goes in quotes "…", a list must be closed with ])',
+    ),
+    (
+        "Cannot overwrite",
+        "khoá này đã có giá trị ở trên (khai báo hai lần)",
+        "this key already has a value above (set twice)",
+    ),
+    (
+        "Cannot declare",
+        "bảng này đã được khai báo ở trên (hai lần)",
+        "this table is already declared above (twice)",
+    ),
+    (
+        "Illegal character",
+        "ký tự không được phép (dấu nháy chưa đóng, hoặc ký tự điều khiển)",
+        "a character not allowed here (an unclosed quote, or a control character)",
+    ),
+    ("Invalid date", "không có ngày hoặc giờ này", "not a valid date or time"),
+)
 
 
 def _toml_problem(shown: str, exc: tomllib.TOMLDecodeError) -> InputProblem:
-    """Locate a TOML syntax error by line and column; tomllib's words are English."""
-    match = _TOML_POSITION.search(str(exc))
+    """Locate a TOML syntax error by line and column, and say it in both languages."""
+    text = str(exc)
+    match = _TOML_POSITION.search(text)
     if match is None:  # "at end of document"
         line, where_vi, where_en = None, "ở cuối tệp", "at the end of the file"
     else:
         line = int(match.group(1))
         where_vi = f"ở cột {match.group(2)}"
         where_en = f"at column {match.group(2)}"
+    vi, en = next(
+        ((vi, en) for start, vi, en in _TOML_REASONS if text.startswith(start)),
+        (
+            "kiểm tra dấu ngoặc, dấu nháy, dấu = và khoá lặp lại",
+            "check brackets, quotes, '=' signs and repeated keys",
+        ),
+    )
     return InputProblem(
         shown,
         line,
         "-",
-        f"cú pháp TOML sai {where_vi} (kiểm tra dấu ngoặc, dấu nháy, dấu = "
-        "và tên khoá lặp lại)",
-        f"TOML syntax error {where_en} (check brackets, quotes, '=' signs and "
-        "repeated keys)",
+        f"cú pháp TOML sai {where_vi}: {vi}",
+        f"TOML syntax error {where_en}: {en}",
     )
 
 
