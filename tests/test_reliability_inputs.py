@@ -341,6 +341,26 @@ WARNINGS = [
         "2022-09-25",
         id="blocked-period-outside-horizon",
     ),
+    pytest.param(
+        lambda c: c.set_key(
+            "funding", "allowance_vnd", '{ "2023-Q3" = 105_000_000, "2032-Q4" = 1 }'
+        ),
+        TOML,
+        None,
+        "funding[0].allowance_vnd",
+        "2032-Q4",
+        id="allowance-quarter-outside-horizon",
+    ),
+    pytest.param(
+        lambda c: c.set_key(
+            "activities.broadcast", "per_month_override", '{ "2023-13" = 10 }'
+        ),
+        TOML,
+        None,
+        "activities.broadcast.per_month_override",
+        "2023-13",
+        id="month-override-outside-horizon",
+    ),
 ]
 
 
@@ -350,7 +370,7 @@ def test_suspicious_input_is_warned_not_refused(
     scenario: ScenarioCopy,
     breakage: Callable[[ScenarioCopy], None],
     file: str,
-    row: int,
+    row: int | None,
     field: str,
     detail: str,
     lang: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 
@@ -366,6 +367,47 @@ def _too_large(scenario: Scenario, toml_file: str) -> list[InputProblem]:
     return out
 
 
+def _keys_outside_horizon(scenario: Scenario, toml_file: str) -> list[InputProblem]:
+    """Warn of quarter and month keys that name no part of the horizon (a typo?)."""
+    from scheduler.calendar import month_key, quarter_key
+
+    h = scenario.horizon
+    days = [h.start + dt.timedelta(days=i) for i in range((h.end - h.start).days + 1)]
+    quarters = {quarter_key(d) for d in days}
+    months = {month_key(d) for d in days}
+    span = f"{h.start}–{h.end}"
+    out = []
+    for i, f in enumerate(scenario.funding):
+        for key in f.allowance_vnd:
+            if key not in quarters:
+                out.append(
+                    InputProblem(
+                        toml_file,
+                        None,
+                        f"funding[{i}].allowance_vnd",
+                        f"quý '{key}' nằm ngoài kỳ kế hoạch {span}, nên không được "
+                        "dùng (gõ nhầm năm hay quý?)",
+                        f"the quarter '{key}' is outside the horizon {span}, so it "
+                        "is never used (a typo in the year or quarter?)",
+                    )
+                )
+    for act_id, spec in scenario.activities.items():
+        for key in spec.per_month_override:
+            if key not in months:
+                out.append(
+                    InputProblem(
+                        toml_file,
+                        None,
+                        f"activities.{act_id}.per_month_override",
+                        f"tháng '{key}' không thuộc kỳ kế hoạch {span} (dạng "
+                        "YYYY-MM), nên không được dùng",
+                        f"the month '{key}' is not in the horizon {span} (form "
+                        "YYYY-MM), so it is never used",
+                    )
+                )
+    return out
+
+
 def suspicious(
     scenario: Scenario, toml_file: str, sources: Sources
 ) -> list[InputProblem]:
@@ -385,7 +427,8 @@ def suspicious(
     list of InputProblem
         A role that no activity uses and that looks like a misspelling of
         one that is used, or leaves its holder with nothing to do; a blocked
-        period wholly outside the horizon.
+        period wholly outside the horizon; a quarter of an allowance or a month
+        of ``per_month_override`` outside the horizon.
     """
     where = _Where(sources)
     out: list[InputProblem] = []
@@ -410,6 +453,7 @@ def suspicious(
                 en += f", so this person is never scheduled; roles in use: {known}"
             out.append(InputProblem(file, row, "roles", vi, en))
     h = scenario.horizon
+    out.extend(_keys_outside_horizon(scenario, toml_file))
     for i, b in enumerate(scenario.blocked):
         if b.end_date < h.start or b.start_date > h.end:
             file, row = where("blocked_periods", i)
