@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterable
 
 from scheduler.errors import InputProblem
-from scheduler.i18n import number, vnd
+from scheduler.i18n import day, number, vnd
 from scheduler.scenario.schema import Scenario
 
 # The most a plan may cost if every event the model could place were held at
@@ -234,7 +234,7 @@ def cross_check(
         if not h.start <= target.by <= h.end:
             toml_problem(
                 f"targets[{i}].by",
-                f"ngày {target.by} nằm ngoài kỳ kế hoạch {h.start}–{h.end}",
+                f"ngày {day(target.by)} nằm ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}",
                 f"date {target.by} is outside the horizon {h.start}–{h.end}",
             )
     for i, p in enumerate(scenario.pins):
@@ -254,7 +254,7 @@ def cross_check(
         if not h.start <= p.date <= h.end:
             toml_problem(
                 f"pins[{i}].date",
-                f"ngày {p.date} nằm ngoài kỳ kế hoạch {h.start}–{h.end}",
+                f"ngày {day(p.date)} nằm ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}",
                 f"date {p.date} is outside the horizon {h.start}–{h.end}",
             )
     for stage_i, stage in enumerate(scenario.solver.stages):
@@ -375,7 +375,7 @@ def _keys_outside_horizon(scenario: Scenario, toml_file: str) -> list[InputProbl
     days = [h.start + dt.timedelta(days=i) for i in range((h.end - h.start).days + 1)]
     quarters = {quarter_key(d) for d in days}
     months = {month_key(d) for d in days}
-    span = f"{h.start}–{h.end}"
+    span, span_vi = f"{h.start}–{h.end}", f"{day(h.start)}–{day(h.end)}"
     out = []
     for i, f in enumerate(scenario.funding):
         for key in f.allowance_vnd:
@@ -385,7 +385,7 @@ def _keys_outside_horizon(scenario: Scenario, toml_file: str) -> list[InputProbl
                         toml_file,
                         None,
                         f"funding[{i}].allowance_vnd",
-                        f"quý '{key}' nằm ngoài kỳ kế hoạch {span}, nên không được "
+                        f"quý '{key}' nằm ngoài kỳ kế hoạch {span_vi}, nên không được "
                         "dùng (gõ nhầm năm hay quý?)",
                         f"the quarter '{key}' is outside the horizon {span}, so it "
                         "is never used (a typo in the year or quarter?)",
@@ -399,7 +399,7 @@ def _keys_outside_horizon(scenario: Scenario, toml_file: str) -> list[InputProbl
                         toml_file,
                         None,
                         f"activities.{act_id}.per_month_override",
-                        f"tháng '{key}' không thuộc kỳ kế hoạch {span} (dạng "
+                        f"tháng '{key}' không thuộc kỳ kế hoạch {span_vi} (dạng "
                         "YYYY-MM), nên không được dùng",
                         f"the month '{key}' is not in the horizon {span} (form "
                         "YYYY-MM), so it is never used",
@@ -462,8 +462,9 @@ def suspicious(
                     file,
                     row,
                     "start_date",
-                    f"khoảng {b.start_date}–{b.end_date} nằm hoàn toàn ngoài kỳ "
-                    f"kế hoạch {h.start}–{h.end}, nên không có tác dụng",
+                    f"khoảng {day(b.start_date)}–{day(b.end_date)} nằm hoàn toàn "
+                    f"ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}, nên không có "
+                    "tác dụng",
                     f"the period {b.start_date}–{b.end_date} lies wholly outside "
                     f"the horizon {h.start}–{h.end}, so it has no effect",
                 )
