@@ -234,6 +234,13 @@ BAD = [
     ),
     pytest.param(_cp1258, "staff.csv", 2, "-", id="csv-in-windows-1258"),
     pytest.param(
+        lambda c: c.set_cell("staff.csv", 4, "name", "x" * 200_000),
+        "staff.csv",
+        4,
+        "-",
+        id="csv-cell-beyond-field-limit",
+    ),
+    pytest.param(
         _formula_without_value,
         "venues.xlsx",
         4,

@@ -325,7 +325,22 @@ def _csv_cells(shown: str, raw: bytes) -> list[list[Any]]:
         ) from exc
     separator = _separator(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    return [list(line) for line in reader]
+    try:
+        return [list(line) for line in reader]
+    except csv.Error as exc:  # a cell beyond the csv module's field limit
+        raise ScenarioError(
+            [
+                InputProblem(
+                    shown,
+                    reader.line_num,
+                    "-",
+                    "dòng này không đọc được như CSV (một ô quá dài, hoặc dấu "
+                    'nháy " chưa đóng)',
+                    "this line cannot be read as CSV (a cell too long, or an "
+                    'unclosed " quote)',
+                )
+            ]
+        ) from exc
 
 
 def _xlsx_cells(shown: str, raw: bytes) -> list[list[Any]]:
