@@ -563,6 +563,4 @@ def test_a_choice_is_listed_in_vietnamese(scenario: ScenarioCopy) -> None:
     assert problem.message == (
         "phải là một trong 'portfolio' hoặc 'cp-sat' (đang là 'gurobi')"
     )
-    assert (
-        problem.message_en == "must be one of 'portfolio' or 'cp-sat' (got 'gurobi')"
-    )
+    assert problem.message_en == "must be one of 'portfolio' or 'cp-sat' (got 'gurobi')"
