@@ -18,6 +18,7 @@ from scheduler.commands import register_all
 from scheduler.commands.common import (
     Lang,
     check_seconds,
+    check_seed,
     check_workers,
     console,
     err,
@@ -78,7 +79,10 @@ def plan(
         ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Hạt giống ngẫu nhiên.")
+        int | None,
+        typer.Option(
+            "--seed", help="Hạt giống ngẫu nhiên.", parser=str, callback=check_seed
+        ),
     ] = None,
     deterministic: Annotated[
         bool,

@@ -292,21 +292,36 @@ def test_message_says_what_to_do(
 
 # --------------------------------------------------------------------------- options
 
+PLAN = ["plan", TOML, "--out", "out"]
 OPTIONS = [
-    pytest.param(["--time-limit", "-1"], "--time-limit", id="time-limit-negative"),
-    pytest.param(["--time-limit", "nan"], "--time-limit", id="time-limit-nan"),
-    pytest.param(["--time-limit", "0"], "--time-limit", id="time-limit-zero"),
-    pytest.param(["--workers", "-3"], "--workers", id="workers-negative"),
-    pytest.param(["--workers", "abc"], "--workers", id="workers-not-a-number"),
+    pytest.param(
+        [*PLAN, "--time-limit", "-1"], "--time-limit", id="time-limit-negative"
+    ),
+    pytest.param([*PLAN, "--time-limit", "nan"], "--time-limit", id="time-limit-nan"),
+    pytest.param([*PLAN, "--time-limit", "0"], "--time-limit", id="time-limit-zero"),
+    pytest.param([*PLAN, "--workers", "-3"], "--workers", id="workers-negative"),
+    pytest.param([*PLAN, "--workers", "abc"], "--workers", id="workers-not-a-number"),
+    pytest.param([*PLAN, "--seed", "abc"], "--seed", id="seed-not-a-number"),
+    pytest.param(
+        ["explain", TOML, "--time-limit", "inf"], "--time-limit", id="explain-time-inf"
+    ),
+    pytest.param(
+        ["suggest", "plan.json", "e", "--scenario", TOML, "--k", "0"],
+        "--k",
+        id="suggest-k-zero",
+    ),
+    pytest.param(
+        ["publish", "out", "--grace-days", "-1"], "--grace-days", id="grace-days"
+    ),
 ]
 
 
-@pytest.mark.parametrize(("option", "name"), OPTIONS)
+@pytest.mark.parametrize(("args", "name"), OPTIONS)
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_bad_option_is_refused_before_solving(
-    scenario: ScenarioCopy, option: list[str], name: str, lang: str
+def test_bad_option_is_refused_before_anything_runs(
+    scenario: ScenarioCopy, args: list[str], name: str, lang: str
 ) -> None:
-    code, output = _run(["plan", TOML, "--out", "out", *option], lang)
+    code, output = _run(args, lang)
     assert code == 2, output
     word = "must be" if lang == "en" else "phải là"
     assert f"{name}: {word}" in output, output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -76,22 +77,52 @@ def check_seconds(
     return seconds
 
 
-def check_workers(
-    ctx: typer.Context, param: typer.CallbackParam, value: str | None
-) -> int | None:
-    """Read a number of workers: a whole number from 1 to MAX_WORKERS (else exit 2)."""
-    if value is None:
-        return None
-    text = value.strip()
-    count = int(text) if text.isascii() and text.isdigit() else 0
-    if not 1 <= count <= MAX_WORKERS:
-        name = param.opts[0] if param.opts else "--workers"
-        raise _option_error(
-            ctx,
-            f"{name}: phải là số nguyên từ 1 đến {MAX_WORKERS} (đang là '{value}')",
-            f"{name}: must be a whole number from 1 to {MAX_WORKERS} (got '{value}')",
-        )
-    return count
+def whole_number(
+    low: int, high: int | None = None
+) -> Callable[[typer.Context, typer.CallbackParam, str | None], int | None]:
+    """Return an option callback reading a whole number from ``low`` to ``high``.
+
+    Parameters
+    ----------
+    low : int
+        The smallest value accepted.
+    high : int, optional
+        The largest value accepted (none: no upper limit).
+
+    Returns
+    -------
+    callable
+        A typer callback (use it with ``parser=str``) that returns the number,
+        or prints the option, the range and the value in the command's
+        language and exits with code 2.
+    """
+
+    def check(
+        ctx: typer.Context, param: typer.CallbackParam, value: str | None
+    ) -> int | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        digits = text.removeprefix("-")
+        number = int(text) if digits.isascii() and digits.isdigit() else None
+        if number is None or number < low or (high is not None and number > high):
+            name = param.opts[0] if param.opts else "-"
+            if high is None:
+                vi_range, en_range = f"từ {low} trở lên", f"of {low} or more"
+            else:
+                vi_range, en_range = f"từ {low} đến {high}", f"from {low} to {high}"
+            raise _option_error(
+                ctx,
+                f"{name}: phải là số nguyên {vi_range} (đang là '{value}')",
+                f"{name}: must be a whole number {en_range} (got '{value}')",
+            )
+        return number
+
+    return check
+
+
+check_workers = whole_number(1, MAX_WORKERS)
+check_seed = whole_number(0, 2**31 - 1)  # CP-SAT's random_seed is an int32
 
 
 def print_warnings(warnings: list[InputProblem], lang: str) -> None:

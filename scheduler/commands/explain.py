@@ -19,6 +19,7 @@ from scheduler.commands.common import (
     err,
     load_or_exit,
     read_plan_or_exit,
+    whole_number,
 )
 from scheduler.errors import say
 from scheduler.i18n import number, t
@@ -210,7 +211,13 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--scenario", help="Tệp kịch bản TOML / scenario TOML.")
         ],
         k: Annotated[
-            int, typer.Option("--k", min=1, max=50, help="Số phương án / alternatives.")
+            int,
+            typer.Option(
+                "--k",
+                help="Số phương án / alternatives.",
+                parser=str,
+                callback=whole_number(1, 50),
+            ),
         ] = 5,
         time_limit: Annotated[
             float,

@@ -21,6 +21,7 @@ from scheduler.commands.common import (
     err,
     load_or_exit,
     read_plan_or_exit,
+    whole_number,
 )
 from scheduler.export.ical import DEFAULT_GRACE_DAYS
 
@@ -87,7 +88,8 @@ def publish_command(
         int,
         typer.Option(
             "--grace-days",
-            min=0,
+            parser=str,
+            callback=whole_number(0),
             help="Số ngày giữ sự kiện bị huỷ trong lịch / days a removed event "
             "stays as cancelled.",
         ),
@@ -96,7 +98,8 @@ def publish_command(
         int | None,
         typer.Option(
             "--alarm-minutes",
-            min=1,
+            parser=str,
+            callback=whole_number(1),
             help="Nhắc trước bao nhiêu phút (VALARM) / reminder before each event.",
         ),
     ] = None,
