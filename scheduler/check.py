@@ -18,18 +18,71 @@ from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import WEEKDAYS, Scenario
 from scheduler.travel import travel_between
 
+# The hard rules in Vietnamese words (the English name is the rule id).
+RULES_VI = {
+    "unique_ids": "mã sự kiện trùng",
+    "activity": "hoạt động",
+    "time_zone": "múi giờ",
+    "window": "khoảng thời gian",
+    "funding_source": "nguồn kinh phí",
+    "cost": "kinh phí",
+    "roles": "vai trò",
+    "staff_blocked": "cán bộ bận",
+    "half_day": "buổi",
+    "working_day": "ngày làm việc",
+    "commune_blocked": "xã bận",
+    "venue": "địa điểm",
+    "one_session_per_half_day": "một buổi mỗi xã mỗi buổi",
+    "count": "số buổi",
+    "double_booked": "trùng lịch",
+    "travel": "đi đường",
+    "weekly_cap": "số buổi mỗi tuần",
+    "class_days_cap": "số ngày dạy mỗi tuần",
+    "station_slot": "khung giờ phát",
+    "broadcast_per_day": "số buổi phát mỗi ngày",
+    "broadcast_per_week": "số buổi phát mỗi tuần",
+    "broadcast_slot_twice": "khung giờ dùng hai lần",
+    "topic": "chủ đề",
+    "topic_gap": "khoảng cách chủ đề",
+    "topic_per_quarter": "chủ đề mỗi quý",
+    "announce": "thông báo trước",
+    "training_days": "ngày tập huấn",
+    "class_size": "sĩ số lớp",
+    "trained_twice": "tập huấn hai lần",
+    "venue_overlap": "trùng hội trường",
+    "trained_first": "tập huấn trước",
+    "budget": "kinh phí theo quý",
+    "target": "chỉ tiêu",
+    "pin": "mốc cố định",
+    "shared_districts": "các huyện",
+    "shared_budget": "kinh phí chung của tỉnh",
+    "shared_trainer_overlap": "giảng viên tỉnh trùng lịch",
+    "shared_trainer_week": "số ngày của giảng viên tỉnh",
+    "shared_trainer_blocked": "giảng viên tỉnh bận",
+}
+
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken hard rule."""
+    """One broken hard rule, said in English (``message``) and Vietnamese."""
 
     rule: str
     events: tuple[str, ...]
     message: str
+    message_vi: str = ""
+
+    def render(self, lang: str = "vi") -> str:
+        """Return the violation in one language, with up to five event ids."""
+        ids = ", ".join(self.events[:5]) + (" …" if len(self.events) > 5 else "")
+        if lang == "en":
+            head = f"[{self.rule}] {self.message}"
+        else:
+            rule = RULES_VI.get(self.rule, self.rule)
+            head = f"[{rule}] {self.message_vi or self.message}"
+        return head + (f" ({ids})" if ids else "")
 
     def __str__(self) -> str:
-        ids = ", ".join(self.events[:5]) + (" …" if len(self.events) > 5 else "")
-        return f"[{self.rule}] {self.message}" + (f" ({ids})" if ids else "")
+        return self.render("en")
 
 
 def _half_of(scenario: Scenario, e: Event) -> str | None:
@@ -59,8 +112,10 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
     """
     out: list[Violation] = []
 
-    def bad(rule: str, events: list[str] | tuple[str, ...], message: str) -> None:
-        out.append(Violation(rule, tuple(events), message))
+    def bad(
+        rule: str, events: list[str] | tuple[str, ...], message: str, vi: str
+    ) -> None:
+        out.append(Violation(rule, tuple(events), message, vi))
 
     sc = scenario
     h = sc.horizon
@@ -90,7 +145,12 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
     ids = Counter(e.event_id for e in plan.events)
     for eid, n in ids.items():
         if n > 1:
-            bad("unique_ids", [eid], f"event id used {n} times")
+            bad(
+                "unique_ids",
+                [eid],
+                f"event id used {n} times",
+                f"mã sự kiện dùng {n} lần",
+            )
 
     sessions = [e for e in plan.events if e.kind == "session"]
     broadcasts = [e for e in plan.events if e.kind == "broadcast"]
@@ -103,10 +163,16 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 "activity",
                 [e.event_id],
                 f"unknown activity '{e.activity}' of kind {e.kind}",
+                f"không có hoạt động '{e.activity}' loại {e.kind}",
             )
             continue
         if e.start.utcoffset() != dt.timedelta(hours=7):
-            bad("time_zone", [e.event_id], "start is not in Asia/Ho_Chi_Minh (UTC+7)")
+            bad(
+                "time_zone",
+                [e.event_id],
+                "start is not in Asia/Ho_Chi_Minh (UTC+7)",
+                "giờ bắt đầu không theo múi giờ Asia/Ho_Chi_Minh (UTC+7)",
+            )
         lo = spec.window_start or h.start
         hi = spec.window_end or h.end
         if not (max(lo, h.start) <= e.start.date() and e.end.date() <= min(hi, h.end)):
@@ -114,12 +180,14 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 "window",
                 [e.event_id],
                 f"{e.start.date()}–{e.end.date()} outside {lo}–{hi}",
+                f"{e.start.date()}–{e.end.date()} nằm ngoài {lo}–{hi}",
             )
         if e.funding_source not in spec.funding_sources:
             bad(
                 "funding_source",
                 [e.event_id],
                 f"{e.funding_source} may not pay for {e.activity}",
+                f"nguồn {e.funding_source} không được chi cho {e.activity}",
             )
         # costs recomputed from the scenario, independently of scheduler.costs
         hq = sc.area.hq_venue
@@ -140,7 +208,12 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 * spec.cost_per_trainee_day_vnd
             )
         if e.cost_vnd != expect:
-            bad("cost", [e.event_id], f"cost {e.cost_vnd} VND, expected {expect}")
+            bad(
+                "cost",
+                [e.event_id],
+                f"cost {e.cost_vnd} VND, expected {expect}",
+                f"kinh phí {e.cost_vnd} đồng, đúng ra là {expect}",
+            )
         if e.kind != "broadcast":
             held = Counter(a.role for a in e.staff)
             for role, need in spec.roles.items():
@@ -149,9 +222,15 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                         "roles",
                         [e.event_id],
                         f"role {role}: {held.get(role, 0)} of {need}",
+                        f"vai trò {role}: {held.get(role, 0)} trên {need} người",
                     )
             if len({a.staff_id for a in e.staff}) != len(e.staff):
-                bad("roles", [e.event_id], "one person fills two places")
+                bad(
+                    "roles",
+                    [e.event_id],
+                    "one person fills two places",
+                    "một người giữ hai chỗ",
+                )
             for asg in e.staff:
                 p = staff.get(asg.staff_id)
                 if p is None or asg.role not in p.roles:
@@ -159,6 +238,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                         "roles",
                         [e.event_id],
                         f"{asg.staff_id} does not hold role {asg.role}",
+                        f"{asg.staff_id} không giữ vai trò {asg.role}",
                     )
                 for d in e.days:
                     if blocked(
@@ -171,6 +251,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                             "staff_blocked",
                             [e.event_id],
                             f"{asg.staff_id} is blocked on {d}",
+                            f"{asg.staff_id} bận ngày {d}",
                         )
 
     # sessions: working half-days, commune free, venue fits, one per commune half-day
@@ -182,17 +263,33 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
         half = _half_of(sc, e)
         d = e.start.date()
         if half is None:
-            bad("half_day", [e.event_id], "times are not a configured half-day")
+            bad(
+                "half_day",
+                [e.event_id],
+                "times are not a configured half-day",
+                "giờ không khớp buổi sáng hay buổi chiều đã khai báo",
+            )
         if not working(d):
-            bad("working_day", [e.event_id], f"{d} is not a working day")
+            bad(
+                "working_day",
+                [e.event_id],
+                f"{d} is not a working day",
+                f"{d} không phải ngày làm việc",
+            )
         if e.commune_code and blocked("commune", e.commune_code, d, half):
-            bad("commune_blocked", [e.event_id], f"{e.commune_code} is blocked on {d}")
+            bad(
+                "commune_blocked",
+                [e.event_id],
+                f"{e.commune_code} is blocked on {d}",
+                f"xã {e.commune_code} bận ngày {d}",
+            )
         v = venues.get(e.venue_id or "")
         if v is None or v.commune_code != e.commune_code or v.capacity < spec.attendees:
             bad(
                 "venue",
                 [e.event_id],
                 f"venue {e.venue_id} missing, elsewhere or too small",
+                f"địa điểm {e.venue_id} không có, ở xã khác hoặc quá nhỏ",
             )
         per_commune_half[(e.commune_code, d, half)].append(e.event_id)
     for key, eids in per_commune_half.items():
@@ -201,12 +298,18 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 "one_session_per_half_day",
                 eids,
                 f"{key[0]} hosts {len(eids)} sessions on {key[1]} {key[2]}",
+                f"xã {key[0]} có {len(eids)} buổi vào {key[1]} {key[2]}",
             )
     done = Counter((e.activity, e.commune_code) for e in sessions)
     for (act, code), n in done.items():
         need = sc.required_count(act, code or "")
         if n > need:
-            bad("count", [], f"{act} in {code}: {n} held, {need} required")
+            bad(
+                "count",
+                [],
+                f"{act} in {code}: {n} held, {need} required",
+                f"{act} ở xã {code}: tổ chức {n}, yêu cầu {need}",
+            )
 
     # staff: one place at a time, travel between same-day events, weekly caps
     by_person: dict[str, list[Event]] = defaultdict(list)
@@ -224,6 +327,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                         "double_booked",
                         [a.event_id, b.event_id],
                         f"{pid} is in two places",
+                        f"{pid} ở hai nơi cùng lúc",
                     )
                 elif b.start.date() == a.end.date():
                     need = travel_between(sc, a.venue_id or "", b.venue_id or "")
@@ -232,12 +336,18 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                             "travel",
                             [a.event_id, b.event_id],
                             f"{pid} needs {need} min to travel",
+                            f"{pid} cần {need} phút đi đường",
                         )
         weekly = Counter(week_key(e.start.date()) for e in evs if e.kind == "session")
         cap = staff[pid].max_sessions_per_week if pid in staff else 0
         for week, n in weekly.items():
             if n > cap:
-                bad("weekly_cap", [], f"{pid} has {n} sessions in {week}, cap {cap}")
+                bad(
+                    "weekly_cap",
+                    [],
+                    f"{pid} has {n} sessions in {week}, cap {cap}",
+                    f"{pid} có {n} buổi trong tuần {week}, tối đa {cap}",
+                )
         day_cap = staff[pid].max_class_days_per_week if pid in staff else None
         if day_cap is not None:
             taught = Counter(
@@ -255,6 +365,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                             and any(week_key(d) == week for d in e.days)
                         ],
                         f"{pid} teaches {n} class days in {week}, cap {day_cap}",
+                        f"{pid} dạy {n} ngày trong tuần {week}, tối đa {day_cap}",
                     )
 
     # broadcasts
@@ -272,9 +383,15 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 "station_slot",
                 [e.event_id],
                 f"slot {e.slot_id} unusable for {spec.minutes} min",
+                f"khung giờ {e.slot_id} không dùng được cho {spec.minutes} phút",
             )
         if spec.days == "working_days" and not working(e.start.date()):
-            bad("working_day", [e.event_id], f"{e.start.date()} is not a working day")
+            bad(
+                "working_day",
+                [e.event_id],
+                f"{e.start.date()} is not a working day",
+                f"{e.start.date()} không phải ngày làm việc",
+            )
         by_station[(e.activity, e.commune_code or "")].append(e)
     for (act, code), evs in by_station.items():
         spec = sc.activities[act]
@@ -283,20 +400,36 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
         per_week = Counter(week_key(d) for d in [e.start.date() for e in evs])
         for d, n in per_day.items():
             if n > spec.max_per_day:
-                bad("broadcast_per_day", [], f"{code}: {n} items on {d}")
+                bad(
+                    "broadcast_per_day",
+                    [],
+                    f"{code}: {n} items on {d}",
+                    f"xã {code}: {n} buổi phát ngày {d}",
+                )
         for w, n in per_week.items():
             if n > spec.max_per_week:
                 bad(
                     "broadcast_per_week",
                     [],
                     f"{code}: {n} items in {w}, cap {spec.max_per_week}",
+                    f"xã {code}: {n} buổi phát trong tuần {w}, tối đa {spec.max_per_week}",
                 )
         if len({(e.start.date(), e.slot_id) for e in evs}) != len(evs):
-            bad("broadcast_slot_twice", [], f"{code}: a slot is used twice on one day")
+            bad(
+                "broadcast_slot_twice",
+                [],
+                f"{code}: a slot is used twice on one day",
+                f"xã {code}: một khung giờ dùng hai lần trong một ngày",
+            )
         last_seen: dict[str | None, dt.date] = {}
         for e in sorted(evs, key=lambda e: e.start):
             if e.topic not in topics:
-                bad("topic", [e.event_id], f"topic {e.topic} not allowed for {act}")
+                bad(
+                    "topic",
+                    [e.event_id],
+                    f"topic {e.topic} not allowed for {act}",
+                    f"chủ đề {e.topic} không dành cho {act}",
+                )
             d = e.start.date()
             prev = last_seen.get(e.topic)
             if prev is not None and (d - prev).days < spec.topic_gap_days:
@@ -304,6 +437,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                     "topic_gap",
                     [e.event_id],
                     f"{code}: topic {e.topic} again after {(d - prev).days} days",
+                    f"xã {code}: chủ đề {e.topic} lặp lại sau {(d - prev).days} ngày",
                 )
             last_seen[e.topic] = d
         if spec.every_topic_per_quarter:
@@ -315,6 +449,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                         "topic_per_quarter",
                         [],
                         f"{code}: {sorted(set(topics) - aired)} not aired in {q}",
+                        f"xã {code}: {sorted(set(topics) - aired)} chưa phát trong {q}",
                     )
     for e in sessions:
         rule = sc.activities[e.activity].announce
@@ -333,6 +468,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 "announce",
                 [e.event_id],
                 f"{len(before)} announcements, {rule.min_broadcasts} required",
+                f"{len(before)} lần thông báo, yêu cầu {rule.min_broadcasts}",
             )
 
     # training
@@ -346,6 +482,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 "training_days",
                 [e.event_id],
                 f"{len(days)} days, not {spec.duration_days} working days in a row",
+                f"{len(days)} ngày, không phải {spec.duration_days} ngày làm việc liền nhau",
             )
         cap = min(
             spec.class_size, venues[spec.venue].capacity if spec.venue in venues else 0
@@ -354,19 +491,39 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             e.attendees != spec.trainees_per_commune * len(e.communes_served)
             or e.attendees > cap
         ):
-            bad("class_size", [e.event_id], f"{e.attendees} trainees, at most {cap}")
+            bad(
+                "class_size",
+                [e.event_id],
+                f"{e.attendees} trainees, at most {cap}",
+                f"{e.attendees} học viên, tối đa {cap}",
+            )
         if e.venue_id != spec.venue:
-            bad("venue", [e.event_id], f"class at {e.venue_id}, not {spec.venue}")
+            bad(
+                "venue",
+                [e.event_id],
+                f"class at {e.venue_id}, not {spec.venue}",
+                f"lớp ở {e.venue_id}, không phải {spec.venue}",
+            )
         per_venue[e.venue_id].append(e)
         for c in e.communes_served:
             if (e.activity, c) in trained_until:
-                bad("trained_twice", [e.event_id], f"{c} attends two classes")
+                bad(
+                    "trained_twice",
+                    [e.event_id],
+                    f"{c} attends two classes",
+                    f"xã {c} dự hai lớp",
+                )
             trained_until[(e.activity, c)] = e.end.date()
     for evs in per_venue.values():
         evs.sort(key=lambda e: e.start)
         for a, b in itertools.pairwise(evs):
             if b.start < a.end:
-                bad("venue_overlap", [a.event_id, b.event_id], "two classes at once")
+                bad(
+                    "venue_overlap",
+                    [a.event_id, b.event_id],
+                    "two classes at once",
+                    "hai lớp cùng lúc",
+                )
     for e in sessions:
         need_training = sc.activities[e.activity].requires_training
         if (
@@ -380,6 +537,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 "trained_first",
                 [e.event_id],
                 f"{e.commune_code} not trained before {e.start.date()}",
+                f"xã {e.commune_code} chưa được tập huấn trước {e.start.date()}",
             )
 
     # budget per source and quarter
@@ -400,9 +558,15 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                         "budget",
                         [],
                         f"{f.id} up to {q}: {running_spent} VND > {running_allowed}",
+                        f"{f.id} đến {q}: {running_spent} đồng > {running_allowed}",
                     )
             elif used > allowance:
-                bad("budget", [], f"{f.id} {q}: {used} VND > {allowance}")
+                bad(
+                    "budget",
+                    [],
+                    f"{f.id} {q}: {used} VND > {allowance}",
+                    f"{f.id} {q}: {used} đồng > {allowance}",
+                )
 
     # quarter targets and milestones
     for t in sc.targets:
@@ -415,7 +579,12 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             1 for e in sessions if e.activity == t.activity and e.start.date() <= t.by
         )
         if held_count < need:
-            bad("target", [], f"{t.activity}: {held_count} by {t.by}, target {need}")
+            bad(
+                "target",
+                [],
+                f"{t.activity}: {held_count} by {t.by}, target {need}",
+                f"{t.activity}: {held_count} đến {t.by}, chỉ tiêu {need}",
+            )
     for pin in sc.pins:
         hit = [
             e
@@ -426,7 +595,12 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             and (pin.half is None or _half_of(sc, e) == pin.half)
         ]
         if not hit:
-            bad("pin", [], f"{pin.activity} in {pin.commune} not held on {pin.date}")
+            bad(
+                "pin",
+                [],
+                f"{pin.activity} in {pin.commune} not held on {pin.date}",
+                f"{pin.activity} ở xã {pin.commune} không diễn ra ngày {pin.date}",
+            )
     return out
 
 

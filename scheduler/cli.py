@@ -19,13 +19,16 @@ from scheduler import interrupt
 from scheduler.commands import register_all
 from scheduler.commands.common import (
     Lang,
+    check_seconds,
+    check_seed,
+    check_workers,
     console,
     err,
     load_or_exit,
     output_folder,
     read_plan_or_exit,
 )
-from scheduler.errors import InfeasibleScenario
+from scheduler.errors import InfeasibleScenario, say
 from scheduler.i18n import number, percent, seconds, t, vnd
 
 if TYPE_CHECKING:
@@ -48,10 +51,14 @@ def validate(
 ) -> None:
     """Check the scenario files without solving."""
     sc = load_or_exit(scenario, lang)
-    console.print(
-        f"{t('valid', lang)}: {sc.title} — {len(sc.communes)} xã/communes, "
-        f"{len(sc.staff)} cán bộ/staff, {len(sc.activities)} hoạt động/activities"
+    counts = (
+        f"{len(sc.communes)} communes, {len(sc.staff)} staff, "
+        f"{len(sc.activities)} activities"
+        if lang == "en"
+        else f"{len(sc.communes)} xã, {len(sc.staff)} cán bộ, "
+        f"{len(sc.activities)} hoạt động"
     )
+    console.print(f"{t('valid', lang)}: {sc.title} — {counts}")
 
 
 @app.command()
@@ -65,13 +72,24 @@ def plan(
     ] = None,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", help="Giới hạn thời gian giải (giây)."),
+        typer.Option(
+            "--time-limit",
+            help="Giới hạn thời gian giải (giây).",
+            parser=str,
+            callback=check_seconds,
+        ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Số luồng CP-SAT.")
+        int | None,
+        typer.Option(
+            "--workers", help="Số luồng CP-SAT.", parser=str, callback=check_workers
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Hạt giống ngẫu nhiên.")
+        int | None,
+        typer.Option(
+            "--seed", help="Hạt giống ngẫu nhiên.", parser=str, callback=check_seed
+        ),
     ] = None,
     deterministic: Annotated[
         bool,
@@ -136,7 +154,7 @@ def _solve_for_cli(sc: Scenario, overrides: dict[str, object], lang: str) -> Pla
                 err.print(f"  - {reason}", markup=False)
             raise typer.Exit(2) from exc
         except RuntimeError as exc:
-            err.print(f"[bold red]{exc}[/]")
+            err.print(say(exc, lang), style="bold red", markup=False)
             raise typer.Exit(1) from exc
     return result
 
@@ -152,7 +170,10 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
         need = result.required.get(act_id, 0)
         if spec.kind == "training":
             served = sum(len(e.communes_served) for e in result.by_activity(act_id))
-            console.print(f"  {name}: {n} lớp/classes, {served}/{need} xã/communes")
+            classes, communes = (
+                ("classes", "communes") if lang == "en" else ("lớp", "xã")
+            )
+            console.print(f"  {name}: {n} {classes}, {served}/{need} {communes}")
         else:
             console.print(f"  {name}: {n}/{need} ({t('summary.placed', lang)})")
     per_commune = Counter(
@@ -210,14 +231,15 @@ def check(
     from scheduler.check import check_plan
 
     sc = load_or_exit(scenario, lang)
-    result = read_plan_or_exit(plan_file)
+    result = read_plan_or_exit(plan_file, lang)
     problems = check_plan(sc, result)
     if problems:
         err.print(f"[bold red]{t('check.bad', lang)}[/] ({len(problems)}):")
         for v in problems:
-            err.print(f"  - {v}", markup=False)
+            err.print(f"  - {v.render(lang)}", markup=False)
         raise typer.Exit(3)
-    console.print(f"{t('check.ok', lang)} ({len(result.events)} events).")
+    events = "events" if lang == "en" else "sự kiện"
+    console.print(f"{t('check.ok', lang)} ({len(result.events)} {events}).")
 
 
 register_all(app)

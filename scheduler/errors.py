@@ -44,6 +44,55 @@ class InputProblem:
         return self.english() if lang == "en" else str(self)
 
 
+class BilingualValueError(ValueError):
+    """A value a validator rejects, said in Vietnamese and in English.
+
+    Raised inside pydantic validators; :mod:`scheduler.scenario.load` turns it
+    into an :class:`InputProblem` with both texts, so no English reaches a
+    Vietnamese message.
+
+    Parameters
+    ----------
+    vi : str
+        The reason in Vietnamese.
+    en : str
+        The same in English.
+    """
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi = vi
+        self.en = en
+
+
+class SolverGaveUp(RuntimeError):
+    """The solver stopped without an answer (time limit), said in both languages.
+
+    Parameters
+    ----------
+    vi : str
+        What happened, in Vietnamese.
+    en : str
+        The same in English.
+    """
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi = vi
+        self.en = en
+
+    def render(self, lang: str = "vi") -> str:
+        """Return the message in one language."""
+        return self.en if lang == "en" else self.vi
+
+
+def say(exc: BaseException, lang: str = "vi") -> str:
+    """Return an exception's message in a language when it carries both."""
+    if isinstance(exc, SolverGaveUp):
+        return exc.render(lang)
+    return str(exc)
+
+
 class ScenarioError(Exception):
     """The scenario files are invalid; carries every problem found at once."""
 

@@ -36,6 +36,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import TimeGrid, quarter_key, week_key
 from scheduler.costs import broadcast_cost, session_cost, session_venue
+from scheduler.errors import SolverGaveUp
 from scheduler.model.budget import quarter_vi
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.model.context import DROP_COST, RuleGroup
@@ -448,8 +449,12 @@ def find_core(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Core(built, [], True, True)
     if status != cp_model.INFEASIBLE:
-        raise RuntimeError(
-            f"no answer within {time_limit_s} s (CP-SAT {solver.status_name(status)})"
+        name = solver.status_name(status)
+        raise SolverGaveUp(
+            f"chưa có câu trả lời trong {time_limit_s} giây (CP-SAT {name}); "
+            "hãy tăng --time-limit",
+            f"no answer within {time_limit_s} s (CP-SAT {name}); "
+            "try a larger --time-limit",
         )
     core = [
         groups[i].literal for i in solver.sufficient_assumptions_for_infeasibility()

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from scheduler.calendar import TimeGrid, build_grid, half_of, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
@@ -40,9 +39,11 @@ from scheduler.scenario.schema import (
     Code,
     Commune,
     CommuneCode,
+    Day,
     Frozen,
     Money,
     OptText,
+    People,
     Scenario,
     StationSlot,
     Venue,
@@ -55,8 +56,8 @@ class Closure(Frozen):
     """A commune that cannot host anything for some days (storm, flood, harvest)."""
 
     commune: CommuneCode
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     reason: OptText = None
 
 
@@ -64,8 +65,8 @@ class Absence(Frozen):
     """A person who cannot work for some days (illness, other duty)."""
 
     staff: Code
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     reason: OptText = None
 
 
@@ -90,8 +91,8 @@ class NewCommune(Frozen):
 
     commune_code: CommuneCode
     commune_name: str
-    poor_households: int = Field(ge=0)
-    near_poor_households: int = Field(default=0, ge=0)
+    poor_households: People
+    near_poor_households: People = 0
     venues: tuple[Venue, ...] = ()
     stations: tuple[StationSlot, ...] = ()
 
@@ -122,25 +123,15 @@ def read_changes(path: Path) -> ChangeSet:
     ScenarioError
         With every problem found, each naming the file and the key.
     """
-    name = path.name
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ScenarioError([InputProblem(name, None, "", str(exc))]) from exc
+    # the scenario's readers and messages: the file named, in both languages
+    from scheduler.scenario.load import _problems
+    from scheduler.scenario.readers import read_toml
+
+    data, _ = read_toml(path)
     try:
         return ChangeSet.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(
-            [
-                InputProblem(
-                    name,
-                    None,
-                    ".".join(str(x) for x in e["loc"]),
-                    e["msg"],
-                )
-                for e in exc.errors()
-            ]
-        ) from exc
+        raise ScenarioError(_problems(exc, path.name, None)) from exc
 
 
 def _reversed_period(

@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, TZ, TimeGrid, build_grid, month_key, quarter_key
 from scheduler.costs import broadcast_cost
-from scheduler.errors import InfeasibleScenario
+from scheduler.errors import InfeasibleScenario, SolverGaveUp
 from scheduler.model.broadcasts import topic_rotation, usable_slots
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
 from scheduler.naming import StaffedEvent, name_staff
@@ -314,9 +314,14 @@ def solve(
                 ]
             raise InfeasibleScenario(reasons)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise RuntimeError(
-                f"no plan found within {params.get('max_time_in_seconds')} s "
-                f"(CP-SAT status {stage1.solver.status_name(status)})"
+            given = params.get("max_time_in_seconds")
+            given_vi = str(given).replace(".", ",")  # decimal comma
+            name = stage1.solver.status_name(status)
+            raise SolverGaveUp(
+                f"chưa tìm được kế hoạch trong {given_vi} giây (trạng thái CP-SAT "
+                f"{name}); hãy tăng --time-limit",
+                f"no plan found within {given} s (CP-SAT status {name}); "
+                "try a larger --time-limit",
             )
         draft = _extract(built, stage1.solver)
         naming = name_staff(
@@ -346,7 +351,10 @@ def solve(
         for cut in cuts:
             built.model.add(sum(cut) <= len(cut) - 1)
     else:
-        raise RuntimeError("staff could not be named for any placement tried")
+        raise SolverGaveUp(
+            "không xếp được tên cán bộ cho phương án nào đã thử",
+            "staff could not be named for any placement tried",
+        )
 
     solver = stage1.solver
     events = []

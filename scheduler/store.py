@@ -404,6 +404,8 @@ def publish(
         if lost:
             warnings.append(
                 f"{len(lost)} cancelled events have no known content: {lost[:3]}"
+                if lang == "en"
+                else f"{len(lost)} sự kiện đã huỷ không còn nội dung: {lost[:3]}"
             )
         latest = conn.execute(
             "SELECT max(version) FROM versions WHERE scenario = ?", (plan.scenario,)

@@ -301,9 +301,9 @@ CASES = [
         id="horizon-end-before-start",
     ),
     pytest.param(
-        lambda c: c.write_toml(c.toml_text() + "\n[horizon\n"),
+        lambda c: c.prepend("[horizon"),  # line 1 of the file
         TOML,
-        None,
+        1,
         "-",
         id="toml-syntax-error",
     ),
@@ -367,7 +367,7 @@ CASES = [
     pytest.param(
         lambda c: _write_latin1(c, "staff.csv"),
         "staff.csv",
-        None,
+        3,  # the first line with a letter Latin-1 encodes: "Hà"
         "-",
         id="csv-not-utf8",
     ),
@@ -563,6 +563,4 @@ def test_a_choice_is_listed_in_vietnamese(scenario: ScenarioCopy) -> None:
     assert problem.message == (
         "phải là một trong 'portfolio' hoặc 'cp-sat' (đang là 'gurobi')"
     )
-    assert (
-        problem.message_en == "Input should be 'portfolio' or 'cp-sat' (got 'gurobi')"
-    )
+    assert problem.message_en == "must be one of 'portfolio' or 'cp-sat' (got 'gurobi')"

@@ -68,7 +68,7 @@ def charts(
         err.print(f"[bold red]--today: {today!r} is not a date YYYY-MM-DD[/]")
         raise typer.Exit(2) from exc
     sc = load_or_exit(scenario, lang)
-    plan = read_plan_or_exit(plan_file)
+    plan = read_plan_or_exit(plan_file, lang)
     if plan.input_hash != sc.input_hash:
         err.print(
             f"[yellow]{plan_file}: made from other scenario files than {scenario} "

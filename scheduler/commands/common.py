@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from scheduler.errors import ScenarioError
-from scheduler.i18n import t
+from scheduler.errors import InputProblem, ScenarioError
+from scheduler.i18n import LANGS, t
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -20,19 +21,131 @@ if TYPE_CHECKING:
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-Lang = Annotated[str, typer.Option("--lang", help="Ngôn ngữ / language: vi or en.")]
+
+def _check_lang(value: str) -> str:
+    """Accept ``vi`` or ``en``; anything else is named and exits with code 2."""
+    if value not in LANGS:
+        # the language is what is wrong, so say it in both
+        err.print(
+            f"--lang: '{value}' không phải ngôn ngữ được hỗ trợ (vi, en) / "
+            f"'{value}' is not a supported language (vi, en)",
+            style="bold red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    return value
+
+
+# Eager, so that it is read before the other options and their messages can
+# be in the chosen language.
+Lang = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        help="Ngôn ngữ / language: vi or en.",
+        is_eager=True,
+        callback=_check_lang,
+    ),
+]
+
+MAX_WORKERS = 256
+
+
+def _option_error(ctx: typer.Context, vi: str, en: str) -> typer.Exit:
+    """Print a bad option value in the command's language; return Exit(2) to raise."""
+    lang = ctx.params.get("lang", "vi")
+    err.print(en if lang == "en" else vi, style="bold red", markup=False)
+    return typer.Exit(2)
+
+
+def check_seconds(
+    ctx: typer.Context, param: typer.CallbackParam, value: str | None
+) -> float | None:
+    """Read a time limit: a finite number of seconds above 0 (else exit 2)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.replace(",", "."))
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        name = param.opts[0] if param.opts else "--time-limit"
+        raise _option_error(
+            ctx,
+            f"{name}: phải là số giây lớn hơn 0 (đang là '{value}')",
+            f"{name}: must be a number of seconds above 0 (got '{value}')",
+        )
+    return seconds
+
+
+def whole_number(
+    low: int, high: int | None = None
+) -> Callable[[typer.Context, typer.CallbackParam, str | None], int | None]:
+    """Return an option callback reading a whole number from ``low`` to ``high``.
+
+    Parameters
+    ----------
+    low : int
+        The smallest value accepted.
+    high : int, optional
+        The largest value accepted (none: no upper limit).
+
+    Returns
+    -------
+    callable
+        A typer callback (use it with ``parser=str``) that returns the number,
+        or prints the option, the range and the value in the command's
+        language and exits with code 2.
+    """
+
+    def check(
+        ctx: typer.Context, param: typer.CallbackParam, value: str | None
+    ) -> int | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        digits = text.removeprefix("-")
+        number = int(text) if digits.isascii() and digits.isdigit() else None
+        if number is None or number < low or (high is not None and number > high):
+            name = param.opts[0] if param.opts else "-"
+            if high is None:
+                vi_range, en_range = f"từ {low} trở lên", f"of {low} or more"
+            else:
+                vi_range, en_range = f"từ {low} đến {high}", f"from {low} to {high}"
+            raise _option_error(
+                ctx,
+                f"{name}: phải là số nguyên {vi_range} (đang là '{value}')",
+                f"{name}: must be a whole number {en_range} (got '{value}')",
+            )
+        return number
+
+    return check
+
+
+check_workers = whole_number(1, MAX_WORKERS)
+check_seed = whole_number(0, 2**31 - 1)  # CP-SAT's random_seed is an int32
+
+
+def print_warnings(warnings: list[InputProblem], lang: str) -> None:
+    """Print what looks wrong in the input but does not stop it (on stderr)."""
+    if not warnings:
+        return
+    word = "Warning" if lang == "en" else "Cảnh báo"
+    err.print(f"[bold yellow]{word}[/] ({len(warnings)}):")
+    for w in warnings:
+        err.print(f"  - {w.render(lang)}", markup=False)
 
 
 def load_or_exit(scenario: Path, lang: str) -> Scenario:
-    """Load a scenario, or print every problem and exit with code 2."""
-    from scheduler.scenario.load import load_scenario
+    """Load a scenario and print its warnings, or print every problem and exit with code 2."""
+    from scheduler.scenario.load import load_scenario_with_warnings
 
     try:
-        return load_scenario(scenario)
+        loaded, warnings = load_scenario_with_warnings(scenario)
     except ScenarioError as exc:
         if _is_province_file(scenario):
             err.print(
-                f"[bold red]{scenario}[/]: "
+                f"{scenario}: "
                 + (
                     "a province scenario (it lists [[districts]]): plan it with "
                     f"`scheduler plan-province {scenario}`"
@@ -40,6 +153,7 @@ def load_or_exit(scenario: Path, lang: str) -> Scenario:
                     else "kịch bản cấp tỉnh (có [[districts]]): lập kế hoạch bằng "
                     f"`scheduler plan-province {scenario}`"
                 ),
+                style="bold red",
                 markup=False,
             )
             raise typer.Exit(2) from exc
@@ -47,6 +161,8 @@ def load_or_exit(scenario: Path, lang: str) -> Scenario:
         for p in exc.problems:
             err.print(f"  - {p.render(lang)}", markup=False)
         raise typer.Exit(2) from exc
+    print_warnings(warnings, lang)
+    return loaded
 
 
 def _is_province_file(path: Path) -> bool:
@@ -59,15 +175,31 @@ def _is_province_file(path: Path) -> bool:
         return False
 
 
-def read_plan_or_exit(plan_file: Path) -> Plan:
-    """Read a plan.json, or name the file and exit with code 2."""
-    from scheduler.plan import Plan
+def read_plan_or_exit(plan_file: Path, lang: str = "vi") -> Plan:
+    """Read a plan.json, or name the file, say why in the user's language, and exit 2."""
+    from scheduler.plan import SCHEMA_VERSION, Plan
+    from scheduler.scenario.readers import os_reason
 
     try:
         return Plan.read(plan_file)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        err.print(f"[bold red]{plan_file}: {exc}[/]")
-        raise typer.Exit(2) from exc
+    except OSError as exc:
+        vi, en = os_reason(exc)
+        vi, en = f"không đọc được tệp ({vi})", f"cannot read the file ({en})"
+        failure: BaseException = exc
+    except (ValueError, KeyError, TypeError) as exc:
+        vi = (
+            f"không phải plan.json do scheduler plan ghi (JSON hỏng, thiếu "
+            f"trường, hoặc schema_version khác {SCHEMA_VERSION})"
+        )
+        en = (
+            f"not a plan.json written by scheduler plan (broken JSON, a missing "
+            f"field, or a schema_version other than {SCHEMA_VERSION})"
+        )
+        failure = exc
+    err.print(
+        f"{plan_file}: {en if lang == 'en' else vi}", style="bold red", markup=False
+    )
+    raise typer.Exit(2) from failure
 
 
 @contextmanager

@@ -14,11 +14,14 @@ from rich.table import Table
 
 from scheduler.commands.common import (
     Lang,
+    check_seconds,
     console,
     err,
     load_or_exit,
     read_plan_or_exit,
+    whole_number,
 )
+from scheduler.errors import say
 from scheduler.i18n import number, t
 
 if TYPE_CHECKING:
@@ -137,7 +140,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         time_limit: Annotated[
             float,
-            typer.Option("--time-limit", help="Giây cho mỗi bước / seconds per step."),
+            typer.Option(
+                "--time-limit",
+                help="Giây cho mỗi bước / seconds per step.",
+                parser=str,
+                callback=check_seconds,
+            ),
         ] = 60.0,
         relax: Annotated[
             bool,
@@ -160,14 +168,11 @@ def register(app: typer.Typer) -> None:
         from scheduler.explain import explain as run_explain
 
         sc = load_or_exit(scenario, lang)
-        if time_limit <= 0:
-            err.print("--time-limit must be positive")
-            raise typer.Exit(2)
         grid = build_grid(sc, lang)
         try:
             result = run_explain(sc, grid, time_limit, relax)
         except RuntimeError as exc:
-            err.print(f"[bold red]{exc}[/]")
+            err.print(say(exc, lang), style="bold red", markup=False)
             raise typer.Exit(1) from exc
         console.print(f"[bold]{tr('prechecks', lang)}[/]:")
         for f in result.prechecks:
@@ -206,10 +211,22 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--scenario", help="Tệp kịch bản TOML / scenario TOML.")
         ],
         k: Annotated[
-            int, typer.Option("--k", min=1, max=50, help="Số phương án / alternatives.")
+            int,
+            typer.Option(
+                "--k",
+                help="Số phương án / alternatives.",
+                parser=str,
+                callback=whole_number(1, 50),
+            ),
         ] = 5,
         time_limit: Annotated[
-            float, typer.Option("--time-limit", help="Giây mỗi phương án / per option.")
+            float,
+            typer.Option(
+                "--time-limit",
+                help="Giây mỗi phương án / per option.",
+                parser=str,
+                callback=check_seconds,
+            ),
         ] = 10.0,
         lang: Lang = "vi",
     ) -> None:
@@ -218,7 +235,7 @@ def register(app: typer.Typer) -> None:
         from scheduler.suggest import alternatives
 
         sc = load_or_exit(scenario, lang)
-        plan = read_plan_or_exit(plan_file)
+        plan = read_plan_or_exit(plan_file, lang)
         if event_id not in {e.event_id for e in plan.events}:
             err.print(f"{tr('unknown_event', lang)} '{event_id}' ({plan_file})")
             raise typer.Exit(2)
@@ -284,7 +301,7 @@ def _explain_left_out(
 
     assert isinstance(sc, Scenario)
     assert isinstance(grid, TimeGrid)
-    plan = read_plan_or_exit(plan_file) if plan_file else solve(sc, grid)
+    plan = read_plan_or_exit(plan_file, lang) if plan_file else solve(sc, grid)
     print_score(plan, lang)
     if not plan.unscheduled:
         return

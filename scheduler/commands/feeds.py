@@ -22,6 +22,7 @@ from scheduler.commands.common import (
     load_or_exit,
     output_folder,
     read_plan_or_exit,
+    whole_number,
 )
 from scheduler.export.ical import DEFAULT_GRACE_DAYS
 
@@ -98,7 +99,8 @@ def publish_command(
         int,
         typer.Option(
             "--grace-days",
-            min=0,
+            parser=str,
+            callback=whole_number(0),
             help="Số ngày giữ sự kiện bị huỷ trong lịch / days a removed event "
             "stays as cancelled.",
         ),
@@ -107,7 +109,8 @@ def publish_command(
         int | None,
         typer.Option(
             "--alarm-minutes",
-            min=1,
+            parser=str,
+            callback=whole_number(1),
             help="Nhắc trước bao nhiêu phút (VALARM) / reminder before each event.",
         ),
     ] = None,
@@ -285,7 +288,7 @@ def export_ics(
     from scheduler.export.folder import write_atomically, write_file_atomically
     from scheduler.export.ical import DisplayData, feed_notes
 
-    plan = read_plan_or_exit(plan_file)
+    plan = read_plan_or_exit(plan_file, lang)
     if scenario is not None:
         display = DisplayData.from_scenario(load_or_exit(scenario, lang))
     else:

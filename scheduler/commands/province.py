@@ -28,11 +28,14 @@ from rich.table import Table
 
 from scheduler.commands.common import (
     Lang,
+    check_seconds,
+    check_workers,
     console,
     err,
     load_or_exit,
     output_folder,
 )
+from scheduler.errors import say
 from scheduler.i18n import number, percent
 
 if TYPE_CHECKING:
@@ -45,7 +48,10 @@ if TYPE_CHECKING:
 Workers = Annotated[
     int,
     typer.Option(
-        "--workers", min=1, help="Số tiến trình Dask cục bộ / local Dask workers."
+        "--workers",
+        help="Số tiến trình Dask cục bộ / local Dask workers.",
+        parser=str,
+        callback=check_workers,
     ),
 ]
 Cluster = Annotated[
@@ -277,7 +283,10 @@ def register(app: typer.Typer) -> None:
         time_limit: Annotated[
             float | None,
             typer.Option(
-                "--time-limit", help="Giới hạn mỗi lần giải (giây) / per solve."
+                "--time-limit",
+                help="Giới hạn mỗi lần giải (giây) / per solve.",
+                parser=str,
+                callback=check_seconds,
             ),
         ] = None,
         workers: Workers = 2,
@@ -440,7 +449,7 @@ def _plan_and_write(
         with _runner(workers, cluster, in_process, lang) as runner:
             result = plan_province(province, runner, deterministic=deterministic)
     except RuntimeError as exc:
-        err.print(f"[bold red]{exc}[/]")
+        err.print(say(exc, lang), style="bold red", markup=False)
         raise typer.Exit(1) from exc
     files: dict[str, bytes] = {}
     problems = 0
@@ -449,11 +458,11 @@ def _plan_and_write(
             files[f"{r.district}/{rel}"] = data
         for v in check_plan(r.scenario, r.plan):
             problems += 1
-            err.print(f"  {r.district}: {v}", markup=False)
+            err.print(f"  {r.district}: {v.render(lang)}", markup=False)
     shared = check_shared(province, {r.district: r.plan for r in result.districts})
     for v in shared:
         problems += 1
-        err.print(f"  {v}", markup=False)
+        err.print(f"  {v.render(lang)}", markup=False)
     summary = result.to_summary()
     summary["violations"] = problems
     files["summary.json"] = json.dumps(summary, ensure_ascii=False, indent=2).encode()
@@ -583,6 +592,8 @@ def register_bench(app: typer.Typer) -> None:
             typer.Option(
                 "--time-limit",
                 help="Giới hạn mỗi lần giải (giây) / per solve (default 30/1.5/2.5 by size).",
+                parser=str,
+                callback=check_seconds,
             ),
         ] = None,
         json_path: Annotated[

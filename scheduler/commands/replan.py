@@ -11,13 +11,14 @@ from rich.table import Table
 
 from scheduler.commands.common import (
     Lang,
+    check_seconds,
     console,
     err,
     load_or_exit,
     output_folder,
     read_plan_or_exit,
 )
-from scheduler.errors import InfeasibleScenario, ScenarioError
+from scheduler.errors import InfeasibleScenario, ScenarioError, say
 from scheduler.i18n import seconds, t
 
 _KIND = {
@@ -59,7 +60,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         time_limit: Annotated[
             float | None,
-            typer.Option("--time-limit", help="Giới hạn thời gian giải (giây)."),
+            typer.Option(
+                "--time-limit",
+                help="Giới hạn thời gian giải (giây).",
+                parser=str,
+                callback=check_seconds,
+            ),
         ] = None,
         lang: Lang = "vi",
     ) -> None:
@@ -69,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from scheduler.replan import changes_csv, check_changes, read_changes
         from scheduler.replan import replan as run_replan
 
-        old = read_plan_or_exit(plan_file)
+        old = read_plan_or_exit(plan_file, lang)
         try:
             day = dt.date.fromisoformat(today)
         except ValueError as exc:
@@ -114,7 +120,7 @@ def register(app: typer.Typer) -> None:
                         err.print(f"  - {reason}", markup=False)
                     raise typer.Exit(2) from exc
                 except RuntimeError as exc:
-                    err.print(f"[bold red]{exc}[/]")
+                    err.print(say(exc, lang), style="bold red", markup=False)
                     raise typer.Exit(1) from exc
             plan = result.plan
             files = plan_files(result.scenario, plan, lang)

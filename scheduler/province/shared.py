@@ -54,7 +54,12 @@ def check_shared(
     missing = [d.id for d in province.districts if d.id not in plans]
     if missing:
         out.append(
-            Violation("shared_districts", (), f"no plan for {', '.join(missing)}")
+            Violation(
+                "shared_districts",
+                (),
+                f"no plan for {', '.join(missing)}",
+                f"không có kế hoạch cho {', '.join(missing)}",
+            )
         )
     budget = province.budget
     if budget is not None:
@@ -75,6 +80,10 @@ def check_shared(
                         tuple(events[q]),
                         f"{budget.id} {q}: {amount:,} VND spent by all districts "
                         f"> provincial allowance {cap:,}",
+                        f"{budget.id} {q}: các huyện chi {amount:,} đồng ".replace(
+                            ",", "."
+                        )
+                        + f"> mức của tỉnh {cap:,}".replace(",", "."),
                     )
                 )
     caps = {t.staff_id: t.max_days_per_week for t in province.trainers}
@@ -95,6 +104,7 @@ def check_shared(
                     "shared_trainer_overlap",
                     tuple(evs),
                     f"{tid} is booked {len(evs)} times on {day} {half}",
+                    f"{tid} bị xếp {len(evs)} lần vào {day} {half}",
                 )
             )
     for (tid, week), worked in sorted(days.items()):
@@ -104,6 +114,8 @@ def check_shared(
                     "shared_trainer_week",
                     (),
                     f"{tid} works {len(worked)} days in {week} across districts "
+                    f"> max_days_per_week {caps[tid]}",
+                    f"{tid} làm {len(worked)} ngày trong tuần {week} ở các huyện "
                     f"> max_days_per_week {caps[tid]}",
                 )
             )
@@ -119,6 +131,7 @@ def check_shared(
                         "shared_trainer_blocked",
                         tuple(evs),
                         f"{tid} is blocked on {day} {half} ({b.reason or ''})",
+                        f"{tid} bận ngày {day} {half} ({b.reason or ''})",
                     )
                 )
     return out

@@ -5,7 +5,9 @@ All problems are collected and raised together, each naming file, row and field.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import math
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -13,13 +15,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from scheduler.errors import InputProblem, ScenarioError
+from scheduler.errors import BilingualValueError, InputProblem, ScenarioError
+from scheduler.i18n import number
 from scheduler.scenario import schema
 from scheduler.scenario.readers import Table, display_path, read_table, read_toml
 from scheduler.scenario.schema import (
+    DATE_FORMS,
+)
+from scheduler.scenario.schema import (
     DEFAULT_SOLVER_PARAMETERS as DEFAULT_SOLVER_PARAMETERS,
 )
-from scheduler.scenario.validate import cross_check
+from scheduler.scenario.validate import cross_check, suspicious
 from scheduler.scenario.workbook import read_workbook_file
 
 # Which record type each data table holds, and the name it has in [data].
@@ -33,52 +39,80 @@ TABLES: dict[str, type[schema.Frozen]] = {
     "travel_times": schema.TravelTime,
 }
 
-_VI_MESSAGES = {
-    "missing": "bắt buộc phải có",
-    "extra_forbidden": "không phải khoá/cột được biết (kiểm tra chính tả)",
-    "int_parsing": "phải là số nguyên",
-    "int_type": "phải là số nguyên",
-    "int_from_float": "phải là số nguyên",
-    "float_parsing": "phải là số",
-    "float_type": "phải là số",
-    "bool_parsing": "phải là true hoặc false",
-    "bool_type": "phải là true hoặc false",
-    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
-    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
-    "date_type": "phải là ngày dạng YYYY-MM-DD",
-    "time_parsing": "phải là giờ dạng HH:MM",
-    "time_type": "phải là giờ dạng HH:MM",
-    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
-    "greater_than": "phải lớn hơn {gt}",
-    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
-    "literal_error": "phải là một trong {expected}",
-    "string_type": "phải là chuỗi chữ",
-    "string_too_short": "không được để trống",
-    "too_short": "phải có ít nhất {min_length} phần tử",
-    "dict_type": "phải là một bảng (table)",
-    "list_type": "phải là một danh sách",
-    "tuple_type": "phải là một danh sách",
-    "model_type": "phải là một bảng (table)",
-    "value_error": "giá trị không hợp lệ: {error}",
+# pydantic's error types, in the planner's words: (Vietnamese, English).
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("bắt buộc phải có", "required"),
+    "extra_forbidden": (
+        "không phải khoá/cột được biết (kiểm tra chính tả)",
+        "not a known key/column (check the spelling)",
+    ),
+    "int_parsing": ("phải là số nguyên", "must be a whole number"),
+    "int_type": ("phải là số nguyên", "must be a whole number"),
+    "int_from_float": ("phải là số nguyên", "must be a whole number"),
+    "int_parsing_size": ("số quá lớn", "the number is too large"),
+    "float_parsing": ("phải là số", "must be a number"),
+    "float_type": ("phải là số", "must be a number"),
+    "finite_number": ("phải là một số hữu hạn", "must be a finite number"),
+    "bool_parsing": ("phải là true hoặc false", "must be true or false"),
+    "bool_type": ("phải là true hoặc false", "must be true or false"),
+    "date_from_datetime_parsing": DATE_FORMS,
+    "date_parsing": DATE_FORMS,
+    "date_type": DATE_FORMS,
+    "time_parsing": ("phải là giờ dạng HH:MM", "must be a clock time as HH:MM"),
+    "time_type": ("phải là giờ dạng HH:MM", "must be a clock time as HH:MM"),
+    "greater_than_equal": ("phải lớn hơn hoặc bằng {ge}", "must be {ge} or more"),
+    "greater_than": ("phải lớn hơn {gt}", "must be more than {gt}"),
+    "less_than_equal": ("phải nhỏ hơn hoặc bằng {le}", "must be {le} or less"),
+    "less_than": ("phải nhỏ hơn {lt}", "must be less than {lt}"),
+    "literal_error": ("phải là một trong {expected}", "must be one of {expected}"),
+    "enum": ("phải là một trong {expected}", "must be one of {expected}"),
+    "string_type": ("phải là chuỗi chữ", "must be text"),
+    "string_too_short": ("không được để trống", "must not be empty"),
+    "too_short": (
+        "phải có ít nhất {min_length} phần tử",
+        "must have at least {min_length} items",
+    ),
+    "dict_type": ("phải là một bảng (table)", "must be a table"),
+    "list_type": ("phải là một danh sách", "must be a list"),
+    "tuple_type": ("phải là một danh sách", "must be a list"),
+    "model_type": ("phải là một bảng (table)", "must be a table"),
+    "model_attributes_type": ("phải là một bảng (table)", "must be a table"),
 }
+# any other pydantic error: a plain statement rather than pydantic's English
+_UNKNOWN = ("giá trị không hợp lệ", "not an acceptable value")
+
+
+def _bound(value: object, lang: str) -> str:
+    """Show a limit from pydantic's context: large whole numbers with separators."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return number(value, lang)
+    return str(value)
+
+
+def _shown(value: object) -> str:
+    """Show what the planner wrote: text quoted, dates and times as written in files."""
+    if isinstance(value, (dt.date, dt.time)):
+        return f"'{value.isoformat()}'"
+    return repr(value)
 
 
 def _translate(err: ErrorDetails) -> tuple[str, str]:
-    english = err["msg"]
-    template = _VI_MESSAGES.get(err["type"])
-    if template is None:
-        return english, english
-    ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+    """Return pydantic's error in Vietnamese and English, never pydantic's text."""
+    raw_ctx = err.get("ctx") or {}
+    error = raw_ctx.get("error")
+    if isinstance(error, BilingualValueError):
+        return error.vi, error.en
+    if err["type"] == "value_error":  # a plain ValueError from a validator
+        return _UNKNOWN
+    vi_template, en_template = _MESSAGES.get(err["type"], _UNKNOWN)
+    ctx = {k: _bound(v, "en") for k, v in raw_ctx.items()}
+    ctx_vi = {k: _bound(v, "vi") for k, v in raw_ctx.items()}
     if "expected" in ctx:  # pydantic lists the choices as "'a', 'b' or 'c'"
-        ctx["expected"] = ctx["expected"].replace(" or ", " hoặc ")
+        ctx_vi["expected"] = ctx["expected"].replace(" or ", " hoặc ")
     try:
-        vietnamese = template.format(**ctx)
+        return vi_template.format(**ctx_vi), en_template.format(**ctx)
     except KeyError:
-        vietnamese = template
-    if err["type"] == "value_error":
-        english = english.removeprefix("Value error, ")
-        vietnamese = "giá trị không hợp lệ: " + english
-    return vietnamese, english
+        return vi_template, en_template
 
 
 def _problems(
@@ -96,7 +130,7 @@ def _problems(
         if err["type"] not in ("missing", "extra_forbidden") and not isinstance(
             got, dict
         ):
-            vi, en = f"{vi} (đang là {got!r})", f"{en} (got {got!r})"
+            vi, en = f"{vi} (đang là {_shown(got)})", f"{en} (got {_shown(got)})"
         out.append(InputProblem(file, row, field or "-", vi, en))
     return out
 
@@ -150,6 +184,57 @@ def _parse_rows(
     return records
 
 
+# protobuf field types (FieldDescriptor.TYPE_*) in words
+_PROTO_KIND_VI = {
+    1: "số",
+    2: "số",
+    3: "số nguyên",
+    5: "số nguyên",
+    8: "true/false",
+    9: "chuỗi chữ",
+    14: "một giá trị liệt kê",
+}
+_PROTO_KIND_EN = {
+    1: "a number",
+    2: "a number",
+    3: "a whole number",
+    5: "a whole number",
+    8: "true/false",
+    9: "text",
+    14: "an enum value",
+}
+
+
+def _positive_seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not math.isnan(value) and value > 0
+
+
+def _workers(value: object) -> bool:
+    return isinstance(value, int) and 0 <= value <= MAX_WORKERS
+
+
+MAX_WORKERS = 256
+# CP-SAT parameters whose wrong values the solver itself only reports as
+# MODEL_INVALID (or ignores): (test, Vietnamese, English)
+_PARAMETER_DOMAINS: dict[str, tuple[Any, str, str]] = {
+    "max_time_in_seconds": (
+        _positive_seconds,
+        "phải là số giây lớn hơn 0",
+        "must be a number of seconds above 0",
+    ),
+    "num_workers": (
+        _workers,
+        f"phải là số luồng từ 0 (tự chọn) đến {MAX_WORKERS}",
+        f"must be a number of threads from 0 (automatic) to {MAX_WORKERS}",
+    ),
+    "num_search_workers": (
+        _workers,
+        f"phải là số luồng từ 0 (tự chọn) đến {MAX_WORKERS}",
+        f"must be a number of threads from 0 (automatic) to {MAX_WORKERS}",
+    ),
+}
+
+
 def _check_solver_parameters(
     params: dict[str, Any], file: str, problems: list[InputProblem]
 ) -> None:
@@ -171,20 +256,35 @@ def _check_solver_parameters(
             continue
         try:
             sat_parameters_pb2.SatParameters(**{key: value})
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError):
+            kind = fields[key].type
             problems.append(
                 InputProblem(
                     file,
                     None,
                     f"solver.parameters.{key}",
-                    f"kiểu giá trị sai: {exc}",
-                    f"wrong value type: {exc}",
+                    f"kiểu giá trị sai (CP-SAT cần {_PROTO_KIND_VI.get(kind, 'kiểu khác')}; "
+                    f"đang là {value!r})",
+                    f"wrong value type (CP-SAT wants {_PROTO_KIND_EN.get(kind, 'another type')}; "
+                    f"got {value!r})",
+                )
+            )
+            continue
+        domain = _PARAMETER_DOMAINS.get(key)
+        if domain is not None and not domain[0](value):
+            problems.append(
+                InputProblem(
+                    file,
+                    None,
+                    f"solver.parameters.{key}",
+                    f"{domain[1]} (đang là {value!r})",
+                    f"{domain[2]} (got {value!r})",
                 )
             )
 
 
 def load_scenario(path: str | Path) -> schema.Scenario:
-    """Load, validate and freeze a scenario.
+    """Load, validate and freeze a scenario (its warnings are dropped).
 
     Parameters
     ----------
@@ -197,6 +297,31 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     -------
     Scenario
         The validated, immutable scenario.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming file, row and field.
+    """
+    return load_scenario_with_warnings(path)[0]
+
+
+def load_scenario_with_warnings(
+    path: str | Path,
+) -> tuple[schema.Scenario, list[InputProblem]]:
+    """Load, validate and freeze a scenario; also say what looks wrong but is legal.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario TOML file; table paths in its ``[data]`` section are
+        relative to it.
+
+    Returns
+    -------
+    tuple of (Scenario, list of InputProblem)
+        The validated, immutable scenario, and warnings (an unused role, a
+        blocked period outside the horizon), each naming file, row and field.
 
     Raises
     ------
@@ -364,34 +489,37 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     if problems or area is None or horizon is None or data_files is None:
         raise ScenarioError(_located(problems, book))
 
-    scenario = schema.Scenario(
-        name=name,
-        title=str(doc.get("title") or area.name),
-        area=area,
-        horizon=horizon,
-        calendar=calendar,
-        activities=activities,
-        funding=tuple(funding),
-        weights=weights,
-        targets=tuple(targets),
-        pins=tuple(pins),
-        travel=travel,
-        solver=solver,
-        communes=tuple(tables["communes"]),
-        staff=tuple(tables["staff"]),
-        venues=tuple(tables["venues"]),
-        topics=tuple(tables["topics"]),
-        stations=tuple(tables["stations"]),
-        blocked=tuple(tables["blocked_periods"]),
-        travel_times=tuple(tables["travel_times"]),
-        input_hash=digest.hexdigest(),
-        publish=publish,
-        roles=roles,
-    )
+    try:
+        scenario = schema.Scenario(
+            name=name,
+            title=doc.get("title") or area.name,
+            area=area,
+            horizon=horizon,
+            calendar=calendar,
+            activities=activities,
+            funding=tuple(funding),
+            weights=weights,
+            targets=tuple(targets),
+            pins=tuple(pins),
+            travel=travel,
+            solver=solver,
+            communes=tuple(tables["communes"]),
+            staff=tuple(tables["staff"]),
+            venues=tuple(tables["venues"]),
+            topics=tuple(tables["topics"]),
+            stations=tuple(tables["stations"]),
+            blocked=tuple(tables["blocked_periods"]),
+            travel_times=tuple(tables["travel_times"]),
+            input_hash=digest.hexdigest(),
+            publish=publish,
+            roles=roles,
+        )
+    except ValidationError as exc:  # the top-level name or title
+        raise ScenarioError(_located(_problems(exc, shown, None), book)) from exc
     problems = cross_check(scenario, shown, sources) + _unknown_roles(scenario, shown)
     if problems:
         raise ScenarioError(_located(problems, book))
-    return scenario
+    return scenario, _located(suspicious(scenario, shown, sources), book)
 
 
 def _located(problems: list[InputProblem], book: Any) -> list[InputProblem]:

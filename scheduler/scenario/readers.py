@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +42,55 @@ def display_path(path: Path) -> str:
     """Return the path as the planner would type it: relative to cwd when possible."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a symlink loop
         return str(path)
+
+
+# Why a file cannot be read, by errno, in the planner's words.
+_OS_REASONS: dict[int, tuple[str, str]] = {
+    errno.ENOENT: ("không có tệp này", "no such file"),
+    errno.ENOTDIR: (
+        "một thư mục trong đường dẫn không tồn tại",
+        "a folder on the path does not exist",
+    ),
+    errno.EISDIR: (
+        "đây là một thư mục, không phải tệp",
+        "this is a folder, not a file",
+    ),
+    errno.EACCES: ("không có quyền đọc tệp", "no permission to read the file"),
+    errno.EPERM: ("không có quyền đọc tệp", "no permission to read the file"),
+    errno.ELOOP: (
+        "liên kết tượng trưng (symlink) trỏ vòng về chính nó",
+        "the symbolic link points round in a loop",
+    ),
+    errno.ENAMETOOLONG: ("đường dẫn quá dài", "the path is too long"),
+}
+
+
+def os_reason(exc: OSError) -> tuple[str, str]:
+    """Return why a file cannot be read, in Vietnamese and English (not the OS's words)."""
+    return _OS_REASONS.get(
+        exc.errno or 0,
+        (f"lỗi hệ thống số {exc.errno}", f"system error number {exc.errno}"),
+    )
+
+
+def _unreadable(shown: str, exc: OSError) -> InputProblem:
+    """Name a file that cannot be read and why, in both languages."""
+    vi, en = os_reason(exc)
+    return InputProblem(
+        shown, None, "-", f"không đọc được tệp ({vi})", f"cannot read the file ({en})"
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Read a file, or raise ScenarioError naming it and why it cannot be read."""
+    from scheduler.errors import ScenarioError
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([_unreadable(display_path(path), exc)]) from exc
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
@@ -65,35 +114,86 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     from scheduler.errors import ScenarioError
 
     shown = display_path(path)
+    raw = _read_bytes(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise ScenarioError(
             [
                 InputProblem(
                     shown,
-                    None,
+                    _line_of(raw, exc.start),
                     "-",
-                    f"không đọc được tệp ({exc.strerror})",
-                    f"cannot read the file ({exc.strerror})",
+                    "tệp phải mã hoá UTF-8; hãy lưu lại dưới dạng UTF-8",
+                    "the file must be UTF-8 encoded; save it again as UTF-8",
                 )
             ]
         ) from exc
     try:
-        doc = tomllib.loads(raw.decode("utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(
-            [
-                InputProblem(
-                    shown,
-                    None,
-                    "-",
-                    f"không phải TOML hợp lệ: {exc}",
-                    f"not valid TOML: {exc}",
-                )
-            ]
-        ) from exc
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([_toml_problem(shown, exc)]) from exc
     return doc, raw
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+# tomllib's reasons (English) by how they begin, in the planner's words
+_TOML_REASONS = (
+    ("Expected ']'", "thiếu dấu ] ở cuối tên bảng", "']' missing after a table name"),
+    ("Expected '='", "thiếu dấu = sau tên khoá", "'=' missing after a key"),
+    (
+        "Invalid value",
+        'không phải giá trị (chữ phải nằm trong dấu nháy "…", danh sách phải đóng bằng ])',
+        'not a value (text goes in quotes "…", a list must be closed with ])',
+    ),
+    (
+        "Cannot overwrite",
+        "khoá này đã có giá trị ở trên (khai báo hai lần)",
+        "this key already has a value above (set twice)",
+    ),
+    (
+        "Cannot declare",
+        "bảng này đã được khai báo ở trên (hai lần)",
+        "this table is already declared above (twice)",
+    ),
+    (
+        "Illegal character",
+        "ký tự không được phép (dấu nháy chưa đóng, hoặc ký tự điều khiển)",
+        "a character not allowed here (an unclosed quote, or a control character)",
+    ),
+    ("Invalid date", "không có ngày hoặc giờ này", "not a valid date or time"),
+)
+
+
+def _toml_problem(shown: str, exc: tomllib.TOMLDecodeError) -> InputProblem:
+    """Locate a TOML syntax error by line and column, and say it in both languages."""
+    text = str(exc)
+    match = _TOML_POSITION.search(text)
+    if match is None:  # "at end of document"
+        line, where_vi, where_en = None, "ở cuối tệp", "at the end of the file"
+    else:
+        line = int(match.group(1))
+        where_vi = f"ở cột {match.group(2)}"
+        where_en = f"at column {match.group(2)}"
+    vi, en = next(
+        ((vi, en) for start, vi, en in _TOML_REASONS if text.startswith(start)),
+        (
+            "kiểm tra dấu ngoặc, dấu nháy, dấu = và khoá lặp lại",
+            "check brackets, quotes, '=' signs and repeated keys",
+        ),
+    )
+    return InputProblem(
+        shown,
+        line,
+        "-",
+        f"cú pháp TOML sai {where_vi}: {vi}",
+        f"TOML syntax error {where_en}: {en}",
+    )
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    """Return the 1-based line of a byte offset."""
+    return raw.count(b"\n", 0, offset) + 1
 
 
 def _clean_cell(value: Any) -> Any:
@@ -111,6 +211,9 @@ def _clean_cell(value: Any) -> Any:
 def read_table(path: Path) -> Table:
     """Read a CSV (UTF-8, with or without BOM) or XLSX (first sheet) table.
 
+    A CSV's separator is read from its header line: ``,``, ``;`` (what a
+    spreadsheet writes where the decimal mark is a comma) or a tab.
+
     Parameters
     ----------
     path : Path
@@ -124,66 +227,19 @@ def read_table(path: Path) -> Table:
     Raises
     ------
     ScenarioError
-        When the file is missing, not UTF-8, or of an unknown type.
+        When the file is missing, not UTF-8, of an unknown type, or an XLSX
+        whose cells cannot be read as values (a formula never calculated, a
+        merged cell, the data not on the first sheet).
     """
     from scheduler.errors import ScenarioError
 
     shown = display_path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(
-            [
-                InputProblem(
-                    shown,
-                    None,
-                    "-",
-                    f"không đọc được tệp ({exc.strerror})",
-                    f"cannot read the file ({exc.strerror})",
-                )
-            ]
-        ) from exc
+    raw = _read_bytes(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(
-                [
-                    InputProblem(
-                        shown,
-                        None,
-                        "-",
-                        "tệp CSV phải mã hoá UTF-8",
-                        "a CSV file must be UTF-8 encoded",
-                    )
-                ]
-            ) from exc
-        reader = csv.reader(io.StringIO(text, newline=""))
-        lines = list(reader)
-        cells: list[list[Any]] = [list(line) for line in lines]
+        cells = _csv_cells(shown, raw)
     elif suffix == ".xlsx":
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(
-                io.BytesIO(raw), read_only=True, data_only=True
-            )
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise ScenarioError(
-                [
-                    InputProblem(
-                        shown,
-                        None,
-                        "-",
-                        f"không mở được tệp Excel: {exc}",
-                        f"cannot open the Excel file: {exc}",
-                    )
-                ]
-            ) from exc
-        sheet = book.worksheets[0]
-        cells = [list(r) for r in sheet.iter_rows(values_only=True)]
-        book.close()
+        cells = _xlsx_cells(shown, raw)
     else:
         raise ScenarioError(
             [
@@ -229,3 +285,152 @@ def read_table(path: Path) -> Table:
             continue
         rows.append(Row(shown, number, values))
     return Table(shown, header, tuple(rows), raw)
+
+
+_SEPARATORS = (",", ";", "\t")
+
+
+def _separator(header_line: str) -> str:
+    """Return the separator the header line is split by (``,`` when unsure).
+
+    Column names hold none of the three separators, so the one that occurs
+    most often in the header is the one the file uses.
+    """
+    counts = {sep: header_line.count(sep) for sep in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
+
+
+def _csv_cells(shown: str, raw: bytes) -> list[list[Any]]:
+    """Decode a CSV file and split it into cells."""
+    from scheduler.errors import ScenarioError
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [
+                InputProblem(
+                    shown,
+                    _line_of(raw, exc.start),
+                    "-",
+                    "tệp CSV phải mã hoá UTF-8 (dòng này có chữ ở bảng mã khác, "
+                    "như Windows-1258); mở tệp bằng Excel và lưu lại dưới dạng "
+                    "CSV UTF-8 (Save As > CSV UTF-8)",
+                    "a CSV file must be UTF-8 encoded (this line has letters in "
+                    "another encoding, such as Windows-1258); open it in Excel and "
+                    "save it again as CSV UTF-8 (Save As > CSV UTF-8)",
+                )
+            ]
+        ) from exc
+    separator = _separator(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        return [list(line) for line in reader]
+    except csv.Error as exc:  # a cell beyond the csv module's field limit
+        raise ScenarioError(
+            [
+                InputProblem(
+                    shown,
+                    reader.line_num,
+                    "-",
+                    "dòng này không đọc được như CSV (một ô quá dài, hoặc dấu "
+                    'nháy " chưa đóng)',
+                    "this line cannot be read as CSV (a cell too long, or an "
+                    'unclosed " quote)',
+                )
+            ]
+        ) from exc
+
+
+def _xlsx_cells(shown: str, raw: bytes) -> list[list[Any]]:
+    """Read the first sheet of a workbook as values, refusing what is not a value."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from scheduler.errors import ScenarioError
+
+    try:
+        values = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ScenarioError(
+            [
+                InputProblem(
+                    shown,
+                    None,
+                    "-",
+                    "không mở được tệp Excel (tệp hỏng, có mật khẩu, hoặc không "
+                    "phải .xlsx); mở bằng Excel và lưu lại dưới dạng .xlsx",
+                    "cannot open the Excel file (damaged, password-protected, or "
+                    "not .xlsx); open it in Excel and save it again as .xlsx",
+                )
+            ]
+        ) from exc
+    sheet = values.worksheets[0]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    has_data = any(v is not None for r in cells for v in r)
+    others = [
+        ws.title
+        for ws in values.worksheets[1:]
+        if any(v is not None for r in ws.iter_rows(values_only=True) for v in r)
+    ]
+    if not has_data and others:
+        raise ScenarioError(
+            [
+                InputProblem(
+                    shown,
+                    None,
+                    "-",
+                    f"trang tính đầu tiên '{sheet.title}' trống, dữ liệu nằm ở "
+                    f"trang '{others[0]}'; chỉ trang đầu được đọc: kéo trang đó "
+                    "lên đầu hoặc xoá trang trống",
+                    f"the first sheet '{sheet.title}' is empty and the data is on "
+                    f"sheet '{others[0]}'; only the first sheet is read: move that "
+                    "sheet first or delete the empty one",
+                )
+            ]
+        )
+    header = [str(h).strip() if h is not None else "" for h in (cells or [[]])[0]]
+
+    def column(col: int) -> str:
+        name = header[col - 1] if col <= len(header) else ""
+        return name or get_column_letter(col)
+
+    problems = [
+        InputProblem(
+            shown,
+            merged.min_row,
+            column(merged.min_col),
+            f"ô gộp {merged.coord} (trang '{sheet.title}'): bỏ gộp ô (Unmerge) "
+            "và điền giá trị vào từng ô",
+            f"merged cells {merged.coord} (sheet '{sheet.title}'): unmerge them "
+            "and fill in every cell",
+        )
+        for merged in sorted(
+            sheet.merged_cells.ranges, key=lambda m: (m.min_row, m.min_col)
+        )
+    ]
+    formula_sheet = formulas.worksheets[0]
+    for r, line in enumerate(cells, start=1):
+        for c, value in enumerate(line, start=1):
+            formula = formula_sheet.cell(row=r, column=c).value
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                problems.append(
+                    InputProblem(
+                        shown,
+                        r,
+                        column(c),
+                        f"ô {get_column_letter(c)}{r} có công thức {formula} nhưng "
+                        "chưa có giá trị đã tính (tệp không được lưu bằng Excel); "
+                        "mở tệp bằng Excel rồi lưu lại",
+                        f"cell {get_column_letter(c)}{r} holds the formula {formula} "
+                        "but no calculated value (the file was not saved by Excel); "
+                        "open it in Excel and save it again",
+                    )
+                )
+    values.close()
+    formulas.close()
+    if problems:
+        raise ScenarioError(problems)
+    return cells

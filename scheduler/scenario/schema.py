@@ -9,6 +9,7 @@ Windows compares equal.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from typing import Annotated, Literal
@@ -24,14 +25,39 @@ from pydantic import (
     model_validator,
 )
 
+from scheduler.errors import BilingualValueError
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HalfDay = Literal["morning", "afternoon"]
 
 
+# Characters that cannot be written to an XLSX, CSV or iCalendar file: the C0
+# controls except tab, line feed and carriage return, DEL and the C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+# Domains: wide enough for any real plan, narrow enough that every sum the
+# solver forms stays an exact integer (see MAX_TOTAL_VND and validate.py).
+MAX_MONEY_VND = 10**12  # one price: a thousand billion đồng
+MAX_ALLOWANCE_VND = 10**15  # one funding source in one quarter
+MAX_PEOPLE = 1_000_000  # households, attendees, trainees, seats
+MAX_PER_COMMUNE = 1_000  # events of one activity in one commune (or month)
+MAX_WEIGHT = 1_000_000  # a soft goal's weight, an activity's priority
+MAX_MINUTES = 1_440  # a day: travel, airtime, item length
+MAX_DAYS = 366  # windows, gaps, durations in days
+
+
 def _nfc(value: object) -> object:
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value.strip())
+        value = unicodedata.normalize("NFC", value.strip())
+        bad = _CONTROL.search(value)
+        if bad is not None:
+            code = f"U+{ord(bad.group()):04X}"
+            raise BilingualValueError(
+                f"có ký tự điều khiển {code} (vô hình, không in được); hãy xoá nó",
+                f"contains the control character {code} (invisible, "
+                "unprintable); delete it",
+            )
     return value
 
 
@@ -51,13 +77,23 @@ def _code(value: object) -> object:
     return _nfc(value)
 
 
+COMMUNE_CODE_DIGITS = 5
+
+
 def _commune_code(value: object) -> object:
-    """Official commune codes have 5 digits; Excel turns 07306 into 7306, so pad."""
+    """Official commune codes have 5 digits; a spreadsheet turns 07306 into 7306, so pad.
+
+    The number comes back from an XLSX cell as a number and from a CSV saved
+    by a spreadsheet as the text ``7306``: both are padded.
+    """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:05d}"
-    return _nfc(value)
+        value = str(value)
+    value = _nfc(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return value.zfill(COMMUNE_CODE_DIGITS)
+    return value
 
 
 def _list(value: object) -> object:
@@ -69,9 +105,117 @@ def _list(value: object) -> object:
     return value
 
 
-def _time(value: object) -> object:
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+DATE_FORMS = (
+    "phải là ngày dạng YYYY-MM-DD hoặc dd/mm/yyyy",
+    "must be a date as YYYY-MM-DD or dd/mm/yyyy",
+)
+
+
+def _date(value: object) -> object:
+    """Accept a date, a spreadsheet date cell, ``2023-09-25`` or ``25/09/2023``.
+
+    A number is never a date (pydantic would read ``0`` as 1970-01-01), and
+    ``25/09/2023`` is read day first, as dates are written in Vietnam.
+    """
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date()
+        raise BilingualValueError(
+            "phải là một ngày, không kèm giờ", "must be a date without a time of day"
+        )
+    if isinstance(value, dt.date):
+        return value
     if isinstance(value, str):
-        return dt.time.fromisoformat(value.strip())
+        text = value.strip()
+        dmy, iso = _DMY.fullmatch(text), _ISO_DATE.fullmatch(text)
+        if dmy is not None or iso is not None:
+            if dmy is not None:
+                day, month, year = (int(g) for g in dmy.groups())
+            else:
+                assert iso is not None
+                year, month, day = (int(g) for g in iso.groups())
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise BilingualValueError(
+                    "không có ngày này trong lịch", "there is no such day"
+                ) from None
+    raise BilingualValueError(*DATE_FORMS)
+
+
+_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2})(?::(\d{2}))?|[hH](\d{2})?)")
+_TIME_FORM = ("phải là giờ dạng HH:MM", "must be a clock time as HH:MM")
+
+
+def _time(value: object) -> object:
+    """Accept ``07:30``, ``7:30``, ``7h30``, a time cell, or a fraction of a day.
+
+    Excel stores 07:30 as 0.3125 (of a day); a number of 1 or more is no
+    time of day and is rejected.
+    """
+    if isinstance(value, dt.datetime):
+        if value.date() <= dt.date(1900, 1, 1):  # Excel's day 0 or 1: a time
+            return value.time()
+        raise BilingualValueError(*_TIME_FORM)
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isfinite(value) and 0 <= value < 1:
+            seconds = round(value * 86_400)
+            if seconds < 86_400:
+                hours, rest = divmod(seconds, 3600)
+                return dt.time(hours, *divmod(rest, 60))
+        raise BilingualValueError(
+            "phải là giờ dạng HH:MM; một con số chỉ được nhận khi là phần của "
+            "ngày (Excel lưu 07:30 thành 0,3125)",
+            "must be a clock time as HH:MM; a number is accepted only as a "
+            "fraction of a day (Excel stores 07:30 as 0.3125)",
+        )
+    if isinstance(value, str):
+        match = _CLOCK.fullmatch(value.strip())
+        if match is not None:
+            hour, minute, second, h_minute = match.groups()
+            try:
+                return dt.time(
+                    int(hour), int(minute or h_minute or 0), int(second or 0)
+                )
+            except ValueError:
+                pass
+    raise BilingualValueError(*_TIME_FORM)
+
+
+_GROUPED = re.compile(r"\d{1,3}(?:([.,\u00a0 ])\d{3})(?:\1\d{3})*")
+_CURRENCY = re.compile(r"\s*(?:đ|đồng|vnđ|vnd)\s*$", re.IGNORECASE)
+
+
+def _integer(value: object) -> object:
+    """Accept an integer typed with thousands separators: ``1.500.000``.
+
+    A cell of an integer column with groups of three digits has only one
+    integer reading, whichever of ``.`` and ``,`` is the decimal mark
+    (``1.500`` is not a whole number read the other way), so the separators
+    are dropped.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if _GROUPED.fullmatch(text):
+            return int(re.sub(r"\D", "", text))
+    return value
+
+
+def _money(value: object) -> object:
+    """Accept an amount typed ``1.500.000`` or ``1.500.000 đ``."""
+    if isinstance(value, str):
+        value = _CURRENCY.sub("", value)
+    return _integer(value)
+
+
+def _decimal(value: object) -> object:
+    """Accept a decimal comma (``18,678`` from a spreadsheet in Vietnamese)."""
+    if isinstance(value, str) and value.count(",") == 1 and "." not in value:
+        return value.replace(",", ".")
     return value
 
 
@@ -112,7 +256,15 @@ Code = Annotated[str, BeforeValidator(_code), Field(min_length=1)]
 CommuneCode = Annotated[str, BeforeValidator(_commune_code), Field(min_length=1)]
 TextList = Annotated[tuple[str, ...], BeforeValidator(_list)]
 ClockTime = Annotated[dt.time, BeforeValidator(_time)]
-Money = Annotated[int, Field(ge=0)]
+Day = Annotated[dt.date, BeforeValidator(_date)]
+Money = Annotated[int, BeforeValidator(_money), Field(ge=0, le=MAX_MONEY_VND)]
+Allowance = Annotated[int, BeforeValidator(_money), Field(ge=0, le=MAX_ALLOWANCE_VND)]
+People = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=MAX_PEOPLE)]
+PerCommune = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=MAX_PER_COMMUNE)]
+Minutes = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=MAX_MINUTES)]
+Weight = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=MAX_WEIGHT)]
+Days = Annotated[int, BeforeValidator(_integer), Field(ge=0, le=MAX_DAYS)]
+Real = Annotated[float, BeforeValidator(_decimal), Field(allow_inf_nan=False)]
 
 
 class Frozen(BaseModel):
@@ -137,13 +289,21 @@ class Area(Frozen):
 class Horizon(Frozen):
     """First and last day of the plan, inclusive."""
 
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
         if self.end < self.start:
-            raise ValueError("end must not be before start")
+            raise BilingualValueError(
+                "ngày kết thúc (end) không được trước ngày bắt đầu (start)",
+                "end must not be before start",
+            )
+        if (self.end - self.start).days >= 3 * MAX_DAYS:
+            raise BilingualValueError(
+                f"kỳ kế hoạch dài quá {3 * MAX_DAYS} ngày",
+                f"the horizon is longer than {3 * MAX_DAYS} days",
+            )
         return self
 
 
@@ -156,7 +316,10 @@ class HalfDayTimes(Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> HalfDayTimes:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise BilingualValueError(
+                "giờ kết thúc (end) phải sau giờ bắt đầu (start)",
+                "end must be after start",
+            )
         return self
 
 
@@ -167,15 +330,19 @@ class CalendarSettings(Frozen):
     weekend: tuple[Weekday, ...] = ("sat", "sun")
     morning: HalfDayTimes = HalfDayTimes(start=dt.time(7, 30), end=dt.time(11, 30))
     afternoon: HalfDayTimes = HalfDayTimes(start=dt.time(13, 30), end=dt.time(17, 0))
-    extra_holidays: tuple[dt.date, ...] = ()
-    extra_working_days: tuple[dt.date, ...] = ()
+    extra_holidays: tuple[Day, ...] = ()
+    extra_working_days: tuple[Day, ...] = ()
     training_day_start: ClockTime = dt.time(7, 30)
     training_day_end: ClockTime = dt.time(17, 0)
 
     @model_validator(mode="after")
     def _morning_first(self) -> CalendarSettings:
         if self.afternoon.start < self.morning.end:
-            raise ValueError("afternoon.start must not be before morning.end")
+            raise BilingualValueError(
+                "buổi chiều (afternoon.start) không được bắt đầu trước khi buổi "
+                "sáng kết thúc (morning.end)",
+                "afternoon.start must not be before morning.end",
+            )
         return self
 
 
@@ -183,8 +350,8 @@ class Announcement(Frozen):
     """A session announced on its commune's station before it happens."""
 
     via: Text = "broadcast"
-    min_broadcasts: int = Field(default=2, ge=1)
-    window_days: int = Field(default=5, ge=1)
+    min_broadcasts: PerCommune = Field(default=2, ge=1)
+    window_days: Days = Field(default=5, ge=1)
 
 
 class ActivitySpec(Frozen):
@@ -200,59 +367,62 @@ class ActivitySpec(Frozen):
     name_vi: Text
     name_en: Text
     funding_sources: TextList = Field(min_length=1)
-    priority: int = Field(default=1, ge=0)
-    communes: TextList = ()
-    window_start: dt.date | None = None
-    window_end: dt.date | None = None
+    priority: Weight = 1
+    communes: Annotated[tuple[CommuneCode, ...], BeforeValidator(_list)] = ()
+    window_start: Day | None = None
+    window_end: Day | None = None
     preferred_weekdays: tuple[Weekday, ...] = ()
     topic: OptText = None
     # session mechanics
-    per_commune: int = Field(default=1, ge=0)
-    per_commune_override: dict[str, int] = Field(default_factory=dict)
+    per_commune: PerCommune = 1
+    per_commune_override: dict[str, PerCommune] = Field(default_factory=dict)
     half_days: Literal[1] = 1
-    attendees: int = Field(default=0, ge=0)
-    roles: dict[str, int] = Field(default_factory=dict)
+    attendees: People = 0
+    roles: dict[str, PerCommune] = Field(default_factory=dict)
     cost_fixed_vnd: Money = 0
     cost_per_attendee_vnd: Money = 0
     travel_vnd_per_minute: Money = 0
     announce: Announcement | None = None
     requires_training: OptText = None
     # broadcast mechanics
-    per_month: int = Field(default=0, ge=0)
-    per_month_override: dict[str, int] = Field(default_factory=dict)
-    max_per_week: int = Field(default=7, ge=1)
-    max_per_day: int = Field(default=1, ge=1)
-    minutes: int = Field(default=10, ge=1)
-    topic_gap_days: int = Field(default=0, ge=0)
+    per_month: PerCommune = 0
+    per_month_override: dict[str, PerCommune] = Field(default_factory=dict)
+    max_per_week: PerCommune = Field(default=7, ge=1)
+    max_per_day: PerCommune = Field(default=1, ge=1)
+    minutes: Minutes = Field(default=10, ge=1)
+    topic_gap_days: Days = 0
     every_topic_per_quarter: bool = False
     days: Literal["every_day", "working_days"] = "every_day"
     cost_per_item_vnd: Money = 0
     # training mechanics
-    class_size: int = Field(default=30, ge=1)
-    duration_days: int = Field(default=1, ge=1)
-    trainees_per_commune: int = Field(default=0, ge=0)
-    max_classes: int | None = Field(default=None, ge=1)
+    class_size: People = Field(default=30, ge=1)
+    duration_days: Days = Field(default=1, ge=1)
+    trainees_per_commune: People = 0
+    max_classes: PerCommune | None = Field(default=None, ge=1)
     venue: Code | None = None
     cost_per_trainee_day_vnd: Money = 0
 
     @field_validator("roles", "per_commune_override", "per_month_override")
     @classmethod
     def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
-        for key, count in value.items():
-            if count < 0:
-                raise ValueError(f"'{key}' must be 0 or more, got {count}")
         return {_nfc(k): v for k, v in value.items()}  # type: ignore[misc]
 
     @model_validator(mode="after")
     def _kind_fields(self) -> ActivitySpec:
         if self.kind == "training" and self.venue is None:
-            raise ValueError("a training activity needs 'venue' (a central venue id)")
+            raise BilingualValueError(
+                "hoạt động tập huấn cần 'venue' (mã một địa điểm trung tâm)",
+                "a training activity needs 'venue' (a central venue id)",
+            )
         if (
             self.window_start is not None
             and self.window_end is not None
             and self.window_end < self.window_start
         ):
-            raise ValueError("window_end must not be before window_start")
+            raise BilingualValueError(
+                "window_end không được trước window_start",
+                "window_end must not be before window_start",
+            )
         return self
 
 
@@ -262,7 +432,7 @@ class FundingSource(Frozen):
     id: Code
     name_vi: Text
     name_en: Text
-    allowance_vnd: dict[str, Money]
+    allowance_vnd: dict[str, Allowance]
     carry_over: bool = False
 
     @field_validator("allowance_vnd")
@@ -271,7 +441,10 @@ class FundingSource(Frozen):
         for key in value:
             year, _, q = key.partition("-Q")
             if not (year.isdigit() and q in {"1", "2", "3", "4"}):
-                raise ValueError(f"quarter key '{key}' must look like 2023-Q3")
+                raise BilingualValueError(
+                    f"khoá quý '{key}' phải có dạng 2023-Q3",
+                    f"quarter key '{key}' must look like 2023-Q3",
+                )
         return value
 
 
@@ -285,20 +458,20 @@ class RoleName(Frozen):
 class Weights(Frozen):
     """Weights of the named soft goals (penalty per unit; 0 switches a goal off)."""
 
-    coverage: int = Field(default=1000, ge=0)
-    early: int = Field(default=1, ge=0)
-    spread: int = Field(default=20, ge=0)
-    weekday: int = Field(default=5, ge=0)
-    cost: int = Field(default=1, ge=0)
-    workload: int = Field(default=10, ge=0)
+    coverage: Weight = 1000
+    early: Weight = 1
+    spread: Weight = 20
+    weekday: Weight = 5
+    cost: Weight = 1
+    workload: Weight = 10
 
 
 class Target(Frozen):
     """At least a share of an activity's required events done by a date."""
 
     activity: Text
-    by: dt.date
-    min_fraction: float = Field(gt=0, le=1)
+    by: Day
+    min_fraction: Real = Field(gt=0, le=1)
 
 
 class Pin(Frozen):
@@ -306,17 +479,17 @@ class Pin(Frozen):
 
     activity: Text
     commune: CommuneCode
-    date: dt.date
+    date: Day
     half: HalfDay | None = None
-    ordinal: int = Field(default=1, ge=1)
+    ordinal: PerCommune = Field(default=1, ge=1)
 
 
 class TravelSettings(Frozen):
     """Travel rules between venues, in minutes."""
 
-    default_minutes: int = Field(default=30, ge=0)
-    road_kmh: float = Field(default=30.0, gt=0)
-    road_factor: float = Field(default=1.4, ge=1.0)
+    default_minutes: Minutes = 30
+    road_kmh: Real = Field(default=30.0, gt=0, le=200)
+    road_factor: Real = Field(default=1.4, ge=1.0, le=10)
 
 
 class DataFiles(Frozen):
@@ -341,10 +514,10 @@ class Commune(Frozen):
     commune_name: Text
     parent_code: Code | None = None
     parent_name: OptText = None
-    poor_households: int = Field(ge=0)
-    near_poor_households: int = Field(default=0, ge=0)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    poor_households: People
+    near_poor_households: People = 0
+    lat: Real | None = Field(default=None, ge=-90, le=90)
+    lon: Real | None = Field(default=None, ge=-180, le=180)
 
 
 class Staff(Frozen):
@@ -356,10 +529,10 @@ class Staff(Frozen):
     organisation: OptText = None
     email: OptText = None
     phone: OptText = None
-    max_sessions_per_week: int = Field(default=3, ge=0)
+    max_sessions_per_week: PerCommune = 3
     # days of training classes a week (a provincial trainer's days across
     # districts); None: classes are limited only by the person's free days
-    max_class_days_per_week: int | None = Field(default=None, ge=0)
+    max_class_days_per_week: PerCommune | None = Field(default=None, le=7)
 
 
 class Venue(Frozen):
@@ -368,9 +541,9 @@ class Venue(Frozen):
     venue_id: Code
     name: Text
     commune_code: CommuneCode | None = None
-    capacity: int = Field(ge=0)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    capacity: People
+    lat: Real | None = Field(default=None, ge=-90, le=90)
+    lon: Real | None = Field(default=None, ge=-180, le=180)
 
 
 class Topic(Frozen):
@@ -388,7 +561,7 @@ class StationSlot(Frozen):
     commune_code: CommuneCode
     slot_id: Code
     start: ClockTime
-    airtime_minutes: int = Field(ge=1)
+    airtime_minutes: Minutes = Field(ge=1)
 
 
 class BlockedPeriod(Frozen):
@@ -396,8 +569,8 @@ class BlockedPeriod(Frozen):
 
     kind: Literal["commune", "staff"]
     ref: Code
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     half: HalfDay | None = None
     reason: OptText = None
 
@@ -406,7 +579,10 @@ class BlockedPeriod(Frozen):
     def _ordered(cls, end: dt.date, info: ValidationInfo) -> dt.date:
         start = info.data.get("start_date")
         if start is not None and end < start:
-            raise ValueError("end_date must not be before start_date")
+            raise BilingualValueError(
+                "end_date không được trước start_date",
+                "end_date must not be before start_date",
+            )
         return end
 
     @model_validator(mode="before")
@@ -427,7 +603,7 @@ class TravelTime(Frozen):
 
     from_ref: Code
     to_ref: Code
-    minutes: int = Field(ge=0)
+    minutes: Minutes
 
 
 # --------------------------------------------------------------------------- scenario
@@ -458,11 +634,11 @@ class SolverSettings(Frozen):
 
     parameters: dict[str, bool | int | float | str] = Field(default_factory=dict)
     stages: tuple[tuple[str, ...], ...] = ()
-    naming_time_limit_s: float = Field(default=10.0, gt=0)
+    naming_time_limit_s: Real = Field(default=10.0, gt=0)
     # to find the conflicting rules when no plan exists (scheduler.explain)
-    explain_time_limit_s: float = Field(default=60.0, gt=0)
+    explain_time_limit_s: Real = Field(default=60.0, gt=0)
     engine: Literal["portfolio", "cp-sat"] = "portfolio"
-    highs_after_s: float = Field(default=2.0, ge=0)
+    highs_after_s: Real = Field(default=2.0, ge=0)
 
 
 class PublishSettings(Frozen):

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 from collections.abc import Iterable
 
 from scheduler.errors import InputProblem
+from scheduler.i18n import day, number, vnd
 from scheduler.scenario.schema import Scenario
+
+# The most a plan may cost if every event the model could place were held at
+# its price: every budget row and the cost penalty stay far inside the
+# integers CP-SAT sums exactly (int64), and inside 2**53, the integers a
+# float (the objective's bound, the gap) holds exactly.
+MAX_TOTAL_VND = 10**15
+MAX_OBJECTIVE = 2**53
+COST_UNIT_VND = 10_000  # the cost penalty counts tens of thousands of VND
 
 Sources = dict[str, tuple[str, list[int]]]
 
@@ -223,7 +234,7 @@ def cross_check(
         if not h.start <= target.by <= h.end:
             toml_problem(
                 f"targets[{i}].by",
-                f"ngày {target.by} nằm ngoài kỳ kế hoạch {h.start}–{h.end}",
+                f"ngày {day(target.by)} nằm ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}",
                 f"date {target.by} is outside the horizon {h.start}–{h.end}",
             )
     for i, p in enumerate(scenario.pins):
@@ -243,7 +254,7 @@ def cross_check(
         if not h.start <= p.date <= h.end:
             toml_problem(
                 f"pins[{i}].date",
-                f"ngày {p.date} nằm ngoài kỳ kế hoạch {h.start}–{h.end}",
+                f"ngày {day(p.date)} nằm ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}",
                 f"date {p.date} is outside the horizon {h.start}–{h.end}",
             )
     for stage_i, stage in enumerate(scenario.solver.stages):
@@ -254,4 +265,208 @@ def cross_check(
                     f"'{name}' không phải tên mục tiêu mềm",
                     f"'{name}' is not the name of a soft goal",
                 )
+    if not out:  # the sizes below need every reference resolved
+        out.extend(_too_large(scenario, toml_file))
+    return out
+
+
+def _worst_case(scenario: Scenario) -> tuple[dict[str, int], int]:
+    """Return an upper bound of each activity's total cost, and of the objective.
+
+    Every event the model could place is counted at its price, and every
+    soft goal at its largest penalty, so a scenario under the bounds can
+    never make the solver's sums overflow or lose precision.
+    """
+    from scheduler.costs import (
+        broadcast_cost,
+        round_trip_minutes,
+        session_cost,
+        session_venue,
+        staff_count,
+        training_class_cost,
+    )
+
+    sc, w = scenario, scenario.weights
+    days = (sc.horizon.end - sc.horizon.start).days + 1
+    months = days // 28 + 2
+    money: dict[str, int] = {}
+    objective = 0
+    for act_id, spec in sc.activities.items():
+        priority = max(spec.priority, 1)
+        communes = sc.communes_for(act_id)
+        total = 0
+        if spec.kind == "session":
+            for c in communes:
+                n = sc.required_count(act_id, c.commune_code)
+                venue = session_venue(sc, act_id, c.commune_code)
+                price = (
+                    session_cost(sc, act_id, venue)
+                    if venue is not None
+                    else spec.cost_fixed_vnd
+                    + spec.attendees * spec.cost_per_attendee_vnd
+                    + staff_count(sc, act_id)
+                    * round_trip_minutes(sc, c.commune_code)
+                    * spec.travel_vnd_per_minute
+                )
+                poor = max(c.poor_households, 1)
+                total += n * price
+                objective += n * priority * poor * (w.coverage + w.early * days)
+                objective += n * (w.weekday + w.workload * days)
+        elif spec.kind == "broadcast":
+            per_month = max([spec.per_month, *spec.per_month_override.values()])
+            items = spec.max_per_day * days
+            for c in communes:
+                poor = max(c.poor_households, 1)
+                total += items * broadcast_cost(sc, act_id)
+                objective += per_month * months * priority * poor * w.coverage
+                objective += w.spread * days
+        else:
+            classes = min(spec.max_classes or len(communes), len(communes)) or 1
+            total += classes * training_class_cost(sc, act_id, spec.class_size)
+            for c in communes:
+                objective += priority * max(c.poor_households, 1) * w.coverage
+        money[act_id] = total
+    objective += w.cost * (sum(money.values()) // COST_UNIT_VND + 1)
+    return money, objective
+
+
+def _too_large(scenario: Scenario, toml_file: str) -> list[InputProblem]:
+    """Report totals too large for the solver to add up exactly."""
+    money, objective = _worst_case(scenario)
+    out = []
+    total = sum(money.values())
+    if total > MAX_TOTAL_VND:
+        act_id = max(money, key=lambda a: money[a])
+        out.append(
+            InputProblem(
+                toml_file,
+                None,
+                f"activities.{act_id}",
+                f"số tiền quá lớn: mọi sự kiện có thể xếp cộng lại tới "
+                f"{vnd(total)}, quá giới hạn {vnd(MAX_TOTAL_VND)} mà bộ giải "
+                "cộng chính xác được; kiểm tra các khoản tiền (_vnd) và số lượng",
+                f"amounts too large: every event that could be placed adds up to "
+                f"{vnd(total, 'en')}, above the {vnd(MAX_TOTAL_VND, 'en')} the "
+                "solver can add exactly; check the amounts (_vnd) and counts",
+            )
+        )
+    elif objective > MAX_OBJECTIVE:
+        out.append(
+            InputProblem(
+                toml_file,
+                None,
+                "weights",
+                f"trọng số quá lớn: điểm phạt có thể tới {number(objective)}, "
+                f"quá giới hạn {number(MAX_OBJECTIVE)} mà bộ giải cộng chính xác "
+                "được; hãy giảm các trọng số (weights) hoặc độ ưu tiên (priority)",
+                f"weights too large: the penalty could reach "
+                f"{number(objective, 'en')}, above the {number(MAX_OBJECTIVE, 'en')} "
+                "the solver can add exactly; lower the weights or priorities",
+            )
+        )
+    return out
+
+
+def _keys_outside_horizon(scenario: Scenario, toml_file: str) -> list[InputProblem]:
+    """Warn of quarter and month keys that name no part of the horizon (a typo?)."""
+    from scheduler.calendar import month_key, quarter_key
+
+    h = scenario.horizon
+    days = [h.start + dt.timedelta(days=i) for i in range((h.end - h.start).days + 1)]
+    quarters = {quarter_key(d) for d in days}
+    months = {month_key(d) for d in days}
+    span, span_vi = f"{h.start}–{h.end}", f"{day(h.start)}–{day(h.end)}"
+    out = []
+    for i, f in enumerate(scenario.funding):
+        for key in f.allowance_vnd:
+            if key not in quarters:
+                out.append(
+                    InputProblem(
+                        toml_file,
+                        None,
+                        f"funding[{i}].allowance_vnd",
+                        f"quý '{key}' nằm ngoài kỳ kế hoạch {span_vi}, nên không được "
+                        "dùng (gõ nhầm năm hay quý?)",
+                        f"the quarter '{key}' is outside the horizon {span}, so it "
+                        "is never used (a typo in the year or quarter?)",
+                    )
+                )
+    for act_id, spec in scenario.activities.items():
+        for key in spec.per_month_override:
+            if key not in months:
+                out.append(
+                    InputProblem(
+                        toml_file,
+                        None,
+                        f"activities.{act_id}.per_month_override",
+                        f"tháng '{key}' không thuộc kỳ kế hoạch {span_vi} (dạng "
+                        "YYYY-MM), nên không được dùng",
+                        f"the month '{key}' is not in the horizon {span} (form "
+                        "YYYY-MM), so it is never used",
+                    )
+                )
+    return out
+
+
+def suspicious(
+    scenario: Scenario, toml_file: str, sources: Sources
+) -> list[InputProblem]:
+    """Return warnings: input that is legal but probably not what was meant.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario that passed :func:`cross_check`.
+    toml_file : str
+        How to name the scenario TOML file in messages.
+    sources : dict
+        For each table name, its file and the row number of each record.
+
+    Returns
+    -------
+    list of InputProblem
+        A role that no activity uses and that looks like a misspelling of
+        one that is used, or leaves its holder with nothing to do; a blocked
+        period wholly outside the horizon; a quarter of an allowance or a month
+        of ``per_month_override`` outside the horizon.
+    """
+    where = _Where(sources)
+    out: list[InputProblem] = []
+    used = sorted(
+        {role for spec in scenario.activities.values() for role in spec.roles}
+    )
+    known = ", ".join(used) or "-"
+    for i, person in enumerate(scenario.staff):
+        unused = [role for role in person.roles if role not in used]
+        for role in unused:
+            close = difflib.get_close_matches(role, used, n=1, cutoff=0.6)
+            if not close and len(unused) < len(person.roles):
+                continue  # a descriptive role beside one that is used
+            file, row = where("staff", i)
+            vi = f"không hoạt động nào cần vai trò '{role}'"
+            en = f"no activity needs the role '{role}'"
+            if close:
+                vi += f" (có phải '{close[0]}'?)"
+                en += f" (did you mean '{close[0]}'?)"
+            else:
+                vi += f", nên người này không được xếp việc; các vai trò được dùng: {known}"
+                en += f", so this person is never scheduled; roles in use: {known}"
+            out.append(InputProblem(file, row, "roles", vi, en))
+    h = scenario.horizon
+    out.extend(_keys_outside_horizon(scenario, toml_file))
+    for i, b in enumerate(scenario.blocked):
+        if b.end_date < h.start or b.start_date > h.end:
+            file, row = where("blocked_periods", i)
+            out.append(
+                InputProblem(
+                    file,
+                    row,
+                    "start_date",
+                    f"khoảng {day(b.start_date)}–{day(b.end_date)} nằm hoàn toàn "
+                    f"ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}, nên không có "
+                    "tác dụng",
+                    f"the period {b.start_date}–{b.end_date} lies wholly outside "
+                    f"the horizon {h.start}–{h.end}, so it has no effect",
+                )
+            )
     return out
