@@ -638,7 +638,10 @@ def test_no_plan_in_time_is_said_in_the_users_language(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
-    [("vi", "bỏ bớt 1 sự kiện để tệp dưới 1 MB"), ("en", "1 events left out")],
+    [
+        ("vi", "quá 1 MB, đã bỏ 1 sự kiện đã qua"),
+        ("en", "over 1 MB, 1 past events left out"),
+    ],
 )
 def test_publish_warning_is_in_the_users_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, expected: str
