@@ -69,6 +69,7 @@ def classify(rel: str) -> str:
     assert rel in {
         "schedule.csv",
         "schedule.xlsx",
+        "ke-hoach.docx",
         "unscheduled.csv",
         "plan.json",
         "display.json",
