@@ -126,17 +126,20 @@ def plan(
 def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def]
     """Print the planner's summary of a plan."""
     from scheduler.calendar import quarter_key
+    from scheduler.leftout import placed_of
 
     console.print(f"[bold]{result.title}[/]")
     for act_id, spec in sc.activities.items():
         name = spec.name_en if lang == "en" else spec.name_vi
         n = len(result.by_activity(act_id))
-        need = result.required.get(act_id, 0)
+        held, need, extra = placed_of(result, act_id)
         if spec.kind == "training":
-            served = sum(len(e.communes_served) for e in result.by_activity(act_id))
-            console.print(f"  {name}: {n} lớp/classes, {served}/{need} xã/communes")
+            console.print(f"  {name}: {n} lớp/classes, {held}/{need} xã/communes")
         else:
-            console.print(f"  {name}: {n}/{need} ({t('summary.placed', lang)})")
+            more = f", +{extra} {t('summary.extra', lang)}" if extra else ""
+            console.print(
+                f"  {name}: {held}/{need} ({t('summary.placed', lang)}{more})"
+            )
     per_commune = Counter(
         e.commune_code for e in result.events if e.kind == "broadcast"
     )
@@ -165,7 +168,8 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
         for u in result.unscheduled[:10]:
             console.print(
                 f"  {u.activity} {u.commune_code or ''} {u.period or ''} ×{u.count}: "
-                f"{t('reason.' + u.reason, lang)}"
+                f"{u.text(lang)}",
+                markup=False,
             )
     from scheduler.commands.explain import print_score
 

@@ -89,6 +89,17 @@ class Unscheduled:
     reason: str
     period: str | None = None
     penalty: int = 0
+    # which limit bound, with its numbers ("… quý III/2023 còn 1.200.000 đ")
+    detail_vi: str = ""
+    detail_en: str = ""
+
+    def text(self, lang: str = "vi") -> str:
+        """Return the reason in a language, with the binding limit when known."""
+        from scheduler.i18n import t
+
+        detail = self.detail_en if lang == "en" else self.detail_vi
+        base = t("reason." + self.reason, lang)
+        return f"{base}: {detail}" if detail else base
 
 
 @dataclass(frozen=True)

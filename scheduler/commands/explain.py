@@ -293,7 +293,7 @@ def _explain_left_out(
         if u.reason != "left_out":
             where = " ".join(x for x in (u.commune_code, u.period) if x)
             console.print(
-                f"  - {u.activity} {where} ×{u.count}: {t('reason.' + u.reason, lang)}",
+                f"  - {u.activity} {where} ×{u.count}: {u.text(lang)}",
                 markup=False,
             )
     for item, reasons in explain_unscheduled(sc, grid, plan, time_limit):

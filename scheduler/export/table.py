@@ -85,7 +85,7 @@ def unscheduled_csv(plan: Plan, lang: str = "vi") -> bytes:
             "commune_code": u.commune_code or "",
             "count": u.count,
             "period": u.period or "",
-            "reason": t(f"reason.{u.reason}", lang),
+            "reason": u.text(lang),
             "penalty": u.penalty,
         }
         for u in plan.unscheduled
