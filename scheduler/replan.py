@@ -1001,8 +1001,8 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
     import io
 
     head = {
-        "vi": ("Mã sự kiện", "Thay đổi", "Lý do", "Thời gian cũ", "Thời gian mới", "Cán bộ cũ", "Cán bộ mới"),
-        "en": ("Event id", "Change", "Reason", "Old start", "New start", "Old staff", "New staff"),
+        "vi": ("Mã sự kiện", "Thay đổi", "Lý do", "Thời gian cũ", "Thời gian mới", "Cán bộ cũ", "Cán bộ mới", "Nguồn cũ", "Nguồn mới"),
+        "en": ("Event id", "Change", "Reason", "Old start", "New start", "Old staff", "New staff", "Old source", "New source"),
     }[lang if lang == "en" else "vi"]  # fmt: skip
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -1017,6 +1017,8 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
                 c.new_start.isoformat() if c.new_start else "",
                 ";".join(c.old_staff),
                 ";".join(c.new_staff),
+                c.old_source or "",
+                c.new_source or "",
             ]
         )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -256,3 +257,17 @@ def test_an_added_item_that_fills_an_old_shortfall_says_so(tmp_path: Path) -> No
     assert [c.event_id.split("-")[1] for c in added] == ["00002"]
     assert added[0].reason == "bù phần kế hoạch cũ còn thiếu (chưa xếp được)"
     assert added[0].reason_en == "fills what the old plan left out"
+
+
+def test_changes_csv_shows_old_and_new_source() -> None:
+    from scheduler.plan import Change
+    from scheduler.replan import changes_csv
+
+    plan = _plan((), ())
+    change = Change(
+        "dialogue-00001-1", "source", "x", "x", None, None, (), (), "a", "b"
+    )
+    rows = changes_csv(replace(plan, changes=(change,)), "en").decode("utf-8-sig")
+    head, row = rows.splitlines()
+    assert head.endswith("Old source,New source")
+    assert row.endswith(",a,b")
