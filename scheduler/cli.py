@@ -110,6 +110,8 @@ def plan(
             err.print(f"[bold red]{t('infeasible', lang)}:[/]")
             for reason in exc.render(lang):
                 err.print(f"  - {reason}", markup=False)
+            hint = t("infeasible.explain", lang)
+            err.print(f"{hint}: scheduler explain {scenario}", markup=False)
             raise typer.Exit(2) from exc
         except RuntimeError as exc:
             err.print(f"[bold red]{exc}[/]")

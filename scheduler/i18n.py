@@ -95,6 +95,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Không thể lập kế hoạch: các quy tắc sau mâu thuẫn với nhau",
         "No plan is possible: these rules conflict",
     ),
+    "infeasible.explain": (
+        "Các con số trên là giới hạn của riêng nhóm quy tắc này. Để xem thay đổi "
+        "ít tốn kém nhất (và kiểm chứng nó), chạy",
+        "The numbers above are bounds from these rules alone. For the cheapest "
+        "changes (and a check that they give a plan), run",
+    ),
     "check.ok": (
         "Kế hoạch đúng mọi quy tắc bắt buộc",
         "The plan keeps every hard rule",
