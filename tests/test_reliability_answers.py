@@ -424,3 +424,35 @@ def test_a_pin_on_a_day_off_says_why(
         solve(sc)
     assert any(vi in r for r in info.value.render("vi")), info.value.render("vi")
     assert any(en in r for r in info.value.render("en")), info.value.render("en")
+
+
+# --------------------------------------------------------------------------- travel
+
+
+def test_a_commune_row_stands_in_for_its_venues_as_the_docs_say(
+    tmp_path: Path,
+) -> None:
+    # the tiny scenario's travel rows are keyed by commune code (hq -> 00001:
+    # 10 min, hq -> 00002: 20 min), as the bundled Hưng Nguyên data is; the
+    # venues h1 and h2 stand in those communes. A row naming a venue wins.
+    from scheduler.costs import session_cost
+    from scheduler.travel import travel_between
+
+    travel = [
+        *BASE_TABLES["travel.csv"],
+        {"from_ref": "hq", "to_ref": "h2", "minutes": 45},
+    ]
+    sc = make_scenario(
+        tmp_path,
+        {"activities": {"dialogue": {"travel_vnd_per_minute": 1_000}}},
+        {"travel.csv": travel},
+    )
+    assert travel_between(sc, "hq", "h1") == 10  # the commune's row
+    assert travel_between(sc, "hq", "h2") == 45  # the venue's own row
+    assert travel_between(sc, "h1", "00001") == 0  # a venue and its commune
+    # one leader, 2 × 10 minutes at 1,000 đ a minute
+    assert session_cost(sc, "dialogue", "h1") == 1_000_000 + 20_000
+    doc = (ROOT / "docs/scenario-format.md").read_text(encoding="utf-8")
+    text = " ".join(doc.replace("**", "").split())
+    assert "does not stand in" not in text
+    assert "commune code stands in for every venue" in text
