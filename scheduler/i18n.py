@@ -96,10 +96,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "No plan is possible: these rules conflict",
     ),
     "infeasible.explain": (
-        "Các con số trên là giới hạn của riêng nhóm quy tắc này. Để xem thay đổi "
-        "ít tốn kém nhất (và kiểm chứng nó), chạy",
-        "The numbers above are bounds from these rules alone. For the cheapest "
-        "changes (and a check that they give a plan), run",
+        "Để xem thay đổi ít tốn kém nhất (đã kiểm chứng cho ra kế hoạch), chạy",
+        "For the cheapest changes (checked to give a plan), run",
     ),
     "check.ok": (
         "Kế hoạch đúng mọi quy tắc bắt buộc",
