@@ -621,7 +621,10 @@ def explain_conflict(
         ]
     if core.basic:
         return [_BASIC]
-    return [(f.text_vi, f.text_en) for f in state_core(core)]
+    # checking each number with every rule on takes a solve each: a share of
+    # the time, so that a planner waiting on `plan` is not kept much longer
+    verify = min(5.0, time_limit_s / 4)
+    return [(f.text_vi, f.text_en) for f in state_core(core, verify_s=verify)]
 
 
 _BASIC = (

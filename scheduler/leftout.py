@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from scheduler.calendar import (
     HALVES,
@@ -37,6 +38,22 @@ from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
 Text = tuple[str, str]  # (Vietnamese, English)
+T = TypeVar("T")
+
+# the last plan's facts, kept with the objects they were computed from: one
+# plan's left-out items are explained one after another from the same events
+_LAST: dict[str, tuple[Scenario, Sequence[Event], Any]] = {}
+
+
+def _cached(
+    kind: str, sc: Scenario, events: Sequence[Event], make: Callable[[], T]
+) -> T:
+    hit = _LAST.get(kind)
+    if hit is not None and hit[0] is sc and hit[1] is events:
+        return hit[2]  # type: ignore[no-any-return]
+    value = make()
+    _LAST[kind] = (sc, events, value)
+    return value
 
 
 def _vnd(amount: int, lang: str) -> str:
@@ -124,6 +141,7 @@ class _Busy:
     def __init__(self, sc: Scenario, events: Iterable[Event]) -> None:
         self.at: set[tuple[str, dt.date, str]] = set()
         self.week: dict[tuple[str, str], int] = defaultdict(int)
+        self.cap = {p.staff_id: p.max_sessions_per_week for p in sc.staff}
         for e in events:
             for pid in e.staff_ids:
                 for day in e.days:
@@ -135,11 +153,10 @@ class _Busy:
                     self.week[(pid, week_key(e.start.date()))] += 1
 
     def free(self, sc: Scenario, grid: TimeGrid, pid: str, s: Session) -> bool:
-        person = next(p for p in sc.staff if p.staff_id == pid)
         return (
             (s.day, s.half) not in grid.staff_blocked.get(pid, frozenset())
             and (pid, s.day, s.half) not in self.at
-            and self.week[(pid, week_key(s.day))] < person.max_sessions_per_week
+            and self.week[(pid, week_key(s.day))] < self.cap[pid]
         )
 
 
@@ -182,7 +199,7 @@ def session_limit(
             )
     venue = session_venue(sc, act_id, code)
     cost = session_cost(sc, act_id, venue) if venue is not None else 0
-    left = money_left(sc, grid, events)
+    left = _cached("left", sc, events, lambda: money_left(sc, grid, events))
     quarters = sorted({quarter_key(s.day) for s in free})
     paid = [
         q for q in quarters
@@ -194,7 +211,7 @@ def session_limit(
             f"một buổi {spec.name_vi}", f"one {spec.name_en}",
         )  # fmt: skip
     free = [s for s in free if quarter_key(s.day) in paid]
-    busy = _Busy(sc, events)
+    busy = _cached("busy", sc, events, lambda: _Busy(sc, events))
     lacking: dict[str, int] = defaultdict(int)
     open_days = 0
     for s in free:
@@ -241,7 +258,7 @@ def training_limit(
     assert spec.venue is not None
     size = min(spec.class_size, sc.venue(spec.venue).capacity)
     classes = [e for e in events if e.activity == act_id]
-    left = money_left(sc, grid, events)
+    left = _cached("left", sc, events, lambda: money_left(sc, grid, events))
     per_commune = training_class_cost(sc, act_id, spec.trainees_per_commune) - (
         training_class_cost(sc, act_id, 0)
     )
@@ -293,7 +310,7 @@ def broadcast_limit(
     days = [d for d in grid.days if month_key(d) == month]
     quarters = sorted({quarter_key(d) for d in days})
     cost = broadcast_cost(sc, act_id)
-    left = money_left(sc, grid, events)
+    left = _cached("left", sc, events, lambda: money_left(sc, grid, events))
     if cost and not any(
         left.get((f, q), 0) >= cost for f in spec.funding_sources for q in quarters
     ):
