@@ -433,6 +433,7 @@ def test_plan_of_an_infeasible_scenario_points_to_explain(tmp_path: Path) -> Non
     [
         ("2023-09-10", "Chủ nhật, không phải ngày làm việc", "a Sunday, not a working day"),
         ("2023-09-04", "ngày nghỉ lễ: ", "a public holiday: "),
+        ("2023-09-20", "ngoài thời gian của hoạt động", "outside the activity's window"),
     ],
 )  # fmt: skip
 def test_a_pin_on_a_day_off_says_why(
@@ -441,7 +442,12 @@ def test_a_pin_on_a_day_off_says_why(
     from scheduler.errors import InfeasibleScenario
 
     pins = [{"activity": "dialogue", "commune": "00001", "date": day}]
-    sc = make_scenario(tmp_path, {"pins": pins, "solver": {"parameters": FAST}})
+    # (a pin on a commune's blocked day needs no words: the blocked period is
+    # itself a rule of the conflict, listed beside the pin)
+    window = {"dialogue": {"window_end": "2023-09-15"}}
+    horizon = {"start": "2023-09-04", "end": "2023-09-22"}
+    patch = {"pins": pins, "activities": window, "horizon": horizon}
+    sc = make_scenario(tmp_path, {**patch, "solver": {"parameters": FAST}})
     with pytest.raises(InfeasibleScenario) as info:
         solve(sc)
     assert any(vi in r for r in info.value.render("vi")), info.value.render("vi")

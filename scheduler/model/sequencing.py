@@ -173,7 +173,9 @@ def _pins(ctx: ModelContext) -> None:
             if s.index in xs and (p.half is None or s.half == p.half)
         ]
         name = sc.commune(p.commune).commune_name
-        why_vi, why_en = ("", "") if on_day else _no_session_on(ctx, p.commune, p.date)
+        why_vi, why_en = ("", "")
+        if not on_day:
+            why_vi, why_en = _no_session_on(ctx, p.activity, p.commune, p.date)
         lit = ctx.guard(
             f"pin:{p.activity}:{p.commune}:{p.date}",
             f"Mốc cố định: {p.activity} ở {name} ngày {p.date:%d/%m/%Y}{why_vi}",
@@ -197,11 +199,21 @@ _DAY_NAMES = (
 )
 
 
-def _no_session_on(ctx: ModelContext, code: str, day: dt.date) -> tuple[str, str]:
-    """Say why a pinned date has no half-day for the commune: a holiday, a weekend, a block."""
+def _no_session_on(
+    ctx: ModelContext, act_id: str, code: str, day: dt.date
+) -> tuple[str, str]:
+    """Say why a pinned date has no half-day: a holiday, a weekend, a block, the window."""
     from scheduler.calendar import public_holidays
 
     grid, cal = ctx.grid, ctx.scenario.calendar
+    spec = ctx.scenario.activities[act_id]
+    lo = spec.window_start or ctx.scenario.horizon.start
+    hi = spec.window_end or ctx.scenario.horizon.end
+    if not lo <= day <= hi:
+        return (
+            f" — ngoài thời gian của hoạt động ({lo:%d/%m/%Y}–{hi:%d/%m/%Y})",
+            f" — outside the activity's window ({lo}–{hi})",
+        )
     if day not in grid.working:
         if day in cal.extra_holidays:
             return (
