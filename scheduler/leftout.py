@@ -114,19 +114,19 @@ def _money_text(
     )
 
 
+def _blocked_periods(sc: Scenario, code: str, lo: dt.date, hi: dt.date) -> str:
+    """Return a commune's blocked periods that meet two dates, with their reasons."""
+    return ", ".join(
+        f"{b.start_date:%d/%m}–{b.end_date:%d/%m}" + (f" ({b.reason})" if b.reason else "")
+        for b in sc.blocked
+        if b.kind == "commune" and b.ref == code and b.end_date >= lo and b.start_date <= hi
+    )  # fmt: skip
+
+
 def _blocked_text(sc: Scenario, code: str, lo: dt.date, hi: dt.date) -> Text:
     """Say that the commune has no free working half-day between two dates."""
     name = sc.commune(code).commune_name
-    periods = [
-        f"{b.start_date:%d/%m}–{b.end_date:%d/%m}"
-        + (f" ({b.reason})" if b.reason else "")
-        for b in sc.blocked
-        if b.kind == "commune"
-        and b.ref == code
-        and b.end_date >= lo
-        and b.start_date <= hi
-    ]
-    listed = ", ".join(periods)
+    listed = _blocked_periods(sc, code, lo, hi)
     return (
         f"lịch: {name} không còn buổi làm việc trống từ {lo:%d/%m/%Y} đến "
         f"{hi:%d/%m/%Y}" + (f" (bị chặn {listed})" if listed else ""),
@@ -206,10 +206,21 @@ def session_limit(
         if any(left.get((f, q), 0) >= cost for f in spec.funding_sources)
     ]  # fmt: skip
     if not paid:
-        return _money_text(
+        vi, en = _money_text(
             sc, spec.funding_sources, quarters, cost, left,
             f"một buổi {spec.name_vi}", f"one {spec.name_en}",
         )  # fmt: skip
+        window = {quarter_key(d) for d in grid.workdays if lo <= d <= hi}
+        if window - set(quarters):
+            # money elsewhere cannot help: say what keeps the other quarters out
+            listed = _blocked_periods(sc, code, lo, hi)
+            vi += " (các quý khác không còn buổi trống của xã" + (
+                f": bị chặn {listed})" if listed else ")"
+            )
+            en += " (the other quarters have no free half-day of the commune" + (
+                f": blocked {listed})" if listed else ")"
+            )
+        return vi, en
     free = [s for s in free if quarter_key(s.day) in paid]
     busy = _cached("busy", sc, events, lambda: _Busy(sc, events))
     lacking: dict[str, int] = defaultdict(int)

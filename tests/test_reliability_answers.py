@@ -525,3 +525,26 @@ def test_left_out_counts_come_from_the_events_not_the_slacks(tmp_path: Path) -> 
     assert (
         _unscheduled(built, [*dialogues, *items, _item("00002", "2023-09-06", 2)]) == []
     )
+
+
+def test_left_out_reason_names_the_blocked_period_that_keeps_money_out_of_reach(
+    tmp_path: Path,
+) -> None:
+    # 25 Sep - 6 Oct: Q3 has no money, Q4 has plenty, and Xã Hai is closed
+    # for the whole of its Q4 days: its dialogue cannot reach the Q4 money
+    funding = [{**MAIN_1M[0], "allowance_vnd": {"2023-Q3": 0, "2023-Q4": 5_000_000}}]
+    blocked = [
+        {"kind": "commune", "ref": "00002", "start_date": "2023-10-01", "end_date": "2023-10-06", "reason": "lũ"}
+    ]  # fmt: skip
+    patch = {
+        "horizon": {"start": "2023-09-25", "end": "2023-10-06"},
+        "funding": funding,
+        "solver": {"parameters": FAST},
+    }
+    sc = make_scenario(tmp_path, patch, {"blocked.csv": blocked})
+    [u] = solve(sc).unscheduled
+    assert u.commune_code == "00002"
+    assert u.text("vi").endswith(
+        "Nguồn chính quý III/2023 còn 0 đ (các quý khác không còn buổi trống của "
+        "xã: bị chặn 01/10–06/10 (lũ))"
+    )
