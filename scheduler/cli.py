@@ -119,7 +119,7 @@ def plan(
         overrides["interleave_search"] = True
     folder = out or Path("out") / sc.name
     with output_folder(folder, lang):
-        result = _solve_for_cli(sc, overrides, lang)
+        result = _solve_for_cli(sc, scenario, overrides, lang)
         files, feed_notes = plan_outputs(sc, result, lang)
         write_atomically(folder, files)
     print_summary(sc, result, lang)
@@ -131,7 +131,9 @@ def plan(
     )
 
 
-def _solve_for_cli(sc: Scenario, overrides: dict[str, object], lang: str) -> Plan:
+def _solve_for_cli(
+    sc: Scenario, scenario: Path, overrides: dict[str, object], lang: str
+) -> Plan:
     """Solve with a progress line; a conflict exits 2, no plan in time exits 1."""
     from scheduler.calendar import build_grid
     from scheduler.solve import solve
@@ -152,6 +154,8 @@ def _solve_for_cli(sc: Scenario, overrides: dict[str, object], lang: str) -> Pla
             err.print(f"[bold red]{t('infeasible', lang)}:[/]")
             for reason in exc.render(lang):
                 err.print(f"  - {reason}", markup=False)
+            hint = t("infeasible.explain", lang)
+            err.print(f"{hint}: scheduler explain {scenario}", markup=False)
             raise typer.Exit(2) from exc
         except RuntimeError as exc:
             err.print(say(exc, lang), style="bold red", markup=False)
@@ -162,20 +166,23 @@ def _solve_for_cli(sc: Scenario, overrides: dict[str, object], lang: str) -> Pla
 def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def]
     """Print the planner's summary of a plan."""
     from scheduler.calendar import quarter_key
+    from scheduler.leftout import placed_of
 
     console.print(f"[bold]{result.title}[/]")
     for act_id, spec in sc.activities.items():
         name = spec.name_en if lang == "en" else spec.name_vi
         n = len(result.by_activity(act_id))
-        need = result.required.get(act_id, 0)
+        held, need, extra = placed_of(result, act_id)
         if spec.kind == "training":
-            served = sum(len(e.communes_served) for e in result.by_activity(act_id))
             classes, communes = (
                 ("classes", "communes") if lang == "en" else ("lớp", "xã")
             )
-            console.print(f"  {name}: {n} {classes}, {served}/{need} {communes}")
+            console.print(f"  {name}: {n} {classes}, {held}/{need} {communes}")
         else:
-            console.print(f"  {name}: {n}/{need} ({t('summary.placed', lang)})")
+            more = f", +{extra} {t('summary.extra', lang)}" if extra else ""
+            console.print(
+                f"  {name}: {held}/{need} ({t('summary.placed', lang)}{more})"
+            )
     per_commune = Counter(
         e.commune_code for e in result.events if e.kind == "broadcast"
     )
@@ -204,7 +211,8 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
         for u in result.unscheduled[:10]:
             console.print(
                 f"  {u.activity} {u.commune_code or ''} {u.period or ''} ×{u.count}: "
-                f"{t('reason.' + u.reason, lang)}"
+                f"{u.text(lang)}",
+                markup=False,
             )
     from scheduler.commands.explain import print_score
 

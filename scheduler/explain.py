@@ -94,6 +94,9 @@ class Explanation:
     relaxations: tuple[Relaxation, ...] = ()
     relaxation_status: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    # the scenario with every relaxation written in: True a plan exists
+    # (proven), False none does, None not settled in time
+    relaxation_proven: bool | None = None
 
 
 def _vnd(amount: int, lang: str) -> str:
@@ -481,12 +484,18 @@ def find_core(
     return Core(built, [groups[lit.index] for lit in core], False, minimal)
 
 
-def state_core(core: Core, time_limit_s: float = 10.0) -> list[Finding]:
+def state_core(
+    core: Core, time_limit_s: float = 10.0, verify_s: float = 5.0
+) -> list[Finding]:
     """Return the core's rules in words, with the number the rest of the core forces.
 
     For a budget the rest of the conflict needs at least some spending; for a
     target it allows at most some sessions. Each is found by optimising the
-    rule's measure with the other rules of the core switched on.
+    rule's measure with the other rules of the core switched on, so it is a
+    bound: with every rule of the scenario on, the budget may need more (the
+    target allow fewer). Each number is then tried with every rule on, and
+    the text says whether acting on it alone gives a plan (proven), does not
+    (the true number lies beyond it) or was not settled in ``verify_s``.
     """
     out = []
     sc = core.built.ctx.scenario
@@ -507,18 +516,54 @@ def state_core(core: Core, time_limit_s: float = 10.0) -> list[Finding]:
             if status == cp_model.OPTIMAL:
                 best = round(solver.objective_value)
                 core.best[g.key] = best
+                enough = _holds_with(core, g, best, verify_s)
+                more_vi, more_en = _bound_note(g.key.startswith("budget:"), enough)
                 if g.key.startswith("budget:"):
                     amount = best * g.scale
-                    vi += f" nhưng cần ít nhất {_vnd(amount, 'vi')}"
-                    en += f" but at least {_vnd(amount, 'en')} is needed"
+                    vi += f" nhưng cần ít nhất {_vnd(amount, 'vi')}{more_vi}"
+                    en += f" but at least {_vnd(amount, 'en')} is needed{more_en}"
                 else:
-                    vi += f" nhưng tối đa chỉ được {best}"
-                    en += f" but at most {best} can be"
+                    vi += f" nhưng tối đa chỉ được {best}{more_vi}"
+                    en += f" but at most {best} can be{more_en}"
         out.append(Finding(g.key, vi, en))
     summary = _commune_summary(sc, core.groups)
     if summary is not None:
         out.append(summary)
     return out
+
+
+def _bound_note(money: bool, enough: bool | None) -> tuple[str, str]:
+    """Say what a core's number means once every other rule is on too."""
+    if enough is True:
+        if money:
+            return (
+                "; có đủ số này (các quy tắc khác giữ nguyên) thì có kế hoạch "
+                "(đã kiểm chứng)",
+                "; with that much (every other rule as it is) a plan exists (proven)",
+            )
+        return (
+            "; hạ xuống số này (các quy tắc khác giữ nguyên) thì có kế hoạch "
+            "(đã kiểm chứng)",
+            "; lowered to that (every other rule as it is) a plan exists (proven)",
+        )
+    if enough is False:
+        if money:
+            return (
+                " (chỉ tính các quy tắc trên; với mọi quy tắc khác thì cần nhiều "
+                "hơn: chỉ nâng lên số này vẫn chưa có kế hoạch)",
+                " (from the rules above alone; with every other rule it needs "
+                "more: raising it to that alone still gives no plan)",
+            )
+        return (
+            " (chỉ tính các quy tắc trên; với mọi quy tắc khác thì còn ít hơn: "
+            "chỉ hạ xuống số này vẫn chưa có kế hoạch)",
+            " (from the rules above alone; with every other rule even fewer: "
+            "lowering it to that alone still gives no plan)",
+        )
+    return (
+        " (chỉ tính các quy tắc trên; chưa kiểm chứng với mọi quy tắc khác)",
+        " (from the rules above alone; not checked with every other rule)",
+    )
 
 
 def _commune_summary(sc: Scenario, groups: list[RuleGroup]) -> Finding | None:
@@ -581,7 +626,10 @@ def explain_conflict(
         ]
     if core.basic:
         return [_BASIC]
-    return [(f.text_vi, f.text_en) for f in state_core(core)]
+    # checking each number with every rule on takes a solve each: a share of
+    # the time, so that a planner waiting on `plan` is not kept much longer
+    verify = min(5.0, time_limit_s / 4)
+    return [(f.text_vi, f.text_en) for f in state_core(core, verify_s=verify)]
 
 
 _BASIC = (
@@ -1025,14 +1073,24 @@ def explain(
     if core.feasible:
         seconds["core"] = round(time.perf_counter() - t0, 3)
         return Explanation(True, tuple(found), seconds=seconds)
-    stated = [Finding("basic", *_BASIC)] if core.basic else state_core(core)
+    # each number of the core is tried with every rule on: a quarter of the
+    # step's time each (at most 15 s), else it is said to be unchecked
+    verify = min(15.0, time_limit_s / 4)
+    stated = (
+        [Finding("basic", *_BASIC)] if core.basic else state_core(core, verify_s=verify)
+    )
     seconds["core"] = round(time.perf_counter() - t0, 3)
     relaxations: list[Relaxation] = []
     status = ""
+    proven: bool | None = None
     if relax:
         t0 = time.perf_counter()
         relaxations, status = cheapest_relaxation(core, time_limit_s)
         seconds["relaxation"] = round(time.perf_counter() - t0, 3)
+        if relaxations:
+            t0 = time.perf_counter()
+            proven = gives_plan(scenario, relaxations, time_limit_s)
+            seconds["proof"] = round(time.perf_counter() - t0, 3)
     return Explanation(
         False,
         tuple(found),
@@ -1041,7 +1099,30 @@ def explain(
         tuple(relaxations),
         status,
         seconds,
+        proven,
     )
+
+
+def gives_plan(
+    scenario: Scenario, changes: Iterable[Relaxation], time_limit_s: float
+) -> bool | None:
+    """Return whether the scenario with the changes written in has a plan.
+
+    Every hard rule is on (no objective, one worker): True when a plan is
+    found, False when none exists (proven), None when the time ran out.
+    """
+    from scheduler.calendar import build_grid
+
+    relaxed = apply_relaxation(scenario, changes)
+    built = build_model(relaxed, build_grid(relaxed))
+    model = built.model
+    model.clear_objective()  # type: ignore[no-untyped-call]
+    status = _solver(time_limit_s).solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    if status == cp_model.INFEASIBLE:
+        return False
+    return None
 
 
 # --------------------------------------------------------------------------- left out
@@ -1077,11 +1158,20 @@ def explain_unscheduled(
         key=lambda u: -u.penalty,
     )[:limit]
     missing_now = {(u.activity, u.commune_code): u.count for u in plan.unscheduled}
+    short_now = {
+        (u.activity, u.commune_code, u.period): u.count
+        for u in plan.unscheduled
+        if u.reason == "short"
+    }
     out = []
     for item in items:
 
         def require(built: BuiltModel, item: Unscheduled = item) -> None:
             ctx, m = built.ctx, built.model
+            # every broadcast month keeps what the plan airs: the item may not
+            # be paid for by dropping broadcasts
+            for key3, var in ctx.broadcast_short.items():
+                m.add(var <= short_now.get(key3, 0))
             for key, var in ctx.session_missing.items():
                 m.add(
                     var
@@ -1105,10 +1195,14 @@ def explain_unscheduled(
             reasons = [
                 Finding(
                     "soft",
-                    "Có thể xếp được mà vẫn giữ các hoạt động khác; bị bỏ do các mục "
+                    "Có thể xếp được mà mọi hoạt động bắt buộc khác vẫn giữ như kế "
+                    "hoạch này (buổi đối thoại, tập huấn, số lượt phát thanh mỗi xã "
+                    "mỗi tháng; có thể phải dời một số sự kiện); bị bỏ do các mục "
                     "tiêu mềm (chi phí, thời gian) hoặc hết thời gian giải",
-                    "It could be held while keeping everything else; it was left "
-                    "out for the soft goals (cost, timing) or the time limit",
+                    "It could be held with every other required item held as this "
+                    "plan holds it (sessions, training, each commune's broadcast "
+                    "items each month; some events may move); it was left out for "
+                    "the soft goals (cost, timing) or the time limit",
                 )
             ]
         elif core.basic:

@@ -32,8 +32,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "half.afternoon": ("Chiều", "Afternoon"),
     # reasons something was left out
     "reason.left_out": (
-        "Bị bỏ ra do giới hạn kinh phí, cán bộ hoặc lịch (ưu tiên thấp hơn)",
-        "Left out within budget, staff or calendar limits (lower priority)",
+        "Bị bỏ ra (ưu tiên thấp hơn)",
+        "Left out (lower priority)",
     ),
     "reason.short": (
         "Thiếu so với số buổi phát yêu cầu trong tháng",
@@ -74,7 +74,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     # summary
     "summary.title": ("Kế hoạch", "Plan"),
-    "summary.placed": ("đã xếp / yêu cầu", "placed / required"),
+    "summary.placed": (
+        "đã xếp / yêu cầu, đếm theo từng xã và tháng",
+        "placed / required, counted per commune and month",
+    ),
+    "summary.extra": ("ngoài yêu cầu", "beyond the requirement"),
     "summary.broadcasts_per_commune": ("Phát thanh mỗi xã", "Broadcasts per commune"),
     "summary.spend": ("Chi tiêu theo nguồn và quý", "Spend by source and quarter"),
     "summary.staff_load": ("Số buổi của từng cán bộ", "Sessions per staff member"),
@@ -94,6 +98,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "infeasible": (
         "Không thể lập kế hoạch: các quy tắc sau mâu thuẫn với nhau",
         "No plan is possible: these rules conflict",
+    ),
+    "infeasible.explain": (
+        "Để xem thay đổi ít tốn kém nhất (đã kiểm chứng cho ra kế hoạch), chạy",
+        "For the cheapest changes (checked to give a plan), run",
     ),
     "check.ok": (
         "Kế hoạch đúng mọi quy tắc bắt buộc",

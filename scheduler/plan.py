@@ -89,6 +89,17 @@ class Unscheduled:
     reason: str
     period: str | None = None
     penalty: int = 0
+    # which limit bound, with its numbers ("… quý III/2023 còn 1.200.000 đ")
+    detail_vi: str = ""
+    detail_en: str = ""
+
+    def text(self, lang: str = "vi") -> str:
+        """Return the reason in a language, with the binding limit when known."""
+        from scheduler.i18n import t
+
+        detail = self.detail_en if lang == "en" else self.detail_vi
+        base = t("reason." + self.reason, lang)
+        return f"{base}: {detail}" if detail else base
 
 
 @dataclass(frozen=True)
@@ -115,9 +126,11 @@ class PenaltyLine:
 class Change:
     """One difference between a plan and the plan it re-plans.
 
-    ``kind`` is ``moved``, ``restaffed``, ``moved_restaffed``, ``added`` or
-    ``cancelled``; ``reason`` is in Vietnamese, ``reason_en`` in English; times and staff are the old and new values (``None``/empty
-    when the event did not exist on that side).
+    ``kind`` is ``moved``, ``restaffed``, ``moved_restaffed``, ``source``
+    (same time and staff, another funding source), ``added`` or
+    ``cancelled``; ``reason`` is in Vietnamese, ``reason_en`` in English;
+    times, staff and funding sources are the old and new values
+    (``None``/empty when the event did not exist on that side).
     """
 
     event_id: str
@@ -128,6 +141,8 @@ class Change:
     new_start: dt.datetime | None = None
     old_staff: tuple[str, ...] = ()
     new_staff: tuple[str, ...] = ()
+    old_source: str | None = None
+    new_source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -463,10 +463,52 @@ def _prepare(
                     pick = tv.source.get((wd, e.funding_source or ""))
                     if pick is not None:
                         m.add(pick == 1)
+        moved.extend(_source_changes(built, old, cancelled))
         ctx.penalise("moved", sum(moved), 1, "replan")
         ctx.penalise("distance", sum(distance), 1, "replan")
 
     return prepare
+
+
+def _source_changes(built: BuiltModel, old: Plan, cancelled: set[str]) -> list[Any]:
+    """Return terms counting the old events that would be paid from another source.
+
+    The model chooses per (activity, commune, quarter) how many events each
+    source pays; the old plan's counts are kept unless money forces a move
+    (one unit of ``moved`` per event that changes source), so that a re-plan
+    with no change gives back every event's source and a budget cut moves
+    only what it must. A training class keeps the source of the old class on
+    its day.
+    """
+    ctx, m = built.ctx, built.model
+    sc, grid = ctx.scenario, ctx.grid
+    had: Counter[tuple[str, str, str, str]] = Counter()
+    classes: dict[tuple[str, int], str] = {}
+    for e in old.events:
+        if e.event_id in cancelled or e.funding_source is None:
+            continue
+        if e.kind == "training":
+            if e.start.date() in grid.workdays:
+                classes[(e.activity, grid.workdays.index(e.start.date()))] = (
+                    e.funding_source
+                )
+            continue
+        key = (e.activity, e.commune_code or "", quarter_key(e.start.date()))
+        had[(*key, e.funding_source)] += 1
+    out: list[Any] = []
+    for (act, code, q, src), n in sorted(had.items()):
+        if len(sc.activities[act].funding_sources) < 2:
+            continue
+        share = built.split.get((act, code, q, src))
+        lost = m.new_int_var(0, n, f"refunded[{act},{code},{q},{src}]")
+        m.add(lost >= n - (share if share is not None else 0))
+        out.append(lost)
+    for (act, wd), src in sorted(classes.items()):
+        tv = ctx.training.get(act)
+        if tv is None or wd not in tv.open or (wd, src) not in tv.source:
+            continue
+        out.append(tv.open[wd] - tv.source[(wd, src)])
+    return out
 
 
 # --------------------------------------------------------------------------- ids and changes
@@ -522,7 +564,9 @@ def _match(
     return events, gone
 
 
-def _reason(sc: Scenario, changes: ChangeSet, e: Event, kind: str) -> tuple[str, str]:
+def _reason(
+    sc: Scenario, changes: ChangeSet, e: Event, kind: str, old: Plan | None = None
+) -> tuple[str, str]:
     """Return why an event changed, in Vietnamese and English."""
     day = e.start.date()
     for c in changes.commune_closed:
@@ -547,10 +591,20 @@ def _reason(sc: Scenario, changes: ChangeSet, e: Event, kind: str) -> tuple[str,
             return f"huỷ theo yêu cầu{why}", f"cancelled on request{why}"
     if any(n.commune_code == e.commune_code for n in changes.new_commune):
         return "xã mới tham gia", "new commune"
-    if changes.budget_cut and kind in ("cancelled", "moved"):
+    if kind == "added" and old is not None and _fills_shortfall(old, e):
+        return (
+            "bù phần kế hoạch cũ còn thiếu (chưa xếp được)",
+            "fills what the old plan left out",
+        )
+    if changes.budget_cut and kind in ("cancelled", "moved", "source"):
         return (
             "cắt giảm kinh phí hoặc dời theo các thay đổi khác",
             "budget cut, or a knock-on of the other changes",
+        )
+    if kind == "source":
+        return (
+            "đổi nguồn kinh phí để đủ tiền cho các thay đổi khác (kéo theo)",
+            "paid from another source to fund the other changes (knock-on)",
         )
     return (
         "dời theo các thay đổi khác (kéo theo)",
@@ -558,10 +612,28 @@ def _reason(sc: Scenario, changes: ChangeSet, e: Event, kind: str) -> tuple[str,
     )
 
 
+def _fills_shortfall(old: Plan, e: Event) -> bool:
+    """Return whether the old plan left out an item of this event's kind and place."""
+    month = e.start.strftime("%Y-%m") if e.kind == "broadcast" else None
+    for u in old.unscheduled:
+        if u.activity != e.activity:
+            continue
+        if e.kind == "training":
+            if u.commune_code in e.communes_served:
+                return True
+        elif u.commune_code == e.commune_code and u.period in (None, month):
+            return True
+    return False
+
+
 def diff(
     sc: Scenario, old: Plan, events: list[Event], gone: list[Event], changes: ChangeSet
 ) -> list[Change]:
-    """List moved, re-staffed, added and cancelled events with their reasons."""
+    """List moved, re-staffed, re-funded, added and cancelled events with their reasons.
+
+    A kept event paid from another funding source is a change too (kind
+    ``source``): its calendar entry and the spending tables change.
+    """
     before = {e.event_id: e for e in old.events}
     out = []
     for e in events:
@@ -571,17 +643,20 @@ def diff(
                 Change(
                     e.event_id,
                     "added",
-                    *_reason(sc, changes, e, "added"),
+                    *_reason(sc, changes, e, "added", old),
                     None,
                     e.start,
                     (),
                     e.staff_ids,
+                    None,
+                    e.funding_source,
                 )
             )
             continue
         moved = o.start != e.start
         restaffed = sorted(o.staff_ids) != sorted(e.staff_ids)
-        if not moved and not restaffed:
+        refunded = o.funding_source != e.funding_source
+        if not moved and not restaffed and not refunded:
             continue
         kind = (
             "moved_restaffed"
@@ -589,6 +664,8 @@ def diff(
             else "moved"
             if moved
             else "restaffed"
+            if restaffed
+            else "source"
         )
         out.append(
             Change(
@@ -599,6 +676,8 @@ def diff(
                 e.start,
                 o.staff_ids,
                 e.staff_ids,
+                o.funding_source,
+                e.funding_source,
             )
         )
     for o in gone:
@@ -611,6 +690,8 @@ def diff(
                 None,
                 o.staff_ids,
                 (),
+                o.funding_source,
+                None,
             )
         )
     return sorted(out, key=lambda c: (c.kind, c.event_id))  # fmt: skip
@@ -703,7 +784,7 @@ def replan(
     fresh = replace(fresh, events=_keep_broadcast_slots(sc, old, fresh, today))
     fresh = replace(fresh, events=_keep_broadcast_topics(sc, old, fresh, today))
     events, gone = _match(sc, old, fresh, cancelled)
-    events = _keep_past_sources(sc, old, events, today)
+    events = _keep_sources(sc, old, events, today)
     # the past is kept exactly: the old event itself, marked pinned
     kept = []
     for e in events:
@@ -853,20 +934,19 @@ def _topics_hold(
     return True
 
 
-def _keep_past_sources(
+def _keep_sources(
     sc: Scenario, old: Plan, events: list[Event], today: dt.date
 ) -> list[Event]:
-    """Give future events the sources the model left after the pinned past's.
+    """Give each event its old funding source wherever the model's counts allow.
 
-    The solver labels a quarter's events with sources in time order; the past
-    keeps its old labels, so the future takes what remains of each source's
-    count (the model guarantees each count covers the past).
+    The solver labels a quarter's events with sources in time order, as many
+    of each as the model's split says; relabelled in time order, one event
+    added early in a quarter shifted the source of every later one. Here the
+    past keeps its sources (the model guarantees each count covers them),
+    then every kept event takes its old source while that source's count
+    lasts, and the rest take what remains, in time order.
     """
-    past = Counter(
-        (e.activity, e.commune_code, quarter_key(e.start.date()), e.funding_source)
-        for e in old.events
-        if e.start.date() < today and e.kind != "training"
-    )
+    before = {e.event_id: e for e in old.events}
     groups: dict[tuple[str, str | None, str], list[int]] = {}
     for n, e in enumerate(events):
         if e.kind != "training":
@@ -874,17 +954,34 @@ def _keep_past_sources(
                 (e.activity, e.commune_code, quarter_key(e.start.date())), []
             ).append(n)
     out = list(events)
-    for (act, code, q), members in groups.items():
+
+    def rank(n: int) -> tuple[int, dt.datetime]:
+        e, was = events[n], before.get(events[n].event_id)
+        if was is None or quarter_key(was.start.date()) != quarter_key(e.start.date()):
+            return (3, e.start)
+        if e.start.date() < today:
+            return (0, e.start)
+        return (1 if was.start == e.start else 2, e.start)
+
+    for (act, _, _), members in groups.items():
         counts = Counter(events[n].funding_source for n in members)
-        for f in list(counts):
-            counts[f] -= past.get((act, code, q, f), 0)
+        rest = []
+        for n in sorted(members, key=rank):
+            was = before.get(events[n].event_id)
+            want = was.funding_source if was is not None and rank(n)[0] < 3 else None
+            if want is not None and counts[want] > 0:
+                counts[want] -= 1
+                out[n] = replace(events[n], funding_source=want)
+            else:
+                rest.append(n)
         order = sc.activities[act].funding_sources
-        remaining = [f for f in order for _ in range(max(counts.get(f, 0), 0))]
-        future = sorted(
-            (n for n in members if events[n].start.date() >= today),
-            key=lambda n: events[n].start,
-        )
-        for n, f in zip(future, remaining, strict=False):
+        remaining: list[str | None] = [
+            f for f in order for _ in range(max(counts.get(f, 0), 0))
+        ]
+        remaining += [f for f in counts if f not in order for _ in range(counts[f])]
+        for n, f in zip(
+            sorted(rest, key=lambda n: events[n].start), remaining, strict=False
+        ):
             out[n] = replace(events[n], funding_source=f)
     return out
 
@@ -895,8 +992,8 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
     import io
 
     head = {
-        "vi": ("Mã sự kiện", "Thay đổi", "Lý do", "Thời gian cũ", "Thời gian mới", "Cán bộ cũ", "Cán bộ mới"),
-        "en": ("Event id", "Change", "Reason", "Old start", "New start", "Old staff", "New staff"),
+        "vi": ("Mã sự kiện", "Thay đổi", "Lý do", "Thời gian cũ", "Thời gian mới", "Cán bộ cũ", "Cán bộ mới", "Nguồn cũ", "Nguồn mới"),
+        "en": ("Event id", "Change", "Reason", "Old start", "New start", "Old staff", "New staff", "Old source", "New source"),
     }[lang if lang == "en" else "vi"]  # fmt: skip
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -911,6 +1008,8 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
                 c.new_start.isoformat() if c.new_start else "",
                 ";".join(c.old_staff),
                 ";".join(c.new_staff),
+                c.old_source or "",
+                c.new_source or "",
             ]
         )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

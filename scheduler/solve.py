@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -402,7 +403,7 @@ def solve(
         horizon_start=scenario.horizon.start,
         horizon_end=scenario.horizon.end,
         events=tuple(events),
-        unscheduled=tuple(_unscheduled(built, solver)),
+        unscheduled=tuple(_unscheduled(built, events)),
         penalties=tuple(_breakdown(built, solver, events)),
         solver=report,
         required=_required(built),
@@ -711,34 +712,56 @@ def _extract(
     return out
 
 
-def _unscheduled(built: BuiltModel, solver: cp_model.CpSolver) -> list[Unscheduled]:
+def _unscheduled(built: BuiltModel, events: list[Event]) -> list[Unscheduled]:
+    """Return what the plan leaves out, counted from its events, and why.
+
+    The counts come from the events, not from the slack variables: a plan
+    found before the search ended may hold a slack above what is missing.
+    Each item left out names the limit that bound (:mod:`scheduler.leftout`).
+    """
+    from scheduler.leftout import broadcast_limit, session_limit, training_limit
+
     ctx = built.ctx
-    sc = ctx.scenario
+    sc, grid = ctx.scenario, ctx.grid
     w = sc.weights.coverage
+    held: Counter[tuple[str, str | None, str | None]] = Counter()
+    served: set[tuple[str, str]] = set()
+    for e in events:
+        month = month_key(e.start.date()) if e.kind == "broadcast" else None
+        held[(e.activity, e.commune_code, month)] += 1
+        served.update((e.activity, c) for c in e.communes_served)
     out = [Unscheduled(a, c, n, reason) for a, c, n, reason in ctx.excluded]
-    for (act_id, code), var in ctx.session_missing.items():
-        n = solver.value(var)
-        if n:
-            poor = max(sc.commune(code).poor_households, 1)
-            prio = max(sc.activities[act_id].priority, 1)
+
+    def weight(act_id: str, code: str) -> int:
+        poor = max(sc.commune(code).poor_households, 1)
+        return w * max(sc.activities[act_id].priority, 1) * poor
+
+    for act_id, code in ctx.session_missing:
+        n = sc.required_count(act_id, code) - held[(act_id, code, None)]
+        if n > 0:
+            vi, en = session_limit(sc, grid, events, act_id, code)
             out.append(
-                Unscheduled(act_id, code, n, "left_out", None, n * w * prio * poor)
+                Unscheduled(
+                    act_id, code, n, "left_out", None, n * weight(act_id, code), vi, en
+                )
             )
-    for (act_id, code, month), var in ctx.broadcast_short.items():
-        n = solver.value(var)
-        if n:
-            poor = max(sc.commune(code).poor_households, 1)
-            prio = max(sc.activities[act_id].priority, 1)
+    for (act_id, code, month), need in ctx.broadcast_required.items():
+        n = need - held[(act_id, code, month)]
+        if n > 0:
+            vi, en = broadcast_limit(sc, grid, events, act_id, code, month)
             out.append(
-                Unscheduled(act_id, code, n, "short", month, n * w * prio * poor)
+                Unscheduled(
+                    act_id, code, n, "short", month, n * weight(act_id, code), vi, en
+                )
             )
     for act_id, tv in ctx.training.items():
-        for code, var in tv.untrained.items():
-            if solver.value(var):
-                poor = max(sc.commune(code).poor_households, 1)
-                prio = max(sc.activities[act_id].priority, 1)
+        for code in tv.untrained:
+            if (act_id, code) not in served:
+                vi, en = training_limit(sc, grid, events, act_id, code)
                 out.append(
-                    Unscheduled(act_id, code, 1, "left_out", None, w * prio * poor)
+                    Unscheduled(
+                        act_id, code, 1, "left_out", None, weight(act_id, code), vi, en
+                    )
                 )
     return sorted(out, key=lambda u: (u.activity, u.commune_code or "", u.period or ""))
 

@@ -77,11 +77,16 @@ def test_budget_too_small_in_one_quarter(tmp_path: Path) -> None:
     assert core_keys(result) == {"budget:main:2023-Q3", "target:dialogue:2023-09-15"}
     texts = {f.key: f.text_vi for f in result.conflicts}
     # the rest of the conflict (both dialogues) needs 2 × 1,000,000 đ
+    # (and with every other rule as it is, that much gives a plan: proven)
     assert texts["budget:main:2023-Q3"] == (
-        "Nguồn chính quý III/2023 có 1.500.000 đ nhưng cần ít nhất 2.000.000 đ"
+        "Nguồn chính quý III/2023 có 1.500.000 đ nhưng cần ít nhất 2.000.000 đ; "
+        "có đủ số này (các quy tắc khác giữ nguyên) thì có kế hoạch (đã kiểm chứng)"
     )
     # within 1,500,000 đ only one dialogue fits
-    assert texts["target:dialogue:2023-09-15"].endswith("nhưng tối đa chỉ được 1")
+    assert texts["target:dialogue:2023-09-15"].endswith(
+        "nhưng tối đa chỉ được 1; hạ xuống số này (các quy tắc khác giữ nguyên) "
+        "thì có kế hoạch (đã kiểm chứng)"
+    )
     # cheapest: +500,000 đ (500 points) beats lowering the target (5,000 points)
     assert [(r.key, r.amount) for r in result.relaxations] == [
         ("budget:main:2023-Q3", 500_000)
@@ -220,7 +225,7 @@ def test_feasible_plan_left_out_explained(tmp_path: Path) -> None:
     ((item, reasons),) = explain_unscheduled(sc, grid, plan, 20)
     assert item.commune_code == "00002"
     assert [f.key for f in reasons] == ["budget:main:2023-Q3"]
-    assert reasons[0].text_vi.endswith("nhưng cần ít nhất 2.000.000 đ")
+    assert "nhưng cần ít nhất 2.000.000 đ; có đủ số này" in reasons[0].text_vi
 
 
 def test_trainer_class_day_cap_conflicts_with_a_target(tmp_path: Path) -> None:

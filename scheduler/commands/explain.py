@@ -58,6 +58,26 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Giải lại với các thay đổi trên vẫn chưa có kế hoạch",
         "Solved again with these changes: still no plan",
     ),
+    "cheapest": (
+        "Rẻ nhất (đã chứng minh: không có cách nào rẻ hơn)",
+        "The cheapest (proven: nothing cheaper exists)",
+    ),
+    "found": (
+        "Rẻ nhất tìm được trong thời gian cho phép (chưa chứng minh là rẻ nhất)",
+        "The cheapest found in the time given (not proven the cheapest)",
+    ),
+    "proven": (
+        "Đã kiểm chứng: với các thay đổi trên thì có kế hoạch",
+        "Proven: with these changes a plan exists",
+    ),
+    "disproven": (
+        "Đã kiểm chứng: các thay đổi trên chưa đủ, vẫn chưa có kế hoạch",
+        "Checked: these changes are not enough, there is still no plan",
+    ),
+    "unproven": (
+        "Chưa kiểm chứng được trong thời gian cho phép (dùng --verify để giải lại)",
+        "Not proven in the time given (use --verify to solve again)",
+    ),
     "left_out": ("Vì sao chưa xếp được", "Why left out"),
     "score": ("Điểm phạt theo mục tiêu mềm", "Score breakdown by soft goal"),
     "goal": ("Mục tiêu", "Goal"),
@@ -196,6 +216,12 @@ def register(app: typer.Typer) -> None:
                 table.add_row(r.text(lang), number(r.cost, lang))
             if result.relaxations:
                 console.print(table)
+                cheapest = (
+                    "cheapest" if result.relaxation_status == "OPTIMAL" else "found"
+                )
+                console.print(tr(cheapest, lang))
+                proof = {True: "proven", False: "disproven", None: "unproven"}
+                console.print(tr(proof[result.relaxation_proven], lang))
             else:
                 console.print(f"{tr('relax', lang)}: {tr('relax.none', lang)}")
             if verify and result.relaxations:
@@ -310,7 +336,7 @@ def _explain_left_out(
         if u.reason != "left_out":
             where = " ".join(x for x in (u.commune_code, u.period) if x)
             console.print(
-                f"  - {u.activity} {where} ×{u.count}: {t('reason.' + u.reason, lang)}",
+                f"  - {u.activity} {where} ×{u.count}: {u.text(lang)}",
                 markup=False,
             )
     for item, reasons in explain_unscheduled(sc, grid, plan, time_limit):

@@ -25,6 +25,7 @@ _KIND = {
     "moved": ("dời", "moved"),
     "restaffed": ("đổi người", "re-staffed"),
     "moved_restaffed": ("dời và đổi người", "moved and re-staffed"),
+    "source": ("đổi nguồn kinh phí", "funding source changed"),
     "added": ("thêm", "added"),
     "cancelled": ("huỷ", "cancelled"),
 }
@@ -146,6 +147,9 @@ def register(app: typer.Typer) -> None:
             if c.kind in ("restaffed", "moved_restaffed"):
                 old_when += f" ({', '.join(c.old_staff)})"
                 new_when += f" ({', '.join(c.new_staff)})"
+            if c.old_source != c.new_source and c.old_source and c.new_source:
+                old_when += f" [{c.old_source}]"
+                new_when += f" [{c.new_source}]"
             kind = _KIND[c.kind][1 if lang == "en" else 0]
             reason = c.reason_en if lang == "en" and c.reason_en else c.reason
             table.add_row(c.event_id, kind, old_when, new_when, reason)

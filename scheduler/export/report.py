@@ -319,7 +319,7 @@ def _unscheduled(scenario: Scenario, plan: Plan, lang: str) -> str:
         f"<td>{_e(communes.get(u.commune_code or '', u.commune_code or ''))}</td>"
         f'<td class="num">{u.count}</td>'
         f"<td>{_e(u.period or '')}</td>"
-        f"<td>{_e(t('reason.' + u.reason, lang))}</td>"
+        f"<td>{_e(u.text(lang))}</td>"
         f'<td class="num">{number(u.penalty, lang)}</td>'
         "</tr>"
         for u in plan.unscheduled

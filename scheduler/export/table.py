@@ -7,7 +7,6 @@ import io
 
 # where the output folder is written (re-exported: callers import it from here)
 from scheduler.export.folder import write_atomically as write_atomically
-from scheduler.i18n import t
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
@@ -88,7 +87,7 @@ def unscheduled_csv(plan: Plan, lang: str = "vi") -> bytes:
             "commune_code": u.commune_code or "",
             "count": u.count,
             "period": u.period or "",
-            "reason": t(f"reason.{u.reason}", lang),
+            "reason": u.text(lang),
             "penalty": u.penalty,
         }
         for u in plan.unscheduled

@@ -173,13 +173,71 @@ def _pins(ctx: ModelContext) -> None:
             if s.index in xs and (p.half is None or s.half == p.half)
         ]
         name = sc.commune(p.commune).commune_name
+        why_vi, why_en = ("", "")
+        if not on_day:
+            why_vi, why_en = _no_session_on(ctx, p.activity, p.commune, p.date)
         lit = ctx.guard(
             f"pin:{p.activity}:{p.commune}:{p.date}",
-            f"Mốc cố định: {p.activity} ở {name} ngày {p.date:%d/%m/%Y}",
-            f"Milestone: {p.activity} in {name} on {p.date}",
+            f"Mốc cố định: {p.activity} ở {name} ngày {p.date:%d/%m/%Y}{why_vi}",
+            f"Milestone: {p.activity} in {name} on {p.date}{why_en}",
         )
         if on_day:
             ctx.add(m.add(sum(on_day) >= 1), lit)
         else:
             # the date is not a working day or is blocked: nothing can satisfy it
             ctx.add(m.add_bool_or([]), lit)
+
+
+_DAY_NAMES = (
+    ("Thứ hai", "Monday"),
+    ("Thứ ba", "Tuesday"),
+    ("Thứ tư", "Wednesday"),
+    ("Thứ năm", "Thursday"),
+    ("Thứ sáu", "Friday"),
+    ("Thứ bảy", "Saturday"),
+    ("Chủ nhật", "Sunday"),
+)
+
+
+def _no_session_on(
+    ctx: ModelContext, act_id: str, code: str, day: dt.date
+) -> tuple[str, str]:
+    """Say why a pinned date has no half-day: a holiday, a weekend, a block, the window."""
+    from scheduler.calendar import public_holidays
+
+    grid, cal = ctx.grid, ctx.scenario.calendar
+    spec = ctx.scenario.activities[act_id]
+    lo = spec.window_start or ctx.scenario.horizon.start
+    hi = spec.window_end or ctx.scenario.horizon.end
+    if not lo <= day <= hi:
+        return (
+            f" — ngoài thời gian của hoạt động ({lo:%d/%m/%Y}–{hi:%d/%m/%Y})",
+            f" — outside the activity's window ({lo}–{hi})",
+        )
+    if day not in grid.working:
+        if day in cal.extra_holidays:
+            return (
+                " (ngày nghỉ bổ sung của kịch bản)",
+                " (an extra holiday of the scenario)",
+            )
+        if day in grid.holiday_names:
+            vi = public_holidays(
+                cal.country_holidays, range(day.year, day.year + 1), "vi"
+            )[0].get(day, "")
+            en = public_holidays(
+                cal.country_holidays, range(day.year, day.year + 1), "en"
+            )[0].get(day, "")
+            return f" — ngày nghỉ lễ: {vi}", f" — a public holiday: {en}"
+        vi, en = _DAY_NAMES[day.weekday()]
+        return (
+            f" — {vi}, không phải ngày làm việc",
+            f" — a {en}, not a working day",
+        )
+    reason = grid.blocked_reason("commune", code, day)
+    if reason is not None:
+        why = f" ({reason})" if reason else ""
+        return (
+            f" — xã bị chặn ngày này{why}",
+            f" — the commune is blocked that day{why}",
+        )
+    return "", ""
