@@ -62,9 +62,9 @@ def classify(rel: str) -> str:
     """Return the class of an out-folder file (relative path), as docs/outputs.md does."""
     if rel.startswith("calendars/"):
         return PRIVATE if rel.startswith("calendars/staff-") else PUBLIC
-    if rel == "report.html":
+    if rel == "report.html" or rel.startswith("communes/"):
         return PUBLIC
-    if rel == "report-staff.html":
+    if rel == "report-staff.html" or rel.startswith("staff/"):
         return PRIVATE
     assert rel in {
         "schedule.csv",
