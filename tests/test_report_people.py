@@ -335,3 +335,42 @@ def test_a4_print_fits_charts_and_prints_the_whole_agenda(
     assert len(pdf.pages) > 1
     assert problems == []
     page.context.close()
+
+
+def test_staff_gantt_keeps_a_morning_and_an_afternoon_apart(
+    solved: tuple[Scenario, Plan],
+) -> None:
+    from collections import defaultdict
+
+    from scheduler.export.charts import gantt_by_staff, staff_rows
+
+    sc, plan = solved
+    label_of = dict(staff_rows(sc))
+    spans: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for trace in gantt_by_staff(sc, plan).data:
+        if trace.type != "bar" or trace.meta["kind"] != "session":
+            continue
+        for row, base, length in zip(trace.y, trace.base, trace.x, strict=True):
+            start = dt.datetime.fromisoformat(base)
+            spans[(row, base[:10])].append((start, start + dt.timedelta(milliseconds=length)))
+    # the bundled plan has people with two sessions on one day (ld02 on 05/07)
+    twice = {key: s for key, s in spans.items() if len(s) > 1}
+    assert (label_of["ld02"], "2023-07-05") in twice
+    for key, pair in twice.items():
+        (a0, a1), (b0, b1) = sorted(pair)
+        assert a1 <= b0, key  # two half-day bars side by side, not one day-long bar
+        assert a1 - a0 == dt.timedelta(hours=12)
+
+
+def test_commune_timeline_labels_sessions_and_leaves_broadcasts_out(
+    solved: tuple[Scenario, Plan],
+) -> None:
+    from scheduler.export.report import chart_figures
+
+    sc, plan = solved
+    fig = chart_figures(sc, plan, "vi", None, named=False)["gantt-commune"]
+    kinds = {trace.meta["kind"] for trace in fig.data if trace.meta}
+    assert "broadcast" not in kinds
+    for trace in fig.data:
+        if trace.type == "bar" and trace.meta["kind"] == "session":
+            assert all(re.fullmatch(r"\d\d/\d\d (sáng|chiều)", s) for s in trace.text)

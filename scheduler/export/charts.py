@@ -276,6 +276,15 @@ def bar_label(event: Event, lang: str) -> str:
     return f"{start:%d/%m} {half}"
 
 
+def quarter_text(key: str, lang: str) -> str:
+    """Return a quarter key (``2023-Q3``) as people write it: ``Quý III/2023``."""
+    year, _, q = key.partition("-Q")
+    if not q:
+        return key
+    roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(q, q)
+    return f"Q{q} {year}" if lang == "en" else f"Quý {roman}/{year}"
+
+
 def commune_rows(scenario: Scenario) -> list[tuple[str, str]]:
     """Return the Gantt rows as (commune code, label), grouped by district.
 
@@ -356,7 +365,7 @@ def _calendar_shapes(
         (
             _fmt_day(q_start),
             f"quarter:{quarter_key(q_start)}",
-            quarter_key(q_start),
+            quarter_text(quarter_key(q_start), lang),
             {"color": QUARTER_LINE, "width": 1, "dash": "dot"},
         )
         for q_start in _quarter_starts(start, end)

@@ -41,6 +41,7 @@ from scheduler.export.charts import (
     gantt_by_commune,
     gantt_by_staff,
     month_requirements,
+    quarter_text,
     travel_by_person,
 )
 from scheduler.export.table import venue_name
@@ -92,7 +93,7 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Broadcasts by commune and month (placed / required)",
     ),
     "broadcast_note": (
-        "Ô tô đỏ: ít hơn yêu cầu. Di chuột lên ô để xem chủ đề.",
+        "Ô màu đỏ: ít hơn yêu cầu. Di chuột lên ô để xem chủ đề.",
         "Red cells: fewer than required. Hover a cell for its topics.",
     ),
     "charts_loading": ("Đang vẽ biểu đồ…", "Drawing the chart…"),
@@ -201,7 +202,6 @@ _WEEKDAYS_VI = (
 )
 _WEEKDAYS_SHORT_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 _WEEKDAYS_SHORT_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 #: Solver statuses in plain words (UX.md), Vietnamese and English.
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -247,10 +247,7 @@ def weekday_day(value: dt.date, lang: str) -> str:
 
 def quarter_label(key: str, lang: str) -> str:
     """Return a quarter key (``2023-Q3``) as people write it: ``Quý III/2023``."""
-    year, _, q = key.partition("-Q")
-    if not q:
-        return key
-    return f"Q{q} {year}" if lang == "en" else f"Quý {_ROMAN.get(q, q)}/{year}"
+    return quarter_text(key, lang)
 
 
 def month_label(key: str, lang: str) -> str:
@@ -634,9 +631,11 @@ def _calendar_day(
         start = e.start.astimezone(TZ)
         half = label("morning" if start.hour < 12 else "afternoon", lang).split()[-1]
         if e.kind == "training":
-            text = activity_name(scenario, e.activity, lang)
+            text = _e(activity_name(scenario, e.activity, lang))
         else:
-            text = f"{half} · {_short_place(place_text(scenario, e))}"
+            # the half-day is left out on a phone, where a chip is ~50 px wide
+            place = _short_place(place_text(scenario, e))
+            text = f'<span class="half">{_e(half)} · </span>{_e(place)}'
         tip = (
             f"{activity_name(scenario, e.activity, lang)} — {place_text(scenario, e)} — "
             f"{half_day_text(e, lang)} — {venue_name(scenario, e)}"
@@ -644,7 +643,7 @@ def _calendar_day(
         colour = colours.get(e.activity, "#7f7f7f")
         chips.append(
             f'<a class="chip" href="#ev-{_e(e.event_id)}" data-event="{_e(e.event_id)}" '
-            f'style="--c:{colour}" title="{_e(tip)}">{_e(text)}</a>'
+            f'style="--c:{colour}" title="{_e(tip)}">{text}</a>'
         )
     if broadcasts.get(d):
         chips.append(
@@ -1119,6 +1118,8 @@ tr.month-row th { background: #e8eef6; font-size: 0.95rem; }
   h1 { font-size: 1.2rem; }
   .months { grid-template-columns: 1fr; }
   .cal-grid .day { min-height: 3rem; font-size: 0.6rem; }
+  .cal-grid .chip { white-space: normal; line-height: 1.15; overflow-wrap: anywhere; }
+  .cal-grid .half, .cal-grid .bc { display: none; }
   table.cards-on-phone, table.cards-on-phone tbody, table.cards-on-phone tfoot,
   table.cards-on-phone tr, table.cards-on-phone td, table.cards-on-phone th { display: block; }
   table.cards-on-phone { width: 100%; }
