@@ -27,8 +27,6 @@ from scheduler.export.bundle import plan_files
 from scheduler.export.charts import (
     BLOCKED_FILL,
     HOLIDAY_FILL,
-    STAFF_CHARTS,
-    all_charts,
     broadcast_coverage,
     budget_burn,
     budget_by_quarter,

@@ -69,7 +69,9 @@ def pages(
 ) -> Path:
     sc, plan = solved
     folder = tmp_path_factory.mktemp("people")
-    (folder / "report.html").write_bytes(report_html(sc, plan, "vi", dt.date(2023, 10, 1)))
+    (folder / "report.html").write_bytes(
+        report_html(sc, plan, "vi", dt.date(2023, 10, 1))
+    )
     (folder / "report-staff.html").write_bytes(staff_report_html(sc, plan, "vi"))
     for rel, body in sheet_files(sc, plan).items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,9 @@ def browser() -> Any:
 
 
 def open_page(browser: Any, path: Path, width: int, problems: list[str]) -> Any:
-    context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
+    context = browser.new_context(
+        offline=True, viewport={"width": width, "height": 900}
+    )
     page = context.new_page()
     page.on(
         "console",
@@ -130,7 +134,8 @@ def test_first_screen_is_for_people(solved: tuple[Scenario, Plan]) -> None:
     assert f"{broadcasts:,}/".replace(",", ".") in shown
     # budget by source and quarter, with what is left
     assert quarter_label("2023-Q3", "vi") == "Quý III/2023"
-    assert "Quý III/2023" in shown and "Quý IV/2023" in shown
+    assert "Quý III/2023" in shown
+    assert "Quý IV/2023" in shown
     assert label("left", "vi") in shown
     # the agenda: every session with its weekday date and half-day
     for e in plan.events:
@@ -138,7 +143,8 @@ def test_first_screen_is_for_people(solved: tuple[Scenario, Plan]) -> None:
             assert f'data-event="{e.event_id}"' in first
             start = e.start.astimezone(TZ)
             assert weekday_day(start.date(), "vi") in shown
-    assert "buổi sáng" in shown and "buổi chiều" in shown
+    assert "buổi sáng" in shown
+    assert "buổi chiều" in shown
     # no solver words, ISO quarters, "s" durations or jargon before the technical part
     for word in ("OPTIMAL", "FEASIBLE", "2023-Q3", "Khoảng cách tối ưu", "Mã băm"):
         assert word not in shown
@@ -181,7 +187,9 @@ def test_what_was_left_out_has_its_reason_and_is_marked(
     assert "17/18 buổi" in first
     assert "Thiếu 1" in first
     assert t("reason.no_free_staff", "vi") in first
-    name = next(c.commune_name for c in sc.communes if c.commune_code == dropped.commune_code)
+    name = next(
+        c.commune_name for c in sc.communes if c.commune_code == dropped.commune_code
+    )
     # the timeline marks the commune (its row label, JSON-escaped in the page)
     assert json.dumps(f"⚠ {name}")[1:-1] in page
 
@@ -199,7 +207,9 @@ def test_every_commune_and_person_has_a_sheet(
         for person in sc.staff:
             assert person.name not in sheet  # public: roles and offices only
         dialogue = next(
-            e for e in plan.events if e.kind == "session" and e.commune_code == c.commune_code
+            e
+            for e in plan.events
+            if e.kind == "session" and e.commune_code == c.commune_code
         )
         assert weekday_day(dialogue.start.astimezone(TZ).date(), "vi") in sheet
         assert "Tháng 7/2023" in sheet  # broadcasts by month
@@ -346,18 +356,22 @@ def test_staff_gantt_keeps_a_morning_and_an_afternoon_apart(
 
     sc, plan = solved
     label_of = dict(staff_rows(sc))
-    spans: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    spans: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(
+        list
+    )
     for trace in gantt_by_staff(sc, plan).data:
         if trace.type != "bar" or trace.meta["kind"] != "session":
             continue
         for row, base, length in zip(trace.y, trace.base, trace.x, strict=True):
             start = dt.datetime.fromisoformat(base)
-            spans[(row, base[:10])].append((start, start + dt.timedelta(milliseconds=length)))
+            spans[(row, base[:10])].append(
+                (start, start + dt.timedelta(milliseconds=length))
+            )
     # the bundled plan has people with two sessions on one day (ld02 on 05/07)
     twice = {key: s for key, s in spans.items() if len(s) > 1}
     assert (label_of["ld02"], "2023-07-05") in twice
     for key, pair in twice.items():
-        (a0, a1), (b0, b1) = sorted(pair)
+        (a0, a1), (b0, _b1) = sorted(pair)
         assert a1 <= b0, key  # two half-day bars side by side, not one day-long bar
         assert a1 - a0 == dt.timedelta(hours=12)
 

@@ -702,9 +702,9 @@ def gantt_by_commune(
         )
     for trace in _event_bars(scenario, by_activity, lang, named, labels=labels):
         fig.add_trace(trace)
-    labels = [label for _, label in rows]
+    row_labels = [label for _, label in rows]
     _gantt_layout(
-        fig, text("gantt_commune", lang), labels, text("commune", lang), plan, lang
+        fig, text("gantt_commune", lang), row_labels, text("commune", lang), plan, lang
     )
     _calendar_shapes(fig, scenario, plan, lang, today)
     _blocked_shapes(fig, scenario, plan, "commune", [code for code, _ in rows], lang)

@@ -1300,9 +1300,9 @@ def _workload_table(scenario: Scenario, plan: Plan, lang: str) -> str:
     count: Counter[tuple[str, str]] = Counter()
     for e in plan.events:
         if e.kind == "session":
-            w = week_key(e.start.astimezone(TZ).date())
+            key = week_key(e.start.astimezone(TZ).date())
             for a in e.staff:
-                count[(a.staff_id, w)] += 1
+                count[(a.staff_id, key)] += 1
     head = f'<th scope="col">{_e(t("staff", lang))}</th>' + "".join(
         f'<th scope="col" class="num" title="{_e(label("week_of", lang))} '
         f'{_e(day(w, lang))}">{w:%d/%m}</th>'
