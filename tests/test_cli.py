@@ -30,6 +30,8 @@ def test_plan_writes_every_output_and_check_accepts_it(tmp_path: Path) -> None:
         "calendars",
         "report.html",
         "report-staff.html",
+        "communes",
+        "staff",
     }
     header = (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == (
