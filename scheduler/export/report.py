@@ -906,7 +906,7 @@ def _chart_blocks(
     """Return each chart as its empty div and its figure as inert JSON.
 
     The boot script draws them once plotly.js has run (after first paint).
-    On a phone a Gantt chart opens on its first month with sessions (the
+    On a phone a Gantt chart opens on five weeks from its first session (the
     figure's ``layout.meta.phone_range``) and can be dragged sideways.
     """
     out = {}
@@ -914,11 +914,9 @@ def _chart_blocks(
         (e.start.astimezone(TZ).date() for e in plan.events if e.kind != "broadcast"),
         default=plan.horizon_start,
     )
-    month_start = first.replace(day=1)
-    phone_range = [
-        month_start.isoformat(),
-        (month_start + dt.timedelta(days=62)).isoformat(),
-    ]
+    # five weeks from just before the first session: a day is ~6 px on a phone
+    begin = max(first - dt.timedelta(days=2), plan.horizon_start)
+    phone_range = [begin.isoformat(), (begin + dt.timedelta(days=35)).isoformat()]
     for cid, fig in figures.items():
         if cid.startswith("gantt"):
             fig.update_layout(meta={"phone_range": phone_range})
@@ -1002,6 +1000,11 @@ _BOOT_JS = """
     layout.title = {text: (layout.title && layout.title.text) || '', font: {size: 13}};
     layout.legend = {orientation: 'h', x: 0, y: -0.02, yanchor: 'top'};
     layout.dragmode = 'pan';
+    if (layout.yaxis) {
+      layout.yaxis.title = {text: ''};
+      layout.yaxis.tickfont = {size: 10};
+    }
+    if (layout.xaxis) { layout.xaxis.title = {text: ''}; }
     layout.annotations = (layout.annotations || []).filter(function (a) { return a.xref !== 'x'; });
     return layout;
   }
