@@ -596,7 +596,10 @@ def _event_bars(
                 x=[length for _, length in spans],
                 marker={
                     "color": colours.get(act_id, PALETTE[-1]),
-                    "line": {"width": 0},
+                    # a white edge keeps a morning and an afternoon bar apart
+                    "line": {"width": 1, "color": "#ffffff"}
+                    if half_days
+                    else {"width": 0},
                 },
                 hovertext=[_hover(scenario, e, lang, named) for _, e in rows],
                 hovertemplate="%{hovertext}<extra></extra>",
