@@ -155,6 +155,18 @@ def test_first_screen_is_for_people(solved: tuple[Scenario, Plan]) -> None:
     assert "điểm" in tech
 
 
+def test_the_report_in_english(solved: tuple[Scenario, Plan]) -> None:
+    sc, plan = solved
+    page = report_html(sc, plan, "en").decode()
+    shown = visible_text(page)
+    for words in ("Agenda of sessions", "Q3 2023", "18/18 sessions", "morning"):
+        assert words in shown
+    assert status_words(plan.solver.status, "en") in shown
+    # (the plan title is the scenario's own text, Vietnamese here)
+    for word in ("buổi sáng", "Quý III/2023", "Lịch các buổi", "Tối ưu"):
+        assert word not in shown
+
+
 def test_public_report_names_no_one(solved: tuple[Scenario, Plan]) -> None:
     sc, plan = solved
     page = report_html(sc, plan, "vi").decode()
@@ -307,6 +319,13 @@ def test_phone_width_has_no_horizontal_overflow(browser: Any, pages: Path) -> No
             assert not page.locator("#agenda thead").is_visible()
         page.context.close()
     assert problems == []
+    # the sheets too: their tables turn into cards
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 900})
+    sheet = context.new_page()
+    for rel in ("communes/18025.html", "staff/ld01.html"):
+        sheet.goto((pages / rel).resolve().as_uri())
+        assert sheet.evaluate("document.documentElement.scrollWidth") <= 390, rel
+    context.close()
 
 
 @needs_browser
