@@ -27,8 +27,6 @@ from scheduler.export.bundle import plan_files
 from scheduler.export.charts import (
     BLOCKED_FILL,
     HOLIDAY_FILL,
-    STAFF_CHARTS,
-    all_charts,
     broadcast_coverage,
     budget_burn,
     budget_by_quarter,
@@ -219,11 +217,12 @@ def test_one_bar_per_dialogue_on_its_commune_row(scenario: Scenario) -> None:
     fig = gantt_by_commune(scenario, make_plan())
     (bars,) = traces(fig, "session")
     assert list(bars["customdata"]) == ["dialogue-00001-1", "dialogue-00002-1"]
-    # rows are commune names; each bar covers its whole day (86,400,000 ms)
-    assert list(bars["y"]) == ["Xã Một", "Xã Hai"]
+    # rows are commune names (⚠: Xã Hai has a broadcast left out); each bar
+    # covers its whole day (86,400,000 ms)
+    assert list(bars["y"]) == ["Xã Một", "⚠ Xã Hai"]
     assert list(bars["base"]) == ["2023-09-06", "2023-09-13"]
     assert list(bars["x"]) == [86_400_000.0, 86_400_000.0]
-    assert fig.layout.yaxis.categoryarray == ("Xã Một", "Xã Hai")
+    assert fig.layout.yaxis.categoryarray == ("Xã Một", "⚠ Xã Hai")
 
 
 def test_a_third_dialogue_adds_a_third_bar(scenario: Scenario) -> None:
@@ -236,7 +235,7 @@ def test_a_third_dialogue_adds_a_third_bar(scenario: Scenario) -> None:
 def test_training_is_a_two_day_bar_on_each_served_commune(scenario: Scenario) -> None:
     (bars,) = traces(gantt_by_commune(scenario, make_plan()), "training")
     assert list(bars["customdata"]) == ["training-1", "training-1"]
-    assert list(bars["y"]) == ["Xã Một", "Xã Hai"]
+    assert list(bars["y"]) == ["Xã Một", "⚠ Xã Hai"]
     # 07/09 00:00 to 09/09 00:00: two days of 86,400,000 ms
     assert list(bars["x"]) == [172_800_000.0, 172_800_000.0]
 
@@ -244,7 +243,7 @@ def test_training_is_a_two_day_bar_on_each_served_commune(scenario: Scenario) ->
 def test_broadcasts_are_ticks_on_their_commune_row(scenario: Scenario) -> None:
     (ticks,) = traces(gantt_by_commune(scenario, make_plan()), "broadcast")
     assert ticks["type"] == "scatter"
-    assert list(ticks["y"]) == ["Xã Một", "Xã Hai", "Xã Một"]
+    assert list(ticks["y"]) == ["Xã Một", "⚠ Xã Hai", "Xã Một"]
     assert list(ticks["x"]) == [
         "2023-09-05 06:00:00",
         "2023-09-06 06:00:00",
@@ -483,19 +482,26 @@ def test_english_labels_dates_and_money(scenario: Scenario) -> None:
 def test_report_inlines_plotly_once_and_has_every_part(scenario: Scenario) -> None:
     from plotly.offline import get_plotlyjs
 
+    from scheduler.export.report import plotly_js
+
     page = report_html(scenario, make_plan(), today=dt.date(2023, 9, 10)).decode()
-    assert page.count(get_plotlyjs()[:2000]) == 1
+    # the basic bundle once, not the full plotly.js
+    assert page.count(plotly_js()[:2000]) == 1
+    assert get_plotlyjs()[:2000] not in page
     # nothing to fetch: no script, stylesheet or image from elsewhere
     assert "<script src" not in page
     assert "<link" not in page
     # the charts by person are on the private page, the others here
     private = staff_report_html(scenario, make_plan()).decode()
-    for chart_id in all_charts(scenario, make_plan()):
-        shown_on = private if chart_id in STAFF_CHARTS else page
-        assert f'id="chart-{chart_id}"' in shown_on
-        assert (f'id="chart-{chart_id}"' in private) == (chart_id in STAFF_CHARTS)
-    # one table row per event
-    assert page.count("<tr data-event=") == len(EVENTS)
+    for chart_id in ("gantt-commune", "budget-burn"):
+        assert f'id="chart-{chart_id}"' in page
+    for chart_id in ("gantt-staff", "travel"):
+        assert f'id="chart-{chart_id}"' in private
+        assert f'id="chart-{chart_id}"' not in page
+    assert 'id="workload"' in private
+    # one agenda row per session or class
+    agenda = [e for e in EVENTS if e.kind != "broadcast"]
+    assert page.count('<tr id="ev-') == len(agenda)
     assert 'href="calendars/all.ics"' in page
     assert 'href="calendars/commune-00002.ics"' in page
     assert 'href="calendars/activity-training.ics"' in page
@@ -503,12 +509,14 @@ def test_report_inlines_plotly_once_and_has_every_part(scenario: Scenario) -> No
     assert "Thiếu so với số buổi phát yêu cầu trong tháng" in page
     assert "Phát thanh đều" not in page  # only the goals of the plan are listed
     assert "Ngày trong tuần ưu tiên" in page
-    # coverage: dialogue 2/2, broadcast 3/4, training 2/2 → 7/8 = 87.5%
-    assert "87,5%" in page
+    # per activity, not pooled: dialogue 2/2, broadcast 3/4 (short by 1), training 2/2
+    assert "2/2 buổi" in page
+    assert "3/4 lượt phát" in page
+    assert "Thiếu 1" in page
     assert "4.150.000 đ" in page  # spend: 4,000,000 + 150,000
     # penalty total 10 + 10 = 20; the dialogue table row for 00001 shows its hours
-    assert '<td class="num">20</td><td></td></tr></tfoot>' in page
-    assert '<td class="nowrap">07:30–11:30</td>' in page
+    assert '<td class="num">20 điểm</td><td></td></tr></tfoot>' in page
+    assert "buổi sáng 07:30–11:30" in page
 
 
 def test_report_in_english(scenario: Scenario) -> None:
@@ -516,7 +524,7 @@ def test_report_in_english(scenario: Scenario) -> None:
     assert '<html lang="en">' in page
     assert "Short of the required items in the month" in page
     assert "4,150,000 VND" in page
-    assert "87.5%" in page
+    assert "3/4 broadcast items" in page
 
 
 def test_report_shows_weights_involved_events_and_a_replans_changes(

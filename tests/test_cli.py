@@ -33,6 +33,8 @@ def test_plan_writes_every_output_and_check_accepts_it(tmp_path: Path) -> None:
         "report-staff.html",
         # the marker of a folder the tool wrote and may replace
         ".scheduler-output",
+        "communes",
+        "staff",
     }
     # with a byte-order mark, for Excel
     assert (out / "schedule.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -62,9 +62,9 @@ def classify(rel: str) -> str:
     """Return the class of an out-folder file (relative path), as docs/outputs.md does."""
     if rel.startswith("calendars/"):
         return PRIVATE if rel.startswith("calendars/staff-") else PUBLIC
-    if rel == "report.html":
+    if rel == "report.html" or rel.startswith("communes/"):
         return PUBLIC
-    if rel == "report-staff.html":
+    if rel == "report-staff.html" or rel.startswith("staff/"):
         return PRIVATE
     assert rel in {
         "schedule.csv",
@@ -159,6 +159,7 @@ def test_no_public_output_holds_a_name_email_or_phone(
     assert "report.html" in public
     assert "calendars/all.ics" in public
     assert sum(rel.startswith("calendars/commune-") for rel in public) == 18
+    assert sum(rel.startswith("communes/") for rel in public) == 18
     found = {rel: leaks(body, every) for rel, body in public.items()}
     assert {rel: hit for rel, hit in found.items() if hit} == {}
     # the public texts still say who works: by role and office
@@ -176,6 +177,7 @@ def test_the_private_outputs_do_name_people(bundled: tuple[Path, Path]) -> None:
     name = personal_data()["ld01"][0]
     assert leaks(files["calendars/staff-ld01.ics"], [name]) == [name]
     assert leaks(files["report-staff.html"], [name]) == [name]
+    assert leaks(files["staff/ld01.html"], [name]) == [name]
     # no e-mail in any feed, private ones included: ORGANIZER is the office
     emails = [v for vs in personal_data().values() for v in vs if "@" in v]
     for rel, body in files.items():

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from scheduler.calendar import TZ
 from scheduler.export.ical import DisplayData, Feed, calendar_feeds, feed_notes
 from scheduler.export.report import report_html, staff_report_html
+from scheduler.export.sheets import sheet_files
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 #: person): never published. The staff calendars ``calendars/staff-*.ics`` are
 #: private too; ``scheduler serve`` gives each only with its person's token.
 PRIVATE_FILES = ("report-staff.html",)
+#: Folders of an out folder whose files name people: each person's one-page
+#: itinerary ``staff/<staff_id>.html``. The commune sheets ``communes/`` are public.
+PRIVATE_FOLDERS = ("staff/",)
 
 
 def plan_outputs(
@@ -67,6 +71,7 @@ def plan_outputs(
         **{f"calendars/{f.filename}": f.body for f in feeds},
         "report.html": report_html(scenario, plan, lang, today),
         "report-staff.html": staff_report_html(scenario, plan, lang, today),
+        **sheet_files(scenario, plan, lang),
     }
     return files, feed_notes(feeds, lang)
 

@@ -6,9 +6,11 @@ later, and of the server. Text people read (axis titles, legends, hover text)
 is Vietnamese by default (dates dd/mm/yyyy, money ``1.234.000 đ``) and English
 with ``lang="en"``.
 
-The Gantt charts draw a half-day session as a bar over its whole day: on a
-six-month axis a four-hour bar would be under one pixel wide. The hover text
-gives the real hours.
+The commune Gantt draws a half-day session as a bar over its whole day, with
+its date and half-day written beside it: on a six-month axis a four-hour bar
+would be under one pixel wide. The staff Gantt works at half-day resolution
+(morning 00–12 h, afternoon 12–24 h), so that one person's morning and
+afternoon sessions of one day are two bars. The hover texts give the real hours.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "trainees": ("học viên", "trainees"),
     "by_date": ("trước", "by"),
     "district": ("Huyện", "District"),
+    "morning": ("sáng", "am"),
+    "afternoon": ("chiều", "pm"),
+    "missing": ("⚠ thiếu", "⚠ missing"),
 }
 
 
@@ -239,6 +244,47 @@ def _bar_span(event: Event) -> tuple[str, float]:
     return _fmt_day(first), days * 86_400_000.0
 
 
+def _half_day_span(event: Event) -> tuple[str, float]:
+    """Return the drawn start and length (ms) of an event at half-day resolution.
+
+    An event within one day covers its half-day (00–12 h for a start before
+    noon, else 12–24 h, both halves when it runs past noon from the morning);
+    an event over several days covers its whole days, like :func:`_bar_span`.
+    """
+    start, end = event.start.astimezone(TZ), event.end.astimezone(TZ)
+    if start.date() != end.date():
+        return _bar_span(event)
+    first = 0 if start.hour < 12 else 12
+    last = 24 if end.hour > 12 or (end.hour == 12 and end.minute > 0) else 12
+    if first == 12:
+        last = 24
+    at = dt.datetime.combine(start.date(), dt.time(first))
+    return at.strftime("%Y-%m-%d %H:%M:%S"), (last - first) * 3_600_000.0
+
+
+def bar_label(event: Event, lang: str) -> str:
+    """Return the short text written beside a Gantt bar: date and half-day.
+
+    ``05/07 sáng`` for a morning session, ``03–04/07`` for a class over days.
+    """
+    start, end = event.start.astimezone(TZ), event.end.astimezone(TZ)
+    if start.date() != end.date():
+        if start.month == end.month:
+            return f"{start:%d}–{end:%d/%m}"
+        return f"{start:%d/%m}–{end:%d/%m}"
+    half = text("morning" if start.hour < 12 else "afternoon", lang)
+    return f"{start:%d/%m} {half}"
+
+
+def quarter_text(key: str, lang: str) -> str:
+    """Return a quarter key (``2023-Q3``) as people write it: ``Quý III/2023``."""
+    year, _, q = key.partition("-Q")
+    if not q:
+        return key
+    roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(q, q)
+    return f"Q{q} {year}" if lang == "en" else f"Quý {roman}/{year}"
+
+
 def commune_rows(scenario: Scenario) -> list[tuple[str, str]]:
     """Return the Gantt rows as (commune code, label), grouped by district.
 
@@ -319,7 +365,7 @@ def _calendar_shapes(
         (
             _fmt_day(q_start),
             f"quarter:{quarter_key(q_start)}",
-            quarter_key(q_start),
+            quarter_text(quarter_key(q_start), lang),
             {"color": QUARTER_LINE, "width": 1, "dash": "dot"},
         )
         for q_start in _quarter_starts(start, end)
@@ -515,14 +561,32 @@ def _event_bars(
     events_by_activity: dict[str, list[tuple[str, Event]]],
     lang: str,
     named: bool = True,
+    half_days: bool = False,
+    labels: bool = False,
 ) -> list[go.Bar]:
-    """Return one horizontal bar trace per activity: one bar per (row, event)."""
+    """Return one horizontal bar trace per activity: one bar per (row, event).
+
+    ``half_days`` draws each bar over its half-day (:func:`_half_day_span`)
+    instead of its whole day; ``labels`` writes :func:`bar_label` beside it.
+    """
     colours = activity_colours(scenario)
+    span_of = _half_day_span if half_days else _bar_span
     traces = []
     for act_id, rows in events_by_activity.items():
         if not rows:
             continue
-        spans = [_bar_span(e) for _, e in rows]
+        spans = [span_of(e) for _, e in rows]
+        shown: dict[str, Any] = {}
+        # a class's bar spans days and sits next to the sessions of its
+        # communes: its label would cover theirs (the hover gives its dates)
+        if labels and rows[0][1].kind != "training":
+            shown = {
+                "text": [bar_label(e, lang) for _, e in rows],
+                "textposition": "outside",
+                "textfont": {"size": 9},
+                "cliponaxis": False,
+                "constraintext": "none",
+            }
         traces.append(
             go.Bar(
                 orientation="h",
@@ -532,13 +596,17 @@ def _event_bars(
                 x=[length for _, length in spans],
                 marker={
                     "color": colours.get(act_id, PALETTE[-1]),
-                    "line": {"width": 0},
+                    # a white edge keeps a morning and an afternoon bar apart
+                    "line": {"width": 1, "color": "#ffffff"}
+                    if half_days
+                    else {"width": 0},
                 },
                 hovertext=[_hover(scenario, e, lang, named) for _, e in rows],
                 hovertemplate="%{hovertext}<extra></extra>",
                 customdata=[e.event_id for _, e in rows],
                 meta={"activity": act_id, "kind": rows[0][1].kind},
                 legendgroup=act_id,
+                **shown,
             )
         )
     return traces
@@ -550,12 +618,17 @@ def gantt_by_commune(
     lang: str = "vi",
     today: dt.date | None = None,
     named: bool = True,
+    broadcasts: bool = True,
+    labels: bool = False,
 ) -> go.Figure:
     """Return the Gantt chart with one row per commune.
 
     Sessions are one bar each on their commune's row; a training class is a
-    bar on the row of every commune that sends trainees; broadcasts are thin
-    ticks on their commune's row. Public holidays are shaded over all rows,
+    bar on the row of every commune that sends trainees; broadcasts (unless
+    ``broadcasts=False``, as in report.html, which shows them in a view of
+    their own) are thin ticks on their commune's row. A commune with
+    something left out of the plan (``plan.unscheduled``) has ``⚠`` before
+    its name. Public holidays are shaded over all rows,
     a commune's blocked periods on its own row; quarter starts, 17 October,
     target dates and (when inside the horizon) ``today`` are vertical lines.
 
@@ -572,13 +645,21 @@ def gantt_by_commune(
     named
         Name the staff in the hover texts; ``False`` gives their roles and
         offices instead (the public report.html).
+    broadcasts
+        Draw the broadcast ticks.
+    labels
+        Write each bar's date and half-day beside it.
 
     Returns
     -------
     plotly.graph_objects.Figure
         Bar traces have ``meta.activity`` and one ``customdata`` event id per bar.
     """
-    rows = commune_rows(scenario)
+    missing = {u.commune_code for u in plan.unscheduled if u.commune_code}
+    rows = [
+        (code, f"⚠ {name}" if code in missing else name)
+        for code, name in commune_rows(scenario)
+    ]
     label_of = dict(rows)
     by_activity: dict[str, list[tuple[str, Event]]] = {
         a: [] for a in scenario.activities
@@ -586,7 +667,7 @@ def gantt_by_commune(
     ticks: dict[str, list[Event]] = {a: [] for a in scenario.activities}
     for e in plan.events:
         if e.kind == "broadcast":
-            if e.commune_code in label_of:
+            if broadcasts and e.commune_code in label_of:
                 ticks.setdefault(e.activity, []).append(e)
             continue
         codes = (
@@ -622,11 +703,11 @@ def gantt_by_commune(
                 legendgroup=act_id,
             )
         )
-    for trace in _event_bars(scenario, by_activity, lang, named):
+    for trace in _event_bars(scenario, by_activity, lang, named, labels=labels):
         fig.add_trace(trace)
-    labels = [label for _, label in rows]
+    row_labels = [label for _, label in rows]
     _gantt_layout(
-        fig, text("gantt_commune", lang), labels, text("commune", lang), plan, lang
+        fig, text("gantt_commune", lang), row_labels, text("commune", lang), plan, lang
     )
     _calendar_shapes(fig, scenario, plan, lang, today)
     _blocked_shapes(fig, scenario, plan, "commune", [code for code, _ in rows], lang)
@@ -677,8 +758,9 @@ def gantt_by_staff(
 ) -> go.Figure:
     """Return the Gantt chart with one row per staff member.
 
-    Each event a person is named on is a bar on their row, coloured like in
-    :func:`gantt_by_commune`, so two bars on one row on the same day show a
+    Each event a person is named on is a bar on their row over its half-day,
+    coloured like in :func:`gantt_by_commune`: a morning and an afternoon
+    session of one day are two bars, and two bars over one half-day show a
     double booking. A person's blocked periods are shaded on their row.
 
     Parameters
@@ -706,7 +788,7 @@ def gantt_by_staff(
         for a in e.staff:
             if a.staff_id in label_of:
                 by_activity.setdefault(e.activity, []).append((label_of[a.staff_id], e))
-    fig = go.Figure(_event_bars(scenario, by_activity, lang))
+    fig = go.Figure(_event_bars(scenario, by_activity, lang, half_days=True))
     labels = [label for _, label in rows]
     _gantt_layout(
         fig, text("gantt_staff", lang), labels, text("staff", lang), plan, lang
