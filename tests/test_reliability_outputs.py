@@ -397,6 +397,7 @@ from scheduler.bench.generate import district_scenario
 sc = district_scenario("274", 1, budget_scale=0.8)
 sc = sc.model_copy(update={"solver": sc.solver.model_copy(update={"highs_after_s": 0.0})})
 load.load_scenario = lambda path: sc
+load.load_scenario_with_warnings = lambda path: (sc, [])
 sys.argv = ["scheduler", *sys.argv[1:]]
 from scheduler.cli import main
 main()
