@@ -306,7 +306,8 @@ def test_cheapest_relaxation_proven_with_highs_beside() -> None:
     result = explain(sc, grid, time_limit_s=60)
     assert result.relaxation_status == "OPTIMAL"
     assert sum(r.cost for r in result.relaxations) == 15_500
-    assert result.seconds["relaxation"] < 30
+    # how fast is a benchmark's question (scripts/bench_explain_replan.py), not a
+    # test's: a loaded machine must not fail it
     # the must-break case: CP-SAT alone cannot prove it (its bound stays 0)
     alone = sc.model_copy(
         update={"solver": sc.solver.model_copy(update={"engine": "cp-sat"})}
