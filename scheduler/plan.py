@@ -11,7 +11,10 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 
@@ -29,6 +32,27 @@ def broadcast_event_id(activity: str, commune_code: str, month: str, n: int) -> 
 def training_event_id(activity: str, ordinal: int) -> str:
     """Return the stable id of an activity's ``ordinal``-th training class (by date)."""
     return f"{activity}-{ordinal}"
+
+
+# the columns of Plan.to_frame, in order
+_EVENT_COLUMNS = [
+    "event_id",
+    "activity",
+    "kind",
+    "commune_code",
+    "venue_id",
+    "start",
+    "end",
+    "staff",
+    "communes_served",
+    "topic",
+    "cost_vnd",
+    "funding_source",
+    "status",
+    "date",
+    "quarter",
+    "month",
+]
 
 
 @dataclass(frozen=True)
@@ -189,6 +213,85 @@ class Plan:
     def by_activity(self, activity: str) -> list[Event]:
         """Return the events of one activity in time order."""
         return [e for e in self.events if e.activity == activity]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the events as a table, one row per event, for analysis in pandas.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of ``schedule.csv`` (``event_id``, ``activity``,
+            ``kind``, ``commune_code``, ``venue_id``, ``start``, ``end`` as
+            time-zone-aware timestamps, ``staff`` as a tuple of ids,
+            ``communes_served``, ``topic``, ``cost_vnd``, ``funding_source``,
+            ``status``) plus ``date``, ``quarter`` (``2023-Q3``) and ``month``
+            (``2023-09``) of the start, for grouping.
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "event_id": e.event_id,
+                "activity": e.activity,
+                "kind": e.kind,
+                "commune_code": e.commune_code,
+                "venue_id": e.venue_id,
+                "start": pd.Timestamp(e.start),
+                "end": pd.Timestamp(e.end),
+                "staff": e.staff_ids,
+                "communes_served": e.communes_served,
+                "topic": e.topic,
+                "cost_vnd": e.cost_vnd,
+                "funding_source": e.funding_source,
+                "status": e.status,
+                "date": e.start.date(),
+                "quarter": f"{e.start.year}-Q{(e.start.month - 1) // 3 + 1}",
+                "month": f"{e.start.year}-{e.start.month:02d}",
+            }
+            for e in self.events
+        ]
+        return pd.DataFrame(rows, columns=_EVENT_COLUMNS)
+
+    def unscheduled_frame(self, lang: str = "vi") -> pd.DataFrame:
+        """Return what was left out, one row per line of ``unscheduled.csv``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``activity``, ``commune_code``, ``count``, ``period``, ``reason``
+            (the code), ``reason_text`` (in ``lang``, with the limit that
+            bound) and ``penalty``.
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "activity": u.activity,
+                "commune_code": u.commune_code,
+                "count": u.count,
+                "period": u.period,
+                "reason": u.reason,
+                "reason_text": u.text(lang),
+                "penalty": u.penalty,
+            }
+            for u in self.unscheduled
+        ]
+        columns = ["activity", "commune_code", "count", "period", "reason"]
+        return pd.DataFrame(rows, columns=[*columns, "reason_text", "penalty"])
+
+    def spending_frame(self) -> pd.DataFrame:
+        """Return the planned spending by funding source and quarter.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (``funding_source``, ``quarter``) with ``cost_vnd``
+            (the sum of its events) and ``events`` (their number), sorted.
+        """
+        events = self.to_frame()
+        grouped = events.groupby(["funding_source", "quarter"], dropna=False)
+        table = grouped.agg(cost_vnd=("cost_vnd", "sum"), events=("event_id", "count"))
+        return table.reset_index().sort_values(["funding_source", "quarter"])
 
     def to_dict(self) -> dict[str, Any]:
         """Return the plan as JSON-ready data."""
