@@ -229,8 +229,29 @@ def checkpoint(conn: sqlite3.Connection) -> None:
 
 # --------------------------------------------------------------------------- publish
 
-#: The pages a publish copies from the out folder, with their content types.
+#: The pages a publish copies from the out folder, with their content types:
+#: the public report and each commune's one-page sheet (``communes/<code>.html``).
+#: Nothing private (``report-staff.html``, ``staff/``) is ever copied.
 PAGES = {"report.html": "text/html; charset=utf-8"}
+PAGE_FOLDERS = {"communes": "text/html; charset=utf-8"}
+
+
+def page_type(name: str) -> str:
+    """Return the content type of a published page by its name."""
+    if name in PAGES:
+        return PAGES[name]
+    folder = name.split("/", 1)[0]
+    return PAGE_FOLDERS.get(folder, "application/octet-stream")
+
+
+def public_pages(folder: Path) -> dict[str, bytes]:
+    """Return the public pages of an out folder by the names they are served under."""
+    pages = {n: (folder / n).read_bytes() for n in PAGES if (folder / n).is_file()}
+    for sub in PAGE_FOLDERS:
+        for path in sorted((folder / sub).glob("*.html")):
+            if path.is_file() and not path.is_symlink():
+                pages[f"{sub}/{path.name}"] = path.read_bytes()
+    return pages
 
 
 def iso_utc(value: dt.datetime) -> str:
@@ -455,7 +476,7 @@ def publish(
                 (
                     version,
                     name,
-                    PAGES.get(name, "application/octet-stream"),
+                    page_type(name),
                     put_blob(conn, data),
                     etag,
                     old[1] if old and old[0] == etag else stamp,
@@ -554,8 +575,7 @@ def read_out_folder(folder: Path) -> tuple[Plan, DisplayData, bytes, dict[str, b
         raise ValueError(
             f"{display_file}: scenario {display.scenario!r} but plan.json has {plan.scenario!r}"
         )
-    pages = {n: (folder / n).read_bytes() for n in PAGES if (folder / n).is_file()}
-    return plan, display, plan_bytes, pages
+    return plan, display, plan_bytes, public_pages(folder)
 
 
 # --------------------------------------------------------------------------- prune

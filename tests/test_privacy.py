@@ -496,3 +496,49 @@ def test_plan_prints_a_split_feed(
     assert result.exit_code == 0, result.output
     assert "all.ics: over 1 MB, split into" in result.output
     assert sorted((out / "calendars").glob("all-2023-*.ics"))
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+def test_the_dashboard_opens_with_the_plan_and_every_link_resolves(
+    bundled: tuple[Path, Path], server: Server
+) -> None:
+    import json
+    import re
+    import urllib.parse
+
+    out, _ = bundled
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    status, _, index = server.get(f"/{SCENARIO}/")
+    assert status == 200
+    page = index.decode()
+    # the plan's title, not the scenario id, and its key figures
+    assert f"<h1>{plan['title']}</h1>" in page
+    dialogues = sum(1 for e in plan["events"] if e["activity"] == "dialogue")
+    assert f"<b>{dialogues}/{plan['required']['dialogue']}</b>" in page
+    # the commune feeds are grouped and folded, after the whole plan's
+    first_commune_feed = page.index("commune-")
+    assert page.index("all.ics") < first_commune_feed
+    assert page.rfind("<details><summary>", 0, first_commune_feed) > page.index(
+        "all.ics"
+    )
+    # every page it links (the report, each commune's sheet) is served, and
+    # every calendar the report links resolves where the report points
+    every = [v for values in personal_data().values() for v in values]
+    pages = re.findall(r'href="((?:report|communes/)[^"]*)"', page)
+    assert "report.html" in pages
+    assert sum(p.startswith("communes/") for p in pages) == len(
+        list((out / "communes").glob("*.html"))
+    )
+    for rel in pages:
+        status, _, body = server.get(f"/{SCENARIO}/{urllib.parse.unquote(rel)}")
+        assert status == 200, rel
+        assert leaks(body, every) == [], rel
+    _, _, report = server.get(f"/{SCENARIO}/report.html")
+    calendars = set(re.findall(r'href="(calendars/[^"]+\.ics)"', report.decode()))
+    assert calendars
+    for rel in calendars:
+        assert server.get(f"/{SCENARIO}/{rel}")[0] == 200, rel
+    # the private itineraries are never published
+    assert server.get(f"/{SCENARIO}/staff/ld01.html")[0] == 404

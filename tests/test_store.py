@@ -298,7 +298,14 @@ def test_publish_command_history_diff_and_export(
     assert "changed 1" in second.output
     db = connect(store)
     pages = db.execute("SELECT version, name, content_type FROM pages").fetchall()
-    assert pages == [(1, "report.html", "text/html; charset=utf-8")]
+    # the report (version 1 only: the second out folder has none) and each
+    # commune's public sheet; never a staff/ page
+    html = "text/html; charset=utf-8"
+    sheets = sorted(f"communes/{p.name}" for p in (out / "communes").glob("*.html"))
+    assert sheets
+    assert sorted(pages) == sorted(
+        [(1, "report.html", html), *((v, n, html) for v in (1, 2) for n in sheets)]
+    )
     listed = runner.invoke(app, ["history", *args, "--scenario", "tiny"])
     assert listed.exit_code == 0
     assert "Phiên bản" in listed.output

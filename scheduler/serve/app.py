@@ -9,8 +9,10 @@ version of each scenario in the store, never from the file system):
 ``/<scenario>/``                                        public feeds with https/webcal links and QR
 ``/<scenario>/<name>.ics``                              a public feed: kinds plan, commune,
                                                         activity, station
+``/<scenario>/calendars/<name>.ics``                    the same feed, as report.html links it
 ``/<scenario>/staff/<staff_id>/<token>.ics``            a staff member's private feed
-``/<scenario>/<page>``                                  a page of the version, e.g. ``report.html``
+``/<scenario>/<page>``                                  a page of the version: ``report.html``,
+                                                        ``communes/<code>.html``
 ======================================================  ==========================================
 
 ``?lang=en`` (or ``vi``) picks the language of the index pages. Feeds and pages
@@ -481,6 +483,8 @@ def create_app(
             methods=["GET"],
         ),
         Route("/{scenario}/{name}.ics", server.public_feed, methods=["GET"]),
+        # report.html links its feeds as calendars/<name>.ics, as in the out folder
+        Route("/{scenario}/calendars/{name}.ics", server.public_feed, methods=["GET"]),
         Route("/{scenario}/{page:path}", server.page, methods=["GET"]),
     ]
     app = Starlette(

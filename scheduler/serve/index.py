@@ -40,6 +40,25 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Each staff member's own calendar is not listed here: each person receives a private link.",
     ),
     "pages": ("Báo cáo", "Reports"),
+    "figures": ("Số liệu chính", "Key figures"),
+    "placed": ("đã xếp / yêu cầu", "placed / required"),
+    "communes_trained": ("xã có người được tập huấn", "communes trained"),
+    "read": ("Xem, in và chia sẻ", "Read, print and share"),
+    "report": (
+        "Báo cáo kế hoạch (lịch làm việc, kinh phí, bản đồ thời gian)",
+        "The plan's report (agenda, budget, timelines)",
+    ),
+    "sheets": (
+        "Trang tóm tắt của từng xã (in một trang A4)",
+        "Each commune's one-page sheet (prints on one A4 page)",
+    ),
+    "more": ("lịch", "calendars"),
+    "group.commune": ("Lịch của từng xã/thị trấn", "Each commune's calendar"),
+    "group.station": (
+        "Lịch của từng đài truyền thanh",
+        "Each radio station's calendar",
+    ),
+    "group.activity": ("Lịch theo hoạt động", "Calendars by activity"),
     "qr": ("Mã QR để đăng ký", "QR code to subscribe"),
     "other_lang": ("English", "Tiếng Việt"),
     "kind.plan": ("Toàn bộ kế hoạch", "Whole plan"),
@@ -90,6 +109,12 @@ ul.feeds{list-style:none;padding:0;display:grid;grid-template-columns:repeat(aut
 ul.feeds li{border:1px solid #ccc;border-radius:.5rem;padding:.75rem}
 .kind{color:#555;font-size:.85rem}.links a{display:block;word-break:break-all;font-size:.85rem}
 nav{float:right}
+.figures{display:flex;flex-wrap:wrap;gap:.75rem;padding:0;list-style:none}
+.figures li{border:1px solid #ccc;border-radius:.5rem;padding:.5rem .75rem}
+.figures b{font-size:1.3rem;display:block}
+a.main{display:inline-block;background:#1a5fb4;color:#fff;padding:.6rem 1rem;border-radius:.4rem;text-decoration:none}
+details{margin:.75rem 0}summary{cursor:pointer;font-weight:600}
+ul.sheets{columns:14rem;padding-left:1.2rem}
 """
 
 
@@ -144,8 +169,55 @@ def _feed_item(entry: Entry, url: str, lang: str) -> str:
     )
 
 
+def _figures(published: Published, lang: str) -> list[str]:
+    """Return the key figures: each activity's placed / required."""
+    if not published.figures:
+        return []
+    names = {
+        e.subject: e.title for e in published.feeds.values() if e.kind == "activity"
+    }
+    items = []
+    for activity, placed, required in published.figures:
+        unit = text("communes_trained", lang) if activity == "training" else ""
+        items.append(
+            f"<li><b>{placed}/{required}</b>{html.escape(names.get(activity, activity))}"
+            f"{' — ' + unit if unit else ''}</li>"
+        )
+    return [
+        f"<h2>{text('figures', lang)}</h2>",
+        f'<p class="kind">{text("placed", lang)}</p>',
+        '<ul class="figures">',
+        *items,
+        "</ul>",
+    ]
+
+
+def _reading(published: Published, lang: str) -> list[str]:
+    """Return the links to the report and the commune sheets."""
+    out: list[str] = []
+    if "report.html" in published.pages:
+        out.append(
+            f'<p><a class="main" href="report.html">{text("report", lang)}</a></p>'
+        )
+    sheets = sorted(n for n in published.pages if n.startswith("communes/"))
+    if sheets:
+        links = "".join(
+            f'<li><a href="{html.escape(urllib.parse.quote(n))}">'
+            f"{html.escape(published.pages[n].title.removeprefix('communes/'))}</a></li>"
+            for n in sheets
+        )
+        out.append(
+            f"<details><summary>{text('sheets', lang)} ({len(sheets)})</summary>"
+            f'<ul class="sheets">{links}</ul></details>'
+        )
+    return [f"<h2>{text('read', lang)}</h2>", *out] if out else []
+
+
 def render_scenario(published: Published, base_url: str, lang: str) -> bytes:
-    """Render ``/<scenario>/``: every public feed with https and webcal links and a QR code.
+    """Render ``/<scenario>/``: the plan's title, key figures, its pages and its feeds.
+
+    The whole-plan calendar comes first with its QR code; the feeds of each
+    commune, station and activity follow in groups that open on a click.
 
     Parameters
     ----------
@@ -162,25 +234,28 @@ def render_scenario(published: Published, base_url: str, lang: str) -> bytes:
         The UTF-8 HTML page.
     """
     other = "vi" if lang == "en" else "en"
+    title = published.title or published.scenario
     body = [
-        f"<h1>{html.escape(published.scenario)}</h1>",
+        f"<h1>{html.escape(title)}</h1>",
         f"<p>{text('version', lang)} {published.version},"
         f" {text('published', lang)} {_when(published, lang)}</p>",
+        *_figures(published, lang),
+        *_reading(published, lang),
         f"<h2>{text('feeds', lang)}</h2>",
         f"<p>{text('how', lang)}</p>",
-        '<ul class="feeds">',
     ]
+    groups: dict[str, list[str]] = {}
     for entry in published.public_feeds():
         url = feed_url(base_url, published.scenario, entry.name)
-        body.append(_feed_item(entry, url, lang))
-    body.append("</ul>")
+        groups.setdefault(entry.kind, []).append(_feed_item(entry, url, lang))
+    for kind, items in groups.items():
+        if kind == "plan":
+            body += ['<ul class="feeds">', *items, "</ul>"]
+            continue
+        label = text(f"group.{kind}", lang) if f"group.{kind}" in _TEXT else kind
+        body.append(
+            f"<details><summary>{html.escape(label)} ({len(items)} {text('more', lang)})"
+            f'</summary><ul class="feeds">{"".join(items)}</ul></details>'
+        )
     body.append(f"<p>{text('staff_note', lang)}</p>")
-    if published.pages:
-        body.append(f"<h2>{text('pages', lang)}</h2><ul>")
-        for name in sorted(published.pages):
-            href = urllib.parse.quote(name)
-            body.append(
-                f'<li><a href="{html.escape(href)}">{html.escape(name)}</a></li>'
-            )
-        body.append("</ul>")
-    return _page(published.scenario, lang, f"?lang={other}", body)
+    return _page(title, lang, f"?lang={other}", body)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import sqlite3
 import threading
 import urllib.parse
@@ -82,11 +83,19 @@ class Published:
         Staff feeds by staff id.
     pages
         Pages by name.
+    title
+        The plan's title.
+    figures
+        For each activity of the plan: its id, how many were placed and how
+        many were required (training: communes trained of those required).
     """
 
     scenario: str
     version: int
     published_at: dt.datetime
+    title: str = ""
+    # per activity: (activity id, placed, required); training counts communes
+    figures: tuple[tuple[str, int, int], ...] = ()
     feeds: dict[str, Entry] = field(default_factory=dict)
     staff_feeds: dict[str, Entry] = field(default_factory=dict)
     pages: dict[str, Entry] = field(default_factory=dict)
@@ -108,6 +117,36 @@ class Snapshot:
 
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+def _plan_figures(
+    conn: sqlite3.Connection, version: int
+) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+    """Return a version's title and key figures, read from its plan.json in SQL."""
+    row = conn.execute(
+        "SELECT json_extract(CAST(plan_json AS TEXT), '$.title'),"
+        " json_extract(CAST(plan_json AS TEXT), '$.required')"
+        " FROM versions WHERE version = ?",
+        (version,),
+    ).fetchone()
+    if row is None:
+        return "", ()
+    title = str(row[0] or "")
+    required: dict[str, int] = json.loads(row[1]) if row[1] else {}
+    placed: dict[str, int] = {}
+    for activity, kind, events, served in conn.execute(
+        "SELECT json_extract(e.value, '$.activity'), json_extract(e.value, '$.kind'),"
+        " count(*), sum(json_array_length(json_extract(e.value, '$.communes_served')))"
+        " FROM versions v, json_each(CAST(v.plan_json AS TEXT), '$.events') e"
+        " WHERE v.version = ? GROUP BY 1, 2",
+        (version,),
+    ):
+        placed[str(activity)] = int(served or 0) if kind == "training" else int(events)
+    figures = tuple(
+        (activity, placed.get(activity, 0), int(need))
+        for activity, need in required.items()
+    )
+    return title, figures
 
 
 class StoreReader:
@@ -222,8 +261,13 @@ class StoreReader:
             ).fetchall()
             scenarios: dict[str, Published] = {}
             for scenario, version, published_at in latest:
+                title, figures = _plan_figures(conn, int(version))
                 pub = Published(
-                    str(scenario), int(version), parse_iso_utc(published_at)
+                    str(scenario),
+                    int(version),
+                    parse_iso_utc(published_at),
+                    title,
+                    figures,
                 )
                 for name, kind, subject, title, etag, modified in conn.execute(
                     "SELECT name, kind, subject, title, etag, last_modified"
