@@ -732,12 +732,34 @@ class _Context:
     limit: int
     past_before: dt.datetime | None
 
-    def render(self, spec: FeedSpec, rendered: Rendered, note: str | None) -> bytes:
-        cal = _calendar(spec, self.plan, self.display, self.lang, self.refresh, note)
-        for _, ve in rendered:
-            cal.add_component(ve)
-        body: bytes = cal.to_ical()
+    # each event serialised once, though it sits in several feeds (the whole
+    # plan, its commune, its station, its activity): serialising was most of
+    # the time of a build (icalendar folds every line character by character)
+    serialised: dict[int, bytes] = field(default_factory=dict)
+
+    def _event_bytes(self, ve: VEvent) -> bytes:
+        body = self.serialised.get(id(ve))
+        if body is None:
+            body = self.serialised[id(ve)] = ve.to_ical()
         return body
+
+    def render(self, spec: FeedSpec, rendered: Rendered, note: str | None) -> bytes:
+        """Return a feed's bytes: its calendar with the events, as icalendar writes it.
+
+        The calendar's own lines and its time zone come from icalendar; the
+        events, already serialised, go where icalendar puts subcomponents, after
+        the time zone and before the calendar's END line.
+        """
+        cal = _calendar(spec, self.plan, self.display, self.lang, self.refresh, note)
+        head: bytes = cal.to_ical()
+        end = b"END:VCALENDAR\r\n"
+        if not head.endswith(end):  # not what icalendar writes: serialise whole
+            for _, ve in rendered:
+                cal.add_component(ve)
+            whole: bytes = cal.to_ical()
+            return whole
+        events = b"".join(self._event_bytes(ve) for _, ve in rendered)
+        return head[: -len(end)] + events + end
 
     def feed(
         self,
