@@ -1,0 +1,557 @@
+"""The planner's workspace over real HTTP on 127.0.0.1 (uvicorn in a thread, httpx)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import socket
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+import uvicorn
+from starlette.routing import Mount, Route
+from typer.testing import CliRunner
+
+from scheduler.cli import app as cli_app
+from scheduler.scenario.load import load_scenario
+from scheduler.scenario.workbook import workbook_bytes
+from scheduler.workspace import security, store
+from scheduler.workspace.app import create_app, routes
+from scheduler.workspace.guard import is_public
+
+ROOT = Path(__file__).resolve().parent.parent
+NHA_NAM = ROOT / "configs" / "scenarios" / "nha-nam-2023.toml"
+HUNG_NGUYEN = ROOT / "configs" / "scenarios" / "hung-nguyen-2023.toml"
+
+
+class Clock:
+    """A hand-moved clock for the login rate limit."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Server:
+    """uvicorn serving the workspace on a free loopback port, in a thread."""
+
+    def __init__(self, folder: Path, **options: Any) -> None:
+        self.folder = folder
+        self.app = create_app(folder, workers=1, **options)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=30, follow_redirects=False)
+
+    def login_link(self) -> str:
+        with store.connect(self.folder) as conn:
+            return f"/login/{security.new_login_link(conn)}"
+
+    def logged_in(self) -> httpx.Client:
+        """A client with a session from a one-time link (its CSRF token at hand)."""
+        client = self.client()
+        response = client.get(self.login_link())
+        assert response.status_code == 303
+        return client
+
+
+def csrf_of(client: httpx.Client) -> str:
+    page = client.get("/plans").text
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found[1]
+
+
+@pytest.fixture(scope="module")
+def nha_nam_xlsx() -> bytes:
+    return workbook_bytes(load_scenario(NHA_NAM), "vi")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with Server(tmp_path / "ws") as srv:
+        yield srv
+
+
+def wait_for(client: httpx.Client, job: int, states: set[str], limit: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + limit
+    while True:
+        body: dict[str, Any] = client.get(f"/api/jobs/{job}").json()
+        if body["state"] in states:
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+
+
+# --------------------------------------------------------------------------- login
+
+
+def test_one_time_link_logs_in_once(server: Server) -> None:
+    link = server.login_link()
+    first = server.client()
+    response = first.get(link)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/plans"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert first.get("/plans").status_code == 200
+    second = server.client()
+    assert second.get(link).status_code == 403
+    assert second.get("/plans").status_code == 303
+
+
+def test_link_expires_after_ten_minutes(tmp_path: Path) -> None:
+    with store.connect(tmp_path) as conn:
+        token = security.new_login_link(conn, now=0.0)
+        assert not security.use_login_link(conn, token, now=601.0)
+        fresh = security.new_login_link(conn, now=0.0)
+        assert security.use_login_link(conn, fresh, now=599.0)
+
+
+def test_secret_key_is_private_and_kept(tmp_path: Path) -> None:
+    key = security.secret_key(tmp_path)
+    mode = stat.S_IMODE(os.stat(tmp_path / security.SECRET_FILE).st_mode)
+    assert mode == 0o600
+    assert security.secret_key(tmp_path) == key
+
+
+def _login_form(client: httpx.Client, user: str, password: str) -> httpx.Response:
+    page = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token
+    return client.post(
+        "/login",
+        data={"user": user, "password": password, "next": "/plans", "csrf": token[1]},
+    )
+
+
+def test_password_login_and_rate_limit(tmp_path: Path) -> None:
+    clock = Clock()
+    folder = tmp_path / "ws"
+    with store.connect(folder) as conn:
+        security.add_user(conn, "lan", "mat-khau-dai")
+    with Server(folder, rate_limit=security.RateLimit(clock=clock)) as srv:
+        client = srv.client()
+        for _ in range(5):
+            assert _login_form(client, "lan", "sai").status_code == 401
+        # the sixth try within the minute is refused, even with the right password
+        assert _login_form(client, "lan", "mat-khau-dai").status_code == 429
+        clock.now += 61
+        response = _login_form(client, "lan", "mat-khau-dai")
+        assert response.status_code == 303
+        assert client.get("/plans").status_code == 200
+
+
+def test_login_redirect_stays_on_this_site(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    with store.connect(folder) as conn:
+        security.add_user(conn, "lan", "mat-khau-dai")
+    with Server(folder) as srv:
+        client = srv.client()
+        page = client.get("/login").text
+        token = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert token
+        response = client.post(
+            "/login",
+            data={
+                "user": "lan",
+                "password": "mat-khau-dai",
+                "next": "//evil.example/",
+                "csrf": token[1],
+            },
+        )
+        assert response.headers["location"] == "/plans"
+
+
+# --------------------------------------------------------------------------- guard
+
+
+def _concrete(path: str) -> str:
+    return (
+        path.replace("{plan_id}", "1")
+        .replace("{job_id}", "1")
+        .replace("{run}", "1")
+        .replace("{name}", "report.html")
+        .replace("{plan}", "1-1")
+        .replace("{token}", "x")
+    )
+
+
+def _every_route() -> list[tuple[str, str]]:
+    found = []
+    for route in routes():
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, Route)
+        for method in sorted(route.methods or {"GET"}):
+            if method != "HEAD":
+                found.append((method, route.path))
+    return found
+
+
+def test_every_route_needs_a_session(server: Server) -> None:
+    client = server.client()
+    checked = 0
+    for method, path in _every_route():
+        if is_public(path):
+            continue
+        response = client.request(method, _concrete(path))
+        if path.startswith("/api/"):
+            assert response.status_code == 401, (method, path)
+            assert response.json()["error"]
+        elif method == "GET":
+            assert response.status_code == 303, (method, path)
+            assert response.headers["location"].startswith("/login")
+        else:
+            assert response.status_code == 401, (method, path)
+        checked += 1
+    assert checked >= 20
+
+
+def test_api_token_authenticates_and_a_wrong_one_does_not(server: Server) -> None:
+    with store.connect(server.folder) as conn:
+        security.add_user(conn, "an", "mat-khau-dai")
+        token = security.new_api_token(conn, "an")
+        stored = conn.execute("SELECT token_hash FROM api_tokens").fetchone()[0]
+    assert token not in stored
+    client = server.client()
+    ok = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200
+    assert ok.json()["openapi"].startswith("3.")
+    bad = client.get("/api/openapi.json", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+
+
+def test_csrf_token_is_required_with_a_session(server: Server) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    form = {"kind": "district", "district": "216", "year": "2027"}
+    assert client.post("/plans", data=form).status_code == 403
+    assert client.post("/plans", data={**form, "csrf": "wrong"}).status_code == 403
+    assert client.post("/api/scenarios/1/solve", json={}).status_code == 403
+    made = client.post("/plans", data={**form, "csrf": token})
+    assert made.status_code == 303
+    assert client.post(
+        "/api/scenarios/1/solve", headers={"X-CSRF-Token": token}, json={"time_limit_s": 1}
+    ).status_code in (202, 422)
+
+
+def test_upload_too_large_is_413(tmp_path: Path) -> None:
+    with Server(tmp_path / "ws", max_body=1000) as srv:
+        client = srv.logged_in()
+        token = csrf_of(client)
+        response = client.post(
+            "/api/scenarios",
+            headers={"X-CSRF-Token": token},
+            files={"workbook": ("big.xlsx", b"x" * 5000)},
+        )
+        assert response.status_code == 413
+
+
+def test_default_upload_limit_is_ten_megabytes(server: Server) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    response = client.post(
+        "/plans/upload",
+        headers={"X-CSRF-Token": token},
+        files={"workbook": ("big.xlsx", b"x" * (10 * 1024 * 1024 + 1))},
+    )
+    assert response.status_code == 413
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def test_new_plan_from_the_official_units(server: Server) -> None:
+    client = server.logged_in()
+    page = client.get("/plans/new").text
+    assert '<option value="216">Huyện Tân Yên (216)</option>' in page
+    assert '<optgroup label="Tỉnh Bắc Giang">' in page
+    token = csrf_of(client)
+    made = client.post(
+        "/plans", data={"kind": "district", "district": "216", "year": "2027", "csrf": token}
+    )
+    assert made.status_code == 303
+    plan_path = made.headers["location"]
+    path = server.folder / "plans" / plan_path.rsplit("/", 1)[1] / "scenario.xlsx"
+    book = openpyxl.load_workbook(path)
+    assert "Xã" in book.sheetnames
+    listing = client.get("/plans").text
+    assert "Huyện Tân Yên" in listing
+    plan_page = client.get(plan_path).text
+    # a new plan has no staff yet: the page lists what to fill in
+    assert "Vai trò" in plan_page
+    download = client.get(plan_path + "/scenario.xlsx")
+    assert download.content == path.read_bytes()
+
+
+def test_upload_problems_name_sheet_row_and_column(server: Server, nha_nam_xlsx: bytes) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(nha_nam_xlsx))
+    sheet = book["Cán bộ"]
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("Số buổi tối đa mỗi tuần") + 1
+    sheet.cell(row=3, column=column, value="hai")
+    out = io.BytesIO()
+    book.save(out)
+    client = server.logged_in()
+    token = csrf_of(client)
+    response = client.post(
+        "/api/scenarios?lang=en",
+        headers={"X-CSRF-Token": token},
+        files={"workbook": ("../../etc/passwd.xlsx", out.getvalue())},
+    )
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    assert any(
+        p["sheet"] == "Cán bộ"
+        and p["row"] == 3
+        and p["column"].startswith("G ")
+        and "Số buổi tối đa mỗi tuần" in p["column"]
+        for p in problems
+    ), problems
+    assert all(p["message"] for p in problems)
+    # nothing of the upload is kept, and its name was never used
+    assert not list((server.folder / "plans").glob("*")) if (server.folder / "plans").exists() else True
+    assert not list((server.folder / "uploads").glob("*"))
+    assert not (server.folder.parent / "etc").exists()
+
+
+def test_page_upload_of_a_bad_workbook_keeps_the_data(
+    server: Server, nha_nam_xlsx: bytes
+) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    made = client.post(
+        "/plans/upload", data={"csrf": token}, files={"workbook": ("nn.xlsx", nha_nam_xlsx)}
+    )
+    assert made.status_code == 303
+    plan = made.headers["location"]
+    before = client.get(plan + "/scenario.xlsx").content
+    bad = client.post(
+        plan + "/upload", data={"csrf": token}, files={"workbook": ("x.xlsx", b"not excel")}
+    )
+    assert bad.status_code == 422
+    assert "Tải lên lại" in bad.text
+    assert client.get(plan + "/scenario.xlsx").content == before
+
+
+def test_solve_through_the_api_gives_plan_and_schedule(
+    server: Server, nha_nam_xlsx: bytes
+) -> None:
+    with store.connect(server.folder) as conn:
+        security.add_user(conn, "an", "mat-khau-dai")
+        token = security.new_api_token(conn, "an")
+    client = server.client()
+    client.headers["Authorization"] = f"Bearer {token}"
+    made = client.post("/api/scenarios", files={"workbook": ("nn.xlsx", nha_nam_xlsx)})
+    assert made.status_code == 201
+    scenario_id = made.json()["id"]
+    workbook = client.get(f"/api/scenarios/{scenario_id}/workbook")
+    assert workbook.content == nha_nam_xlsx
+    started = client.post(f"/api/scenarios/{scenario_id}/solve", json={"time_limit_s": 10})
+    assert started.status_code == 202
+    job = started.json()["job"]
+    done = wait_for(client, job, {"done", "failed", "cancelled"})
+    assert done["state"] == "done", done
+    assert done["objective"] is not None and done["bound"] is not None
+    assert done["gap"] is not None and done["elapsed_s"] > 0
+    plan = client.get(f"/api/plans/{done['plan']}")
+    assert plan.status_code == 200
+    events = plan.json()["events"]
+    assert any(e["activity"] == "training" for e in events)
+    schedule = client.get(f"/api/plans/{done['plan']}/schedule.csv")
+    rows = list(csv.DictReader(io.StringIO(schedule.content.decode("utf-8-sig"))))
+    assert len(rows) == len(events)
+    # the run's folder holds what `scheduler plan` writes, and the workbook it solved
+    run = server.folder / "plans" / str(scenario_id) / "runs" / "1"
+    for name in ("plan.json", "schedule.csv", "schedule.xlsx", "report.html", "scenario.xlsx"):
+        assert (run / name).exists(), name
+    # the same review in the pages, behind the session
+    page = server.logged_in()
+    review = page.get(f"/plans/{scenario_id}/runs/1")
+    assert review.status_code == 200
+    assert re.search(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật) \d\d/\d\d/2023", review.text)
+    assert page.get(f"/plans/{scenario_id}/runs/1/files/report.html").status_code == 200
+    assert page.get(f"/plans/{scenario_id}/runs/1/files/..%2Fscenario.xlsx").status_code == 404
+    csrf = csrf_of(page)
+    accepted = page.post(f"/plans/{scenario_id}/runs/1/accept", data={"csrf": csrf})
+    assert accepted.status_code == 303
+    with store.connect(server.folder) as conn:
+        row = store.get_plan(conn, scenario_id)
+        assert row is not None and row.accepted_run == 1
+
+
+def test_cancel_stops_the_worker_and_keeps_no_run(tmp_path: Path) -> None:
+    hung_nguyen = workbook_bytes(load_scenario(HUNG_NGUYEN), "vi")
+    with Server(tmp_path / "ws") as srv:
+        client = srv.logged_in()
+        token = csrf_of(client)
+        client.headers["X-CSRF-Token"] = token
+        made = client.post("/api/scenarios", files={"workbook": ("hn.xlsx", hung_nguyen)})
+        assert made.status_code == 201
+        scenario_id = made.json()["id"]
+        started = client.post(f"/api/scenarios/{scenario_id}/solve", json={"time_limit_s": 120})
+        job = started.json()["job"]
+        # a second solve of the same plan waits for the first
+        again = client.post(f"/api/scenarios/{scenario_id}/solve", json={})
+        assert again.status_code == 409
+        wait_for(client, job, {"running"})
+        with store.connect(srv.folder) as conn:
+            found = store.get_job(conn, job)
+            assert found is not None and found.pid is not None
+            pid = found.pid
+        cancelled = client.delete(f"/api/jobs/{job}")
+        assert cancelled.status_code == 200
+        assert cancelled.json()["state"] == "cancelled"
+        deadline = time.monotonic() + 10
+        while _alive(pid):
+            assert time.monotonic() < deadline, "the worker still runs"
+            time.sleep(0.1)
+        assert client.delete(f"/api/jobs/{job}").status_code == 409
+        assert client.get(f"/api/jobs/{job}").json()["state"] == "cancelled"
+        assert not (srv.folder / "plans" / str(scenario_id) / "runs" / "1").exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
+
+
+def test_progress_fragment_polls_while_running(server: Server, nha_nam_xlsx: bytes) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    made = client.post(
+        "/plans/upload", data={"csrf": token}, files={"workbook": ("nn.xlsx", nha_nam_xlsx)}
+    )
+    plan = made.headers["location"]
+    assert client.post(plan + "/solve", data={"csrf": token, "time_limit": "10"}).status_code == 303
+    fragment = client.get(plan + "/progress").text
+    assert 'id="progress"' in fragment
+    job_id = int(re.search(r"/jobs/(\d+)/cancel", fragment)[1]) if "/cancel" in fragment else None
+    if job_id is not None:
+        assert 'hx-trigger="every 1s"' in fragment
+    with store.connect(server.folder) as conn:
+        (job,) = store.jobs_of(conn, int(plan.rsplit("/", 1)[1]))
+    client.headers["X-CSRF-Token"] = token
+    wait_for(client, job.id, {"done", "failed"})
+    final = client.get(plan + "/progress").text
+    assert "every 1s" not in final
+    assert "/runs/1" in final
+
+
+def test_language_toggle_is_remembered(server: Server) -> None:
+    client = server.logged_in()
+    assert "Kế hoạch mới" in client.get("/plans").text
+    assert "New plan" in client.get("/plans?lang=en").text
+    assert "New plan" in client.get("/plans").text
+
+
+def test_pages_escape_what_planners_type(server: Server, nha_nam_xlsx: bytes) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    made = client.post(
+        "/plans/upload", data={"csrf": token}, files={"workbook": ("nn.xlsx", nha_nam_xlsx)}
+    )
+    plan_id = int(made.headers["location"].rsplit("/", 1)[1])
+    with store.connect(server.folder) as conn:
+        store.rename_plan(conn, plan_id, "<script>alert(1)</script>", "x")
+    page = client.get("/plans").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_user_commands(tmp_path: Path) -> None:
+    runner = CliRunner()
+    folder = str(tmp_path / "ws")
+    added = runner.invoke(
+        cli_app, ["user", "add", "lan", "--password-stdin", "--folder", folder], input="mat-khau-dai\n"
+    )
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(
+        cli_app, ["user", "add", "lan", "--password-stdin", "--folder", folder], input="mat-khau-dai\n"
+    )
+    assert again.exit_code == 2
+    short = runner.invoke(
+        cli_app, ["user", "add", "binh", "--password-stdin", "--folder", folder], input="ngan\n"
+    )
+    assert short.exit_code == 2
+    listed = runner.invoke(cli_app, ["user", "list", "--folder", folder])
+    assert listed.stdout.split() == ["lan"]
+    token = runner.invoke(cli_app, ["user", "token", "lan", "--folder", folder]).stdout.strip()
+    with store.connect(Path(folder)) as conn:
+        assert security.token_user(conn, token) == "lan"
+        assert security.check_password(conn, "lan", "mat-khau-dai")
+        stored = conn.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert stored.startswith("$argon2")
+    removed = runner.invoke(cli_app, ["user", "remove", "lan", "--folder", folder])
+    assert removed.exit_code == 0
+    with store.connect(Path(folder)) as conn:
+        assert security.token_user(conn, token) is None
+    missing = runner.invoke(cli_app, ["user", "remove", "lan", "--folder", folder])
+    assert missing.exit_code == 2
+
+
+def test_app_refuses_other_interfaces_without_accounts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli_app,
+        ["app", "--folder", str(tmp_path / "ws"), "--host", "0.0.0.0", "--no-browser"],
+    )
+    assert result.exit_code == 2
+    assert "user add" in result.output
+
+
+def test_openapi_lists_the_api_routes(server: Server) -> None:
+    client = server.logged_in()
+    spec = client.get("/api/openapi.json").json()
+    documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
+    routed = {
+        (m, p.replace("{plan_id}", "{id}").replace("{job_id}", "{job}"))
+        for m, p in _every_route()
+        if p.startswith("/api/")
+    }
+    assert routed == documented
+    json.dumps(spec)
