@@ -110,7 +110,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield srv
 
 
-def wait_for(client: httpx.Client, job: int, states: set[str], limit: float = 90) -> dict[str, Any]:
+def wait_for(
+    client: httpx.Client, job: int, states: set[str], limit: float = 90
+) -> dict[str, Any]:
     deadline = time.monotonic() + limit
     while True:
         body: dict[str, Any] = client.get(f"/api/jobs/{job}").json()
@@ -270,7 +272,9 @@ def test_csrf_token_is_required_with_a_session(server: Server) -> None:
     made = client.post("/plans", data={**form, "csrf": token})
     assert made.status_code == 303
     assert client.post(
-        "/api/scenarios/1/solve", headers={"X-CSRF-Token": token}, json={"time_limit_s": 1}
+        "/api/scenarios/1/solve",
+        headers={"X-CSRF-Token": token},
+        json={"time_limit_s": 1},
     ).status_code in (202, 422)
 
 
@@ -307,7 +311,8 @@ def test_new_plan_from_the_official_units(server: Server) -> None:
     assert '<optgroup label="Tỉnh Bắc Giang">' in page
     token = csrf_of(client)
     made = client.post(
-        "/plans", data={"kind": "district", "district": "216", "year": "2027", "csrf": token}
+        "/plans",
+        data={"kind": "district", "district": "216", "year": "2027", "csrf": token},
     )
     assert made.status_code == 303
     plan_path = made.headers["location"]
@@ -323,7 +328,9 @@ def test_new_plan_from_the_official_units(server: Server) -> None:
     assert download.content == path.read_bytes()
 
 
-def test_upload_problems_name_sheet_row_and_column(server: Server, nha_nam_xlsx: bytes) -> None:
+def test_upload_problems_name_sheet_row_and_column(
+    server: Server, nha_nam_xlsx: bytes
+) -> None:
     book = openpyxl.load_workbook(io.BytesIO(nha_nam_xlsx))
     sheet = book["Cán bộ"]
     headers = [c.value for c in sheet[1]]
@@ -349,7 +356,11 @@ def test_upload_problems_name_sheet_row_and_column(server: Server, nha_nam_xlsx:
     ), problems
     assert all(p["message"] for p in problems)
     # nothing of the upload is kept, and its name was never used
-    assert not list((server.folder / "plans").glob("*")) if (server.folder / "plans").exists() else True
+    assert (
+        not list((server.folder / "plans").glob("*"))
+        if (server.folder / "plans").exists()
+        else True
+    )
     assert not list((server.folder / "uploads").glob("*"))
     assert not (server.folder.parent / "etc").exists()
 
@@ -360,13 +371,17 @@ def test_page_upload_of_a_bad_workbook_keeps_the_data(
     client = server.logged_in()
     token = csrf_of(client)
     made = client.post(
-        "/plans/upload", data={"csrf": token}, files={"workbook": ("nn.xlsx", nha_nam_xlsx)}
+        "/plans/upload",
+        data={"csrf": token},
+        files={"workbook": ("nn.xlsx", nha_nam_xlsx)},
     )
     assert made.status_code == 303
     plan = made.headers["location"]
     before = client.get(plan + "/scenario.xlsx").content
     bad = client.post(
-        plan + "/upload", data={"csrf": token}, files={"workbook": ("x.xlsx", b"not excel")}
+        plan + "/upload",
+        data={"csrf": token},
+        files={"workbook": ("x.xlsx", b"not excel")},
     )
     assert bad.status_code == 422
     assert "Tải lên lại" in bad.text
@@ -386,13 +401,17 @@ def test_solve_through_the_api_gives_plan_and_schedule(
     scenario_id = made.json()["id"]
     workbook = client.get(f"/api/scenarios/{scenario_id}/workbook")
     assert workbook.content == nha_nam_xlsx
-    started = client.post(f"/api/scenarios/{scenario_id}/solve", json={"time_limit_s": 10})
+    started = client.post(
+        f"/api/scenarios/{scenario_id}/solve", json={"time_limit_s": 10}
+    )
     assert started.status_code == 202
     job = started.json()["job"]
     done = wait_for(client, job, {"done", "failed", "cancelled"})
     assert done["state"] == "done", done
-    assert done["objective"] is not None and done["bound"] is not None
-    assert done["gap"] is not None and done["elapsed_s"] > 0
+    assert done["objective"] is not None
+    assert done["bound"] is not None
+    assert done["gap"] is not None
+    assert done["elapsed_s"] > 0
     plan = client.get(f"/api/plans/{done['plan']}")
     assert plan.status_code == 200
     events = plan.json()["events"]
@@ -402,21 +421,33 @@ def test_solve_through_the_api_gives_plan_and_schedule(
     assert len(rows) == len(events)
     # the run's folder holds what `scheduler plan` writes, and the workbook it solved
     run = server.folder / "plans" / str(scenario_id) / "runs" / "1"
-    for name in ("plan.json", "schedule.csv", "schedule.xlsx", "report.html", "scenario.xlsx"):
+    for name in (
+        "plan.json",
+        "schedule.csv",
+        "schedule.xlsx",
+        "report.html",
+        "scenario.xlsx",
+    ):
         assert (run / name).exists(), name
     # the same review in the pages, behind the session
     page = server.logged_in()
     review = page.get(f"/plans/{scenario_id}/runs/1")
     assert review.status_code == 200
-    assert re.search(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật) \d\d/\d\d/2023", review.text)
+    assert re.search(
+        r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật) \d\d/\d\d/2023", review.text
+    )
     assert page.get(f"/plans/{scenario_id}/runs/1/files/report.html").status_code == 200
-    assert page.get(f"/plans/{scenario_id}/runs/1/files/..%2Fscenario.xlsx").status_code == 404
+    assert (
+        page.get(f"/plans/{scenario_id}/runs/1/files/..%2Fscenario.xlsx").status_code
+        == 404
+    )
     csrf = csrf_of(page)
     accepted = page.post(f"/plans/{scenario_id}/runs/1/accept", data={"csrf": csrf})
     assert accepted.status_code == 303
     with store.connect(server.folder) as conn:
         row = store.get_plan(conn, scenario_id)
-        assert row is not None and row.accepted_run == 1
+        assert row is not None
+        assert row.accepted_run == 1
 
 
 def test_cancel_stops_the_worker_and_keeps_no_run(tmp_path: Path) -> None:
@@ -425,10 +456,14 @@ def test_cancel_stops_the_worker_and_keeps_no_run(tmp_path: Path) -> None:
         client = srv.logged_in()
         token = csrf_of(client)
         client.headers["X-CSRF-Token"] = token
-        made = client.post("/api/scenarios", files={"workbook": ("hn.xlsx", hung_nguyen)})
+        made = client.post(
+            "/api/scenarios", files={"workbook": ("hn.xlsx", hung_nguyen)}
+        )
         assert made.status_code == 201
         scenario_id = made.json()["id"]
-        started = client.post(f"/api/scenarios/{scenario_id}/solve", json={"time_limit_s": 120})
+        started = client.post(
+            f"/api/scenarios/{scenario_id}/solve", json={"time_limit_s": 120}
+        )
         job = started.json()["job"]
         # a second solve of the same plan waits for the first
         again = client.post(f"/api/scenarios/{scenario_id}/solve", json={})
@@ -436,7 +471,8 @@ def test_cancel_stops_the_worker_and_keeps_no_run(tmp_path: Path) -> None:
         wait_for(client, job, {"running"})
         with store.connect(srv.folder) as conn:
             found = store.get_job(conn, job)
-            assert found is not None and found.pid is not None
+            assert found is not None
+            assert found.pid is not None
             pid = found.pid
         cancelled = client.delete(f"/api/jobs/{job}")
         assert cancelled.status_code == 200
@@ -458,17 +494,30 @@ def _alive(pid: int) -> bool:
     return "State:\tZ" not in status
 
 
-def test_progress_fragment_polls_while_running(server: Server, nha_nam_xlsx: bytes) -> None:
+def test_progress_fragment_polls_while_running(
+    server: Server, nha_nam_xlsx: bytes
+) -> None:
     client = server.logged_in()
     token = csrf_of(client)
     made = client.post(
-        "/plans/upload", data={"csrf": token}, files={"workbook": ("nn.xlsx", nha_nam_xlsx)}
+        "/plans/upload",
+        data={"csrf": token},
+        files={"workbook": ("nn.xlsx", nha_nam_xlsx)},
     )
     plan = made.headers["location"]
-    assert client.post(plan + "/solve", data={"csrf": token, "time_limit": "10"}).status_code == 303
+    assert (
+        client.post(
+            plan + "/solve", data={"csrf": token, "time_limit": "10"}
+        ).status_code
+        == 303
+    )
     fragment = client.get(plan + "/progress").text
     assert 'id="progress"' in fragment
-    job_id = int(re.search(r"/jobs/(\d+)/cancel", fragment)[1]) if "/cancel" in fragment else None
+    job_id = (
+        int(re.search(r"/jobs/(\d+)/cancel", fragment)[1])
+        if "/cancel" in fragment
+        else None
+    )
     if job_id is not None:
         assert 'hx-trigger="every 1s"' in fragment
     with store.connect(server.folder) as conn:
@@ -491,7 +540,9 @@ def test_pages_escape_what_planners_type(server: Server, nha_nam_xlsx: bytes) ->
     client = server.logged_in()
     token = csrf_of(client)
     made = client.post(
-        "/plans/upload", data={"csrf": token}, files={"workbook": ("nn.xlsx", nha_nam_xlsx)}
+        "/plans/upload",
+        data={"csrf": token},
+        files={"workbook": ("nn.xlsx", nha_nam_xlsx)},
     )
     plan_id = int(made.headers["location"].rsplit("/", 1)[1])
     with store.connect(server.folder) as conn:
@@ -508,20 +559,28 @@ def test_user_commands(tmp_path: Path) -> None:
     runner = CliRunner()
     folder = str(tmp_path / "ws")
     added = runner.invoke(
-        cli_app, ["user", "add", "lan", "--password-stdin", "--folder", folder], input="mat-khau-dai\n"
+        cli_app,
+        ["user", "add", "lan", "--password-stdin", "--folder", folder],
+        input="mat-khau-dai\n",
     )
     assert added.exit_code == 0, added.output
     again = runner.invoke(
-        cli_app, ["user", "add", "lan", "--password-stdin", "--folder", folder], input="mat-khau-dai\n"
+        cli_app,
+        ["user", "add", "lan", "--password-stdin", "--folder", folder],
+        input="mat-khau-dai\n",
     )
     assert again.exit_code == 2
     short = runner.invoke(
-        cli_app, ["user", "add", "binh", "--password-stdin", "--folder", folder], input="ngan\n"
+        cli_app,
+        ["user", "add", "binh", "--password-stdin", "--folder", folder],
+        input="ngan\n",
     )
     assert short.exit_code == 2
     listed = runner.invoke(cli_app, ["user", "list", "--folder", folder])
     assert listed.stdout.split() == ["lan"]
-    token = runner.invoke(cli_app, ["user", "token", "lan", "--folder", folder]).stdout.strip()
+    token = runner.invoke(
+        cli_app, ["user", "token", "lan", "--folder", folder]
+    ).stdout.strip()
     with store.connect(Path(folder)) as conn:
         assert security.token_user(conn, token) == "lan"
         assert security.check_password(conn, "lan", "mat-khau-dai")

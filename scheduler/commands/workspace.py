@@ -74,15 +74,21 @@ def workspace_app(
     ] = "127.0.0.1",
     port: Annotated[
         int,
-        typer.Option("--port", min=0, max=65535, help="Cổng / port (0: any free port)."),
+        typer.Option(
+            "--port", min=0, max=65535, help="Cổng / port (0: any free port)."
+        ),
     ] = 8765,
     no_browser: Annotated[
         bool,
-        typer.Option("--no-browser", help="Không mở trình duyệt / do not open a browser."),
+        typer.Option(
+            "--no-browser", help="Không mở trình duyệt / do not open a browser."
+        ),
     ] = False,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Số luồng CP-SAT mỗi lần giải / CP-SAT threads."),
+        typer.Option(
+            "--workers", min=1, help="Số luồng CP-SAT mỗi lần giải / CP-SAT threads."
+        ),
     ] = None,
     lang: Lang = "vi",
 ) -> None:
@@ -151,7 +157,10 @@ def user_add(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập / user name.")],
     password_stdin: Annotated[
         bool,
-        typer.Option("--password-stdin", help="Đọc mật khẩu từ stdin / read the password from stdin."),
+        typer.Option(
+            "--password-stdin",
+            help="Đọc mật khẩu từ stdin / read the password from stdin.",
+        ),
     ] = False,
     folder: FolderOption = None,
     lang: Lang = "vi",
@@ -179,7 +188,11 @@ def user_add(
         )
     if len(password) < 8:
         err.print(
-            _say(lang, "mật khẩu cần ít nhất 8 ký tự", "the password needs 8 characters at least"),
+            _say(
+                lang,
+                "mật khẩu cần ít nhất 8 ký tự",
+                "the password needs 8 characters at least",
+            ),
             markup=False,
         )
         raise typer.Exit(2)
@@ -193,7 +206,9 @@ def user_add(
                 markup=False,
             )
             raise typer.Exit(2) from exc
-    console.print(_say(lang, f"Đã thêm {name} ({path})", f"Added {name} ({path})"), markup=False)
+    console.print(
+        _say(lang, f"Đã thêm {name} ({path})", f"Added {name} ({path})"), markup=False
+    )
 
 
 @user_app.command("remove")
@@ -211,7 +226,9 @@ def user_remove(
             remove_user(conn, name)
         except AccountError as exc:
             err.print(
-                _say(lang, f"{name}: không có tài khoản này", f"{name}: no such account"),
+                _say(
+                    lang, f"{name}: không có tài khoản này", f"{name}: no such account"
+                ),
                 markup=False,
             )
             raise typer.Exit(2) from exc
@@ -227,7 +244,9 @@ def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
     with conn:
         names = list_users(conn)
     if not names:
-        console.print(_say(lang, "Chưa có tài khoản nào", "No accounts yet"), markup=False)
+        console.print(
+            _say(lang, "Chưa có tài khoản nào", "No accounts yet"), markup=False
+        )
     for name in names:
         console.print(name, markup=False)
 
@@ -247,7 +266,9 @@ def user_token(
             token = new_api_token(conn, name)
         except AccountError as exc:
             err.print(
-                _say(lang, f"{name}: không có tài khoản này", f"{name}: no such account"),
+                _say(
+                    lang, f"{name}: không có tài khoản này", f"{name}: no such account"
+                ),
                 markup=False,
             )
             raise typer.Exit(2) from exc

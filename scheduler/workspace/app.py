@@ -184,7 +184,9 @@ async def login_page(request: Request) -> Response:
     target = _safe_next(str(form.get("next", "")))
     address = request.client.host if request.client else ""
     if ws.rate_limit.blocked(user, address):
-        return page(request, "login.html", 429, error=w("login_blocked", lang), next=target)
+        return page(
+            request, "login.html", 429, error=w("login_blocked", lang), next=target
+        )
 
     def check() -> bool:
         with closing(ws.db()) as conn:
@@ -192,7 +194,9 @@ async def login_page(request: Request) -> Response:
 
     if not await run_in_threadpool(check):
         ws.rate_limit.failed(user, address)
-        return page(request, "login.html", 401, error=w("login_failed", lang), next=target)
+        return page(
+            request, "login.html", 401, error=w("login_failed", lang), next=target
+        )
     ws.rate_limit.succeeded(user, address)
     _start_session(request, user)
     return RedirectResponse(target, status_code=303)
@@ -388,7 +392,9 @@ def _start_solve(
     ws: Workspace, row: store.PlanRow, lang: str, time_limit: float | None
 ) -> tuple[store.Job | None, list[plans_mod.Problem]]:
     """Validate the plan's workbook and start a worker; (job, []) or (None, problems)."""
-    scenario, problems = plans_mod.check_workbook(scenario_path(ws.folder, row.id), lang)
+    scenario, problems = plans_mod.check_workbook(
+        scenario_path(ws.folder, row.id), lang
+    )
     if scenario is None:
         return None, problems
     if time_limit is None:
@@ -430,7 +436,7 @@ def _positive(text: str) -> float | None:
 
 
 async def progress(request: Request) -> Response:
-    """The live progress fragment of a plan's latest job (htmx polls it every second)."""
+    """Show the live progress of a plan's latest job (htmx polls it every second)."""
     ws = _ws(request)
     lang = lang_of(request)
 
@@ -529,7 +535,7 @@ def _json_error(status: int, message: str, **more: Any) -> JSONResponse:
 
 
 async def api_openapi(request: Request) -> Response:
-    """The API's OpenAPI description."""
+    """Send the API's OpenAPI description."""
     text = resources.files("scheduler.workspace").joinpath("openapi.json").read_text()
     return Response(text, media_type="application/json")
 
@@ -565,7 +571,8 @@ async def api_workbook(request: Request) -> Response:
     if row is None:
         return _json_error(404, "no such scenario")
     return FileResponse(
-        scenario_path(ws.folder, row.id), media_type=plans_mod.RUN_FILES["schedule.xlsx"]
+        scenario_path(ws.folder, row.id),
+        media_type=plans_mod.RUN_FILES["schedule.xlsx"],
     )
 
 

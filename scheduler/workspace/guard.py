@@ -155,7 +155,11 @@ class Guard:
         if user is None and not is_public(path):
             if api or by_token:
                 await self._refuse(
-                    send, 401, True, "login required", [(b"www-authenticate", b"Bearer")]
+                    send,
+                    401,
+                    True,
+                    "login required",
+                    [(b"www-authenticate", b"Bearer")],
                 )
             elif method == "GET":
                 target = "/login?" + urllib.parse.urlencode({"next": path})

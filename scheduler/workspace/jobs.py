@@ -8,6 +8,7 @@ workspace database, so a page reload or a server restart finds it again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -94,7 +95,11 @@ class Runner:
 
     def refresh(self, conn: sqlite3.Connection, job: Job, lost: str) -> Job:
         """Return the job, marked failed when its worker died without a word."""
-        if job.state in store.LIVE_STATES and job.pid is not None and not self._alive(job):
+        if (
+            job.state in store.LIVE_STATES
+            and job.pid is not None
+            and not self._alive(job)
+        ):
             store.finish(conn, job.id, "failed", message=lost)
             fresh = store.get_job(conn, job.id)
             assert fresh is not None
@@ -144,9 +149,7 @@ def _stop_group(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
                 proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     threading.Thread(target=reap, daemon=True).start()

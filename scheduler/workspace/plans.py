@@ -163,7 +163,9 @@ def districts_by_province() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ..
 
     groups: dict[str, dict[str, str]] = {}
     for unit in communes_2023():
-        groups.setdefault(unit.province_name, {})[unit.district_code] = unit.district_name
+        groups.setdefault(unit.province_name, {})[unit.district_code] = (
+            unit.district_name
+        )
     return tuple(
         (province, tuple(districts.items())) for province, districts in groups.items()
     )
@@ -219,7 +221,13 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
         for q, allowance in sorted(f.allowance_vnd.items()):
             used = spent.get((f.id, q), 0)
             budget.append(
-                (f.name_en if lang == "en" else f.name_vi, q, used, allowance, allowance - used)
+                (
+                    f.name_en if lang == "en" else f.name_vi,
+                    q,
+                    used,
+                    allowance,
+                    allowance - used,
+                )
             )
     left_out = [
         (
@@ -262,9 +270,11 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
 
 def plan_exists(folder: Path, plan_id: int) -> bool:
     """Tell whether a plan's folder holds its workbook."""
-    return scenario_path(folder, plan_id).exists() and plan_dir(folder, plan_id).is_dir()
+    return (
+        scenario_path(folder, plan_id).exists() and plan_dir(folder, plan_id).is_dir()
+    )
 
 
 def today() -> dt.date:
-    """Return today's date (the default plan year's source)."""
-    return dt.date.today()
+    """Return today's date in Vietnam (the default plan year's source)."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date()

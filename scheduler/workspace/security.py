@@ -134,7 +134,9 @@ def new_login_link(conn: sqlite3.Connection, now: float | None = None) -> str:
     return token
 
 
-def use_login_link(conn: sqlite3.Connection, token: str, now: float | None = None) -> bool:
+def use_login_link(
+    conn: sqlite3.Connection, token: str, now: float | None = None
+) -> bool:
     """Spend a one-time login secret; ``True`` only on its first use in time."""
     at = time.time() if now is None else now
     cur = conn.execute(

@@ -41,7 +41,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "district": ("Huyện", "District"),
     "year": ("Năm kế hoạch", "Plan year"),
     "create": ("Tạo kế hoạch", "Create the plan"),
-    "bad_area": ("Chọn một huyện hoặc một tỉnh trong danh sách.", "Pick a district or a province from the list."),
+    "bad_area": (
+        "Chọn một huyện hoặc một tỉnh trong danh sách.",
+        "Pick a district or a province from the list.",
+    ),
     "bad_year": ("Năm kế hoạch từ 2023 đến 2100.", "The plan year is 2023 to 2100."),
     "bad_year_2025": (
         "Đơn vị hai cấp có từ năm 2025.",
@@ -52,8 +55,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "upload": ("Tải lên tệp Excel đã sửa", "Upload a changed workbook"),
     "upload_again": ("Tải lên lại", "Upload again"),
     "upload_go": ("Tải lên", "Upload"),
-    "uploaded": ("Đã nhận tệp; dữ liệu hợp lệ.", "Workbook received; the data is valid."),
-    "not_xlsx": ("Tệp phải là sổ Excel .xlsx.", "The file must be an Excel .xlsx workbook."),
+    "uploaded": (
+        "Đã nhận tệp; dữ liệu hợp lệ.",
+        "Workbook received; the data is valid.",
+    ),
+    "not_xlsx": (
+        "Tệp phải là sổ Excel .xlsx.",
+        "The file must be an Excel .xlsx workbook.",
+    ),
     "problems": ("Dữ liệu còn lỗi", "Problems in the data"),
     "problems_kept": (
         "Tệp chưa được nhận, kế hoạch giữ dữ liệu cũ. Sửa các lỗi sau rồi tải lên lại:",
@@ -63,7 +72,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "row": ("Dòng", "Row"),
     "column": ("Cột", "Column"),
     "message": ("Lỗi", "Problem"),
-    "valid": ("Dữ liệu hợp lệ, sẵn sàng lập lịch.", "The data is valid, ready to plan."),
+    "valid": (
+        "Dữ liệu hợp lệ, sẵn sàng lập lịch.",
+        "The data is valid, ready to plan.",
+    ),
     "plan": ("Lập lịch", "Planning"),
     "solve": ("Lập lịch", "Make the plan"),
     "time_limit": ("Thời gian tối đa (giây)", "Time limit (seconds)"),
@@ -72,7 +84,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Kế hoạch này đang được lập lịch.",
         "This plan is being planned already.",
     ),
-    "cannot_plan": ("Chưa lập lịch được: dữ liệu còn lỗi.", "Cannot plan yet: the data has problems."),
+    "cannot_plan": (
+        "Chưa lập lịch được: dữ liệu còn lỗi.",
+        "Cannot plan yet: the data has problems.",
+    ),
     "state.queued": ("Đang chờ", "Queued"),
     "state.running": ("Đang giải", "Solving"),
     "state.done": ("Xong", "Done"),
@@ -116,12 +131,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "not_found": ("Không tìm thấy.", "Not found."),
     "back": ("Quay lại", "Back"),
     "status": ("Trạng thái bộ giải", "Solver status"),
-    "worker_lost": ("Tiến trình giải đã dừng bất thường.", "The solver process stopped unexpectedly."),
+    "worker_lost": (
+        "Tiến trình giải đã dừng bất thường.",
+        "The solver process stopped unexpectedly.",
+    ),
 }
 
 _WEEKDAYS = {
     "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "en": (
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ),
 }
 
 
@@ -133,4 +159,6 @@ def w(key: str, lang: str) -> str:
 
 def weekday_date(value: dt.date, lang: str) -> str:
     """Format a date with its weekday: ``Thứ Ba 25/07/2023`` or ``Tuesday 25/07/2023``."""
-    return f"{_WEEKDAYS['en' if lang == 'en' else 'vi'][value.weekday()]} {value:%d/%m/%Y}"
+    return (
+        f"{_WEEKDAYS['en' if lang == 'en' else 'vi'][value.weekday()]} {value:%d/%m/%Y}"
+    )

@@ -30,6 +30,7 @@ def run(folder: Path, job_id: int, workers: int | None = None) -> None:
     from scheduler.export.table import write_atomically
     from scheduler.scenario.load import load_scenario
     from scheduler.solve import solve
+
     lang = job.lang
     source = job_input(folder, job)
     try:
@@ -48,7 +49,10 @@ def run(folder: Path, job_id: int, workers: int | None = None) -> None:
         )
     except ScenarioError as exc:
         store.finish(
-            conn, job_id, "failed", message="\n".join(p.render(lang) for p in exc.problems)
+            conn,
+            job_id,
+            "failed",
+            message="\n".join(p.render(lang) for p in exc.problems),
         )
         return
     except InfeasibleScenario as exc:
