@@ -614,3 +614,106 @@ def test_openapi_lists_the_api_routes(server: Server) -> None:
     }
     assert routed == documented
     json.dumps(spec)
+
+
+# --------------------------------------------------------------------------- editor
+
+TWO_STAFF = {
+    "staff_id": ["ld01", "cb01", ""],
+    "name": ["Nguyễn Văn An", "Trần Thị Bình", ""],
+    "roles": ["lanh_dao_huyen; ldtbxh", "nhcsxh; giang_vien", ""],
+    "organisation": ["UBND huyện", "Phòng LĐTBXH", ""],
+    "phone": ["", "", ""],
+    "email": ["", "", ""],
+    "max_sessions_per_week": ["3", "4", ""],
+    "max_class_days_per_week": ["", "", ""],
+}
+
+
+def _new_district(client: httpx.Client, token: str) -> str:
+    made = client.post(
+        "/plans",
+        data={"kind": "district", "district": "216", "year": "2027", "csrf": token},
+    )
+    assert made.status_code == 303
+    return str(made.headers["location"])
+
+
+def test_staff_and_budget_are_edited_in_the_page(server: Server) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    plan = _new_district(client, token)
+    path = server.folder / "plans" / plan.rsplit("/", 1)[1] / "scenario.xlsx"
+    form = client.get(plan + "/staff")
+    assert form.status_code == 200
+    assert "Vai trò" in form.text
+    blank = client.get(plan + "/staff/blank")
+    assert blank.text.count('name="staff_id"') == 1
+    saved = client.post(plan + "/staff", data={**TWO_STAFF, "csrf": token})
+    assert saved.status_code == 303, saved.text
+    scenario = load_scenario(path, check_references=False)
+    assert [p.staff_id for p in scenario.staff] == ["ld01", "cb01"]
+    assert scenario.staff[0].roles == ("lanh_dao_huyen", "ldtbxh")
+    assert scenario.staff[1].max_sessions_per_week == 4
+    # the roles are held now: nothing left to fix about them
+    assert "Vai trò" not in client.get(plan).text
+    budget = client.get(plan + "/budget")
+    assert 'name="q.0.2027-Q3"' in budget.text
+    amounts = {
+        "id.0": "ctmtqg",
+        "q.0.2027-Q3": "60.000.000",
+        "q.0.2027-Q4": "40,000,000",
+        "id.1": "ngan_sach_huyen",
+        "q.1.2027-Q3": "10000000",
+        "q.1.2027-Q4": "",
+        "id.2": "",
+        "name_vi.2": "",
+        "csrf": token,
+    }
+    assert client.post(plan + "/budget", data=amounts).status_code == 303
+    scenario = load_scenario(path)  # the whole plan is valid now
+    allowances = {f.id: f.allowance_vnd for f in scenario.funding}
+    assert allowances == {
+        "ctmtqg": {"2027-Q3": 60_000_000, "2027-Q4": 40_000_000},
+        "ngan_sach_huyen": {"2027-Q3": 10_000_000, "2027-Q4": 0},
+    }
+    assert "Dữ liệu hợp lệ" in client.get(plan).text
+    # removing a row keeps the others
+    rows = {k: v[:2] for k, v in TWO_STAFF.items()}
+    assert (
+        client.post(
+            plan + "/staff", data={**rows, "remove": "1", "csrf": token}
+        ).status_code
+        == 303
+    )
+    assert [p.staff_id for p in load_scenario(path, check_references=False).staff] == [
+        "ld01"
+    ]
+
+
+def test_editor_lists_row_problems_and_keeps_the_workbook(server: Server) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    plan = _new_district(client, token)
+    path = server.folder / "plans" / plan.rsplit("/", 1)[1] / "scenario.xlsx"
+    before = path.read_bytes()
+    bad = {
+        **TWO_STAFF,
+        "name": ["Nguyễn Văn An", "", ""],
+        "max_sessions_per_week": ["ba", "4", ""],
+    }
+    response = client.post(plan + "/staff", data={**bad, "csrf": token})
+    assert response.status_code == 422
+    assert re.search(
+        r"<td>Cán bộ</td><td>2</td><td>Số buổi tối đa mỗi tuần</td>", response.text
+    )
+    assert re.search(r"<td>Cán bộ</td><td>3</td><td>Họ và tên</td>", response.text)
+    # what was typed stays in the form
+    assert 'value="ba"' in response.text
+    assert path.read_bytes() == before
+    money = client.post(
+        plan + "/budget", data={"id.0": "ctmtqg", "q.0.2027-Q3": "nhiều", "csrf": token}
+    )
+    assert money.status_code == 422
+    assert "2027-Q3" in money.text
+    assert path.read_bytes() == before

@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 
-from scheduler.scenario.load import load_scenario
-from scheduler.scenario.workbook import workbook_bytes
 from tests.test_report_browser import CHROMIUM_ARGS, chromium
-from tests.test_workspace import NHA_NAM, Server
+from tests.test_workspace import Server
 
 ARTIFACTS = Path("test-artifacts") / "workspace"
 WIDTHS = (390, 1440)
@@ -70,11 +68,16 @@ def _shoot(context: Any, url: str, name: str) -> None:
         page.close()
 
 
+STAFF = (
+    ("ld01", "Nguyễn Văn An", "lanh_dao_huyen"),
+    ("cb01", "Trần Thị Bình", "ldtbxh"),
+    ("cb02", "Lê Văn Cường", "nhcsxh; giang_vien"),
+)
+
+
 def test_planner_goes_from_new_plan_to_a_reviewed_plan(
     tmp_path: Path, browser: Any
 ) -> None:
-    workbook = tmp_path / "nha-nam-2023.xlsx"
-    workbook.write_bytes(workbook_bytes(load_scenario(NHA_NAM), "vi"))
     with Server(tmp_path / "ws") as srv:
         context = browser.new_context()
         refused = _offline(context, srv.port)
@@ -92,28 +95,55 @@ def test_planner_goes_from_new_plan_to_a_reviewed_plan(
         page.fill("input[name=year]", "2027")
         page.get_by_role("button", name="Tạo kế hoạch").click()
         assert re.search(r"/plans/\d+$", page.url)
+        plan_url = page.url
         assert "Huyện Tân Yên" in page.locator("h1").inner_text()
         # no staff yet: the problems are listed with sheet, row and column
         assert page.locator(".problems").count() == 1
         assert page.get_by_role("button", name="Lập lịch").is_disabled()
-        new_district = page.url
+        _shoot(context, plan_url, "plan-new-district")
 
-        # the small scenario, uploaded through the page, is planned
-        page.goto(base + "/plans/new")
-        page.set_input_files("form[action='/plans/upload'] input[type=file]", workbook)
-        page.get_by_role("button", name="Tải lên").click()
+        # the staff, typed in the page: one empty row is there, two more are added
+        page.get_by_role("link", name="Sửa bảng cán bộ").click()
+        staff_url = page.url
+        for _ in range(len(STAFF) - 1):
+            before = page.locator("#staff-rows fieldset").count()
+            page.get_by_role("button", name="Thêm dòng").click()
+            page.wait_for_function(
+                f"document.querySelectorAll('#staff-rows fieldset').length > {before}"
+            )
+        rows = page.locator("#staff-rows fieldset")
+        for i, (staff_id, name, roles) in enumerate(STAFF):
+            rows.nth(i).locator("input[name=staff_id]").fill(staff_id)
+            rows.nth(i).locator("input[name=name]").fill(name)
+            rows.nth(i).locator("input[name=roles]").fill(roles)
+        _shoot(context, staff_url, "staff-empty")
+        page.get_by_role("button", name="Lưu vào tệp Excel").click()
+        assert page.url.startswith(plan_url)
+        assert "Đã lưu" in page.inner_text("#data")
+
+        # the budget: the National Target Programme's allowance per quarter
+        page.get_by_role("link", name="Sửa bảng kinh phí").click()
+        budget_url = page.url
+        page.fill("input[name='q.0.2027-Q3']", "300.000.000")
+        page.fill("input[name='q.0.2027-Q4']", "300.000.000")
+        page.get_by_role("button", name="Lưu vào tệp Excel").click()
         assert "Dữ liệu hợp lệ" in page.inner_text("#data")
-        plan_url = page.url
-        page.fill("input[name=time_limit]", "10")
+
+        # plan it; htmx polls the progress every second until the run is done
+        page.fill("input[name=time_limit]", "30")
         page.get_by_role("button", name="Lập lịch").click()
-        # htmx polls the progress every second until the run is done
-        page.wait_for_selector("#progress [data-state=done]", timeout=45_000)
+        page.wait_for_selector("#progress [data-state=running]", timeout=15_000)
+        _shoot(context, plan_url, "plan-running")
+        page.wait_for_selector("#progress [data-state=done]", timeout=60_000)
         assert "Hàm mục tiêu" in page.inner_text("#progress")
 
         page.locator("#progress").get_by_role("link", name="Xem kết quả").click()
         agenda = page.inner_text("#agenda")
-        assert "Tập huấn" in agenda
-        assert re.search(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật) \d\d/\d\d/2023", agenda)
+        assert "Đối thoại chính sách giảm nghèo" in agenda
+        assert "Nguyễn Văn An" in agenda
+        assert re.search(
+            r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật) \d\d/\d\d/2027", agenda
+        )
         assert page.locator("#budget tbody tr").count() >= 2
         review_url = page.url
         page.get_by_role("button", name="Chọn làm bản chính thức").click()
@@ -122,7 +152,8 @@ def test_planner_goes_from_new_plan_to_a_reviewed_plan(
         for url, name in (
             (base + "/plans", "plans"),
             (base + "/plans/new", "new-plan"),
-            (new_district, "plan-new-district"),
+            (staff_url, "staff"),
+            (budget_url, "budget"),
             (plan_url, "plan-done"),
             (review_url, "review"),
             (review_url + "?lang=en", "review-en"),

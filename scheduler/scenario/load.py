@@ -182,7 +182,9 @@ def _check_solver_parameters(
             )
 
 
-def load_scenario(path: str | Path) -> schema.Scenario:
+def load_scenario(
+    path: str | Path, *, check_references: bool = True
+) -> schema.Scenario:
     """Load, validate and freeze a scenario.
 
     Parameters
@@ -191,6 +193,11 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         The scenario TOML file (table paths in its ``[data]`` section are
         relative to it), or one Excel workbook holding the whole scenario
         (:mod:`scheduler.scenario.workbook`).
+    check_references : bool
+        Check that the tables fit together (roles held by staff, venues and
+        communes that exist, …). ``False`` returns a scenario whose sections
+        and rows are each valid but may not fit yet: a half-filled new plan,
+        as the workspace's table editor edits it. Never solve such a scenario.
 
     Returns
     -------
@@ -378,7 +385,7 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         travel_times=tuple(tables["travel_times"]),
         input_hash=digest.hexdigest(),
     )
-    problems = cross_check(scenario, shown, sources)
+    problems = cross_check(scenario, shown, sources) if check_references else []
     if problems:
         raise ScenarioError(_located(problems, book))
     return scenario

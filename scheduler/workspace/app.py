@@ -36,8 +36,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scheduler.i18n import number, percent, vnd
+from scheduler.workspace import editor, security, store
 from scheduler.workspace import plans as plans_mod
-from scheduler.workspace import security, store
 from scheduler.workspace.guard import MAX_BODY, Guard
 from scheduler.workspace.jobs import Runner, run_dir, scenario_path
 from scheduler.workspace.text import w
@@ -342,7 +342,8 @@ async def plan_page(request: Request) -> Response:
     ctx = await run_in_threadpool(context)
     if ctx is None:
         return _not_found(request)
-    return page(request, "plan.html", **ctx)
+    saved = request.query_params.get("saved") == "1"
+    return page(request, "plan.html", saved=saved, **ctx)
 
 
 async def download_workbook(request: Request) -> Response:
@@ -527,6 +528,106 @@ async def accept(request: Request) -> Response:
     return RedirectResponse(f"/plans/{row.id}", status_code=303)
 
 
+# --------------------------------------------------------------------------- editor
+
+
+def _staff_fields(lang: str) -> list[tuple[str, str]]:
+    return [(f, editor.label(f, lang)) for f in editor.STAFF_FIELDS]
+
+
+async def staff_editor(request: Request) -> Response:
+    """Show and save the staff table (``GET`` the form, ``POST`` the rows)."""
+    ws = _ws(request)
+    lang = lang_of(request)
+    form = (
+        editor.form_lists((await request.form()).multi_items())
+        if request.method == "POST"
+        else None
+    )
+
+    def work() -> Response | dict[str, Any] | None:
+        with closing(ws.db()) as conn:
+            row = _plan_row(request, conn)
+        if row is None:
+            return None
+        path = scenario_path(ws.folder, row.id)
+        scenario, problems = editor.draft(path, lang)
+        ctx: dict[str, Any] = {"plan": row, "fields": _staff_fields(lang), "rows": []}
+        if scenario is None:
+            return {**ctx, "cannot": True, "problems": problems, "status": 422}
+        if form is None:
+            return {**ctx, "rows": editor.staff_rows(scenario), "problems": []}
+        people, problems = editor.parse_staff(form, lang)
+        if problems:
+            kept = [
+                dict(zip(editor.STAFF_FIELDS, values, strict=True))
+                for values in zip(
+                    *(form.get(f, []) for f in editor.STAFF_FIELDS), strict=False
+                )
+            ]
+            return {**ctx, "rows": kept, "problems": problems, "status": 422}
+        editor.save(path, scenario.model_copy(update={"staff": tuple(people)}), lang)
+        return RedirectResponse(f"/plans/{row.id}?saved=1#data", status_code=303)
+
+    result = await run_in_threadpool(work)
+    if result is None:
+        return _not_found(request)
+    if isinstance(result, Response):
+        return result
+    status = int(result.pop("status", 200))
+    return page(
+        request, "staff.html", status, cannot=result.pop("cannot", False), **result
+    )
+
+
+async def staff_blank(request: Request) -> Response:
+    """Return one empty staff row for the form (the add-a-row button)."""
+    lang = lang_of(request)
+    return page(request, "staff_row.html", row={}, i=0, fields=_staff_fields(lang))
+
+
+async def budget_editor(request: Request) -> Response:
+    """Show and save the budget table: each source's allowance per quarter."""
+    ws = _ws(request)
+    lang = lang_of(request)
+    form = (
+        editor.form_lists((await request.form()).multi_items())
+        if request.method == "POST"
+        else None
+    )
+
+    def work() -> Response | dict[str, Any] | None:
+        with closing(ws.db()) as conn:
+            row = _plan_row(request, conn)
+        if row is None:
+            return None
+        path = scenario_path(ws.folder, row.id)
+        scenario, problems = editor.draft(path, lang)
+        ctx: dict[str, Any] = {"plan": row, "rows": [], "quarters": []}
+        if scenario is None:
+            return {**ctx, "cannot": True, "problems": problems, "status": 422}
+        ctx.update(
+            rows=editor.budget_rows(scenario), quarters=editor.quarters(scenario)
+        )
+        if form is None:
+            return {**ctx, "problems": []}
+        sources, problems = editor.parse_budget(scenario, form, lang)
+        if problems:
+            return {**ctx, "problems": problems, "status": 422}
+        editor.save(path, scenario.model_copy(update={"funding": tuple(sources)}), lang)
+        return RedirectResponse(f"/plans/{row.id}?saved=1#data", status_code=303)
+
+    result = await run_in_threadpool(work)
+    if result is None:
+        return _not_found(request)
+    if isinstance(result, Response):
+        return result
+    status = int(result.pop("status", 200))
+    return page(
+        request, "budget.html", status, cannot=result.pop("cannot", False), **result
+    )
+
+
 # --------------------------------------------------------------------------- API
 
 
@@ -691,6 +792,9 @@ def routes() -> list[Route | Mount]:
         Route("/plans/{plan_id}", plan_page),
         Route("/plans/{plan_id}/scenario.xlsx", download_workbook),
         Route("/plans/{plan_id}/upload", upload_workbook, methods=["POST"]),
+        Route("/plans/{plan_id}/staff", staff_editor, methods=["GET", "POST"]),
+        Route("/plans/{plan_id}/staff/blank", staff_blank),
+        Route("/plans/{plan_id}/budget", budget_editor, methods=["GET", "POST"]),
         Route("/plans/{plan_id}/solve", solve_page, methods=["POST"]),
         Route("/plans/{plan_id}/progress", progress),
         Route("/plans/{plan_id}/jobs/{job_id}/cancel", cancel_page, methods=["POST"]),

@@ -131,6 +131,32 @@ _TEXT: dict[str, tuple[str, str]] = {
     "not_found": ("Không tìm thấy.", "Not found."),
     "back": ("Quay lại", "Back"),
     "status": ("Trạng thái bộ giải", "Solver status"),
+    "edit_staff": ("Sửa bảng cán bộ", "Edit the staff table"),
+    "edit_budget": ("Sửa bảng kinh phí", "Edit the budget table"),
+    "or_in_page": ("hoặc sửa ngay trên trang:", "or edit in the page:"),
+    "add_row": ("Thêm dòng", "Add a row"),
+    "remove": ("Xoá dòng này", "Remove this row"),
+    "save": ("Lưu vào tệp Excel", "Save into the workbook"),
+    "saved": ("Đã lưu vào tệp Excel.", "Saved into the workbook."),
+    "not_saved": (
+        "Chưa lưu: sửa các lỗi sau.",
+        "Not saved: fix these first.",
+    ),
+    "cannot_edit": (
+        "Tệp Excel có lỗi ở các trang tính khác; sửa trong Excel rồi tải lên lại.",
+        "The workbook has problems in other sheets; fix them in Excel and upload it again.",
+    ),
+    "staff_hint": (
+        "Vai trò: các mã vai trò cách nhau bởi dấu chấm phẩy, vd. lanh_dao_huyen; ldtbxh.",
+        "Roles: role ids separated by semicolons, e.g. lanh_dao_huyen; ldtbxh.",
+    ),
+    "budget_hint": (
+        "Số tiền được cấp mỗi quý, bằng đồng (vd. 6.000.000).",
+        "The allowance of each quarter, in VND (e.g. 6,000,000).",
+    ),
+    "new_source": ("Nguồn mới (nếu cần)", "New source (if needed)"),
+    "source_id": ("Mã nguồn", "Source id"),
+    "source_name": ("Tên nguồn", "Source name"),
     "worker_lost": (
         "Tiến trình giải đã dừng bất thường.",
         "The solver process stopped unexpectedly.",
