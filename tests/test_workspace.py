@@ -290,6 +290,19 @@ def test_upload_too_large_is_413(tmp_path: Path) -> None:
         assert response.status_code == 413
 
 
+def test_a_streamed_body_is_cut_at_the_limit(tmp_path: Path) -> None:
+    # no Content-Length (chunked): the limit holds while the body is read
+    with Server(tmp_path / "ws", max_body=1000) as srv:
+        client = srv.logged_in()
+        token = csrf_of(client)
+        response = client.post(
+            "/api/scenarios",
+            headers={"X-CSRF-Token": token, "Content-Type": "application/octet-stream"},
+            content=iter([b"x" * 600, b"x" * 600]),
+        )
+        assert response.status_code == 413
+
+
 def test_default_upload_limit_is_ten_megabytes(server: Server) -> None:
     client = server.logged_in()
     token = csrf_of(client)
@@ -355,6 +368,12 @@ def test_upload_problems_name_sheet_row_and_column(
         for p in problems
     ), problems
     assert all(p["message"] for p in problems)
+    in_vietnamese = client.post(
+        "/api/scenarios?lang=vi",
+        headers={"X-CSRF-Token": token},
+        files={"workbook": ("x.xlsx", out.getvalue())},
+    ).json()["problems"]
+    assert [p["message"] for p in in_vietnamese] != [p["message"] for p in problems]
     # nothing of the upload is kept, and its name was never used
     assert (
         not list((server.folder / "plans").glob("*"))
@@ -717,3 +736,41 @@ def test_editor_lists_row_problems_and_keeps_the_workbook(server: Server) -> Non
     assert money.status_code == 422
     assert "2027-Q3" in money.text
     assert path.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def test_a_job_ends_once_and_one_runs_per_plan(tmp_path: Path) -> None:
+    with store.connect(tmp_path) as conn:
+        plan_id = store.add_plan(conn, "p", "a")
+        job = store.add_job(conn, plan_id, "vi", 5.0)
+        assert job is not None
+        assert job.run == 1
+        assert store.add_job(conn, plan_id, "vi", 5.0) is None
+        assert store.mark_running(conn, job.id)
+        assert store.finish(conn, job.id, "cancelled")
+        # the worker's late "done" does not undo the cancel
+        assert not store.finish(conn, job.id, "done", objective=1.0)
+        ended = store.get_job(conn, job.id)
+        assert ended is not None
+        assert ended.state == "cancelled"
+        assert ended.objective is None
+        again = store.add_job(conn, plan_id, "vi", None)
+        assert again is not None
+        assert again.run == 2
+
+
+def test_a_restart_frees_plans_whose_worker_is_gone(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    with store.connect(folder) as conn:
+        plan_id = store.add_plan(conn, "p", "a")
+        orphan = store.add_job(conn, plan_id, "vi", 5.0)
+        assert orphan is not None
+    create_app(folder)
+    with store.connect(folder) as conn:
+        ended = store.get_job(conn, orphan.id)
+        assert ended is not None
+        assert ended.state == "failed"
+        assert ended.message
+        assert store.add_job(conn, plan_id, "vi", 5.0) is not None

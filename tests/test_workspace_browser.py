@@ -133,6 +133,12 @@ def test_planner_goes_from_new_plan_to_a_reviewed_plan(
         page.fill("input[name=time_limit]", "30")
         page.get_by_role("button", name="Lập lịch").click()
         page.wait_for_selector("#progress [data-state=running]", timeout=15_000)
+        # the job lives on the server: a reload finds it and keeps polling
+        page.reload()
+        state = page.locator("#progress [data-state]").get_attribute("data-state")
+        assert state in ("running", "done")
+        polling = page.locator("#progress[hx-trigger='every 1s']").count()
+        assert polling == (1 if state == "running" else 0)
         _shoot(context, plan_url, "plan-running")
         page.wait_for_selector("#progress [data-state=done]", timeout=60_000)
         assert "Hàm mục tiêu" in page.inner_text("#progress")

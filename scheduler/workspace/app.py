@@ -840,8 +840,9 @@ def create_app(
         The largest request body in bytes (default 10 MB).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    store.connect(folder).close()
     ws = Workspace(folder, lang, workers, rate_limit or security.RateLimit())
+    with closing(ws.db()) as conn:
+        ws.runner.recover(conn, w("worker_lost", lang))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

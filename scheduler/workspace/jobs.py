@@ -117,6 +117,20 @@ class Runner:
             _stop_group(pid, proc)
         return True
 
+    def recover(self, conn: sqlite3.Connection, lost: str) -> None:
+        """Mark failed every live job whose worker is gone (at start-up).
+
+        A job that never got its worker (``pid`` unset) or whose worker died
+        with the previous server would otherwise block its plan's next solve.
+        """
+        rows = conn.execute(
+            "SELECT id FROM jobs WHERE state IN (?, ?)", store.LIVE_STATES
+        ).fetchall()
+        for (job_id,) in rows:
+            job = store.get_job(conn, int(job_id))
+            if job is not None and (job.pid is None or not _is_worker(job.pid)):
+                store.finish(conn, job.id, "failed", message=lost)
+
     def stop_all(self) -> None:
         """Stop every worker this server started (at shutdown)."""
         with self._lock:
