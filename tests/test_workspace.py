@@ -134,10 +134,20 @@ def test_one_time_link_logs_in_once(server: Server) -> None:
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
-    assert first.get("/plans").status_code == 200
+    assert "secure" not in cookie  # plain http on 127.0.0.1
+    listing = first.get("/plans")
+    assert listing.status_code == 200
+    assert listing.headers["x-frame-options"] == "DENY"
+    assert listing.headers["x-content-type-options"] == "nosniff"
     second = server.client()
     assert second.get(link).status_code == 403
     assert second.get("/plans").status_code == 303
+
+
+def test_cookie_is_secure_behind_https(tmp_path: Path) -> None:
+    with Server(tmp_path / "ws", secure_cookies=True) as srv:
+        response = srv.client().get(srv.login_link())
+        assert "; secure" in response.headers["set-cookie"].lower()
 
 
 def test_link_expires_after_ten_minutes(tmp_path: Path) -> None:
@@ -774,3 +784,52 @@ def test_a_restart_frees_plans_whose_worker_is_gone(tmp_path: Path) -> None:
         assert ended.state == "failed"
         assert ended.message
         assert store.add_job(conn, plan_id, "vi", 5.0) is not None
+
+
+def test_scheduler_app_prints_a_link_that_logs_in(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "app",
+            "--folder",
+            str(tmp_path / "ws"),
+            "--port",
+            "0",
+            "--no-browser",
+            "--lang",
+            "en",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = ""
+        deadline = time.monotonic() + 60
+        while not url:
+            assert time.monotonic() < deadline, "no link printed"
+            line = proc.stdout.readline()
+            assert line, "scheduler app ended"
+            found = re.search(r"http://127\.0\.0\.1:\d+/login/\S+", line)
+            url = found[0] if found else ""
+        with httpx.Client(timeout=10) as client:
+            for _ in range(100):  # the link is printed just before uvicorn serves
+                try:
+                    first = client.get(url)
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            assert first.status_code == 303
+            assert first.headers["location"] == "/plans"
+            assert client.get(url).status_code == 403
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    key = tmp_path / "ws" / security.SECRET_FILE
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600

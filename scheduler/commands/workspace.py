@@ -84,6 +84,14 @@ def workspace_app(
             "--no-browser", help="Không mở trình duyệt / do not open a browser."
         ),
     ] = False,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Cookie chỉ gửi qua https (khi chạy sau proxy https) / "
+            "session cookie only over https (behind an https proxy).",
+        ),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -119,7 +127,7 @@ def workspace_app(
             )
             raise typer.Exit(2)
         token = new_login_link(conn)
-    application = create_app(path, lang, workers=workers)
+    application = create_app(path, lang, workers=workers, secure_cookies=secure_cookies)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -21,6 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from scheduler.workspace import security
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Sent with every answer: no framing (clickjacking), no type guessing, and no
+#: Referer to other sites (a page address never leaves the workspace).
+SECURITY_HEADERS = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
 #: Largest request body accepted (an uploaded workbook): 10 MB.
 MAX_BODY = 10 * 1024 * 1024
 
@@ -96,6 +103,18 @@ async def _form_csrf(scope: Scope, body: bytes, content_type: str) -> str | None
     return None
 
 
+def _with_headers(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {
+                **message,
+                "headers": [*message.get("headers", []), *SECURITY_HEADERS],
+            }
+        await send(message)
+
+    return wrapped
+
+
 class Guard:
     """Size limit, then authentication (session or Bearer token), then CSRF.
 
@@ -132,6 +151,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _with_headers(send)
         path: str = scope["path"]
         method: str = scope["method"]
         headers = Headers(scope=scope)
