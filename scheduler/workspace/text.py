@@ -53,6 +53,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "data": ("Dữ liệu", "Data"),
     "download": ("Tải tệp Excel về", "Download the workbook"),
     "upload": ("Tải lên tệp Excel đã sửa", "Upload a changed workbook"),
+    "from_workbook": ("Hoặc bắt đầu từ một tệp Excel", "Or start from a workbook"),
     "upload_again": ("Tải lên lại", "Upload again"),
     "upload_go": ("Tải lên", "Upload"),
     "uploaded": (
