@@ -497,7 +497,11 @@ def test_cancel_stops_the_worker_and_keeps_no_run(tmp_path: Path) -> None:
         # a second solve of the same plan waits for the first
         again = client.post(f"/api/scenarios/{scenario_id}/solve", json={})
         assert again.status_code == 409
-        wait_for(client, job, {"running"})
+        # cancel in the middle of the search: CP-SAT has reported a plan
+        deadline = time.monotonic() + 90
+        while client.get(f"/api/jobs/{job}").json()["objective"] is None:
+            assert time.monotonic() < deadline, "no solution reported"
+            time.sleep(0.2)
         with store.connect(srv.folder) as conn:
             found = store.get_job(conn, job)
             assert found is not None
@@ -507,20 +511,60 @@ def test_cancel_stops_the_worker_and_keeps_no_run(tmp_path: Path) -> None:
         assert cancelled.status_code == 200
         assert cancelled.json()["state"] == "cancelled"
         deadline = time.monotonic() + 10
-        while _alive(pid):
-            assert time.monotonic() < deadline, "the worker still runs"
+        while _group(pid):
+            assert time.monotonic() < deadline, "the worker or its solvers still run"
             time.sleep(0.1)
         assert client.delete(f"/api/jobs/{job}").status_code == 409
         assert client.get(f"/api/jobs/{job}").json()["state"] == "cancelled"
         assert not (srv.folder / "plans" / str(scenario_id) / "runs" / "1").exists()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "State:\tZ" not in status
+def test_cancel_stops_the_whole_process_group(
+    tmp_path: Path, nha_nam_xlsx: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.workspace import jobs
+
+    # a worker that would run for minutes, with a child of its own
+    monkeypatch.setattr(jobs, "WORKER_MODULE", "tests.workspace_sleeper")
+    with Server(tmp_path / "ws") as srv:
+        client = srv.logged_in()
+        client.headers["X-CSRF-Token"] = csrf_of(client)
+        made = client.post(
+            "/api/scenarios", files={"workbook": ("nn.xlsx", nha_nam_xlsx)}
+        )
+        job = client.post(f"/api/scenarios/{made.json()['id']}/solve", json={}).json()[
+            "job"
+        ]
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/jobs/{job}").json()["objective"] is None:
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.1)
+        with store.connect(srv.folder) as conn:
+            found = store.get_job(conn, job)
+            assert found is not None
+            assert found.pid is not None
+        while len(_group(found.pid)) < 2:  # the worker and its child
+            assert time.monotonic() < deadline, "the worker's child did not start"
+            time.sleep(0.1)
+        assert client.delete(f"/api/jobs/{job}").json()["state"] == "cancelled"
+        deadline = time.monotonic() + 10
+        while _group(found.pid):
+            assert time.monotonic() < deadline, "the worker or its child still run"
+            time.sleep(0.1)
+
+
+def _group(pgid: int) -> list[int]:
+    """Return the live (not zombie) processes of a process group."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # after the command: state, ppid, pgrp
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(stat_file.parent.name))
+    return found
 
 
 def test_progress_fragment_polls_while_running(
