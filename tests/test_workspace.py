@@ -249,11 +249,9 @@ def test_every_route_needs_a_session(server: Server) -> None:
         if path.startswith("/api/"):
             assert response.status_code == 401, (method, path)
             assert response.json()["error"]
-        elif method == "GET":
-            assert response.status_code == 303, (method, path)
-            assert response.headers["location"].startswith("/login")
         else:
-            assert response.status_code == 401, (method, path)
+            assert response.status_code == 303, (method, path)
+            assert response.headers["location"].startswith("/login?next=")
         checked += 1
     assert checked >= 20
 
@@ -276,7 +274,9 @@ def test_csrf_token_is_required_with_a_session(server: Server) -> None:
     client = server.logged_in()
     token = csrf_of(client)
     form = {"kind": "district", "district": "216", "year": "2027"}
-    assert client.post("/plans", data=form).status_code == 403
+    refused = client.post("/plans", data=form)
+    assert refused.status_code == 403
+    assert "Tải lại trang" in refused.text
     assert client.post("/plans", data={**form, "csrf": "wrong"}).status_code == 403
     assert client.post("/api/scenarios/1/solve", json={}).status_code == 403
     made = client.post("/plans", data={**form, "csrf": token})
@@ -877,3 +877,50 @@ def test_scheduler_app_prints_a_link_that_logs_in(tmp_path: Path) -> None:
         proc.wait(10)
     key = tmp_path / "ws" / security.SECRET_FILE
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+
+
+def test_a_failed_solve_says_why(tmp_path: Path) -> None:
+    from scheduler.workspace.jobs import job_input
+    from scheduler.workspace.worker import run
+
+    with store.connect(tmp_path) as conn:
+        plan_id = store.add_plan(conn, "p", "a")
+        job = store.add_job(conn, plan_id, "en", 5.0)
+        assert job is not None
+    source = job_input(tmp_path, job)
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"not a workbook")
+    run(tmp_path, job.id)
+    with store.connect(tmp_path) as conn:
+        ended = store.get_job(conn, job.id)
+    assert ended is not None
+    assert ended.state == "failed"
+    assert ended.message
+    assert "1.xlsx" in ended.message
+    assert not source.exists()
+    assert not (tmp_path / "plans" / str(plan_id) / "runs").exists()
+
+
+def test_a_solve_that_cannot_write_fails_naming_the_path(
+    tmp_path: Path, nha_nam_xlsx: bytes
+) -> None:
+    from scheduler.workspace.jobs import job_input
+    from scheduler.workspace.worker import run
+
+    with store.connect(tmp_path) as conn:
+        plan_id = store.add_plan(conn, "p", "a")
+        job = store.add_job(conn, plan_id, "en", 5.0)
+        assert job is not None
+    source = job_input(tmp_path, job)
+    source.parent.mkdir(parents=True)
+    source.write_bytes(nha_nam_xlsx)
+    # a file where the runs folder belongs: the plan cannot be written
+    (tmp_path / "plans" / str(plan_id) / "runs").write_text("in the way")
+    run(tmp_path, job.id, workers=1)
+    with store.connect(tmp_path) as conn:
+        ended = store.get_job(conn, job.id)
+    assert ended is not None
+    assert ended.state == "failed"
+    assert ended.message is not None
+    assert "runs" in ended.message
+    assert "cannot write" in ended.message

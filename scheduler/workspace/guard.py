@@ -32,6 +32,25 @@ SECURITY_HEADERS = [
 MAX_BODY = 10 * 1024 * 1024
 
 
+# What a person sees when the gate refuses a page (both languages: no session
+# tells which one they read).
+_VI = {
+    403: "Biểu mẫu đã cũ hoặc phiên làm việc đã đổi. Tải lại trang rồi thử lại.",
+    413: "Tệp quá lớn: tối đa 10 MB.",
+}
+_EN = {
+    403: "The form is out of date or the session changed. Reload the page and try again.",
+    413: "The file is too large: 10 MB at most.",
+}
+_PAGE = (
+    '<!doctype html><html lang="vi"><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<link rel="stylesheet" href="/static/app.css"><main>'
+    '<p class="notice">{vi}</p><p class="notice" lang="en">{en}</p>'
+    '<p><a href="/plans">Kế hoạch / Plans</a></p></main></html>'
+)
+
+
 def is_public(path: str) -> bool:
     """Tell whether a path is open without a session (login and static files)."""
     return path == "/login" or path.startswith(("/login/", "/static/"))
@@ -181,13 +200,13 @@ class Guard:
                     "login required",
                     [(b"www-authenticate", b"Bearer")],
                 )
-            elif method == "GET":
-                target = "/login?" + urllib.parse.urlencode({"next": path})
-                await _send_plain(
-                    send, 303, b"", extra=[(b"location", target.encode("latin-1"))]
-                )
-            else:
-                await self._refuse(send, 401, False, "login required")
+                return
+            # a page, or a form sent after the session ended: log in, then come back
+            back = path if method == "GET" else "/plans"
+            target = "/login?" + urllib.parse.urlencode({"next": back})
+            await _send_plain(
+                send, 303, b"", extra=[(b"location", target.encode("latin-1"))]
+            )
             return
         if method in UNSAFE and not by_token:
             token = headers.get("x-csrf-token") or await _form_csrf(
@@ -212,4 +231,7 @@ class Guard:
             body = json.dumps({"error": reason}).encode()
             await _send_plain(send, status, body, "application/json", extra)
         else:
-            await _send_plain(send, status, reason.encode(), extra=extra)
+            page = _PAGE.format(vi=_VI[status], en=_EN[status])
+            await _send_plain(
+                send, status, page.encode(), "text/html; charset=utf-8", extra
+            )

@@ -115,6 +115,7 @@ class Runner:
         pid = proc.pid if proc is not None else job.pid
         if pid is not None and (proc is not None or _is_worker(pid)):
             _stop_group(pid, proc)
+        job_input(self.folder, job).unlink(missing_ok=True)
         return True
 
     def recover(self, conn: sqlite3.Connection, lost: str) -> None:

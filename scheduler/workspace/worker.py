@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sqlite3
 from pathlib import Path
 
 from scheduler.workspace import store
@@ -23,54 +24,74 @@ def run(folder: Path, job_id: int, workers: int | None = None) -> None:
     job = store.get_job(conn, job_id)
     if job is None or not store.mark_running(conn, job_id):
         return
+    source = job_input(folder, job)
+    try:
+        _solve_and_write(conn, folder, job, source, workers)
+    except Exception as exc:
+        store.finish(conn, job_id, "failed", message=why(exc, job.lang))
+        if not isinstance(exc, OSError) and type(exc).__name__ not in _EXPECTED:
+            raise  # a bug: the log keeps the trace
+    finally:
+        source.unlink(missing_ok=True)
+
+
+# Failures of the input, which the planner fixes; anything else is a bug.
+_EXPECTED = {"ScenarioError", "InfeasibleScenario"}
+
+
+def why(exc: Exception, lang: str) -> str:
+    """Return what the planner reads about a failed solve."""
+    from scheduler.errors import InfeasibleScenario, ScenarioError
+
+    if isinstance(exc, ScenarioError):
+        return "\n".join(p.render(lang) for p in exc.problems)
+    if isinstance(exc, InfeasibleScenario):
+        return "\n".join(exc.render(lang))
+    if isinstance(exc, OSError):
+        where = exc.filename or ""
+        cannot = "cannot write" if lang == "en" else "không ghi được"
+        return f"{where}: {cannot} ({exc.strerror})"
+    return str(exc) or type(exc).__name__
+
+
+def _solve_and_write(
+    conn: sqlite3.Connection,
+    folder: Path,
+    job: store.Job,
+    source: Path,
+    workers: int | None,
+) -> None:
     # the heavy imports after the job shows as running: the page sees the start at once
     from scheduler.calendar import build_grid
-    from scheduler.errors import InfeasibleScenario, ScenarioError
     from scheduler.export.bundle import plan_files
     from scheduler.export.table import write_atomically
     from scheduler.scenario.load import load_scenario
     from scheduler.solve import solve
 
     lang = job.lang
-    source = job_input(folder, job)
-    try:
-        scenario = load_scenario(source)
-        overrides: dict[str, object] = {}
-        if job.time_limit_s is not None:
-            overrides["max_time_in_seconds"] = job.time_limit_s
-        if workers is not None:
-            overrides["num_workers"] = workers
+    scenario = load_scenario(source)
+    overrides: dict[str, object] = {}
+    if job.time_limit_s is not None:
+        overrides["max_time_in_seconds"] = job.time_limit_s
+    if workers is not None:
+        overrides["num_workers"] = workers
 
-        def progress(_seconds: float, objective: float, bound: float) -> None:
-            store.report_progress(conn, job_id, objective, bound)
+    def progress(_seconds: float, objective: float, bound: float) -> None:
+        store.report_progress(conn, job.id, objective, bound)
 
-        result = solve(
-            scenario, build_grid(scenario, lang), overrides=overrides, progress=progress
-        )
-    except ScenarioError as exc:
-        store.finish(
-            conn,
-            job_id,
-            "failed",
-            message="\n".join(p.render(lang) for p in exc.problems),
-        )
-        return
-    except InfeasibleScenario as exc:
-        store.finish(conn, job_id, "failed", message="\n".join(exc.render(lang)))
-        return
-    except Exception as exc:  # the planner reads why; the log keeps the trace
-        store.finish(conn, job_id, "failed", message=str(exc) or type(exc).__name__)
-        raise
+    result = solve(
+        scenario, build_grid(scenario, lang), overrides=overrides, progress=progress
+    )
     files = plan_files(scenario, result, lang)
     files["scenario.xlsx"] = source.read_bytes()
     target = run_dir(folder, job.plan_id, job.run)
     write_atomically(target, files)
     s = result.solver
     if not store.finish(
-        conn, job_id, "done", status=s.status, objective=s.objective, bound=s.bound
+        conn, job.id, "done", status=s.status, objective=s.objective, bound=s.bound
     ):
+        # cancelled while the files were written: a cancelled run never counts
         shutil.rmtree(target, ignore_errors=True)
-    source.unlink(missing_ok=True)
 
 
 def main() -> None:
