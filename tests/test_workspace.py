@@ -732,6 +732,7 @@ def test_staff_and_budget_are_edited_in_the_page(server: Server) -> None:
     assert "Vai trò" not in client.get(plan).text
     budget = client.get(plan + "/budget")
     assert 'name="q.0.2027-Q3"' in budget.text
+    assert "Quý III/2027" in budget.text
     amounts = {
         "id.0": "ctmtqg",
         "q.0.2027-Q3": "60.000.000",
@@ -788,7 +789,7 @@ def test_editor_lists_row_problems_and_keeps_the_workbook(server: Server) -> Non
         plan + "/budget", data={"id.0": "ctmtqg", "q.0.2027-Q3": "nhiều", "csrf": token}
     )
     assert money.status_code == 422
-    assert "2027-Q3" in money.text
+    assert "<td>Quý III/2027</td>" in money.text
     assert path.read_bytes() == before
 
 
@@ -924,3 +925,27 @@ def test_a_solve_that_cannot_write_fails_naming_the_path(
     assert ended.message is not None
     assert "runs" in ended.message
     assert "cannot write" in ended.message
+
+
+def test_new_plan_for_a_province_of_2025(server: Server) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    page = client.get("/plans/new").text
+    assert '<option value="40">Tỉnh Nghệ An (40)</option>' in page
+    too_early = client.post(
+        "/plans",
+        data={"kind": "province", "province": "40", "year": "2024", "csrf": token},
+    )
+    assert too_early.status_code == 422
+    assert "hai cấp có từ năm 2025" in too_early.text
+    unknown = client.post(
+        "/plans",
+        data={"kind": "province", "province": "99", "year": "2027", "csrf": token},
+    )
+    assert unknown.status_code == 422
+    made = client.post(
+        "/plans",
+        data={"kind": "province", "province": "40", "year": "2027", "csrf": token},
+    )
+    assert made.status_code == 303
+    assert "Tỉnh Nghệ An" in client.get("/plans").text

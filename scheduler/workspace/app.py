@@ -36,6 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scheduler.i18n import number, percent, vnd
+from scheduler.scenario.workbook import quarter_header
 from scheduler.workspace import editor, security, store
 from scheduler.workspace import plans as plans_mod
 from scheduler.workspace.guard import MAX_BODY, Guard
@@ -624,7 +625,12 @@ async def budget_editor(request: Request) -> Response:
         return result
     status = int(result.pop("status", 200))
     return page(
-        request, "budget.html", status, cannot=result.pop("cannot", False), **result
+        request,
+        "budget.html",
+        status,
+        cannot=result.pop("cannot", False),
+        quarter_label=lambda q: quarter_header(q, lang),
+        **result,
     )
 
 

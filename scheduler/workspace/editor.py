@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from scheduler.errors import ScenarioError
 from scheduler.scenario import schema
-from scheduler.scenario.workbook import LABELS, SHEETS
+from scheduler.scenario.workbook import LABELS, SHEETS, quarter_header
 from scheduler.workspace.plans import Problem, shown_problem
 
 #: The staff table's columns the editor shows, in order.
@@ -199,7 +199,7 @@ def budget_rows(scenario: schema.Scenario) -> list[dict[str, Any]]:
             "id": f.id,
             "name_vi": f.name_vi,
             "name_en": f.name_en,
-            "amounts": {q: str(v) for q, v in f.allowance_vnd.items()},
+            "amounts": dict(f.allowance_vnd),
         }
         for f in scenario.funding
     ]
@@ -243,7 +243,7 @@ def parse_budget(
                     Problem(
                         where,
                         row,
-                        q,
+                        quarter_header(q, lang),
                         _say(
                             lang,
                             f"'{text}' không phải số tiền (đồng)",

@@ -204,6 +204,7 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
     from scheduler.export.charts import spend_by_source_quarter
     from scheduler.export.report import coverage_rows
     from scheduler.export.table import venue_name
+    from scheduler.scenario.workbook import quarter_header
 
     def activity(act_id: str) -> str:
         spec = scenario.activities[act_id]
@@ -223,7 +224,7 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
             budget.append(
                 (
                     f.name_en if lang == "en" else f.name_vi,
-                    q,
+                    quarter_header(q, lang),
                     used,
                     allowance,
                     allowance - used,
