@@ -949,3 +949,66 @@ def test_new_plan_for_a_province_of_2025(server: Server) -> None:
     )
     assert made.status_code == 303
     assert "Tỉnh Nghệ An" in client.get("/plans").text
+
+
+def _tight_tan_yen() -> bytes:
+    """Tân Yên with three staff and a budget too small for every dialogue.
+
+    Its first plan comes within seconds and its proof takes longer than the
+    moment the test asks to stop (measured: FEASIBLE, gap 0.06 %, after 10 s).
+    """
+    from scheduler.scenario.schema import Staff
+    from scheduler.scenario.starter import district_starter
+
+    base = district_starter("216", 2027)
+    staff = (
+        Staff(staff_id="ld01", name="An", roles=("lanh_dao_huyen",)),
+        Staff(staff_id="cb01", name="Bình", roles=("ldtbxh",)),
+        Staff(staff_id="cb02", name="Cường", roles=("nhcsxh", "giang_vien")),
+    )
+    allowances = {
+        "ctmtqg": {"2027-Q3": 60_000_000, "2027-Q4": 40_000_000},
+        "ngan_sach_huyen": {"2027-Q3": 10_000_000, "2027-Q4": 0},
+    }
+    funding = tuple(
+        f.model_copy(update={"allowance_vnd": allowances[f.id]}) for f in base.funding
+    )
+    return workbook_bytes(base.model_copy(update={"staff": staff, "funding": funding}))
+
+
+def test_stop_keeps_the_best_plan_as_a_draft(server: Server) -> None:
+    client = server.logged_in()
+    token = csrf_of(client)
+    client.headers["X-CSRF-Token"] = token
+    made = client.post(
+        "/api/scenarios", files={"workbook": ("ty.xlsx", _tight_tan_yen())}
+    )
+    assert made.status_code == 201, made.text
+    scenario_id = made.json()["id"]
+    job = client.post(
+        f"/api/scenarios/{scenario_id}/solve", json={"time_limit_s": 300}
+    ).json()["job"]
+    # nothing to keep before the first plan
+    early = client.delete(f"/api/jobs/{job}?keep=best")
+    if client.get(f"/api/jobs/{job}").json()["objective"] is None:
+        assert early.status_code == 409
+    deadline = time.monotonic() + 120
+    while client.get(f"/api/jobs/{job}").json()["objective"] is None:
+        assert time.monotonic() < deadline, "no solution reported"
+        time.sleep(0.2)
+    stopping = client.delete(f"/api/jobs/{job}?keep=best")
+    assert stopping.status_code == 200, stopping.text
+    assert stopping.json()["state"] == "stopping"
+    ended = wait_for(client, job, {"done", "failed", "cancelled"}, limit=120)
+    # stopped long before its 300 s: the best plan so far, kept as a draft
+    assert ended["state"] == "cancelled", ended
+    assert ended["draft"] is True
+    assert ended["elapsed_s"] < 200
+    plan = client.get(f"/api/plans/{ended['plan']}")
+    assert plan.status_code == 200
+    assert plan.json()["events"]
+    # a draft can be reviewed, never accepted
+    assert client.get(f"/plans/{scenario_id}/runs/1").status_code == 200
+    assert "Bản nháp" in client.get(f"/plans/{scenario_id}/runs/1").text
+    refused = client.post(f"/plans/{scenario_id}/runs/1/accept", data={"csrf": token})
+    assert refused.status_code == 404

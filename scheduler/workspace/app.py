@@ -454,27 +454,33 @@ async def progress(request: Request) -> Response:
 
 
 async def cancel_page(request: Request) -> Response:
-    """Cancel a plan's running job from the page."""
+    """Cancel a plan's running job from the page, or stop it keeping its best plan."""
     ws = _ws(request)
+    keep = request.url.path.endswith("/stop")
     with closing(ws.db()) as conn:
         row = _plan_row(request, conn)
         job_id = _int(str(request.path_params["job_id"]))
         job = store.get_job(conn, job_id) if job_id is not None else None
         if row is None or job is None or job.plan_id != row.id:
             return _not_found(request)
-        ws.runner.cancel(conn, job)
+        if not (keep and ws.runner.stop(conn, job)):
+            ws.runner.cancel(conn, job)
     return RedirectResponse(f"/plans/{row.id}", status_code=303)
 
 
 def _finished_run(
-    ws: Workspace, conn: sqlite3.Connection, request: Request
+    ws: Workspace, conn: sqlite3.Connection, request: Request, accepting: bool = False
 ) -> tuple[store.PlanRow, int] | None:
+    """Return the plan and run of a run with a plan (only a finished one to accept)."""
     row = _plan_row(request, conn)
     run = _int(str(request.path_params["run"]))
     if row is None or run is None:
         return None
-    done = any(j.run == run and j.state == "done" for j in store.jobs_of(conn, row.id))
-    if not done or not (run_dir(ws.folder, row.id, run) / "plan.json").exists():
+    ok = any(
+        j.run == run and (j.state == "done" if accepting else j.has_plan)
+        for j in store.jobs_of(conn, row.id)
+    )
+    if not ok or not (run_dir(ws.folder, row.id, run) / "plan.json").exists():
         return None
     return row, run
 
@@ -487,13 +493,15 @@ async def review_page(request: Request) -> Response:
     def context() -> dict[str, Any] | None:
         with closing(ws.db()) as conn:
             found = _finished_run(ws, conn, request)
-        if found is None:
-            return None
-        row, run = found
+            if found is None:
+                return None
+            row, run = found
+            draft = not store.accepted_candidate(conn, row.id, run)
         loaded = plans_mod.load_run(ws.folder, row.id, run)
         if loaded is None:
             return None
-        return {"plan": row, "run": run, **plans_mod.review(*loaded, lang)}
+        review = plans_mod.review(*loaded, lang)
+        return {"plan": row, "run": run, "draft": draft, **review}
 
     ctx = await run_in_threadpool(context)
     if ctx is None:
@@ -521,7 +529,7 @@ async def accept(request: Request) -> Response:
     """Mark a finished run as the plan's accepted version."""
     ws = _ws(request)
     with closing(ws.db()) as conn:
-        found = _finished_run(ws, conn, request)
+        found = _finished_run(ws, conn, request, accepting=True)
         if found is None:
             return _not_found(request)
         row, run = found
@@ -732,7 +740,8 @@ def job_json(job: store.Job) -> dict[str, Any]:
         "time_limit_s": job.time_limit_s,
         "status": job.status,
         "message": job.message,
-        "plan": f"{job.plan_id}-{job.run}" if job.state == "done" else None,
+        "draft": bool(job.draft),
+        "plan": f"{job.plan_id}-{job.run}" if job.has_plan else None,
     }
 
 
@@ -744,8 +753,14 @@ async def api_job(request: Request) -> Response:
         job = store.get_job(conn, job_id) if job_id is not None else None
         if job is None:
             return _json_error(404, "no such job")
-        if request.method == "DELETE" and not ws.runner.cancel(conn, job):
-            return _json_error(409, f"the job has ended ({job.state})")
+        if request.method == "DELETE":
+            if request.query_params.get("keep") == "best":
+                if not ws.runner.stop(conn, job):
+                    return _json_error(
+                        409, f"no plan to keep ({job.state}); cancel without keep=best"
+                    )
+            elif not ws.runner.cancel(conn, job):
+                return _json_error(409, f"the job has ended ({job.state})")
         job = ws.runner.refresh(conn, job, w("worker_lost", "en"))
         fresh = store.get_job(conn, job.id)
     assert fresh is not None
@@ -761,9 +776,7 @@ def _plan_file(ws: Workspace, request: Request, name: str) -> Response:
         return _json_error(404, "no such plan")
     plan_id, run = int(found[1]), int(found[2])
     with closing(ws.db()) as conn:
-        done = any(
-            j.run == run and j.state == "done" for j in store.jobs_of(conn, plan_id)
-        )
+        done = any(j.run == run and j.has_plan for j in store.jobs_of(conn, plan_id))
     path = run_dir(ws.folder, plan_id, run) / name
     if not done or not path.exists():
         return _json_error(404, "no such plan")
@@ -804,6 +817,7 @@ def routes() -> list[Route | Mount]:
         Route("/plans/{plan_id}/solve", solve_page, methods=["POST"]),
         Route("/plans/{plan_id}/progress", progress),
         Route("/plans/{plan_id}/jobs/{job_id}/cancel", cancel_page, methods=["POST"]),
+        Route("/plans/{plan_id}/jobs/{job_id}/stop", cancel_page, methods=["POST"]),
         Route("/plans/{plan_id}/runs/{run}", review_page),
         Route("/plans/{plan_id}/runs/{run}/accept", accept, methods=["POST"]),
         Route("/plans/{plan_id}/runs/{run}/files/{name}", run_file),

@@ -118,6 +118,27 @@ class Runner:
         job_input(self.folder, job).unlink(missing_ok=True)
         return True
 
+    def stop(self, conn: sqlite3.Connection, job: Job) -> bool:
+        """Stop a running job's search and keep its best plan as a draft.
+
+        CP-SAT stops at SIGINT and returns its best plan (HiGHS beside it, a
+        child process, just ends); the worker then writes the run as usual and
+        marks it a draft. ``False`` when the job has no plan yet or has ended:
+        then there is nothing to keep, cancel it instead.
+        """
+        with self._lock:
+            proc = self._procs.get(job.id)
+        pid = proc.pid if proc is not None else job.pid
+        if pid is None or (proc is None and not _is_worker(pid)):
+            return False
+        if not store.request_stop(conn, job.id):
+            return False
+        try:
+            os.killpg(pid, signal.SIGINT)
+        except ProcessLookupError:
+            return False
+        return True
+
     def recover(self, conn: sqlite3.Connection, lost: str) -> None:
         """Mark failed every live job whose worker is gone (at start-up).
 
@@ -125,7 +146,7 @@ class Runner:
         with the previous server would otherwise block its plan's next solve.
         """
         rows = conn.execute(
-            "SELECT id FROM jobs WHERE state IN (?, ?)", store.LIVE_STATES
+            "SELECT id FROM jobs WHERE state IN (?, ?, ?)", store.LIVE_STATES
         ).fetchall()
         for (job_id,) in rows:
             job = store.get_job(conn, int(job_id))

@@ -54,12 +54,15 @@ CREATE TABLE IF NOT EXISTS jobs (
     bound REAL,
     status TEXT,
     message TEXT,
+    draft INTEGER NOT NULL DEFAULT 0,
     UNIQUE (plan_id, run)
 );
 """
 
-#: Job states; ``queued`` and ``running`` are the live ones.
-LIVE_STATES = ("queued", "running")
+#: Job states; ``queued``, ``running`` and ``stopping`` (asked to stop and keep
+#: its best plan) are the live ones.
+LIVE_STATES = ("queued", "running", "stopping")
+_LIVE = "(" + ", ".join("?" * len(LIVE_STATES)) + ")"
 
 
 def connect(folder: Path) -> sqlite3.Connection:
@@ -104,6 +107,12 @@ class Job:
     bound: float | None
     status: str | None
     message: str | None
+    draft: int = 0
+
+    @property
+    def has_plan(self) -> bool:
+        """Tell whether the job left a plan: finished, or stopped with its best plan."""
+        return self.state == "done" or (self.state == "cancelled" and bool(self.draft))
 
     @property
     def elapsed_s(self) -> float:
@@ -153,6 +162,15 @@ def list_plans(conn: sqlite3.Connection) -> list[PlanRow]:
     return [PlanRow(**dict(r)) for r in rows]
 
 
+def accepted_candidate(conn: sqlite3.Connection, plan_id: int, run: int) -> bool:
+    """Tell whether a run finished (a stopped run's draft is never accepted)."""
+    row = conn.execute(
+        "SELECT 1 FROM jobs WHERE plan_id = ? AND run = ? AND state = 'done'",
+        (plan_id, run),
+    ).fetchone()
+    return row is not None
+
+
 def accept_run(conn: sqlite3.Connection, plan_id: int, run: int) -> None:
     """Mark a finished run as the plan's accepted version."""
     conn.execute("UPDATE plans SET accepted_run = ? WHERE id = ?", (run, plan_id))
@@ -172,7 +190,7 @@ def add_job(
     conn.execute("BEGIN IMMEDIATE")
     try:
         live = conn.execute(
-            "SELECT 1 FROM jobs WHERE plan_id = ? AND state IN (?, ?)",
+            "SELECT 1 FROM jobs WHERE plan_id = ? AND state IN " + _LIVE,
             (plan_id, *LIVE_STATES),
         ).fetchone()
         if live:
@@ -225,6 +243,16 @@ def mark_running(conn: sqlite3.Connection, job_id: int) -> bool:
     return cur.rowcount == 1
 
 
+def request_stop(conn: sqlite3.Connection, job_id: int) -> bool:
+    """Ask a running job that has a plan to stop and keep it; ``False`` otherwise."""
+    cur = conn.execute(
+        "UPDATE jobs SET state = 'stopping' "
+        "WHERE id = ? AND state = 'running' AND objective IS NOT NULL",
+        (job_id,),
+    )
+    return cur.rowcount == 1
+
+
 def report_progress(
     conn: sqlite3.Connection, job_id: int, objective: float, bound: float
 ) -> None:
@@ -244,8 +272,11 @@ def finish(
     status: str | None = None,
     objective: float | None = None,
     bound: float | None = None,
+    draft: bool = False,
 ) -> bool:
     """End a live job; ``False`` when it had already ended (e.g. cancelled).
+
+    ``draft`` marks a run stopped on request whose best plan was kept.
 
     A job ends once: a cancelled job stays cancelled even if its worker
     reports ``done`` a moment later.
@@ -254,7 +285,7 @@ def finish(
         "UPDATE jobs SET state = ?, finished_at = ?, message = ?,"
         " status = COALESCE(?, status), objective = COALESCE(?, objective),"
         " bound = COALESCE(?, bound)"
-        " WHERE id = ? AND state IN (?, ?)",
+        ", draft = ? WHERE id = ? AND state IN " + _LIVE,
         (
             state,
             time.time(),
@@ -262,6 +293,7 @@ def finish(
             status,
             objective,
             bound,
+            int(draft),
             job_id,
             *LIVE_STATES,
         ),

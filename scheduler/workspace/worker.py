@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -87,15 +88,33 @@ def _solve_and_write(
     target = run_dir(folder, job.plan_id, job.run)
     write_atomically(target, files)
     s = result.solver
+    now = store.get_job(conn, job.id)
+    stopped = now is not None and now.state == "stopping"
     if not store.finish(
-        conn, job.id, "done", status=s.status, objective=s.objective, bound=s.bound
+        conn,
+        job.id,
+        "cancelled" if stopped else "done",
+        status=s.status,
+        objective=s.objective,
+        bound=s.bound,
+        draft=stopped,
     ):
         # cancelled while the files were written: a cancelled run never counts
         shutil.rmtree(target, ignore_errors=True)
 
 
+def _ignore_stop(_signum: int, _frame: object) -> None:
+    """Let a stop request that comes outside CP-SAT's search pass.
+
+    Inside the search CP-SAT catches SIGINT itself and returns its best plan;
+    between searches the request must not end the worker with a
+    KeyboardInterrupt (the run then simply ends as it would have).
+    """
+
+
 def main() -> None:
     """Parse the worker's arguments and run its job."""
+    signal.signal(signal.SIGINT, _ignore_stop)
     parser = argparse.ArgumentParser(prog="python -m scheduler.workspace.worker")
     parser.add_argument("folder", type=Path)
     parser.add_argument("job", type=int)
