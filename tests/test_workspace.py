@@ -600,6 +600,9 @@ def test_progress_fragment_polls_while_running(
     final = client.get(plan + "/progress").text
     assert "every 1s" not in final
     assert "/runs/1" in final
+    # htmx, polling, reloads the page once the run has ended
+    polled = client.get(plan + "/progress", headers={"HX-Request": "true"})
+    assert polled.headers["HX-Refresh"] == "true"
 
 
 def test_language_toggle_is_remembered(server: Server) -> None:

@@ -141,6 +141,8 @@ def test_planner_goes_from_new_plan_to_a_reviewed_plan(
         assert polling == (1 if state == "running" else 0)
         _shoot(context, plan_url, "plan-running")
         page.wait_for_selector("#progress [data-state=done]", timeout=60_000)
+        # the page reloads itself at the end: the runs and the button are back
+        page.wait_for_selector("#runs", timeout=10_000)
         assert "Hàm mục tiêu" in page.inner_text("#progress")
 
         page.locator("#progress").get_by_role("link", name="Xem kết quả").click()

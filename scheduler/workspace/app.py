@@ -450,7 +450,14 @@ async def progress(request: Request) -> Response:
     ctx = await run_in_threadpool(context)
     if ctx is None:
         return _not_found(request)
-    return page(request, "progress.html", **ctx)
+    response = page(request, "progress.html", **ctx)
+    job = ctx["job"]
+    if request.headers.get("HX-Request") and (
+        job is None or job.state not in store.LIVE_STATES
+    ):
+        # the run ended while the page polled: reload it whole (runs, the button)
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 async def cancel_page(request: Request) -> Response:
