@@ -190,6 +190,10 @@ def test_password_login_and_rate_limit(tmp_path: Path) -> None:
         response = _login_form(client, "lan", "mat-khau-dai")
         assert response.status_code == 303
         assert client.get("/plans").status_code == 200
+        # removing the account ends its session at the next request
+        with store.connect(folder) as conn:
+            security.remove_user(conn, "lan")
+        assert client.get("/plans").status_code == 303
 
 
 def test_login_redirect_stays_on_this_site(tmp_path: Path) -> None:

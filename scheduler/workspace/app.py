@@ -153,16 +153,18 @@ async def login_link(request: Request) -> Response:
         ok = security.use_login_link(conn, token)
     if not ok:
         return page(request, "login.html", 403, error=w("link_used", lang_of(request)))
-    _start_session(request, LOCAL_USER)
+    _start_session(request, LOCAL_USER, account=False)
     return RedirectResponse("/plans", status_code=303)
 
 
-def _start_session(request: Request, user: str) -> None:
+def _start_session(request: Request, user: str, account: bool = True) -> None:
     lang = request.session.get("lang")
     request.session.clear()
     if lang in LANGS:
         request.session["lang"] = lang
     request.session["user"] = user
+    # an account's session ends when the account is removed (checked per request)
+    request.session["account"] = account
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 

@@ -165,6 +165,10 @@ class Guard:
         with closing(self.connect()) as conn:
             return security.token_user(conn, token.strip()), True
 
+    def _exists(self, user: str) -> bool:
+        with closing(self.connect()) as conn:
+            return security.has_user(conn, user)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass a request on only when it is small enough, authenticated and not forged."""
         if scope["type"] != "http":
@@ -191,6 +195,9 @@ class Guard:
         user, by_token = self._bearer_user(headers)
         if not by_token:
             user = session.get("user")
+            if user is not None and session.get("account") and not self._exists(user):
+                session.clear()  # the account was removed: its sessions end
+                user = None
         if user is None and not is_public(path):
             if api or by_token:
                 await self._refuse(

@@ -82,6 +82,12 @@ def remove_user(conn: sqlite3.Connection, name: str) -> None:
         raise AccountError(name)
 
 
+def has_user(conn: sqlite3.Connection, name: str) -> bool:
+    """Tell whether an account exists."""
+    found = conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+    return found is not None
+
+
 def list_users(conn: sqlite3.Connection) -> list[str]:
     """Return the account names, sorted."""
     return [r[0] for r in conn.execute("SELECT name FROM users ORDER BY name")]
