@@ -20,6 +20,7 @@ def register_all(app: typer.Typer) -> None:
         replan,
         serve,
         workbook,
+        workspace,
     )
 
     charts.register(app)
@@ -29,3 +30,4 @@ def register_all(app: typer.Typer) -> None:
     replan.register(app)
     serve.register(app)
     workbook.register(app)
+    workspace.register(app)

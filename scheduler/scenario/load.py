@@ -283,7 +283,9 @@ def _check_solver_parameters(
             )
 
 
-def load_scenario(path: str | Path) -> schema.Scenario:
+def load_scenario(
+    path: str | Path, *, check_references: bool = True
+) -> schema.Scenario:
     """Load, validate and freeze a scenario (its warnings are dropped).
 
     Parameters
@@ -292,6 +294,11 @@ def load_scenario(path: str | Path) -> schema.Scenario:
         The scenario TOML file (table paths in its ``[data]`` section are
         relative to it), or one Excel workbook holding the whole scenario
         (:mod:`scheduler.scenario.workbook`).
+    check_references : bool
+        Check that the tables fit together (roles held by staff, venues and
+        communes that exist, …). ``False`` returns a scenario whose sections
+        and rows are each valid but may not fit yet: a half-filled new plan,
+        as the workspace's table editor edits it. Never solve such a scenario.
 
     Returns
     -------
@@ -303,19 +310,21 @@ def load_scenario(path: str | Path) -> schema.Scenario:
     ScenarioError
         With every problem found, each naming file, row and field.
     """
-    return load_scenario_with_warnings(path)[0]
+    return load_scenario_with_warnings(path, check_references=check_references)[0]
 
 
 def load_scenario_with_warnings(
-    path: str | Path,
+    path: str | Path, *, check_references: bool = True
 ) -> tuple[schema.Scenario, list[InputProblem]]:
     """Load, validate and freeze a scenario; also say what looks wrong but is legal.
 
     Parameters
     ----------
     path : str or Path
-        The scenario TOML file; table paths in its ``[data]`` section are
-        relative to it.
+        The scenario TOML file (table paths in its ``[data]`` section are
+        relative to it), or one workbook.
+    check_references : bool
+        As for :func:`load_scenario`.
 
     Returns
     -------
@@ -516,9 +525,15 @@ def load_scenario_with_warnings(
         )
     except ValidationError as exc:  # the top-level name or title
         raise ScenarioError(_located(_problems(exc, shown, None), book)) from exc
-    problems = cross_check(scenario, shown, sources) + _unknown_roles(scenario, shown)
+    problems = (
+        cross_check(scenario, shown, sources) + _unknown_roles(scenario, shown)
+        if check_references
+        else []
+    )
     if problems:
         raise ScenarioError(_located(problems, book))
+    if not check_references:
+        return scenario, []
     return scenario, _located(suspicious(scenario, shown, sources), book)
 
 

@@ -1,0 +1,191 @@
+"""Solves in worker processes: start one, watch it, cancel it.
+
+A solve never runs in the server: each job is ``python -m
+scheduler.workspace.worker`` in its own process group (CP-SAT, and HiGHS when
+it races beside it, die with it on cancel). The job's state lives in the
+workspace database, so a page reload or a server restart finds it again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from scheduler.workspace import store
+from scheduler.workspace.store import Job
+
+#: What identifies a worker's command line (a reused pid is never killed).
+WORKER_MODULE = "scheduler.workspace.worker"
+
+
+def plan_dir(folder: Path, plan_id: int) -> Path:
+    """Return a plan's folder: ``plans/<id>/``."""
+    return folder / "plans" / str(plan_id)
+
+
+def scenario_path(folder: Path, plan_id: int) -> Path:
+    """Return a plan's scenario workbook, the file ``scheduler plan`` reads."""
+    return plan_dir(folder, plan_id) / "scenario.xlsx"
+
+
+def run_dir(folder: Path, plan_id: int, run: int) -> Path:
+    """Return the folder of a run's outputs, as ``scheduler plan`` writes them."""
+    return plan_dir(folder, plan_id) / "runs" / str(run)
+
+
+def job_input(folder: Path, job: Job) -> Path:
+    """Return the copy of the workbook a job solves (later uploads do not change it)."""
+    return plan_dir(folder, job.plan_id) / "jobs" / f"{job.id}.xlsx"
+
+
+class Runner:
+    """Starts worker processes and keeps their handles for this server's lifetime.
+
+    Parameters
+    ----------
+    folder : Path
+        The workspace folder.
+    workers : int or None
+        CP-SAT's ``num_workers`` for every solve (``None``: the scenario's).
+    """
+
+    def __init__(self, folder: Path, workers: int | None = None) -> None:
+        self.folder = folder
+        self.workers = workers
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, conn: sqlite3.Connection, job: Job) -> None:
+        """Copy the plan's workbook for the job and start its worker process."""
+        source = scenario_path(self.folder, job.plan_id)
+        target = job_input(self.folder, job)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        command = [sys.executable, "-m", WORKER_MODULE, str(self.folder), str(job.id)]
+        if self.workers is not None:
+            command += ["--workers", str(self.workers)]
+        log = target.with_suffix(".log").open("wb")
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+        with self._lock:
+            self._procs[job.id] = proc
+        store.set_pid(conn, job.id, proc.pid)
+
+    def _alive(self, job: Job) -> bool:
+        with self._lock:
+            proc = self._procs.get(job.id)
+        if proc is not None:
+            return proc.poll() is None
+        return job.pid is not None and _is_worker(job.pid)
+
+    def refresh(self, conn: sqlite3.Connection, job: Job, lost: str) -> Job:
+        """Return the job, marked failed when its worker died without a word."""
+        if (
+            job.state in store.LIVE_STATES
+            and job.pid is not None
+            and not self._alive(job)
+        ):
+            store.finish(conn, job.id, "failed", message=lost)
+            fresh = store.get_job(conn, job.id)
+            assert fresh is not None
+            return fresh
+        return job
+
+    def cancel(self, conn: sqlite3.Connection, job: Job) -> bool:
+        """Cancel a live job and stop its worker; ``False`` when it had ended."""
+        if not store.finish(conn, job.id, "cancelled"):
+            return False
+        with self._lock:
+            proc = self._procs.pop(job.id, None)
+        pid = proc.pid if proc is not None else job.pid
+        if pid is not None and (proc is not None or _is_worker(pid)):
+            _stop_group(pid, proc)
+        job_input(self.folder, job).unlink(missing_ok=True)
+        return True
+
+    def stop(self, conn: sqlite3.Connection, job: Job) -> bool:
+        """Stop a running job's search and keep its best plan as a draft.
+
+        CP-SAT stops at SIGINT and returns its best plan (HiGHS beside it, a
+        child process, just ends); the worker then writes the run as usual and
+        marks it a draft. ``False`` when the job has no plan yet or has ended:
+        then there is nothing to keep, cancel it instead.
+        """
+        with self._lock:
+            proc = self._procs.get(job.id)
+        pid = proc.pid if proc is not None else job.pid
+        if pid is None or (proc is None and not _is_worker(pid)):
+            return False
+        if not store.request_stop(conn, job.id):
+            return False
+        try:
+            os.killpg(pid, signal.SIGINT)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def recover(self, conn: sqlite3.Connection, lost: str) -> None:
+        """Mark failed every live job whose worker is gone (at start-up).
+
+        A job that never got its worker (``pid`` unset) or whose worker died
+        with the previous server would otherwise block its plan's next solve.
+        """
+        rows = conn.execute(
+            "SELECT id FROM jobs WHERE state IN (?, ?, ?)", store.LIVE_STATES
+        ).fetchall()
+        for (job_id,) in rows:
+            job = store.get_job(conn, int(job_id))
+            if job is not None and (job.pid is None or not _is_worker(job.pid)):
+                store.finish(conn, job.id, "failed", message=lost)
+
+    def stop_all(self) -> None:
+        """Stop every worker this server started (at shutdown)."""
+        with self._lock:
+            procs = list(self._procs.values())
+            self._procs.clear()
+        for proc in procs:
+            if proc.poll() is None:
+                _stop_group(proc.pid, proc)
+
+
+def _is_worker(pid: int) -> bool:
+    """Tell whether ``pid`` is a running worker (not a process that reused the pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return WORKER_MODULE.encode() in cmdline
+
+
+def _stop_group(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a worker's process group, then kill it if it lingers."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+
+    def reap() -> None:
+        try:
+            if proc is not None:
+                proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+    threading.Thread(target=reap, daemon=True).start()

@@ -1,0 +1,127 @@
+"""One solve of a workspace plan, in its own process: ``python -m scheduler.workspace.worker``.
+
+The worker does what ``scheduler plan`` does (load, build the grid, solve,
+write the plan files) and reports into the job's row of the workspace
+database: running, each improving objective and bound, then done or failed.
+A run's folder appears only when the plan is whole; if the job was cancelled
+meanwhile the folder is removed again, so a cancelled run never counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sqlite3
+from pathlib import Path
+
+from scheduler.workspace import store
+from scheduler.workspace.jobs import job_input, run_dir
+
+
+def run(folder: Path, job_id: int, workers: int | None = None) -> None:
+    """Solve job ``job_id`` of the workspace in ``folder``."""
+    conn = store.connect(folder)
+    job = store.get_job(conn, job_id)
+    if job is None or not store.mark_running(conn, job_id):
+        return
+    source = job_input(folder, job)
+    try:
+        _solve_and_write(conn, folder, job, source, workers)
+    except Exception as exc:
+        store.finish(conn, job_id, "failed", message=why(exc, job.lang))
+        if not isinstance(exc, OSError) and type(exc).__name__ not in _EXPECTED:
+            raise  # a bug: the log keeps the trace
+    finally:
+        source.unlink(missing_ok=True)
+
+
+# Failures of the input, which the planner fixes; anything else is a bug.
+_EXPECTED = {"ScenarioError", "InfeasibleScenario"}
+
+
+def why(exc: Exception, lang: str) -> str:
+    """Return what the planner reads about a failed solve."""
+    from scheduler.errors import InfeasibleScenario, ScenarioError
+
+    if isinstance(exc, ScenarioError):
+        return "\n".join(p.render(lang) for p in exc.problems)
+    if isinstance(exc, InfeasibleScenario):
+        return "\n".join(exc.render(lang))
+    if isinstance(exc, OSError):
+        where = exc.filename or ""
+        cannot = "cannot write" if lang == "en" else "không ghi được"
+        return f"{where}: {cannot} ({exc.strerror})"
+    return str(exc) or type(exc).__name__
+
+
+def _solve_and_write(
+    conn: sqlite3.Connection,
+    folder: Path,
+    job: store.Job,
+    source: Path,
+    workers: int | None,
+) -> None:
+    # the heavy imports after the job shows as running: the page sees the start at once
+    from scheduler.calendar import build_grid
+    from scheduler.export.bundle import plan_files
+    from scheduler.export.table import write_atomically
+    from scheduler.scenario.load import load_scenario
+    from scheduler.solve import solve
+
+    lang = job.lang
+    scenario = load_scenario(source)
+    overrides: dict[str, object] = {}
+    if job.time_limit_s is not None:
+        overrides["max_time_in_seconds"] = job.time_limit_s
+    if workers is not None:
+        overrides["num_workers"] = workers
+
+    def progress(_seconds: float, objective: float, bound: float) -> None:
+        store.report_progress(conn, job.id, objective, bound)
+
+    result = solve(
+        scenario, build_grid(scenario, lang), overrides=overrides, progress=progress
+    )
+    files = plan_files(scenario, result, lang)
+    files["scenario.xlsx"] = source.read_bytes()
+    target = run_dir(folder, job.plan_id, job.run)
+    write_atomically(target, files)
+    s = result.solver
+    now = store.get_job(conn, job.id)
+    stopped = now is not None and now.state == "stopping"
+    if not store.finish(
+        conn,
+        job.id,
+        "cancelled" if stopped else "done",
+        status=s.status,
+        objective=s.objective,
+        bound=s.bound,
+        draft=stopped,
+    ):
+        # cancelled while the files were written: a cancelled run never counts
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def _ignore_stop(_signum: int, _frame: object) -> None:
+    """Let a stop request that comes outside CP-SAT's search pass.
+
+    Inside the search CP-SAT catches SIGINT itself and returns its best plan;
+    between searches the request must not end the worker with a
+    KeyboardInterrupt (the run then simply ends as it would have).
+    """
+
+
+def main() -> None:
+    """Parse the worker's arguments and run its job."""
+    signal.signal(signal.SIGINT, _ignore_stop)
+    parser = argparse.ArgumentParser(prog="python -m scheduler.workspace.worker")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("job", type=int)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    run(args.folder, args.job, args.workers)
+
+
+if __name__ == "__main__":
+    main()
