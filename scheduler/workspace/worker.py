@@ -15,6 +15,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
+from scheduler.export.folder import OutputError
 from scheduler.workspace import store
 from scheduler.workspace.jobs import job_input, run_dir
 
@@ -30,7 +31,9 @@ def run(folder: Path, job_id: int, workers: int | None = None) -> None:
         _solve_and_write(conn, folder, job, source, workers)
     except Exception as exc:
         store.finish(conn, job_id, "failed", message=why(exc, job.lang))
-        if not isinstance(exc, OSError) and type(exc).__name__ not in _EXPECTED:
+        if not isinstance(exc, OSError | OutputError) and (
+            type(exc).__name__ not in _EXPECTED
+        ):
             raise  # a bug: the log keeps the trace
     finally:
         source.unlink(missing_ok=True)
@@ -48,9 +51,11 @@ def why(exc: Exception, lang: str) -> str:
         return "\n".join(p.render(lang) for p in exc.problems)
     if isinstance(exc, InfeasibleScenario):
         return "\n".join(exc.render(lang))
+    cannot = "cannot write" if lang == "en" else "không ghi được"
+    if isinstance(exc, OutputError):  # the run's folder refused or not writable
+        return f"{exc.path}: {cannot} ({exc.en if lang == 'en' else exc.vi})"
     if isinstance(exc, OSError):
         where = exc.filename or ""
-        cannot = "cannot write" if lang == "en" else "không ghi được"
         return f"{where}: {cannot} ({exc.strerror})"
     return str(exc) or type(exc).__name__
 
