@@ -439,6 +439,7 @@ def _plan_and_write(
     """Plan a province, write its folder, print the table; return the violations."""
     from scheduler.check import check_plan
     from scheduler.export.bundle import plan_files
+    from scheduler.export.province_report import province_report_html
     from scheduler.export.table import write_atomically
     from scheduler.i18n import seconds
     from scheduler.province.decompose import plan_province
@@ -467,6 +468,7 @@ def _plan_and_write(
     summary["violations"] = problems
     files["summary.json"] = json.dumps(summary, ensure_ascii=False, indent=2).encode()
     files["summary.csv"] = summary_csv(result)
+    files["province-report.html"] = province_report_html(province, result, lang)
     write_atomically(folder, files)
 
     table = Table(title=result.province)

@@ -1,0 +1,79 @@
+"""province-report.html: the districts side by side, the shared budget and trainers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scheduler.export.province_report import province_report_html
+from scheduler.province.decompose import ProvincePlan, plan_province
+from scheduler.province.load import load_province
+from scheduler.province.schema import ProvinceScenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def dak_nong() -> tuple[ProvinceScenario, ProvincePlan]:
+    # the bundled two districts, proven optimal in seconds (tests/test_bundled.py)
+    province = load_province(ROOT / "configs" / "scenarios" / "dak-nong-2023.toml")
+    return province, plan_province(province, deterministic=True)
+
+
+def _rows(page: str, heading: str) -> list[str]:
+    section = page.split(f"<h2>{heading}</h2>", 1)[1].split("<h2>", 1)[0]
+    return re.findall(r"<tbody>(.*?)</tbody>", section, re.S)[0].split("</tr>")[:-1]
+
+
+def test_each_district_side_by_side(
+    dak_nong: tuple[ProvinceScenario, ProvincePlan],
+) -> None:
+    province, result = dak_nong
+    page = province_report_html(province, result, "vi").decode()
+    rows = _rows(page, "Các huyện")
+    assert len(rows) == 2
+    for row, r in zip(rows, result.districts, strict=True):
+        assert province.district(r.district).name in row
+        # the dialogue cell: placed of required, from the district's own plan
+        need = r.plan.required["dialogue"]
+        missing = sum(u.count for u in r.plan.unscheduled if u.activity == "dialogue")
+        assert f">{need - missing}/{need}</td>" in row
+        assert f'href="{r.district}/report.html"' in row
+
+
+def test_the_shared_budget_adds_up(
+    dak_nong: tuple[ProvinceScenario, ProvincePlan],
+) -> None:
+    province, result = dak_nong
+    page = province_report_html(province, result, "en").decode()
+    rows = _rows(page, "The province&#x27;s shared budget")
+    # Q3 and Q4 of 2023: 70,000,000 and 35,000,000 for both districts together
+    assert len(rows) == 2
+    assert "70,000,000" in rows[0]
+    assert "35,000,000" in rows[1]
+    spent_q3 = sum(
+        e.cost_vnd
+        for r in result.districts
+        for e in r.plan.events
+        if e.funding_source == "ctmtqg" and e.start.month <= 9
+    )
+    assert f"{70_000_000 - spent_q3:,}" in rows[0]
+
+
+def test_trainers_by_id_and_office_never_by_name(
+    dak_nong: tuple[ProvinceScenario, ProvincePlan],
+) -> None:
+    province, result = dak_nong
+    page = province_report_html(province, result, "vi").decode()
+    (row,) = _rows(page, "Giảng viên của tỉnh")
+    assert "gv-tinh-01 — Sở LĐ-TB&amp;XH tỉnh Đắk Nông" in row
+    assert "Nguyễn Thị Hồng" not in page  # a public page names no one
+    days = sum(
+        len(e.days)
+        for r in result.districts
+        for e in r.plan.events
+        if "gv-tinh-01" in e.staff_ids
+    )
+    assert f">{days} ngày giảng</td>" in row
