@@ -396,8 +396,9 @@ def test_a_partly_covered_month_requires_its_share(scenario: Scenario) -> None:
 def test_budget_lines_equal_the_allowances(scenario: Scenario) -> None:
     data = budget_by_quarter(scenario, make_plan()).to_dict()["data"]
     by = {(t["meta"]["source"], t["meta"]["role"]): t for t in data}
-    # quarters: the horizon's 2023-Q3 and 2023-Q4, which "other" has an allowance for
-    assert list(by[("main", "allowance")]["x"]) == ["2023-Q3", "2023-Q4"]
+    # quarters: the horizon's 2023-Q3 and 2023-Q4, which "other" has an allowance
+    # for, written as people write them
+    assert list(by[("main", "allowance")]["x"]) == ["Quý III/2023", "Quý IV/2023"]
     assert list(by[("main", "allowance")]["y"]) == [100_000_000, 0]
     assert list(by[("other", "allowance")]["y"]) == [5_000_000, 7_000_000]
     # spend: main 1M + 1M + 2M; other three broadcasts of 50,000
@@ -586,3 +587,30 @@ def test_fixture_tables_are_the_conftest_ones() -> None:
         "00002",
     ]
     assert [p["staff_id"] for p in BASE_TABLES["staff.csv"]] == ["L1", "L2", "T1"]
+
+
+def test_pictures_have_no_range_slider_and_label_their_bars(scenario: Scenario) -> None:
+    # a still picture cannot be hovered or zoomed: every Gantt bar carries its
+    # date and half-day, every other bar its value, and no axis a range slider
+    from scheduler.export.charts import all_charts
+
+    plan = make_plan()
+    pictures = all_charts(scenario, plan, "vi", pictures=True)
+    pages = all_charts(scenario, plan, "vi")
+    for cid, fig in pictures.items():
+        for axis in fig.layout:
+            if axis.startswith("xaxis") and fig.layout[axis].rangeslider is not None:
+                assert fig.layout[axis].rangeslider.visible is not True, cid
+        for trace in fig.data:
+            if trace.type != "bar" or (
+                trace.meta and trace.meta.get("kind") == "training"
+            ):
+                continue
+            assert trace.text is not None or trace.texttemplate, (cid, trace.name)
+    # the page's Gantt keeps its slider (a control people use there)
+    assert pages["gantt-commune"].layout.xaxis.rangeslider.visible is True
+    # and the picture leaves out the broadcast ticks that hid the sessions
+    assert not any(
+        t.type == "scatter" and t.mode == "markers"
+        for t in pictures["gantt-commune"].data
+    )

@@ -74,7 +74,7 @@ def charts(
             f"[yellow]{plan_file}: made from other scenario files than {scenario} "
             "(input hash differs) / kế hoạch lập từ dữ liệu kịch bản khác[/]"
         )
-    figures = all_charts(sc, plan, lang, day)
+    figures = all_charts(sc, plan, lang, day, pictures=fmt != "html")
     if fmt == "html":
         files = chart_pages(figures)
     else:

@@ -754,7 +754,11 @@ def _district_bands(
 
 
 def gantt_by_staff(
-    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+    scenario: Scenario,
+    plan: Plan,
+    lang: str = "vi",
+    today: dt.date | None = None,
+    labels: bool = False,
 ) -> go.Figure:
     """Return the Gantt chart with one row per staff member.
 
@@ -773,6 +777,8 @@ def gantt_by_staff(
         ``"vi"`` or ``"en"``.
     today
         The date of the "today" line; no line when ``None`` or outside the horizon.
+    labels
+        Write each bar's date and half-day beside it (pictures, which have no hover).
 
     Returns
     -------
@@ -788,10 +794,12 @@ def gantt_by_staff(
         for a in e.staff:
             if a.staff_id in label_of:
                 by_activity.setdefault(e.activity, []).append((label_of[a.staff_id], e))
-    fig = go.Figure(_event_bars(scenario, by_activity, lang, half_days=True))
-    labels = [label for _, label in rows]
+    fig = go.Figure(
+        _event_bars(scenario, by_activity, lang, half_days=True, labels=labels)
+    )
+    row_labels = [label for _, label in rows]
     _gantt_layout(
-        fig, text("gantt_staff", lang), labels, text("staff", lang), plan, lang
+        fig, text("gantt_staff", lang), row_labels, text("staff", lang), plan, lang
     )
     _calendar_shapes(fig, scenario, plan, lang, today)
     _blocked_shapes(fig, scenario, plan, "staff", [pid for pid, _ in rows], lang)
@@ -997,7 +1005,7 @@ def budget_by_quarter(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fi
         allowed = [source.allowance_vnd.get(q, 0) for q in quarters]
         fig.add_trace(
             go.Bar(
-                x=quarters,
+                x=[quarter_text(q, lang) for q in quarters],
                 y=used,
                 name=text("spend", lang),
                 marker={"color": PALETTE[0]},
@@ -1016,7 +1024,7 @@ def budget_by_quarter(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fi
         )
         fig.add_trace(
             go.Scatter(
-                x=quarters,
+                x=[quarter_text(q, lang) for q in quarters],
                 y=allowed,
                 mode="markers",
                 name=text("allowance", lang),
@@ -1310,6 +1318,7 @@ def all_charts(
     today: dt.date | None = None,
     named: bool = True,
     only: Collection[str] | None = None,
+    pictures: bool = False,
 ) -> dict[str, go.Figure]:
     """Return every chart of a plan by a stable id, in report order.
 
@@ -1317,17 +1326,52 @@ def all_charts(
     ``budget-quarter``, ``budget-burn``, ``workload-week``, ``travel``.
     ``named=False`` keeps names out of the commune Gantt's hover texts (the
     charts of :data:`STAFF_CHARTS` name people whatever it says); ``only``
-    builds just the charts it lists.
+    builds just the charts it lists. ``pictures`` makes them for still images,
+    which nobody can hover or zoom: the Gantt bars are labelled, the commune
+    Gantt leaves the broadcast ticks out (its broadcasts chart has them), and
+    :func:`for_picture` drops the range sliders and writes the bars' values.
     """
     builders: dict[str, Callable[[], Any]] = {
-        "gantt-commune": lambda: gantt_by_commune(scenario, plan, lang, today, named),
-        "gantt-staff": lambda: gantt_by_staff(scenario, plan, lang, today),
+        "gantt-commune": lambda: gantt_by_commune(
+            scenario,
+            plan,
+            lang,
+            today,
+            named,
+            broadcasts=not pictures,
+            labels=pictures,
+        ),
+        "gantt-staff": lambda: gantt_by_staff(scenario, plan, lang, today, pictures),
         "broadcast-coverage": lambda: broadcast_coverage(scenario, plan, lang),
         "budget-quarter": lambda: budget_by_quarter(scenario, plan, lang),
         "budget-burn": lambda: budget_burn(scenario, plan, lang),
         "workload-week": lambda: workload_by_week(scenario, plan, lang),
         "travel": lambda: travel_by_person(scenario, plan, lang),
     }
-    return {
+    charts = {
         cid: build() for cid, build in builders.items() if only is None or cid in only
     }
+    if pictures:
+        charts = {cid: for_picture(fig) for cid, fig in charts.items()}
+    return charts
+
+
+def for_picture(fig: go.Figure) -> go.Figure:
+    """Return a figure made for a still picture: no range slider, bars that say their value.
+
+    A picture cannot be hovered: a bar without a label of its own (the
+    budget, workload and travel bars) gets its value written on it; the
+    range slider, a control for the page, is left out.
+    """
+    out = go.Figure(fig)
+    out.update_xaxes(rangeslider={"visible": False})
+    for trace in out.data:
+        # a Gantt bar (its meta names its event's kind) is a span of time, not a
+        # value: the Gantts label theirs themselves, or not at all (a class)
+        gantt = isinstance(trace.meta, dict) and "kind" in trace.meta
+        if trace.type != "bar" or trace.text is not None or gantt:
+            continue
+        horizontal = trace.orientation == "h"
+        trace.texttemplate = "%{x:,.0f}" if horizontal else "%{y:,.0f}"
+        trace.textposition = "auto"
+    return out
