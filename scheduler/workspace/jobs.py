@@ -9,7 +9,6 @@ workspace database, so a page reload or a server restart finds it again.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import signal
 import sqlite3
@@ -17,6 +16,8 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+
+import psutil
 
 from scheduler.workspace import store
 from scheduler.workspace.store import Job
@@ -133,9 +134,9 @@ class Runner:
             return False
         if not store.request_stop(conn, job.id):
             return False
-        try:
-            os.killpg(pid, signal.SIGINT)
-        except ProcessLookupError:
+        # SIGINT to the worker and its HiGHS child (what Ctrl-C does to a
+        # terminal's process group); Windows cannot send it to another process
+        if sys.platform == "win32" or not _signal_tree(pid, signal.SIGINT):
             return False
         return True
 
@@ -166,18 +167,39 @@ class Runner:
 def _is_worker(pid: int) -> bool:
     """Tell whether ``pid`` is a running worker (not a process that reused the pid)."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        cmdline = " ".join(psutil.Process(pid).cmdline())
+    except (psutil.Error, OSError):
         return False
-    return WORKER_MODULE.encode() in cmdline
+    return WORKER_MODULE in cmdline
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    """Return a worker and every process under it (its HiGHS child); [] if gone."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _signal_tree(pid: int, signum: int) -> bool:
+    """Send ``signum`` to a worker and its children; ``False`` when it is gone."""
+    tree = _tree(pid)
+    for proc in tree:
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(signum)
+    return bool(tree)
 
 
 def _stop_group(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
-    """Terminate a worker's process group, then kill it if it lingers."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+    """Terminate a worker and its children, then kill them if they linger.
+
+    psutil rather than process groups, so that it works on Windows too.
+    """
+    tree = _tree(pid)
+    for p in tree:
+        with contextlib.suppress(psutil.Error):
+            p.terminate()
 
     def reap() -> None:
         try:
@@ -185,7 +207,9 @@ def _stop_group(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
                 proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+        _, alive = psutil.wait_procs(tree, timeout=0 if proc is not None else 5)
+        for p in alive:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
 
     threading.Thread(target=reap, daemon=True).start()
