@@ -20,6 +20,7 @@ booleans.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
 
@@ -129,6 +130,8 @@ def add_staff(ctx: ModelContext) -> None:
     for s in grid.sessions:
         all_halves[session_week[s.index]] = all_halves.get(session_week[s.index], 0) + 1
 
+    # the guard and slack of each role's weekly caps, for the people's own rows
+    weekly_rules: dict[str, tuple[cp_model.IntVar | None, cp_model.LinearExprT]] = {}
     for group in groups:
         people = sorted(set().union(*(holders[r] for r in group)))
         name = "+".join(sorted(group))
@@ -157,6 +160,8 @@ def add_staff(ctx: ModelContext) -> None:
             f"{caps_text} a week each",
         )
         extra = ctx.slack(f"weekly:{name}", MAX_EXTRA_PER_WEEK, 1, 5_000)
+        if len(group) == 1:
+            weekly_rules[name] = (lit, extra)
         steps = []
         if not isinstance(extra, int):
             steps = [
@@ -195,6 +200,143 @@ def add_staff(ctx: ModelContext) -> None:
             ]
             ctx.add(m.add(weighted_sum(terms) <= room + sum(regained) + sum(more)), lit)
 
+    add_people(ctx, weekly_rules)
+
+
+def add_people(
+    ctx: ModelContext,
+    weekly_rules: dict[str, tuple[cp_model.IntVar | None, cp_model.LinearExprT]],
+) -> None:
+    """Give every counted place a person: who works in each half-day and class.
+
+    The counts of :func:`add_staff` are not enough for names. A person's
+    weekly cap binds across the half-days of a week: with ld01 and ld03 away
+    on Monday to Wednesday and ld02 free all week at 2 sessions, every
+    half-day of Monday to Wednesday has one free leader and the week has
+    room for 2 + 2 + 2, yet three leader sessions on Monday to Wednesday all
+    need ld02. The exact condition is Hall's condition of a transport
+    problem: for every set T of (half-day, role) places of a week, their
+    demand is at most the sum over people of min(cap, the half-days of T the
+    person is free for), exponentially many rows. Its compact form is the
+    flow itself, one 0-1 variable per person and half-day (and role held):
+
+    - ``y[p,r,h]``: p fills a place of role r in half-day h (only where p is
+      free and a session of role r can be placed); the places of each role
+      and half-day are the sessions' need there;
+    - ``z[p,r,a,d]``: p teaches role r of the class of training a that
+      starts on workday d, for its whole length (the same trainer leads a
+      whole class), on days p is free; each class gets its need;
+    - per person and half-day at most one place (sessions and class days);
+    - per person and ISO week at most ``max_sessions_per_week`` sessions and
+      at most ``max_class_days_per_week`` class days.
+
+    Given these, names exist for the sessions of every half-day and every
+    class (a person with y = 1 takes any one of the half-day's places of the
+    role): naming fails only for travel between two sessions of one day,
+    which the stars of :func:`add_same_day_travel` and the cuts of
+    :func:`scheduler.solve.unnameable_cuts` settle. A few thousand booleans
+    (10 people × 256 half-days for Hưng Nguyên) against the tens of
+    thousands of naming every event directly.
+    """
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    blocked = grid.staff_blocked
+    by_index = {s.index: s for s in grid.sessions}
+    index_of = {(s.day, s.half): s.index for s in grid.sessions}
+    staff = {p.staff_id: p for p in sc.staff}
+    person_lit = {p.staff_id: staff_blocked_literal(ctx, p.staff_id) for p in sc.staff}
+    # the sessions' need per role and half-day
+    need_at: dict[tuple[str, int], Terms] = {}
+    for (act_id, _), xs in ctx.session_x.items():
+        for role, need in sc.activities[act_id].roles.items():
+            if need:
+                for i, x in xs.items():
+                    exprs, needs = need_at.setdefault((role, i), ([], []))
+                    exprs.append(x)
+                    needs.append(need)
+    # per person and half-day: the places they might fill; per person and week:
+    # their sessions and (class days, count) of their classes
+    busy: dict[tuple[str, int], list[cp_model.IntVar]] = {}
+    sessions_of: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    days_of: dict[tuple[str, str], Terms] = {}
+    taught: dict[str, set[str]] = {}  # the roles each person may teach
+
+    def usable(pid: str, halves: Iterable[int]) -> bool | None:
+        """Return whether p is free for all the halves (None: only if unblocked)."""
+        mine = blocked.get(pid, frozenset())
+        if not any((by_index[i].day, by_index[i].half) in mine for i in halves):
+            return True
+        return None if person_lit[pid] is not None else False
+
+    def place(pid: str, name: str, halves: list[int]) -> cp_model.IntVar | None:
+        free = usable(pid, halves)
+        if free is False:
+            return None
+        y = ctx.new_bool(name)
+        if free is None:  # an explanation: p's blocked days are a rule group
+            lit = person_lit[pid]
+            assert lit is not None
+            m.add_implication(lit, ~y)
+        for i in halves:
+            busy.setdefault((pid, i), []).append(y)
+        return y
+
+    for (role, i), terms in sorted(need_at.items()):
+        week = week_key(by_index[i].day)
+        ys = []
+        for p in sc.holders(role):
+            y = place(p.staff_id, f"y[{p.staff_id},{role},{i}]", [i])
+            if y is not None:
+                ys.append(y)
+                sessions_of.setdefault((p.staff_id, week), []).append(y)
+        m.add(cp_model.LinearExpr.sum(ys) == weighted_sum(terms))
+    for act_id, tv in ctx.training.items():
+        for d, opened in tv.open.items():
+            days = grid.workdays[d : d + tv.duration]
+            halves = [index_of[(day, h)] for day in days for h in HALVES]
+            weeks = Counter(week_key(day) for day in days)
+            for role, need in sc.activities[act_id].roles.items():
+                if not need:
+                    continue
+                zs = []
+                for p in sc.holders(role):
+                    z = place(
+                        p.staff_id, f"z[{p.staff_id},{role},{act_id},{d}]", halves
+                    )
+                    if z is None:
+                        continue
+                    zs.append(z)
+                    taught.setdefault(p.staff_id, set()).add(role)
+                    for week, n in weeks.items():
+                        exprs, ns = days_of.setdefault((p.staff_id, week), ([], []))
+                        exprs.append(z)
+                        ns.append(n)
+                m.add(cp_model.LinearExpr.sum(zs) == need * opened)
+    for ys in busy.values():
+        if len(ys) > 1:
+            m.add_at_most_one(ys)
+    for (pid, _), ys in sessions_of.items():
+        cap = staff[pid].max_sessions_per_week
+        if len(ys) <= cap:
+            continue
+        rules = [weekly_rules[r] for r in staff[pid].roles if r in weekly_rules]
+        lits = [lit for lit, _ in rules if lit is not None]
+        extra = sum(more for _, more in rules)
+        row = m.add(cp_model.LinearExpr.sum(ys) <= cap + extra)
+        if lits:
+            row.only_enforce_if(lits)
+    for (pid, _), terms in days_of.items():
+        day_cap = staff[pid].max_class_days_per_week
+        if day_cap is None or sum(terms[1]) <= day_cap:
+            continue
+        lits = [
+            lit
+            for r in sorted(taught[pid])
+            if (lit := class_days_guard(ctx, [r])) is not None
+        ]
+        row = m.add(weighted_sum(terms) <= day_cap)
+        if lits:
+            row.only_enforce_if(lits)
+
 
 MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
 
@@ -225,21 +367,7 @@ def _add_class_day_caps(
     days_of_week: dict[str, list[dt.date]] = {}
     for day in grid.workdays:
         days_of_week.setdefault(week_key(day), []).append(day)
-    name = "+".join(group)
-    caps_text = "/".join(
-        sorted(
-            {
-                str(c)
-                for p in people
-                if (c := staff[p].max_class_days_per_week) is not None
-            }
-        )
-    )
-    lit = ctx.guard(
-        f"class_days:{name}",
-        f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
-        f"Class days of {name} staff: at most {caps_text} a week each",
-    )
+    lit = class_days_guard(ctx, group)
     for week, days in days_of_week.items():
         terms = joined(class_days.get((r, week)) for r in group)
         if not terms[0]:
@@ -257,6 +385,28 @@ def _add_class_day_caps(
         # the sum of the needs is the most the row's left side can reach
         if room < sum(terms[1]):
             ctx.add(m.add(weighted_sum(terms) <= room), lit)
+
+
+def class_days_guard(ctx: ModelContext, group: Iterable[str]) -> cp_model.IntVar | None:
+    """Return the literal of a role group's class-day caps (None when unguarded).
+
+    None too when none of the group's holders has ``max_class_days_per_week``.
+    """
+    if not ctx.guarded:
+        return None
+    sc = ctx.scenario
+    group = sorted(group)
+    people = {p.staff_id: p for r in group for p in sc.holders(r)}
+    caps = {c for p in people.values() if (c := p.max_class_days_per_week) is not None}
+    if not caps:
+        return None
+    name = "+".join(group)
+    caps_text = "/".join(str(c) for c in sorted(caps))
+    return ctx.guard(
+        f"class_days:{name}",
+        f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
+        f"Class days of {name} staff: at most {caps_text} a week each",
+    )
 
 
 # expressions and their coefficients, in two parallel lists
