@@ -118,7 +118,7 @@ def cases(
 
 def scenario_of(case: Case, folder: Path) -> Scenario:
     """Write the case's files into ``folder`` and load them."""
-    codes = [f"0000{n}" for n in range(1, case.communes + 1)]
+    codes = [f"{n:05d}" for n in range(1, case.communes + 1)]
     last = FIRST + dt.timedelta(days=7 * case.weeks - 3)  # a Friday
     day = lambda n: (FIRST + dt.timedelta(days=n)).isoformat()  # noqa: E731
     staff = [

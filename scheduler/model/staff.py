@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import combinations
 
 from ortools.sat.python import cp_model
@@ -259,6 +259,7 @@ def add_people(
     sessions_of: dict[tuple[str, str], list[cp_model.IntVar]] = {}
     days_of: dict[tuple[str, str], Terms] = {}
     taught: dict[str, set[str]] = {}  # the roles each person may teach
+    place_of: dict[tuple[str, str, int], cp_model.IntVar] = {}  # y by (p, r, h)
 
     def usable(pid: str, halves: Iterable[int]) -> bool | None:
         """Return whether p is free for all the halves (None: only if unblocked)."""
@@ -288,7 +289,9 @@ def add_people(
             if y is not None:
                 ys.append(y)
                 sessions_of.setdefault((p.staff_id, week), []).append(y)
+                place_of[(p.staff_id, role, i)] = y
         m.add(cp_model.LinearExpr.sum(ys) == weighted_sum(terms))
+    add_travel_places(ctx, place_of)
     for act_id, tv in ctx.training.items():
         for d, opened in tv.open.items():
             days = grid.workdays[d : d + tv.duration]
@@ -336,6 +339,119 @@ def add_people(
         row = m.add(weighted_sum(terms) <= day_cap)
         if lits:
             row.only_enforce_if(lits)
+
+
+MAX_TRAVEL_PLACES = 20_000  # beyond this many, travel is left to stars and cuts
+
+
+def add_travel_places(
+    ctx: ModelContext, place_of: dict[tuple[str, str, int], cp_model.IntVar]
+) -> None:
+    """Say where each person works on days with venues too far apart for lunch.
+
+    On a day whose lunch gap some pair of venues cannot bridge, a venue that
+    is out of reach of another, or has another out of its reach, is *far*.
+    For every far venue v, half-day h, role r and holder p with a place
+    ``y[p,r,h]``: ``u[p,r,h,v]`` says p fills a place of role r at v. The
+    sessions at v need exactly their places; a person's far venues in a
+    half-day take at most their place there; and nobody is at v in the
+    morning and at a venue out of v's reach in the afternoon. With these,
+    the places of :func:`add_people` are exact for travel too: the people at
+    no far venue reach every venue. Skipped when it would need more than
+    :data:`MAX_TRAVEL_PLACES` variables (a province with far-flung communes):
+    the stars of :func:`add_same_day_travel` and the cuts of
+    :func:`scheduler.solve.unnameable_cuts` then settle travel.
+    """
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    index_of = {(s.day, s.half): s.index for s in grid.sessions}
+    day_of = {s.index: s.day for s in grid.sessions}
+    beyond_at = _reach(ctx)
+    morning, afternoon = HALVES
+    # per far venue and half-day: the sessions' need per role
+    need_at: dict[tuple[int, str, str], Terms] = {}
+    far_days: dict[dt.date, dict[str, frozenset[str]]] = {}
+    for day in grid.workdays:
+        am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
+        if am is None or pm is None:
+            continue
+        beyond = beyond_at(day)
+        if any(beyond.values()):
+            far_days[day] = beyond
+    if not far_days:
+        return
+    for (act_id, code), xs in ctx.session_x.items():
+        venue = ctx.session_venue[(act_id, code)]
+        for i, x in xs.items():
+            out_of_reach = far_days.get(day_of[i])
+            if out_of_reach is None or not _is_far(venue, out_of_reach):
+                continue
+            for role, need in sc.activities[act_id].roles.items():
+                if need:
+                    exprs, needs = need_at.setdefault((i, venue, role), ([], []))
+                    exprs.append(x)
+                    needs.append(need)
+    holders = {r: [p.staff_id for p in sc.holders(r)] for _, _, r in need_at}
+    size = sum(
+        1 for (i, _, r) in need_at for pid in holders[r] if (pid, r, i) in place_of
+    )
+    if size > MAX_TRAVEL_PLACES:
+        return
+    at: dict[tuple[str, int, str], list[cp_model.IntVar]] = {}
+    within: dict[tuple[str, str, int], list[cp_model.IntVar]] = {}
+    for (i, venue, role), terms in sorted(need_at.items()):
+        us = []
+        for pid in holders[role]:
+            y = place_of.get((pid, role, i))
+            if y is None:
+                continue
+            u = ctx.new_bool(f"u[{pid},{role},{i},{venue}]")
+            us.append(u)
+            at.setdefault((pid, i, venue), []).append(u)
+            within.setdefault((pid, role, i), []).append(u)
+        m.add(cp_model.LinearExpr.sum(us) == weighted_sum(terms))
+    for (pid, role, i), us in within.items():
+        m.add(cp_model.LinearExpr.sum(us) <= place_of[(pid, role, i)])
+    people = sorted({pid for pid, _, _ in at})
+    for day, beyond in far_days.items():
+        am, pm = index_of[(day, morning)], index_of[(day, afternoon)]
+        for pid in people:
+            for v in beyond:
+                here = at.get((pid, am, v))
+                if not here:
+                    continue
+                there = [u for w in beyond[v] for u in at.get((pid, pm, w), [])]
+                if there:
+                    m.add(cp_model.LinearExpr.sum(here + there) <= 1)
+
+
+def _is_far(venue: str, beyond: dict[str, frozenset[str]]) -> bool:
+    """Return whether a venue has another out of its reach, or is out of one's."""
+    return bool(beyond.get(venue)) or any(venue in b for b in beyond.values())
+
+
+def _reach(ctx: ModelContext) -> Callable[[dt.date], dict[str, frozenset[str]]]:
+    """Return, per day, the venues out of reach after each venue over lunch.
+
+    The travel table is read once per pair of the session venues, and the
+    sets once per lunch gap (the gap is the same on most days).
+    """
+    sc, grid = ctx.scenario, ctx.grid
+    morning, afternoon = HALVES
+    venues = sorted(set(ctx.session_venue.values()))
+    minutes = {(a, b): travel_between(sc, a, b) for a in venues for b in venues}
+    by_gap: dict[float, dict[str, frozenset[str]]] = {}
+
+    def beyond(day: dt.date) -> dict[str, frozenset[str]]:
+        gap = (
+            grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
+        ).total_seconds() / 60
+        if gap not in by_gap:
+            by_gap[gap] = {
+                a: frozenset(b for b in venues if minutes[(a, b)] > gap) for a in venues
+            }
+        return by_gap[gap]
+
+    return beyond
 
 
 MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
