@@ -69,7 +69,8 @@ def role_groups(
 
 def add_staff(ctx: ModelContext) -> None:
     """Add the per-half-day and per-week staff capacity rules."""
-    add_same_day_travel(ctx)
+    reach = _reach(ctx)
+    add_same_day_travel(ctx, reach)
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     # the terms of each count as expressions and the people each needs, in
     # two parallel lists, summed with one weighted sum per row
@@ -200,12 +201,13 @@ def add_staff(ctx: ModelContext) -> None:
             ]
             ctx.add(m.add(weighted_sum(terms) <= room + sum(regained) + sum(more)), lit)
 
-    add_people(ctx, weekly_rules)
+    add_people(ctx, weekly_rules, reach)
 
 
 def add_people(
     ctx: ModelContext,
     weekly_rules: dict[str, tuple[cp_model.IntVar | None, cp_model.LinearExprT]],
+    reach: Reach,
 ) -> None:
     """Give every counted place a person: who works in each half-day and class.
 
@@ -291,7 +293,7 @@ def add_people(
                 sessions_of.setdefault((p.staff_id, week), []).append(y)
                 place_of[(p.staff_id, role, i)] = y
         m.add(cp_model.LinearExpr.sum(ys) == weighted_sum(terms))
-    add_travel_places(ctx, place_of)
+    add_travel_places(ctx, place_of, reach)
     for act_id, tv in ctx.training.items():
         for d, opened in tv.open.items():
             days = grid.workdays[d : d + tv.duration]
@@ -345,7 +347,9 @@ MAX_TRAVEL_PLACES = 20_000  # beyond this many, travel is left to stars and cuts
 
 
 def add_travel_places(
-    ctx: ModelContext, place_of: dict[tuple[str, str, int], cp_model.IntVar]
+    ctx: ModelContext,
+    place_of: dict[tuple[str, str, int], cp_model.IntVar],
+    reach: Reach,
 ) -> None:
     """Say where each person works on days with venues too far apart for lunch.
 
@@ -365,7 +369,7 @@ def add_travel_places(
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     index_of = {(s.day, s.half): s.index for s in grid.sessions}
     day_of = {s.index: s.day for s in grid.sessions}
-    beyond_at = _reach(ctx)
+    beyond_at = reach
     morning, afternoon = HALVES
     # per far venue and half-day: the sessions' need per role
     need_at: dict[tuple[int, str, str], Terms] = {}
@@ -429,7 +433,11 @@ def _is_far(venue: str, beyond: dict[str, frozenset[str]]) -> bool:
     return bool(beyond.get(venue)) or any(venue in b for b in beyond.values())
 
 
-def _reach(ctx: ModelContext) -> Callable[[dt.date], dict[str, frozenset[str]]]:
+# per day: the venues out of reach after each venue over lunch
+Reach = Callable[[dt.date], dict[str, frozenset[str]]]
+
+
+def _reach(ctx: ModelContext) -> Reach:
     """Return, per day, the venues out of reach after each venue over lunch.
 
     The travel table is read once per pair of the session venues, and the
@@ -545,7 +553,7 @@ def weighted_sum(terms: Terms) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.weighted_sum(terms[0], terms[1])
 
 
-def add_same_day_travel(ctx: ModelContext) -> None:
+def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
     """Count the holders a day needs when venues are too far apart for lunch.
 
     Nobody can hold a morning session at venue A and an afternoon session at
@@ -561,6 +569,7 @@ def add_same_day_travel(ctx: ModelContext) -> None:
     sessions with no reachable pair would be);
     :func:`scheduler.solve.unnameable_day_cuts` settles the rest.
     Left out of the guarded models of explanations, whose counts stay as before.
+    ``reach`` is :func:`_reach` of the model, when already made.
     """
     if ctx.guarded:
         return
@@ -568,21 +577,7 @@ def add_same_day_travel(ctx: ModelContext) -> None:
     index_of = {(s.day, s.half): s.index for s in grid.sessions}
     blocked = grid.staff_blocked
     morning, afternoon = HALVES
-    venues = sorted(set(ctx.session_venue.values()))
-    # minutes from each venue to each other (the lookup scans the travel table,
-    # so it is done once per pair, not once per pair of sessions and day)
-    minutes = {(a, b): travel_between(sc, a, b) for a in venues for b in venues}
-    # the venues out of reach after each venue, per lunch gap (the gap is the
-    # same on most days)
-    unreachable: dict[float, dict[str, frozenset[str]]] = {}
-
-    def out_of_reach(gap: float) -> dict[str, frozenset[str]]:
-        if gap not in unreachable:
-            unreachable[gap] = {
-                a: frozenset(b for b in venues if minutes[(a, b)] > gap) for a in venues
-            }
-        return unreachable[gap]
-
+    beyond_at = reach or _reach(ctx)
     # (role, venue, need, variable) of the sessions that could be placed in
     # each half-day, gathered in one pass over the variables
     sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
@@ -596,10 +591,7 @@ def add_same_day_travel(ctx: ModelContext) -> None:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
         if am is None or pm is None:
             continue
-        gap = (
-            grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
-        ).total_seconds() / 60
-        beyond = out_of_reach(gap)
+        beyond = beyond_at(day)
         if not any(beyond.values()):
             continue  # every venue reaches every other over lunch: no star binds
         for role in {r for i in (am, pm) for r, *_ in sessions.get(i, [])}:
