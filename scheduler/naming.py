@@ -1,8 +1,8 @@
 """Give names to the counted staff places: a small second CP-SAT stage.
 
-The first stage fixes when and where every event happens and proves, per
-half-day and week, that enough holders of each role are free. This stage picks
-the people:
+The first stage fixes when and where every event happens and which person
+works in each half-day and class (so names exist, travel in a very large
+province aside). This stage picks the people for each event:
 
 - each event gets its required number of holders of each role, who are free
   (not blocked) on all of its half-days; one person fills one role per event;

@@ -1,16 +1,14 @@
 """``solve``: scenario → CP-SAT → named staff → :class:`Plan`.
 
-Stage 1 places every event with staff counted per role (see
-:mod:`scheduler.model.staff`); stage 2 gives the places names
-(:mod:`scheduler.naming`). Should names ever be impossible for the placed
-events, stage 1 runs again without them: the counts of stage 1 do not see
-travel between two sessions of one day, so a day whose morning and afternoon
-venues are too far apart for the people free that day can pass stage 1 and
-fail naming. :func:`unnameable_day_cuts` finds such a day, shrinks its sessions
-to a smallest set that still cannot be named, and forbids that set of
-(activity, commune, half) on that day, or on every working day when the set
-cannot be named even with nobody blocked. Only when no single day is to blame
-is the whole placement cut off with a no-good.
+Stage 1 places every event and says which person works in each half-day and
+class (see :mod:`scheduler.model.staff`); stage 2 gives the events their
+people (:mod:`scheduler.naming`). Stage 1 is exact for names unless a
+province is too large for it to follow travel between far venues; should
+names then be impossible for the placed events, :func:`unnameable_cuts`
+finds the sessions that cannot be named together (a day on its own, else
+CP-SAT's core of the naming), shrinks them to a smallest such set and
+forbids it, and stage 1 runs again. The time limit bounds the whole solve:
+every round gets what is left of it.
 """
 
 from __future__ import annotations

@@ -1,20 +1,24 @@
-"""Hard: enough free staff for every event, counted per role (names come later).
+"""Hard: a free person for every staff place, per half-day and class (names come later).
 
 Rules (the staffing lists of seed 004 §III.2.2.b):
 
-- in every half-day, the events need no more holders of a role than are free
-  (not blocked) that half-day; where people hold several roles, the same holds
-  for every group of overlapping roles (Hall's condition), so that names can
-  always be given per half-day;
-- in every ISO week, the sessions need no more places of a role group than its
-  holders can give within their ``max_sessions_per_week`` caps and free half-days.
+- every place of a role in a session goes to a holder of the role who is
+  free (not blocked) that half-day, every class to holders free on all its
+  days; nobody takes two places in one half-day (:func:`add_people`);
+- nobody works more than ``max_sessions_per_week`` sessions or
+  ``max_class_days_per_week`` class days in an ISO week;
+- on days when some venues are out of each other's reach over lunch, nobody
+  is at one in the morning and at the other in the afternoon
+  (:func:`add_travel_places`; stars and cuts in a very large province).
 
-Nobody is in two places at once and travel between two same-day sessions must
-fit; both are settled exactly when names are given (:mod:`scheduler.naming`)
-and proven by the checker. The counts do not see travel: a day whose sessions
-cannot be named for travel is cut off by :func:`scheduler.solve.unnameable_day_cuts`. Counting instead of naming keeps the model small:
-names for 18 dialogues × 3 roles × 256 half-days would be tens of thousands of
-booleans.
+Stage 1 says which person works in each half-day (``y``) and class (``z``),
+not at which event: given these, names always exist, and
+:mod:`scheduler.naming` picks them. The counts per role group, half-day and
+week (Hall's condition) are kept as rows the places imply; on their own they
+were not enough (docs/architecture.md, "Staff placed per person, named
+later"). Places per person and half-day are a few thousand booleans, against
+tens of thousands for a person per event and half-day (18 dialogues × 3
+roles × 256 half-days).
 """
 
 from __future__ import annotations
