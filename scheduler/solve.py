@@ -283,8 +283,9 @@ def solve(
         if unnamed and left <= 0:
             raise RuntimeError(
                 f"no plan with named staff within {limit:g} s: {unnamed} "
-                "placement(s) could not be named (staff cannot travel between "
-                "some same-day venues in time); allow more time with --time-limit"
+                "placement(s) could not be named (travel between far-apart "
+                "sessions of one day, or names a re-plan keeps); allow more time "
+                "with --time-limit"
             )
         round_params = {**params, "max_time_in_seconds": max(left, MIN_STAGE1_S)}
         stage1 = _solve_stage1(built, round_params, progress, highs_after)
