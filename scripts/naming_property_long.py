@@ -122,7 +122,8 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=300)
     parser.add_argument("--communes", type=int, default=6)
     parser.add_argument("--people", type=int, default=7)
-    parser.add_argument("--weeks", type=int, default=4)
+    # the scenarios start on 4 September 2023 and have money for Q3 only
+    parser.add_argument("--weeks", type=int, default=4, choices=range(1, 5))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=30.0)
