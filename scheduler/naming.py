@@ -1,8 +1,8 @@
 """Give names to the counted staff places: a small second CP-SAT stage.
 
-The first stage fixes when and where every event happens and proves, per
-half-day and week, that enough holders of each role are free. This stage picks
-the people:
+The first stage fixes when and where every event happens and which person
+works in each half-day and class (so names exist, travel in a very large
+province aside). This stage picks the people for each event:
 
 - each event gets its required number of holders of each role, who are free
   (not blocked) on all of its half-days; one person fills one role per event;
@@ -87,11 +87,94 @@ def name_staff(
     Naming
         Names per event, or status ``INFEASIBLE`` with the events involved.
     """
+    m, assign, _ = _naming_model(scenario, events, blocked, fixed, prefer, False)
+    solver = cp_model.CpSolver()
+    interrupt.watch_solver(solver)  # Ctrl-C stops it (scheduler.interrupt)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Naming(solver.status_name(status), {}, tuple(e.event_id for e in events))
+    people: dict[str, list[tuple[str, str]]] = {e.event_id: [] for e in events}
+    for (eid, pid, role), v in assign.items():
+        if solver.value(v):
+            people[eid].append((pid, role))
+    return Naming(
+        solver.status_name(status),
+        {
+            eid: tuple(sorted(ps, key=lambda x: (x[1], x[0])))
+            for eid, ps in people.items()
+        },
+    )
+
+
+def unnameable_core(
+    scenario: Scenario,
+    events: list[StaffedEvent],
+    blocked: dict[str, frozenset[tuple[dt.date, HalfDay]]],
+    time_limit_s: float,
+    seed: int,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+) -> tuple[str, ...] | None:
+    """Return events that cannot be named together, or None when not proven.
+
+    Each event's places are switched on by its own assumption literal; when
+    the whole set cannot be named, CP-SAT returns the assumptions it used to
+    prove it (a core, not always a smallest one). None when the events can
+    be named or the time ran out first.
+
+    Parameters
+    ----------
+    scenario, events, blocked, seed, fixed
+        As for :func:`name_staff` (no preferences: only feasibility counts).
+    time_limit_s : float
+        CP-SAT time limit.
+
+    Returns
+    -------
+    tuple of str or None
+        The ids of the events of the core.
+    """
+    m, _, switch = _naming_model(scenario, events, blocked, fixed, None, True)
+    m.add_assumptions(list(switch.values()))
+    solver = cp_model.CpSolver()
+    interrupt.watch_solver(solver)  # Ctrl-C stops it (scheduler.interrupt)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    if solver.solve(m) != cp_model.INFEASIBLE:
+        return None
+    event_of = {v.index: eid for eid, v in switch.items()}
+    return tuple(event_of[i] for i in solver.sufficient_assumptions_for_infeasibility())
+
+
+def _naming_model(
+    scenario: Scenario,
+    events: list[StaffedEvent],
+    blocked: dict[str, frozenset[tuple[dt.date, HalfDay]]],
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None,
+    prefer: dict[str, tuple[tuple[str, str], ...]] | None,
+    switched: bool,
+) -> tuple[
+    cp_model.CpModel,
+    dict[tuple[str, str, str], cp_model.IntVar],
+    dict[str, cp_model.IntVar],
+]:
+    """Return the naming model, its (event, person, role) variables and switches.
+
+    With ``switched``, each event's places are filled only when its own
+    literal (returned per event id) is true, and left empty otherwise.
+    """
     m = cp_model.CpModel()
     staff = {p.staff_id: p for p in scenario.staff}
     assign: dict[tuple[str, str, str], cp_model.IntVar] = {}
     on: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    switch: dict[str, cp_model.IntVar] = {}
     for e in events:
+        lit = m.new_bool_var(f"on[{e.event_id}]") if switched else None
+        if lit is not None:
+            switch[e.event_id] = lit
         for role, need in e.roles.items():
             if need == 0:
                 continue
@@ -106,7 +189,11 @@ def name_staff(
                 assign[(e.event_id, pid, role)] = v
                 on.setdefault((e.event_id, pid), []).append(v)
                 vs.append(v)
-            m.add(sum(vs) == need)
+            if lit is None:
+                m.add(sum(vs) == need)
+            else:
+                m.add(sum(vs) == need).only_enforce_if(lit)
+                m.add(sum(vs) == 0).only_enforce_if(~lit)
     present = {}
     for (eid, pid), vs in on.items():
         if len(vs) > 1:
@@ -159,7 +246,9 @@ def name_staff(
     for eid, pairs in (fixed or {}).items():
         for pid, role in pairs:
             if (eid, pid, role) in assign:
-                m.add(assign[(eid, pid, role)] == 1)
+                row = m.add(assign[(eid, pid, role)] == 1)
+                if eid in switch:
+                    row.only_enforce_if(switch[eid])
     kept = [
         assign[(eid, pid, role)]
         for eid, pairs in (prefer or {}).items()
@@ -186,24 +275,6 @@ def name_staff(
     if kept:
         # a changed person outweighs any workload gap (at most len(events))
         spread_terms.append((len(events) + 1) * (len(kept) - sum(kept)))
-    if spread_terms:
+    if spread_terms and not switched:  # a core needs no objective
         m.minimize(sum(spread_terms))
-    solver = cp_model.CpSolver()
-    interrupt.watch_solver(solver)  # Ctrl-C stops it (scheduler.interrupt)
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = time_limit_s
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Naming(solver.status_name(status), {}, tuple(e.event_id for e in events))
-    people: dict[str, list[tuple[str, str]]] = {e.event_id: [] for e in events}
-    for (eid, pid, role), v in assign.items():
-        if solver.value(v):
-            people[eid].append((pid, role))
-    return Naming(
-        solver.status_name(status),
-        {
-            eid: tuple(sorted(ps, key=lambda x: (x[1], x[0])))
-            for eid, ps in people.items()
-        },
-    )
+    return m, assign, switch

@@ -1,16 +1,14 @@
 """``solve``: scenario → CP-SAT → named staff → :class:`Plan`.
 
-Stage 1 places every event with staff counted per role (see
-:mod:`scheduler.model.staff`); stage 2 gives the places names
-(:mod:`scheduler.naming`). Should names ever be impossible for the placed
-events, stage 1 runs again without them: the counts of stage 1 do not see
-travel between two sessions of one day, so a day whose morning and afternoon
-venues are too far apart for the people free that day can pass stage 1 and
-fail naming. :func:`unnameable_day_cuts` finds such a day, shrinks its sessions
-to a smallest set that still cannot be named, and forbids that set of
-(activity, commune, half) on that day, or on every working day when the set
-cannot be named even with nobody blocked. Only when no single day is to blame
-is the whole placement cut off with a no-good.
+Stage 1 places every event and says which person works in each half-day and
+class (see :mod:`scheduler.model.staff`); stage 2 gives the events their
+people (:mod:`scheduler.naming`). Stage 1 is exact for names unless a
+province is too large for it to follow travel between far venues; should
+names then be impossible for the placed events, :func:`unnameable_cuts`
+finds the sessions that cannot be named together (a day on its own, else
+CP-SAT's core of the naming), shrinks them to a smallest such set and
+forbids it, and stage 1 runs again. The time limit bounds the whole solve:
+every round gets what is left of it.
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ from scheduler.costs import broadcast_cost
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
 from scheduler.model.broadcasts import topic_rotation, usable_slots
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
-from scheduler.naming import StaffedEvent, name_staff
+from scheduler.naming import StaffedEvent, name_staff, unnameable_core
 from scheduler.plan import (
     Assignment,
     Event,
@@ -46,7 +44,8 @@ from scheduler.portfolio import cp_solver, portfolio_delay, race
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 
 Progress = Callable[[float, float, float], None]
-MAX_NAMING_ROUNDS = 5
+MIN_STAGE1_S = 0.5  # a placement round never gets less than this
+NAMING_FLOOR_S = 2.0  # the naming of a placement gets at least this, even late
 WARM_START_SECONDS = 5.0  # to complete a warm start's placements (propagation only)
 
 
@@ -275,8 +274,27 @@ def solve(
     wall = 0.0
     proven_bound: float | None = None
     highs_after = portfolio_delay(scenario, params, engine)
-    for _ in range(MAX_NAMING_ROUNDS):
-        stage1 = _solve_stage1(built, params, progress, highs_after)
+    # the time limit bounds the whole solve, every placement round and naming
+    limit = float(params.get("max_time_in_seconds", 30.0))
+    deadline = t0 + limit
+    seed = int(params.get("random_seed", 0))
+    unnamed = 0  # placements whose staff could not be named
+    while True:
+        left = deadline - time.perf_counter()
+        if unnamed and left <= 0:
+            limit_vi = f"{limit:g}".replace(".", ",")  # decimal comma
+            raise SolverGaveUp(
+                f"chưa có kế hoạch nêu được tên cán bộ trong {limit_vi} giây: "
+                f"{unnamed} phương án không xếp được tên (đi lại giữa các buổi xa "
+                "nhau trong một ngày, hoặc tên mà lần lập lại giữ nguyên); hãy "
+                "tăng --time-limit",
+                f"no plan with named staff within {limit:g} s: {unnamed} "
+                "placement(s) could not be named (travel between far-apart "
+                "sessions of one day, or names a re-plan keeps); allow more time "
+                "with --time-limit",
+            )
+        round_params = {**params, "max_time_in_seconds": max(left, MIN_STAGE1_S)}
+        stage1 = _solve_stage1(built, round_params, progress, highs_after)
         wall += stage1.wall
         if stage1.status == cp_model.UNKNOWN and warm_start is not None:
             # no plan in time: fall back on the warm start itself, completed;
@@ -291,6 +309,9 @@ def solve(
                 stage1 = fallback
             # else the warm start does not fit this model: no plan, as without it
         status = stage1.status
+        if status == cp_model.INFEASIBLE and unnamed:
+            # the rules held before the cuts: only names (travel) are to blame
+            raise InfeasibleScenario([TRAVEL_REASON])
         if status == cp_model.INFEASIBLE:
             from scheduler.explain import explain_conflict
 
@@ -300,8 +321,8 @@ def solve(
                 )
             except RuntimeError:
                 # infeasibility is proven; only its explanation ran out of time
-                limit = scenario.solver.explain_time_limit_s
-                limit_vi = f"{limit:g}".replace(".", ",")  # decimal comma
+                limit_s = scenario.solver.explain_time_limit_s
+                limit_vi = f"{limit_s:g}".replace(".", ",")  # decimal comma
                 reasons = [
                     (
                         "Không có kế hoạch nào thỏa mọi quy tắc bắt buộc (đã chứng "
@@ -309,7 +330,7 @@ def solve(
                         f"{limit_vi} giây. Chạy `scheduler explain` với thời gian "
                         "dài hơn.",
                         "No plan meets every hard rule (proven), but the conflicting "
-                        f"rules were not found in {limit:g} s. Run `scheduler "
+                        f"rules were not found in {limit_s:g} s. Run `scheduler "
                         "explain` with a longer time limit.",
                     )
                 ]
@@ -329,33 +350,31 @@ def solve(
             scenario,
             [e for e, _ in draft],
             grid.staff_blocked,
-            scenario.solver.naming_time_limit_s,
-            int(params.get("random_seed", 0)),
+            # the last placement is named even when stage 1 used all the time
+            min(
+                scenario.solver.naming_time_limit_s,
+                max(deadline - time.perf_counter(), NAMING_FLOOR_S),
+            ),
+            seed,
             fixed=fixed_staff,
             prefer=preferred_staff,
         )
         if naming.people or not draft:
             break
-        # names impossible for this placement: forbid the day patterns that
-        # cannot be named on their own, or else the whole placement, and place again
-        cuts = unnameable_day_cuts(
-            built, stage1.solver, int(params.get("random_seed", 0))
-        )
-        if not cuts:
-            chosen = [
-                v
-                for xs in built.ctx.session_x.values()
-                for v in xs.values()
-                if stage1.solver.value(v)
-            ]
-            cuts = [chosen]
-        for cut in cuts:
+        if naming.status != "INFEASIBLE":
+            raise SolverGaveUp(
+                "chưa xếp xong tên cán bộ trong thời gian cho phép (trạng thái "
+                f"{naming.status}); hãy tăng --time-limit",
+                f"staff were not named within the time limit (naming status "
+                f"{naming.status}); allow more time with --time-limit",
+            )
+        # names impossible for this placement: forbid the sets of sessions
+        # that cannot be named, and place again
+        unnamed += 1
+        for cut in unnameable_cuts(
+            built, stage1.solver, draft, seed, deadline, fixed_staff
+        ):
             built.model.add(sum(cut) <= len(cut) - 1)
-    else:
-        raise SolverGaveUp(
-            "không xếp được tên cán bộ cho phương án nào đã thử",
-            "staff could not be named for any placement tried",
-        )
 
     solver = stage1.solver
     events = []
@@ -411,10 +430,113 @@ def solve(
 
 
 NAMING_CHECK_TIME_S = 2.0  # one day's naming is tiny; UNKNOWN is never taken as proof
+NAMING_CORE_TIME_S = 10.0  # the whole placement's core of unnameable events
+
+TRAVEL_REASON = (
+    "Không thể phân công cán bộ cho mọi buổi bắt buộc: cán bộ không kịp đi lại "
+    "giữa các buổi sáng và chiều ở những nơi cách xa nhau trong cùng một ngày, "
+    "và các quy tắc bắt buộc (chỉ tiêu, ngày cố định) không còn cách xếp nào khác.",
+    "Staff cannot be named for every required session: nobody can travel in "
+    "time between the far-apart venues of some days' morning and afternoon "
+    "sessions, and the hard rules (targets, pinned dates) leave no other placement.",
+)
+
+
+def unnameable_cuts(
+    built: BuiltModel,
+    solver: cp_model.CpSolver,
+    draft: list[tuple[StaffedEvent, Event]],
+    seed: int,
+    deadline: float,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+) -> list[list[cp_model.IntVar]]:
+    """Return no-goods for a placement whose staff cannot be named.
+
+    First the days that fail on their own (:func:`unnameable_day_cuts`).
+    Else the events of the whole placement that cannot be named together:
+    CP-SAT's core of the naming model with one assumption per event, shrunk
+    by deletion (drop an event, keep the drop if naming still fails), and
+    forbidden as a set of placements (session half-days, class start days).
+    The core is found without ``fixed`` names, so it holds for every
+    placement; only when the fixed names alone are to blame, or time runs
+    out, is the whole placement cut off. Nothing runs past ``deadline``.
+
+    Parameters
+    ----------
+    built : BuiltModel
+        The stage-1 model, whose placement variables the cuts are on.
+    solver : cp_model.CpSolver
+        The stage-1 solver holding the placement that could not be named.
+    draft : list of (StaffedEvent, Event)
+        The placement's events (:func:`_extract`).
+    seed : int
+        Seed of the naming checks.
+    deadline : float
+        ``time.perf_counter()`` value after which no more checks start.
+    fixed : dict, optional
+        The fixed names of the naming that failed (re-plans).
+
+    Returns
+    -------
+    list of list of IntVar
+        Each list: placement variables that must not all be true; never empty.
+    """
+    cuts = unnameable_day_cuts(built, solver, seed, deadline)
+    if cuts:
+        return cuts
+    ctx = built.ctx
+    sc, grid = ctx.scenario, ctx.grid
+    literal = _placement_literals(built, draft)
+    staffed = [e for e, _ in draft if e.event_id in literal]
+
+    def core_of(events: list[StaffedEvent]) -> tuple[str, ...] | None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        return unnameable_core(
+            sc, events, grid.staff_blocked, min(NAMING_CORE_TIME_S, left), seed
+        )
+
+    core = core_of(staffed)
+    if core:
+        kept = [e for e in staffed if e.event_id in set(core)]
+        for e in list(kept):
+            smaller = core_of([k for k in kept if k is not e])
+            if smaller:
+                kept = [k for k in kept if k.event_id in set(smaller)]
+        return [[literal[e.event_id] for e in kept]]
+    # fixed names are to blame, or no proof in time: this placement only
+    return [list(literal.values())]
+
+
+def _placement_literals(
+    built: BuiltModel, draft: list[tuple[StaffedEvent, Event]]
+) -> dict[str, cp_model.IntVar]:
+    """Return the stage-1 literal that placed each staffed event, by event id.
+
+    A session's half-day variable; a class's start-day variable.
+    """
+    ctx = built.ctx
+    index_of = {(s.day, s.half): s.index for s in ctx.grid.sessions}
+    workday = {d: i for i, d in enumerate(ctx.grid.workdays)}
+    out: dict[str, cp_model.IntVar] = {}
+    for staffed, event in draft:
+        if not any(staffed.roles.values()):
+            continue
+        if event.kind == "session":
+            xs = ctx.session_x[(event.activity, event.commune_code or "")]
+            out[staffed.event_id] = xs[index_of[staffed.halves[0]]]
+        elif event.kind == "training":
+            tv = ctx.training[event.activity]
+            out[staffed.event_id] = tv.open[workday[staffed.halves[0][0]]]
+    return out
 
 
 def unnameable_day_cuts(
-    built: BuiltModel, solver: cp_model.CpSolver, seed: int
+    built: BuiltModel,
+    solver: cp_model.CpSolver,
+    seed: int,
+    deadline: float | None = None,
 ) -> list[list[cp_model.IntVar]]:
     """Return no-goods for the days of a placement whose sessions cannot be named.
 
@@ -434,6 +556,9 @@ def unnameable_day_cuts(
         The stage-1 solver holding the placement that could not be named.
     seed : int
         Seed of the small naming checks.
+    deadline : float, optional
+        ``time.perf_counter()`` value after which no more checks start (a
+        check not run proves nothing, so fewer cuts come back).
 
     Returns
     -------
@@ -456,11 +581,16 @@ def unnameable_day_cuts(
         return StaffedEvent(eid, roles, ((day, half),), venue, start, end, True)
 
     def unnameable(keys: list[Key], day: dt.date, blocked: bool) -> bool:
+        left = NAMING_CHECK_TIME_S
+        if deadline is not None:
+            left = min(left, deadline - time.perf_counter())
+            if left <= 0:
+                return False
         naming = name_staff(
             sc,
             [event_of(k, day) for k in keys],
             grid.staff_blocked if blocked else {},
-            NAMING_CHECK_TIME_S,
+            left,
             seed,
         )
         return naming.status == "INFEASIBLE"

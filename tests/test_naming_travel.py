@@ -4,9 +4,11 @@ One leader and two halls 300 minutes apart: stage 1 gladly places a dialogue in
 Xã Một in the morning and one in Xã Hai in the afternoon of the same day (one
 leader free in each half-day), but the lunch gap (11:30 → 13:30) is 120
 minutes, so nobody can be named for both. These tests pin down how the solver
-recovers: stage 1 counts one session and every session out of its reach as
-needing distinct people ("stars"), and what the stars miss is cut by
-``unnameable_day_cuts``, which forbids a failing set of sessions on every day.
+recovers: stage 1 says where each person works on such days (exact, unless a
+large province would need too many variables), counts one session and every
+session out of its reach as needing distinct people ("stars"), and what the
+stars miss is cut by ``unnameable_day_cuts``, which forbids a failing set of
+sessions on every day.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
+from scheduler.model import staff as staff_model
 from scheduler.model.builder import build_model
 from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve, unnameable_day_cuts
@@ -100,7 +104,9 @@ def test_far_apart_communes_get_a_day_each(tmp_path: Path) -> None:
     assert check_plan(sc, plan) == []
 
 
-def test_day_cut_forbids_the_pair_on_every_day(tmp_path: Path) -> None:
+def test_day_cut_forbids_the_pair_on_every_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Tue 5 – Wed 6 Sep, two communes, one dialogue each. Force Xã Một in the
     # morning and Xã Hai in the afternoon of 5 Sep: the leader cannot be in
     # both (300 min travel > 120 min gap). The pair fails with nobody blocked,
@@ -108,8 +114,10 @@ def test_day_cut_forbids_the_pair_on_every_day(tmp_path: Path) -> None:
     # Xã Một afternoon), which fails for the same reason: 2 patterns × 2 days.
     sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
     grid = build_grid(sc)
-    # the guarded model (explanations) has no travel stars, so stage 1 accepts
-    # the pair and the cut alone must catch it
+    # the guarded model (explanations) has no travel stars, and without the
+    # people's far venues (as in a large province) stage 1 accepts the pair
+    # and the cut alone must catch it
+    monkeypatch.setattr(staff_model, "MAX_TRAVEL_PLACES", 0)
     built = build_model(sc, grid, guarded=True)
     x = built.ctx.session_x
     index = {(s.day, s.half): s.index for s in grid.sessions}

@@ -1,26 +1,31 @@
-"""Hard: enough free staff for every event, counted per role (names come later).
+"""Hard: a free person for every staff place, per half-day and class (names come later).
 
 Rules (the staffing lists of seed 004 §III.2.2.b):
 
-- in every half-day, the events need no more holders of a role than are free
-  (not blocked) that half-day; where people hold several roles, the same holds
-  for every group of overlapping roles (Hall's condition), so that names can
-  always be given per half-day;
-- in every ISO week, the sessions need no more places of a role group than its
-  holders can give within their ``max_sessions_per_week`` caps and free half-days.
+- every place of a role in a session goes to a holder of the role who is
+  free (not blocked) that half-day, every class to holders free on all its
+  days; nobody takes two places in one half-day (:func:`add_people`);
+- nobody works more than ``max_sessions_per_week`` sessions or
+  ``max_class_days_per_week`` class days in an ISO week;
+- on days when some venues are out of each other's reach over lunch, nobody
+  is at one in the morning and at the other in the afternoon
+  (:func:`add_travel_places`; stars and cuts in a very large province).
 
-Nobody is in two places at once and travel between two same-day sessions must
-fit; both are settled exactly when names are given (:mod:`scheduler.naming`)
-and proven by the checker. The counts do not see travel: a day whose sessions
-cannot be named for travel is cut off by :func:`scheduler.solve.unnameable_day_cuts`. Counting instead of naming keeps the model small:
-names for 18 dialogues × 3 roles × 256 half-days would be tens of thousands of
-booleans.
+Stage 1 says which person works in each half-day (``y``) and class (``z``),
+not at which event: given these, names always exist, and
+:mod:`scheduler.naming` picks them. The counts per role group, half-day and
+week (Hall's condition) are kept as rows the places imply; on their own they
+were not enough (docs/architecture.md, "Staff placed per person, named
+later"). Places per person and half-day are a few thousand booleans, against
+tens of thousands for a person per event and half-day (18 dialogues × 3
+roles × 256 half-days).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from itertools import combinations
 
 from ortools.sat.python import cp_model
@@ -68,7 +73,8 @@ def role_groups(
 
 def add_staff(ctx: ModelContext) -> None:
     """Add the per-half-day and per-week staff capacity rules."""
-    add_same_day_travel(ctx)
+    reach = _reach(ctx)
+    add_same_day_travel(ctx, reach)
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     # the terms of each count as expressions and the people each needs, in
     # two parallel lists, summed with one weighted sum per row
@@ -129,6 +135,8 @@ def add_staff(ctx: ModelContext) -> None:
     for s in grid.sessions:
         all_halves[session_week[s.index]] = all_halves.get(session_week[s.index], 0) + 1
 
+    # the guard and slack of each role's weekly caps, for the people's own rows
+    weekly_rules: dict[str, tuple[cp_model.IntVar | None, cp_model.LinearExprT]] = {}
     for group in groups:
         people = sorted(set().union(*(holders[r] for r in group)))
         name = "+".join(sorted(group))
@@ -157,6 +165,8 @@ def add_staff(ctx: ModelContext) -> None:
             f"{caps_text} a week each",
         )
         extra = ctx.slack(f"weekly:{name}", MAX_EXTRA_PER_WEEK, 1, 5_000)
+        if len(group) == 1:
+            weekly_rules[name] = (lit, extra)
         steps = []
         if not isinstance(extra, int):
             steps = [
@@ -195,6 +205,266 @@ def add_staff(ctx: ModelContext) -> None:
             ]
             ctx.add(m.add(weighted_sum(terms) <= room + sum(regained) + sum(more)), lit)
 
+    add_people(ctx, weekly_rules, reach)
+
+
+def add_people(
+    ctx: ModelContext,
+    weekly_rules: dict[str, tuple[cp_model.IntVar | None, cp_model.LinearExprT]],
+    reach: Reach,
+) -> None:
+    """Give every counted place a person: who works in each half-day and class.
+
+    The counts of :func:`add_staff` are not enough for names. A person's
+    weekly cap binds across the half-days of a week: with ld01 and ld03 away
+    on Monday to Wednesday and ld02 free all week at 2 sessions, every
+    half-day of Monday to Wednesday has one free leader and the week has
+    room for 2 + 2 + 2, yet three leader sessions on Monday to Wednesday all
+    need ld02. The exact condition is Hall's condition of a transport
+    problem: for every set T of (half-day, role) places of a week, their
+    demand is at most the sum over people of min(cap, the half-days of T the
+    person is free for), exponentially many rows. Its compact form is the
+    flow itself, one 0-1 variable per person and half-day (and role held):
+
+    - ``y[p,r,h]``: p fills a place of role r in half-day h (only where p is
+      free and a session of role r can be placed); the places of each role
+      and half-day are the sessions' need there;
+    - ``z[p,r,a,d]``: p teaches role r of the class of training a that
+      starts on workday d, for its whole length (the same trainer leads a
+      whole class), on days p is free; each class gets its need;
+    - per person and half-day at most one place (sessions and class days);
+    - per person and ISO week at most ``max_sessions_per_week`` sessions and
+      at most ``max_class_days_per_week`` class days.
+
+    Given these, names exist for the sessions of every half-day and every
+    class (a person with y = 1 takes any one of the half-day's places of the
+    role): naming fails only for travel between two sessions of one day,
+    which the stars of :func:`add_same_day_travel` and the cuts of
+    :func:`scheduler.solve.unnameable_cuts` settle. A few thousand booleans
+    (10 people × 256 half-days for Hưng Nguyên) against the tens of
+    thousands of naming every event directly.
+    """
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    blocked = grid.staff_blocked
+    by_index = {s.index: s for s in grid.sessions}
+    index_of = {(s.day, s.half): s.index for s in grid.sessions}
+    staff = {p.staff_id: p for p in sc.staff}
+    person_lit = {p.staff_id: staff_blocked_literal(ctx, p.staff_id) for p in sc.staff}
+    # the sessions' need per role and half-day
+    need_at: dict[tuple[str, int], Terms] = {}
+    for (act_id, _), xs in ctx.session_x.items():
+        for role, need in sc.activities[act_id].roles.items():
+            if need:
+                for i, x in xs.items():
+                    exprs, needs = need_at.setdefault((role, i), ([], []))
+                    exprs.append(x)
+                    needs.append(need)
+    # per person and half-day: the places they might fill; per person and week:
+    # their sessions and (class days, count) of their classes
+    busy: dict[tuple[str, int], list[cp_model.IntVar]] = {}
+    sessions_of: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    days_of: dict[tuple[str, str], Terms] = {}
+    taught: dict[str, set[str]] = {}  # the roles each person may teach
+    place_of: dict[tuple[str, str, int], cp_model.IntVar] = {}  # y by (p, r, h)
+
+    def usable(pid: str, halves: Iterable[int]) -> bool | None:
+        """Return whether p is free for all the halves (None: only if unblocked)."""
+        mine = blocked.get(pid, frozenset())
+        if not any((by_index[i].day, by_index[i].half) in mine for i in halves):
+            return True
+        return None if person_lit[pid] is not None else False
+
+    def place(pid: str, name: str, halves: list[int]) -> cp_model.IntVar | None:
+        free = usable(pid, halves)
+        if free is False:
+            return None
+        y = ctx.new_bool(name)
+        if free is None:  # an explanation: p's blocked days are a rule group
+            lit = person_lit[pid]
+            assert lit is not None
+            m.add_implication(lit, ~y)
+        for i in halves:
+            busy.setdefault((pid, i), []).append(y)
+        return y
+
+    for (role, i), terms in sorted(need_at.items()):
+        week = week_key(by_index[i].day)
+        ys = []
+        for p in sc.holders(role):
+            y = place(p.staff_id, f"y[{p.staff_id},{role},{i}]", [i])
+            if y is not None:
+                ys.append(y)
+                sessions_of.setdefault((p.staff_id, week), []).append(y)
+                place_of[(p.staff_id, role, i)] = y
+        m.add(cp_model.LinearExpr.sum(ys) == weighted_sum(terms))
+    add_travel_places(ctx, place_of, reach)
+    for act_id, tv in ctx.training.items():
+        for d, opened in tv.open.items():
+            days = grid.workdays[d : d + tv.duration]
+            halves = [index_of[(day, h)] for day in days for h in HALVES]
+            weeks = Counter(week_key(day) for day in days)
+            for role, need in sc.activities[act_id].roles.items():
+                if not need:
+                    continue
+                zs = []
+                for p in sc.holders(role):
+                    z = place(
+                        p.staff_id, f"z[{p.staff_id},{role},{act_id},{d}]", halves
+                    )
+                    if z is None:
+                        continue
+                    zs.append(z)
+                    taught.setdefault(p.staff_id, set()).add(role)
+                    for week, n in weeks.items():
+                        exprs, ns = days_of.setdefault((p.staff_id, week), ([], []))
+                        exprs.append(z)
+                        ns.append(n)
+                m.add(cp_model.LinearExpr.sum(zs) == need * opened)
+    for ys in busy.values():
+        if len(ys) > 1:
+            m.add_at_most_one(ys)
+    for (pid, _), ys in sessions_of.items():
+        cap = staff[pid].max_sessions_per_week
+        if len(ys) <= cap:
+            continue
+        rules = [weekly_rules[r] for r in staff[pid].roles if r in weekly_rules]
+        lits = [lit for lit, _ in rules if lit is not None]
+        extra = sum(more for _, more in rules)
+        row = m.add(cp_model.LinearExpr.sum(ys) <= cap + extra)
+        if lits:
+            row.only_enforce_if(lits)
+    for (pid, _), terms in days_of.items():
+        day_cap = staff[pid].max_class_days_per_week
+        if day_cap is None or sum(terms[1]) <= day_cap:
+            continue
+        lits = [
+            lit
+            for r in sorted(taught[pid])
+            if (lit := class_days_guard(ctx, [r])) is not None
+        ]
+        row = m.add(weighted_sum(terms) <= day_cap)
+        if lits:
+            row.only_enforce_if(lits)
+
+
+MAX_TRAVEL_PLACES = 20_000  # beyond this many, travel is left to stars and cuts
+
+
+def add_travel_places(
+    ctx: ModelContext,
+    place_of: dict[tuple[str, str, int], cp_model.IntVar],
+    reach: Reach,
+) -> None:
+    """Say where each person works on days with venues too far apart for lunch.
+
+    On a day whose lunch gap some pair of venues cannot bridge, a venue that
+    is out of reach of another, or has another out of its reach, is *far*.
+    For every far venue v, half-day h, role r and holder p with a place
+    ``y[p,r,h]``: ``u[p,r,h,v]`` says p fills a place of role r at v. The
+    sessions at v need exactly their places; a person's far venues in a
+    half-day take at most their place there; and nobody is at v in the
+    morning and at a venue out of v's reach in the afternoon. With these,
+    the places of :func:`add_people` are exact for travel too: the people at
+    no far venue reach every venue. Skipped when it would need more than
+    :data:`MAX_TRAVEL_PLACES` variables (a province with far-flung communes):
+    the stars of :func:`add_same_day_travel` and the cuts of
+    :func:`scheduler.solve.unnameable_cuts` then settle travel.
+    """
+    sc, grid, m = ctx.scenario, ctx.grid, ctx.model
+    index_of = {(s.day, s.half): s.index for s in grid.sessions}
+    day_of = {s.index: s.day for s in grid.sessions}
+    beyond_at = reach
+    morning, afternoon = HALVES
+    # per far venue and half-day: the sessions' need per role
+    need_at: dict[tuple[int, str, str], Terms] = {}
+    far_days: dict[dt.date, dict[str, frozenset[str]]] = {}
+    for day in grid.workdays:
+        am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
+        if am is None or pm is None:
+            continue
+        beyond = beyond_at(day)
+        if any(beyond.values()):
+            far_days[day] = beyond
+    if not far_days:
+        return
+    for (act_id, code), xs in ctx.session_x.items():
+        venue = ctx.session_venue[(act_id, code)]
+        for i, x in xs.items():
+            out_of_reach = far_days.get(day_of[i])
+            if out_of_reach is None or not _is_far(venue, out_of_reach):
+                continue
+            for role, need in sc.activities[act_id].roles.items():
+                if need:
+                    exprs, needs = need_at.setdefault((i, venue, role), ([], []))
+                    exprs.append(x)
+                    needs.append(need)
+    holders = {r: [p.staff_id for p in sc.holders(r)] for _, _, r in need_at}
+    size = sum(
+        1 for (i, _, r) in need_at for pid in holders[r] if (pid, r, i) in place_of
+    )
+    if size > MAX_TRAVEL_PLACES:
+        return
+    at: dict[tuple[str, int, str], list[cp_model.IntVar]] = {}
+    within: dict[tuple[str, str, int], list[cp_model.IntVar]] = {}
+    for (i, venue, role), terms in sorted(need_at.items()):
+        us = []
+        for pid in holders[role]:
+            y = place_of.get((pid, role, i))
+            if y is None:
+                continue
+            u = ctx.new_bool(f"u[{pid},{role},{i},{venue}]")
+            us.append(u)
+            at.setdefault((pid, i, venue), []).append(u)
+            within.setdefault((pid, role, i), []).append(u)
+        m.add(cp_model.LinearExpr.sum(us) == weighted_sum(terms))
+    for (pid, role, i), us in within.items():
+        m.add(cp_model.LinearExpr.sum(us) <= place_of[(pid, role, i)])
+    people = sorted({pid for pid, _, _ in at})
+    for day, beyond in far_days.items():
+        am, pm = index_of[(day, morning)], index_of[(day, afternoon)]
+        for pid in people:
+            for v in beyond:
+                here = at.get((pid, am, v))
+                if not here:
+                    continue
+                there = [u for w in beyond[v] for u in at.get((pid, pm, w), [])]
+                if there:
+                    m.add(cp_model.LinearExpr.sum(here + there) <= 1)
+
+
+def _is_far(venue: str, beyond: dict[str, frozenset[str]]) -> bool:
+    """Return whether a venue has another out of its reach, or is out of one's."""
+    return bool(beyond.get(venue)) or any(venue in b for b in beyond.values())
+
+
+# per day: the venues out of reach after each venue over lunch
+Reach = Callable[[dt.date], dict[str, frozenset[str]]]
+
+
+def _reach(ctx: ModelContext) -> Reach:
+    """Return, per day, the venues out of reach after each venue over lunch.
+
+    The travel table is read once per pair of the session venues, and the
+    sets once per lunch gap (the gap is the same on most days).
+    """
+    sc, grid = ctx.scenario, ctx.grid
+    morning, afternoon = HALVES
+    venues = sorted(set(ctx.session_venue.values()))
+    minutes = {(a, b): travel_between(sc, a, b) for a in venues for b in venues}
+    by_gap: dict[float, dict[str, frozenset[str]]] = {}
+
+    def beyond(day: dt.date) -> dict[str, frozenset[str]]:
+        gap = (
+            grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
+        ).total_seconds() / 60
+        if gap not in by_gap:
+            by_gap[gap] = {
+                a: frozenset(b for b in venues if minutes[(a, b)] > gap) for a in venues
+            }
+        return by_gap[gap]
+
+    return beyond
+
 
 MAX_EXTRA_PER_WEEK = 5  # a relaxation offers at most this many more sessions a week
 
@@ -225,21 +495,7 @@ def _add_class_day_caps(
     days_of_week: dict[str, list[dt.date]] = {}
     for day in grid.workdays:
         days_of_week.setdefault(week_key(day), []).append(day)
-    name = "+".join(group)
-    caps_text = "/".join(
-        sorted(
-            {
-                str(c)
-                for p in people
-                if (c := staff[p].max_class_days_per_week) is not None
-            }
-        )
-    )
-    lit = ctx.guard(
-        f"class_days:{name}",
-        f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
-        f"Class days of {name} staff: at most {caps_text} a week each",
-    )
+    lit = class_days_guard(ctx, group)
     for week, days in days_of_week.items():
         terms = joined(class_days.get((r, week)) for r in group)
         if not terms[0]:
@@ -257,6 +513,28 @@ def _add_class_day_caps(
         # the sum of the needs is the most the row's left side can reach
         if room < sum(terms[1]):
             ctx.add(m.add(weighted_sum(terms) <= room), lit)
+
+
+def class_days_guard(ctx: ModelContext, group: Iterable[str]) -> cp_model.IntVar | None:
+    """Return the literal of a role group's class-day caps (None when unguarded).
+
+    None too when none of the group's holders has ``max_class_days_per_week``.
+    """
+    if not ctx.guarded:
+        return None
+    sc = ctx.scenario
+    group = sorted(group)
+    people = {p.staff_id: p for r in group for p in sc.holders(r)}
+    caps = {c for p in people.values() if (c := p.max_class_days_per_week) is not None}
+    if not caps:
+        return None
+    name = "+".join(group)
+    caps_text = "/".join(str(c) for c in sorted(caps))
+    return ctx.guard(
+        f"class_days:{name}",
+        f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
+        f"Class days of {name} staff: at most {caps_text} a week each",
+    )
 
 
 # expressions and their coefficients, in two parallel lists
@@ -279,7 +557,7 @@ def weighted_sum(terms: Terms) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.weighted_sum(terms[0], terms[1])
 
 
-def add_same_day_travel(ctx: ModelContext) -> None:
+def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
     """Count the holders a day needs when venues are too far apart for lunch.
 
     Nobody can hold a morning session at venue A and an afternoon session at
@@ -295,6 +573,7 @@ def add_same_day_travel(ctx: ModelContext) -> None:
     sessions with no reachable pair would be);
     :func:`scheduler.solve.unnameable_day_cuts` settles the rest.
     Left out of the guarded models of explanations, whose counts stay as before.
+    ``reach`` is :func:`_reach` of the model, when already made.
     """
     if ctx.guarded:
         return
@@ -302,21 +581,7 @@ def add_same_day_travel(ctx: ModelContext) -> None:
     index_of = {(s.day, s.half): s.index for s in grid.sessions}
     blocked = grid.staff_blocked
     morning, afternoon = HALVES
-    venues = sorted(set(ctx.session_venue.values()))
-    # minutes from each venue to each other (the lookup scans the travel table,
-    # so it is done once per pair, not once per pair of sessions and day)
-    minutes = {(a, b): travel_between(sc, a, b) for a in venues for b in venues}
-    # the venues out of reach after each venue, per lunch gap (the gap is the
-    # same on most days)
-    unreachable: dict[float, dict[str, frozenset[str]]] = {}
-
-    def out_of_reach(gap: float) -> dict[str, frozenset[str]]:
-        if gap not in unreachable:
-            unreachable[gap] = {
-                a: frozenset(b for b in venues if minutes[(a, b)] > gap) for a in venues
-            }
-        return unreachable[gap]
-
+    beyond_at = reach or _reach(ctx)
     # (role, venue, need, variable) of the sessions that could be placed in
     # each half-day, gathered in one pass over the variables
     sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
@@ -330,10 +595,7 @@ def add_same_day_travel(ctx: ModelContext) -> None:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
         if am is None or pm is None:
             continue
-        gap = (
-            grid.session_times(day, afternoon)[0] - grid.session_times(day, morning)[1]
-        ).total_seconds() / 60
-        beyond = out_of_reach(gap)
+        beyond = beyond_at(day)
         if not any(beyond.values()):
             continue  # every venue reaches every other over lunch: no star binds
         for role in {r for i in (am, pm) for r, *_ in sessions.get(i, [])}:
