@@ -175,7 +175,17 @@ class HighsBeside:
                 if run is not None:
                     run.kill()
         if waiter is not None:
-            waiter.join()
+            # the time limit bounds the whole command: HiGHS may take longer
+            # than its own limit (translating a large model comes before its
+            # clock starts; it checks the clock between steps), so it is
+            # waited for until the race's deadline only, then stopped
+            waiter.join(max(self._deadline - time.perf_counter(), 0.0))
+            if waiter.is_alive():
+                with self._lock:
+                    self._stopped = True
+                    if run is not None:
+                        run.kill()
+                waiter.join()
         with self._lock:
             self._stopped = True
         return self._result
