@@ -386,9 +386,11 @@ def test_staff_gantt_keeps_a_morning_and_an_afternoon_apart(
             spans[(row, base[:10])].append(
                 (start, start + dt.timedelta(milliseconds=length))
             )
-    # the bundled plan has people with two sessions on one day (ld02 on 05/07)
+    # the bundled plan has people with two sessions on one day (who and when
+    # depends on the solve: any one of them shows the rule)
     twice = {key: s for key, s in spans.items() if len(s) > 1}
-    assert (label_of["ld02"], "2023-07-05") in twice
+    assert twice
+    assert all(row in label_of.values() for row, _ in twice)
     for key, pair in twice.items():
         (a0, a1), (b0, _b1) = sorted(pair)
         assert a1 <= b0, key  # two half-day bars side by side, not one day-long bar
