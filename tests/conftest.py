@@ -206,3 +206,17 @@ def make_scenario(
 def tiny(tmp_path: Path) -> Scenario:
     """The default tiny scenario (two communes, one dialogue each)."""
     return make_scenario(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def dak_nong_planned() -> Any:
+    """The bundled two-district Đắk Nông province, planned once for the session.
+
+    Deterministic, so every test that reads it sees the same plan: (province, result).
+    """
+    from scheduler.province.decompose import plan_province
+    from scheduler.province.load import load_province
+
+    root = Path(__file__).resolve().parents[1]
+    province = load_province(root / "configs" / "scenarios" / "dak-nong-2023.toml")
+    return province, plan_province(province, deterministic=True)

@@ -28,7 +28,7 @@ def test_nha_nam_plan_is_valid() -> None:
     assert plan.by_activity("leaflets")
 
 
-def test_dak_nong_province_is_planned_to_its_proven_optimum() -> None:
+def test_dak_nong_province_is_planned_to_its_proven_optimum(dak_nong_planned) -> None:  # type: ignore[no-untyped-def]
     # The province solved as one (its merged relaxation, exact here: the
     # provincial trainer, 3 days a week, teaches classes only, and the merged
     # model caps their class days) is proven optimal at 2,043,340; its two
@@ -37,12 +37,9 @@ def test_dak_nong_province_is_planned_to_its_proven_optimum() -> None:
     # final solves cost less alone (991,460 + 1,027,730 = 2,019,190) but put
     # the trainer in both districts on 3-4 July 2023: one would be repaired
     # (2,057,750, a 0.70 % gap), so the parts are the plan and the gap is 0.
-    from scheduler.province.decompose import plan_province
-    from scheduler.province.load import load_province
     from scheduler.province.shared import check_shared
 
-    province = load_province("configs/scenarios/dak-nong-2023.toml")
-    result = plan_province(province, deterministic=True)
+    province, result = dak_nong_planned  # conftest: planned once, deterministic
     for r in result.districts:
         assert check_plan(r.scenario, r.plan) == []
     assert check_shared(province, {r.district: r.plan for r in result.districts}) == []

@@ -8,18 +8,17 @@ from pathlib import Path
 import pytest
 
 from scheduler.export.province_report import province_report_html
-from scheduler.province.decompose import ProvincePlan, plan_province
-from scheduler.province.load import load_province
+from scheduler.province.decompose import ProvincePlan
 from scheduler.province.schema import ProvinceScenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def dak_nong() -> tuple[ProvinceScenario, ProvincePlan]:
-    # the bundled two districts, proven optimal in seconds (tests/test_bundled.py)
-    province = load_province(ROOT / "configs" / "scenarios" / "dak-nong-2023.toml")
-    return province, plan_province(province, deterministic=True)
+def dak_nong(dak_nong_planned) -> tuple[ProvinceScenario, ProvincePlan]:  # type: ignore[no-untyped-def]
+    # the bundled two districts, proven optimal (tests/test_bundled.py), planned
+    # once for the session (tests/conftest.py)
+    return dak_nong_planned  # type: ignore[no-any-return]
 
 
 def _rows(page: str, heading: str) -> list[str]:
