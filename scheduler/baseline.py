@@ -399,6 +399,8 @@ class _Greedy:
         self.busy: dict[str, dict[tuple[dt.date, HalfDay], str]] = defaultdict(dict)
         self.weekly: dict[tuple[str, str], int] = defaultdict(int)
         self.commune_busy: set[tuple[str, dt.date, HalfDay]] = set()
+        # days of the sessions placed per (activity, commune), for ``min_gap_days``
+        self.session_days: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self.sessions: list[Event] = []
         self.classes: list[Event] = []
         self.trained_until: dict[tuple[str, str], dt.date] = {}
@@ -791,6 +793,11 @@ class _Greedy:
         spec = self.sc.activities[act_id]
         if (code, s.day, s.half) in self.commune_busy:
             return "left_out"
+        gap = spec.min_gap_days
+        if gap and any(
+            abs((d - s.day).days) < gap for d in self.session_days[(act_id, code)]
+        ):
+            return "left_out"  # too close to a session of the same activity
         if spec.requires_training:
             training = self.sc.activities.get(spec.requires_training)
             if training is not None and training.trainees_per_commune > 0:
@@ -810,6 +817,7 @@ class _Greedy:
             return "budget"
         self._book(people, halves, venue)
         self.commune_busy.add((code, s.day, s.half))
+        self.session_days[(act_id, code)].append(s.day)
         start, end = self.grid.session_times(s.day, s.half)
         self.sessions.append(
             Event(

@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler.calendar import public_holidays, quarter_key, week_key
@@ -300,6 +301,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 f"{key[0]} hosts {len(eids)} sessions on {key[1]} {key[2]}",
                 f"xã {key[0]} có {len(eids)} buổi vào {key[1]} {key[2]}",
             )
+    _check_spacing(sc, sessions, bad)
     done = Counter((e.activity, e.commune_code) for e in sessions)
     for (act, code), n in done.items():
         need = sc.required_count(act, code or "")
@@ -602,6 +604,32 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 f"{pin.activity} ở xã {pin.commune} không diễn ra ngày {pin.date}",
             )
     return out
+
+
+def _check_spacing(
+    sc: Scenario,
+    sessions: list[Event],
+    bad: Callable[[str, list[str], str, str], None],
+) -> None:
+    """Name every two sessions of an activity in a commune closer than ``min_gap_days``."""
+    by_item: dict[tuple[str, str | None], list[Event]] = defaultdict(list)
+    for e in sessions:
+        if sc.activities[e.activity].min_gap_days > 0:
+            by_item[(e.activity, e.commune_code)].append(e)
+    for (act, code), evs in sorted(by_item.items(), key=lambda kv: str(kv[0])):
+        gap = sc.activities[act].min_gap_days
+        evs.sort(key=lambda e: (e.start, e.event_id))
+        for a, b in itertools.pairwise(evs):
+            apart = (b.start.date() - a.start.date()).days
+            if apart < gap:
+                bad(
+                    "min_gap",
+                    [a.event_id, b.event_id],
+                    f"{act} in {code}: sessions {apart} day(s) apart, "
+                    f"at least {gap} required",
+                    f"{act} ở xã {code}: hai buổi cách nhau {apart} ngày, "
+                    f"cần ít nhất {gap} ngày",
+                )
 
 
 def _days(a: dt.date, b: dt.date) -> list[dt.date]:

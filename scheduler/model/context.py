@@ -77,6 +77,7 @@ DROP_COST = {
     "topics_per_quarter": 20_000,
     "trained_first": 50_000,
     "pin": 50_000,
+    "spacing": 20_000,
 }
 
 

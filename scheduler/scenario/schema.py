@@ -384,6 +384,9 @@ class ActivitySpec(Frozen):
     travel_vnd_per_minute: Money = 0
     announce: Announcement | None = None
     requires_training: OptText = None
+    # two sessions of the activity in one commune start at least this many days
+    # apart (0: no rule)
+    min_gap_days: Days = 0
     # broadcast mechanics
     per_month: PerCommune = 0
     per_month_override: dict[str, PerCommune] = Field(default_factory=dict)

@@ -154,6 +154,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "announce.min_broadcasts": ("Số lần thông báo tối thiểu", "Announcements at least"),
     "announce.window_days": ("Thông báo trong số ngày trước", "Announced within days"),
     "requires_training": ("Cần tập huấn trước", "Needs training first"),
+    "min_gap_days": (
+        "Hai buổi cách nhau ít nhất (ngày)",
+        "Sessions at least (days) apart",
+    ),
     "per_month": ("Số tin mỗi tháng", "Items per month"),
     "per_month_override": ("Số tin riêng từng tháng", "Items per month, by month"),
     "max_per_week": ("Số tin tối đa mỗi tuần", "Items per week at most"),
