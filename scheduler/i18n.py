@@ -55,6 +55,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Lớp (hoặc hội trường) nhỏ hơn số học viên của một xã",
         "The class (or its venue) is smaller than one commune's trainees",
     ),
+    "reason.past_deadline": (
+        "Kỳ này không còn ngày làm việc nào trước hạn chót (deadline)",
+        "The period has no working day left before the deadline",
+    ),
     # reasons the greedy baseline (scheduler/baseline.py) gives
     "reason.budget": (
         "Hết kinh phí của các nguồn được phép trong quý",

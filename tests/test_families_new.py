@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,151 @@ def test_explain_names_the_spacing_rule(tmp_path: Path) -> None:
     assert (item.activity, item.commune_code) == ("leaflets", "00001")
     assert [f.key for f in reasons] == ["spacing:leaflets:00001"]
     assert "phải cách nhau ít nhất 5 ngày" in reasons[0].text_vi
+
+
+# ---------------------------------------------------------------- publications
+
+# September and October 2023: Q3 and Q4, two whole months
+TWO_MONTHS = {"horizon": {"start": "2023-09-01", "end": "2023-10-31"}}
+PRICE = 1_000_000  # one item
+
+
+def _press(**extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "publication",
+        "name_vi": "Tin bài trên báo, đài",
+        "name_en": "Press items",
+        "outlets": [
+            {"id": "bao", "name": "Báo tỉnh"},
+            {"id": "dai", "name": "Đài PT-TH tỉnh", "per_period": 1},
+        ],
+        "per_period": 2,
+        "period": "month",
+        "cost_per_item_vnd": PRICE,
+        "owner": "leader",
+        "funding_sources": ["main"],
+        **extra,
+    }
+
+
+def press_case(
+    folder: Path, q4: int = 100_000_000, patch: dict[str, Any] | None = None
+) -> Scenario:
+    funding = [
+        {
+            "id": "main",
+            "name_vi": "Nguồn chính",
+            "name_en": "Main",
+            "allowance_vnd": {"2023-Q3": 100_000_000, "2023-Q4": q4},
+        }
+    ]
+    doc = {**TWO_MONTHS, "funding": funding, "activities": {"press": _press()}}
+    return make_scenario(folder, {**doc, **(patch or {})})
+
+
+def items(plan: Plan) -> Counter[tuple[str | None, str]]:
+    return Counter(
+        (e.slot_id, f"{e.start:%Y-%m}") for e in plan.events if e.kind == "publication"
+    )
+
+
+def test_publication_quotas_held_per_outlet_and_month(tmp_path: Path) -> None:
+    # 2 items a month in the newspaper, 1 on the radio-TV station, two months:
+    # 6 items, no commune, dated on working days, stable ids
+    plan = plan_of(press_case(tmp_path))
+    assert items(plan) == {
+        ("bao", "2023-09"): 2,
+        ("bao", "2023-10"): 2,
+        ("dai", "2023-09"): 1,
+        ("dai", "2023-10"): 1,
+    }
+    pubs = [e for e in plan.events if e.kind == "publication"]
+    assert all(e.commune_code is None and not e.staff for e in pubs)
+    assert {e.event_id for e in pubs} >= {
+        "press-bao-2023-09-p01",
+        "press-bao-2023-09-p02",
+        "press-dai-2023-10-p01",
+    }
+    assert plan.required["press"] == 6
+    assert not [u for u in plan.unscheduled if u.activity == "press"]
+
+
+def test_publications_cut_by_the_quarter_budget(tmp_path: Path) -> None:
+    # Q4 (October) allows 1,500,000 đ: one item of 1,000,000 đ, so 2 of the 3
+    # October items are left out: coverage 2 × 1000 × priority 1 = 2,000
+    # (the dialogues are in September, Q3)
+    plan = plan_of(press_case(tmp_path, q4=1_500_000))
+    october = sum(n for (_, m), n in items(plan).items() if m == "2023-10")
+    assert october == 1
+    left = [u for u in plan.unscheduled if u.activity == "press"]
+    assert sum(u.count for u in left) == 2
+    assert {u.reason for u in left} == {"left_out"}
+    assert {u.period for u in left} <= {"2023-10/bao", "2023-10/dai"}
+    assert sum(u.penalty for u in left) == 2 * COVERAGE
+
+
+def test_publication_deadline(tmp_path: Path) -> None:
+    # deadline 20 Sep: September's items are dated by the 20th; October has no
+    # day before the deadline: its 2 + 1 items are left out past the deadline
+    sc = press_case(
+        tmp_path, patch={"activities": {"press": _press(deadline="2023-09-20")}}
+    )
+    plan = plan_of(sc)
+    assert items(plan) == {("bao", "2023-09"): 2, ("dai", "2023-09"): 1}
+    assert all(
+        e.start.date() <= dt.date(2023, 9, 20)
+        for e in plan.events
+        if e.kind == "publication"
+    )
+    left = {(u.period, u.count, u.reason) for u in plan.unscheduled}
+    assert left == {
+        ("2023-10/bao", 2, "past_deadline"),
+        ("2023-10/dai", 1, "past_deadline"),
+    }
+
+
+def test_publication_quota_pro_rata_for_a_part_month(tmp_path: Path) -> None:
+    # the base horizon is 4–15 Sep: 12 of September's 30 days, so a quota of 5
+    # a month asks for 5 × 12 // 30 = 2 items
+    press = _press(per_period=5, outlets=[{"id": "bao", "name": "Báo tỉnh"}])
+    plan = plan_of(make_scenario(tmp_path, {"activities": {"press": press}}))
+    assert items(plan) == {("bao", "2023-09"): 2}
+
+
+def test_checker_catches_publication_faults(tmp_path: Path) -> None:
+    sc = press_case(
+        tmp_path, patch={"activities": {"press": _press(deadline="2023-10-20")}}
+    )
+    plan = plan_of(sc)
+    pubs = sorted(
+        (e for e in plan.events if e.kind == "publication"), key=lambda e: e.event_id
+    )
+    first = pubs[0]  # press-bao-2023-09-p01
+    # a third newspaper item in September (quota 2), one after the deadline,
+    # one with a commune and a wrong price
+    extra = dataclasses.replace(first, event_id="extra")
+    late = dataclasses.replace(
+        first,
+        event_id="late",
+        slot_id="dai",
+        start=first.start.replace(month=10, day=30),
+        end=first.end.replace(month=10, day=30),
+    )
+    odd = dataclasses.replace(first, event_id="odd", commune_code="00001", cost_vnd=1)
+    bad = dataclasses.replace(plan, events=(*plan.events, extra, late, odd))
+    rules = Counter(v.rule for v in check_plan(sc, bad))
+    # Sep newspaper: p01, p02, extra, odd = 4 > 2; Oct radio: p01 + late = 2 > 1
+    assert rules["publication_quota"] == 2
+    assert rules["deadline"] == 1
+    assert rules["publication_place"] == 1
+    assert rules["cost"] == 1
+
+
+def test_greedy_baseline_places_publications(tmp_path: Path) -> None:
+    # the same Q4 budget: the greedy pays one October item, the checker agrees
+    sc = press_case(tmp_path, q4=1_500_000)
+    plan = greedy_plan(sc, build_grid(sc))
+    assert check_plan(sc, plan) == []
+    assert sum(n for (_, m), n in items(plan).items() if m == "2023-09") == 3
+    assert sum(n for (_, m), n in items(plan).items() if m == "2023-10") == 1
+    assert sum(u.count for u in plan.unscheduled if u.activity == "press") == 2

@@ -1,7 +1,7 @@
 """``build_model``: scenario + time grid → CP-SAT model, one constraint family at a time.
 
 Order matters only in that later families read variables made by earlier ones:
-sessions → spacing → broadcasts → training → staff → sequencing → budget → objective.
+sessions → spacing → broadcasts → training → publications → staff → sequencing → budget → objective.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from scheduler.calendar import TimeGrid
 from scheduler.model.broadcasts import add_broadcasts
 from scheduler.model.budget import Split, add_budget
 from scheduler.model.context import ModelContext, Penalty
+from scheduler.model.publications import add_publications
 from scheduler.model.sequencing import add_sequencing
 from scheduler.model.sessions import add_sessions
 from scheduler.model.spacing import add_spacing
@@ -101,6 +102,7 @@ def build_model(
     add_spacing(ctx)
     add_broadcasts(ctx)
     add_training(ctx)
+    add_publications(ctx)
     add_staff(ctx)
     add_sequencing(ctx)
     split = add_budget(ctx)

@@ -354,16 +354,29 @@ class Announcement(Frozen):
     window_days: Days = Field(default=5, ge=1)
 
 
+class Outlet(Frozen):
+    """A press outlet a ``publication`` activity publishes in (báo, đài, cổng).
+
+    ``per_period`` overrides the activity's quota for this outlet.
+    """
+
+    id: Code
+    name: Text = Field(min_length=1)
+    per_period: PerCommune | None = None
+
+
 class ActivitySpec(Frozen):
     """One activity type and the rules it is scheduled under.
 
     ``kind`` selects the mechanics: ``session`` (half-day events held in a
     commune: dialogues, leaflet handouts, contests), ``broadcast`` (items on a
     commune station's daily slots), ``training`` (multi-day classes at a
-    central venue serving several communes).
+    central venue serving several communes), ``publication`` (press articles,
+    radio and TV programmes, web posts produced centrally: a quota per outlet
+    and period, no commune, venue or staff slot).
     """
 
-    kind: Literal["session", "broadcast", "training"]
+    kind: Literal["session", "broadcast", "training", "publication"]
     name_vi: Text
     name_en: Text
     funding_sources: TextList = Field(min_length=1)
@@ -404,6 +417,12 @@ class ActivitySpec(Frozen):
     max_classes: PerCommune | None = Field(default=None, ge=1)
     venue: Code | None = None
     cost_per_trainee_day_vnd: Money = 0
+    # publication mechanics (cost_per_item_vnd is the price of one item)
+    outlets: tuple[Outlet, ...] = ()
+    per_period: PerCommune = 0
+    period: Literal["month", "quarter"] = "month"
+    deadline: Day | None = None
+    owner: OptText = None
 
     @field_validator("roles", "per_commune_override", "per_month_override")
     @classmethod
@@ -417,6 +436,8 @@ class ActivitySpec(Frozen):
                 "hoạt động tập huấn cần 'venue' (mã một địa điểm trung tâm)",
                 "a training activity needs 'venue' (a central venue id)",
             )
+        if self.kind == "publication":
+            self._publication_fields()
         if (
             self.window_start is not None
             and self.window_end is not None
@@ -427,6 +448,26 @@ class ActivitySpec(Frozen):
                 "window_end must not be before window_start",
             )
         return self
+
+    def _publication_fields(self) -> None:
+        if not self.outlets:
+            raise BilingualValueError(
+                "hoạt động đăng bài (publication) cần ít nhất một cơ quan báo chí "
+                "trong 'outlets'",
+                "a publication activity needs at least one outlet in 'outlets'",
+            )
+        ids = [o.id for o in self.outlets]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise BilingualValueError(
+                f"mã cơ quan báo chí trùng trong 'outlets': {', '.join(twice)}",
+                f"outlet ids repeated in 'outlets': {', '.join(twice)}",
+            )
+        if self.roles:
+            raise BilingualValueError(
+                "hoạt động đăng bài không có cán bộ tại chỗ: bỏ 'roles', dùng 'owner'",
+                "a publication has no staff at a venue: drop 'roles', use 'owner'",
+            )
 
 
 class FundingSource(Frozen):
