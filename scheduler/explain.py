@@ -1164,6 +1164,11 @@ def explain_unscheduled(
         for u in plan.unscheduled
         if u.reason == "short"
     }
+    pubs_now = {
+        (u.activity, u.period): u.count
+        for u in plan.unscheduled
+        if u.commune_code is None and u.period is not None
+    }
     out = []
     for item in items:
 
@@ -1180,6 +1185,17 @@ def explain_unscheduled(
                         0
                         if key == (item.activity, item.commune_code)
                         else missing_now.get(key, 0)
+                    )
+                )
+            # publications keep what the plan holds; the item itself is held
+            for (act_id, outlet, period), var in ctx.publication_missing.items():
+                label = f"{period}/{outlet}"
+                m.add(
+                    var
+                    <= (
+                        0
+                        if (item.activity, item.period) == (act_id, label)
+                        else pubs_now.get((act_id, label), 0)
                     )
                 )
             for act_id, tv in ctx.training.items():
