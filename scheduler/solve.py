@@ -845,7 +845,7 @@ def _publications_left_out(built: BuiltModel, events: list[Event]) -> list[Unsch
                     reason,
                     q.label,
                     n * sc.weights.coverage * max(spec.priority, 1),
-                    f"{names[q.outlet]}: {n}/{q.need} bài kỳ {q.period}",
+                    f"{names[q.outlet]}: thiếu {n} trên {q.need} bài kỳ {q.period}",
                     f"{names[q.outlet]}: {n} of {q.need} items in {q.period}",
                 )
             )

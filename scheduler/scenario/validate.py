@@ -449,6 +449,8 @@ def suspicious(
     out: list[InputProblem] = []
     used = sorted(
         {role for spec in scenario.activities.values() for role in spec.roles}
+        # a publication's owner role is named on its items
+        | {spec.owner for spec in scenario.activities.values() if spec.owner}
     )
     known = ", ".join(used) or "-"
     for i, person in enumerate(scenario.staff):
