@@ -8,6 +8,7 @@ or the greedy baseline returns is proven by the independent checker.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -312,3 +313,38 @@ def test_explain_names_the_deadline(tmp_path: Path) -> None:
     core = find_core(sc, grid, 20, extra=hold_october)
     assert not core.feasible
     assert [g.key for g in core.groups] == ["deadline:press"]
+
+
+# ---------------------------------------------------------------- bundled example
+
+EXAMPLE = "configs/scenarios/dak-nong-2022-press.toml"
+
+
+def test_press_example_validates_plans_and_exports(tmp_path: Path) -> None:
+    # seed 002's press and culture-centre forms: 3 outlets × 6 months, quotas
+    # 2 + 1 + 4 = 7 items a month, 42 required; leaflet rounds 28 days apart
+    from scheduler.export.bundle import plan_outputs
+    from scheduler.scenario.load import load_scenario
+
+    sc = load_scenario(EXAMPLE)
+    plan = solve(sc, overrides={"max_time_in_seconds": 5.0, "num_workers": 1})
+    assert check_plan(sc, plan) == []
+    assert plan.required["press"] == 42
+    pubs = [e for e in plan.events if e.kind == "publication"]
+    assert pubs and all(e.start.date() <= dt.date(2022, 12, 20) for e in pubs)
+    for code in {c.commune_code for c in sc.communes}:
+        days = sorted(
+            e.start.date()
+            for e in plan.by_activity("leaflets")
+            if e.commune_code == code
+        )
+        assert all((b - a).days >= 28 for a, b in itertools.pairwise(days))
+    files, _ = plan_outputs(sc, plan, "vi")
+    # the whole-plan and activity feeds carry the items, commune feeds do not
+    one = pubs[0].event_id
+    assert one.encode() in files["calendars/all.ics"]
+    assert one.encode() in files["calendars/activity-press.ics"]
+    assert not any(
+        one.encode() in body for name, body in files.items() if "commune-" in name
+    )
+    assert "Báo Đắk Nông".encode() in files["schedule.csv"]
