@@ -547,24 +547,31 @@ def _required(built: BuiltModel) -> dict[str, int]:
 def _publication_events(built: BuiltModel, solver: cp_model.CpSolver) -> list[Event]:
     """Return the publication items held, dated evenly over their period's days.
 
-    They need no names (no staff slot), so they bypass the naming stage.
+    They need no names (no staff slot), so they bypass the naming stage. The
+    sources are read per outlet over all its periods at once: the model's split
+    counts an outlet's items per quarter, and a quarter holds three months.
     """
     ctx = built.ctx
     sc, grid = ctx.scenario, ctx.grid
     out = []
     for act_id in dict.fromkeys(a for a, _, _ in ctx.publication_n):
         spec = sc.activities[act_id]
+        items: dict[str, list[tuple[dt.date, str, int]]] = {}
         for q in quotas(sc, grid, act_id):
             var = ctx.publication_n.get(q.key)
-            if var is None or not solver.value(var):
-                continue
-            days = item_days(q.days, solver.value(var))
-            paid_by = _sources_by_quarter(built, solver, act_id, q.outlet, days)
-            for n, (d, source) in enumerate(zip(days, paid_by, strict=True), 1):
+            n_held = solver.value(var) if var is not None else 0
+            for n, d in enumerate(item_days(q.days, n_held), 1):
+                items.setdefault(q.outlet, []).append((d, q.period, n))
+        for outlet, held in items.items():
+            held.sort()
+            paid_by = _sources_by_quarter(
+                built, solver, act_id, outlet, [d for d, _, _ in held]
+            )
+            for (d, period, n), source in zip(held, paid_by, strict=True):
                 start, end = item_times(grid, d)
                 out.append(
                     Event(
-                        event_id=publication_event_id(act_id, q.outlet, q.period, n),
+                        event_id=publication_event_id(act_id, outlet, period, n),
                         activity=act_id,
                         kind="publication",
                         commune_code=None,
@@ -574,7 +581,7 @@ def _publication_events(built: BuiltModel, solver: cp_model.CpSolver) -> list[Ev
                         topic=spec.topic,
                         cost_vnd=spec.cost_per_item_vnd,
                         funding_source=source,
-                        slot_id=q.outlet,
+                        slot_id=outlet,
                         all_day=True,
                     )
                 )

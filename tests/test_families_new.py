@@ -8,8 +8,8 @@ or the greedy baseline returns is proven by the independent checker.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import datetime as dt
+import itertools
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -331,7 +331,8 @@ def test_press_example_validates_plans_and_exports(tmp_path: Path) -> None:
     assert check_plan(sc, plan) == []
     assert plan.required["press"] == 42
     pubs = [e for e in plan.events if e.kind == "publication"]
-    assert pubs and all(e.start.date() <= dt.date(2022, 12, 20) for e in pubs)
+    assert pubs
+    assert all(e.start.date() <= dt.date(2022, 12, 20) for e in pubs)
     for code in {c.commune_code for c in sc.communes}:
         days = sorted(
             e.start.date()
@@ -348,3 +349,90 @@ def test_press_example_validates_plans_and_exports(tmp_path: Path) -> None:
         one.encode() in body for name, body in files.items() if "commune-" in name
     )
     assert "Báo Đắk Nông".encode() in files["schedule.csv"]
+
+
+def test_replan_keeps_publication_periods_begun(tmp_path: Path) -> None:
+    # the example leaves 8 portal posts of Q3 out for the provincial budget;
+    # re-planned from 1 Sep 2022 with 20,000,000 đ more in that line's Q3,
+    # July and August are past: their items keep the old plan's counts (no item
+    # appears in the past); September (its first working day is 5 Sep, after
+    # the National Day holidays) has not begun, so the money holds all of its
+    # 7 items
+    from scheduler.replan import ChangeSet, replan
+    from scheduler.scenario.load import load_scenario
+
+    sc = load_scenario(EXAMPLE)
+    limits = {"max_time_in_seconds": 5.0, "num_workers": 1}
+    old = solve(sc, overrides=limits)
+    richer = sc.model_copy(
+        update={
+            "funding": tuple(
+                f.model_copy(
+                    update={
+                        "allowance_vnd": {"2022-Q3": 40_000_000, "2022-Q4": 20_000_000}
+                    }
+                )
+                if f.id == "ngan_sach_tinh"
+                else f
+                for f in sc.funding
+            )
+        }
+    )
+    again = replan(richer, old, dt.date(2022, 9, 1), ChangeSet(), limits)
+    assert check_plan(again.scenario, again.plan) == []
+
+    def before(plan: Plan, day: dt.date) -> set[str]:
+        return {
+            e.event_id
+            for e in plan.events
+            if e.kind == "publication" and e.start.date() < day
+        }
+
+    assert before(again.plan, dt.date(2022, 9, 1)) == before(old, dt.date(2022, 9, 1))
+    september = before(again.plan, dt.date(2022, 10, 1)) - before(
+        again.plan, dt.date(2022, 9, 1)
+    )
+    assert len(september) == 7
+
+
+def test_publication_sources_shared_over_a_quarter(tmp_path: Path) -> None:
+    # one newspaper item a month, July–September 2023 (all Q3); source "a"
+    # pays 2 items (2,000,000 đ), "b" one: the three items of the quarter must
+    # be split 2 + 1 across its three months, not "a" in every month
+    funding = [
+        {
+            "id": "main",
+            "name_vi": "Nguồn chính",
+            "name_en": "Main",
+            "allowance_vnd": {"2023-Q3": 100_000_000},
+        },
+        {
+            "id": "a",
+            "name_vi": "A",
+            "name_en": "A",
+            "allowance_vnd": {"2023-Q3": 2 * PRICE},
+        },
+        {
+            "id": "b",
+            "name_vi": "B",
+            "name_en": "B",
+            "allowance_vnd": {"2023-Q3": PRICE},
+        },
+    ]
+    press = _press(
+        per_period=1,
+        outlets=[{"id": "bao", "name": "Báo tỉnh"}],
+        funding_sources=["a", "b"],
+    )
+    sc = make_scenario(
+        tmp_path,
+        {
+            "horizon": {"start": "2023-07-01", "end": "2023-09-30"},
+            "funding": funding,
+            "activities": {"press": press},
+        },
+    )
+    plan = plan_of(sc)
+    paid = Counter(e.funding_source for e in plan.events if e.kind == "publication")
+    assert sum(paid.values()) == 3
+    assert paid == {"a": 2, "b": 1}
