@@ -436,3 +436,28 @@ def test_publication_sources_shared_over_a_quarter(tmp_path: Path) -> None:
     paid = Counter(e.funding_source for e in plan.events if e.kind == "publication")
     assert sum(paid.values()) == 3
     assert paid == {"a": 2, "b": 1}
+
+
+def test_press_example_round_trips_through_the_workbook(tmp_path: Path) -> None:
+    # outlets are written in one cell as "id=name[=per_period]; ..." and read back
+    from scheduler.scenario.load import load_scenario
+    from scheduler.scenario.workbook import workbook_bytes
+
+    sc = load_scenario(EXAMPLE)
+    for lang in ("vi", "en"):
+        path = tmp_path / f"press-{lang}.xlsx"
+        path.write_bytes(workbook_bytes(sc, lang))
+        assert load_scenario(path).activities == sc.activities
+
+
+def test_outlets_cell_of_the_wrong_form_is_named(tmp_path: Path) -> None:
+    import pytest
+
+    from scheduler.errors import ScenarioError
+
+    press = _press(outlets="bao")
+    with pytest.raises(ScenarioError) as info:
+        make_scenario(tmp_path, {"activities": {"press": press}})
+    (problem,) = info.value.problems
+    assert problem.field.endswith("outlets")
+    assert "phải có dạng mã=tên" in problem.message

@@ -364,6 +364,33 @@ class Outlet(Frozen):
     name: Text = Field(min_length=1)
     per_period: PerCommune | None = None
 
+    def cell(self) -> str:
+        """Return the outlet as a workbook cell writes it: ``id=name[=per_period]``."""
+        tail = "" if self.per_period is None else f"={self.per_period}"
+        return f"{self.id}={self.name}{tail}"
+
+
+def _outlets(value: object) -> object:
+    """Accept ``id=name[=per_period]; …`` in a workbook cell as well as a real list."""
+    if not isinstance(value, str):
+        return value
+    out: list[dict[str, str]] = []
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        parts = [p.strip() for p in item.split("=")]
+        if len(parts) not in (2, 3):
+            raise BilingualValueError(
+                f"cơ quan báo chí '{item.strip()}' phải có dạng mã=tên hoặc "
+                "mã=tên=số bài mỗi kỳ",
+                f"outlet '{item.strip()}' must be id=name or id=name=items per period",
+            )
+        row = {"id": parts[0], "name": parts[1]}
+        if len(parts) == 3:
+            row["per_period"] = parts[2]
+        out.append(row)
+    return out
+
 
 class ActivitySpec(Frozen):
     """One activity type and the rules it is scheduled under.
@@ -418,7 +445,7 @@ class ActivitySpec(Frozen):
     venue: Code | None = None
     cost_per_trainee_day_vnd: Money = 0
     # publication mechanics (cost_per_item_vnd is the price of one item)
-    outlets: tuple[Outlet, ...] = ()
+    outlets: Annotated[tuple[Outlet, ...], BeforeValidator(_outlets)] = ()
     per_period: PerCommune = 0
     period: Literal["month", "quarter"] = "month"
     deadline: Day | None = None
