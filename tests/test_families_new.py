@@ -77,6 +77,15 @@ def test_spacing_too_wide_for_the_horizon_leaves_one_out(tmp_path: Path) -> None
     ]
 
 
+def test_spacing_names_the_rule_as_the_limit(tmp_path: Path) -> None:
+    # the round left out with min_gap_days = 5: every free half-day (the other
+    # of its day, and the two other days) is within 5 days of the round held
+    plan = plan_of(spacing_case(tmp_path, 5))
+    (item,) = plan.unscheduled
+    assert "cách nhau ít nhất 5 ngày" in item.detail_vi
+    assert "at least 5 days apart" in item.detail_en
+
+
 def test_spacing_two_days_holds_both_two_days_apart(tmp_path: Path) -> None:
     # min_gap_days = 2: the only pair of days 2 apart is 5 and 7 Sep
     plan = plan_of(spacing_case(tmp_path, 2))
