@@ -85,7 +85,13 @@ from scheduler.travel import travel_between
 COST_UNIT_VND = 10_000  # as in the model: the cost goal counts tens of thousands
 # reasons the model itself gives for items it cannot even offer the solver
 EXCLUDED_REASONS = frozenset(
-    {"venue_too_small", "no_free_half_day", "no_station_slot", "class_too_small"}
+    {
+        "venue_too_small",
+        "no_free_half_day",
+        "no_station_slot",
+        "class_too_small",
+        "past_deadline",
+    }
 )
 GREEDY_SOLVER = "greedy baseline"
 

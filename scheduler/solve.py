@@ -843,15 +843,16 @@ def _publications_left_out(built: BuiltModel, events: list[Event]) -> list[Unsch
             n = q.need - held[q.key]
             if n <= 0:
                 continue
-            reason = "left_out" if q.key in ctx.publication_n else "past_deadline"
+            offered = q.key in ctx.publication_n
+            # a period never offered to the solver costs nothing, as in the model
             out.append(
                 Unscheduled(
                     act_id,
                     None,
                     n,
-                    reason,
+                    "left_out" if offered else "past_deadline",
                     q.label,
-                    n * sc.weights.coverage * max(spec.priority, 1),
+                    n * sc.weights.coverage * max(spec.priority, 1) if offered else 0,
                     f"{names[q.outlet]}: thiếu {n} trên {q.need} bài kỳ {q.period}",
                     f"{names[q.outlet]}: {n} of {q.need} items in {q.period}",
                 )

@@ -220,6 +220,13 @@ def test_publications_cut_by_the_quarter_budget(tmp_path: Path) -> None:
     assert {u.reason for u in left} == {"left_out"}
     assert {u.period for u in left} <= {"2023-10/bao", "2023-10/dai"}
     assert sum(u.penalty for u in left) == 2 * COVERAGE
+    # the greedy scoring of the same plan (cost and coverage) is the objective
+    from scheduler.baseline import plan_objective
+
+    sc = press_case(tmp_path, q4=1_500_000)
+    assert (
+        sum(plan_objective(sc, build_grid(sc), plan).values()) == plan.solver.objective
+    )
 
 
 def test_publication_deadline(tmp_path: Path) -> None:
@@ -235,11 +242,18 @@ def test_publication_deadline(tmp_path: Path) -> None:
         for e in plan.events
         if e.kind == "publication"
     )
-    left = {(u.period, u.count, u.reason) for u in plan.unscheduled}
+    # never offered to the solver, they cost nothing (as in the model)
+    left = {(u.period, u.count, u.reason, u.penalty) for u in plan.unscheduled}
     assert left == {
-        ("2023-10/bao", 2, "past_deadline"),
-        ("2023-10/dai", 1, "past_deadline"),
+        ("2023-10/bao", 2, "past_deadline", 0),
+        ("2023-10/dai", 1, "past_deadline", 0),
     }
+    # the solver's objective is the greedy scoring of the same plan
+    from scheduler.baseline import plan_objective
+
+    assert (
+        sum(plan_objective(sc, build_grid(sc), plan).values()) == plan.solver.objective
+    )
 
 
 def test_publication_quota_pro_rata_for_a_part_month(tmp_path: Path) -> None:
