@@ -1007,6 +1007,7 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
                 "trained_first": ("requires_training", None),
                 "topics_per_quarter": ("every_topic_per_quarter", False),
                 "spacing": ("min_gap_days", 0),
+                "deadline": ("deadline", None),
             }[kind]
             spec = sc.activities[parts[1]].model_copy(update=dict([field_off]))
             sc = sc.model_copy(update={"activities": {**sc.activities, parts[1]: spec}})

@@ -139,6 +139,11 @@ def test_explain_names_the_spacing_rule(tmp_path: Path) -> None:
     assert (item.activity, item.commune_code) == ("leaflets", "00001")
     assert [f.key for f in reasons] == ["spacing:leaflets:00001"]
     assert "phải cách nhau ít nhất 5 ngày" in reasons[0].text_vi
+    # dropping the rule (explain's relaxation) holds both rounds
+    from scheduler.explain import Relaxation, apply_relaxation
+
+    relaxed = apply_relaxation(sc, [Relaxation("spacing:leaflets:00001", 0, 0, "", "")])
+    assert len(leaflet_days(plan_of(relaxed))) == 2
 
 
 # ---------------------------------------------------------------- publications
@@ -336,6 +341,12 @@ def test_explain_names_the_deadline(tmp_path: Path) -> None:
     core = find_core(sc, grid, 20, extra=hold_october)
     assert not core.feasible
     assert [g.key for g in core.groups] == ["deadline:press"]
+    # dropping the rule (explain's relaxation) lifts the deadline: all 6 held
+    from scheduler.explain import Relaxation, apply_relaxation
+
+    relaxed = apply_relaxation(sc, [Relaxation("deadline:press", 0, 0, "", "")])
+    assert relaxed.activities["press"].deadline is None
+    assert sum(items(plan_of(relaxed)).values()) == 6
 
 
 # ---------------------------------------------------------------- bundled example
