@@ -82,6 +82,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "đã xếp / yêu cầu, đếm theo từng xã và tháng",
         "placed / required, counted per commune and month",
     ),
+    "summary.placed_publication": (
+        "đã xếp / yêu cầu, đếm theo từng cơ quan báo chí và kỳ",
+        "placed / required, counted per outlet and period",
+    ),
     "summary.extra": ("ngoài yêu cầu", "beyond the requirement"),
     "summary.broadcasts_per_commune": ("Phát thanh mỗi xã", "Broadcasts per commune"),
     "summary.spend": ("Chi tiêu theo nguồn và quý", "Spend by source and quarter"),

@@ -495,3 +495,19 @@ def test_outlets_cell_of_the_wrong_form_is_named(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert problem.field.endswith("outlets")
     assert "phải có dạng mã=tên" in problem.message
+
+
+def test_plan_summary_counts_publications_per_outlet_and_period(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    sc_dir = tmp_path / "sc"
+    press_case(sc_dir)
+    result = CliRunner().invoke(
+        app, ["plan", str(sc_dir / "tiny.toml"), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "6/6 (đã xếp / yêu cầu, đếm theo từng cơ quan báo chí và kỳ)" in result.output
+    )
