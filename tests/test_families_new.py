@@ -511,3 +511,21 @@ def test_plan_summary_counts_publications_per_outlet_and_period(tmp_path: Path) 
     assert (
         "6/6 (đã xếp / yêu cầu, đếm theo từng cơ quan báo chí và kỳ)" in result.output
     )
+
+
+def test_plan_document_lists_publications_per_outlet_and_month(tmp_path: Path) -> None:
+    # the appendix row of the newspaper: 2 in September, 2 in October, 4 in all;
+    # the text names the quota and the owner's role
+    import io
+
+    from docx import Document
+
+    from scheduler.export.document import plan_docx
+
+    sc = press_case(tmp_path)
+    doc = Document(io.BytesIO(plan_docx(sc, plan_of(sc), "vi")))
+    rows = [[c.text for c in row.cells] for table in doc.tables for row in table.rows]
+    assert ["1", "Báo tỉnh", "2", "2", "4"] in rows
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Báo tỉnh: 2 tin, bài mỗi tháng; đã xếp 4." in text
+    assert "Đơn vị chủ trì: leader." in text
