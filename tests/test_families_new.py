@@ -529,3 +529,37 @@ def test_plan_document_lists_publications_per_outlet_and_month(tmp_path: Path) -
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Báo tỉnh: 2 tin, bài mỗi tháng; đã xếp 4." in text
     assert "Đơn vị chủ trì: leader." in text
+
+
+def _problem(tmp_path: Path, **extra: Any) -> tuple[str, str]:
+    import pytest
+
+    from scheduler.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        make_scenario(tmp_path, {"activities": {"press": _press(**extra)}})
+    (problem,) = info.value.problems
+    return problem.field, problem.message
+
+
+def test_bad_publication_fields_are_named(tmp_path: Path) -> None:
+    # an owner nobody is or holds, no outlet, an outlet id twice, staff roles
+    field, message = _problem(tmp_path / "a", owner="nobody")
+    assert field == "activities.press.owner"
+    assert "'nobody' không phải mã cán bộ hay vai trò" in message
+    _, message = _problem(tmp_path / "b", outlets=[])
+    assert "cần ít nhất một cơ quan báo chí" in message
+    twice = [{"id": "bao", "name": "Báo"}, {"id": "bao", "name": "Báo 2"}]
+    _, message = _problem(tmp_path / "c", outlets=twice)
+    assert "mã cơ quan báo chí trùng trong 'outlets': bao" in message
+    _, message = _problem(tmp_path / "d", roles={"leader": 1})
+    assert "bỏ 'roles', dùng 'owner'" in message
+
+
+def test_checker_names_an_unknown_outlet(tmp_path: Path) -> None:
+    sc = press_case(tmp_path)
+    plan = plan_of(sc)
+    first = next(e for e in plan.events if e.kind == "publication")
+    stray = dataclasses.replace(first, event_id="stray", slot_id="nope")
+    bad = check_plan(sc, dataclasses.replace(plan, events=(*plan.events, stray)))
+    assert [(v.rule, v.events) for v in bad] == [("outlet", ("stray",))]
