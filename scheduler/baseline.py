@@ -71,13 +71,27 @@ from scheduler.plan import (
     session_event_id,
     training_event_id,
 )
+from scheduler.publications import (
+    Quota,
+    all_quotas,
+    item_days,
+    item_times,
+    period_key,
+    publication_event_id,
+)
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario, Staff
 from scheduler.travel import travel_between
 
 COST_UNIT_VND = 10_000  # as in the model: the cost goal counts tens of thousands
 # reasons the model itself gives for items it cannot even offer the solver
 EXCLUDED_REASONS = frozenset(
-    {"venue_too_small", "no_free_half_day", "no_station_slot", "class_too_small"}
+    {
+        "venue_too_small",
+        "no_free_half_day",
+        "no_station_slot",
+        "class_too_small",
+        "past_deadline",
+    }
 )
 GREEDY_SOLVER = "greedy baseline"
 
@@ -233,6 +247,10 @@ def weighted_coverage(scenario: Scenario, grid: TimeGrid, plan: Plan) -> Coverag
         weight = item_weight(scenario, act_id, code)
         required += need * weight
         covered += min(_held(counts, act_id, kind, code, month), need) * weight
+    for q, missing in _publications_missing(scenario, grid, plan):
+        weight = max(scenario.activities[q.activity].priority, 1)
+        required += q.need * weight
+        covered += (q.need - missing) * weight
     return Coverage(covered, required)
 
 
@@ -255,6 +273,28 @@ def plan_objective(scenario: Scenario, grid: TimeGrid, plan: Plan) -> dict[str, 
     return {
         name: penalty for name, (_, penalty) in _score(scenario, grid, plan).items()
     }
+
+
+def _publications_missing(
+    scenario: Scenario, grid: TimeGrid, plan: Plan
+) -> list[tuple[Quota, int]]:
+    """Return each publication quota the model can offer and the items it lacks.
+
+    A period with no working day before the deadline cannot be offered: it
+    costs nothing, as in the model.
+    """
+    held = Counter(
+        (
+            e.activity,
+            e.slot_id or "",
+            period_key(scenario.activities[e.activity], e.start.date()),
+        )
+        for e in plan.events
+        if e.kind == "publication"
+    )
+    return [
+        (q, max(q.need - held[q.key], 0)) for q in all_quotas(scenario, grid) if q.days
+    ]
 
 
 def _score(
@@ -282,6 +322,9 @@ def _score(
         kind = sc.activities[act_id].kind
         missing = max(need - _held(counts, act_id, kind, code, month), 0)
         add("coverage", missing, w.coverage * item_weight(sc, act_id, code) * missing)
+    for q, missing in _publications_missing(sc, grid, plan):
+        priority = max(sc.activities[q.activity].priority, 1)
+        add("coverage", missing, w.coverage * priority * missing)
     aired: dict[tuple[str, str], set[dt.date]] = defaultdict(set)
     classes: dict[str, int] = defaultdict(int)
     attendances: dict[str, int] = defaultdict(int)
@@ -302,6 +345,9 @@ def _score(
         elif e.kind == "broadcast":
             aired[(e.activity, e.commune_code or "")].add(e.start.date())
             units = broadcast_cost(sc, e.activity) // COST_UNIT_VND
+            add("cost", units, w.cost * units)
+        elif e.kind == "publication":
+            units = spec.cost_per_item_vnd // COST_UNIT_VND
             add("cost", units, w.cost * units)
         else:
             classes[e.activity] += 1
@@ -399,7 +445,10 @@ class _Greedy:
         self.busy: dict[str, dict[tuple[dt.date, HalfDay], str]] = defaultdict(dict)
         self.weekly: dict[tuple[str, str], int] = defaultdict(int)
         self.commune_busy: set[tuple[str, dt.date, HalfDay]] = set()
+        # days of the sessions placed per (activity, commune), for ``min_gap_days``
+        self.session_days: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
         self.sessions: list[Event] = []
+        self.publications: list[Event] = []
         self.classes: list[Event] = []
         self.trained_until: dict[tuple[str, str], dt.date] = {}
         self.items: dict[tuple[str, str], list[_Item]] = defaultdict(list)
@@ -791,6 +840,11 @@ class _Greedy:
         spec = self.sc.activities[act_id]
         if (code, s.day, s.half) in self.commune_busy:
             return "left_out"
+        gap = spec.min_gap_days
+        if gap and any(
+            abs((d - s.day).days) < gap for d in self.session_days[(act_id, code)]
+        ):
+            return "left_out"  # too close to a session of the same activity
         if spec.requires_training:
             training = self.sc.activities.get(spec.requires_training)
             if training is not None and training.trainees_per_commune > 0:
@@ -810,6 +864,7 @@ class _Greedy:
             return "budget"
         self._book(people, halves, venue)
         self.commune_busy.add((code, s.day, s.half))
+        self.session_days[(act_id, code)].append(s.day)
         start, end = self.grid.session_times(s.day, s.half)
         self.sessions.append(
             Event(
@@ -923,6 +978,70 @@ class _Greedy:
                     )
                 )
 
+    def place_publications(self) -> None:
+        """Pay each outlet's items per period, highest priority first, while money lasts."""
+        sc = self.sc
+        order = list(sc.activities)
+        todo = sorted(
+            all_quotas(sc, self.grid),
+            key=lambda q: (
+                -sc.activities[q.activity].priority,
+                order.index(q.activity),
+            ),
+        )
+        w = sc.weights.coverage
+        for q in todo:
+            spec = sc.activities[q.activity]
+            if not q.days:
+                self.unscheduled.append(
+                    Unscheduled(q.activity, None, q.need, "past_deadline", q.label)
+                )
+                continue
+            quarter = quarter_key(q.days[0])  # a period lies in one quarter
+            sources = []
+            for _ in range(q.need):
+                paid = self.budget.pay(
+                    spec.funding_sources, quarter, spec.cost_per_item_vnd
+                )
+                if paid is None:
+                    break
+                sources.append(paid)
+            for n, (d, source) in enumerate(
+                zip(item_days(q.days, len(sources)), sources, strict=True), 1
+            ):
+                start, end = item_times(self.grid, d)
+                self.publications.append(
+                    Event(
+                        event_id=publication_event_id(
+                            q.activity, q.outlet, q.period, n
+                        ),
+                        activity=q.activity,
+                        kind="publication",
+                        commune_code=None,
+                        venue_id=None,
+                        start=start,
+                        end=end,
+                        topic=spec.topic,
+                        cost_vnd=spec.cost_per_item_vnd,
+                        funding_source=source,
+                        slot_id=q.outlet,
+                        all_day=True,
+                    )
+                )
+            missing = q.need - len(sources)
+            if missing:
+                priority = max(spec.priority, 1)
+                self.unscheduled.append(
+                    Unscheduled(
+                        q.activity,
+                        None,
+                        missing,
+                        "budget",
+                        q.label,
+                        missing * w * priority,
+                    )
+                )
+
     # ---------------------------------------------------------------- events
 
     def events(self) -> list[Event]:
@@ -981,6 +1100,7 @@ class _Greedy:
                         slot_id=slot,
                     )
                 )
+        out += self.publications
         out.sort(key=lambda e: (e.start, e.event_id))
         return out
 
@@ -1022,6 +1142,7 @@ def greedy_plan(scenario: Scenario, grid: TimeGrid) -> Plan:
     g.place_topic_minimum()
     g.place_sessions()
     g.place_quotas()
+    g.place_publications()
     events = tuple(g.events())
     wall = time.perf_counter() - started
     draft = Plan(

@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler.calendar import public_holidays, quarter_key, week_key
@@ -196,7 +197,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             trip = 2 * travel_between(sc, hq, e.venue_id or "") if hq else 0
             expect = spec.cost_fixed_vnd + spec.attendees * spec.cost_per_attendee_vnd
             expect += n_staff * trip * spec.travel_vnd_per_minute
-        elif e.kind == "broadcast":
+        elif e.kind in ("broadcast", "publication"):
             expect = spec.cost_per_item_vnd
         else:
             trip = 2 * travel_between(sc, hq, spec.venue or "") if hq else 0
@@ -300,6 +301,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 f"{key[0]} hosts {len(eids)} sessions on {key[1]} {key[2]}",
                 f"xã {key[0]} có {len(eids)} buổi vào {key[1]} {key[2]}",
             )
+    _check_spacing(sc, sessions, bad)
     done = Counter((e.activity, e.commune_code) for e in sessions)
     for (act, code), n in done.items():
         need = sc.required_count(act, code or "")
@@ -540,6 +542,10 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 f"xã {e.commune_code} chưa được tập huấn trước {e.start.date()}",
             )
 
+    _check_publications(
+        sc, [e for e in plan.events if e.kind == "publication"], working, bad
+    )
+
     # budget per source and quarter
     spent: dict[tuple[str | None, str], int] = defaultdict(int)
     for e in plan.events:
@@ -602,6 +608,122 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 f"{pin.activity} ở xã {pin.commune} không diễn ra ngày {pin.date}",
             )
     return out
+
+
+def _publication_period(period: str, d: dt.date) -> str:
+    return f"{d.year}-{d.month:02d}" if period == "month" else quarter_key(d)
+
+
+def _publication_quota(sc: Scenario, act: str, outlet: str, period: str) -> int:
+    """Return an outlet's quota in a period, pro rata for a part the window covers."""
+    spec = sc.activities[act]
+    per = next(
+        (
+            o.per_period
+            for o in spec.outlets
+            if o.id == outlet and o.per_period is not None
+        ),
+        spec.per_period,
+    )
+    lo = max(spec.window_start or sc.horizon.start, sc.horizon.start)
+    hi = min(spec.window_end or sc.horizon.end, sc.horizon.end)
+    year = int(period[:4])
+    if "Q" in period:
+        first_month = (int(period[6:]) - 1) * 3 + 1
+        first = dt.date(year, first_month, 1)
+        last = (
+            dt.date(year + 1, 1, 1)
+            if first_month == 10
+            else dt.date(year, first_month + 3, 1)
+        ) - dt.timedelta(days=1)
+    else:
+        month = int(period[5:])
+        first = dt.date(year, month, 1)
+        last = (
+            dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+        ) - dt.timedelta(days=1)
+    covered = max((min(hi, last) - max(lo, first)).days + 1, 0)
+    return per * covered // ((last - first).days + 1)
+
+
+def _check_publications(
+    sc: Scenario,
+    items: list[Event],
+    working: Callable[[dt.date], bool],
+    bad: Callable[[str, list[str], str, str], None],
+) -> None:
+    """Publications: no commune, venue or staff; outlet, working day, deadline, quota."""
+    per_period: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for e in items:
+        spec = sc.activities[e.activity]
+        d = e.start.date()
+        if e.commune_code is not None or e.venue_id is not None or e.staff:
+            bad(
+                "publication_place",
+                [e.event_id],
+                "a publication has no commune, venue or staff",
+                "bài đăng không gắn với xã, địa điểm hay cán bộ",
+            )
+        if e.slot_id not in {o.id for o in spec.outlets}:
+            bad(
+                "outlet",
+                [e.event_id],
+                f"'{e.slot_id}' is not an outlet of {e.activity}",
+                f"'{e.slot_id}' không phải cơ quan báo chí của {e.activity}",
+            )
+            continue
+        if not working(d):
+            bad(
+                "working_day",
+                [e.event_id],
+                f"{d} is not a working day",
+                f"{d} không phải ngày làm việc",
+            )
+        if spec.deadline is not None and d > spec.deadline:
+            bad(
+                "deadline",
+                [e.event_id],
+                f"{d} is after the deadline {spec.deadline}",
+                f"{d} sau hạn chót {spec.deadline}",
+            )
+        per_period[(e.activity, e.slot_id, _publication_period(spec.period, d))].append(
+            e.event_id
+        )
+    for (act, outlet, period), eids in sorted(per_period.items()):
+        quota = _publication_quota(sc, act, outlet, period)
+        if len(eids) > quota:
+            bad(
+                "publication_quota",
+                eids,
+                f"{act} in {outlet} {period}: {len(eids)} items, quota {quota}",
+                f"{act} trên {outlet} kỳ {period}: {len(eids)} bài, định mức {quota}",
+            )
+
+
+def _check_spacing(
+    sc: Scenario,
+    sessions: list[Event],
+    bad: Callable[[str, list[str], str, str], None],
+) -> None:
+    """Name every two sessions of an activity in a commune closer than ``min_gap_days``."""
+    by_item: dict[tuple[str, str | None], list[Event]] = defaultdict(list)
+    for e in sessions:
+        if sc.activities[e.activity].min_gap_days > 0:
+            by_item[(e.activity, e.commune_code)].append(e)
+    for (act, code), evs in sorted(by_item.items(), key=lambda kv: str(kv[0])):
+        gap = sc.activities[act].min_gap_days
+        evs.sort(key=lambda e: (e.start, e.event_id))
+        for a, b in itertools.pairwise(evs):
+            apart = (b.start.date() - a.start.date()).days
+            if apart < gap:
+                bad(
+                    "min_gap",
+                    [a.event_id, b.event_id],
+                    f"{act} in {code}: sessions {apart} day(s) apart, "
+                    f"at least {gap} required",
+                    f"{act} ở xã {code}: hai buổi cách nhau {apart} ngày, "
+                    f"cần ít nhất {gap} ngày",
+                )
 
 
 def _days(a: dt.date, b: dt.date) -> list[dt.date]:

@@ -180,9 +180,10 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
             console.print(f"  {name}: {n} {classes}, {held}/{need} {communes}")
         else:
             more = f", +{extra} {t('summary.extra', lang)}" if extra else ""
-            console.print(
-                f"  {name}: {held}/{need} ({t('summary.placed', lang)}{more})"
+            counted = "summary.placed" + (
+                "_publication" if spec.kind == "publication" else ""
             )
+            console.print(f"  {name}: {held}/{need} ({t(counted, lang)}{more})")
     per_commune = Counter(
         e.commune_code for e in result.events if e.kind == "broadcast"
     )

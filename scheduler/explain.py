@@ -1006,6 +1006,8 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
                 "announce": ("announce", None),
                 "trained_first": ("requires_training", None),
                 "topics_per_quarter": ("every_topic_per_quarter", False),
+                "spacing": ("min_gap_days", 0),
+                "deadline": ("deadline", None),
             }[kind]
             spec = sc.activities[parts[1]].model_copy(update=dict([field_off]))
             sc = sc.model_copy(update={"activities": {**sc.activities, parts[1]: spec}})
@@ -1163,6 +1165,11 @@ def explain_unscheduled(
         for u in plan.unscheduled
         if u.reason == "short"
     }
+    pubs_now = {
+        (u.activity, u.period): u.count
+        for u in plan.unscheduled
+        if u.commune_code is None and u.period is not None
+    }
     out = []
     for item in items:
 
@@ -1179,6 +1186,17 @@ def explain_unscheduled(
                         0
                         if key == (item.activity, item.commune_code)
                         else missing_now.get(key, 0)
+                    )
+                )
+            # publications keep what the plan holds; the item itself is held
+            for (act_id, outlet, period), var in ctx.publication_missing.items():
+                label = f"{period}/{outlet}"
+                m.add(
+                    var
+                    <= (
+                        0
+                        if (item.activity, item.period) == (act_id, label)
+                        else pubs_now.get((act_id, label), 0)
                     )
                 )
             for act_id, tv in ctx.training.items():

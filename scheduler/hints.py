@@ -17,6 +17,7 @@ from collections import Counter
 from scheduler.calendar import half_of
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Plan
+from scheduler.publications import period_key
 
 
 def hint_plan(built: BuiltModel, plan: Plan) -> None:
@@ -36,6 +37,7 @@ def hint_plan(built: BuiltModel, plan: Plan) -> None:
     held: set[tuple[str, str | None, int]] = set()
     aired: Counter[tuple[str, str | None, dt.date]] = Counter()
     classes: dict[tuple[str, int], tuple[str, ...]] = {}
+    published: Counter[tuple[str, str, str]] = Counter()
     workday = {d: i for i, d in enumerate(grid.workdays)}
     for e in plan.events:
         if e.kind == "training":
@@ -44,6 +46,12 @@ def hint_plan(built: BuiltModel, plan: Plan) -> None:
                 classes[(e.activity, start)] = e.communes_served
         elif e.kind == "broadcast":
             aired[(e.activity, e.commune_code, e.start.date())] += 1
+        elif e.kind == "publication":
+            spec = sc.activities.get(e.activity)
+            if spec is not None:
+                published[
+                    (e.activity, e.slot_id or "", period_key(spec, e.start.date()))
+                ] += 1
         else:
             s = grid.session_at.get((e.start.date(), half_of(sc.calendar, e.start)))
             if s is not None:
@@ -56,6 +64,8 @@ def hint_plan(built: BuiltModel, plan: Plan) -> None:
             n = aired[(act, code, d)]
             for k, v in enumerate(slots.values()):
                 m.add_hint(v, 1 if k < n else 0)
+    for key, v in ctx.publication_n.items():
+        m.add_hint(v, min(published[key], ctx.publication_need[key]))
     for act, tv in ctx.training.items():
         for start, v in tv.open.items():
             m.add_hint(v, 1 if (act, start) in classes else 0)

@@ -55,6 +55,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Lớp (hoặc hội trường) nhỏ hơn số học viên của một xã",
         "The class (or its venue) is smaller than one commune's trainees",
     ),
+    "reason.past_deadline": (
+        "Kỳ này không còn ngày làm việc nào trước hạn chót (deadline)",
+        "The period has no working day left before the deadline",
+    ),
     # reasons the greedy baseline (scheduler/baseline.py) gives
     "reason.budget": (
         "Hết kinh phí của các nguồn được phép trong quý",
@@ -77,6 +81,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "summary.placed": (
         "đã xếp / yêu cầu, đếm theo từng xã và tháng",
         "placed / required, counted per commune and month",
+    ),
+    "summary.placed_publication": (
+        "đã xếp / yêu cầu, đếm theo từng cơ quan báo chí và kỳ",
+        "placed / required, counted per outlet and period",
     ),
     "summary.extra": ("ngoài yêu cầu", "beyond the requirement"),
     "summary.broadcasts_per_commune": ("Phát thanh mỗi xã", "Broadcasts per commune"),

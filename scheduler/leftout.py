@@ -197,6 +197,18 @@ def session_limit(
                 "tập huấn trước: sau buổi tập huấn không còn buổi trống nào",
                 "training first: no free half-day is left after the training",
             )
+    gap = spec.min_gap_days
+    if gap:
+        mine = [e.start.date() for e in here if e.activity == act_id]
+        free = [s for s in free if all(abs((s.day - d).days) >= gap for d in mine)]
+        if not free:
+            name = sc.commune(code).commune_name
+            return (
+                f"cách nhau ít nhất {gap} ngày: mọi buổi trống của {name} đều "
+                f"cách một buổi {spec.name_vi} đã xếp chưa đến {gap} ngày",
+                f"at least {gap} days apart: every free half-day of {name} is "
+                f"within {gap} days of a {spec.name_en} already planned",
+            )
     venue = session_venue(sc, act_id, code)
     cost = session_cost(sc, act_id, venue) if venue is not None else 0
     left = _cached("left", sc, events, lambda: money_left(sc, grid, events))

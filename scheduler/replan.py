@@ -34,6 +34,7 @@ from scheduler.calendar import TimeGrid, build_grid, half_of, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
+from scheduler.publications import all_quotas, period_key
 from scheduler.scenario.schema import (
     BlockedPeriod,
     Code,
@@ -342,6 +343,30 @@ def apply_changes(
 # --------------------------------------------------------------------------- model
 
 
+def _pin_publications(built: BuiltModel, old: Plan, today: dt.date) -> None:
+    """Keep the old count of items of every publication period begun before ``today``.
+
+    A period's items are dated evenly over its days, so the same count gives
+    the same dates: the items already out stay, and so do the rest of that
+    period's (the outlet has them in its schedule).
+    """
+    ctx = built.ctx
+    sc = ctx.scenario
+    held = Counter(
+        (
+            e.activity,
+            e.slot_id or "",
+            period_key(sc.activities[e.activity], e.start.date()),
+        )
+        for e in old.events
+        if e.kind == "publication" and e.activity in sc.activities
+    )
+    for q in all_quotas(sc, ctx.grid):
+        var = ctx.publication_n.get(q.key)
+        if var is not None and q.days and q.days[0] < today:
+            built.model.add(var == min(held[q.key], q.need))
+
+
 def _prepare(
     old: Plan, today: dt.date, changes: ChangeSet
 ) -> Callable[[BuiltModel], None]:
@@ -448,10 +473,16 @@ def _prepare(
         # the pinned past keeps its funding sources: each source's share of a
         # quarter covers at least the past events it paid for
         past_paid = Counter(
-            (e.activity, e.commune_code, quarter_key(e.start.date()), e.funding_source)
+            (
+                e.activity,
+                e.slot_id if e.kind == "publication" else e.commune_code,
+                quarter_key(e.start.date()),
+                e.funding_source,
+            )
             for e in old.events
             if e.start.date() < today and e.kind != "training"
         )
+        _pin_publications(built, old, today)
         for (paid_act, paid_code, paid_q, paid_src), n in past_paid.items():
             share = built.split.get((paid_act, paid_code or "", paid_q, paid_src or ""))
             if share is not None:

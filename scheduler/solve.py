@@ -41,6 +41,13 @@ from scheduler.plan import (
     training_event_id,
 )
 from scheduler.portfolio import cp_solver, portfolio_delay, race
+from scheduler.publications import (
+    item_days,
+    item_times,
+    period_key,
+    publication_event_id,
+    quotas,
+)
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 
 Progress = Callable[[float, float, float], None]
@@ -388,6 +395,7 @@ def solve(
                 }
             )
         )
+    events.extend(_publication_events(built, solver))
     events.sort(key=lambda e: (e.start, e.event_id))
     objective = solver.objective_value
     bound = solver.best_objective_bound if stage1.bound is None else stage1.bound
@@ -657,10 +665,56 @@ def _required(built: BuiltModel) -> dict[str, int]:
             out[act_id] = sum(
                 n for (a, _, _), n in ctx.broadcast_required.items() if a == act_id
             ) + sum(n for a, _, n, _ in ctx.excluded if a == act_id)
+        elif spec.kind == "publication":
+            out[act_id] = sum(q.need for q in quotas(sc, ctx.grid, act_id))
         else:
             out[act_id] = (
                 len(sc.communes_for(act_id)) if spec.trainees_per_commune else 0
             )
+    return out
+
+
+def _publication_events(built: BuiltModel, solver: cp_model.CpSolver) -> list[Event]:
+    """Return the publication items held, dated evenly over their period's days.
+
+    They need no names (no staff slot), so they bypass the naming stage. The
+    sources are read per outlet over all its periods at once: the model's split
+    counts an outlet's items per quarter, and a quarter holds three months.
+    """
+    ctx = built.ctx
+    sc, grid = ctx.scenario, ctx.grid
+    out = []
+    for act_id in dict.fromkeys(a for a, _, _ in ctx.publication_n):
+        spec = sc.activities[act_id]
+        items: dict[str, list[tuple[dt.date, str, int]]] = {}
+        for q in quotas(sc, grid, act_id):
+            var = ctx.publication_n.get(q.key)
+            n_held = solver.value(var) if var is not None else 0
+            for n, d in enumerate(item_days(q.days, n_held), 1):
+                items.setdefault(q.outlet, []).append((d, q.period, n))
+        for outlet, held in items.items():
+            held.sort()
+            paid_by = _sources_by_quarter(
+                built, solver, act_id, outlet, [d for d, _, _ in held]
+            )
+            for (d, period, n), source in zip(held, paid_by, strict=True):
+                start, end = item_times(grid, d)
+                out.append(
+                    Event(
+                        event_id=publication_event_id(act_id, outlet, period, n),
+                        activity=act_id,
+                        kind="publication",
+                        commune_code=None,
+                        venue_id=None,
+                        start=start,
+                        end=end,
+                        topic=spec.topic,
+                        cost_vnd=spec.cost_per_item_vnd,
+                        funding_source=source,
+                        slot_id=outlet,
+                        all_day=True,
+                    )
+                )
     return out
 
 
@@ -884,6 +938,7 @@ def _unscheduled(built: BuiltModel, events: list[Event]) -> list[Unscheduled]:
                     act_id, code, n, "short", month, n * weight(act_id, code), vi, en
                 )
             )
+    out += _publications_left_out(built, events)
     for act_id, tv in ctx.training.items():
         for code in tv.untrained:
             if (act_id, code) not in served:
@@ -894,6 +949,45 @@ def _unscheduled(built: BuiltModel, events: list[Event]) -> list[Unscheduled]:
                     )
                 )
     return sorted(out, key=lambda u: (u.activity, u.commune_code or "", u.period or ""))
+
+
+def _publications_left_out(built: BuiltModel, events: list[Event]) -> list[Unscheduled]:
+    """Return each outlet's period short of its quota (``period`` is ``period/outlet``)."""
+    ctx = built.ctx
+    sc = ctx.scenario
+    held = Counter(
+        (
+            e.activity,
+            e.slot_id or "",
+            period_key(sc.activities[e.activity], e.start.date()),
+        )
+        for e in events
+        if e.kind == "publication"
+    )
+    out = []
+    for act_id, spec in sc.activities.items():
+        if spec.kind != "publication":
+            continue
+        names = {o.id: o.name for o in spec.outlets}
+        for q in quotas(sc, ctx.grid, act_id):
+            n = q.need - held[q.key]
+            if n <= 0:
+                continue
+            offered = q.key in ctx.publication_n
+            # a period never offered to the solver costs nothing, as in the model
+            out.append(
+                Unscheduled(
+                    act_id,
+                    None,
+                    n,
+                    "left_out" if offered else "past_deadline",
+                    q.label,
+                    n * sc.weights.coverage * max(spec.priority, 1) if offered else 0,
+                    f"{names[q.outlet]}: thiếu {n} trên {q.need} bài kỳ {q.period}",
+                    f"{names[q.outlet]}: {n} of {q.need} items in {q.period}",
+                )
+            )
+    return out
 
 
 def _breakdown(

@@ -448,9 +448,16 @@ def _en(n: int, word: str) -> str:
 
 def _month(key: str | None, lang: str) -> str:
     """Return ``2023-10`` as ``10/2023`` (Vietnamese); empty for none."""
-    if not key or lang == "en":
-        return key or ""
-    return f"{int(key[5:])}/{key[:4]}"
+    if not key:
+        return ""
+    # a publication's period carries its outlet: ``2023-10/bao-dak-nong``
+    period, _, outlet = key.partition("/")
+    suffix = f" ({outlet})" if outlet else ""
+    if lang == "en":
+        return period + suffix
+    if "Q" in period:
+        return f"quý {period[6:]}/{period[:4]}{suffix}"
+    return f"{int(period[5:])}/{period[:4]}{suffix}"
 
 
 def unit_words(scenario: Scenario, lang: str) -> str:
@@ -666,6 +673,8 @@ def _content(
             _session_text(w, scenario, spec, act_id, events, names)
         elif spec.kind == "broadcast":
             _broadcast_text(w, scenario, spec, act_id, events, names)
+        elif spec.kind == "publication":
+            _publication_text(w, scenario, spec, events)
         else:
             _training_text(w, scenario, spec, act_id, events, names)
         if events:
@@ -781,6 +790,85 @@ def _broadcast_text(
             + "; ".join(topics)
             + "."
         )
+
+
+def _publication_text(
+    w: _Writer, scenario: Scenario, spec: ActivitySpec, events: list[Event]
+) -> None:
+    lang = w.lang
+    per_vi = "tháng" if spec.period == "month" else "quý"
+    held = Counter(e.slot_id for e in events)
+    for o in spec.outlets:
+        quota = spec.per_period if o.per_period is None else o.per_period
+        w.bullet(
+            _say(
+                lang,
+                f"{o.name}: {quota} tin, bài mỗi {per_vi}; đã xếp {number(held[o.id])}.",
+                f"{o.name}: {quota} item(s) a {spec.period}; "
+                f"{_en(held[o.id], 'item')} planned.",
+            )
+        )
+    if spec.owner:
+        person = next((p for p in scenario.staff if p.staff_id == spec.owner), None)
+        owner = person.name if person else scenario.role_name(spec.owner, lang)
+        w.bullet(_say(lang, f"Đơn vị chủ trì: {owner}.", f"Responsible: {owner}."))
+    if spec.deadline is not None:
+        w.bullet(
+            _say(
+                lang,
+                f"Hoàn thành trước ngày {spec.deadline:%d/%m/%Y}.",
+                f"Due by {spec.deadline:%d %B %Y}.",
+            )
+        )
+
+
+def _publication_appendix(
+    w: _Writer, scenario: Scenario, plan: Plan, act_id: str, label: str
+) -> None:
+    lang = w.lang
+    names = Names(scenario, lang)
+    _appendix_title(
+        w,
+        label,
+        _say(
+            lang,
+            f"Số tin, bài {names.activity(act_id)} theo cơ quan và tháng",
+            f"{names.activity(act_id)}: items per outlet and month",
+        ),
+        scenario,
+    )
+    events = plan.by_activity(act_id)
+    months = _months(plan)
+    counts = Counter((e.slot_id, month_key(local_day(e.start))) for e in events)
+    first, last = 12.0, 45.0
+    month_w = max(12.0, min(22.0, (247 - first - last - 20) / max(1, len(months))))
+    widths = [first, last] + [month_w] * len(months) + [20.0]
+    header = (
+        [_w("no", lang), _say(lang, "Cơ quan", "Outlet")]
+        + [f"{int(m[5:])}/{m[:4]}" for m in months]
+        + [_w("total", lang)]
+    )
+    table = w.table(widths, header)
+    outlets = scenario.activities[act_id].outlets
+    numeric = tuple(range(2, len(months) + 3))
+    for n, o in enumerate(outlets, start=1):
+        row = [counts.get((o.id, m), 0) for m in months]
+        w.row(
+            table,
+            widths,
+            [str(n), o.name] + [str(v) for v in row] + [str(sum(row))],
+            numeric=numeric,
+        )
+    totals = [sum(counts.get((o.id, m), 0) for o in outlets) for m in months]
+    w.row(
+        table,
+        widths,
+        ["", _w("total", lang)]
+        + [number(v, lang) for v in totals]
+        + [number(sum(totals), lang)],
+        bold=True,
+        numeric=numeric,
+    )
 
 
 def _training_text(
@@ -1299,6 +1387,7 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
         [a for a, s in scenario.activities.items() if s.kind == "session"]
         + [a for a, s in scenario.activities.items() if s.kind == "training"]
         + [a for a, s in scenario.activities.items() if s.kind == "broadcast"]
+        + [a for a, s in scenario.activities.items() if s.kind == "publication"]
     )
     appendix = {a: f"{label} {_roman(i)}" for i, a in enumerate(order, start=1)}
     budget_label = f"{label} {_roman(len(order) + 1)}"
@@ -1318,6 +1407,8 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
             _sessions_appendix(w, scenario, plan, act_id, appendix[act_id])
         elif kind == "training":
             _training_appendix(w, scenario, plan, act_id, appendix[act_id])
+        elif kind == "publication":
+            _publication_appendix(w, scenario, plan, act_id, appendix[act_id])
         else:
             _broadcast_appendix(w, scenario, plan, act_id, appendix[act_id])
     w.landscape_section()

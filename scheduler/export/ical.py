@@ -181,6 +181,8 @@ class DisplayData:
     public_names: bool = False
     organizer_email: str | None = None
     schema_version: int = DISPLAY_SCHEMA_VERSION
+    # publications' outlets: id -> name (the place of an item with no commune)
+    outlets: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> DisplayData:
@@ -210,6 +212,11 @@ class DisplayData:
             stations=tuple(dict.fromkeys(s.commune_code for s in scenario.stations)),
             public_names=scenario.publish.public_names,
             organizer_email=scenario.publish.organizer_email,
+            outlets={
+                o.id: o.name
+                for spec in scenario.activities.values()
+                for o in spec.outlets
+            },
         )
 
     def to_json(self) -> str:
@@ -251,6 +258,7 @@ class DisplayData:
                 stations=tuple(data.get("stations", ())),
                 public_names=bool(data.get("public_names", False)),
                 organizer_email=data.get("organizer_email"),
+                outlets=dict(data.get("outlets", {})),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"display.json: missing or malformed field {exc}") from exc
@@ -548,6 +556,8 @@ def _location(
     if event.kind == "broadcast" and event.commune_code:
         name = display.commune_name(event.commune_code)
         return _w("station", lang).format(name) + f", {name}", commune
+    if event.kind == "publication" and event.slot_id:
+        return display.outlets.get(event.slot_id, event.slot_id), None
     return (commune.name if commune else display.area_name), commune
 
 
@@ -557,6 +567,8 @@ def _summary(event: Event, display: DisplayData, lang: str, cancelled: bool) -> 
         name = f"{name}: {display.topics[event.topic].text(lang)}"
     if event.commune_code:
         text = f"{name} — {display.commune_name(event.commune_code)}"
+    elif event.kind == "publication" and event.slot_id:
+        text = f"{name} — {display.outlets.get(event.slot_id, event.slot_id)}"
     else:
         text = f"{name} ({_w('classes', lang).format(len(event.communes_served))})"
     return (_w("cancelled", lang) if cancelled else "") + text

@@ -35,11 +35,15 @@ UNSCHEDULED_COLUMNS = (
 
 
 def venue_name(scenario: Scenario, event: Event) -> str:
-    """Return a readable place: the venue's name, or the station for a broadcast."""
+    """Return a readable place: the venue's name, the station of a broadcast, the outlet of a publication."""
     if event.venue_id:
         return scenario.venue(event.venue_id).name
     if event.kind == "broadcast" and event.commune_code:
         return f"Đài truyền thanh {scenario.commune(event.commune_code).commune_name}"
+    if event.kind == "publication" and event.slot_id:
+        spec = scenario.activities.get(event.activity)
+        outlets = {o.id: o.name for o in spec.outlets} if spec else {}
+        return outlets.get(event.slot_id, event.slot_id)
     return ""
 
 

@@ -11,6 +11,7 @@ to that quarter (unspent money moves forward).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
@@ -47,6 +48,7 @@ def money_unit(ctx: ModelContext) -> int:
     prices += [broadcast_cost(sc, a) for (a, _) in ctx.broadcast_x]
     prices += [tv.fixed_cost for tv in ctx.training.values()]
     prices += [tv.per_commune_cost for tv in ctx.training.values()]
+    prices += [sc.activities[a].cost_per_item_vnd for (a, _, _) in ctx.publication_n]
     unit = 0
     for p in prices:
         unit = math.gcd(unit, p)
@@ -105,6 +107,7 @@ def add_budget(ctx: ModelContext) -> Split:
             ]
             if items:
                 share(act_id, code, q, sum(items), len(items), item_price)
+    _publications(ctx, share)
     for act_id, tv in ctx.training.items():
         for d, opened in tv.open.items():
             q = quarter_key(grid.workdays[d])
@@ -174,6 +177,36 @@ def add_budget(ctx: ModelContext) -> Split:
     return split
 
 
+def _publications(
+    ctx: ModelContext,
+    share: Callable[[str, str, str, cp_model.LinearExprT, int, int], None],
+) -> None:
+    """Pay each outlet's items of a quarter (its periods lie in one quarter each)."""
+    sc = ctx.scenario
+    by_quarter: dict[tuple[str, str, str], list[cp_model.IntVar]] = {}
+    bound: dict[tuple[str, str, str], int] = {}
+    for (act_id, outlet, period), n in ctx.publication_n.items():
+        if sc.activities[act_id].cost_per_item_vnd == 0:
+            continue
+        q = _quarter_of(period)
+        by_quarter.setdefault((act_id, outlet, q), []).append(n)
+        bound[(act_id, outlet, q)] = (
+            bound.get((act_id, outlet, q), 0)
+            + ctx.publication_need[(act_id, outlet, period)]
+        )
+    for (act_id, outlet, q), ns in by_quarter.items():
+        price = sc.activities[act_id].cost_per_item_vnd
+        share(act_id, outlet, q, sum(ns), bound[(act_id, outlet, q)], price)
+
+
+def _quarter_of(period: str) -> str:
+    """Return the quarter of a ``YYYY-MM`` or ``YYYY-Qn`` period."""
+    year, _, rest = period.partition("-")
+    if rest.startswith("Q"):
+        return period
+    return f"{year}-Q{(int(rest) - 1) // 3 + 1}"
+
+
 def _ceiling(ctx: ModelContext, unit: int) -> int:
     """Return the cost, in money units, of every event the model could place."""
     sc = ctx.scenario
@@ -187,5 +220,9 @@ def _ceiling(ctx: ModelContext, unit: int) -> int:
     total += sum(
         (tv.fixed_cost + tv.per_commune_cost * len(tv.untrained)) // unit * len(tv.open)
         for tv in ctx.training.values()
+    )
+    total += sum(
+        sc.activities[key[0]].cost_per_item_vnd // unit * need
+        for key, need in ctx.publication_need.items()
     )
     return total

@@ -1,7 +1,7 @@
 """``build_model``: scenario + time grid → CP-SAT model, one constraint family at a time.
 
 Order matters only in that later families read variables made by earlier ones:
-sessions → broadcasts → training → staff → sequencing → budget → objective.
+sessions → spacing → broadcasts → training → publications → staff → sequencing → budget → objective.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from scheduler.calendar import TimeGrid
 from scheduler.model.broadcasts import add_broadcasts
 from scheduler.model.budget import Split, add_budget
 from scheduler.model.context import ModelContext, Penalty
+from scheduler.model.publications import add_publications
 from scheduler.model.sequencing import add_sequencing
 from scheduler.model.sessions import add_sessions
+from scheduler.model.spacing import add_spacing
 from scheduler.model.staff import add_staff
 from scheduler.model.training import add_training
 from scheduler.scenario.schema import Scenario
@@ -97,8 +99,10 @@ def build_model(
     """
     ctx = ModelContext(scenario, grid, guarded=guarded or relaxed, relaxed=relaxed)
     add_sessions(ctx)
+    add_spacing(ctx)
     add_broadcasts(ctx)
     add_training(ctx)
+    add_publications(ctx)
     add_staff(ctx)
     add_sequencing(ctx)
     split = add_budget(ctx)

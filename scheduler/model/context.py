@@ -77,6 +77,8 @@ DROP_COST = {
     "topics_per_quarter": 20_000,
     "trained_first": 50_000,
     "pin": 50_000,
+    "spacing": 20_000,
+    "deadline": 20_000,
 }
 
 
@@ -142,6 +144,14 @@ class ModelContext:
     )
     broadcast_required: dict[tuple[str, str, str], int] = field(default_factory=dict)
     training: dict[str, TrainingVars] = field(default_factory=dict)
+    # publications: (activity, outlet, period) -> items held, items left out
+    publication_n: dict[tuple[str, str, str], cp_model.IntVar] = field(
+        default_factory=dict
+    )
+    publication_missing: dict[tuple[str, str, str], cp_model.IntVar] = field(
+        default_factory=dict
+    )
+    publication_need: dict[tuple[str, str, str], int] = field(default_factory=dict)
     # what could not even be offered to the solver, and why: (activity, commune, n, why)
     excluded: list[tuple[str, str, int, str]] = field(default_factory=list)
     # spending per (funding source, quarter), in money units of ``money_unit`` VND

@@ -354,16 +354,56 @@ class Announcement(Frozen):
     window_days: Days = Field(default=5, ge=1)
 
 
+class Outlet(Frozen):
+    """A press outlet a ``publication`` activity publishes in (báo, đài, cổng).
+
+    ``per_period`` overrides the activity's quota for this outlet.
+    """
+
+    id: Code
+    name: Text = Field(min_length=1)
+    per_period: PerCommune | None = None
+
+    def cell(self) -> str:
+        """Return the outlet as a workbook cell writes it: ``id=name[=per_period]``."""
+        tail = "" if self.per_period is None else f"={self.per_period}"
+        return f"{self.id}={self.name}{tail}"
+
+
+def _outlets(value: object) -> object:
+    """Accept ``id=name[=per_period]; …`` in a workbook cell as well as a real list."""
+    if not isinstance(value, str):
+        return value
+    out: list[dict[str, str]] = []
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        parts = [p.strip() for p in item.split("=")]
+        if len(parts) not in (2, 3):
+            raise BilingualValueError(
+                f"cơ quan báo chí '{item.strip()}' phải có dạng mã=tên hoặc "
+                "mã=tên=số bài mỗi kỳ",
+                f"outlet '{item.strip()}' must be id=name or id=name=items per period",
+            )
+        row = {"id": parts[0], "name": parts[1]}
+        if len(parts) == 3:
+            row["per_period"] = parts[2]
+        out.append(row)
+    return out
+
+
 class ActivitySpec(Frozen):
     """One activity type and the rules it is scheduled under.
 
     ``kind`` selects the mechanics: ``session`` (half-day events held in a
     commune: dialogues, leaflet handouts, contests), ``broadcast`` (items on a
     commune station's daily slots), ``training`` (multi-day classes at a
-    central venue serving several communes).
+    central venue serving several communes), ``publication`` (press articles,
+    radio and TV programmes, web posts produced centrally: a quota per outlet
+    and period, no commune, venue or staff slot).
     """
 
-    kind: Literal["session", "broadcast", "training"]
+    kind: Literal["session", "broadcast", "training", "publication"]
     name_vi: Text
     name_en: Text
     funding_sources: TextList = Field(min_length=1)
@@ -384,6 +424,9 @@ class ActivitySpec(Frozen):
     travel_vnd_per_minute: Money = 0
     announce: Announcement | None = None
     requires_training: OptText = None
+    # two sessions of the activity in one commune start at least this many days
+    # apart (0: no rule)
+    min_gap_days: Days = 0
     # broadcast mechanics
     per_month: PerCommune = 0
     per_month_override: dict[str, PerCommune] = Field(default_factory=dict)
@@ -401,6 +444,12 @@ class ActivitySpec(Frozen):
     max_classes: PerCommune | None = Field(default=None, ge=1)
     venue: Code | None = None
     cost_per_trainee_day_vnd: Money = 0
+    # publication mechanics (cost_per_item_vnd is the price of one item)
+    outlets: Annotated[tuple[Outlet, ...], BeforeValidator(_outlets)] = ()
+    per_period: PerCommune = 0
+    period: Literal["month", "quarter"] = "month"
+    deadline: Day | None = None
+    owner: OptText = None
 
     @field_validator("roles", "per_commune_override", "per_month_override")
     @classmethod
@@ -414,6 +463,8 @@ class ActivitySpec(Frozen):
                 "hoạt động tập huấn cần 'venue' (mã một địa điểm trung tâm)",
                 "a training activity needs 'venue' (a central venue id)",
             )
+        if self.kind == "publication":
+            self._publication_fields()
         if (
             self.window_start is not None
             and self.window_end is not None
@@ -424,6 +475,26 @@ class ActivitySpec(Frozen):
                 "window_end must not be before window_start",
             )
         return self
+
+    def _publication_fields(self) -> None:
+        if not self.outlets:
+            raise BilingualValueError(
+                "hoạt động đăng bài (publication) cần ít nhất một cơ quan báo chí "
+                "trong 'outlets'",
+                "a publication activity needs at least one outlet in 'outlets'",
+            )
+        ids = [o.id for o in self.outlets]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise BilingualValueError(
+                f"mã cơ quan báo chí trùng trong 'outlets': {', '.join(twice)}",
+                f"outlet ids repeated in 'outlets': {', '.join(twice)}",
+            )
+        if self.roles:
+            raise BilingualValueError(
+                "hoạt động đăng bài không có cán bộ tại chỗ: bỏ 'roles', dùng 'owner'",
+                "a publication has no staff at a venue: drop 'roles', use 'owner'",
+            )
 
 
 class FundingSource(Frozen):

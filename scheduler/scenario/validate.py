@@ -182,6 +182,15 @@ def cross_check(
                 f"không có địa điểm '{spec.venue}'",
                 f"no venue '{spec.venue}'",
             )
+        if spec.owner is not None and not (
+            spec.owner in roles_held
+            or any(p.staff_id == spec.owner for p in scenario.staff)
+        ):
+            toml_problem(
+                f"{key}.owner",
+                f"'{spec.owner}' không phải mã cán bộ hay vai trò có người giữ",
+                f"'{spec.owner}' is neither a staff id nor a role someone holds",
+            )
         if spec.requires_training is not None:
             other = scenario.activities.get(spec.requires_training)
             if other is None or other.kind != "training":
@@ -320,6 +329,12 @@ def _worst_case(scenario: Scenario) -> tuple[dict[str, int], int]:
                 total += items * broadcast_cost(sc, act_id)
                 objective += per_month * months * priority * poor * w.coverage
                 objective += w.spread * days
+        elif spec.kind == "publication":
+            periods = months if spec.period == "month" else months // 3 + 1
+            for o in spec.outlets:
+                quota = spec.per_period if o.per_period is None else o.per_period
+                total += quota * periods * spec.cost_per_item_vnd
+                objective += quota * periods * priority * w.coverage
         else:
             classes = min(spec.max_classes or len(communes), len(communes)) or 1
             total += classes * training_class_cost(sc, act_id, spec.class_size)
@@ -434,6 +449,8 @@ def suspicious(
     out: list[InputProblem] = []
     used = sorted(
         {role for spec in scenario.activities.values() for role in spec.roles}
+        # a publication's owner role is named on its items
+        | {spec.owner for spec in scenario.activities.values() if spec.owner}
     )
     known = ", ".join(used) or "-"
     for i, person in enumerate(scenario.staff):

@@ -154,6 +154,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "announce.min_broadcasts": ("Số lần thông báo tối thiểu", "Announcements at least"),
     "announce.window_days": ("Thông báo trong số ngày trước", "Announced within days"),
     "requires_training": ("Cần tập huấn trước", "Needs training first"),
+    "outlets": ("Cơ quan báo chí (mã=tên=số bài)", "Outlets (id=name=items)"),
+    "per_period": ("Số bài mỗi kỳ", "Items per period"),
+    "period": ("Kỳ", "Period"),
+    "deadline": ("Hạn chót", "Deadline"),
+    "owner": ("Người chủ trì", "Owner"),
+    "min_gap_days": (
+        "Hai buổi cách nhau ít nhất (ngày)",
+        "Sessions at least (days) apart",
+    ),
     "per_month": ("Số tin mỗi tháng", "Items per month"),
     "per_month_override": ("Số tin riêng từng tháng", "Items per month, by month"),
     "max_per_week": ("Số tin tối đa mỗi tuần", "Items per week at most"),
@@ -201,7 +210,9 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         "session": ("buổi tại xã", "session"),
         "broadcast": ("phát thanh", "broadcast"),
         "training": ("tập huấn", "training"),
+        "publication": ("tin bài báo, đài, cổng", "publication"),
     },
+    "period@activities": {"month": ("tháng", "month"), "quarter": ("quý", "quarter")},
     "days": {
         "every_day": ("mọi ngày", "every day"),
         "working_days": ("ngày làm việc", "working days"),
@@ -360,6 +371,8 @@ def _cell_value(value: Any, choice: str | None, lang: str) -> Any:
         return _show_choice("bool", "true" if value else "false", lang)
     if isinstance(value, dict):
         return "; ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, tuple) and value and isinstance(value[0], schema.Outlet):
+        return "; ".join(o.cell() for o in value)
     if isinstance(value, list | tuple):
         return ";".join(
             _show_choice(choice, str(v), lang) if choice else str(v) for v in value
