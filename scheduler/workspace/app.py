@@ -37,7 +37,7 @@ from starlette.templating import Jinja2Templates
 
 from scheduler.i18n import number, percent, vnd
 from scheduler.scenario.workbook import quarter_header
-from scheduler.workspace import editor, security, store
+from scheduler.workspace import adjust, editor, security, store
 from scheduler.workspace import plans as plans_mod
 from scheduler.workspace.guard import MAX_BODY, Guard
 from scheduler.workspace.jobs import Runner, run_dir, scenario_path
@@ -510,12 +510,14 @@ async def review_page(request: Request) -> Response:
         if loaded is None:
             return None
         review = plans_mod.review(*loaded, lang)
-        return {"plan": row, "run": run, "draft": draft, **review}
+        locks = adjust.read_locks(ws.folder, row.id)
+        return {"plan": row, "run": run, "draft": draft, "locks": locks, **review}
 
     ctx = await run_in_threadpool(context)
     if ctx is None:
         return _not_found(request)
-    return page(request, "review.html", **ctx)
+    locked_now = request.query_params.get("locked") in ctx["locks"]
+    return page(request, "review.html", locked_now=locked_now, **ctx)
 
 
 async def run_file(request: Request) -> Response:
@@ -807,7 +809,11 @@ async def api_schedule(request: Request) -> Response:
 
 def routes() -> list[Route | Mount]:
     """Return every route of the workspace (the tests walk them all)."""
+    from scheduler.workspace import journey
+
     static = resources.files("scheduler.workspace").joinpath("static")
+    run_path = "/plans/{plan_id}/runs/{run}"
+    event_path = run_path + "/events/{event_id}"
     return [
         Route("/", home),
         Route("/login", login_page, methods=["GET", "POST"]),
@@ -830,6 +836,13 @@ def routes() -> list[Route | Mount]:
         Route("/plans/{plan_id}/runs/{run}", review_page),
         Route("/plans/{plan_id}/runs/{run}/accept", accept, methods=["POST"]),
         Route("/plans/{plan_id}/runs/{run}/files/{name}", run_file),
+        Route(event_path, journey.event_page),
+        Route(event_path + "/move", journey.move_event, methods=["POST"]),
+        Route(event_path + "/lock", journey.lock_event, methods=["POST"]),
+        Route(run_path + "/replan", journey.replan_page, methods=["GET", "POST"]),
+        Route(run_path + "/publish", journey.publish_action, methods=["POST"]),
+        Route("/plans/{plan_id}/publish", journey.publish_page),
+        Route("/plans/{plan_id}/history", journey.history_page),
         Route("/api/openapi.json", api_openapi),
         Route("/api/scenarios", api_create_scenario, methods=["POST"]),
         Route("/api/scenarios/{plan_id}/workbook", api_workbook),
@@ -837,6 +850,9 @@ def routes() -> list[Route | Mount]:
         Route("/api/jobs/{job_id}", api_job, methods=["GET", "DELETE"]),
         Route("/api/plans/{plan}", api_plan),
         Route("/api/plans/{plan}/schedule.csv", api_schedule),
+        Route("/api/plans/{plan}/suggest", journey.api_suggest, methods=["POST"]),
+        Route("/api/plans/{plan}/replan", journey.api_replan, methods=["POST"]),
+        Route("/api/plans/{plan}/publish", journey.api_publish, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
 
@@ -879,8 +895,10 @@ def create_app(
         ws.runner.stop_all()
 
     connect: Callable[[], sqlite3.Connection] = ws.db
+    from scheduler.workspace.journey import FeedMount
+
     app = Starlette(
-        routes=routes(),
+        routes=[*routes(), Mount("/feeds", app=FeedMount(folder, lang))],
         middleware=[
             Middleware(
                 SessionMiddleware,
