@@ -144,3 +144,157 @@ def test_api_refuses_bad_requests(server: Server, nha_nam_xlsx: bytes) -> None:
     )
     assert bad.status_code == 422
     assert client.post(f"/api/plans/{plan}/replan", json={"today": "x"}).status_code == 400
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _page_run(server: Server, xlsx: bytes) -> tuple[httpx.Client, str, int]:
+    page = server.logged_in()
+    token = csrf_of(page)
+    made = page.post(
+        "/plans/upload", files={"workbook": ("nn.xlsx", xlsx)}, data={"csrf": token}
+    )
+    plan_id = int(made.headers["location"].rsplit("/", 1)[1])
+    page.post(f"/plans/{plan_id}/solve", data={"csrf": token, "time_limit": "10"})
+    with store.connect(server.folder) as conn:
+        job = store.jobs_of(conn, plan_id)[0]
+    _wait_job(server, job.id)
+    return page, token, plan_id
+
+
+def _wait_job(server: Server, job_id: int) -> store.Job:
+    import time
+
+    deadline = time.monotonic() + 90
+    while True:
+        with store.connect(server.folder) as conn:
+            job = store.get_job(conn, job_id)
+        assert job is not None
+        if job.state not in store.LIVE_STATES:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+
+
+def test_pages_move_lock_replan_publish_and_history(
+    server: Server, nha_nam_xlsx: bytes
+) -> None:
+    page, token, plan_id = _page_run(server, nha_nam_xlsx)
+    review = page.get(f"/plans/{plan_id}/runs/1")
+    assert review.status_code == 200
+    # every session and class of the agenda links to its own page
+    found = re.search(rf'href="/plans/{plan_id}/runs/1/events/(leaflets-[^"]+)"', review.text)
+    assert found, review.text
+    event_id = found[1]
+    event = page.get(f"/plans/{plan_id}/runs/1/events/{event_id}")
+    assert event.status_code == 200
+    assert "Dời đến buổi này" in event.text
+    day = re.search(r'name="day" value="([^"]+)"', event.text)
+    half = re.search(r'name="half" value="([^"]+)"', event.text)
+    assert day and half
+    # the form needs the session's CSRF token
+    refused = page.post(
+        f"/plans/{plan_id}/runs/1/events/{event_id}/move",
+        data={"day": day[1], "half": half[1]},
+    )
+    assert refused.status_code == 403
+    moved = page.post(
+        f"/plans/{plan_id}/runs/1/events/{event_id}/move",
+        data={"csrf": token, "day": day[1], "half": half[1]},
+    )
+    assert moved.status_code == 303
+    with store.connect(server.folder) as conn:
+        job = store.jobs_of(conn, plan_id)[0]
+    assert job.run == 2
+    assert _wait_job(server, job.id).state == "done"
+    review2 = page.get(f"/plans/{plan_id}/runs/2")
+    assert 'id="changes"' in review2.text
+    assert "dời theo lựa chọn của người lập kế hoạch" in review2.text
+    assert page.get(f"/plans/{plan_id}/runs/2/files/changes.csv").status_code == 200
+
+    # lock the moved event where it now is: shown, and kept by the next re-plan
+    locked = page.post(
+        f"/plans/{plan_id}/runs/2/events/{event_id}/lock", data={"csrf": token}
+    )
+    assert locked.status_code == 303
+    assert adjust.read_locks(server.folder, plan_id) == {event_id: "all"}
+    shown = page.get(locked.headers["location"])
+    assert "Đã khoá" in shown.text
+
+    # a storm closes the event's commune on its day: the lock and the storm
+    # contradict each other, and the run says so (the library's message)
+    after = Plan.read(server.folder / "plans" / str(plan_id) / "runs" / "2" / "plan.json")
+    e = next(x for x in after.events if x.event_id == event_id)
+    form = page.get(f"/plans/{plan_id}/runs/2/replan")
+    assert form.status_code == 200 and "closed_commune" in form.text
+    storm = {
+        "csrf": token,
+        "today": after.horizon_start.isoformat(),
+        "closed_commune": e.commune_code or "",
+        "closed_from": e.start.date().isoformat(),
+        "closed_to": e.start.date().isoformat(),
+        "closed_reason": "bão",
+    }
+    assert page.post(f"/plans/{plan_id}/runs/2/replan", data=storm).status_code == 303
+    with store.connect(server.folder) as conn:
+        job = store.jobs_of(conn, plan_id)[0]
+    failed = _wait_job(server, job.id)
+    assert failed.state == "failed"
+    assert "xã đóng cửa" in (failed.message or "")
+    # unlocked, the storm moves it away from the closed day
+    page.post(
+        f"/plans/{plan_id}/runs/2/events/{event_id}/lock",
+        data={"csrf": token, "unlock": "1"},
+    )
+    assert page.post(f"/plans/{plan_id}/runs/2/replan", data=storm).status_code == 303
+    with store.connect(server.folder) as conn:
+        job = store.jobs_of(conn, plan_id)[0]
+    assert _wait_job(server, job.id).state == "done"
+    stormed = Plan.read(
+        server.folder / "plans" / str(plan_id) / "runs" / str(job.run) / "plan.json"
+    )
+    now = next(x for x in stormed.events if x.event_id == event_id)
+    assert now.start.date() != e.start.date()
+    assert "bão" in page.get(f"/plans/{plan_id}/runs/{job.run}").text
+    bad = page.post(
+        f"/plans/{plan_id}/runs/2/replan",
+        data={**storm, "closed_from": "hôm qua"},
+    )
+    assert bad.status_code == 422
+
+    # publish: only the accepted run
+    assert page.post(f"/plans/{plan_id}/runs/2/publish", data={"csrf": token}).status_code == 409
+    page.post(f"/plans/{plan_id}/runs/2/accept", data={"csrf": token})
+    published = page.post(f"/plans/{plan_id}/runs/2/publish", data={"csrf": token})
+    assert published.status_code == 303
+    shown = page.get(f"/plans/{plan_id}/publish")
+    assert "Đã công bố phiên bản 1" in shown.text
+    assert "<svg" in shown.text  # the QR codes of the feed server's helpers
+    assert "ke-hoach.docx" in shown.text
+    docx = page.get(f"/plans/{plan_id}/runs/2/files/ke-hoach.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    staff_links = re.findall(r'href="(http://[^"]+/staff/[^"]+\.ics)"', shown.text)
+    assert staff_links
+    anonymous = server.client()
+    assert anonymous.get(staff_links[0]).status_code == 200
+    # the private links are on the planner's page only
+    assert anonymous.get(f"/plans/{plan_id}/publish").status_code == 303
+    wrong = re.sub(r"/[^/]+\.ics$", "/" + "x" * 43 + ".ics", staff_links[0])
+    assert anonymous.get(wrong).status_code == 404
+    sheets = re.findall(r'href="(http://[^"]+/communes/[^"]+\.html)"', shown.text)
+    assert sheets and anonymous.get(sheets[0]).status_code == 200
+    with (server.folder / "plans" / str(plan_id) / "staff-links.json").open() as f:
+        assert json.load(f)
+    assert (server.folder / "plans" / str(plan_id) / "staff-links.json").stat().st_mode & 0o077 == 0
+
+    # history: publish the storm run too, then compare the two versions
+    page.post(f"/plans/{plan_id}/runs/{job.run}/accept", data={"csrf": token})
+    page.post(f"/plans/{plan_id}/runs/{job.run}/publish", data={"csrf": token})
+    history = page.get(f"/plans/{plan_id}/history?a=1&b=2")
+    assert history.status_code == 200
+    assert 'id="diff"' in history.text
+    assert event_id in history.text
+    assert "dời" in history.text
+    english = page.get(f"/plans/{plan_id}/history?a=1&b=2&lang=en")
+    assert "Differences between versions" in english.text and "moved" in english.text

@@ -145,6 +145,9 @@ def start_replan(
     """
     source = run_dir(ws.folder, row.id, run) / "scenario.xlsx"
     with closing(ws.db()) as conn:
+        if time_limit is None:  # as long as the run it changes was given
+            base = next((j for j in store.jobs_of(conn, row.id) if j.run == run), None)
+            time_limit = base.time_limit_s if base is not None else None
         job = store.add_job(conn, row.id, lang, time_limit)
         if job is None:
             return None
