@@ -7,13 +7,16 @@ Screenshots of each page at 390 px and 1440 px go to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from scheduler.plan import Plan
 from tests.test_report_browser import CHROMIUM_ARGS, chromium
 from tests.test_workspace import Server
 
@@ -171,5 +174,88 @@ def test_planner_goes_from_new_plan_to_a_reviewed_plan(
         _offline(anonymous, srv.port)
         _shoot(anonymous, base + "/login", "login")
         anonymous.close()
+
+        _move_lock_publish(page, context, srv, plan_url, VI)
         context.close()
         assert refused == []
+
+
+VI = {
+    "move_here": "Dời đến buổi này",
+    "lock": "Khoá tại chỗ",
+    "locked": "Đã khoá",
+    "accept": "Chọn làm bản chính thức",
+    "publish_go": "Công bố bản chính thức",
+    "published": "Đã công bố phiên bản 1",
+    "moved": "dời",
+    "review": "Xem kết quả",
+}
+EN = {
+    "move_here": "Move it here",
+    "lock": "Lock it where it is",
+    "locked": "Locked",
+    "accept": "Accept this version",
+    "publish_go": "Publish the accepted version",
+    "published": "Published version 1",
+    "moved": "moved",
+    "review": "Review",
+}
+
+
+def _move_lock_publish(
+    page: Any, context: Any, srv: Server, plan_url: str, words: dict[str, str]
+) -> None:
+    """From the accepted run 1: move a dialogue through its alternatives, lock it,
+    accept and publish the new run, then read the commune's public feed."""
+    page.set_default_timeout(120_000)
+    page.goto(plan_url + "/runs/1?lang=" + ("en" if words is EN else "vi"))
+    # click a dialogue of the agenda: its alternatives (suggest) and who is free
+    row = page.locator("#agenda tr[data-event^='dialogue-']").first
+    event_id = row.get_attribute("data-event")
+    assert event_id
+    row.get_by_role("link").click()
+    page.wait_for_selector("#alternatives")
+    event_url = page.url
+    first = page.locator("#alternatives tbody tr").first
+    day = first.locator("input[name=day]").get_attribute("value")
+    half = first.locator("input[name=half]").get_attribute("value")
+    assert day and half
+    _shoot(context, event_url, f"event-{'en' if words is EN else 'vi'}")
+    first.get_by_role("button", name=words["move_here"]).click()
+
+    # the move is a re-plan in the worker: a new run, reviewed with its changes
+    assert page.url.startswith(plan_url)
+    page.wait_for_selector("#progress [data-state=done]", timeout=180_000)
+    page.wait_for_selector("#runs", timeout=10_000)
+    page.goto(plan_url + "/runs/2")
+    review_url = page.url
+    change = page.locator(f"#changes tr[data-event='{event_id}']")
+    assert words["moved"] in change.inner_text()
+
+    # lock it where it now is
+    page.locator(f"#agenda tr[data-event='{event_id}']").get_by_role("link").click()
+    page.get_by_role("button", name=words["lock"]).click()
+    assert words["locked"] in page.inner_text(f"#agenda tr[data-event='{event_id}']")
+    _shoot(context, review_url, f"review-changes-{'en' if words is EN else 'vi'}")
+
+    # accept the new run and publish it
+    page.get_by_role("button", name=words["accept"]).click()
+    page.goto(review_url)
+    page.get_by_role("button", name=words["publish_go"]).click()
+    assert page.url.endswith("/publish")
+    assert words["published"] in page.inner_text("#published")
+    _shoot(context, page.url, f"publish-{'en' if words is EN else 'vi'}")
+
+    # a subscriber's calendar reads the commune's feed from the same server
+    run_folder = srv.folder / "plans" / plan_url.rsplit("/", 1)[1] / "runs" / "2"
+    plan = Plan.read(run_folder / "plan.json")
+    moved = next(e for e in plan.events if e.event_id == event_id)
+    assert moved.start.date() == dt.date.fromisoformat(day)
+    assert (moved.start.hour < 12) == (half == "morning")
+    feed = page.locator(f"#feeds li[data-feed='commune-{moved.commune_code}'] a")
+    url = feed.first.get_attribute("href")
+    assert url and url.startswith(srv.base + "/feeds/")
+    ics = httpx.get(url, timeout=30).text.replace("\r\n ", "")
+    uid = f"UID:{event_id}@{plan.scenario}.scheduler"
+    block = next(b for b in ics.split("BEGIN:VEVENT")[1:] if uid in b)
+    assert f":{moved.start:%Y%m%dT%H%M%S}" in block.split("DTSTART", 1)[1].split("\r\n")[0]

@@ -217,8 +217,13 @@ def alternatives_json(run_folder: Path, event_id: str, lang: str) -> dict[str, A
         k=ALTERNATIVES,
         time_limit_s=SUGGEST_SECONDS,
     )
+    names = {
+        role: (name.name_en if lang == "en" else name.name_vi)
+        for role, name in scenario.roles.items()
+    }
     return {
         "event_id": event_id,
+        "role_names": names,
         "alternatives": [
             {
                 "day": a.day.isoformat(),

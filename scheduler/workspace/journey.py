@@ -110,7 +110,7 @@ async def event_page(request: Request) -> Response:
     if not event:
         return core._not_found(request)
     error = ""
-    answer: dict[str, Any] = {"alternatives": []}
+    answer: dict[str, Any] = {"alternatives": [], "role_names": {}}
     if event["kind"] == "session":
         try:
             answer = await run_in_threadpool(
@@ -126,6 +126,7 @@ async def event_page(request: Request) -> Response:
         run=run,
         event=event,
         alternatives=answer["alternatives"],
+        role_names=answer["role_names"],
         error=error,
         locked=locked,
     )
