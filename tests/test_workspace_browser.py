@@ -259,3 +259,55 @@ def _move_lock_publish(
     uid = f"UID:{event_id}@{plan.scenario}.scheduler"
     block = next(b for b in ics.split("BEGIN:VEVENT")[1:] if uid in b)
     assert f":{moved.start:%Y%m%dT%H%M%S}" in block.split("DTSTART", 1)[1].split("\r\n")[0]
+
+
+def test_the_same_journey_in_english(tmp_path: Path, browser: Any) -> None:
+    """New plan for another district (Cô Tô, 207), staff and budget typed in the
+    page, planned, a dialogue moved through its alternatives and locked,
+    published: the whole way in English."""
+    with Server(tmp_path / "ws") as srv:
+        context = browser.new_context()
+        refused = _offline(context, srv.port)
+        page = context.new_page()
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.goto(srv.base + srv.login_link())
+        page.goto(srv.base + "/plans?lang=en")
+        page.get_by_role("link", name="New plan").click()
+        page.select_option("#district", "207")
+        page.fill("input[name=year]", "2027")
+        page.get_by_role("button", name="Create the plan").click()
+        plan_url = page.url
+        assert "Cô Tô" in page.locator("h1").inner_text()
+
+        page.get_by_role("link", name="Edit the staff table").click()
+        for _ in range(len(STAFF) - 1):
+            before = page.locator("#staff-rows fieldset").count()
+            page.get_by_role("button", name="Add a row").click()
+            page.wait_for_function(
+                f"document.querySelectorAll('#staff-rows fieldset').length > {before}"
+            )
+        rows = page.locator("#staff-rows fieldset")
+        for i, (staff_id, name, roles) in enumerate(STAFF):
+            rows.nth(i).locator("input[name=staff_id]").fill(staff_id)
+            rows.nth(i).locator("input[name=name]").fill(name)
+            rows.nth(i).locator("input[name=roles]").fill(roles)
+        page.get_by_role("button", name="Save into the workbook").click()
+        page.get_by_role("link", name="Edit the budget table").click()
+        page.fill("input[name='q.0.2027-Q3']", "300,000,000")
+        page.fill("input[name='q.0.2027-Q4']", "300,000,000")
+        page.get_by_role("button", name="Save into the workbook").click()
+        assert "The data is valid" in page.inner_text("#data")
+
+        page.fill("input[name=time_limit]", "20")
+        page.get_by_role("button", name="Make the plan").click()
+        page.wait_for_selector("#progress [data-state=done]", timeout=90_000)
+        page.wait_for_selector("#runs", timeout=10_000)
+        page.goto(plan_url + "/runs/1")
+        page.get_by_role("button", name="Accept this version").click()
+
+        _move_lock_publish(page, context, srv, plan_url, EN)
+        history = page.get_by_role("link", name="Published versions")
+        history.click()
+        assert "1" in page.inner_text("#versions")
+        context.close()
+        assert refused == []
