@@ -298,3 +298,50 @@ def test_pages_move_lock_replan_publish_and_history(
     assert "dời" in history.text
     english = page.get(f"/plans/{plan_id}/history?a=1&b=2&lang=en")
     assert "Differences between versions" in english.text and "moved" in english.text
+
+
+# --------------------------------------------------------------------------- why
+
+
+def test_an_infeasible_scenario_says_why_and_a_relaxation_applies(
+    server: Server, tmp_path: Path
+) -> None:
+    from tests.test_explain import budget_case
+
+    xlsx = workbook_bytes(budget_case(tmp_path / "case"), "vi")
+    page = server.logged_in()
+    token = csrf_of(page)
+    made = page.post(
+        "/plans/upload", files={"workbook": ("b.xlsx", xlsx)}, data={"csrf": token}
+    )
+    assert made.status_code == 303, made.text
+    plan_id = int(made.headers["location"].rsplit("/", 1)[1])
+    page.post(f"/plans/{plan_id}/solve", data={"csrf": token, "time_limit": "10"})
+    with store.connect(server.folder) as conn:
+        job = store.jobs_of(conn, plan_id)[0]
+    assert _wait_job(server, job.id).state == "failed"
+    shown = page.get(f"/plans/{plan_id}")
+    # explain's minimal conflict in the planner's words, and its relaxation
+    assert 'id="why"' in shown.text
+    assert "có 1.500.000 đ nhưng cần ít nhất 2.000.000 đ" in shown.text
+    assert "+500.000 đ cho Nguồn chính quý III/2023" in shown.text
+    english = page.get(f"/plans/{plan_id}?lang=en")
+    assert "These rules conflict" in english.text
+    page.get(f"/plans/{plan_id}?lang=vi")
+    # apply it: the workbook changes, is valid, and now gives a plan
+    applied = page.post(
+        f"/plans/{plan_id}/jobs/{job.id}/relax", data={"csrf": token, "i": "0"}
+    )
+    assert applied.status_code == 303
+    again = page.get(applied.headers["location"])
+    assert "Dữ liệu hợp lệ" in again.text and 'id="relaxed"' in again.text
+    scenario = load_scenario(server.folder / "plans" / str(plan_id) / "scenario.xlsx")
+    source = next(f for f in scenario.funding if f.id == "main")
+    assert source.allowance_vnd["2023-Q3"] == 2_000_000
+    page.post(f"/plans/{plan_id}/solve", data={"csrf": token, "time_limit": "10"})
+    with store.connect(server.folder) as conn:
+        job2 = store.jobs_of(conn, plan_id)[0]
+    assert _wait_job(server, job2.id).state == "done"
+    assert page.post(
+        f"/plans/{plan_id}/jobs/{job.id}/relax", data={"csrf": token, "i": "7"}
+    ).status_code == 404

@@ -324,11 +324,15 @@ def _plan_context(
     ]
     _, problems = plans_mod.check_workbook(scenario_path(ws.folder, row.id), lang)
     live = next((j for j in jobs if j.state in store.LIVE_STATES), None)
+    job = live or (jobs[0] if jobs else None)
+    from scheduler.workspace.journey import why_of
+
     return {
         "plan": row,
         "jobs": jobs,
-        "job": live or (jobs[0] if jobs else None),
+        "job": job,
         "problems": problems,
+        "why": why_of(ws.folder, job, lang) if job and job.state == "failed" else None,
     }
 
 
@@ -346,7 +350,8 @@ async def plan_page(request: Request) -> Response:
     if ctx is None:
         return _not_found(request)
     saved = request.query_params.get("saved") == "1"
-    return page(request, "plan.html", saved=saved, **ctx)
+    relaxed = request.query_params.get("relaxed") == "1"
+    return page(request, "plan.html", saved=saved, relaxed=relaxed, **ctx)
 
 
 async def download_workbook(request: Request) -> Response:
@@ -842,6 +847,9 @@ def routes() -> list[Route | Mount]:
         Route(run_path + "/replan", journey.replan_page, methods=["GET", "POST"]),
         Route(run_path + "/publish", journey.publish_action, methods=["POST"]),
         Route("/plans/{plan_id}/publish", journey.publish_page),
+        Route(
+            "/plans/{plan_id}/jobs/{job_id}/relax", journey.relax, methods=["POST"]
+        ),
         Route("/plans/{plan_id}/history", journey.history_page),
         Route("/api/openapi.json", api_openapi),
         Route("/api/scenarios", api_create_scenario, methods=["POST"]),

@@ -45,6 +45,11 @@ def job_input(folder: Path, job: Job) -> Path:
     return plan_dir(folder, job.plan_id) / "jobs" / f"{job.id}.xlsx"
 
 
+def job_why(folder: Path, job: Job) -> Path:
+    """Return why a job's scenario has no plan (explain's findings), when it has none."""
+    return plan_dir(folder, job.plan_id) / "jobs" / f"{job.id}.why.json"
+
+
 def job_request(folder: Path, job: Job) -> Path:
     """Return a re-plan job's request (base run, today, changes, move) beside its input."""
     return plan_dir(folder, job.plan_id) / "jobs" / f"{job.id}.replan.json"

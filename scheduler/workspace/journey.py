@@ -305,6 +305,67 @@ async def replan_page(request: Request) -> Response:
     return RedirectResponse(f"/plans/{row.id}#planning", status_code=303)
 
 
+# --------------------------------------------------------------------------- why
+
+
+def why_of(folder: Path, job: store.Job, lang: str) -> dict[str, Any] | None:
+    """Return what explain found for a failed job: conflict and relaxations, in ``lang``."""
+    from scheduler.workspace.jobs import job_why
+
+    doc = _read_json(job_why(folder, job))
+    if not doc:
+        return None
+    pick = 2 if lang == "en" else 1
+    return {
+        "prechecks": [f[pick] for f in doc.get("prechecks", [])],
+        "conflicts": [f[pick] for f in doc.get("conflicts", [])],
+        "minimal": doc.get("minimal", True),
+        "relaxations": [r[4 if lang == "en" else 3] for r in doc.get("relaxations", [])],
+        "proven": doc.get("proven"),
+    }
+
+
+async def relax(request: Request) -> Response:
+    """Apply one relaxation explain proposed (or all of them) to the plan's workbook.
+
+    The workbook is rewritten with :func:`scheduler.explain.apply_relaxation`
+    and checked again; the plan page then shows whether it is valid.
+    """
+    from scheduler.explain import Relaxation, apply_relaxation
+    from scheduler.workspace.jobs import job_why, scenario_path
+
+    ws = core._ws(request)
+    lang = core.lang_of(request)
+    form = await request.form()
+    with closing(ws.db()) as conn:
+        row = core._plan_row(request, conn)
+        job_id = core._int(str(request.path_params["job_id"]))
+        job = store.get_job(conn, job_id) if job_id is not None else None
+    if row is None or job is None or job.plan_id != row.id:
+        return core._not_found(request)
+    found = _read_json(job_why(ws.folder, job)).get("relaxations", [])
+    chosen = str(form.get("i", ""))
+    picked = found if chosen == "all" else found[int(chosen) : int(chosen) + 1] if chosen.isdigit() else []
+    if not picked:
+        return core._not_found(request)
+
+    def work() -> list[plans_mod.Problem]:
+        from scheduler.workspace import editor
+
+        path = scenario_path(ws.folder, row.id)
+        scenario, problems = plans_mod.check_workbook(path, lang)
+        if scenario is None:
+            return problems
+        changes = [Relaxation(str(k), int(a), int(c), vi, en) for k, a, c, vi, en in picked]
+        editor.save(path, apply_relaxation(scenario, changes), lang)
+        return []
+
+    problems = await run_in_threadpool(work)
+    if problems:
+        return core.page(request, "message.html", 422, message=w("cannot_edit", lang))
+    return RedirectResponse(f"/plans/{row.id}?relaxed=1#planning", status_code=303)
+
+
 # --------------------------------------------------------------------------- publish
 
 

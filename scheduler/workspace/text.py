@@ -244,6 +244,26 @@ _TEXT: dict[str, tuple[str, str]] = {
     "before": ("Trước", "Before"),
     "after": ("Sau", "After"),
     "kind.changed": ("thay đổi khác", "changed"),
+    "why": ("Vì sao không lập được kế hoạch", "Why there is no plan"),
+    "prechecks": ("Kiểm tra nhanh:", "Quick checks:"),
+    "conflict": (
+        "Các quy tắc sau mâu thuẫn với nhau:",
+        "These rules conflict with each other:",
+    ),
+    "relaxations": (
+        "Thay đổi ít tốn kém nhất để lập được kế hoạch:",
+        "The cheapest changes that give a plan:",
+    ),
+    "apply": ("Áp dụng", "Apply"),
+    "apply_all": ("Áp dụng tất cả", "Apply them all"),
+    "relax_proven": (
+        "Đã kiểm chứng: với các thay đổi trên thì có kế hoạch.",
+        "Proven: with these changes a plan exists.",
+    ),
+    "relaxed": (
+        "Đã sửa tệp Excel theo thay đổi đã chọn và kiểm tra lại.",
+        "The workbook was changed accordingly and checked again.",
+    ),
     "worker_lost": (
         "Tiến trình giải đã dừng bất thường.",
         "The solver process stopped unexpectedly.",

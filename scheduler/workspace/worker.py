@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import traceback
 import signal
 import sqlite3
 from pathlib import Path
 
 from scheduler.export.folder import OutputError
 from scheduler.workspace import store
-from scheduler.workspace.jobs import job_input, job_request, run_dir
+from scheduler.workspace.jobs import job_input, job_request, job_why, run_dir
 
 
 def run(folder: Path, job_id: int, workers: int | None = None) -> None:
@@ -35,6 +36,11 @@ def run(folder: Path, job_id: int, workers: int | None = None) -> None:
         else:
             _solve_and_write(conn, folder, job, source, workers)
     except Exception as exc:
+        if type(exc).__name__ == "InfeasibleScenario" and not request.exists():
+            try:
+                _explain(folder, job, source, workers)
+            except Exception:  # the solve's own message still says why
+                traceback.print_exc()
         store.finish(conn, job_id, "failed", message=why(exc, job.lang))
         if not isinstance(exc, OSError | OutputError) and (
             type(exc).__name__ not in _EXPECTED
@@ -112,6 +118,32 @@ def _solve_and_write(
     ):
         # cancelled while the files were written: a cancelled run never counts
         shutil.rmtree(target, ignore_errors=True)
+
+
+def _explain(folder: Path, job: store.Job, source: Path, workers: int | None) -> None:
+    """Say why a scenario has no plan (scheduler.explain) into the job's why file.
+
+    The pre-checks, the minimal conflict in the planner's words and the
+    cheapest relaxations, each of which the plan page offers to apply.
+    """
+    from scheduler.calendar import build_grid
+    from scheduler.explain import explain
+    from scheduler.scenario.load import load_scenario
+
+    scenario = load_scenario(source)
+    limit = min(job.time_limit_s or 20.0, 20.0)
+    found = explain(scenario, build_grid(scenario, job.lang), time_limit_s=limit)
+    doc = {
+        "prechecks": [[f.key, f.text_vi, f.text_en] for f in found.prechecks],
+        "conflicts": [[f.key, f.text_vi, f.text_en] for f in found.conflicts],
+        "minimal": found.minimal,
+        "relaxations": [
+            [r.key, r.amount, r.cost, r.text_vi, r.text_en] for r in found.relaxations
+        ],
+        "proven": found.relaxation_proven,
+    }
+    target = job_why(folder, job)
+    target.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
 
 
 def _replan_and_write(
