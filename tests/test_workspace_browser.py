@@ -219,7 +219,8 @@ def _move_lock_publish(
     first = page.locator("#alternatives tbody tr").first
     day = first.locator("input[name=day]").get_attribute("value")
     half = first.locator("input[name=half]").get_attribute("value")
-    assert day and half
+    assert day
+    assert half
     _shoot(context, event_url, f"event-{'en' if words is EN else 'vi'}")
     first.get_by_role("button", name=words["move_here"]).click()
 
@@ -254,11 +255,14 @@ def _move_lock_publish(
     assert (moved.start.hour < 12) == (half == "morning")
     feed = page.locator(f"#feeds li[data-feed='commune-{moved.commune_code}'] a")
     url = feed.first.get_attribute("href")
-    assert url and url.startswith(srv.base + "/feeds/")
+    assert url
+    assert url.startswith(srv.base + "/feeds/")
     ics = httpx.get(url, timeout=30).text.replace("\r\n ", "")
     uid = f"UID:{event_id}@{plan.scenario}.scheduler"
     block = next(b for b in ics.split("BEGIN:VEVENT")[1:] if uid in b)
-    assert f":{moved.start:%Y%m%dT%H%M%S}" in block.split("DTSTART", 1)[1].split("\r\n")[0]
+    assert (
+        f":{moved.start:%Y%m%dT%H%M%S}" in block.split("DTSTART", 1)[1].split("\r\n")[0]
+    )
 
 
 def test_the_same_journey_in_english(tmp_path: Path, browser: Any) -> None:

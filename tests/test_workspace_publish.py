@@ -13,11 +13,10 @@ import httpx
 import pytest
 
 from scheduler.plan import Plan
-from scheduler.workspace import adjust, security, store
-from tests.test_workspace import NHA_NAM, Server, csrf_of, wait_for
-
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.workbook import workbook_bytes
+from scheduler.workspace import adjust, security, store
+from tests.test_workspace import NHA_NAM, Server, csrf_of, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,9 @@ def test_move_through_the_api_then_publish_and_read_the_feed(
     event = _session(client, plan)
 
     # the alternatives of the session, from suggest (in a child process)
-    answer = client.post(f"/api/plans/{plan}/suggest", json={"event_id": event["event_id"]})
+    answer = client.post(
+        f"/api/plans/{plan}/suggest", json={"event_id": event["event_id"]}
+    )
     assert answer.status_code == 200, answer.text
     alternatives = answer.json()["alternatives"]
     assert alternatives
@@ -84,7 +85,11 @@ def test_move_through_the_api_then_publish_and_read_the_feed(
         json={
             "today": "2023-01-01",
             "changes": {},
-            "move": {"event": event["event_id"], "day": first["day"], "half": first["half"]},
+            "move": {
+                "event": event["event_id"],
+                "day": first["day"],
+                "half": first["half"],
+            },
         },
     )
     assert started.status_code == 202, started.text
@@ -133,7 +138,9 @@ def test_api_routes_need_a_token(server: Server) -> None:
 def test_api_refuses_bad_requests(server: Server, nha_nam_xlsx: bytes) -> None:
     client = _api(server)
     _, plan = _solved(client, nha_nam_xlsx)
-    assert client.post("/api/plans/9-9/suggest", json={"event_id": "x"}).status_code == 404
+    assert (
+        client.post("/api/plans/9-9/suggest", json={"event_id": "x"}).status_code == 404
+    )
     assert client.post(f"/api/plans/{plan}/suggest", json={}).status_code == 400
     unknown = client.post(f"/api/plans/{plan}/suggest", json={"event_id": "nope"})
     assert unknown.status_code == 422
@@ -143,7 +150,9 @@ def test_api_refuses_bad_requests(server: Server, nha_nam_xlsx: bytes) -> None:
         json={"today": "2023-01-01", "changes": {"storm": []}},
     )
     assert bad.status_code == 422
-    assert client.post(f"/api/plans/{plan}/replan", json={"today": "x"}).status_code == 400
+    assert (
+        client.post(f"/api/plans/{plan}/replan", json={"today": "x"}).status_code == 400
+    )
 
 
 # --------------------------------------------------------------------------- pages
@@ -184,7 +193,9 @@ def test_pages_move_lock_replan_publish_and_history(
     review = page.get(f"/plans/{plan_id}/runs/1")
     assert review.status_code == 200
     # every session and class of the agenda links to its own page
-    found = re.search(rf'href="/plans/{plan_id}/runs/1/events/(leaflets-[^"]+)"', review.text)
+    found = re.search(
+        rf'href="/plans/{plan_id}/runs/1/events/(leaflets-[^"]+)"', review.text
+    )
     assert found, review.text
     event_id = found[1]
     event = page.get(f"/plans/{plan_id}/runs/1/events/{event_id}")
@@ -192,7 +203,8 @@ def test_pages_move_lock_replan_publish_and_history(
     assert "Dời đến buổi này" in event.text
     day = re.search(r'name="day" value="([^"]+)"', event.text)
     half = re.search(r'name="half" value="([^"]+)"', event.text)
-    assert day and half
+    assert day
+    assert half
     # the form needs the session's CSRF token
     refused = page.post(
         f"/plans/{plan_id}/runs/1/events/{event_id}/move",
@@ -224,10 +236,13 @@ def test_pages_move_lock_replan_publish_and_history(
 
     # a storm closes the event's commune on its day: the lock and the storm
     # contradict each other, and the run says so (the library's message)
-    after = Plan.read(server.folder / "plans" / str(plan_id) / "runs" / "2" / "plan.json")
+    after = Plan.read(
+        server.folder / "plans" / str(plan_id) / "runs" / "2" / "plan.json"
+    )
     e = next(x for x in after.events if x.event_id == event_id)
     form = page.get(f"/plans/{plan_id}/runs/2/replan")
-    assert form.status_code == 200 and "closed_commune" in form.text
+    assert form.status_code == 200
+    assert "closed_commune" in form.text
     storm = {
         "csrf": token,
         "today": after.horizon_start.isoformat(),
@@ -264,7 +279,10 @@ def test_pages_move_lock_replan_publish_and_history(
     assert bad.status_code == 422
 
     # publish: only the accepted run
-    assert page.post(f"/plans/{plan_id}/runs/2/publish", data={"csrf": token}).status_code == 409
+    assert (
+        page.post(f"/plans/{plan_id}/runs/2/publish", data={"csrf": token}).status_code
+        == 409
+    )
     page.post(f"/plans/{plan_id}/runs/2/accept", data={"csrf": token})
     published = page.post(f"/plans/{plan_id}/runs/2/publish", data={"csrf": token})
     assert published.status_code == 303
@@ -273,7 +291,8 @@ def test_pages_move_lock_replan_publish_and_history(
     assert "<svg" in shown.text  # the QR codes of the feed server's helpers
     assert "ke-hoach.docx" in shown.text
     docx = page.get(f"/plans/{plan_id}/runs/2/files/ke-hoach.docx")
-    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert docx.status_code == 200
+    assert docx.content[:2] == b"PK"
     staff_links = re.findall(r'href="(http://[^"]+/staff/[^"]+\.ics)"', shown.text)
     assert staff_links
     anonymous = server.client()
@@ -283,10 +302,13 @@ def test_pages_move_lock_replan_publish_and_history(
     wrong = re.sub(r"/[^/]+\.ics$", "/" + "x" * 43 + ".ics", staff_links[0])
     assert anonymous.get(wrong).status_code == 404
     sheets = re.findall(r'href="(http://[^"]+/communes/[^"]+\.html)"', shown.text)
-    assert sheets and anonymous.get(sheets[0]).status_code == 200
+    assert sheets
+    assert anonymous.get(sheets[0]).status_code == 200
     with (server.folder / "plans" / str(plan_id) / "staff-links.json").open() as f:
         assert json.load(f)
-    assert (server.folder / "plans" / str(plan_id) / "staff-links.json").stat().st_mode & 0o077 == 0
+    assert (
+        server.folder / "plans" / str(plan_id) / "staff-links.json"
+    ).stat().st_mode & 0o077 == 0
 
     # history: publish the storm run too, then compare the two versions
     page.post(f"/plans/{plan_id}/runs/{job.run}/accept", data={"csrf": token})
@@ -297,7 +319,8 @@ def test_pages_move_lock_replan_publish_and_history(
     assert event_id in history.text
     assert "dời" in history.text
     english = page.get(f"/plans/{plan_id}/history?a=1&b=2&lang=en")
-    assert "Differences between versions" in english.text and "moved" in english.text
+    assert "Differences between versions" in english.text
+    assert "moved" in english.text
 
 
 # --------------------------------------------------------------------------- why
@@ -334,7 +357,8 @@ def test_an_infeasible_scenario_says_why_and_a_relaxation_applies(
     )
     assert applied.status_code == 303
     again = page.get(applied.headers["location"])
-    assert "Dữ liệu hợp lệ" in again.text and 'id="relaxed"' in again.text
+    assert "Dữ liệu hợp lệ" in again.text
+    assert 'id="relaxed"' in again.text
     scenario = load_scenario(server.folder / "plans" / str(plan_id) / "scenario.xlsx")
     source = next(f for f in scenario.funding if f.id == "main")
     assert source.allowance_vnd["2023-Q3"] == 2_000_000
@@ -342,6 +366,9 @@ def test_an_infeasible_scenario_says_why_and_a_relaxation_applies(
     with store.connect(server.folder) as conn:
         job2 = store.jobs_of(conn, plan_id)[0]
     assert _wait_job(server, job2.id).state == "done"
-    assert page.post(
-        f"/plans/{plan_id}/jobs/{job.id}/relax", data={"csrf": token, "i": "7"}
-    ).status_code == 404
+    assert (
+        page.post(
+            f"/plans/{plan_id}/jobs/{job.id}/relax", data={"csrf": token, "i": "7"}
+        ).status_code
+        == 404
+    )

@@ -91,7 +91,9 @@ def half_times(
     scenario: Scenario, like: dt.datetime, day: dt.date, half: str
 ) -> tuple[dt.datetime, dt.datetime]:
     """Return the start and end of a half-day, in the time zone of ``like``."""
-    times = scenario.calendar.morning if half == "morning" else scenario.calendar.afternoon
+    times = (
+        scenario.calendar.morning if half == "morning" else scenario.calendar.afternoon
+    )
     start = dt.datetime.combine(day, times.start, tzinfo=like.tzinfo)
     end = dt.datetime.combine(day, times.end, tzinfo=like.tzinfo)
     return start, end
@@ -140,7 +142,7 @@ def change_set(
     keep = {lk.event: lk for lk in changes.lock}
     for event, what in sorted(locks.items()):
         if event in ids and event not in keep:
-            keep[event] = Lock(event=event, keep=what)  # type: ignore[arg-type]
+            keep[event] = Lock.model_validate({"event": event, "keep": what})
     if move is not None:
         keep[move] = Lock(event=move, keep="date")
     return changes.model_copy(update={"lock": tuple(keep.values())})

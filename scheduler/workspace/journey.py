@@ -67,9 +67,9 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
 
 
 def _run_of(request: Request) -> tuple[core.Workspace, store.PlanRow, int] | None:
-    ws = core._ws(request)
+    ws = core.workspace_of(request)
     with closing(ws.db()) as conn:
-        found = core._finished_run(ws, conn, request)
+        found = core.finished_run(ws, conn, request)
     if found is None:
         return None
     return ws, found[0], found[1]
@@ -101,14 +101,14 @@ async def event_page(request: Request) -> Response:
     found = _run_of(request)
     event_id = str(request.path_params["event_id"])
     if found is None:
-        return core._not_found(request)
+        return core.not_found(request)
     ws, row, run = found
     loaded = await run_in_threadpool(plans_mod.load_run, ws.folder, row.id, run)
     if loaded is None:
-        return core._not_found(request)
+        return core.not_found(request)
     event = _event_of(*loaded, event_id, lang)
     if not event:
-        return core._not_found(request)
+        return core.not_found(request)
     error = ""
     answer: dict[str, Any] = {"alternatives": [], "role_names": {}}
     if event["kind"] == "session":
@@ -174,7 +174,7 @@ async def move_event(request: Request) -> Response:
     form = await request.form()
     found = _run_of(request)
     if found is None:
-        return core._not_found(request)
+        return core.not_found(request)
     ws, row, run = found
     event_id = str(request.path_params["event_id"])
     try:
@@ -183,7 +183,7 @@ async def move_event(request: Request) -> Response:
         return core.page(request, "message.html", 422, message=w("bad_date", lang))
     half = str(form.get("half", ""))
     if half not in ("morning", "afternoon"):
-        return core._not_found(request)
+        return core.not_found(request)
     today = await run_in_threadpool(_today_of, ws, row, run)
     assert today is not None
     asked = {
@@ -200,12 +200,12 @@ async def lock_event(request: Request) -> Response:
     form = await request.form()
     found = _run_of(request)
     if found is None:
-        return core._not_found(request)
+        return core.not_found(request)
     ws, row, run = found
     event_id = str(request.path_params["event_id"])
     loaded = await run_in_threadpool(plans_mod.load_run, ws.folder, row.id, run)
     if loaded is None or not any(e.event_id == event_id for e in loaded[1].events):
-        return core._not_found(request)
+        return core.not_found(request)
     if form.get("unlock"):
         adjust.remove_lock(ws.folder, row.id, event_id)
     else:
@@ -277,18 +277,23 @@ def changes_from_form(form: dict[str, str], lang: str) -> tuple[dict[str, Any], 
 
 
 async def replan_page(request: Request) -> Response:
-    """The re-plan form of a run: a commune closed, a person away, a budget cut."""
+    """Show and take the re-plan form: a commune closed, a person away, a budget cut."""
     lang = core.lang_of(request)
     found = _run_of(request)
     if found is None:
-        return core._not_found(request)
+        return core.not_found(request)
     ws, row, run = found
     loaded = await run_in_threadpool(plans_mod.load_run, ws.folder, row.id, run)
     if loaded is None:
-        return core._not_found(request)
+        return core.not_found(request)
     scenario, plan = loaded
     today = adjust.replan_today(plan, plans_mod.today())
-    ctx = {"plan": row, "run": run, "today": today.isoformat(), "error": ""}
+    ctx: dict[str, Any] = {
+        "plan": row,
+        "run": run,
+        "today": today.isoformat(),
+        "error": "",
+    }
     ctx.update(_replan_form(scenario, lang))
     if request.method == "GET":
         return core.page(request, "replan.html", **ctx)
@@ -299,7 +304,8 @@ async def replan_page(request: Request) -> Response:
     except ValueError:
         error = error or w("bad_date", lang)
     if error:
-        return core.page(request, "replan.html", 422, **{**ctx, "error": error})
+        ctx["error"] = error
+        return core.page(request, "replan.html", 422, **ctx)
     asked = {"today": today.isoformat(), "changes": changes, "move": None}
     await run_in_threadpool(start_replan, ws, row, run, lang, asked)
     return RedirectResponse(f"/plans/{row.id}#planning", status_code=303)
@@ -320,7 +326,9 @@ def why_of(folder: Path, job: store.Job, lang: str) -> dict[str, Any] | None:
         "prechecks": [f[pick] for f in doc.get("prechecks", [])],
         "conflicts": [f[pick] for f in doc.get("conflicts", [])],
         "minimal": doc.get("minimal", True),
-        "relaxations": [r[4 if lang == "en" else 3] for r in doc.get("relaxations", [])],
+        "relaxations": [
+            r[4 if lang == "en" else 3] for r in doc.get("relaxations", [])
+        ],
         "proven": doc.get("proven"),
     }
 
@@ -334,20 +342,26 @@ async def relax(request: Request) -> Response:
     from scheduler.explain import Relaxation, apply_relaxation
     from scheduler.workspace.jobs import job_why, scenario_path
 
-    ws = core._ws(request)
+    ws = core.workspace_of(request)
     lang = core.lang_of(request)
     form = await request.form()
     with closing(ws.db()) as conn:
-        row = core._plan_row(request, conn)
-        job_id = core._int(str(request.path_params["job_id"]))
+        row = core.plan_row(request, conn)
+        job_id = core.small_int(str(request.path_params["job_id"]))
         job = store.get_job(conn, job_id) if job_id is not None else None
     if row is None or job is None or job.plan_id != row.id:
-        return core._not_found(request)
+        return core.not_found(request)
     found = _read_json(job_why(ws.folder, job)).get("relaxations", [])
     chosen = str(form.get("i", ""))
-    picked = found if chosen == "all" else found[int(chosen) : int(chosen) + 1] if chosen.isdigit() else []
+    picked = (
+        found
+        if chosen == "all"
+        else found[int(chosen) : int(chosen) + 1]
+        if chosen.isdigit()
+        else []
+    )
     if not picked:
-        return core._not_found(request)
+        return core.not_found(request)
 
     def work() -> list[plans_mod.Problem]:
         from scheduler.workspace import editor
@@ -356,7 +370,9 @@ async def relax(request: Request) -> Response:
         scenario, problems = plans_mod.check_workbook(path, lang)
         if scenario is None:
             return problems
-        changes = [Relaxation(str(k), int(a), int(c), vi, en) for k, a, c, vi, en in picked]
+        changes = [
+            Relaxation(str(k), int(a), int(c), vi, en) for k, a, c, vi, en in picked
+        ]
         editor.save(path, apply_relaxation(scenario, changes), lang)
         return []
 
@@ -412,7 +428,7 @@ async def publish_action(request: Request) -> Response:
     lang = core.lang_of(request)
     found = _run_of(request)
     if found is None:
-        return core._not_found(request)
+        return core.not_found(request)
     ws, row, run = found
     if row.accepted_run != run:
         return core.page(request, "message.html", 409, message=w("publish_hint", lang))
@@ -455,11 +471,16 @@ def publish_context(
                 "name": entry.name,
                 "url": url,
                 "webcal": webcal_url(url),
-                "qr": qr_svg(webcal_url(url)) if entry.kind in ("plan", "commune") else "",
+                "qr": qr_svg(webcal_url(url))
+                if entry.kind in ("plan", "commune")
+                else "",
             }
         )
     sheets = [
-        (published.pages[n].title.removeprefix("communes/"), f"{feeds_base}/{scenario}/{n}")
+        (
+            published.pages[n].title.removeprefix("communes/"),
+            f"{feeds_base}/{scenario}/{n}",
+        )
         for n in sorted(published.pages)
         if n.startswith("communes/")
     ]
@@ -488,12 +509,12 @@ def publish_context(
 
 async def publish_page(request: Request) -> Response:
     """Show the published calendars of a plan: links, QR codes, sheets, staff links."""
-    ws = core._ws(request)
+    ws = core.workspace_of(request)
     lang = core.lang_of(request)
     with closing(ws.db()) as conn:
-        row = core._plan_row(request, conn)
+        row = core.plan_row(request, conn)
     if row is None:
-        return core._not_found(request)
+        return core.not_found(request)
     base = str(request.base_url)
     ctx = await run_in_threadpool(publish_context, ws.folder, row, base, lang)
     return core.page(request, "publish.html", plan=row, **ctx)
@@ -502,7 +523,9 @@ async def publish_page(request: Request) -> Response:
 # --------------------------------------------------------------------------- history
 
 
-def history_context(folder: Path, row: store.PlanRow, a: int | None, b: int | None) -> dict[str, Any]:
+def history_context(
+    folder: Path, row: store.PlanRow, a: int | None, b: int | None
+) -> dict[str, Any]:
     """Return the published versions of the plan and the differences of two of them."""
     from scheduler.store import connect, diff, history
 
@@ -522,13 +545,13 @@ def history_context(folder: Path, row: store.PlanRow, a: int | None, b: int | No
 
 async def history_page(request: Request) -> Response:
     """List the published versions; ``?a=&b=`` shows how two of them differ."""
-    ws = core._ws(request)
+    ws = core.workspace_of(request)
     with closing(ws.db()) as conn:
-        row = core._plan_row(request, conn)
+        row = core.plan_row(request, conn)
     if row is None:
-        return core._not_found(request)
-    a = core._int(request.query_params.get("a", ""))
-    b = core._int(request.query_params.get("b", ""))
+        return core.not_found(request)
+    a = core.small_int(request.query_params.get("a", ""))
+    b = core.small_int(request.query_params.get("b", ""))
     ctx = await run_in_threadpool(history_context, ws.folder, row, a, b)
     return core.page(request, "history.html", plan=row, **ctx)
 
@@ -539,16 +562,20 @@ async def history_page(request: Request) -> Response:
 def _api_run(
     request: Request,
 ) -> tuple[core.Workspace, store.PlanRow, int] | JSONResponse:
-    ws = core._ws(request)
-    found = core._PLAN_ID.match(str(request.path_params["plan"]))
+    ws = core.workspace_of(request)
+    found = core.PLAN_ID.match(str(request.path_params["plan"]))
     if found is None:
-        return core._json_error(404, "no such plan")
+        return core.json_error(404, "no such plan")
     plan_id, run = int(found[1]), int(found[2])
     with closing(ws.db()) as conn:
         row = store.get_plan(conn, plan_id)
         done = any(j.run == run and j.has_plan for j in store.jobs_of(conn, plan_id))
-    if row is None or not done or not (run_dir(ws.folder, plan_id, run) / "plan.json").exists():
-        return core._json_error(404, "no such plan")
+    if (
+        row is None
+        or not done
+        or not (run_dir(ws.folder, plan_id, run) / "plan.json").exists()
+    ):
+        return core.json_error(404, "no such plan")
     return ws, row, run
 
 
@@ -573,15 +600,15 @@ async def api_suggest(request: Request) -> Response:
     doc = await _json_body(request)
     event_id = doc.get("event_id") if doc else None
     if not isinstance(event_id, str) or not event_id:
-        return core._json_error(400, "send {\"event_id\": \"...\"}")
+        return core.json_error(400, 'send {"event_id": "..."}')
     try:
         answer = await run_in_threadpool(
             adjust.suggest_in_child, run_dir(ws.folder, row.id, run), event_id, lang
         )
     except ValueError as exc:
-        return core._json_error(422, str(exc))
+        return core.json_error(422, str(exc))
     except RuntimeError:
-        return core._json_error(500, "the alternatives could not be computed")
+        return core.json_error(500, "the alternatives could not be computed")
     return JSONResponse(answer)
 
 
@@ -598,25 +625,29 @@ async def api_replan(request: Request) -> Response:
     ws, row, run = found
     doc = await _json_body(request)
     if doc is None:
-        return core._json_error(400, "the body must be a JSON object")
+        return core.json_error(400, "the body must be a JSON object")
     try:
         today = dt.date.fromisoformat(str(doc.get("today", "")))
     except ValueError:
-        return core._json_error(400, "today must be a date YYYY-MM-DD")
+        return core.json_error(400, "today must be a date YYYY-MM-DD")
     changes = doc.get("changes") or {}
     move = doc.get("move")
     try:
         ChangeSet.model_validate(changes)
         if move is not None:
             dt.date.fromisoformat(str(move["day"]))
-            if move.get("half") not in ("morning", "afternoon") or not move.get("event"):
+            if move.get("half") not in ("morning", "afternoon") or not move.get(
+                "event"
+            ):
                 raise ValueError(move)
     except (ValidationError, ValueError, KeyError, TypeError) as exc:
-        return core._json_error(422, "the changes do not follow docs/replan.md", detail=str(exc))
+        return core.json_error(
+            422, "the changes do not follow docs/replan.md", detail=str(exc)
+        )
     asked = {"today": today.isoformat(), "changes": changes, "move": move}
     job = await run_in_threadpool(start_replan, ws, row, run, lang, asked)
     if job is None:
-        return core._json_error(409, "a solve of this scenario is running")
+        return core.json_error(409, "a solve of this scenario is running")
     return JSONResponse({"job": job.id}, status_code=202)
 
 
@@ -629,7 +660,7 @@ async def api_publish(request: Request) -> Response:
     ws, row, run = found
     with closing(ws.db()) as conn:
         if not store.accepted_candidate(conn, row.id, run):
-            return core._json_error(409, "a draft is never published")
+            return core.json_error(409, "a draft is never published")
         store.accept_run(conn, row.id, run)
         fresh = store.get_plan(conn, row.id)
     assert fresh is not None
@@ -666,7 +697,9 @@ class FeedMount:
         if self.app is None:
             path = feeds_path(self.folder)
             if not path.exists():
-                response = Response("Not found\n", status_code=404, media_type="text/plain")
+                response = Response(
+                    "Not found\n", status_code=404, media_type="text/plain"
+                )
                 await response(scope, receive, send)
                 return
             from scheduler.serve.app import create_app
@@ -674,7 +707,9 @@ class FeedMount:
             try:
                 self.app = create_app(path, lang=self.lang)
             except sqlite3.Error:
-                response = Response("Not found\n", status_code=404, media_type="text/plain")
+                response = Response(
+                    "Not found\n", status_code=404, media_type="text/plain"
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

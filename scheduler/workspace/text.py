@@ -229,7 +229,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "public_feeds": ("Lịch công khai", "Public calendars"),
     "subscribe": ("Đăng ký (webcal)", "Subscribe (webcal)"),
     "commune_sheets": ("Tờ thông tin từng xã", "Commune sheets"),
-    "official_doc": ("Văn bản kế hoạch (ke-hoach.docx)", "The official plan (ke-hoach.docx)"),
+    "official_doc": (
+        "Văn bản kế hoạch (ke-hoach.docx)",
+        "The official plan (ke-hoach.docx)",
+    ),
     "staff_feeds": ("Lịch riêng của cán bộ", "Staff members' private calendars"),
     "staff_feeds_hint": (
         "Mỗi đường dẫn chứa mã bí mật: chỉ gửi riêng cho đúng người.",

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import traceback
 import signal
 import sqlite3
+import traceback
 from pathlib import Path
 
 from scheduler.export.folder import OutputError
