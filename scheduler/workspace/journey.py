@@ -499,12 +499,21 @@ def publish_context(
         "published_run": info.get("run"),
         "index_url": f"{feeds_base}/{scenario}/",
         "feeds": feeds,
+        "feed_groups": _grouped(feeds),
         "sheets": sheets,
         "staff_links": staff,
         "when": published.published_at.astimezone(
             dt.timezone(dt.timedelta(hours=7))
         ).strftime("%H:%M %d/%m/%Y"),
     }
+
+
+def _grouped(feeds: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Group the feeds by kind, in the feed server's order (whole plan first)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for feed in feeds:
+        groups.setdefault(feed["kind"], []).append(feed)
+    return list(groups.items())
 
 
 async def publish_page(request: Request) -> Response:

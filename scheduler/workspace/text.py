@@ -233,6 +233,9 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Văn bản kế hoạch (ke-hoach.docx)",
         "The official plan (ke-hoach.docx)",
     ),
+    "feeds.commune": ("Lịch từng xã", "Each commune's calendar"),
+    "feeds.activity": ("Lịch theo hoạt động", "Calendars by activity"),
+    "feeds.station": ("Lịch từng đài truyền thanh", "Each radio station's calendar"),
     "staff_feeds": ("Lịch riêng của cán bộ", "Staff members' private calendars"),
     "staff_feeds_hint": (
         "Mỗi đường dẫn chứa mã bí mật: chỉ gửi riêng cho đúng người.",
