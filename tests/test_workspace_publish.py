@@ -313,6 +313,18 @@ def test_pages_move_lock_replan_publish_and_history(
     # history: publish the storm run too, then compare the two versions
     page.post(f"/plans/{plan_id}/runs/{job.run}/accept", data={"csrf": token})
     page.post(f"/plans/{plan_id}/runs/{job.run}/publish", data={"csrf": token})
+    # the storm's move reaches the commune's subscribers: same UID, new time,
+    # a higher SEQUENCE
+    feed_url = re.search(
+        rf'href="(http://[^"]+/commune-{e.commune_code}\.ics)"',
+        page.get(f"/plans/{plan_id}/publish").text,
+    )
+    assert feed_url
+    vevent = _vevent(
+        anonymous.get(feed_url[1]).text, f"{event_id}@{stormed.scenario}.scheduler"
+    )
+    assert f":{now.start:%Y%m%dT%H%M%S}" in vevent
+    assert re.search(r"SEQUENCE:[1-9]", vevent)
     history = page.get(f"/plans/{plan_id}/history?a=1&b=2")
     assert history.status_code == 200
     assert 'id="diff"' in history.text
