@@ -245,7 +245,10 @@ def _move_lock_publish(
     page.get_by_role("button", name=words["publish_go"]).click()
     assert page.url.endswith("/publish")
     assert words["published"] in page.inner_text("#published")
-    _shoot(context, page.url, f"publish-{'en' if words is EN else 'vi'}")
+    suffix = "en" if words is EN else "vi"
+    _shoot(context, page.url, f"publish-{suffix}")
+    _shoot(context, review_url + "/replan", f"replan-{suffix}")
+    _shoot(context, plan_url + "/history", f"history-{suffix}")
 
     # a subscriber's calendar reads the commune's feed from the same server
     run_folder = srv.folder / "plans" / plan_url.rsplit("/", 1)[1] / "runs" / "2"

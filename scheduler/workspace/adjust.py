@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ ALTERNATIVES = 4
 SUGGEST_SECONDS = 3.0
 #: The longest the server waits for the alternatives' child process (s).
 SUGGEST_TIMEOUT = 120.0
+#: One alternatives search at a time per server (each is a few CP-SAT solves).
+_SUGGEST_SLOT = threading.BoundedSemaphore(1)
 
 
 def replan_today(plan: Plan, now: dt.date) -> dt.date:
@@ -251,13 +254,18 @@ def suggest_in_child(run_folder: Path, event_id: str, lang: str) -> dict[str, An
     RuntimeError
         When the child fails otherwise or takes too long.
     """
-    done = subprocess.run(
-        [sys.executable, "-m", __name__, str(run_folder), event_id, lang],
-        capture_output=True,
-        timeout=SUGGEST_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    command = [sys.executable, "-m", __name__, str(run_folder), event_id, lang]
+    with _SUGGEST_SLOT:
+        try:
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                timeout=SUGGEST_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError("the alternatives took too long") from exc
     if done.returncode == 2:
         raise ValueError(done.stdout.decode("utf-8", "replace").strip())
     if done.returncode != 0:
