@@ -549,7 +549,11 @@ def history_context(
         changes = None
         if a in numbers and b in numbers and a is not None and b is not None:
             changes = diff(conn, a, b).changes
-    return {"versions": versions, "changes": changes, "a": a, "b": b}
+    vn = dt.timezone(dt.timedelta(hours=7))
+    shown = [
+        (v, dt.datetime.fromisoformat(v.published_at).astimezone(vn)) for v in versions
+    ]
+    return {"versions": shown, "changes": changes, "a": a, "b": b}
 
 
 async def history_page(request: Request) -> Response:
