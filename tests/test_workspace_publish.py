@@ -384,3 +384,50 @@ def test_an_infeasible_scenario_says_why_and_a_relaxation_applies(
         ).status_code
         == 404
     )
+
+
+def test_replan_form_takes_an_absence_and_a_budget_cut(
+    server: Server, nha_nam_xlsx: bytes
+) -> None:
+    page, token, plan_id = _page_run(server, nha_nam_xlsx)
+    run1 = server.folder / "plans" / str(plan_id) / "runs" / "1"
+    before = load_scenario(run1 / "scenario.xlsx")
+    plan = Plan.read(run1 / "plan.json")
+    source = before.funding[0]
+    quarter = sorted(source.allowance_vnd)[0]
+    person = before.staff[0]
+    form = {
+        "csrf": token,
+        "today": plan.horizon_start.isoformat(),
+        "away_staff": person.staff_id,
+        "away_from": plan.horizon_start.isoformat(),
+        "away_to": plan.horizon_start.isoformat(),
+        "away_reason": "ốm",
+        "cut_source": source.id,
+        "cut_quarter": quarter,
+        "cut_amount": "1.000.000",
+    }
+    bad = page.post(
+        f"/plans/{plan_id}/runs/1/replan", data={**form, "cut_amount": "một triệu"}
+    )
+    assert bad.status_code == 422
+    assert "Số tiền không hợp lệ" in bad.text
+    started = page.post(f"/plans/{plan_id}/runs/1/replan", data=form)
+    assert started.status_code == 303
+    with store.connect(server.folder) as conn:
+        job = store.jobs_of(conn, plan_id)[0]
+    assert _wait_job(server, job.id).state == "done"
+    after = load_scenario(
+        server.folder / "plans" / str(plan_id) / "runs" / "2" / "scenario.xlsx"
+    )
+    cut = next(f for f in after.funding if f.id == source.id)
+    assert cut.allowance_vnd[quarter] == max(
+        source.allowance_vnd[quarter] - 1_000_000, 0
+    )
+    assert any(
+        b.kind == "staff" and b.ref == person.staff_id and b.reason == "ốm"
+        for b in after.blocked
+    )
+    # the changed scenario keeps the plan's own solver settings
+    assert after.solver.stages == before.solver.stages
+    assert page.get(f"/plans/{plan_id}/runs/2").status_code == 200
