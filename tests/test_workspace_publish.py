@@ -362,6 +362,9 @@ def test_an_infeasible_scenario_says_why_and_a_relaxation_applies(
     assert "+500.000 đ cho Nguồn chính quý III/2023" in shown.text
     english = page.get(f"/plans/{plan_id}?lang=en")
     assert "These rules conflict" in english.text
+    why = page.get(f"/api/jobs/{job.id}").json()["why"]
+    assert why["relaxations"] == ["+500,000 VND for Main 2023-Q3"], why
+    assert why["conflicts"]
     page.get(f"/plans/{plan_id}?lang=vi")
     # apply it: the workbook changes, is valid, and now gives a plan
     applied = page.post(

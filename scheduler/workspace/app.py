@@ -785,7 +785,12 @@ async def api_job(request: Request) -> Response:
         job = ws.runner.refresh(conn, job, w("worker_lost", "en"))
         fresh = store.get_job(conn, job.id)
     assert fresh is not None
-    return JSONResponse(job_json(fresh))
+    from scheduler.workspace.journey import why_of
+
+    why = (
+        why_of(ws.folder, fresh, lang_of(request)) if fresh.state == "failed" else None
+    )
+    return JSONResponse({**job_json(fresh), "why": why})
 
 
 PLAN_ID = re.compile(r"^(\d{1,9})-(\d{1,9})$")
