@@ -201,6 +201,14 @@ def test_pages_move_lock_replan_publish_and_history(
     event = page.get(f"/plans/{plan_id}/runs/1/events/{event_id}")
     assert event.status_code == 200
     assert "Dời đến buổi này" in event.text
+    # a training class is locked, not moved alone (it serves several communes)
+    training = re.search(
+        rf'href="(/plans/{plan_id}/runs/1/events/training-[^"]+)"', review.text
+    )
+    assert training
+    class_page = page.get(training[1])
+    assert "Khoá tại chỗ" in class_page.text
+    assert 'id="alternatives"' not in class_page.text
     day = re.search(r'name="day" value="([^"]+)"', event.text)
     half = re.search(r'name="half" value="([^"]+)"', event.text)
     assert day
