@@ -442,3 +442,16 @@ def test_replan_form_takes_an_absence_and_a_budget_cut(
     # the changed scenario keeps the plan's own solver settings
     assert after.solver.stages == before.solver.stages
     assert page.get(f"/plans/{plan_id}/runs/2").status_code == 200
+
+
+def test_a_plan_store_that_cannot_be_written_is_named(
+    server: Server, nha_nam_xlsx: bytes
+) -> None:
+    client = _api(server)
+    _, plan = _solved(client, nha_nam_xlsx)
+    (server.folder / "feeds.sqlite").mkdir()  # not a file: sqlite cannot open it
+    refused = client.post(f"/api/plans/{plan}/publish")
+    assert refused.status_code == 500
+    assert "feeds.sqlite" in refused.json()["error"]
+    # the feeds answer 404, never a trace
+    assert server.client().get("/feeds/x/plan.ics").status_code == 404

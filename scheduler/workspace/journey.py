@@ -385,6 +385,10 @@ async def relax(request: Request) -> Response:
 # --------------------------------------------------------------------------- publish
 
 
+class PublishError(Exception):
+    """The plan store could not be written; the message names the file."""
+
+
 def publish_run(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
     """Publish a run into the workspace's plan store, as ``scheduler publish`` does.
 
@@ -395,7 +399,20 @@ def publish_run(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
     -------
     int
         The published version.
+
+    Raises
+    ------
+    PublishError
+        When the plan store or the run's files cannot be read or written.
     """
+    try:
+        return _publish(folder, row, run, lang)
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        cannot = "cannot write" if lang == "en" else "không ghi được"
+        raise PublishError(f"{feeds_path(folder)}: {cannot} ({exc})") from exc
+
+
+def _publish(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
     from scheduler.serve.tokens import create_tokens
     from scheduler.store import connect, publish, read_out_folder
 
@@ -432,7 +449,10 @@ async def publish_action(request: Request) -> Response:
     ws, row, run = found
     if row.accepted_run != run:
         return core.page(request, "message.html", 409, message=w("publish_hint", lang))
-    await run_in_threadpool(publish_run, ws.folder, row, run, lang)
+    try:
+        await run_in_threadpool(publish_run, ws.folder, row, run, lang)
+    except PublishError as exc:
+        return core.page(request, "message.html", 500, message=str(exc))
     return RedirectResponse(f"/plans/{row.id}/publish", status_code=303)
 
 
@@ -677,7 +697,10 @@ async def api_publish(request: Request) -> Response:
         store.accept_run(conn, row.id, run)
         fresh = store.get_plan(conn, row.id)
     assert fresh is not None
-    version = await run_in_threadpool(publish_run, ws.folder, fresh, run, lang)
+    try:
+        version = await run_in_threadpool(publish_run, ws.folder, fresh, run, lang)
+    except PublishError as exc:
+        return core.json_error(500, str(exc))
     info = await run_in_threadpool(
         publish_context, ws.folder, fresh, str(request.base_url), lang
     )
@@ -709,7 +732,7 @@ class FeedMount:
         """Serve a request under ``/feeds/`` with the feed server."""
         if self.app is None:
             path = feeds_path(self.folder)
-            if not path.exists():
+            if not path.is_file():
                 response = Response(
                     "Not found\n", status_code=404, media_type="text/plain"
                 )
@@ -719,7 +742,7 @@ class FeedMount:
 
             try:
                 self.app = create_app(path, lang=self.lang)
-            except sqlite3.Error:
+            except (OSError, sqlite3.Error):
                 response = Response(
                     "Not found\n", status_code=404, media_type="text/plain"
                 )
