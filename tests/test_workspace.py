@@ -228,6 +228,7 @@ def _concrete(path: str) -> str:
         .replace("{name}", "report.html")
         .replace("{plan}", "1-1")
         .replace("{token}", "x")
+        .replace("{event_id}", "leaflets-1")
     )
 
 

@@ -7,13 +7,16 @@ Screenshots of each page at 390 px and 1440 px go to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from scheduler.plan import Plan
 from tests.test_report_browser import CHROMIUM_ARGS, chromium
 from tests.test_workspace import Server
 
@@ -171,5 +174,147 @@ def test_planner_goes_from_new_plan_to_a_reviewed_plan(
         _offline(anonymous, srv.port)
         _shoot(anonymous, base + "/login", "login")
         anonymous.close()
+
+        _move_lock_publish(page, context, srv, plan_url, VI)
+        context.close()
+        assert refused == []
+
+
+VI = {
+    "move_here": "Dời đến buổi này",
+    "lock": "Khoá tại chỗ",
+    "locked": "Đã khoá",
+    "accept": "Chọn làm bản chính thức",
+    "publish_go": "Công bố bản chính thức",
+    "published": "Đã công bố phiên bản 1",
+    "moved": "dời",
+    "review": "Xem kết quả",
+}
+EN = {
+    "move_here": "Move it here",
+    "lock": "Lock it where it is",
+    "locked": "Locked",
+    "accept": "Accept this version",
+    "publish_go": "Publish the accepted version",
+    "published": "Published version 1",
+    "moved": "moved",
+    "review": "Review",
+}
+
+
+def _move_lock_publish(
+    page: Any, context: Any, srv: Server, plan_url: str, words: dict[str, str]
+) -> None:
+    """From the accepted run 1: move a dialogue through its alternatives, lock it,
+    accept and publish the new run, then read the commune's public feed."""
+    page.set_default_timeout(120_000)
+    page.goto(plan_url + "/runs/1?lang=" + ("en" if words is EN else "vi"))
+    # click a dialogue of the agenda: its alternatives (suggest) and who is free
+    row = page.locator("#agenda tr[data-event^='dialogue-']").first
+    event_id = row.get_attribute("data-event")
+    assert event_id
+    row.get_by_role("link").click()
+    page.wait_for_selector("#alternatives")
+    event_url = page.url
+    first = page.locator("#alternatives tbody tr").first
+    day = first.locator("input[name=day]").get_attribute("value")
+    half = first.locator("input[name=half]").get_attribute("value")
+    assert day
+    assert half
+    _shoot(context, event_url, f"event-{'en' if words is EN else 'vi'}")
+    first.get_by_role("button", name=words["move_here"]).click()
+
+    # the move is a re-plan in the worker: a new run, reviewed with its changes
+    assert page.url.startswith(plan_url)
+    page.wait_for_selector("#progress [data-state=done]", timeout=180_000)
+    page.wait_for_selector("#runs", timeout=10_000)
+    page.goto(plan_url + "/runs/2")
+    review_url = page.url
+    change = page.locator(f"#changes tr[data-event='{event_id}']")
+    assert words["moved"] in change.inner_text()
+
+    # lock it where it now is
+    page.locator(f"#agenda tr[data-event='{event_id}']").get_by_role("link").click()
+    page.get_by_role("button", name=words["lock"]).click()
+    assert words["locked"] in page.inner_text(f"#agenda tr[data-event='{event_id}']")
+    _shoot(context, review_url, f"review-changes-{'en' if words is EN else 'vi'}")
+
+    # accept the new run and publish it
+    page.get_by_role("button", name=words["accept"]).click()
+    page.goto(review_url)
+    page.get_by_role("button", name=words["publish_go"]).click()
+    assert page.url.endswith("/publish")
+    assert words["published"] in page.inner_text("#published")
+    suffix = "en" if words is EN else "vi"
+    _shoot(context, page.url, f"publish-{suffix}")
+    _shoot(context, review_url + "/replan", f"replan-{suffix}")
+    _shoot(context, plan_url + "/history", f"history-{suffix}")
+
+    # a subscriber's calendar reads the commune's feed from the same server
+    run_folder = srv.folder / "plans" / plan_url.rsplit("/", 1)[1] / "runs" / "2"
+    plan = Plan.read(run_folder / "plan.json")
+    moved = next(e for e in plan.events if e.event_id == event_id)
+    assert moved.start.date() == dt.date.fromisoformat(day)
+    assert (moved.start.hour < 12) == (half == "morning")
+    feed = page.locator(f"#feeds li[data-feed='commune-{moved.commune_code}'] a")
+    url = feed.first.get_attribute("href")
+    assert url
+    assert url.startswith(srv.base + "/feeds/")
+    ics = httpx.get(url, timeout=30).text.replace("\r\n ", "")
+    uid = f"UID:{event_id}@{plan.scenario}.scheduler"
+    block = next(b for b in ics.split("BEGIN:VEVENT")[1:] if uid in b)
+    assert (
+        f":{moved.start:%Y%m%dT%H%M%S}" in block.split("DTSTART", 1)[1].split("\r\n")[0]
+    )
+
+
+def test_the_same_journey_in_english(tmp_path: Path, browser: Any) -> None:
+    """New plan for another district (Cô Tô, 207), staff and budget typed in the
+    page, planned, a dialogue moved through its alternatives and locked,
+    published: the whole way in English."""
+    with Server(tmp_path / "ws") as srv:
+        context = browser.new_context()
+        refused = _offline(context, srv.port)
+        page = context.new_page()
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.goto(srv.base + srv.login_link())
+        page.goto(srv.base + "/plans?lang=en")
+        page.get_by_role("link", name="New plan").click()
+        page.select_option("#district", "207")
+        page.fill("input[name=year]", "2027")
+        page.get_by_role("button", name="Create the plan").click()
+        plan_url = page.url
+        assert "Cô Tô" in page.locator("h1").inner_text()
+
+        page.get_by_role("link", name="Edit the staff table").click()
+        for _ in range(len(STAFF) - 1):
+            before = page.locator("#staff-rows fieldset").count()
+            page.get_by_role("button", name="Add a row").click()
+            page.wait_for_function(
+                f"document.querySelectorAll('#staff-rows fieldset').length > {before}"
+            )
+        rows = page.locator("#staff-rows fieldset")
+        for i, (staff_id, name, roles) in enumerate(STAFF):
+            rows.nth(i).locator("input[name=staff_id]").fill(staff_id)
+            rows.nth(i).locator("input[name=name]").fill(name)
+            rows.nth(i).locator("input[name=roles]").fill(roles)
+        page.get_by_role("button", name="Save into the workbook").click()
+        page.get_by_role("link", name="Edit the budget table").click()
+        page.fill("input[name='q.0.2027-Q3']", "300,000,000")
+        page.fill("input[name='q.0.2027-Q4']", "300,000,000")
+        page.get_by_role("button", name="Save into the workbook").click()
+        assert "The data is valid" in page.inner_text("#data")
+
+        page.fill("input[name=time_limit]", "20")
+        page.get_by_role("button", name="Make the plan").click()
+        page.wait_for_selector("#progress [data-state=done]", timeout=90_000)
+        page.wait_for_selector("#runs", timeout=10_000)
+        page.goto(plan_url + "/runs/1")
+        page.get_by_role("button", name="Accept this version").click()
+
+        _move_lock_publish(page, context, srv, plan_url, EN)
+        history = page.get_by_role("link", name="Published versions")
+        history.click()
+        assert "1" in page.inner_text("#versions")
         context.close()
         assert refused == []

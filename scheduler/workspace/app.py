@@ -37,7 +37,7 @@ from starlette.templating import Jinja2Templates
 
 from scheduler.i18n import number, percent, vnd
 from scheduler.scenario.workbook import quarter_header
-from scheduler.workspace import editor, security, store
+from scheduler.workspace import adjust, editor, security, store
 from scheduler.workspace import plans as plans_mod
 from scheduler.workspace.guard import MAX_BODY, Guard
 from scheduler.workspace.jobs import Runner, run_dir, scenario_path
@@ -82,7 +82,8 @@ def _templates() -> Jinja2Templates:
 TEMPLATES = _templates()
 
 
-def _ws(request: Request) -> Workspace:
+def workspace_of(request: Request) -> Workspace:
+    """Return the workspace the application serves."""
     ws = request.app.state.ws
     assert isinstance(ws, Workspace)
     return ws
@@ -95,7 +96,7 @@ def lang_of(request: Request) -> str:
         request.session["lang"] = wanted
         return str(wanted)
     kept = request.session.get("lang")
-    return str(kept) if kept in LANGS else _ws(request).lang
+    return str(kept) if kept in LANGS else workspace_of(request).lang
 
 
 def csrf_token(request: Request) -> str:
@@ -129,16 +130,19 @@ def page(
     return response
 
 
-def _int(value: str) -> int | None:
+def small_int(value: str) -> int | None:
+    """Return a path or form value as a small whole number, else ``None``."""
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def _plan_row(request: Request, conn: sqlite3.Connection) -> store.PlanRow | None:
-    plan_id = _int(str(request.path_params.get("plan_id", "")))
+def plan_row(request: Request, conn: sqlite3.Connection) -> store.PlanRow | None:
+    """Return the plan the path names (``{plan_id}``), or ``None``."""
+    plan_id = small_int(str(request.path_params.get("plan_id", "")))
     return store.get_plan(conn, plan_id) if plan_id is not None else None
 
 
-def _not_found(request: Request) -> HTMLResponse:
+def not_found(request: Request) -> HTMLResponse:
+    """Return the 404 page."""
     return page(request, "message.html", 404, message=w("not_found", lang_of(request)))
 
 
@@ -147,7 +151,7 @@ def _not_found(request: Request) -> HTMLResponse:
 
 async def login_link(request: Request) -> Response:
     """Spend a one-time link: a session for the local user, then the plan list."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     token = str(request.path_params["token"])
     with closing(ws.db()) as conn:
         ok = security.use_login_link(conn, token)
@@ -179,7 +183,7 @@ async def login_page(request: Request) -> Response:
     """Show the password login form."""
     if request.method == "GET":
         return page(request, "login.html", next=request.query_params.get("next", ""))
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     form = await request.form()
     user = str(form.get("user", "")).strip()
@@ -230,7 +234,7 @@ async def home(request: Request) -> Response:
 
 async def plan_list(request: Request) -> Response:
     """List the plans: name, area, the last run's state."""
-    ws = _ws(request)
+    ws = workspace_of(request)
 
     def rows() -> tuple[list[store.PlanRow], dict[int, store.Job]]:
         with closing(ws.db()) as conn:
@@ -262,13 +266,13 @@ def _new_plan_form(
 
 async def create_plan(request: Request) -> Response:
     """Create a plan from the starter of the chosen area and year."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     form = await request.form()
     kind = str(form.get("kind", ""))
     code = str(form.get(kind, "")) if kind in ("district", "province") else ""
     year_text = str(form.get("year", ""))
-    year = _int(year_text)
+    year = small_int(year_text)
     if year is None or not 2023 <= year <= 2100:
         return _new_plan_form(request, 422, w("bad_year", lang))
     if kind == "province" and year < 2025:
@@ -299,7 +303,7 @@ async def _read_upload(request: Request, field: str) -> bytes | None:
 
 async def create_from_upload(request: Request) -> Response:
     """Create a plan from an uploaded workbook (validated first)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     raw = await _read_upload(request, "workbook")
     if not raw:
@@ -324,38 +328,43 @@ def _plan_context(
     ]
     _, problems = plans_mod.check_workbook(scenario_path(ws.folder, row.id), lang)
     live = next((j for j in jobs if j.state in store.LIVE_STATES), None)
+    job = live or (jobs[0] if jobs else None)
+    from scheduler.workspace.journey import why_of
+
     return {
         "plan": row,
         "jobs": jobs,
-        "job": live or (jobs[0] if jobs else None),
+        "job": job,
         "problems": problems,
+        "why": why_of(ws.folder, job, lang) if job and job.state == "failed" else None,
     }
 
 
 async def plan_page(request: Request) -> Response:
     """Show a plan: its data (download, upload, problems), planning and its runs."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
 
     def context() -> dict[str, Any] | None:
         with closing(ws.db()) as conn:
-            row = _plan_row(request, conn)
+            row = plan_row(request, conn)
             return _plan_context(ws, conn, row, lang) if row else None
 
     ctx = await run_in_threadpool(context)
     if ctx is None:
-        return _not_found(request)
+        return not_found(request)
     saved = request.query_params.get("saved") == "1"
-    return page(request, "plan.html", saved=saved, **ctx)
+    relaxed = request.query_params.get("relaxed") == "1"
+    return page(request, "plan.html", saved=saved, relaxed=relaxed, **ctx)
 
 
 async def download_workbook(request: Request) -> Response:
     """Send the plan's scenario workbook."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     with closing(ws.db()) as conn:
-        row = _plan_row(request, conn)
+        row = plan_row(request, conn)
     if row is None:
-        return _not_found(request)
+        return not_found(request)
     return FileResponse(
         scenario_path(ws.folder, row.id),
         media_type=plans_mod.RUN_FILES["schedule.xlsx"],
@@ -366,13 +375,13 @@ async def download_workbook(request: Request) -> Response:
 
 async def upload_workbook(request: Request) -> Response:
     """Replace the plan's workbook by an upload, only when it is valid."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     raw = await _read_upload(request, "workbook")
 
     def take() -> tuple[dict[str, Any] | None, list[plans_mod.Problem]]:
         with closing(ws.db()) as conn:
-            row = _plan_row(request, conn)
+            row = plan_row(request, conn)
             if row is None:
                 return None, []
             problems: list[plans_mod.Problem] = []
@@ -386,7 +395,7 @@ async def upload_workbook(request: Request) -> Response:
 
     ctx, problems = await run_in_threadpool(take)
     if ctx is None:
-        return _not_found(request)
+        return not_found(request)
     if problems:
         return page(request, "plan.html", 422, upload_problems=problems, **ctx)
     return RedirectResponse(f"/plans/{ctx['plan'].id}?uploaded=1", status_code=303)
@@ -413,7 +422,7 @@ def _start_solve(
 
 async def solve_page(request: Request) -> Response:
     """Start a solve from the plan page (the Lập lịch button)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     form = await request.form()
     limit_text = str(form.get("time_limit", "")).strip()
@@ -421,14 +430,14 @@ async def solve_page(request: Request) -> Response:
 
     def start() -> Response | None:
         with closing(ws.db()) as conn:
-            row = _plan_row(request, conn)
+            row = plan_row(request, conn)
         if row is None:
             return None
         _start_solve(ws, row, lang, time_limit)
         return RedirectResponse(f"/plans/{row.id}", status_code=303)
 
     response = await run_in_threadpool(start)
-    return response or _not_found(request)
+    return response or not_found(request)
 
 
 def _positive(text: str) -> float | None:
@@ -441,17 +450,17 @@ def _positive(text: str) -> float | None:
 
 async def progress(request: Request) -> Response:
     """Show the live progress of a plan's latest job (htmx polls it every second)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
 
     def context() -> dict[str, Any] | None:
         with closing(ws.db()) as conn:
-            row = _plan_row(request, conn)
+            row = plan_row(request, conn)
             return _plan_context(ws, conn, row, lang) if row else None
 
     ctx = await run_in_threadpool(context)
     if ctx is None:
-        return _not_found(request)
+        return not_found(request)
     response = page(request, "progress.html", **ctx)
     job = ctx["job"]
     if request.headers.get("HX-Request") and (
@@ -464,25 +473,25 @@ async def progress(request: Request) -> Response:
 
 async def cancel_page(request: Request) -> Response:
     """Cancel a plan's running job from the page, or stop it keeping its best plan."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     keep = request.url.path.endswith("/stop")
     with closing(ws.db()) as conn:
-        row = _plan_row(request, conn)
-        job_id = _int(str(request.path_params["job_id"]))
+        row = plan_row(request, conn)
+        job_id = small_int(str(request.path_params["job_id"]))
         job = store.get_job(conn, job_id) if job_id is not None else None
         if row is None or job is None or job.plan_id != row.id:
-            return _not_found(request)
+            return not_found(request)
         if not (keep and ws.runner.stop(conn, job)):
             ws.runner.cancel(conn, job)
     return RedirectResponse(f"/plans/{row.id}", status_code=303)
 
 
-def _finished_run(
+def finished_run(
     ws: Workspace, conn: sqlite3.Connection, request: Request, accepting: bool = False
 ) -> tuple[store.PlanRow, int] | None:
     """Return the plan and run of a run with a plan (only a finished one to accept)."""
-    row = _plan_row(request, conn)
-    run = _int(str(request.path_params["run"]))
+    row = plan_row(request, conn)
+    run = small_int(str(request.path_params["run"]))
     if row is None or run is None:
         return None
     ok = any(
@@ -496,12 +505,12 @@ def _finished_run(
 
 async def review_page(request: Request) -> Response:
     """Show a finished run: key figures, budget, what was left out, the agenda."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
 
     def context() -> dict[str, Any] | None:
         with closing(ws.db()) as conn:
-            found = _finished_run(ws, conn, request)
+            found = finished_run(ws, conn, request)
             if found is None:
                 return None
             row, run = found
@@ -510,22 +519,24 @@ async def review_page(request: Request) -> Response:
         if loaded is None:
             return None
         review = plans_mod.review(*loaded, lang)
-        return {"plan": row, "run": run, "draft": draft, **review}
+        locks = adjust.read_locks(ws.folder, row.id)
+        return {"plan": row, "run": run, "draft": draft, "locks": locks, **review}
 
     ctx = await run_in_threadpool(context)
     if ctx is None:
-        return _not_found(request)
-    return page(request, "review.html", **ctx)
+        return not_found(request)
+    locked_now = request.query_params.get("locked") in ctx["locks"]
+    return page(request, "review.html", locked_now=locked_now, **ctx)
 
 
 async def run_file(request: Request) -> Response:
     """Send one of a finished run's files (report, schedule)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     name = str(request.path_params["name"])
     with closing(ws.db()) as conn:
-        found = _finished_run(ws, conn, request)
+        found = finished_run(ws, conn, request)
     if found is None or name not in plans_mod.RUN_FILES:
-        return _not_found(request)
+        return not_found(request)
     row, run = found
     return FileResponse(
         run_dir(ws.folder, row.id, run) / name,
@@ -536,11 +547,11 @@ async def run_file(request: Request) -> Response:
 
 async def accept(request: Request) -> Response:
     """Mark a finished run as the plan's accepted version."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     with closing(ws.db()) as conn:
-        found = _finished_run(ws, conn, request, accepting=True)
+        found = finished_run(ws, conn, request, accepting=True)
         if found is None:
-            return _not_found(request)
+            return not_found(request)
         row, run = found
         store.accept_run(conn, row.id, run)
     return RedirectResponse(f"/plans/{row.id}", status_code=303)
@@ -555,7 +566,7 @@ def _staff_fields(lang: str) -> list[tuple[str, str]]:
 
 async def staff_editor(request: Request) -> Response:
     """Show and save the staff table (``GET`` the form, ``POST`` the rows)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     form = (
         editor.form_lists((await request.form()).multi_items())
@@ -565,7 +576,7 @@ async def staff_editor(request: Request) -> Response:
 
     def work() -> Response | dict[str, Any] | None:
         with closing(ws.db()) as conn:
-            row = _plan_row(request, conn)
+            row = plan_row(request, conn)
         if row is None:
             return None
         path = scenario_path(ws.folder, row.id)
@@ -589,7 +600,7 @@ async def staff_editor(request: Request) -> Response:
 
     result = await run_in_threadpool(work)
     if result is None:
-        return _not_found(request)
+        return not_found(request)
     if isinstance(result, Response):
         return result
     status = int(result.pop("status", 200))
@@ -606,7 +617,7 @@ async def staff_blank(request: Request) -> Response:
 
 async def budget_editor(request: Request) -> Response:
     """Show and save the budget table: each source's allowance per quarter."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     form = (
         editor.form_lists((await request.form()).multi_items())
@@ -616,7 +627,7 @@ async def budget_editor(request: Request) -> Response:
 
     def work() -> Response | dict[str, Any] | None:
         with closing(ws.db()) as conn:
-            row = _plan_row(request, conn)
+            row = plan_row(request, conn)
         if row is None:
             return None
         path = scenario_path(ws.folder, row.id)
@@ -637,7 +648,7 @@ async def budget_editor(request: Request) -> Response:
 
     result = await run_in_threadpool(work)
     if result is None:
-        return _not_found(request)
+        return not_found(request)
     if isinstance(result, Response):
         return result
     status = int(result.pop("status", 200))
@@ -654,7 +665,8 @@ async def budget_editor(request: Request) -> Response:
 # --------------------------------------------------------------------------- API
 
 
-def _json_error(status: int, message: str, **more: Any) -> JSONResponse:
+def json_error(status: int, message: str, **more: Any) -> JSONResponse:
+    """Return an API error: ``{"error": message, ...}`` with the status."""
     return JSONResponse({"error": message, **more}, status_code=status)
 
 
@@ -666,14 +678,14 @@ async def api_openapi(request: Request) -> Response:
 
 async def api_create_scenario(request: Request) -> Response:
     """``POST /api/scenarios``: a workbook upload becomes a plan (201) or problems (422)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     try:
         raw = await _read_upload(request, "workbook")
     except Exception:  # not a multipart body
         raw = None
     if not raw:
-        return _json_error(400, "send the workbook as multipart field 'workbook'")
+        return json_error(400, "send the workbook as multipart field 'workbook'")
 
     def take() -> tuple[int | None, list[plans_mod.Problem]]:
         with closing(ws.db()) as conn:
@@ -689,11 +701,11 @@ async def api_create_scenario(request: Request) -> Response:
 
 async def api_workbook(request: Request) -> Response:
     """``GET /api/scenarios/{id}/workbook``."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     with closing(ws.db()) as conn:
-        row = _plan_row(request, conn)
+        row = plan_row(request, conn)
     if row is None:
-        return _json_error(404, "no such scenario")
+        return json_error(404, "no such scenario")
     return FileResponse(
         scenario_path(ws.folder, row.id),
         media_type=plans_mod.RUN_FILES["schedule.xlsx"],
@@ -702,7 +714,7 @@ async def api_workbook(request: Request) -> Response:
 
 async def api_solve(request: Request) -> Response:
     """``POST /api/scenarios/{id}/solve``: start a solve (202 with the job)."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     lang = lang_of(request)
     time_limit: float | None = None
     body = await request.body()
@@ -710,27 +722,27 @@ async def api_solve(request: Request) -> Response:
         try:
             doc = json.loads(body)
         except ValueError:
-            return _json_error(400, "the body must be JSON")
+            return json_error(400, "the body must be JSON")
         value = doc.get("time_limit_s") if isinstance(doc, dict) else None
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                return _json_error(400, "time_limit_s must be a number of seconds")
+                return json_error(400, "time_limit_s must be a number of seconds")
             time_limit = _positive(str(value))
             if time_limit is None:
-                return _json_error(400, "time_limit_s must be > 0 and at most 86400")
+                return json_error(400, "time_limit_s must be > 0 and at most 86400")
 
     def start() -> Response:
         with closing(ws.db()) as conn:
-            row = _plan_row(request, conn)
+            row = plan_row(request, conn)
         if row is None:
-            return _json_error(404, "no such scenario")
+            return json_error(404, "no such scenario")
         job, problems = _start_solve(ws, row, lang, time_limit)
         if problems:
             return JSONResponse(
                 {"problems": [p.as_json() for p in problems]}, status_code=422
             )
         if job is None:
-            return _json_error(409, "a solve of this scenario is running")
+            return json_error(409, "a solve of this scenario is running")
         return JSONResponse({"job": job.id}, status_code=202)
 
     return await run_in_threadpool(start)
@@ -756,50 +768,55 @@ def job_json(job: store.Job) -> dict[str, Any]:
 
 async def api_job(request: Request) -> Response:
     """``GET /api/jobs/{job}`` and ``DELETE /api/jobs/{job}`` (cancel)."""
-    ws = _ws(request)
-    job_id = _int(str(request.path_params["job_id"]))
+    ws = workspace_of(request)
+    job_id = small_int(str(request.path_params["job_id"]))
     with closing(ws.db()) as conn:
         job = store.get_job(conn, job_id) if job_id is not None else None
         if job is None:
-            return _json_error(404, "no such job")
+            return json_error(404, "no such job")
         if request.method == "DELETE":
             if request.query_params.get("keep") == "best":
                 if not ws.runner.stop(conn, job):
-                    return _json_error(
+                    return json_error(
                         409, f"no plan to keep ({job.state}); cancel without keep=best"
                     )
             elif not ws.runner.cancel(conn, job):
-                return _json_error(409, f"the job has ended ({job.state})")
+                return json_error(409, f"the job has ended ({job.state})")
         job = ws.runner.refresh(conn, job, w("worker_lost", "en"))
         fresh = store.get_job(conn, job.id)
     assert fresh is not None
-    return JSONResponse(job_json(fresh))
+    from scheduler.workspace.journey import why_of
+
+    why = (
+        why_of(ws.folder, fresh, lang_of(request)) if fresh.state == "failed" else None
+    )
+    return JSONResponse({**job_json(fresh), "why": why})
 
 
-_PLAN_ID = re.compile(r"^(\d{1,9})-(\d{1,9})$")
+PLAN_ID = re.compile(r"^(\d{1,9})-(\d{1,9})$")
 
 
 def _plan_file(ws: Workspace, request: Request, name: str) -> Response:
-    found = _PLAN_ID.match(str(request.path_params["plan"]))
+    found = PLAN_ID.match(str(request.path_params["plan"]))
     if found is None:
-        return _json_error(404, "no such plan")
+        return json_error(404, "no such plan")
     plan_id, run = int(found[1]), int(found[2])
     with closing(ws.db()) as conn:
         done = any(j.run == run and j.has_plan for j in store.jobs_of(conn, plan_id))
     path = run_dir(ws.folder, plan_id, run) / name
     if not done or not path.exists():
-        return _json_error(404, "no such plan")
+        return json_error(404, "no such plan")
     return FileResponse(path, media_type=plans_mod.RUN_FILES[name])
 
 
 async def api_plan(request: Request) -> Response:
     """``GET /api/plans/{plan}``: the run's plan.json."""
-    return _plan_file(_ws(request), request, "plan.json")
+    return _plan_file(workspace_of(request), request, "plan.json")
 
 
 async def api_schedule(request: Request) -> Response:
     """``GET /api/plans/{plan}/schedule.csv``."""
-    return _plan_file(_ws(request), request, "schedule.csv")
+    return _plan_file(workspace_of(request), request, "schedule.csv")
 
 
 # --------------------------------------------------------------------------- app
@@ -807,7 +824,11 @@ async def api_schedule(request: Request) -> Response:
 
 def routes() -> list[Route | Mount]:
     """Return every route of the workspace (the tests walk them all)."""
+    from scheduler.workspace import journey
+
     static = resources.files("scheduler.workspace").joinpath("static")
+    run_path = "/plans/{plan_id}/runs/{run}"
+    event_path = run_path + "/events/{event_id}"
     return [
         Route("/", home),
         Route("/login", login_page, methods=["GET", "POST"]),
@@ -830,6 +851,14 @@ def routes() -> list[Route | Mount]:
         Route("/plans/{plan_id}/runs/{run}", review_page),
         Route("/plans/{plan_id}/runs/{run}/accept", accept, methods=["POST"]),
         Route("/plans/{plan_id}/runs/{run}/files/{name}", run_file),
+        Route(event_path, journey.event_page),
+        Route(event_path + "/move", journey.move_event, methods=["POST"]),
+        Route(event_path + "/lock", journey.lock_event, methods=["POST"]),
+        Route(run_path + "/replan", journey.replan_page, methods=["GET", "POST"]),
+        Route(run_path + "/publish", journey.publish_action, methods=["POST"]),
+        Route("/plans/{plan_id}/publish", journey.publish_page),
+        Route("/plans/{plan_id}/jobs/{job_id}/relax", journey.relax, methods=["POST"]),
+        Route("/plans/{plan_id}/history", journey.history_page),
         Route("/api/openapi.json", api_openapi),
         Route("/api/scenarios", api_create_scenario, methods=["POST"]),
         Route("/api/scenarios/{plan_id}/workbook", api_workbook),
@@ -837,6 +866,9 @@ def routes() -> list[Route | Mount]:
         Route("/api/jobs/{job_id}", api_job, methods=["GET", "DELETE"]),
         Route("/api/plans/{plan}", api_plan),
         Route("/api/plans/{plan}/schedule.csv", api_schedule),
+        Route("/api/plans/{plan}/suggest", journey.api_suggest, methods=["POST"]),
+        Route("/api/plans/{plan}/replan", journey.api_replan, methods=["POST"]),
+        Route("/api/plans/{plan}/publish", journey.api_publish, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
 
@@ -879,8 +911,10 @@ def create_app(
         ws.runner.stop_all()
 
     connect: Callable[[], sqlite3.Connection] = ws.db
+    from scheduler.workspace.journey import FeedMount
+
     app = Starlette(
-        routes=routes(),
+        routes=[*routes(), Mount("/feeds", app=FeedMount(folder, lang))],
         middleware=[
             Middleware(
                 SessionMiddleware,

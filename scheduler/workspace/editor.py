@@ -97,6 +97,11 @@ def _whole(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() else None
 
 
+def whole_amount(text: str) -> int | None:
+    """Return a whole number typed ``6.000.000``, ``6,000,000`` or ``6000000``."""
+    return _whole(text)
+
+
 def parse_staff(
     form: Mapping[str, Sequence[str]], lang: str
 ) -> tuple[list[schema.Staff], list[Problem]]:

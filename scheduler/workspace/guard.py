@@ -52,8 +52,13 @@ _PAGE = (
 
 
 def is_public(path: str) -> bool:
-    """Tell whether a path is open without a session (login and static files)."""
-    return path == "/login" or path.startswith(("/login/", "/static/"))
+    """Tell whether a path is open without a session.
+
+    The login pages, the static files, and the published calendars under
+    ``/feeds/`` (a subscriber's calendar app has no session; a staff
+    member's private feed is opened by the secret in its address).
+    """
+    return path == "/login" or path.startswith(("/login/", "/static/", "/feeds/"))
 
 
 async def _send_plain(

@@ -46,6 +46,16 @@ def job_input(folder: Path, job: Job) -> Path:
     return plan_dir(folder, job.plan_id) / "jobs" / f"{job.id}.xlsx"
 
 
+def job_why(folder: Path, job: Job) -> Path:
+    """Return why a job's scenario has no plan (explain's findings), when it has none."""
+    return plan_dir(folder, job.plan_id) / "jobs" / f"{job.id}.why.json"
+
+
+def job_request(folder: Path, job: Job) -> Path:
+    """Return a re-plan job's request (base run, today, changes, move) beside its input."""
+    return plan_dir(folder, job.plan_id) / "jobs" / f"{job.id}.replan.json"
+
+
 class Runner:
     """Starts worker processes and keeps their handles for this server's lifetime.
 
@@ -63,9 +73,15 @@ class Runner:
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
 
-    def start(self, conn: sqlite3.Connection, job: Job) -> None:
-        """Copy the plan's workbook for the job and start its worker process."""
-        source = scenario_path(self.folder, job.plan_id)
+    def start(
+        self, conn: sqlite3.Connection, job: Job, source: Path | None = None
+    ) -> None:
+        """Copy the workbook for the job and start its worker process.
+
+        ``source`` is the workbook to solve (a re-plan's base run's); by
+        default the plan's own.
+        """
+        source = source or scenario_path(self.folder, job.plan_id)
         target = job_input(self.folder, job)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
@@ -117,6 +133,7 @@ class Runner:
         if pid is not None and (proc is not None or _is_worker(pid)):
             _stop_group(pid, proc)
         job_input(self.folder, job).unlink(missing_ok=True)
+        job_request(self.folder, job).unlink(missing_ok=True)
         return True
 
     def stop(self, conn: sqlite3.Connection, job: Job) -> bool:

@@ -32,6 +32,9 @@ RUN_FILES = {
     "schedule.csv": "text/csv; charset=utf-8",
     "plan.json": "application/json",
     "unscheduled.csv": "text/csv; charset=utf-8",
+    "changes.csv": "text/csv; charset=utf-8",
+    "ke-hoach.docx": "application/vnd.openxmlformats-officedocument."
+    "wordprocessingml.document",
 }
 
 
@@ -251,6 +254,8 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
             or ", ".join(communes.get(c, c) for c in e.communes_served),
             "venue": venue_name(scenario, e),
             "staff": ", ".join(people.get(s, s) for s in e.staff_ids),
+            "event_id": e.event_id,
+            "kind": e.kind,
         }
         for e in sorted(plan.events, key=lambda e: (e.start, e.event_id))
         if e.kind != "broadcast"
@@ -266,7 +271,34 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
         "agenda": agenda,
         "quarters": dict(quarters),
         "solver": plan.solver,
+        "changes": _changes(scenario, plan, lang),
+        "replanned": plan.replanned_from is not None,
     }
+
+
+def _changes(scenario: Scenario, plan: Plan, lang: str) -> list[dict[str, str]]:
+    """Return a re-plan's Change list as the review shows it (changes.csv's rows)."""
+    people = {p.staff_id: p.name for p in scenario.staff}
+
+    def when(moment: dt.datetime | None, staff: tuple[str, ...]) -> str:
+        if moment is None:
+            return ""
+        half = w("morning" if moment.hour < 12 else "afternoon", lang)
+        names = ", ".join(people.get(s, s) for s in staff)
+        return f"{weekday_date(moment.date(), lang)} {half}" + (
+            f" ({names})" if names else ""
+        )
+
+    return [
+        {
+            "event_id": c.event_id,
+            "kind": w("kind." + c.kind, lang),
+            "old": when(c.old_start, c.old_staff),
+            "new": when(c.new_start, c.new_staff),
+            "reason": c.reason_en if lang == "en" and c.reason_en else c.reason,
+        }
+        for c in plan.changes
+    ]
 
 
 def plan_exists(folder: Path, plan_id: int) -> bool:

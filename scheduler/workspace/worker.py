@@ -10,14 +10,16 @@ meanwhile the folder is removed again, so a cancelled run never counts.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import signal
 import sqlite3
+import traceback
 from pathlib import Path
 
 from scheduler.export.folder import OutputError
 from scheduler.workspace import store
-from scheduler.workspace.jobs import job_input, run_dir
+from scheduler.workspace.jobs import job_input, job_request, job_why, run_dir
 
 
 def run(folder: Path, job_id: int, workers: int | None = None) -> None:
@@ -27,9 +29,18 @@ def run(folder: Path, job_id: int, workers: int | None = None) -> None:
     if job is None or not store.mark_running(conn, job_id):
         return
     source = job_input(folder, job)
+    request = job_request(folder, job)
     try:
-        _solve_and_write(conn, folder, job, source, workers)
+        if request.exists():
+            _replan_and_write(conn, folder, job, source, request, workers)
+        else:
+            _solve_and_write(conn, folder, job, source, workers)
     except Exception as exc:
+        if type(exc).__name__ == "InfeasibleScenario" and not request.exists():
+            try:
+                _explain(folder, job, source, workers)
+            except Exception:  # the solve's own message still says why
+                traceback.print_exc()
         store.finish(conn, job_id, "failed", message=why(exc, job.lang))
         if not isinstance(exc, OSError | OutputError) and (
             type(exc).__name__ not in _EXPECTED
@@ -37,10 +48,11 @@ def run(folder: Path, job_id: int, workers: int | None = None) -> None:
             raise  # a bug: the log keeps the trace
     finally:
         source.unlink(missing_ok=True)
+        request.unlink(missing_ok=True)
 
 
 # Failures of the input, which the planner fixes; anything else is a bug.
-_EXPECTED = {"ScenarioError", "InfeasibleScenario"}
+_EXPECTED = {"ScenarioError", "InfeasibleScenario", "ValidationError", "ValueError"}
 
 
 def why(exc: Exception, lang: str) -> str:
@@ -105,6 +117,100 @@ def _solve_and_write(
         draft=stopped,
     ):
         # cancelled while the files were written: a cancelled run never counts
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def _explain(folder: Path, job: store.Job, source: Path, workers: int | None) -> None:
+    """Say why a scenario has no plan (scheduler.explain) into the job's why file.
+
+    The pre-checks, the minimal conflict in the planner's words and the
+    cheapest relaxations, each of which the plan page offers to apply.
+    """
+    from scheduler.calendar import build_grid
+    from scheduler.explain import explain
+    from scheduler.scenario.load import load_scenario
+
+    scenario = load_scenario(source)
+    limit = min(job.time_limit_s or 20.0, 20.0)
+    found = explain(scenario, build_grid(scenario, job.lang), time_limit_s=limit)
+    doc = {
+        "prechecks": [[f.key, f.text_vi, f.text_en] for f in found.prechecks],
+        "conflicts": [[f.key, f.text_vi, f.text_en] for f in found.conflicts],
+        "minimal": found.minimal,
+        "relaxations": [
+            [r.key, r.amount, r.cost, r.text_vi, r.text_en] for r in found.relaxations
+        ],
+        "proven": found.relaxation_proven,
+    }
+    target = job_why(folder, job)
+    target.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def _replan_and_write(
+    conn: sqlite3.Connection,
+    folder: Path,
+    job: store.Job,
+    source: Path,
+    request: Path,
+    workers: int | None,
+) -> None:
+    """Re-plan a run (a move, locks, the changes of docs/replan.md) and write it.
+
+    The request names the base run, the first day that may change, the
+    changes and the move; the run's folder gets the plan files, ``changes.csv``
+    and the workbook of the changed scenario.
+    """
+    import datetime as dt
+
+    from scheduler.export.bundle import plan_files
+    from scheduler.export.table import write_atomically
+    from scheduler.plan import Plan
+    from scheduler.replan import changes_csv
+    from scheduler.scenario.load import load_scenario
+    from scheduler.scenario.workbook import workbook_bytes
+    from scheduler.workspace import adjust
+
+    lang = job.lang
+    asked = json.loads(request.read_text(encoding="utf-8"))
+    scenario = load_scenario(source)
+    old = Plan.read(run_dir(folder, job.plan_id, int(asked["base_run"])) / "plan.json")
+    move = asked.get("move")
+    moving = (
+        (str(move["event"]), dt.date.fromisoformat(move["day"]), str(move["half"]))
+        if move
+        else None
+    )
+    changes = adjust.change_set(
+        asked.get("changes") or {},
+        adjust.read_locks(folder, job.plan_id),
+        old,
+        moving[0] if moving else None,
+    )
+    overrides: dict[str, object] = {}
+    if job.time_limit_s is not None:
+        overrides["max_time_in_seconds"] = job.time_limit_s
+    if workers is not None:
+        overrides["num_workers"] = workers
+    changed, plan = adjust.run_replan(
+        scenario, old, dt.date.fromisoformat(asked["today"]), changes, moving, overrides
+    )
+    files = plan_files(changed, plan, lang)
+    files["changes.csv"] = changes_csv(plan, lang)
+    files["scenario.xlsx"] = workbook_bytes(changed, lang)
+    target = run_dir(folder, job.plan_id, job.run)
+    write_atomically(target, files)
+    s = plan.solver
+    now = store.get_job(conn, job.id)
+    stopped = now is not None and now.state == "stopping"
+    if not store.finish(
+        conn,
+        job.id,
+        "cancelled" if stopped else "done",
+        status=s.status,
+        objective=s.objective,
+        bound=s.bound,
+        draft=stopped,
+    ):
         shutil.rmtree(target, ignore_errors=True)
 
 
