@@ -1020,3 +1020,77 @@ def test_stop_keeps_the_best_plan_as_a_draft(server: Server) -> None:
     assert "Bản nháp" in client.get(f"/plans/{scenario_id}/runs/1").text
     refused = client.post(f"/plans/{scenario_id}/runs/1/accept", data={"csrf": token})
     assert refused.status_code == 404
+
+
+def test_a_planner_fills_the_downloaded_workbook_in_excel_and_plans_it(
+    server: Server,
+) -> None:
+    # the workbook journey: a new plan for Tân Yên (216, 22 communes) from the
+    # official list, its workbook downloaded, filled as a planner fills it in
+    # Excel (openpyxl here), uploaded, planned; nothing typed in the pages
+    client = server.logged_in()
+    token = csrf_of(client)
+    made = client.post(
+        "/plans",
+        data={"kind": "district", "district": "216", "year": "2027", "csrf": token},
+    )
+    plan_path = made.headers["location"]
+    plan_id = plan_path.rsplit("/", 1)[1]
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(plan_path + "/scenario.xlsx").content)
+    )
+    staff = book["Cán bộ"]
+    header = [c.value for c in staff[1]]
+    # three people for the dialogue's three roles, one of them a trainer
+    for row in (
+        ("ld01", "Lãnh đạo Một", "lanh_dao_huyen", "UBND huyện", 3),
+        ("lt01", "Cán bộ Hai", "ldtbxh;giang_vien", "Phòng LĐ-TB&XH", 3),
+        ("nh01", "Cán bộ Ba", "nhcsxh", "NHCSXH huyện", 3),
+    ):
+        values = dict(
+            zip(
+                [
+                    "Mã cán bộ",
+                    "Họ và tên",
+                    "Vai trò",
+                    "Cơ quan, chức vụ",
+                    "Số buổi tối đa mỗi tuần",
+                ],
+                row,
+                strict=True,
+            )
+        )
+        staff.append([values.get(h) for h in header])
+    budget = book["Kinh phí"]
+    for r in range(2, budget.max_row + 1):  # both sources, both quarters
+        for c in range(5, budget.max_column + 1):
+            budget.cell(row=r, column=c, value=300_000_000)
+    communes = book["Xã"]
+    poor = [c.value for c in communes[1]].index("Số hộ nghèo") + 1
+    for r in range(2, communes.max_row + 1):
+        communes.cell(row=r, column=poor, value=40)
+    filled = io.BytesIO()
+    book.save(filled)
+    uploaded = client.post(
+        plan_path + "/upload",
+        data={"csrf": token},
+        files={"workbook": ("tan-yen.xlsx", filled.getvalue())},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code in (200, 303), uploaded.text
+    started = client.post(
+        f"/api/scenarios/{plan_id}/solve",
+        json={"time_limit_s": 30},
+        headers={"X-CSRF-Token": token},
+    )
+    assert started.status_code == 202, started.text
+    done = wait_for(client, started.json()["job"], {"done", "failed", "cancelled"}, 120)
+    assert done["state"] == "done", done
+    events = client.get(f"/api/plans/{done['plan']}").json()["events"]
+    dialogues = [e for e in events if e["activity"] == "dialogue"]
+    assert len(dialogues) == 22  # one in every commune of Tân Yên
+    assert {a["staff_id"] for e in dialogues for a in e["staff"]} == {
+        "ld01",
+        "lt01",
+        "nh01",
+    }
