@@ -1094,3 +1094,83 @@ def test_a_planner_fills_the_downloaded_workbook_in_excel_and_plans_it(
         "lt01",
         "nh01",
     }
+
+
+def test_scheduler_serve_serves_the_office_workspace_with_accounts(
+    tmp_path: Path,
+) -> None:
+    # one server for an office: `scheduler serve --workspace` is the workspace
+    # application with the office's accounts; no account, no server
+    import subprocess
+    import sys
+
+    folder = tmp_path / "office"
+    base = [sys.executable, "-m", "scheduler", "serve", "--workspace", str(folder)]
+    refused = subprocess.run(
+        [*base, "--port", "0"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert refused.returncode == 2
+    assert "scheduler user add" in refused.stderr
+    added = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "user",
+            "add",
+            "an",
+            "--password-stdin",
+            "--folder",
+            str(folder),
+        ],
+        input="mat-khau-dai\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    proc = subprocess.Popen(
+        [*base, "--port", "0", "--host", "127.0.0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = ""
+        deadline = time.monotonic() + 30
+        while "http://" not in line:
+            assert time.monotonic() < deadline, "the server did not start"
+            line = proc.stdout.readline() if proc.stdout else ""
+        url = re.search(r"http://[0-9.]+:[0-9]+", line)
+        assert url is not None
+        assert "/login/" not in line  # an office logs in with accounts, no link
+        client = httpx.Client(base_url=url.group(0), follow_redirects=False)
+        for _ in range(100):  # the socket is bound before the app serves
+            try:
+                page = client.get("/plans")
+                break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        assert page.status_code in (302, 303, 307)  # the planner's pages need a login
+        assert "/login" in page.headers["location"]
+        # the public calendars need no login (nothing is published yet: 404, not
+        # a redirect to the login page)
+        feeds = client.get("/feeds/")
+        assert feeds.status_code == 404
+        assert "location" not in feeds.headers
+        form = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        logged = client.post(
+            "/login",
+            data={
+                "user": "an",
+                "password": "mat-khau-dai",
+                **({"csrf": token.group(1)} if token else {}),
+            },
+        )
+        assert logged.status_code in (302, 303), logged.text
+        assert client.get("/plans").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)

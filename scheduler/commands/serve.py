@@ -104,6 +104,42 @@ def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
 
 
+def _serve_workspace(folder: Path, host: str, port: int, lang: str) -> None:
+    """Serve an office's workspace: accounts only, no one-time link."""
+    from scheduler.commands.workspace import run_workspace
+    from scheduler.workspace.security import list_users
+    from scheduler.workspace.store import connect
+
+    if lang not in ("vi", "en"):
+        err.print(f"--lang: vi or en, got {lang!r}", markup=False)
+        raise typer.Exit(2)
+    try:
+        with connect(folder) as conn:
+            users = list_users(conn)
+    except (OSError, sqlite3.Error) as exc:
+        err.print(
+            f"{folder}: không mở được thư mục làm việc / cannot open the workspace "
+            f"folder ({exc})",
+            markup=False,
+        )
+        raise typer.Exit(1) from exc
+    if not users:
+        err.print(
+            (
+                f"{folder}: the office's workspace needs accounts first "
+                "(scheduler user add NAME --folder …)"
+            )
+            if lang == "en"
+            else (
+                f"{folder}: không gian làm việc của văn phòng cần tài khoản trước "
+                "(scheduler user add TÊN --folder …)"
+            ),
+            markup=False,
+        )
+        raise typer.Exit(2)
+    run_workspace(folder, host, port, lang, login_link=False)
+
+
 def serve(
     store: StoreOption = None,
     host: Annotated[
@@ -156,9 +192,27 @@ def serve(
             help="Số kết nối tối đa, quá thì trả 503 / connections before 503.",
         ),
     ] = DEFAULT_LIMIT_CONCURRENCY,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            help="Phục vụ không gian làm việc của văn phòng (có tài khoản) từ thư "
+            "mục này / serve the office's workspace (with accounts) from this folder.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the latest published feeds and pages of every scenario over HTTP."""
+    """Serve the latest published feeds and pages of every scenario over HTTP.
+
+    With ``--workspace``, serve the planners' workspace of an office instead
+    (the application of ``scheduler app``): every planner page behind a login
+    with the accounts of ``scheduler user``, the published calendars public
+    under ``/feeds/``, staff calendars private with their tokens.
+    """
     import logging
+
+    if workspace is not None:
+        _serve_workspace(workspace, host, port, lang)
+        return
 
     import uvicorn
 

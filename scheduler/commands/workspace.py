@@ -101,20 +101,13 @@ def workspace_app(
     lang: Lang = "vi",
 ) -> None:
     """Open the planner's workspace in the browser (a one-time login link)."""
-    import socket
-    import webbrowser
-
-    import uvicorn
-
-    from scheduler.workspace.app import create_app
-    from scheduler.workspace.security import list_users, new_login_link
-
     if lang not in ("vi", "en"):
         err.print(f"--lang: vi or en, got {lang!r}", markup=False)
         raise typer.Exit(2)
     path, conn = _open(folder, lang)
     with conn:
-        if host not in ("127.0.0.1", "localhost", "::1") and not list_users(conn):
+        local = host in ("127.0.0.1", "localhost", "::1")
+        if not local and not _has_accounts(conn):
             err.print(
                 _say(
                     lang,
@@ -126,7 +119,68 @@ def workspace_app(
                 markup=False,
             )
             raise typer.Exit(2)
-        token = new_login_link(conn)
+    run_workspace(
+        path,
+        host,
+        port,
+        lang,
+        workers=workers,
+        secure_cookies=secure_cookies,
+        login_link=True,
+        open_browser=not no_browser,
+    )
+
+
+def _has_accounts(conn: sqlite3.Connection) -> bool:
+    from scheduler.workspace.security import list_users
+
+    return bool(list_users(conn))
+
+
+def run_workspace(
+    path: Path,
+    host: str,
+    port: int,
+    lang: str,
+    *,
+    workers: int | None = None,
+    secure_cookies: bool = False,
+    login_link: bool = True,
+    open_browser: bool = False,
+) -> None:
+    """Serve the workspace in ``path`` until Ctrl-C (``scheduler app`` and ``serve``).
+
+    Parameters
+    ----------
+    path : Path
+        The workspace folder.
+    host, port : str, int
+        Where to listen (port 0: any free port; the one bound is printed).
+    lang : {"vi", "en"}
+        The default language of the pages.
+    workers : int, optional
+        CP-SAT threads of each solve.
+    secure_cookies : bool
+        Send the session cookie over https only (behind an https proxy).
+    login_link : bool
+        Print a one-time login link (a planner on their own machine); an
+        office server has accounts and a login page instead.
+    open_browser : bool
+        Open the link in the browser.
+    """
+    import socket
+    import webbrowser
+
+    import uvicorn
+
+    from scheduler.workspace.app import create_app
+    from scheduler.workspace.security import new_login_link
+    from scheduler.workspace.store import connect
+
+    token = ""
+    if login_link:
+        with connect(path) as conn:
+            token = new_login_link(conn)
     application = create_app(path, lang, workers=workers, secure_cookies=secure_cookies)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -137,19 +191,32 @@ def workspace_app(
         raise typer.Exit(1) from exc
     bound = sock.getsockname()[1]
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    url = f"http://{shown_host}:{bound}/login/{token}"
-    console.print(
-        _say(
-            lang,
-            f"Thư mục làm việc: {path}\nMở đường dẫn này để đăng nhập (dùng một lần, "
-            f"trong 10 phút):\n    {url}\n(Ctrl-C để dừng)",
-            f"Workspace folder: {path}\nOpen this link to log in (once, within 10 "
-            f"minutes):\n    {url}\n(Ctrl-C to stop)",
-        ),
-        markup=False,
-    )
-    if not no_browser:
-        webbrowser.open(url)
+    base = f"http://{shown_host}:{bound}"
+    if login_link:
+        url = f"{base}/login/{token}"
+        console.print(
+            _say(
+                lang,
+                f"Thư mục làm việc: {path}\nMở đường dẫn này để đăng nhập (dùng một "
+                f"lần, trong 10 phút):\n    {url}\n(Ctrl-C để dừng)",
+                f"Workspace folder: {path}\nOpen this link to log in (once, within 10 "
+                f"minutes):\n    {url}\n(Ctrl-C to stop)",
+            ),
+            markup=False,
+        )
+        if open_browser:
+            webbrowser.open(url)
+    else:
+        console.print(
+            _say(
+                lang,
+                f"Thư mục làm việc: {path}\nKhông gian làm việc: {base}/ (đăng nhập "
+                f"bằng tài khoản); lịch công khai: {base}/feeds/\n(Ctrl-C để dừng)",
+                f"Workspace folder: {path}\nWorkspace: {base}/ (log in with an "
+                f"account); public calendars: {base}/feeds/\n(Ctrl-C to stop)",
+            ),
+            markup=False,
+        )
     config = uvicorn.Config(
         application,
         access_log=False,  # the access log would print the login link
