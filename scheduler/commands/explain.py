@@ -290,10 +290,25 @@ def register(app: typer.Typer) -> None:
             console.print(tr("suggest.none", lang))
 
 
+# the steps of scheduler.explain.explain, as the summary line names them
+_STEPS = {
+    "prechecks": ("kiểm tra nhanh", "quick checks"),
+    "core": ("tìm quy tắc mâu thuẫn", "conflicting rules"),
+    "relaxation": ("tìm cách nới", "relaxations"),
+    "proof": ("chứng minh", "proof"),
+}
+
+
 def _print_seconds(seconds: dict[str, float], lang: str) -> None:
+    from scheduler.i18n import seconds as shown
+
+    def step(name: str) -> str:
+        vi, en = _STEPS.get(name, (name, name))
+        return en if lang == "en" else vi
+
     console.print(
         f"{tr('seconds', lang)}: "
-        + ", ".join(f"{step} {value:.2f} s" for step, value in seconds.items())
+        + ", ".join(f"{step(k)} {shown(v, lang)}" for k, v in seconds.items())
     )
 
 
