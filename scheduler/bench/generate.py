@@ -221,6 +221,47 @@ def _staff(rng: random.Random, n_communes: int) -> list[Staff]:
     return out
 
 
+def seed_halls(
+    rng: random.Random,
+    communes: Sequence[tuple[str, str, tuple[float, float] | None]],
+) -> list[Venue]:
+    """Return a commune hall of made-up capacity for each (code, name, point)."""
+    return [
+        Venue(
+            venue_id=f"hall-{code}",
+            name=f"Hội trường UBND {name}",
+            commune_code=code,
+            capacity=rng.randrange(60, 151, 5),
+            lat=point[0] if point else None,
+            lon=point[1] if point else None,
+        )
+        for code, name, point in communes
+    ]
+
+
+def seed_stations(rng: random.Random, codes: Sequence[str]) -> list[StationSlot]:
+    """Return each commune's morning and evening loudspeaker slots, times made up."""
+    out = []
+    for code in codes:
+        out.append(
+            StationSlot(
+                commune_code=code,
+                slot_id="sang",
+                start=rng.choice((dt.time(5, 30), dt.time(6, 0))),
+                airtime_minutes=15,
+            )
+        )
+        out.append(
+            StationSlot(
+                commune_code=code,
+                slot_id="chieu",
+                start=rng.choice((dt.time(17, 0), dt.time(17, 30))),
+                airtime_minutes=rng.choice((10, 15)),
+            )
+        )
+    return out
+
+
 def seed_blocked_periods(
     rng: random.Random,
     communes: Sequence[tuple[str, str]],
@@ -417,33 +458,8 @@ def district_scenario(
             capacity=60,
         ),
     ]
-    venues += [
-        Venue(
-            venue_id=f"hall-{u.commune_code}",
-            name=f"Hội trường UBND {u.commune_name}",
-            commune_code=u.commune_code,
-            capacity=rng.randrange(60, 151, 5),
-        )
-        for u in units
-    ]
-    stations = []
-    for u in units:
-        stations.append(
-            StationSlot(
-                commune_code=u.commune_code,
-                slot_id="sang",
-                start=rng.choice((dt.time(5, 30), dt.time(6, 0))),
-                airtime_minutes=15,
-            )
-        )
-        stations.append(
-            StationSlot(
-                commune_code=u.commune_code,
-                slot_id="chieu",
-                start=rng.choice((dt.time(17, 0), dt.time(17, 30))),
-                airtime_minutes=rng.choice((10, 15)),
-            )
-        )
+    venues += seed_halls(rng, [(u.commune_code, u.commune_name, None) for u in units])
+    stations = seed_stations(rng, [u.commune_code for u in units])
     travel = [TravelTime(from_ref="hq", to_ref="ttct", minutes=5)]
     seat_point = (seat.lat, seat.lon)
     for u in units:

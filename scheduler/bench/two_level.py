@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from scheduler.bench.generate import (
     seed_blocked_periods,
     seed_funding,
+    seed_halls,
     seed_person_name,
     seed_poor_households,
+    seed_stations,
 )
 from scheduler.programme import (
     PROVINCE_DIALOGUE_ROLES,
@@ -51,7 +53,6 @@ from scheduler.scenario.schema import (
     Scenario,
     SolverSettings,
     Staff,
-    StationSlot,
     TravelSettings,
     Venue,
     Weights,
@@ -181,39 +182,7 @@ def _venues(
             lon=seat.lon,
         ),
     ]
-    out += [
-        Venue(
-            venue_id=f"hall-{w.ward_code}",
-            name=f"Hội trường UBND {w.ward_name}",
-            commune_code=w.ward_code,
-            capacity=rng.randrange(60, 151, 5),
-            lat=w.lat,
-            lon=w.lon,
-        )
-        for w in wards
-    ]
-    return out
-
-
-def _stations(rng: random.Random, wards: tuple[Ward2025, ...]) -> list[StationSlot]:
-    out = []
-    for w in wards:
-        out.append(
-            StationSlot(
-                commune_code=w.ward_code,
-                slot_id="sang",
-                start=rng.choice((dt.time(5, 30), dt.time(6, 0))),
-                airtime_minutes=15,
-            )
-        )
-        out.append(
-            StationSlot(
-                commune_code=w.ward_code,
-                slot_id="chieu",
-                start=rng.choice((dt.time(17, 0), dt.time(17, 30))),
-                airtime_minutes=rng.choice((10, 15)),
-            )
-        )
+    out += seed_halls(rng, [(w.ward_code, w.ward_name, (w.lat, w.lon)) for w in wards])
     return out
 
 
@@ -316,7 +285,7 @@ def two_level_scenario(
         staff=tuple(staff),
         venues=tuple(_venues(rng, wards, province)),
         topics=usual_topics(),
-        stations=tuple(_stations(rng, wards)),
+        stations=tuple(seed_stations(rng, [w.ward_code for w in wards])),
         blocked=tuple(blocked),
         travel_times=(),
         input_hash=digest,
