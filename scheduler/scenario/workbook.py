@@ -670,16 +670,14 @@ def _instructions(scenario: schema.Scenario, lang: str) -> list[str]:
 def _official_holidays(
     scenario: schema.Scenario, lang: str
 ) -> list[tuple[dt.date, str]]:
-    import holidays
+    """Return the public holidays of the horizon with their names (automatic ones)."""
+    from scheduler.calendar import public_holidays
 
     start, end = scenario.horizon.start, scenario.horizon.end
-    country = scenario.calendar.country_holidays
-    years = list(range(start.year, end.year + 1))
+    years = range(start.year, end.year + 1)
     try:
-        table = holidays.country_holidays(
-            country, years=years, language="vi" if lang == "vi" else "en_US"
-        )
-    except (NotImplementedError, KeyError):
+        table, _ = public_holidays(scenario.calendar.country_holidays, years, lang)
+    except (NotImplementedError, KeyError):  # a country the package does not know
         return []
     return sorted((d, str(n)) for d, n in table.items() if start <= d <= end)
 
