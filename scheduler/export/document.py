@@ -40,7 +40,7 @@ from scheduler.export.table import venue_name
 from scheduler.i18n import day, day_with_weekday, number, quarter, t, vnd
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from docx.document import Document as DocxDocument
     from docx.table import Table, _Cell
@@ -837,37 +837,14 @@ def _publication_appendix(
         ),
         scenario,
     )
-    events = plan.by_activity(act_id)
-    months = _months(plan)
-    counts = Counter((e.slot_id, month_key(local_day(e.start))) for e in events)
-    first, last = 12.0, 45.0
-    month_w = max(12.0, min(22.0, (247 - first - last - 20) / max(1, len(months))))
-    widths = [first, last] + [month_w] * len(months) + [20.0]
-    header = (
-        [_w("no", lang), _say(lang, "Cơ quan", "Outlet")]
-        + [f"{int(m[5:])}/{m[:4]}" for m in months]
-        + [_w("total", lang)]
-    )
-    table = w.table(widths, header)
     outlets = scenario.activities[act_id].outlets
-    numeric = tuple(range(2, len(months) + 3))
-    for n, o in enumerate(outlets, start=1):
-        row = [counts.get((o.id, m), 0) for m in months]
-        w.row(
-            table,
-            widths,
-            [str(n), o.name] + [str(v) for v in row] + [str(sum(row))],
-            numeric=numeric,
-        )
-    totals = [sum(counts.get((o.id, m), 0) for o in outlets) for m in months]
-    w.row(
-        table,
-        widths,
-        ["", _w("total", lang)]
-        + [number(v, lang) for v in totals]
-        + [number(sum(totals), lang)],
-        bold=True,
-        numeric=numeric,
+    _monthly_table(
+        w,
+        plan,
+        plan.by_activity(act_id),
+        lambda e: e.slot_id,
+        [(o.id, o.name) for o in outlets],
+        _say(lang, "Cơ quan", "Outlet"),
     )
 
 
@@ -1221,29 +1198,47 @@ def _broadcast_appendix(
         ),
         scenario,
     )
-    events = plan.by_activity(act_id)
+    _monthly_table(
+        w,
+        plan,
+        plan.by_activity(act_id),
+        lambda e: e.commune_code,
+        [(c.commune_code, c.commune_name) for c in scenario.communes_for(act_id)],
+        _commune_header(scenario, lang),
+    )
+
+
+def _monthly_table(
+    w: _Writer,
+    plan: Plan,
+    events: list[Event],
+    key_of: Callable[[Event], str | None],
+    rows: list[tuple[str, str]],
+    row_header: str,
+) -> None:
+    """Write a table of events per row (commune, outlet) and month, with totals."""
+    lang = w.lang
     months = _months(plan)
-    counts = Counter((e.commune_code, month_key(local_day(e.start))) for e in events)
+    counts = Counter((key_of(e), month_key(local_day(e.start))) for e in events)
     first, last = 12.0, 45.0
     month_w = max(12.0, min(22.0, (247 - first - last - 20) / max(1, len(months))))
     widths = [first, last] + [month_w] * len(months) + [20.0]
     header = (
-        [_w("no", lang), _commune_header(scenario, lang)]
+        [_w("no", lang), row_header]
         + [f"{int(m[5:])}/{m[:4]}" for m in months]
         + [_w("total", lang)]
     )
     table = w.table(widths, header)
-    served = [c for c in scenario.communes_for(act_id)]
     numeric = tuple(range(2, len(months) + 3))
-    for n, c in enumerate(served, start=1):
-        row = [counts.get((c.commune_code, m), 0) for m in months]
+    for n, (key, name) in enumerate(rows, start=1):
+        counted = [counts.get((key, m), 0) for m in months]
         w.row(
             table,
             widths,
-            [str(n), c.commune_name] + [str(v) for v in row] + [str(sum(row))],
+            [str(n), name] + [str(v) for v in counted] + [str(sum(counted))],
             numeric=numeric,
         )
-    totals = [sum(counts.get((c.commune_code, m), 0) for c in served) for m in months]
+    totals = [sum(counts.get((key, m), 0) for key, _ in rows) for m in months]
     w.row(
         table,
         widths,
