@@ -43,12 +43,13 @@ from scheduler.store import connect, history, prune, publish, store_bytes
 from tests.calendar_fixtures import feed_scenario, solved
 from tests.serve_store import FeedRow, ics, sample_feeds
 from tests.serve_store import publish as publish_rows
+from tests.test_serve import Server as ServeServer
 
 SCENARIO = "xa-mot-2023"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class Server:
+class Server(ServeServer):
     """The feed server on a free loopback port, in a thread, with the CLI's settings."""
 
     def __init__(
@@ -74,30 +75,6 @@ class Server:
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-
-    def get(
-        self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
-    ) -> tuple[int, http.client.HTTPMessage, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.request(method, path, headers=headers or {})
-            resp = conn.getresponse()
-            return resp.status, resp.headers, resp.read()
-        finally:
-            conn.close()
 
     def connect(self) -> socket.socket:
         return socket.create_connection(("127.0.0.1", self.port), timeout=10)
