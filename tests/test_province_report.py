@@ -76,3 +76,34 @@ def test_trainers_by_id_and_office_never_by_name(
         if "gv-tinh-01" in e.staff_ids
     )
     assert f">{days} ngày giảng</td>" in row
+
+
+def test_a_phone_and_a4_paper_hold_the_page(
+    dak_nong: tuple[ProvinceScenario, ProvincePlan], tmp_path: Path
+) -> None:
+    # at 390 px the tables become cards whose long activity names wrap (they ran
+    # 150 px past the screen); printed, A4 landscape holds the districts' table
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    from tests.test_report_people import CHROMIUM_ARGS, chromium
+
+    province, result = dak_nong
+    page_file = tmp_path / "province-report.html"
+    page_file.write_bytes(province_report_html(province, result, "vi"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 800})
+            page.goto(page_file.as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.pdf(path=str(tmp_path / "a4.pdf"), prefer_css_page_size=True)
+        finally:
+            browser.close()
+    pdf = PdfReader(tmp_path / "a4.pdf")
+    first = pdf.pages[0]
+    # A4 landscape: 297 × 210 mm is 842 × 595 points
+    assert round(float(first.mediabox.width)) == 842
+    text = "".join(page.extract_text() for page in pdf.pages)
+    for r in result.districts:
+        assert province.district(r.district).name in text

@@ -75,7 +75,8 @@ tfoot td { font-weight: 600; }
   table, thead, tbody, tfoot, tr, th, td { display: block; width: 100%; }
   thead { display: none; }
   tr { border: 1px solid #ccc; border-radius: 6px; margin: 0 0 0.6rem; padding: 0.3rem; }
-  td { border: 0; padding: 0.15rem 0.3rem; text-align: left !important; }
+  td { border: 0; padding: 0.15rem 0.3rem; text-align: left !important;
+       white-space: normal !important; overflow-wrap: anywhere; }
   td[data-label]::before { content: attr(data-label) ": "; color: #555; font-weight: 400; }
 }
 @media print {
