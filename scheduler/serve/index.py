@@ -173,8 +173,11 @@ def _figures(published: Published, lang: str) -> list[str]:
     """Return the key figures: each activity's placed / required."""
     if not published.figures:
         return []
+    # an activity feed's title is "<activity> — <area>": the page names the area once
     names = {
-        e.subject: e.title for e in published.feeds.values() if e.kind == "activity"
+        e.subject: e.title.rsplit(" — ", 1)[0]
+        for e in published.feeds.values()
+        if e.kind == "activity"
     }
     items = []
     for activity, placed, required in published.figures:
