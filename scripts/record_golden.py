@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.golden_support import SCENARIOS, record  # noqa: E402
+from tests.golden_support import SCENARIOS, record
 
 if __name__ == "__main__":
     for name in SCENARIOS:
