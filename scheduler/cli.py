@@ -136,7 +136,7 @@ def _solve_for_cli(
 ) -> Plan:
     """Solve with a progress line; a conflict exits 2, no plan in time exits 1."""
     from scheduler.calendar import build_grid
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     grid = build_grid(sc, lang)
     with console.status(f"{t('summary.solving', lang)}…") as status:

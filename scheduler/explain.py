@@ -42,8 +42,8 @@ from scheduler.model.builder import BuiltModel, build_model
 from scheduler.model.context import DROP_COST, RuleGroup
 from scheduler.model.staff import MAX_EXTRA_PER_WEEK
 from scheduler.plan import Plan, Unscheduled
-from scheduler.portfolio import cp_solver, portfolio_delay, race
 from scheduler.scenario.schema import Scenario
+from scheduler.solver.portfolio import cp_solver, portfolio_delay, race
 
 
 @dataclass(frozen=True)

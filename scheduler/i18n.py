@@ -59,7 +59,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Kỳ này không còn ngày làm việc nào trước hạn chót (deadline)",
         "The period has no working day left before the deadline",
     ),
-    # reasons the greedy baseline (scheduler/baseline.py) gives
+    # reasons the greedy baseline (scheduler/solver/greedy.py) gives
     "reason.budget": (
         "Hết kinh phí của các nguồn được phép trong quý",
         "The allowed funding sources have no money left in the quarter",

@@ -360,7 +360,7 @@ def placed_of(plan: Plan, act_id: str) -> tuple[int, int, int]:
     """Return (held within the requirement, required, held beyond it) for an activity.
 
     Counted per commune (and month, for broadcasts): the plan's required
-    count less what it leaves out, which :mod:`scheduler.solve` counts per
+    count less what it leaves out, which :mod:`scheduler.solver.solve` counts per
     commune and month. So an announcement item aired beyond one commune's
     quota does not hide another commune's missing item (a month of one
     commune one item short no longer reads "1144/1144").

@@ -776,7 +776,7 @@ def replan(
     InfeasibleScenario
         When the changes leave no plan that keeps the past and the locks.
     """
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     problems = check_changes(changes, scenario, old, "changes.toml")
     if problems:

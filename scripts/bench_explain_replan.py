@@ -27,7 +27,7 @@ from scheduler.check import check_plan
 from scheduler.explain import apply_relaxation, explain
 from scheduler.replan import Absence, ChangeSet, Closure, replan
 from scheduler.scenario.load import load_scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 
 SCENARIO = "configs/scenarios/hung-nguyen-2023.toml"
 TODAY = dt.date(2023, 10, 2)

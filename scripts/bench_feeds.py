@@ -43,7 +43,7 @@ from pathlib import Path
 
 from scheduler.export.ical import DisplayData, calendar_files
 from scheduler.scenario.load import load_scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from scheduler.store import connect, publish
 
 

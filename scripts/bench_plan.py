@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from scheduler.scenario.load import load_scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 
 SCENARIOS = (
     "configs/scenarios/hung-nguyen-2023.toml",

@@ -8,7 +8,7 @@ Usage:
 Each district is generated from the 2023 unit list (scheduler/bench/generate.py)
 with its budget scaled, and solved twice with the default parameters (2
 CP-SAT workers, presolve off) and the same time limit: ``engine="cp-sat"`` and
-``engine="portfolio"`` (scheduler/portfolio.py: HiGHS joins after 1 s unless
+``engine="portfolio"`` (scheduler/solver/portfolio.py: HiGHS joins after 1 s unless
 CP-SAT has proven its plan). Every plan is checked with ``check_plan``. The
 table gives status, objective, bound, gap and solve time of each, and who
 found the portfolio's plan.
@@ -24,7 +24,7 @@ from typing import Any
 from scheduler.bench.generate import district_scenario
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 
 # Hưng Nguyên (431) and districts of four other provinces, the first ones the
 # portfolio was measured on

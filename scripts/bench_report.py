@@ -80,7 +80,7 @@ def main() -> None:
     if args.plan:
         plan = Plan.read(args.plan)
     else:
-        from scheduler.solve import solve
+        from scheduler.solver.solve import solve
 
         plan = solve(
             sc,

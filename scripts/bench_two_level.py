@@ -37,11 +37,11 @@ def _run(
     code: str, communes: int, scale: float, seed: int, limit: float, highs: bool
 ) -> dict[str, Any]:
     """Plan one instance (in the child process) and return its figures."""
-    from scheduler.baseline import greedy_plan, plan_objective
     from scheduler.bench.two_level import two_level_scenario
     from scheduler.calendar import build_grid
     from scheduler.check import check_plan
-    from scheduler.solve import solve
+    from scheduler.solver.greedy import greedy_plan, plan_objective
+    from scheduler.solver.solve import solve
     from scheduler.units import wards_of_province_2025
 
     started = time.perf_counter()
@@ -86,8 +86,8 @@ def _run(
     greedy = greedy_plan(sc, grid)
     row["greedy_objective"] = sum(plan_objective(sc, grid, greedy).values())
     if highs:
-        from scheduler.bench.mip import solve_with_highs
         from scheduler.model.builder import build_model
+        from scheduler.solver.highs import solve_with_highs
 
         mip = solve_with_highs(
             build_model(sc, grid).model.proto, limit, threads=1, seed=seed

@@ -7,10 +7,10 @@ Usage:
 
 CP-SAT runs with the scenario's parameters (2 workers, seed 0, presolve off)
 and the given time limit; HiGHS gets the same model translated into a MIP
-(scheduler/bench/mip.py), one thread, the same limit; the greedy plan is
-scheduler/baseline.py. Objectives of both plans are recomputed from the plans
-with scheduler.baseline.plan_objective, and weighted coverage with
-scheduler.baseline.weighted_coverage.
+(scheduler/solver/highs.py), one thread, the same limit; the greedy plan is
+scheduler/solver/greedy.py. Objectives of both plans are recomputed from the plans
+with scheduler.solver.greedy.plan_objective, and weighted coverage with
+scheduler.solver.greedy.weighted_coverage.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
 from scheduler.bench.generate import district_scenario
-from scheduler.bench.mip import model_size, solve_with_highs
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.model.builder import build_model
 from scheduler.scenario.load import load_scenario
-from scheduler.solve import solve
+from scheduler.solver.greedy import greedy_plan, plan_objective, weighted_coverage
+from scheduler.solver.highs import model_size, solve_with_highs
+from scheduler.solver.solve import solve
 
 
 def main() -> None:

@@ -63,11 +63,11 @@ LAYERS: list[tuple[str, list[str]]] = [
         "solver",
         [
             "scheduler.solver",
-            "scheduler.solve",
-            "scheduler.naming",
-            "scheduler.portfolio",
+            "scheduler.solver.solve",
+            "scheduler.solver.staffing",
+            "scheduler.solver.portfolio",
             "scheduler.hints",
-            "scheduler.baseline",
+            "scheduler.solver.greedy",
             "scheduler.greedy",
         ],
     ),
@@ -359,7 +359,9 @@ def function_import_statements(root: Path) -> int:
     count = 0
     for path in modules_of(root).values():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        count += sum(kind == "function" for _, kind in _walk_imports(tree.body, "module"))
+        count += sum(
+            kind == "function" for _, kind in _walk_imports(tree.body, "module")
+        )
     return count
 
 

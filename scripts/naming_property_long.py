@@ -35,7 +35,7 @@ from hypothesis import seed as hypothesis_seed  # noqa: E402
 
 from scheduler.check import check_plan  # noqa: E402
 from scheduler.scenario.load import load_scenario  # noqa: E402
-from scheduler.solve import solve  # noqa: E402
+from scheduler.solver.solve import solve  # noqa: E402
 from tests.naming_property import Case, cases, holds  # noqa: E402
 
 

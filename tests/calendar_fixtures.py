@@ -19,7 +19,7 @@ import pytest
 from scheduler.check import check_plan
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
 JS_DIR = Path(__file__).parent / "js"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scheduler.check import check_plan
 from scheduler.errors import InfeasibleScenario
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
 ROLES = ("leader", "officer", "trainer")

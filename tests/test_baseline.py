@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.baseline import (
-    Coverage,
-    greedy_plan,
-    plan_objective,
-    weighted_coverage,
-)
 from scheduler.bench.generate import district_scenario
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.plan import Plan
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.greedy import (
+    Coverage,
+    greedy_plan,
+    plan_objective,
+    weighted_coverage,
+)
+from scheduler.solver.solve import solve
 from tests.conftest import make_scenario
 from tests.test_mip import RICH_PATCH, TOPICS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scheduler.check import check_plan
 from scheduler.scenario.load import load_scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 
 
 def test_hung_nguyen_plan_is_complete_and_valid() -> None:

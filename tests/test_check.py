@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from scheduler.check import check_plan
 from scheduler.plan import Assignment, Plan
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import make_scenario
 
 

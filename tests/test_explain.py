@@ -27,7 +27,7 @@ from scheduler.explain import (
 from scheduler.province.sweep import scale_budget
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
 ALL_BY_15 = [{"activity": "dialogue", "by": "2023-09-15", "min_fraction": 1.0}]

@@ -17,7 +17,7 @@ from scheduler.errors import InfeasibleScenario
 from scheduler.model.training import class_count_facet
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
 COVERAGE = 1000  # default weight of the coverage goal

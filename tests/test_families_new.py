@@ -14,12 +14,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from scheduler.baseline import greedy_plan
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.greedy import greedy_plan
+from scheduler.solver.solve import solve
 from tests.conftest import make_scenario
 
 COVERAGE = 1000  # default weight of the coverage goal
@@ -226,7 +226,7 @@ def test_publications_cut_by_the_quarter_budget(tmp_path: Path) -> None:
     assert {u.period for u in left} <= {"2023-10/bao", "2023-10/dai"}
     assert sum(u.penalty for u in left) == 2 * COVERAGE
     # the greedy scoring of the same plan (cost and coverage) is the objective
-    from scheduler.baseline import plan_objective
+    from scheduler.solver.greedy import plan_objective
 
     sc = press_case(tmp_path, q4=1_500_000)
     assert (
@@ -254,7 +254,7 @@ def test_publication_deadline(tmp_path: Path) -> None:
         ("2023-10/dai", 1, "past_deadline", 0),
     }
     # the solver's objective is the greedy scoring of the same plan
-    from scheduler.baseline import plan_objective
+    from scheduler.solver.greedy import plan_objective
 
     assert (
         sum(plan_objective(sc, build_grid(sc), plan).values()) == plan.solver.objective

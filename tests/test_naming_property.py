@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.model.builder import build_model
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import make_scenario
 from tests.naming_property import Block, Case, Person, cases, holds
 
@@ -223,8 +223,8 @@ def rigged(
 
     Returns the time limit each stage-1 round was given.
     """
-    import scheduler.solve as solve_module
-    from scheduler.naming import Naming
+    import scheduler.solver.solve as solve_module
+    from scheduler.solver.staffing import Naming
 
     clock = Clock()
     monkeypatch.setattr(solve_module.time, "perf_counter", clock)

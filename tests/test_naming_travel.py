@@ -25,7 +25,7 @@ from scheduler.check import check_plan
 from scheduler.model import staff as staff_model
 from scheduler.model.builder import build_model
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve, unnameable_day_cuts
+from scheduler.solver.solve import solve, unnameable_day_cuts
 from tests.conftest import BASE_TABLES, make_scenario
 
 FAR = 300  # minutes between the two halls, far more than the 120-minute lunch gap

@@ -12,7 +12,7 @@ import pytest
 from scheduler.calendar import build_grid
 from scheduler.plan import Plan
 from scheduler.scenario.load import load_scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""HiGHS beside CP-SAT (:mod:`scheduler.portfolio`): the better plan, the better bound."""
+"""HiGHS beside CP-SAT (:mod:`scheduler.solver.portfolio`): the better plan, the better bound."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from scheduler.bench.generate import district_scenario
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.model.builder import build_model
-from scheduler.portfolio import HighsBeside, portfolio_delay
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.portfolio import HighsBeside, portfolio_delay
+from scheduler.solver.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 HUNG_NGUYEN = ROOT / "configs" / "scenarios" / "hung-nguyen-2023.toml"
@@ -48,7 +48,7 @@ def _children_of(pid: int, marker: bytes) -> list[int]:
 
 def _highs_children() -> list[int]:
     """Return the pids of this process's HiGHS child processes still alive."""
-    return _children_of(os.getpid(), b"scheduler.bench.mip")
+    return _children_of(os.getpid(), b"scheduler.solver.highs")
 
 
 def test_highs_proves_a_binding_budget_that_cp_sat_does_not() -> None:
@@ -174,7 +174,7 @@ def test_ctrl_c_stops_both_solvers_at_once() -> None:
     code = (
         "import time\n"
         "from scheduler.bench.generate import district_scenario\n"
-        "from scheduler.solve import solve\n"
+        "from scheduler.solver.solve import solve\n"
         "sc = district_scenario('274', 1, budget_scale=0.8)\n"
         "t = time.perf_counter()\n"
         "plan = solve(sc, overrides={'max_time_in_seconds': 60.0, 'random_seed': 1})\n"
@@ -192,7 +192,7 @@ def test_ctrl_c_stops_both_solvers_at_once() -> None:
         waited = time.perf_counter()
         while not highs and time.perf_counter() - waited < 20.0:
             time.sleep(0.05)
-            highs = _children_of(proc.pid, b"scheduler.bench.mip")
+            highs = _children_of(proc.pid, b"scheduler.solver.highs")
         assert highs, "HiGHS did not start"
         os.killpg(proc.pid, signal.SIGINT)
         t0 = time.perf_counter()
@@ -213,8 +213,8 @@ def test_highs_is_not_waited_for_past_the_deadline(monkeypatch) -> None:  # type
     # is stopped then, not at its own limit × 1.1 + 2 s
     import threading
 
-    import scheduler.bench.mip as mip
-    from scheduler.portfolio import HighsBeside
+    import scheduler.solver.highs as mip
+    from scheduler.solver.portfolio import HighsBeside
 
     killed = threading.Event()
 

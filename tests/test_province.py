@@ -50,7 +50,7 @@ from scheduler.province.schema import ProvinceScenario
 from scheduler.province.shared import check_shared
 from scheduler.province.sweep import parse_scales, province_budget
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
 DISTRICT_PATCH: dict[str, Any] = {
@@ -758,12 +758,12 @@ def test_merged_task_falls_back_on_cp_sat_when_highs_fails(
 ) -> None:
     # a HiGHS process that fails (as on a worker without highspy) costs nothing
     # but the engine: CP-SAT proves the same optimum 1,000,100
-    import scheduler.bench.mip
+    import scheduler.solver.highs
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("HiGHS process failed: no highspy")
 
-    monkeypatch.setattr(scheduler.bench.mip, "solve_with_highs", broken)
+    monkeypatch.setattr(scheduler.solver.highs, "solve_with_highs", broken)
     _, out = _merged_by_highs(tmp_path)
     assert out.plan is not None, out.error
     assert out.plan.solver.solver.startswith("OR-Tools CP-SAT")

@@ -23,7 +23,7 @@ from scheduler.calendar import TZ
 from scheduler.plan import Event, Plan, SolverReport, Unscheduled
 from scheduler.replan import Cancellation, ChangeSet, Closure, replan
 from scheduler.scenario.load import load_scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -494,7 +494,7 @@ def test_left_out_counts_come_from_the_events_not_the_slacks(tmp_path: Path) -> 
     # nothing is short whatever the slacks say
     from scheduler.calendar import build_grid
     from scheduler.model.builder import build_model
-    from scheduler.solve import _unscheduled
+    from scheduler.solver.solve import _unscheduled
 
     broadcast = {
         "kind": "broadcast",

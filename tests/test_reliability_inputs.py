@@ -567,7 +567,7 @@ def test_each_language_stays_in_its_own_words(
 def test_check_speaks_the_users_language(tmp_path: Path) -> None:
     """``scheduler check`` names broken rules in Vietnamese, or English with --lang en."""
     from scheduler.plan import Assignment
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
     from tests.conftest import make_scenario
 
     sc = make_scenario(tmp_path)

@@ -476,7 +476,7 @@ def test_an_interrupted_run_writes_nothing_and_leaves_no_child(
         waited = time.perf_counter()
         while not highs and time.perf_counter() - waited < 30.0:
             time.sleep(0.05)
-            highs = _children_of(proc.pid, b"scheduler.bench.mip")
+            highs = _children_of(proc.pid, b"scheduler.solver.highs")
         assert highs, "HiGHS did not start"
         if signum == signal.SIGINT:
             os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole group

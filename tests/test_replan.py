@@ -17,7 +17,7 @@ from scheduler.check import check_plan
 from scheduler.plan import Plan
 from scheduler.replan import ChangeSet, read_changes, replan
 from scheduler.scenario.schema import Scenario
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from tests.conftest import make_scenario
 
 TODAY = dt.date(2023, 9, 11)

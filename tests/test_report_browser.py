@@ -58,7 +58,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Plan, Path]:
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     sc = load_scenario("configs/scenarios/hung-nguyen-2023.toml")
     plan = solve(

@@ -54,7 +54,7 @@ needs_browser = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def solved() -> tuple[Scenario, Plan]:
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     sc = load_scenario("configs/scenarios/hung-nguyen-2023.toml")
     plan = solve(

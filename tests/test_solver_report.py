@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.baseline import greedy_plan, plan_objective
 from scheduler.bench.generate import district_scenario
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
-from scheduler.solve import solve
+from scheduler.solver.greedy import greedy_plan, plan_objective
+from scheduler.solver.solve import solve
 
 
 def test_a_solve_stopped_by_the_gap_limit_is_not_reported_optimal() -> None:

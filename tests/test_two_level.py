@@ -10,7 +10,7 @@ from scheduler.bench.two_level import TwoLevelRecipe, two_level_scenario
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.scenario.validate import cross_check
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from scheduler.travel import travel_between
 from scheduler.units import provinces_2025, wards_of_province_2025
 

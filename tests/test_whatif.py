@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from scheduler.calendar import build_grid
 from scheduler.cli import app
 from scheduler.plan import Plan
-from scheduler.solve import solve
+from scheduler.solver.solve import solve
 from scheduler.suggest import alternatives
 from tests.conftest import make_scenario
 

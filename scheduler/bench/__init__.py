@@ -1,1 +1,1 @@
-"""Benchmark building blocks: seeded instances, a MIP translation of the model."""
+"""Benchmark building blocks: seeded instances and district sets."""

@@ -316,7 +316,7 @@ def _verify(relaxed: object, lang: str) -> None:
     from scheduler.check import check_plan
     from scheduler.errors import InfeasibleScenario
     from scheduler.scenario.schema import Scenario
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     assert isinstance(relaxed, Scenario)
     try:
@@ -338,7 +338,7 @@ def _explain_left_out(
     from scheduler.calendar import TimeGrid
     from scheduler.explain import explain_unscheduled
     from scheduler.scenario.schema import Scenario
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     assert isinstance(sc, Scenario)
     assert isinstance(grid, TimeGrid)

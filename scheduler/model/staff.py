@@ -13,7 +13,7 @@ Rules (the staffing lists of seed 004 §III.2.2.b):
 
 Stage 1 says which person works in each half-day (``y``) and class (``z``),
 not at which event: given these, names always exist, and
-:mod:`scheduler.naming` picks them. The counts per role group, half-day and
+:mod:`scheduler.solver.staffing` picks them. The counts per role group, half-day and
 week (Hall's condition) are kept as rows the places imply; on their own they
 were not enough (docs/architecture.md, "Staff placed per person, named
 later"). Places per person and half-day are a few thousand booleans, against
@@ -240,7 +240,7 @@ def add_people(
     class (a person with y = 1 takes any one of the half-day's places of the
     role): naming fails only for travel between two sessions of one day,
     which the stars of :func:`add_same_day_travel` and the cuts of
-    :func:`scheduler.solve.unnameable_cuts` settle. A few thousand booleans
+    :func:`scheduler.solver.solve.unnameable_cuts` settle. A few thousand booleans
     (10 people × 256 half-days for Hưng Nguyên) against the tens of
     thousands of naming every event directly.
     """
@@ -368,7 +368,7 @@ def add_travel_places(
     no far venue reach every venue. Skipped when it would need more than
     :data:`MAX_TRAVEL_PLACES` variables (a province with far-flung communes):
     the stars of :func:`add_same_day_travel` and the cuts of
-    :func:`scheduler.solve.unnameable_cuts` then settle travel.
+    :func:`scheduler.solver.solve.unnameable_cuts` then settle travel.
     """
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     index_of = {(s.day, s.half): s.index for s in grid.sessions}
@@ -571,7 +571,7 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
     of reach is the half-day count and is left out. These rows are a valid
     strengthening of the half-day counts, not the exact rule (every set of
     sessions with no reachable pair would be);
-    :func:`scheduler.solve.unnameable_day_cuts` settles the rest.
+    :func:`scheduler.solver.solve.unnameable_day_cuts` settles the rest.
     Left out of the guarded models of explanations, whose counts stay as before.
     ``reach`` is :func:`_reach` of the model, when already made.
     """

@@ -69,12 +69,12 @@ def bench_district(
     dict
         Flat metrics, JSON-ready.
     """
-    from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
     from scheduler.bench.generate import district_scenario
-    from scheduler.bench.mip import model_size, solve_with_highs
     from scheduler.calendar import build_grid
     from scheduler.model.builder import build_model
-    from scheduler.solve import solve
+    from scheduler.solver.greedy import greedy_plan, plan_objective, weighted_coverage
+    from scheduler.solver.highs import model_size, solve_with_highs
+    from scheduler.solver.solve import solve
 
     sc = district_scenario(code, seed)
     grid = build_grid(sc)
@@ -155,7 +155,7 @@ def bench_district(
     # the same district with its budget cut: where the greedy planner runs out
     tight = district_scenario(code, seed, budget_scale=binding_scale)
     tight_grid = build_grid(tight)
-    # as a planner runs it (HiGHS beside CP-SAT: scheduler.portfolio), and
+    # as a planner runs it (HiGHS beside CP-SAT: scheduler.solver.portfolio), and
     # CP-SAT alone, whose bound is weak when the money binds
     tight_plan = solve(tight, tight_grid, overrides=params)
     tight_alone = solve(tight, tight_grid, overrides=params, engine="cp-sat")
@@ -283,10 +283,10 @@ def bench_province(
         the runs with fewer workers then do the same number of price rounds
         without a limit, so the speed-up compares the same work.
     """
-    from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
     from scheduler.bench.generate import district_scenario
     from scheduler.calendar import build_grid
     from scheduler.province.decompose import plan_province
+    from scheduler.solver.greedy import greedy_plan, plan_objective, weighted_coverage
 
     province = generated_province(
         province_code, seed, budget_scale, time_limit, time_limit, price_rounds
@@ -381,10 +381,10 @@ def whole_province_mip(
     provinces, which share a budget and no trainers: it is then the province
     itself, and its plans split into district plans), else the monolithic merge.
     """
-    from scheduler.bench.mip import solve_with_highs
     from scheduler.calendar import build_grid
     from scheduler.model.builder import build_model
     from scheduler.province.compose import merge, merged_relaxation
+    from scheduler.solver.highs import solve_with_highs
 
     relaxed = merged_relaxation(province)
     whole = relaxed if relaxed is not None else merge(province)
@@ -419,10 +419,10 @@ class CountryTask:
 
 def country_task(task: CountryTask) -> dict[str, Any]:
     """Generate, build, solve and greedy-plan one district (inside a worker)."""
-    from scheduler.baseline import greedy_plan, plan_objective, weighted_coverage
     from scheduler.bench.generate import district_scenario
     from scheduler.calendar import build_grid
-    from scheduler.solve import solve
+    from scheduler.solver.greedy import greedy_plan, plan_objective, weighted_coverage
+    from scheduler.solver.solve import solve
 
     t0 = time.perf_counter()
     sc = district_scenario(task.code, task.seed)

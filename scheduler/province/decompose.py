@@ -190,8 +190,8 @@ def _kept_model(task: SolveTask) -> tuple[_Kept, float]:
     that the solve sees the model a fresh build would give, and plans do not
     depend on which worker ran which round.
     """
-    from scheduler.baseline import greedy_plan
     from scheduler.model.builder import build_model
+    from scheduler.solver.greedy import greedy_plan
 
     kept = _KEPT.get(task.model_key)
     if kept is not None and len(kept.built.model.proto.constraints) == kept.constraints:
@@ -223,9 +223,9 @@ def solve_task(task: SolveTask) -> SolveOutcome:
     with a ``model_key`` reuses the model an earlier task of the same key built
     in this worker (:func:`_kept_model`).
     """
-    from scheduler.baseline import greedy_plan
     from scheduler.calendar import build_grid
-    from scheduler.solve import solve
+    from scheduler.solver.greedy import greedy_plan
+    from scheduler.solver.solve import solve
 
     if task.engine == "highs":
         from scheduler.province.merged import highs_task
@@ -306,7 +306,7 @@ def greedy_task(task: SolveTask) -> SolveOutcome:
     cheap to compute, at the spending its allowance in ``task.scenario``
     allows. It has no bound (the trivial 0 is not used).
     """
-    from scheduler.baseline import greedy_plan
+    from scheduler.solver.greedy import greedy_plan
 
     started = time.perf_counter()
     try:

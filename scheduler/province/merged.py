@@ -9,7 +9,7 @@ while HiGHS (branch and cut on the same model, one thread) proves 4,642,350
 optimal in 5–30 s, depending on its seed, and is at 4,250,975 after 10 s. Knapsack rows with lumpy
 items (whole dialogues, whole classes) are what a MIP solver's cuts are made
 for. So the merged task runs HiGHS on the translated model
-(:mod:`scheduler.bench.mip`) and completes its solution in CP-SAT with every
+(:mod:`scheduler.solver.highs`) and completes its solution in CP-SAT with every
 variable fixed, which gives a plan in the usual form.
 
 A deterministic run keeps CP-SAT: HiGHS's limit is in wall-clock seconds.
@@ -55,10 +55,10 @@ def highs_task(task: SolveTask) -> SolveOutcome:
         process, is solved by CP-SAT instead
         (:func:`scheduler.province.decompose.solve_task`).
     """
-    from scheduler.bench.mip import solve_with_highs
     from scheduler.model.builder import build_model
     from scheduler.province.decompose import SolveOutcome, shared_spend, solve_task
-    from scheduler.solve import solve
+    from scheduler.solver.highs import solve_with_highs
+    from scheduler.solver.solve import solve
 
     started = time.perf_counter()
     grid = build_grid(task.scenario)

@@ -91,13 +91,13 @@ def coverage_of(scenario: Scenario, plan: Plan) -> float:
 def coverage_parts(scenario: Scenario, plan: Plan) -> tuple[int, int]:
     """Return (weight held, weight required) of a plan.
 
-    The measure of :func:`scheduler.baseline.weighted_coverage`, the same the
+    The measure of :func:`scheduler.solver.greedy.weighted_coverage`, the same the
     benchmark uses: each required item (a session, a broadcast item of a
     month's quota, a commune's training) weighs its activity's priority × its
     commune's poor households (each at least 1), as the ``coverage`` goal does.
     """
-    from scheduler.baseline import weighted_coverage
     from scheduler.calendar import build_grid
+    from scheduler.solver.greedy import weighted_coverage
 
     cov = weighted_coverage(scenario, build_grid(scenario), plan)
     return cov.covered, cov.required
@@ -149,7 +149,7 @@ class SweepPoint:
 
 def sweep_task(task: SweepTask) -> SweepPoint:
     """Solve one scale (runs inside a worker; the model is built here)."""
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     sc = task.scenario
     budget = sum(sum(f.allowance_vnd.values()) for f in sc.funding)

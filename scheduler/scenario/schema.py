@@ -697,7 +697,7 @@ class SolverSettings(Frozen):
 
     ``engine = "portfolio"`` (the default) runs HiGHS beside CP-SAT when the
     solve has two or more threads and CP-SAT has not proven its plan after
-    ``highs_after_s`` seconds (:mod:`scheduler.portfolio`); ``"cp-sat"``
+    ``highs_after_s`` seconds (:mod:`scheduler.solver.portfolio`); ``"cp-sat"``
     never does.
     """
 

@@ -84,7 +84,7 @@ def _solve_and_write(
     from scheduler.export.bundle import plan_files
     from scheduler.export.table import write_atomically
     from scheduler.scenario.load import load_scenario
-    from scheduler.solve import solve
+    from scheduler.solver.solve import solve
 
     lang = job.lang
     scenario = load_scenario(source)

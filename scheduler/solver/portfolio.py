@@ -5,10 +5,10 @@ money pays for is a knapsack, and proving the best choice is what a MIP
 solver's cuts are made for. On Hưng Nguyên at 0.8 of its budget CP-SAT (two
 workers) ended 30 s at 1,237,110 with a bound of 1,177,120, while HiGHS (one
 thread) proved 1,237,110 optimal in 3.0 s; on other generated districts CP-SAT
-found the better plan (docs/performance.md). So :func:`scheduler.solve.solve`
+found the better plan (docs/performance.md). So :func:`scheduler.solver.solve.solve`
 runs both when it has two or more threads: CP-SAT as configured, and, if CP-SAT
 has not proven its plan after ``highs_after_s`` seconds, HiGHS on the
-translated model (:mod:`scheduler.bench.mip`) in a child process. Whichever
+translated model (:mod:`scheduler.solver.highs`) in a child process. Whichever
 proves optimality first stops the other; otherwise both run to the time limit
 and the plan is the better of the two, with the better of the two bounds.
 The short delay keeps the small solves, proven within it, free of a child
@@ -16,7 +16,7 @@ process.
 
 HiGHS's solution is completed by CP-SAT with every variable fixed to it, so
 the caller reads it like CP-SAT's own. :func:`race` does all this for any
-CP-SAT model: the plan's solve (:func:`scheduler.solve.solve`) and the
+CP-SAT model: the plan's solve (:func:`scheduler.solver.solve.solve`) and the
 cheapest relaxation of a conflict (:func:`scheduler.explain.suggest_relaxation`).
 """
 
@@ -35,8 +35,8 @@ from ortools.sat.python import cp_model
 from scheduler import interrupt
 
 if TYPE_CHECKING:
-    from scheduler.bench.mip import HighsRun, MipResult
     from scheduler.scenario.schema import Scenario
+    from scheduler.solver.highs import HighsRun, MipResult
 
 # HiGHS is not started with less than this left of the time limit
 MIN_HIGHS_S = 0.5
@@ -127,7 +127,7 @@ class HighsBeside:
         self._timer.start()
 
     def _start(self) -> None:
-        from scheduler.bench.mip import start_highs
+        from scheduler.solver.highs import start_highs
 
         with self._lock:
             # its plan is completed after it ends: that must fit too

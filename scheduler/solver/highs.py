@@ -20,7 +20,7 @@ row, so that both solvers work on exactly the same model:
 
 Any other constraint type raises :class:`NotImplementedError` naming it.
 
-HiGHS runs in a child process (``python -m scheduler.bench.mip``) that never
+HiGHS runs in a child process (``python -m scheduler.solver.highs``) that never
 loads OR-Tools. OR-Tools ships its own ``libhighs.so.1`` of another version
 under the same name; once either is loaded in a process, the other fails to
 load (undefined symbols), so ``highspy`` and CP-SAT cannot share a process.
@@ -402,7 +402,7 @@ class HighsRun:
 
     :func:`start_highs` makes one; :meth:`result` waits for it (and removes
     its files), :meth:`kill` stops it. Used by :func:`solve_with_highs` and
-    by :class:`scheduler.portfolio.HighsBeside`.
+    by :class:`scheduler.solver.portfolio.HighsBeside`.
     """
 
     def __init__(self, mip: MipModel, options: dict[str, Any], translate_s: float):
@@ -418,7 +418,7 @@ class HighsRun:
         # the child's errors go to a file: a pipe nobody reads could fill up
         self._stderr = (self._folder / "stderr.txt").open("w", encoding="utf-8")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "scheduler.bench.mip", str(self._folder)],
+            [sys.executable, "-m", "scheduler.solver.highs", str(self._folder)],
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
         )

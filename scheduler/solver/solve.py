@@ -2,7 +2,7 @@
 
 Stage 1 places every event and says which person works in each half-day and
 class (see :mod:`scheduler.model.staff`); stage 2 gives the events their
-people (:mod:`scheduler.naming`). Stage 1 is exact for names unless a
+people (:mod:`scheduler.solver.staffing`). Stage 1 is exact for names unless a
 province is too large for it to follow travel between far venues; should
 names then be impossible for the placed events, :func:`unnameable_cuts`
 finds the sessions that cannot be named together (a day on its own, else
@@ -28,7 +28,6 @@ from scheduler.costs import broadcast_cost
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
 from scheduler.model.broadcasts import topic_rotation, usable_slots
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
-from scheduler.naming import StaffedEvent, name_staff, unnameable_core
 from scheduler.plan import (
     Assignment,
     Event,
@@ -40,7 +39,6 @@ from scheduler.plan import (
     session_event_id,
     training_event_id,
 )
-from scheduler.portfolio import cp_solver, portfolio_delay, race
 from scheduler.publications import (
     item_days,
     item_times,
@@ -49,6 +47,8 @@ from scheduler.publications import (
     quotas,
 )
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
+from scheduler.solver.portfolio import cp_solver, portfolio_delay, race
+from scheduler.solver.staffing import StaffedEvent, name_staff, unnameable_core
 
 Progress = Callable[[float, float, float], None]
 MIN_STAGE1_S = 0.5  # a placement round never gets less than this
@@ -156,7 +156,7 @@ def _race(
     progress: Progress | None,
     highs_after: float,
 ) -> _Stage1:
-    """Solve with HiGHS joining CP-SAT after ``highs_after`` s (:func:`scheduler.portfolio.race`)."""
+    """Solve with HiGHS joining CP-SAT after ``highs_after`` s (:func:`scheduler.solver.portfolio.race`)."""
     started = time.perf_counter()
     callback = _Reporter(progress, started) if progress else None
     won = race(built.model, params, highs_after, callback)
@@ -233,7 +233,7 @@ def solve(
         Adds constraints, penalties and hints to the built model before
         solving (re-plans: the pinned past, locks, the minimal-change goals).
     fixed_staff, preferred_staff : dict, optional
-        Passed to the naming stage (:func:`scheduler.naming.name_staff`).
+        Passed to the naming stage (:func:`scheduler.solver.staffing.name_staff`).
     built : BuiltModel, optional
         The model of this scenario and grid, built earlier and reused (the
         province's price rounds solve one district model at several prices).
