@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.bench.generate import district_scenario
+from scheduler.bench.mip import model_size
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.model.builder import build_model
 from scheduler.scenario.load import load_scenario
 from scheduler.solver.greedy import greedy_plan, plan_objective, weighted_coverage
-from scheduler.solver.highs import model_size, solve_with_highs
+from scheduler.solver.highs import solve_with_highs
 from scheduler.solver.solve import solve
 
 

@@ -739,10 +739,10 @@ def test_highs_process_killed_at_its_hard_limit_leaves_no_bound(
     # HiGHS may overrun its own limit; its process is killed at the hard limit
     # (here 0 × 30 s + 0.05 s: before the child process has even loaded
     # highspy), and the task then has neither a plan nor a bound, and says why
-    import scheduler.province.merged
+    import scheduler.solver.highs
 
-    monkeypatch.setattr(scheduler.province.merged, "HARD_OVER_LIMIT", 0.0)
-    monkeypatch.setattr(scheduler.province.merged, "HARD_GRACE_S", 0.05)
+    monkeypatch.setattr(scheduler.solver.highs, "HARD_OVER_LIMIT", 0.0)
+    monkeypatch.setattr(scheduler.solver.highs, "HARD_GRACE_S", 0.05)
     _, out = _merged_by_highs(tmp_path)
     assert out.plan is None
     assert out.bound == float("-inf")

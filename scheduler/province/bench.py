@@ -70,10 +70,11 @@ def bench_district(
         Flat metrics, JSON-ready.
     """
     from scheduler.bench.generate import district_scenario
+    from scheduler.bench.mip import model_size
     from scheduler.calendar import build_grid
     from scheduler.model.builder import build_model
     from scheduler.solver.greedy import greedy_plan, plan_objective, weighted_coverage
-    from scheduler.solver.highs import model_size, solve_with_highs
+    from scheduler.solver.highs import solve_with_highs
     from scheduler.solver.solve import solve
 
     sc = district_scenario(code, seed)

@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 DEFAULT_SECONDS = 10.0
 # seconds for CP-SAT to complete the fixed solution (staff named, events built)
 COMPLETION_SECONDS = 30.0
-# the HiGHS process is killed after limit × HARD_OVER_LIMIT + HARD_GRACE_S
-HARD_OVER_LIMIT = 1.25
-HARD_GRACE_S = 5.0
 
 
 def highs_task(task: SolveTask) -> SolveOutcome:
@@ -57,7 +54,7 @@ def highs_task(task: SolveTask) -> SolveOutcome:
     """
     from scheduler.model.builder import build_model
     from scheduler.province.decompose import SolveOutcome, shared_spend, solve_task
-    from scheduler.solver.highs import solve_with_highs
+    from scheduler.solver.highs import kill_after, solve_with_highs
     from scheduler.solver.solve import solve
 
     started = time.perf_counter()
@@ -73,7 +70,7 @@ def highs_task(task: SolveTask) -> SolveOutcome:
             1,
             seed=seed,
             keep_values=True,
-            hard_limit_s=limit * HARD_OVER_LIMIT + HARD_GRACE_S,
+            hard_limit_s=kill_after(limit),
         )
     except TimeoutError as exc:
         # killed: no bound and no plan (CP-SAT now would only take longer)

@@ -1,4 +1,8 @@
-"""Solve the same CP-SAT model with a MIP solver (HiGHS) for comparison.
+"""Solve the CP-SAT model with a MIP solver (HiGHS), in a child process.
+
+The default engine races HiGHS beside CP-SAT (:mod:`scheduler.solver.portfolio`),
+the province solves its whole relaxation with it (:mod:`scheduler.province.merged`),
+and the benchmarks compare the two (:mod:`scheduler.bench.mip`).
 
 :func:`translate` turns a ``CpModelProto`` into a mixed-integer program, row by
 row, so that both solvers work on exactly the same model:
@@ -72,15 +76,6 @@ _OTHER = (
 
 
 @dataclass(frozen=True)
-class ModelSize:
-    """Size of a CP-SAT model: variables (of which booleans) and constraints."""
-
-    variables: int
-    booleans: int
-    constraints: int
-
-
-@dataclass(frozen=True)
 class MipModel:
     """A MIP in the arrays HiGHS reads: ``row_lower ≤ A·x ≤ row_upper``, x integer.
 
@@ -146,12 +141,6 @@ def constraint_kind(ct: Any) -> str | None:
         if getattr(ct, f"has_{name}")():
             return name
     return None
-
-
-def model_size(proto: Any) -> ModelSize:
-    """Return the number of variables, booleans and constraints of a CP-SAT model."""
-    booleans = sum(1 for v in proto.variables if list(v.domain) == [0, 1])
-    return ModelSize(len(proto.variables), booleans, len(proto.constraints))
 
 
 def _bound(value: int) -> float:
@@ -483,6 +472,22 @@ class HighsRun:
             translate_time_s=round(self.translate_time_s, 3),
             values=tuple(out["values"]),
         )
+
+
+# HiGHS checks its limit only between steps and can overrun it (a 20 s limit ran
+# 45 s on a 173-commune province): its process is killed after
+# limit × HARD_OVER_LIMIT + HARD_GRACE_S, whoever started it
+HARD_OVER_LIMIT = 1.25
+HARD_GRACE_S = 5.0
+
+
+def kill_after(limit_s: float) -> float:
+    """Return after how many seconds a HiGHS run with this limit is killed.
+
+    The one policy for every caller (the race beside CP-SAT, the province's
+    whole-province task): the limit, plus a quarter, plus 5 s.
+    """
+    return limit_s * HARD_OVER_LIMIT + HARD_GRACE_S
 
 
 def start_highs(

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 from ortools.sat.python import cp_model
 
 from scheduler import interrupt
+from scheduler.solver.highs import HighsRun, MipResult, kill_after, start_highs
 
 if TYPE_CHECKING:
     from scheduler.scenario.schema import Scenario
-    from scheduler.solver.highs import HighsRun, MipResult
 
 # HiGHS is not started with less than this left of the time limit
 MIN_HIGHS_S = 0.5
@@ -70,12 +70,6 @@ def portfolio_delay(
     if params.get("fix_variables_to_their_hinted_value"):
         return None
     return scenario.solver.highs_after_s
-
-
-# HiGHS checks its limit between steps only: its process is killed after
-# limit × HARD_OVER_LIMIT + HARD_GRACE_S
-HARD_OVER_LIMIT = 1.1
-HARD_GRACE_S = 2.0
 
 
 class HighsBeside:
@@ -127,8 +121,6 @@ class HighsBeside:
         self._timer.start()
 
     def _start(self) -> None:
-        from scheduler.solver.highs import start_highs
-
         with self._lock:
             # its plan is completed after it ends: that must fit too
             left = self._deadline - time.perf_counter() - COMPLETION_S
@@ -148,7 +140,7 @@ class HighsBeside:
 
     def _wait(self, run: HighsRun, limit: float) -> None:
         try:
-            result = run.result(timeout=limit * HARD_OVER_LIMIT + HARD_GRACE_S)
+            result = run.result(timeout=kill_after(limit))
         except (TimeoutError, RuntimeError) as exc:
             with self._lock:
                 if not self._stopped:  # (a kill by finish is no error)
