@@ -136,6 +136,7 @@ def _solve_for_cli(
 ) -> Plan:
     """Solve with a progress line; a conflict exits 2, no plan in time exits 1."""
     from scheduler.calendar import build_grid
+    from scheduler.explain import explained
     from scheduler.solver.solve import solve
 
     grid = build_grid(sc, lang)
@@ -149,7 +150,8 @@ def _solve_for_cli(
             )
 
         try:
-            result = solve(sc, grid, overrides=overrides, progress=progress)
+            with explained(sc, grid):
+                result = solve(sc, grid, overrides=overrides, progress=progress)
         except InfeasibleScenario as exc:
             err.print(f"[bold red]{t('infeasible', lang)}:[/]")
             for reason in exc.render(lang):

@@ -109,10 +109,17 @@ class InfeasibleScenario(Exception):
     reasons : list of (str, str)
         Conflicting rules in the planner's words, with the numbers involved,
         each in Vietnamese and in English.
+    explained : bool
+        False when the reasons only say that no plan exists: the solver proves
+        infeasibility and leaves naming the conflicting rules to
+        :func:`scheduler.explain.explained`, which the commands wrap it in.
     """
 
-    def __init__(self, reasons: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, reasons: list[tuple[str, str]], *, explained: bool = True
+    ) -> None:
         self.reasons = list(reasons)
+        self.explained = explained
         super().__init__("\n".join(vi for vi, _ in self.reasons))
 
     def render(self, lang: str = "vi") -> list[str]:

@@ -28,15 +28,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import TimeGrid, quarter_key, week_key
+from scheduler.calendar import TimeGrid, build_grid, quarter_key, week_key
 from scheduler.costs import broadcast_cost, session_cost, session_venue
-from scheduler.errors import SolverGaveUp
+from scheduler.errors import InfeasibleScenario, SolverGaveUp
 from scheduler.model.budget import quarter_vi
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.model.context import DROP_COST, RuleGroup
@@ -640,6 +641,61 @@ _BASIC = (
 )
 
 
+def conflict_reasons(scenario: Scenario, grid: TimeGrid) -> list[tuple[str, str]]:
+    """Return why a scenario proven infeasible has no plan, within its explain limit.
+
+    The conflicting rules (:func:`explain_conflict`) in
+    ``[solver] explain_time_limit_s``; when they are not found in that time, one
+    reason that says no plan exists and how to get the rules.
+    """
+    limit_s = scenario.solver.explain_time_limit_s
+    try:
+        return explain_conflict(scenario, grid, limit_s)
+    except RuntimeError:
+        # infeasibility is proven; only its explanation ran out of time
+        limit_vi = f"{limit_s:g}".replace(".", ",")  # decimal comma
+        return [
+            (
+                "Không có kế hoạch nào thỏa mọi quy tắc bắt buộc (đã chứng "
+                "minh), nhưng chưa tìm ra nhóm quy tắc mâu thuẫn trong "
+                f"{limit_vi} giây. Chạy `scheduler explain` với thời gian "
+                "dài hơn.",
+                "No plan meets every hard rule (proven), but the conflicting "
+                f"rules were not found in {limit_s:g} s. Run `scheduler "
+                "explain` with a longer time limit.",
+            )
+        ]
+
+
+@contextmanager
+def explained(scenario: Scenario, grid: TimeGrid | None = None) -> Iterator[None]:
+    """Name the conflicting rules when a solve inside the block proves no plan.
+
+    The solver only proves infeasibility (``InfeasibleScenario`` with
+    ``explained`` False); the commands wrap their solve in this, and the
+    exception that leaves the block carries :func:`conflict_reasons`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the block solves.
+    grid : TimeGrid, optional
+        Its time grid (built when not given).
+
+    Raises
+    ------
+    InfeasibleScenario
+        With the conflicting rules, when the block raised it unexplained.
+    """
+    try:
+        yield
+    except InfeasibleScenario as exc:
+        if exc.explained:
+            raise
+        grid = grid or build_grid(scenario)
+        raise InfeasibleScenario(conflict_reasons(scenario, grid)) from exc
+
+
 # --------------------------------------------------------------------------- relaxation
 
 
@@ -1113,8 +1169,6 @@ def gives_plan(
     Every hard rule is on (no objective, one worker): True when a plan is
     found, False when none exists (proven), None when the time ran out.
     """
-    from scheduler.calendar import build_grid
-
     relaxed = apply_relaxation(scenario, changes)
     built = build_model(relaxed, build_grid(relaxed))
     model = built.model

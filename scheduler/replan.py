@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from scheduler.calendar import TimeGrid, build_grid, half_of, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
+from scheduler.explain import explained
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
 from scheduler.publications import all_quotas, period_key
@@ -804,14 +805,15 @@ def replan(
     # order, activity-ordinal for classes); they equal the old ids whenever a
     # commune's events keep their order, which pinning the past guarantees for
     # the past and which holds for every one-per-commune activity
-    fresh = solve(
-        sc,
-        grid,
-        overrides=overrides,
-        prepare=_prepare(old, today, changes),
-        fixed_staff=fixed,
-        preferred_staff=prefer,
-    )
+    with explained(sc, grid):
+        fresh = solve(
+            sc,
+            grid,
+            overrides=overrides,
+            prepare=_prepare(old, today, changes),
+            fixed_staff=fixed,
+            preferred_staff=prefer,
+        )
     fresh = replace(fresh, events=_keep_broadcast_slots(sc, old, fresh, today))
     fresh = replace(fresh, events=_keep_broadcast_topics(sc, old, fresh, today))
     events, gone = _match(sc, old, fresh, cancelled)

@@ -24,6 +24,9 @@ from scheduler.explain import (
     explain,
     prechecks,
 )
+from scheduler.explain import (
+    explained as conflict_named,
+)
 from scheduler.province.sweep import scale_budget
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
@@ -269,7 +272,7 @@ def test_infeasible_without_its_reasons_in_time_is_still_infeasible() -> None:
     hurried = sc.model_copy(
         update={"solver": sc.solver.model_copy(update={"explain_time_limit_s": 0.5})}
     )
-    with pytest.raises(InfeasibleScenario) as info:
+    with pytest.raises(InfeasibleScenario) as info, conflict_named(hurried):
         solve(hurried)
     [(vi, en)] = info.value.reasons
     assert vi == (

@@ -14,6 +14,7 @@ import pytest
 
 from scheduler.check import check_plan
 from scheduler.errors import InfeasibleScenario
+from scheduler.explain import explained
 from scheduler.model.training import class_count_facet
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
@@ -66,7 +67,7 @@ def test_milestone_on_a_public_holiday_cannot_hold(tmp_path: Path) -> None:
         tmp_path,
         {"pins": [{"activity": "dialogue", "commune": "00001", "date": "2023-09-04"}]},
     )
-    with pytest.raises(InfeasibleScenario) as info:
+    with pytest.raises(InfeasibleScenario) as info, explained(sc):
         solve(sc)
     assert any("Mốc cố định" in vi for vi, _ in info.value.reasons)
 
@@ -439,7 +440,7 @@ def test_quarter_target_conflicting_with_weekly_caps_is_explained(
     sc = make_scenario(
         tmp_path, {"targets": target}, {"staff.csv": _cap_one(ONE_LEADER)}
     )
-    with pytest.raises(InfeasibleScenario) as info:
+    with pytest.raises(InfeasibleScenario) as info, explained(sc):
         solve(sc)
     texts = [en for _, en in info.value.reasons]
     assert any(t.startswith("Target") for t in texts)

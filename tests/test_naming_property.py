@@ -160,9 +160,10 @@ def test_a_leaders_weekly_cap_across_half_days_is_seen(tmp_path: Path) -> None:
     # makes it a conflict the planner is told about: ld01's and ld03's
     # meeting, the leaders' weekly caps, and the target that at most 2 can meet.
     from scheduler.errors import InfeasibleScenario
+    from scheduler.explain import explained
 
     sc = leaders(tmp_path, AWAY_MON_WED)
-    with pytest.raises(InfeasibleScenario) as info:
+    with pytest.raises(InfeasibleScenario) as info, explained(sc):
         solve(sc, overrides={"num_workers": 1, "max_time_in_seconds": 20.0})
     assert info.value.render("en") == [
         "Lãnh đạo 1 is unavailable: 2023-09-11–2023-09-13 (Họp)",
@@ -376,9 +377,10 @@ def test_a_week_that_cannot_be_named_is_explained(tmp_path: Path) -> None:
     # halls are far apart), so the conflict is found before naming and
     # explained with the rules in it
     from scheduler.errors import InfeasibleScenario
+    from scheduler.explain import explained
 
     sc = far_three(tmp_path, pins=True)
-    with pytest.raises(InfeasibleScenario) as info:
+    with pytest.raises(InfeasibleScenario) as info, explained(sc):
         solve(sc, overrides={"num_workers": 1, "max_time_in_seconds": 20.0})
     assert info.value.render("en") == [
         "Lãnh đạo B is unavailable: 2023-09-13–2023-09-13 (Họp)",

@@ -440,6 +440,7 @@ def test_a_pin_on_a_day_off_says_why(
     tmp_path: Path, day: str, vi: str, en: str
 ) -> None:
     from scheduler.errors import InfeasibleScenario
+    from scheduler.explain import explained
 
     pins = [{"activity": "dialogue", "commune": "00001", "date": day}]
     # (a pin on a commune's blocked day needs no words: the blocked period is
@@ -448,7 +449,7 @@ def test_a_pin_on_a_day_off_says_why(
     horizon = {"start": "2023-09-04", "end": "2023-09-22"}
     patch = {"pins": pins, "activities": window, "horizon": horizon}
     sc = make_scenario(tmp_path, {**patch, "solver": {"parameters": FAST}})
-    with pytest.raises(InfeasibleScenario) as info:
+    with pytest.raises(InfeasibleScenario) as info, explained(sc):
         solve(sc)
     assert any(vi in r for r in info.value.render("vi")), info.value.render("vi")
     assert any(en in r for r in info.value.render("en")), info.value.render("en")

@@ -224,6 +224,7 @@ def solve_task(task: SolveTask) -> SolveOutcome:
     in this worker (:func:`_kept_model`).
     """
     from scheduler.calendar import build_grid
+    from scheduler.explain import explained
     from scheduler.solver.greedy import greedy_plan
     from scheduler.solver.solve import solve
 
@@ -260,17 +261,18 @@ def solve_task(task: SolveTask) -> SolveOutcome:
             warm = task.warm_start or greedy_plan(task.scenario, grid)
         # a short limit may end without a plan: the planner's greedy plan is
         # the fallback, and the failed search's bound stays valid for the bound
-        plan = solve(
-            task.scenario,
-            grid,
-            overrides=task.overrides,
-            prepare=prepare,
-            warm_start=warm,
-            built=built,
-            # the province spends its cores itself (one solve per worker, HiGHS
-            # on the whole province as a task of its own)
-            engine="cp-sat",
-        )
+        with explained(task.scenario, grid):
+            plan = solve(
+                task.scenario,
+                grid,
+                overrides=task.overrides,
+                prepare=prepare,
+                warm_start=warm,
+                built=built,
+                # the province spends its cores itself (one solve per worker,
+                # HiGHS on the whole province as a task of its own)
+                engine="cp-sat",
+            )
     except Exception as exc:  # reported; the caller decides what to do
         _KEPT.pop(task.model_key, None)
         return _failed(task, exc, started)

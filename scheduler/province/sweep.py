@@ -149,6 +149,7 @@ class SweepPoint:
 
 def sweep_task(task: SweepTask) -> SweepPoint:
     """Solve one scale (runs inside a worker; the model is built here)."""
+    from scheduler.explain import explained
     from scheduler.solver.solve import solve
 
     sc = task.scenario
@@ -160,7 +161,8 @@ def sweep_task(task: SweepTask) -> SweepPoint:
         # cp-sat): the scales where the money binds are where CP-SAT's bound
         # is weak (Hưng Nguyên at 0.9: 5,546,145 with a bound of 2,417,760
         # after 30 s, proven 5,063,860 in 9.5 s with HiGHS)
-        plan = solve(sc, overrides=task.overrides, engine=sc.solver.engine)
+        with explained(sc):
+            plan = solve(sc, overrides=task.overrides, engine=sc.solver.engine)
     except InfeasibleScenario as exc:  # e.g. a target the smaller budget cannot meet
         return SweepPoint(
             task.scale,

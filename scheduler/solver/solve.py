@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import HALVES, TZ, TimeGrid, build_grid, month_key, quarter_key
 from scheduler.costs import broadcast_cost
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
+from scheduler.leftout import broadcast_limit, session_limit, training_limit
 from scheduler.model.broadcasts import topic_rotation, usable_slots
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
 from scheduler.plan import (
@@ -262,7 +263,8 @@ def solve(
     ------
     InfeasibleScenario
         When hard rules conflict even with optional activities left out; the
-        reasons name the rules in the planner's words.
+        reasons say so (``explained`` False) unless staff travel is to blame.
+        :func:`scheduler.explain.explained` names the conflicting rules.
     RuntimeError
         When no plan was found within the time limit.
     """
@@ -320,28 +322,8 @@ def solve(
             # the rules held before the cuts: only names (travel) are to blame
             raise InfeasibleScenario([TRAVEL_REASON])
         if status == cp_model.INFEASIBLE:
-            from scheduler.explain import explain_conflict
-
-            try:
-                reasons = explain_conflict(
-                    scenario, grid, scenario.solver.explain_time_limit_s
-                )
-            except RuntimeError:
-                # infeasibility is proven; only its explanation ran out of time
-                limit_s = scenario.solver.explain_time_limit_s
-                limit_vi = f"{limit_s:g}".replace(".", ",")  # decimal comma
-                reasons = [
-                    (
-                        "Không có kế hoạch nào thỏa mọi quy tắc bắt buộc (đã chứng "
-                        "minh), nhưng chưa tìm ra nhóm quy tắc mâu thuẫn trong "
-                        f"{limit_vi} giây. Chạy `scheduler explain` với thời gian "
-                        "dài hơn.",
-                        "No plan meets every hard rule (proven), but the conflicting "
-                        f"rules were not found in {limit_s:g} s. Run `scheduler "
-                        "explain` with a longer time limit.",
-                    )
-                ]
-            raise InfeasibleScenario(reasons)
+            # naming the conflicting rules is explain's (scheduler.explain.explained)
+            raise InfeasibleScenario([NO_PLAN_REASON], explained=False)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             given = params.get("max_time_in_seconds")
             given_vi = str(given).replace(".", ",")  # decimal comma
@@ -440,6 +422,12 @@ def solve(
 NAMING_CHECK_TIME_S = 2.0  # one day's naming is tiny; UNKNOWN is never taken as proof
 NAMING_CORE_TIME_S = 10.0  # the whole placement's core of unnameable events
 
+NO_PLAN_REASON = (
+    "Không có kế hoạch nào thỏa mọi quy tắc bắt buộc (đã chứng minh). Chạy "
+    "`scheduler explain` để biết các quy tắc mâu thuẫn.",
+    "No plan meets every hard rule (proven). Run `scheduler explain` for the "
+    "conflicting rules.",
+)
 TRAVEL_REASON = (
     "Không thể phân công cán bộ cho mọi buổi bắt buộc: cán bộ không kịp đi lại "
     "giữa các buổi sáng và chiều ở những nơi cách xa nhau trong cùng một ngày, "
@@ -903,8 +891,6 @@ def _unscheduled(built: BuiltModel, events: list[Event]) -> list[Unscheduled]:
     found before the search ended may hold a slack above what is missing.
     Each item left out names the limit that bound (:mod:`scheduler.leftout`).
     """
-    from scheduler.leftout import broadcast_limit, session_limit, training_limit
-
     ctx = built.ctx
     sc, grid = ctx.scenario, ctx.grid
     w = sc.weights.coverage

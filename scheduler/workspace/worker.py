@@ -81,6 +81,7 @@ def _solve_and_write(
 ) -> None:
     # the heavy imports after the job shows as running: the page sees the start at once
     from scheduler.calendar import build_grid
+    from scheduler.explain import explained
     from scheduler.export.bundle import plan_files
     from scheduler.export.table import write_atomically
     from scheduler.scenario.load import load_scenario
@@ -97,9 +98,9 @@ def _solve_and_write(
     def progress(_seconds: float, objective: float, bound: float) -> None:
         store.report_progress(conn, job.id, objective, bound)
 
-    result = solve(
-        scenario, build_grid(scenario, lang), overrides=overrides, progress=progress
-    )
+    grid = build_grid(scenario, lang)
+    with explained(scenario, grid):
+        result = solve(scenario, grid, overrides=overrides, progress=progress)
     files = plan_files(scenario, result, lang)
     files["scenario.xlsx"] = source.read_bytes()
     target = run_dir(folder, job.plan_id, job.run)
