@@ -8,7 +8,6 @@ files needs a session or an API token (:mod:`scheduler.workspace.guard`).
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -33,117 +31,29 @@ from starlette.responses import (
 )
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
-from scheduler.i18n import number, percent, vnd
 from scheduler.scenario.workbook import quarter_header
-from scheduler.workspace import adjust, editor, security, store
+from scheduler.workspace import adjust, editor, journey, security, store
 from scheduler.workspace import plans as plans_mod
 from scheduler.workspace.guard import MAX_BODY, Guard
-from scheduler.workspace.jobs import Runner, run_dir, scenario_path
+from scheduler.workspace.jobs import run_dir, scenario_path
 from scheduler.workspace.text import w
+from scheduler.workspace.web import (
+    LANGS,
+    PLAN_ID,
+    Workspace,
+    finished_run,
+    json_error,
+    lang_of,
+    not_found,
+    page,
+    plan_row,
+    small_int,
+    workspace_of,
+)
 
-LANGS = ("vi", "en")
 #: Who logged in with the one-time link (the person who started ``scheduler app``).
 LOCAL_USER = "local"
-
-
-class Workspace:
-    """The state shared by the routes: folder, database, solver runner, login limits."""
-
-    def __init__(
-        self,
-        folder: Path,
-        lang: str,
-        workers: int | None,
-        rate_limit: security.RateLimit,
-    ) -> None:
-        self.folder = folder
-        self.lang = lang
-        self.runner = Runner(folder, workers)
-        self.rate_limit = rate_limit
-
-    def db(self) -> sqlite3.Connection:
-        """Open the workspace database (one connection per use, closed after)."""
-        return store.connect(self.folder)
-
-
-def _templates() -> Jinja2Templates:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("scheduler.workspace", "templates"),
-        autoescape=True,
-    )
-    env.filters["vnd"] = vnd
-    env.filters["number"] = number
-    env.filters["percent"] = percent
-    return Jinja2Templates(env=env)
-
-
-TEMPLATES = _templates()
-
-
-def workspace_of(request: Request) -> Workspace:
-    """Return the workspace the application serves."""
-    ws = request.app.state.ws
-    assert isinstance(ws, Workspace)
-    return ws
-
-
-def lang_of(request: Request) -> str:
-    """Return the page language: ``?lang=`` (remembered in the session), else the default."""
-    wanted = request.query_params.get("lang")
-    if wanted in LANGS:
-        request.session["lang"] = wanted
-        return str(wanted)
-    kept = request.session.get("lang")
-    return str(kept) if kept in LANGS else workspace_of(request).lang
-
-
-def csrf_token(request: Request) -> str:
-    """Return the session's CSRF token, making one on first use."""
-    token = request.session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
-
-
-def page(
-    request: Request, name: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    """Render a page template with the language, the CSRF token and the user."""
-    lang = lang_of(request)
-    response = TEMPLATES.TemplateResponse(
-        request,
-        name,
-        {
-            "lang": lang,
-            "w": lambda key: w(key, lang),
-            "csrf": csrf_token(request),
-            "user": request.session.get("user"),
-            "path": request.url.path,
-            **context,
-        },
-        status_code=status_code,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def small_int(value: str) -> int | None:
-    """Return a path or form value as a small whole number, else ``None``."""
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-def plan_row(request: Request, conn: sqlite3.Connection) -> store.PlanRow | None:
-    """Return the plan the path names (``{plan_id}``), or ``None``."""
-    plan_id = small_int(str(request.path_params.get("plan_id", "")))
-    return store.get_plan(conn, plan_id) if plan_id is not None else None
-
-
-def not_found(request: Request) -> HTMLResponse:
-    """Return the 404 page."""
-    return page(request, "message.html", 404, message=w("not_found", lang_of(request)))
 
 
 # --------------------------------------------------------------------------- login
@@ -329,14 +239,14 @@ def _plan_context(
     _, problems = plans_mod.check_workbook(scenario_path(ws.folder, row.id), lang)
     live = next((j for j in jobs if j.state in store.LIVE_STATES), None)
     job = live or (jobs[0] if jobs else None)
-    from scheduler.workspace.journey import why_of
-
     return {
         "plan": row,
         "jobs": jobs,
         "job": job,
         "problems": problems,
-        "why": why_of(ws.folder, job, lang) if job and job.state == "failed" else None,
+        "why": journey.why_of(ws.folder, job, lang)
+        if job and job.state == "failed"
+        else None,
     }
 
 
@@ -484,23 +394,6 @@ async def cancel_page(request: Request) -> Response:
         if not (keep and ws.runner.stop(conn, job)):
             ws.runner.cancel(conn, job)
     return RedirectResponse(f"/plans/{row.id}", status_code=303)
-
-
-def finished_run(
-    ws: Workspace, conn: sqlite3.Connection, request: Request, accepting: bool = False
-) -> tuple[store.PlanRow, int] | None:
-    """Return the plan and run of a run with a plan (only a finished one to accept)."""
-    row = plan_row(request, conn)
-    run = small_int(str(request.path_params["run"]))
-    if row is None or run is None:
-        return None
-    ok = any(
-        j.run == run and (j.state == "done" if accepting else j.has_plan)
-        for j in store.jobs_of(conn, row.id)
-    )
-    if not ok or not (run_dir(ws.folder, row.id, run) / "plan.json").exists():
-        return None
-    return row, run
 
 
 async def review_page(request: Request) -> Response:
@@ -665,11 +558,6 @@ async def budget_editor(request: Request) -> Response:
 # --------------------------------------------------------------------------- API
 
 
-def json_error(status: int, message: str, **more: Any) -> JSONResponse:
-    """Return an API error: ``{"error": message, ...}`` with the status."""
-    return JSONResponse({"error": message, **more}, status_code=status)
-
-
 async def api_openapi(request: Request) -> Response:
     """Send the API's OpenAPI description."""
     text = resources.files("scheduler.workspace").joinpath("openapi.json").read_text()
@@ -785,15 +673,12 @@ async def api_job(request: Request) -> Response:
         job = ws.runner.refresh(conn, job, w("worker_lost", "en"))
         fresh = store.get_job(conn, job.id)
     assert fresh is not None
-    from scheduler.workspace.journey import why_of
-
     why = (
-        why_of(ws.folder, fresh, lang_of(request)) if fresh.state == "failed" else None
+        journey.why_of(ws.folder, fresh, lang_of(request))
+        if fresh.state == "failed"
+        else None
     )
     return JSONResponse({**job_json(fresh), "why": why})
-
-
-PLAN_ID = re.compile(r"^(\d{1,9})-(\d{1,9})$")
 
 
 def _plan_file(ws: Workspace, request: Request, name: str) -> Response:
@@ -824,8 +709,6 @@ async def api_schedule(request: Request) -> Response:
 
 def routes() -> list[Route | Mount]:
     """Return every route of the workspace (the tests walk them all)."""
-    from scheduler.workspace import journey
-
     static = resources.files("scheduler.workspace").joinpath("static")
     run_path = "/plans/{plan_id}/runs/{run}"
     event_path = run_path + "/events/{event_id}"
@@ -911,10 +794,8 @@ def create_app(
         ws.runner.stop_all()
 
     connect: Callable[[], sqlite3.Connection] = ws.db
-    from scheduler.workspace.journey import FeedMount
-
     app = Starlette(
-        routes=[*routes(), Mount("/feeds", app=FeedMount(folder, lang))],
+        routes=[*routes(), Mount("/feeds", app=journey.FeedMount(folder, lang))],
         middleware=[
             Middleware(
                 SessionMiddleware,

@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scheduler.workspace import adjust, store
-from scheduler.workspace import app as core
 from scheduler.workspace import plans as plans_mod
+from scheduler.workspace import web as core
 from scheduler.workspace.jobs import plan_dir, run_dir
 from scheduler.workspace.text import w, weekday_date
 
