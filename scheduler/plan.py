@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,11 +170,26 @@ class Change:
     new_source: str | None = None
 
 
+class Status(StrEnum):
+    """A solver's status, in CP-SAT's words (HiGHS's are mapped onto them).
+
+    A ``StrEnum``: it equals, prints and writes to JSON as its name, so
+    ``plan.json`` reads ``"OPTIMAL"`` as before.
+    """
+
+    OPTIMAL = "OPTIMAL"  # proven best
+    FEASIBLE = "FEASIBLE"  # a plan, not proven best
+    INFEASIBLE = "INFEASIBLE"  # proven: no plan keeps the hard rules
+    UNKNOWN = "UNKNOWN"  # no plan and no proof (time ran out)
+    MODEL_INVALID = "MODEL_INVALID"  # a model CP-SAT refuses (a bug)
+    HEURISTIC = "HEURISTIC"  # the greedy planner's plan: no solver, no bound
+
+
 @dataclass(frozen=True)
 class SolverReport:
     """What the solver did: status, objective, bound, gap, time and settings."""
 
-    status: str
+    status: Status
     objective: float
     bound: float
     gap: float
@@ -318,6 +334,7 @@ class Plan:
             )
         events = tuple(_event(e) for e in data["events"])
         solver = dict(data["solver"])
+        solver["status"] = Status(solver["status"])
         solver["stages"] = tuple(solver.get("stages", ()))
         penalties = tuple(
             PenaltyLine(

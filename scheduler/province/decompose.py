@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 from scheduler import interrupt
 from scheduler.calendar import build_grid, half_of, quarter_key, week_key
 from scheduler.check import check_plan
-from scheduler.plan import Event, Plan
+from scheduler.plan import Event, Plan, Status
 from scheduler.province.compose import (
     TrainerBlock,
     district_scenario,
@@ -366,7 +366,7 @@ def _unpriced(plan: Plan) -> Plan:
     objective = float(sum(line.penalty for line in lines))
     report = replace(
         plan.solver,
-        status="FEASIBLE",
+        status=Status.FEASIBLE,
         objective=objective,
         bound=0.0,
         gap=1.0 if objective > 0 else 0.0,

@@ -23,6 +23,7 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 from scheduler.calendar import build_grid
+from scheduler.plan import Status
 
 if TYPE_CHECKING:
     from scheduler.model.builder import BuiltModel
@@ -131,7 +132,7 @@ def highs_task(task: SolveTask) -> SolveOutcome:
     bound = min(bound, objective)
     report = replace(
         plan.solver,
-        status="OPTIMAL" if mip.status == "OPTIMAL" else "FEASIBLE",
+        status=Status.OPTIMAL if mip.status == Status.OPTIMAL else Status.FEASIBLE,
         bound=bound,
         gap=(objective - bound) / objective if objective else 0.0,
         wall_time_s=round(mip.wall_time_s + plan.solver.wall_time_s, 3),

@@ -66,6 +66,7 @@ from scheduler.plan import (
     PenaltyLine,
     Plan,
     SolverReport,
+    Status,
     Unscheduled,
     broadcast_event_id,
     session_event_id,
@@ -1160,7 +1161,7 @@ def greedy_plan(scenario: Scenario, grid: TimeGrid) -> Plan:
         ),
         penalties=(),
         solver=SolverReport(
-            status="HEURISTIC",
+            status=Status.HEURISTIC,
             objective=0.0,
             bound=0.0,
             gap=0.0,

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from scheduler import interrupt
+from scheduler.plan import Status
 
 # CP-SAT writes an unbounded side of a domain as the int64 extremes.
 _INT64_MIN = -(2**63)
@@ -116,7 +117,7 @@ class MipResult:
     when asked for with ``keep_values``.
     """
 
-    status: str
+    status: Status
     objective: float | None
     bound: float | None
     gap: float | None
@@ -366,13 +367,13 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if model_status == highspy.HighsModelStatus.kOptimal:
-        status = "OPTIMAL"
+        status = Status.OPTIMAL
     elif model_status == highspy.HighsModelStatus.kInfeasible:
-        status = "INFEASIBLE"
+        status = Status.INFEASIBLE
     elif has_solution:
-        status = "FEASIBLE"
+        status = Status.FEASIBLE
     else:
-        status = "UNKNOWN"
+        status = Status.UNKNOWN
     return {
         "status": status,
         "objective": info.objective_function_value if has_solution else None,
@@ -462,7 +463,7 @@ class HighsRun:
                     else 0.0
                 )
         return MipResult(
-            status=out["status"],
+            status=Status(out["status"]),
             objective=objective,
             bound=bound,
             gap=gap,

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ortools.sat.python import cp_model
 
 from scheduler import interrupt
+from scheduler.plan import Status
 from scheduler.solver.highs import HighsRun, MipResult, kill_after, start_highs
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class HighsBeside:
                     self.error = str(exc)
             return
         self._result = result
-        if result.status == "OPTIMAL":
+        if result.status == Status.OPTIMAL:
             self._on_proof()
 
     def finish(self, wait: bool) -> MipResult | None:

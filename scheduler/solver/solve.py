@@ -35,6 +35,7 @@ from scheduler.plan import (
     PenaltyLine,
     Plan,
     SolverReport,
+    Status,
     Unscheduled,
     broadcast_event_id,
     session_event_id,
@@ -132,7 +133,7 @@ def _solve_stage1(
         reports.append(
             {
                 "goals": names,
-                "status": solver.status_name(status),
+                "status": Status(solver.status_name(status)),
                 "objective": solver.objective_value if status in (2, 4) else None,
                 "bound": solver.best_objective_bound if status in (2, 4) else None,
             }
@@ -163,7 +164,7 @@ def _race(
     won = race(built.model, params, highs_after, callback)
     report: dict[str, Any] = {
         "goals": [p.name for p in built.penalties],
-        "status": won.solver.status_name(won.status),
+        "status": Status(won.solver.status_name(won.status)),
         "objective": won.solver.objective_value if won.bound is not None else None,
         "bound": won.bound,
     }
@@ -197,7 +198,9 @@ def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     report = {
         "goals": [p.name for p in built.penalties],
-        "status": "FEASIBLE (warm start)" if found else solver.status_name(status),
+        "status": "FEASIBLE (warm start)"
+        if found
+        else Status(solver.status_name(status)),
         "objective": solver.objective_value if found else None,
         "bound": None,
     }
@@ -327,7 +330,7 @@ def solve(
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             given = params.get("max_time_in_seconds")
             given_vi = str(given).replace(".", ",")  # decimal comma
-            name = stage1.solver.status_name(status)
+            name = Status(stage1.solver.status_name(status))
             raise SolverGaveUp(
                 f"chưa tìm được kế hoạch trong {given_vi} giây (trạng thái CP-SAT "
                 f"{name}); hãy tăng --time-limit",
@@ -350,7 +353,7 @@ def solve(
         )
         if naming.people or not draft:
             break
-        if naming.status != "INFEASIBLE":
+        if naming.status != Status.INFEASIBLE:
             raise SolverGaveUp(
                 "chưa xếp xong tên cán bộ trong thời gian cho phép (trạng thái "
                 f"{naming.status}); hãy tăng --time-limit",
@@ -386,10 +389,10 @@ def solve(
         status = cp_model.FEASIBLE
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
     proto = built.model.proto
-    status_name = solver.status_name(status)
+    status_name = Status(solver.status_name(status))
     if status == cp_model.OPTIMAL and objective - bound > 1e-6 * max(abs(objective), 1):
         # stopped by ``relative_gap_limit`` (CP-SAT then says OPTIMAL): not proven
-        status_name = "FEASIBLE"
+        status_name = Status.FEASIBLE
     report = SolverReport(
         status=status_name,
         objective=objective,
@@ -589,7 +592,7 @@ def unnameable_day_cuts(
             left,
             seed,
         )
-        return naming.status == "INFEASIBLE"
+        return naming.status == Status.INFEASIBLE
 
     def clock(day: dt.date) -> tuple[tuple[dt.time, dt.time], ...]:
         return tuple(

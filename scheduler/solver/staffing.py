@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import interrupt
 from scheduler.calendar import week_key
+from scheduler.plan import Status
 from scheduler.scenario.schema import HalfDay, Scenario
 from scheduler.travel import travel_between
 
@@ -47,7 +48,7 @@ class StaffedEvent:
 class Naming:
     """Result of the naming stage."""
 
-    status: str
+    status: Status
     people: dict[str, tuple[tuple[str, str], ...]]  # event id -> ((staff, role), ...)
     conflict: tuple[str, ...] = ()  # events that could not all be staffed together
 
@@ -95,13 +96,15 @@ def name_staff(
     solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Naming(solver.status_name(status), {}, tuple(e.event_id for e in events))
+        return Naming(
+            Status(solver.status_name(status)), {}, tuple(e.event_id for e in events)
+        )
     people: dict[str, list[tuple[str, str]]] = {e.event_id: [] for e in events}
     for (eid, pid, role), v in assign.items():
         if solver.value(v):
             people[eid].append((pid, role))
     return Naming(
-        solver.status_name(status),
+        Status(solver.status_name(status)),
         {
             eid: tuple(sorted(ps, key=lambda x: (x[1], x[0])))
             for eid, ps in people.items()
