@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scheduler.i18n import t
+
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for
     import pandas as pd
 
@@ -120,8 +122,6 @@ class Unscheduled:
 
     def text(self, lang: str = "vi") -> str:
         """Return the reason in a language, with the binding limit when known."""
-        from scheduler.i18n import t
-
         detail = self.detail_en if lang == "en" else self.detail_vi
         base = t("reason." + self.reason, lang)
         return f"{base}: {detail}" if detail else base

@@ -23,6 +23,7 @@ import math
 
 from ortools.sat.python import cp_model
 
+from scheduler.calendar import public_holidays
 from scheduler.model.context import ModelContext
 
 
@@ -203,8 +204,6 @@ def _no_session_on(
     ctx: ModelContext, act_id: str, code: str, day: dt.date
 ) -> tuple[str, str]:
     """Say why a pinned date has no half-day: a holiday, a weekend, a block, the window."""
-    from scheduler.calendar import public_holidays
-
     grid, cal = ctx.grid, ctx.scenario.calendar
     spec = ctx.scenario.activities[act_id]
     lo = spec.window_start or ctx.scenario.horizon.start

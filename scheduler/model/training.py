@@ -29,6 +29,7 @@ from scheduler.calendar import HALVES
 from scheduler.costs import round_trip_minutes, staff_count
 from scheduler.model.context import ModelContext, TrainingVars
 from scheduler.model.sessions import COST_UNIT_VND
+from scheduler.model.staff import staff_blocked_literal
 
 
 def class_start_days(
@@ -227,8 +228,6 @@ def _trainers_free(
     ctx: ModelContext, act_id: str, opened: dict[int, cp_model.IntVar]
 ) -> None:
     """Explanations: a class needs its trainers free, through their blocked-days literals."""
-    from scheduler.model.staff import staff_blocked_literal
-
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     spec = sc.activities[act_id]
     blocked = grid.staff_blocked

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scheduler.errors import InputProblem
+from scheduler.errors import InputProblem, ScenarioError
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,6 @@ def _unreadable(shown: str, exc: OSError) -> InputProblem:
 
 def _read_bytes(path: Path) -> bytes:
     """Read a file, or raise ScenarioError naming it and why it cannot be read."""
-    from scheduler.errors import ScenarioError
-
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -111,8 +109,6 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     ScenarioError
         When the file is missing or is not valid TOML (with the line number).
     """
-    from scheduler.errors import ScenarioError
-
     shown = display_path(path)
     raw = _read_bytes(path)
     try:
@@ -231,8 +227,6 @@ def read_table(path: Path) -> Table:
         whose cells cannot be read as values (a formula never calculated, a
         merged cell, the data not on the first sheet).
     """
-    from scheduler.errors import ScenarioError
-
     shown = display_path(path)
     raw = _read_bytes(path)
     suffix = path.suffix.lower()
@@ -303,8 +297,6 @@ def _separator(header_line: str) -> str:
 
 def _csv_cells(shown: str, raw: bytes) -> list[list[Any]]:
     """Decode a CSV file and split it into cells."""
-    from scheduler.errors import ScenarioError
-
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -347,8 +339,6 @@ def _xlsx_cells(shown: str, raw: bytes) -> list[list[Any]]:
     """Read the first sheet of a workbook as values, refusing what is not a value."""
     import openpyxl
     from openpyxl.utils import get_column_letter
-
-    from scheduler.errors import ScenarioError
 
     try:
         values = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)

@@ -6,6 +6,15 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable
 
+from scheduler.calendar import month_key, quarter_key
+from scheduler.costs import (
+    broadcast_cost,
+    round_trip_minutes,
+    session_cost,
+    session_venue,
+    staff_count,
+    training_class_cost,
+)
 from scheduler.errors import InputProblem
 from scheduler.i18n import day, number, vnd
 from scheduler.scenario.schema import Scenario
@@ -286,15 +295,6 @@ def _worst_case(scenario: Scenario) -> tuple[dict[str, int], int]:
     soft goal at its largest penalty, so a scenario under the bounds can
     never make the solver's sums overflow or lose precision.
     """
-    from scheduler.costs import (
-        broadcast_cost,
-        round_trip_minutes,
-        session_cost,
-        session_venue,
-        staff_count,
-        training_class_cost,
-    )
-
     sc, w = scenario, scenario.weights
     days = (sc.horizon.end - sc.horizon.start).days + 1
     months = days // 28 + 2
@@ -384,8 +384,6 @@ def _too_large(scenario: Scenario, toml_file: str) -> list[InputProblem]:
 
 def _keys_outside_horizon(scenario: Scenario, toml_file: str) -> list[InputProblem]:
     """Warn of quarter and month keys that name no part of the horizon (a typo?)."""
-    from scheduler.calendar import month_key, quarter_key
-
     h = scenario.horizon
     days = [h.start + dt.timedelta(days=i) for i in range((h.end - h.start).days + 1)]
     quarters = {quarter_key(d) for d in days}

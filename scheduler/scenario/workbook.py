@@ -33,6 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from scheduler.calendar import public_holidays
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.scenario import schema
 from scheduler.scenario.readers import Row, Table, display_path
@@ -671,8 +672,6 @@ def _official_holidays(
     scenario: schema.Scenario, lang: str
 ) -> list[tuple[dt.date, str]]:
     """Return the public holidays of the horizon with their names (automatic ones)."""
-    from scheduler.calendar import public_holidays
-
     start, end = scenario.horizon.start, scenario.horizon.end
     years = range(start.year, end.year + 1)
     try:

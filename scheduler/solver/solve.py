@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import HALVES, TZ, TimeGrid, build_grid, month_key, quarter_key
 from scheduler.costs import broadcast_cost
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
+from scheduler.hints import hint_plan
 from scheduler.leftout import broadcast_limit, session_limit, training_limit
 from scheduler.model.broadcasts import topic_rotation, usable_slots
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
@@ -311,8 +312,6 @@ def solve(
         if stage1.status == cp_model.UNKNOWN and warm_start is not None:
             # no plan in time: fall back on the warm start itself, completed;
             # the failed search's bound stays the valid one
-            from scheduler.hints import hint_plan
-
             hint_plan(built, warm_start)
             fallback = _warm_start_only(built, params)
             wall += fallback.wall

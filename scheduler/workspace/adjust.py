@@ -23,10 +23,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from scheduler.calendar import build_grid
 from scheduler.plan import Plan
-from scheduler.replan import ChangeSet, Lock
+from scheduler.replan import ChangeSet, Lock, diff, replan
+from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
+from scheduler.suggest import alternatives
 from scheduler.workspace.jobs import plan_dir
+from scheduler.workspace.plans import today as vn_today
 
 #: Reason of the event the planner moved, in the Change list (vi, en).
 MOVED_BY_PLANNER = ("dời theo lựa chọn của người lập kế hoạch", "moved by the planner")
@@ -180,8 +184,6 @@ def run_replan(
         The scenario with the changes written in (its own solver settings) and
         the new plan, whose changes are listed against ``old``.
     """
-    from scheduler.replan import diff, replan
-
     base = old if move is None else with_move(scenario, old, *move)
     result = replan(scenario, base, today, changes, overrides)
     plan = result.plan
@@ -205,13 +207,8 @@ def run_replan(
 
 def alternatives_json(run_folder: Path, event_id: str, lang: str) -> dict[str, Any]:
     """Return the alternatives of one event of a run, as the page and the API show them."""
-    from scheduler.calendar import build_grid
-    from scheduler.scenario.load import load_scenario
-    from scheduler.suggest import alternatives
-
     scenario = load_scenario(run_folder / "scenario.xlsx")
     plan = Plan.read(run_folder / "plan.json")
-    from scheduler.workspace.plans import today as vn_today
 
     first = replan_today(plan, vn_today())
     found = alternatives(

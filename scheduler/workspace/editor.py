@@ -19,9 +19,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scheduler.calendar import quarter_key
 from scheduler.errors import ScenarioError
 from scheduler.scenario import schema
-from scheduler.scenario.workbook import LABELS, SHEETS, quarter_header
+from scheduler.scenario.load import load_scenario
+from scheduler.scenario.workbook import LABELS, SHEETS, quarter_header, workbook_bytes
 from scheduler.workspace.plans import Problem, shown_problem
 
 #: The staff table's columns the editor shows, in order.
@@ -53,8 +55,6 @@ def sheet(key: str, lang: str) -> str:
 
 def draft(path: Path, lang: str) -> tuple[schema.Scenario | None, list[Problem]]:
     """Read a plan's workbook for editing: its scenario, or why it cannot be edited here."""
-    from scheduler.scenario.load import load_scenario
-
     try:
         return load_scenario(path, check_references=False), []
     except ScenarioError as exc:
@@ -63,8 +63,6 @@ def draft(path: Path, lang: str) -> tuple[schema.Scenario | None, list[Problem]]
 
 def save(path: Path, scenario: schema.Scenario, lang: str) -> None:
     """Write the scenario as the plan's workbook, whole (a temporary file renamed over it)."""
-    from scheduler.scenario.workbook import workbook_bytes
-
     tmp = path.with_name(f".{path.name}.edit")
     tmp.write_bytes(workbook_bytes(scenario, lang))
     os.replace(tmp, path)
@@ -187,8 +185,6 @@ def parse_staff(
 
 def quarters(scenario: schema.Scenario) -> list[str]:
     """Return the quarters of the plan's period and of every allowance, in order."""
-    from scheduler.calendar import quarter_key
-
     found = {q for f in scenario.funding for q in f.allowance_vnd}
     day = scenario.horizon.start
     while day <= scenario.horizon.end:

@@ -24,10 +24,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from scheduler.workspace import adjust, store
+from scheduler.explain import Relaxation, apply_relaxation
+from scheduler.replan import ChangeSet
+from scheduler.serve.reader import StoreReader
+from scheduler.serve.tokens import create_tokens
+from scheduler.workspace import adjust, editor, store
 from scheduler.workspace import plans as plans_mod
 from scheduler.workspace import web as core
-from scheduler.workspace.jobs import plan_dir, run_dir
+from scheduler.workspace.editor import whole_amount
+from scheduler.workspace.jobs import (
+    job_request,
+    job_why,
+    plan_dir,
+    run_dir,
+    scenario_path,
+)
 from scheduler.workspace.text import w, weekday_date
 
 #: The plan store of the workspace, as ``scheduler publish --store`` would keep it.
@@ -152,7 +163,6 @@ def start_replan(
         job = store.add_job(conn, row.id, lang, time_limit)
         if job is None:
             return None
-        from scheduler.workspace.jobs import job_request
 
         path = job_request(ws.folder, job)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,8 +270,6 @@ def changes_from_form(form: dict[str, str], lang: str) -> tuple[dict[str, Any], 
     except ValueError:
         return {}, w("bad_date", lang)
     if form.get("cut_source"):
-        from scheduler.workspace.editor import whole_amount
-
         amount = whole_amount(form.get("cut_amount", ""))
         if amount is None:
             return {}, w("bad_amount", lang)
@@ -316,8 +324,6 @@ async def replan_page(request: Request) -> Response:
 
 def why_of(folder: Path, job: store.Job, lang: str) -> dict[str, Any] | None:
     """Return what explain found for a failed job: conflict and relaxations, in ``lang``."""
-    from scheduler.workspace.jobs import job_why
-
     doc = _read_json(job_why(folder, job))
     if not doc:
         return None
@@ -339,9 +345,6 @@ async def relax(request: Request) -> Response:
     The workbook is rewritten with :func:`scheduler.explain.apply_relaxation`
     and checked again; the plan page then shows whether it is valid.
     """
-    from scheduler.explain import Relaxation, apply_relaxation
-    from scheduler.workspace.jobs import job_why, scenario_path
-
     ws = core.workspace_of(request)
     lang = core.lang_of(request)
     form = await request.form()
@@ -364,8 +367,6 @@ async def relax(request: Request) -> Response:
         return core.not_found(request)
 
     def work() -> list[plans_mod.Problem]:
-        from scheduler.workspace import editor
-
         path = scenario_path(ws.folder, row.id)
         scenario, problems = plans_mod.check_workbook(path, lang)
         if scenario is None:
@@ -413,7 +414,6 @@ def publish_run(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
 
 
 def _publish(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
-    from scheduler.serve.tokens import create_tokens
     from scheduler.store import connect, publish, read_out_folder
 
     plan, display, plan_bytes, pages = read_out_folder(run_dir(folder, row.id, run))
@@ -457,8 +457,6 @@ async def publish_action(request: Request) -> Response:
 
 
 def _published_of(folder: Path, scenario: str) -> Any:
-    from scheduler.serve.reader import StoreReader
-
     path = feeds_path(folder)
     if not path.exists():
         return None
@@ -648,8 +646,6 @@ async def api_suggest(request: Request) -> Response:
 async def api_replan(request: Request) -> Response:
     """``POST /api/plans/{plan}/replan {"today", "changes", "move"}``: a re-plan job."""
     from pydantic import ValidationError
-
-    from scheduler.replan import ChangeSet
 
     lang = core.lang_of(request)
     found = _api_run(request)

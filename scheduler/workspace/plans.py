@@ -17,10 +17,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from scheduler.calendar import quarter_key
 from scheduler.errors import InputProblem, ScenarioError
+from scheduler.export.table import venue_name
 from scheduler.i18n import t
 from scheduler.plan import Plan
+from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
+from scheduler.scenario.starter import district_starter, province_starter
+from scheduler.scenario.workbook import quarter_header, workbook_bytes
+from scheduler.units import communes_2023, provinces_2025
 from scheduler.workspace import store
 from scheduler.workspace.jobs import plan_dir, run_dir, scenario_path
 from scheduler.workspace.text import w, weekday_date
@@ -70,8 +76,6 @@ def shown_problem(problem: InputProblem, lang: str) -> Problem:
 
 def check_workbook(path: Path, lang: str) -> tuple[Scenario | None, list[Problem]]:
     """Load a workbook as ``scheduler validate`` does; the scenario or its problems."""
-    from scheduler.scenario.load import load_scenario
-
     try:
         return load_scenario(path), []
     except ScenarioError as exc:
@@ -141,9 +145,6 @@ def new_plan(
     ValueError
         For an unknown area or a year the units do not cover.
     """
-    from scheduler.scenario.starter import district_starter, province_starter
-    from scheduler.scenario.workbook import workbook_bytes
-
     if kind == "district":
         scenario = district_starter(code, year)
     elif kind == "province":
@@ -162,8 +163,6 @@ def new_plan(
 @lru_cache(maxsize=1)
 def districts_by_province() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     """Return the 2023 districts grouped by province: (province, ((code, name), …))."""
-    from scheduler.units import communes_2023
-
     groups: dict[str, dict[str, str]] = {}
     for unit in communes_2023():
         groups.setdefault(unit.province_name, {})[unit.district_code] = (
@@ -176,8 +175,6 @@ def districts_by_province() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ..
 
 def provinces() -> list[tuple[str, str]]:
     """Return the 2025 provinces as (code, name)."""
-    from scheduler.units import provinces_2025
-
     return list(provinces_2025().items())
 
 
@@ -186,8 +183,6 @@ def provinces() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=8)
 def _load_run(path: str, mtime: float) -> tuple[Scenario, Plan]:
-    from scheduler.scenario.load import load_scenario
-
     folder = Path(path)
     return load_scenario(folder / "scenario.xlsx"), Plan.read(folder / "plan.json")
 
@@ -203,11 +198,8 @@ def load_run(folder: Path, plan_id: int, run: int) -> tuple[Scenario, Plan] | No
 
 def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
     """Return the review page's figures: coverage, budget, left out, agenda."""
-    from scheduler.calendar import quarter_key
     from scheduler.export.charts import spend_by_source_quarter
     from scheduler.export.report import coverage_rows
-    from scheduler.export.table import venue_name
-    from scheduler.scenario.workbook import quarter_header
 
     def activity(act_id: str) -> str:
         spec = scenario.activities[act_id]

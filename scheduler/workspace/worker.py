@@ -17,7 +17,13 @@ import sqlite3
 import traceback
 from pathlib import Path
 
+from scheduler.calendar import build_grid
+from scheduler.errors import InfeasibleScenario, ScenarioError
 from scheduler.export.folder import OutputError
+from scheduler.export.table import write_atomically
+from scheduler.plan import Plan
+from scheduler.scenario.load import load_scenario
+from scheduler.scenario.workbook import workbook_bytes
 from scheduler.workspace import store
 from scheduler.workspace.jobs import job_input, job_request, job_why, run_dir
 
@@ -57,8 +63,6 @@ _EXPECTED = {"ScenarioError", "InfeasibleScenario", "ValidationError", "ValueErr
 
 def why(exc: Exception, lang: str) -> str:
     """Return what the planner reads about a failed solve."""
-    from scheduler.errors import InfeasibleScenario, ScenarioError
-
     if isinstance(exc, ScenarioError):
         return "\n".join(p.render(lang) for p in exc.problems)
     if isinstance(exc, InfeasibleScenario):
@@ -80,11 +84,8 @@ def _solve_and_write(
     workers: int | None,
 ) -> None:
     # the heavy imports after the job shows as running: the page sees the start at once
-    from scheduler.calendar import build_grid
     from scheduler.explain import explained
     from scheduler.export.bundle import plan_files
-    from scheduler.export.table import write_atomically
-    from scheduler.scenario.load import load_scenario
     from scheduler.solver.solve import solve
 
     lang = job.lang
@@ -127,9 +128,7 @@ def _explain(folder: Path, job: store.Job, source: Path, workers: int | None) ->
     The pre-checks, the minimal conflict in the planner's words and the
     cheapest relaxations, each of which the plan page offers to apply.
     """
-    from scheduler.calendar import build_grid
     from scheduler.explain import explain
-    from scheduler.scenario.load import load_scenario
 
     scenario = load_scenario(source)
     limit = min(job.time_limit_s or 20.0, 20.0)
@@ -164,11 +163,7 @@ def _replan_and_write(
     import datetime as dt
 
     from scheduler.export.bundle import plan_files
-    from scheduler.export.table import write_atomically
-    from scheduler.plan import Plan
     from scheduler.replan import changes_csv
-    from scheduler.scenario.load import load_scenario
-    from scheduler.scenario.workbook import workbook_bytes
     from scheduler.workspace import adjust
 
     lang = job.lang
