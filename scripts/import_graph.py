@@ -116,8 +116,20 @@ def modules_of(root: Path) -> dict[str, Path]:
     }
 
 
+# Where the modules that moved into scheduler/solver/ lived before (issue 19), so
+# that the script reads an older tree with the same layers.
+FORMER_NAMES = {
+    "scheduler.solve": "scheduler.solver.solve",
+    "scheduler.naming": "scheduler.solver.staffing",
+    "scheduler.portfolio": "scheduler.solver.portfolio",
+    "scheduler.baseline": "scheduler.solver.greedy",
+}
+UNPLACED = "?"
+
+
 def layer_of(module: str) -> str:
-    """Return the layer of a module (``bench`` for the benchmarks)."""
+    """Return the layer of a module (``bench`` for the benchmarks, ``?`` if none)."""
+    module = FORMER_NAMES.get(module, module)
     if any(module == p or module.startswith(p + ".") for p in SIDE_PREFIXES):
         return SIDE
     best = ("", "")
@@ -129,13 +141,18 @@ def layer_of(module: str) -> str:
                 matches = module == prefix or module.startswith(prefix + ".")
             if matches and len(prefix) > len(best[1]):
                 best = (layer, prefix)
-    return best[0] or "base"
+    return best[0] or UNPLACED
 
 
 def rank_of(layer: str) -> int:
-    """Return a layer's height (bench: above everything)."""
+    """Return a layer's height (bench and unplaced modules: above everything)."""
     names = [name for name, _ in LAYERS]
     return names.index(layer) if layer in names else len(names)
+
+
+def unplaced(root: Path) -> list[str]:
+    """Return the modules no layer names (each module must have one)."""
+    return [m for m in modules_of(root) if layer_of(m) == UNPLACED]
 
 
 def _resolve(
@@ -273,7 +290,7 @@ def upward_edges(edges: list[Edge]) -> list[Edge]:
     up = []
     for edge in edges:
         source, target = layer_of(edge.source), layer_of(edge.target)
-        if source == SIDE or target == SIDE:
+        if SIDE in (source, target) or UNPLACED in (source, target):
             continue  # the bench's own imports; product → bench is listed apart
         if rank_of(target) > rank_of(source):
             up.append(edge)
@@ -357,6 +374,7 @@ def report(root: Path) -> str:
     for rank, (layer, prefixes) in enumerate(LAYERS):
         out.append(f"{rank:2d} {layer:9s} {', '.join(prefixes)}")
     out.append(f" - {SIDE:9s} {', '.join(SIDE_PREFIXES)}")
+    out.append(f"Modules in no layer: {', '.join(unplaced(root)) or 'none'}")
     out.append("")
     out.append(f"# Import edges ({len(edges)}: source -> target [kind] line)")
     for edge in edges:
