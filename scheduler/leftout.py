@@ -33,7 +33,7 @@ from scheduler.costs import (
     session_venue,
     training_class_cost,
 )
-from scheduler.model.budget import quarter_vi
+from scheduler.i18n import quarter
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
@@ -54,6 +54,12 @@ def _cached(
     value = make()
     _LAST[kind] = (sc, events, value)
     return value
+
+
+def _quarter_vi(key: str) -> str:
+    # mid-sentence: "quý III/2023" (the model's own texts write it so too)
+    shown = quarter(key, "vi")
+    return shown[0].lower() + shown[1:]
 
 
 def _vnd(amount: int, lang: str) -> str:
@@ -103,7 +109,7 @@ def _money_text(
         for q in quarters:
             money = max(left.get((f, q), 0), 0)
             parts_vi.append(
-                f"{funding[f].name_vi} {quarter_vi(q)} còn {_vnd(money, 'vi')}"
+                f"{funding[f].name_vi} {_quarter_vi(q)} còn {_vnd(money, 'vi')}"
             )
             parts_en.append(f"{funding[f].name_en} {q} has {_vnd(money, 'en')} left")
     return (

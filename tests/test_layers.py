@@ -50,9 +50,6 @@ ALLOWED_UPWARD: set[tuple[str, str]] = {
     # plan_files reads the plan store for the calendars' state; the exports
     # engineer makes plan_files pure (the command reads the store) (issue 19)
     ("scheduler.export.bundle", "scheduler.store"),
-    # leftout's money reasons name a quarter with model/budget's quarter_vi, a
-    # display helper that moves into the one i18n catalogue (issue 19)
-    ("scheduler.leftout", "scheduler.model.budget"),
 }
 
 # Product modules that may import the benchmarks: the `scheduler bench` command,
