@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.bench.generate import district_scenario
-from scheduler.bench.mip import model_size
+from scheduler.bench.sizes import model_size
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.model.builder import build_model

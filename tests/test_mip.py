@@ -9,7 +9,7 @@ import pytest
 from ortools.sat.python import cp_model
 from ortools.util.python import sorted_interval_list
 
-from scheduler.bench.mip import model_size
+from scheduler.bench.sizes import model_size
 from scheduler.calendar import build_grid
 from scheduler.model.builder import build_model
 from scheduler.solver.highs import solve_with_highs, translate

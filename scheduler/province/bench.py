@@ -70,7 +70,7 @@ def bench_district(
         Flat metrics, JSON-ready.
     """
     from scheduler.bench.generate import district_scenario
-    from scheduler.bench.mip import model_size
+    from scheduler.bench.sizes import model_size
     from scheduler.calendar import build_grid
     from scheduler.model.builder import build_model
     from scheduler.solver.greedy import greedy_plan, plan_objective, weighted_coverage

@@ -2,7 +2,7 @@
 
 The default engine races HiGHS beside CP-SAT (:mod:`scheduler.solver.portfolio`),
 the province solves its whole relaxation with it (:mod:`scheduler.province.merged`),
-and the benchmarks compare the two (:mod:`scheduler.bench.mip`).
+and the benchmarks compare the two (scripts/compare_solvers.py, ``scheduler bench``).
 
 :func:`translate` turns a ``CpModelProto`` into a mixed-integer program, row by
 row, so that both solvers work on exactly the same model:
