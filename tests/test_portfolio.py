@@ -210,7 +210,7 @@ def test_ctrl_c_stops_both_solvers_at_once() -> None:
 def test_highs_is_not_waited_for_past_the_deadline(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # the time limit bounds the whole command: a HiGHS that has not ended by
     # the race's deadline (a large model's translation, a step that overruns)
-    # is stopped then, not at its own limit × 1.1 + 2 s
+    # is stopped then, not at its own hard limit (solver.highs.kill_after)
     import threading
 
     import scheduler.solver.highs as mip
