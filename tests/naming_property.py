@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from scheduler.check import check_plan
 from scheduler.errors import InfeasibleScenario
+from scheduler.explain import explained
 from scheduler.scenario.schema import Scenario
 from scheduler.solver.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
@@ -236,14 +237,16 @@ def holds(case: Case, folder: Path, seconds: float = 20.0, workers: int = 1) -> 
     """
     sc = scenario_of(case, folder)
     try:
-        plan = solve(
-            sc,
-            overrides={
-                "num_workers": workers,
-                "random_seed": 0,
-                "max_time_in_seconds": seconds,
-            },
-        )
+        # the planner is told why, as `scheduler plan` tells it
+        with explained(sc):
+            plan = solve(
+                sc,
+                overrides={
+                    "num_workers": workers,
+                    "random_seed": 0,
+                    "max_time_in_seconds": seconds,
+                },
+            )
     except InfeasibleScenario as exc:
         reasons = exc.reasons
     else:
