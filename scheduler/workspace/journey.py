@@ -414,6 +414,7 @@ def publish_run(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
 
 
 def _publish(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
+    # the plan store (icalendar) loads on publishing, not with the workspace
     from scheduler.store import connect, publish, read_out_folder
 
     plan, display, plan_bytes, pages = read_out_folder(run_dir(folder, row.id, run))
@@ -471,6 +472,7 @@ def publish_context(
     folder: Path, row: store.PlanRow, base: str, lang: str
 ) -> dict[str, Any]:
     """Return what the publish page shows: feeds with QR codes, sheets, staff links."""
+    # the QR codes (segno) load for this page only
     from scheduler.serve.index import feed_url, qr_svg, staff_feed_url, webcal_url
 
     info = _read_json(_published_path(folder, row.id))
@@ -554,6 +556,7 @@ def history_context(
     folder: Path, row: store.PlanRow, a: int | None, b: int | None
 ) -> dict[str, Any]:
     """Return the published versions of the plan and the differences of two of them."""
+    # the plan store (icalendar) loads for this page only
     from scheduler.store import connect, diff, history
 
     info = _read_json(_published_path(folder, row.id))
@@ -734,6 +737,7 @@ class FeedMount:
                 )
                 await response(scope, receive, send)
                 return
+            # the feed server loads when /feeds/ is first asked for
             from scheduler.serve.app import create_app
 
             try:

@@ -198,6 +198,7 @@ def load_run(folder: Path, plan_id: int, run: int) -> tuple[Scenario, Plan] | No
 
 def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
     """Return the review page's figures: coverage, budget, left out, agenda."""
+    # plotly loads for the review page only
     from scheduler.export.charts import spend_by_source_quarter
     from scheduler.export.report import coverage_rows
 

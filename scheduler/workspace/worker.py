@@ -128,6 +128,7 @@ def _explain(folder: Path, job: store.Job, source: Path, workers: int | None) ->
     The pre-checks, the minimal conflict in the planner's words and the
     cheapest relaxations, each of which the plan page offers to apply.
     """
+    # the solver (ortools) loads in the worker when a job needs it
     from scheduler.explain import explain
 
     scenario = load_scenario(source)
@@ -162,6 +163,7 @@ def _replan_and_write(
     """
     import datetime as dt
 
+    # the solver (ortools) and the exporters (plotly) load when a job needs them
     from scheduler.export.bundle import plan_files
     from scheduler.replan import changes_csv
     from scheduler.workspace import adjust
