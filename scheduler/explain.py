@@ -1159,54 +1159,14 @@ def explain_unscheduled(
         (u for u in plan.unscheduled if u.reason == "left_out"),
         key=lambda u: -u.penalty,
     )[:limit]
-    missing_now = {(u.activity, u.commune_code): u.count for u in plan.unscheduled}
-    short_now = {
-        (u.activity, u.commune_code, u.period): u.count
-        for u in plan.unscheduled
-        if u.reason == "short"
-    }
-    pubs_now = {
-        (u.activity, u.period): u.count
-        for u in plan.unscheduled
-        if u.commune_code is None and u.period is not None
-    }
     out = []
     for item in items:
 
         def require(built: BuiltModel, item: Unscheduled = item) -> None:
-            ctx, m = built.ctx, built.model
-            # every broadcast month keeps what the plan airs: the item may not
-            # be paid for by dropping broadcasts
-            for key3, var in ctx.broadcast_short.items():
-                m.add(var <= short_now.get(key3, 0))
-            for key, var in ctx.session_missing.items():
-                m.add(
-                    var
-                    <= (
-                        0
-                        if key == (item.activity, item.commune_code)
-                        else missing_now.get(key, 0)
-                    )
-                )
-            # publications keep what the plan holds; the item itself is held
-            for (act_id, outlet, period), var in ctx.publication_missing.items():
-                label = f"{period}/{outlet}"
-                m.add(
-                    var
-                    <= (
-                        0
-                        if (item.activity, item.period) == (act_id, label)
-                        else pubs_now.get((act_id, label), 0)
-                    )
-                )
-            for act_id, tv in ctx.training.items():
-                for code, var in tv.untrained.items():
-                    keep = (
-                        0
-                        if (act_id, code) == (item.activity, item.commune_code)
-                        else missing_now.get((act_id, code), 0)
-                    )
-                    m.add(var <= keep)
+            # every other left-out count stays at the plan's (broadcasts too:
+            # the item may not be paid for by dropping broadcasts); the item
+            # itself is held
+            built.ctx.vars.cap_left_out(plan, item)
 
         core = find_core(scenario, grid, time_limit_s, extra=require)
         if core.feasible:

@@ -334,7 +334,7 @@ def test_explain_names_the_deadline(tmp_path: Path) -> None:
     grid = build_grid(sc)
 
     def hold_october(built: Any) -> None:
-        for (_, _, period), var in built.ctx.publication_missing.items():
+        for (_, _, period), var in built.ctx.vars.publications.missing.items():
             if period == "2023-10":
                 built.model.add(var == 0)
 

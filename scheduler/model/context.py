@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
 from scheduler.calendar import Session, TimeGrid
+from scheduler.model.variables import Variables
 from scheduler.scenario.schema import Scenario
 from scheduler.travel import travel_between
 
@@ -83,37 +84,6 @@ DROP_COST = {
 
 
 @dataclass
-class TrainingVars:
-    """Variables of one training activity, indexed by the workday a class starts.
-
-    A class is identified by its start day: ``open[d]`` says a class starts on
-    workday ``d``; ``attend[(c, d)]`` says commune ``c`` sends its trainees to it.
-    """
-
-    activity: str
-    duration: int
-    open: dict[int, cp_model.IntVar]
-    attend: dict[tuple[str, int], cp_model.IntVar]
-    untrained: dict[str, cp_model.IntVar]
-    fixed_cost: int
-    per_commune_cost: int
-    source: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
-
-    def running_on(self, workday: int) -> cp_model.LinearExprT | None:
-        """Return an expression equal to 1 when a class runs on a workday, else None."""
-        terms = [v for d, v in self.open.items() if d <= workday < d + self.duration]
-        return sum(terms) if terms else None
-
-    def trained_before(self, commune: str, workday: int) -> cp_model.LinearExprT:
-        """Return 1 when the commune's class ended before a workday, else 0."""
-        return sum(
-            v
-            for (c, d), v in self.attend.items()
-            if c == commune and d + self.duration - 1 < workday
-        )
-
-
-@dataclass
 class ModelContext:
     """Everything the constraint families share while building one model."""
 
@@ -126,37 +96,11 @@ class ModelContext:
     # rules made soft: slack variables registered by the families (relaxation)
     relaxed: bool = False
     slacks: list[Slack] = field(default_factory=list)
-    # session activities: (activity, commune) -> session index -> placed?
-    session_x: dict[tuple[str, str], dict[int, cp_model.IntVar]] = field(
-        default_factory=dict
-    )
-    session_missing: dict[tuple[str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    session_cost: dict[tuple[str, str], int] = field(default_factory=dict)
-    session_venue: dict[tuple[str, str], str] = field(default_factory=dict)
-    # broadcasts: (activity, commune) -> day -> slot id -> aired?
-    broadcast_x: dict[tuple[str, str], dict[dt.date, dict[str, cp_model.IntVar]]] = (
-        field(default_factory=dict)
-    )
-    broadcast_short: dict[tuple[str, str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    broadcast_required: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    training: dict[str, TrainingVars] = field(default_factory=dict)
-    # publications: (activity, outlet, period) -> items held, items left out
-    publication_n: dict[tuple[str, str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    publication_missing: dict[tuple[str, str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    publication_need: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    # what could not even be offered to the solver, and why: (activity, commune, n, why)
-    excluded: list[tuple[str, str, int, str]] = field(default_factory=list)
     # spending per (funding source, quarter), in money units of ``money_unit`` VND
     spend: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
     money_unit: int = 1
+    # the placement variables by kind, and the plan <-> variables mapping
+    vars: Variables = field(init=False)
 
     def new_bool(self, name: str) -> cp_model.IntVar:
         """Return a new 0-1 variable of the model.
@@ -170,6 +114,7 @@ class ModelContext:
     def __post_init__(self) -> None:
         # the model's proto, looked up once (``model.proto`` is a property)
         self._proto = self.model.proto
+        self.vars = Variables(self.scenario, self.grid, self.model)
 
     def guard(
         self,

@@ -37,11 +37,11 @@ def add_sequencing(ctx: ModelContext) -> None:
 def _announcements(ctx: ModelContext) -> None:
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     by_index = {s.index: s for s in grid.sessions}
-    for (act_id, code), xs in ctx.session_x.items():
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
         rule = sc.activities[act_id].announce
         if rule is None:
             continue
-        aired = ctx.broadcast_x.get((rule.via, code))
+        aired = ctx.vars.broadcasts.x.get((rule.via, code))
         if aired is None:
             continue
         name = sc.commune(code).commune_name
@@ -78,9 +78,9 @@ def _announcements(ctx: ModelContext) -> None:
 def _training_first(ctx: ModelContext) -> None:
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     by_index = {s.index: s for s in grid.sessions}
-    for (act_id, code), xs in ctx.session_x.items():
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
         training = sc.activities[act_id].requires_training
-        tv = ctx.training.get(training) if training else None
+        tv = ctx.vars.training.get(training) if training else None
         if tv is None or code not in tv.untrained:
             continue  # no such training, or this commune sends nobody to it
         # one rule group per activity: "staff trained before the dialogue"
@@ -143,7 +143,7 @@ def _targets(ctx: ModelContext) -> None:
         need = math.ceil(t.min_fraction * required - 1e-9)
         early = [
             v
-            for (a, _), xs in ctx.session_x.items()
+            for (a, _), xs in ctx.vars.sessions.x.items()
             if a == t.activity
             for i, v in xs.items()
             if by_index[i].day <= t.by
@@ -166,7 +166,7 @@ def _targets(ctx: ModelContext) -> None:
 def _pins(ctx: ModelContext) -> None:
     sc, m = ctx.scenario, ctx.model
     for p in sc.pins:
-        xs = ctx.session_x.get((p.activity, p.commune), {})
+        xs = ctx.vars.sessions.x.get((p.activity, p.commune), {})
         on_day = [
             xs[s.index]
             for s in ctx.sessions_on(p.date)

@@ -35,7 +35,7 @@ def add_spacing(ctx: ModelContext) -> None:
     """Add the ``min_gap_days`` windows of every session activity that sets it."""
     sc, m = ctx.scenario, ctx.model
     by_index = {s.index: s for s in ctx.grid.sessions}
-    for (act_id, code), xs in ctx.session_x.items():
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
         spec = sc.activities[act_id]
         gap = spec.min_gap_days
         if gap <= 0 or sc.required_count(act_id, code) < 2:

@@ -27,8 +27,9 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES
 from scheduler.costs import round_trip_minutes, staff_count
-from scheduler.model.context import ModelContext, TrainingVars
+from scheduler.model.context import ModelContext
 from scheduler.model.sessions import COST_UNIT_VND
+from scheduler.model.variables import TrainingVars
 
 
 def class_start_days(
@@ -95,7 +96,9 @@ def add_training(ctx: ModelContext) -> None:
         elif not starts:
             reason = "no_free_half_day"
         if reason is not None:
-            ctx.excluded.extend((act_id, c.commune_code, 1, reason) for c in communes)
+            ctx.vars.excluded.extend(
+                (act_id, c.commune_code, 1, reason) for c in communes
+            )
             continue
         if ctx.guarded:
             starts = class_start_days(ctx, act_id, ignore_blocks=True)
@@ -168,7 +171,7 @@ def add_training(ctx: ModelContext) -> None:
         tv = TrainingVars(
             act_id, spec.duration_days, opened, attend, untrained, fixed, per_commune
         )
-        ctx.training[act_id] = tv
+        ctx.vars.training[act_id] = tv
         by_venue.setdefault(spec.venue, []).append(tv)
         ctx.penalise(
             "cost",
