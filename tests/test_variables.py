@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import TimeGrid, build_grid, half_of
 from scheduler.kinds import Kind
 from scheduler.model.builder import BuiltModel, build_model
+from scheduler.model.context import RuleKey, RuleKind
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve
@@ -339,3 +340,26 @@ def test_kinds_are_written_as_plain_strings(
     data = json.loads(plan.to_json())
     assert {e["kind"] for e in data["events"]} == {"session", "broadcast", "training"}
     assert Plan.from_dict(data).events == plan.events
+
+
+# ---------------------------------------------------------------- rule group keys
+
+
+def test_rule_keys_render_as_before_and_parse_back(tmp_path: Path) -> None:
+    key = RuleKey.of(RuleKind.BUDGET, "main", "2023-Q3")
+    assert str(key) == f"{key}" == "budget:main:2023-Q3"
+    assert RuleKey.parse("budget:main:2023-Q3") == key
+    blocked = RuleKey.of(RuleKind.COMMUNE_BLOCKED, "00001", dt.date(2023, 9, 5), dt.date(2023, 9, 6), "")  # fmt: skip
+    assert str(blocked) == "commune_blocked:00001:2023-09-05:2023-09-06:"
+    assert RuleKey.parse(str(blocked)) == blocked
+    with pytest.raises(ValueError, match="nonsense"):
+        RuleKey.parse("nonsense:x")
+    sc = _scenario(tmp_path)
+    built = build_model(sc, build_grid(sc), relaxed=True)
+    keys = [g.key for g in built.ctx.groups] + [s.key for s in built.ctx.slacks]
+    assert {k.kind for k in keys} >= {RuleKind.BUDGET, RuleKind.TRAINING_CAPACITY}
+    for k in keys:
+        assert RuleKey.parse(str(k)) == k
+    # a group with two slacks names them as its parts
+    seats = RuleKey.of(RuleKind.TRAINING_CAPACITY, "training", "seats")
+    assert seats in {s.key for s in built.ctx.slacks}

@@ -34,7 +34,7 @@ import itertools
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import month_key, quarter_key, week_key
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.sessions import COST_UNIT_VND
 
 
@@ -145,7 +145,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
             if spec.every_topic_per_quarter:
                 for q, q_days in by_quarter.items():
                     lit = ctx.guard(
-                        f"topics_per_quarter:{act_id}:{code}:{q}",
+                        RuleKey.of(RuleKind.TOPICS_PER_QUARTER, act_id, code, q),
                         f"Mỗi chủ đề ({n_topics}) phát ít nhất một lần trong {q} "
                         f"tại {commune.commune_name}",
                         f"Every topic ({n_topics}) aired at least once in {q} "

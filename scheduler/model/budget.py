@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import quarter_key
 from scheduler.costs import broadcast_cost
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.variables import Split
 
 
@@ -154,7 +154,7 @@ def add_budget(ctx: ModelContext) -> Split:
             )
             kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
-                f"budget:{f.id}:{q}",
+                RuleKey.of(RuleKind.BUDGET, f.id, q),
                 f"{f.name_vi} {quarter_vi(q)} có {vnd_vi(allowance)}"
                 + (" (cộng dồn từ các quý trước)" if f.carry_over else ""),
                 f"{f.name_en} {q} allows {allowance:,} VND"
@@ -164,7 +164,12 @@ def add_budget(ctx: ModelContext) -> Split:
                 sense="<=",
                 scale=unit,
             )
-            extra = ctx.slack(f"budget:{f.id}:{q}", ceiling, unit, max(unit // 1000, 1))
+            extra = ctx.slack(
+                RuleKey.of(RuleKind.BUDGET, f.id, q),
+                ceiling,
+                unit,
+                max(unit // 1000, 1),
+            )
             if f.carry_over:
                 running.extend(terms)
                 running_slack.append(extra)

@@ -25,14 +25,14 @@ by the literal, so an explanation can name the deadline.
 
 from __future__ import annotations
 
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.sessions import COST_UNIT_VND
 from scheduler.publications import quotas
 
 
-def deadline_key(activity: str) -> str:
+def deadline_key(activity: str) -> RuleKey:
     """Return the rule group key of a publication activity's deadline."""
-    return f"deadline:{activity}"
+    return RuleKey.of(RuleKind.DEADLINE, activity)
 
 
 def add_publications(ctx: ModelContext) -> None:

@@ -23,7 +23,7 @@ import math
 
 from ortools.sat.python import cp_model
 
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 
 
 def add_sequencing(ctx: ModelContext) -> None:
@@ -46,7 +46,7 @@ def _announcements(ctx: ModelContext) -> None:
             continue
         name = sc.commune(code).commune_name
         lit = ctx.guard(
-            f"announce:{act_id}:{code}",
+            RuleKey.of(RuleKind.ANNOUNCE, act_id, code),
             f"Buổi {act_id} ở {name} phải được thông báo ít nhất {rule.min_broadcasts} lần "
             f"trên đài xã trong {rule.window_days} ngày trước",
             f"The {act_id} in {name} must be announced at least {rule.min_broadcasts} "
@@ -85,7 +85,7 @@ def _training_first(ctx: ModelContext) -> None:
             continue  # no such training, or this commune sends nobody to it
         # one rule group per activity: "staff trained before the dialogue"
         lit = ctx.guard(
-            f"trained_first:{act_id}",
+            RuleKey.of(RuleKind.TRAINED_FIRST, act_id),
             f"Cán bộ xã phải được tập huấn ({sc.activities[tv.activity].name_vi}) "
             f"trước {sc.activities[act_id].name_vi}",
             f"Commune staff must be trained ({sc.activities[tv.activity].name_en}) "
@@ -150,7 +150,7 @@ def _targets(ctx: ModelContext) -> None:
         ]
         name = sc.activities[t.activity].name_vi
         lit = ctx.guard(
-            f"target:{t.activity}:{t.by}",
+            RuleKey.of(RuleKind.TARGET, t.activity, t.by),
             f"Chỉ tiêu: ít nhất {need}/{required} buổi {name} xong trước "
             f"{t.by:%d/%m/%Y}",
             f"Target: at least {need} of {required} "
@@ -159,7 +159,7 @@ def _targets(ctx: ModelContext) -> None:
             limit=need,
             sense=">=",
         )
-        short = ctx.slack(f"target:{t.activity}:{t.by}", need, 1, 5_000)
+        short = ctx.slack(RuleKey.of(RuleKind.TARGET, t.activity, t.by), need, 1, 5_000)
         ctx.add(m.add(sum(early) + short >= need), lit)
 
 
@@ -177,7 +177,7 @@ def _pins(ctx: ModelContext) -> None:
         if not on_day:
             why_vi, why_en = _no_session_on(ctx, p.activity, p.commune, p.date)
         lit = ctx.guard(
-            f"pin:{p.activity}:{p.commune}:{p.date}",
+            RuleKey.of(RuleKind.PIN, p.activity, p.commune, p.date),
             f"Mốc cố định: {p.activity} ở {name} ngày {p.date:%d/%m/%Y}{why_vi}",
             f"Milestone: {p.activity} in {name} on {p.date}{why_en}",
         )

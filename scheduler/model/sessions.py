@@ -22,7 +22,7 @@ import datetime as dt
 from ortools.sat.python import cp_model
 
 from scheduler.costs import session_cost, session_venue
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.scenario.schema import WEEKDAYS
 
 COST_UNIT_VND = 10_000  # the ``cost`` penalty counts money in tens of thousands of VND
@@ -135,7 +135,9 @@ def _blocking_periods(
         )
         part_en = f" ({b.half}s)" if b.half else ""
         lit = ctx.guard(
-            f"commune_blocked:{code}:{b.start_date}:{b.end_date}:{b.half or ''}",
+            RuleKey.of(
+                RuleKind.COMMUNE_BLOCKED, code, b.start_date, b.end_date, b.half or ""
+            ),
             f"{name} bận{part_vi} từ {span_vi}{why}",
             f"{name} is blocked{part_en} {b.start_date}–{b.end_date}{why}",
         )

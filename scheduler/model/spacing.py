@@ -23,12 +23,12 @@ import datetime as dt
 
 from ortools.sat.python import cp_model
 
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 
 
-def spacing_key(activity: str, commune: str) -> str:
+def spacing_key(activity: str, commune: str) -> RuleKey:
     """Return the rule group key of one activity's spacing in one commune."""
-    return f"spacing:{activity}:{commune}"
+    return RuleKey.of(RuleKind.SPACING, activity, commune)
 
 
 def add_spacing(ctx: ModelContext) -> None:

@@ -31,7 +31,7 @@ from itertools import combinations
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, week_key
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.travel import travel_between
 
 
@@ -158,13 +158,15 @@ def add_staff(ctx: ModelContext) -> None:
         cap_values = sorted({caps[p] for p in people})
         caps_text = "/".join(str(c) for c in cap_values)
         lit = ctx.guard(
-            f"weekly:{name}",
+            RuleKey.of(RuleKind.WEEKLY, name),
             f"Mỗi cán bộ giữ vai trò {name} ({len(people)} người) tối đa "
             f"{caps_text} buổi/tuần",
             f"Weekly session caps of {name} staff ({len(people)} people): at most "
             f"{caps_text} a week each",
         )
-        extra = ctx.slack(f"weekly:{name}", MAX_EXTRA_PER_WEEK, 1, 5_000)
+        extra = ctx.slack(
+            RuleKey.of(RuleKind.WEEKLY, name), MAX_EXTRA_PER_WEEK, 1, 5_000
+        )
         if len(group) == 1:
             weekly_rules[name] = (lit, extra)
         steps = []
@@ -531,7 +533,7 @@ def class_days_guard(ctx: ModelContext, group: Iterable[str]) -> cp_model.IntVar
     name = "+".join(group)
     caps_text = "/".join(str(c) for c in sorted(caps))
     return ctx.guard(
-        f"class_days:{name}",
+        RuleKey.of(RuleKind.CLASS_DAYS, name),
         f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
         f"Class days of {name} staff: at most {caps_text} a week each",
     )
@@ -655,7 +657,7 @@ def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar |
         for b in periods
     )
     return ctx.guard(
-        f"staff_blocked:{staff_id}",
+        RuleKey.of(RuleKind.STAFF_BLOCKED, staff_id),
         f"{person.name} bận: {spans_vi}",
         f"{person.name} is unavailable: {spans_en}",
     )

@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES
 from scheduler.costs import round_trip_minutes, staff_count
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.sessions import COST_UNIT_VND
 from scheduler.model.variables import TrainingVars
 
@@ -136,14 +136,14 @@ def add_training(ctx: ModelContext) -> None:
         classes_vi = f"tối đa {spec.max_classes} lớp, " if spec.max_classes else ""
         classes_en = f"at most {spec.max_classes} classes, " if spec.max_classes else ""
         lit = ctx.guard(
-            f"training_capacity:{act_id}",
+            RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id),
             f"{name}: {classes_vi}mỗi lớp {size} học viên; {len(communes)} xã, "
             f"mỗi xã {spec.trainees_per_commune} học viên",
             f"{spec.name_en}: {classes_en}{size} trainees a class; "
             f"{len(communes)} communes of {spec.trainees_per_commune} trainees",
         )
         seats = ctx.slack(
-            f"training_capacity:{act_id}:seats",
+            RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id, "seats"),
             spec.trainees_per_commune * len(communes),
             1,
             1_000,
@@ -165,7 +165,10 @@ def add_training(ctx: ModelContext) -> None:
             )
         if spec.max_classes is not None:
             more = ctx.slack(
-                f"training_capacity:{act_id}:classes", len(communes), 1, 10_000
+                RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id, "classes"),
+                len(communes),
+                1,
+                10_000,
             )
             ctx.add(m.add(sum(opened.values()) <= spec.max_classes + more), lit)
         tv = TrainingVars(
