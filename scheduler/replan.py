@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from scheduler.calendar import TimeGrid, build_grid, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
+from scheduler.kinds import Kind
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
 from scheduler.scenario.schema import (
@@ -300,7 +301,7 @@ def apply_changes(
     by_id = {e.event_id: e for e in plan.events}
     for cancel in changes.cancel:
         e = by_id[cancel.event]
-        if e.kind != "session" or e.commune_code is None:
+        if e.kind != Kind.SESSION or e.commune_code is None:
             continue
         spec = activities[e.activity]
         left = sc.required_count(e.activity, e.commune_code) - 1
@@ -466,11 +467,11 @@ def _reason(
 
 def _fills_shortfall(old: Plan, e: Event) -> bool:
     """Return whether the old plan left out an item of this event's kind and place."""
-    month = e.start.strftime("%Y-%m") if e.kind == "broadcast" else None
+    month = e.start.strftime("%Y-%m") if e.kind == Kind.BROADCAST else None
     for u in old.unscheduled:
         if u.activity != e.activity:
             continue
-        if e.kind == "training":
+        if e.kind == Kind.TRAINING:
             if u.commune_code in e.communes_served:
                 return True
         elif u.commune_code == e.commune_code and u.period in (None, month):
@@ -675,13 +676,13 @@ def _keep_broadcast_slots(
     before = {
         (e.activity, e.commune_code, e.start.date()): e
         for e in old.events
-        if e.kind == "broadcast" and e.start.date() >= today
+        if e.kind == Kind.BROADCAST and e.start.date() >= today
     }
     out = []
     for e in new.events:
         was = before.get((e.activity, e.commune_code, e.start.date()))
         if (
-            e.kind == "broadcast"
+            e.kind == Kind.BROADCAST
             and was is not None
             and was.slot_id != e.slot_id
             and sc.activities[e.activity].max_per_day == 1
@@ -708,11 +709,11 @@ def _keep_broadcast_topics(
     before = {
         (e.activity, e.commune_code, e.start.date()): e.topic
         for e in old.events
-        if e.kind == "broadcast"
+        if e.kind == Kind.BROADCAST
     }
     groups: dict[tuple[str, str | None], list[Event]] = {}
     for e in new.events:
-        if e.kind == "broadcast":
+        if e.kind == Kind.BROADCAST:
             groups.setdefault((e.activity, e.commune_code), []).append(e)
     chosen: dict[str, str | None] = {}  # event id -> topic
     for (act, code), items in groups.items():
@@ -801,7 +802,7 @@ def _keep_sources(
     before = {e.event_id: e for e in old.events}
     groups: dict[tuple[str, str | None, str], list[int]] = {}
     for n, e in enumerate(events):
-        if e.kind != "training":
+        if e.kind != Kind.TRAINING:
             groups.setdefault(
                 (e.activity, e.commune_code, quarter_key(e.start.date())), []
             ).append(n)

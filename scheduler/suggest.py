@@ -82,7 +82,7 @@ def _who(
             continue
         if e.start.replace(tzinfo=None) < end and start < e.end.replace(tzinfo=None):
             busy.update(e.staff_ids)
-        if e.kind == "session" and week_key(e.start.date()) == week_key(day):
+        if e.kind == Kind.SESSION and week_key(e.start.date()) == week_key(day):
             for pid in e.staff_ids:
                 week[pid] = week.get(pid, 0) + 1
     out = {}
