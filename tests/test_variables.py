@@ -363,3 +363,28 @@ def test_rule_keys_render_as_before_and_parse_back(tmp_path: Path) -> None:
     # a group with two slacks names them as its parts
     seats = RuleKey.of(RuleKind.TRAINING_CAPACITY, "training", "seats")
     assert seats in {s.key for s in built.ctx.slacks}
+
+
+def test_decode_splits_sources_as_the_model_counts(tmp_path: Path) -> None:
+    # each source can pay one dialogue: the model splits the two between
+    # them, and the decoded events say so
+    funding = [
+        {
+            "id": source,
+            "name_vi": source,
+            "name_en": source,
+            "allowance_vnd": {"2023-Q3": 1_000_000},
+        }
+        for source in ("main", "other")
+    ]
+    sc = make_scenario(
+        tmp_path,
+        {
+            "funding": funding,
+            "activities": {"dialogue": {"funding_sources": ["main", "other"]}},
+        },
+    )
+    built = build_model(sc, build_grid(sc))
+    solver = _solve(built)
+    paid = sorted(e.funding_source or "" for e in _decoded(built, solver))
+    assert paid == ["main", "other"]
