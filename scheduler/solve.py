@@ -37,9 +37,7 @@ from scheduler.plan import (
     Unscheduled,
 )
 from scheduler.portfolio import cp_solver, portfolio_delay, race
-from scheduler.publications import (
-    quotas,
-)
+from scheduler.publications import quotas
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 
 Progress = Callable[[float, float, float], None]
