@@ -40,7 +40,7 @@ from scheduler.costs import broadcast_cost, session_cost, session_venue
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
 from scheduler.model.budget import quarter_vi
 from scheduler.model.builder import BuiltModel, build_model
-from scheduler.model.context import DROP_COST, RuleGroup
+from scheduler.model.context import DROP_COST, RuleGroup, RuleKey, RuleKind
 from scheduler.model.staff import MAX_EXTRA_PER_WEEK
 from scheduler.plan import Plan, Unscheduled
 from scheduler.scenario.schema import Scenario
@@ -409,7 +409,7 @@ class Core:
     minimal: bool
     basic: bool = False  # rules that are never guarded conflict on their own
     # rule key -> the measure's best value with the rest of the core on (model units)
-    best: dict[str, int] = field(default_factory=dict)
+    best: dict[RuleKey, int] = field(default_factory=dict)
 
 
 def find_core(
@@ -518,15 +518,16 @@ def state_core(
                 best = round(solver.objective_value)
                 core.best[g.key] = best
                 enough = _holds_with(core, g, best, verify_s)
-                more_vi, more_en = _bound_note(g.key.startswith("budget:"), enough)
-                if g.key.startswith("budget:"):
+                money = g.key.kind == RuleKind.BUDGET
+                more_vi, more_en = _bound_note(money, enough)
+                if money:
                     amount = best * g.scale
                     vi += f" nhưng cần ít nhất {_vnd(amount, 'vi')}{more_vi}"
                     en += f" but at least {_vnd(amount, 'en')} is needed{more_en}"
                 else:
                     vi += f" nhưng tối đa chỉ được {best}{more_vi}"
                     en += f" but at most {best} can be{more_en}"
-        out.append(Finding(g.key, vi, en))
+        out.append(Finding(str(g.key), vi, en))
     summary = _commune_summary(sc, core.groups)
     if summary is not None:
         out.append(summary)
@@ -570,10 +571,10 @@ def _bound_note(money: bool, enough: bool | None) -> tuple[str, str]:
 def _commune_summary(sc: Scenario, groups: list[RuleGroup]) -> Finding | None:
     """Say in one line when all holders of a role are away on a commune's free days."""
     communes = {
-        g.key.split(":")[1] for g in groups if g.key.startswith("commune_blocked:")
+        g.key.subject[0] for g in groups if g.key.kind == RuleKind.COMMUNE_BLOCKED
     }
-    people = {g.key.split(":")[1] for g in groups if g.key.startswith("staff_blocked:")}
-    targets = [g for g in groups if g.key.startswith(("target:", "pin:"))]
+    people = {g.key.subject[0] for g in groups if g.key.kind == RuleKind.STAFF_BLOCKED}
+    targets = [g for g in groups if g.key.kind in (RuleKind.TARGET, RuleKind.PIN)]
     if len(communes) != 1 or not people:
         return None
     roles = {r for p in sc.staff if p.staff_id in people for r in p.roles}
@@ -585,7 +586,7 @@ def _commune_summary(sc: Scenario, groups: list[RuleGroup]) -> Finding | None:
     name = sc.commune(next(iter(communes))).commune_name
     when_vi = when_en = ""
     if targets:
-        by = targets[0].key.split(":")[2]
+        by = targets[0].key.subject[1]
         when_vi = f" trước hạn {dt.date.fromisoformat(by):%d/%m/%Y}"
         when_en = f" before {by}"
     return Finding(
@@ -703,7 +704,7 @@ def suggest_relaxation(
     scenario: Scenario,
     grid: TimeGrid,
     time_limit_s: float = 60.0,
-    only: set[str] | None = None,
+    only: set[RuleKey] | None = None,
 ) -> tuple[list[Relaxation], str]:
     """Return the cheapest set of changes that makes the scenario feasible.
 
@@ -722,8 +723,10 @@ def suggest_relaxation(
     built = build_model(scenario, grid, relaxed=True)
     ctx, model = built.ctx, built.model
 
-    def free(key: str) -> bool:
-        return only is None or any(key.startswith(k) for k in only)
+    def free(key: RuleKey) -> bool:
+        # a group's key frees the group and its slacks; as text, so that
+        # ``weekly:leader`` frees ``weekly:leader+trainer`` as it always has
+        return only is None or any(str(key).startswith(str(k)) for k in only)
 
     costs: list[cp_model.LinearExprT] = []
     for s in ctx.slacks:
@@ -733,7 +736,7 @@ def suggest_relaxation(
             model.add(s.var == 0)
     for g in ctx.groups:
         if free(g.key):
-            costs.append(DROP_COST.get(g.key.split(":")[0], 20_000) * (1 - g.literal))
+            costs.append(DROP_COST.get(g.key.kind, 20_000) * (1 - g.literal))
         else:
             model.add(g.literal == 1)
     model.minimize(sum(costs))
@@ -755,12 +758,11 @@ def suggest_relaxation(
     out: list[Relaxation] = []
     for g in ctx.groups:
         if not solver.value(g.literal):
-            kind = g.key.split(":")[0]
             out.append(
                 Relaxation(
-                    g.key,
+                    str(g.key),
                     0,
-                    DROP_COST.get(kind, 20_000),
+                    DROP_COST.get(g.key.kind, 20_000),
                     f"Bỏ quy tắc: {g.text_vi}",
                     f"Drop the rule: {g.text_en}",
                 )
@@ -863,7 +865,7 @@ def _loosen_to_bound(
     else:
         return [], "UNKNOWN"
     sc = built.ctx.scenario
-    if g.key.startswith("budget:"):
+    if g.key.kind == RuleKind.BUDGET:
         return [_slack_text(sc, g.key, 0, 0, built, value * g.scale)], "FEASIBLE"
     short = g.limit - value
     if short <= 0:
@@ -894,17 +896,16 @@ def _holds_with(core: Core, g: RuleGroup, value: int, seconds: float) -> bool | 
 
 def _slack_text(
     sc: Scenario,
-    key: str,
+    key: RuleKey,
     amount: int,
     cost: int,
     built: BuiltModel,
     measured: int | None = None,
 ) -> Relaxation:
-    parts = key.split(":")
-    kind = parts[0]
-    if kind == "budget":
-        f = sc.funding_source(parts[1])
-        q = parts[2]
+    kind, subject = key.kind, key.subject
+    if kind == RuleKind.BUDGET:
+        f = sc.funding_source(subject[0])
+        q = subject[1]
         # the slack moves in money units; say exactly what the plan found spends
         if measured is not None:
             available = (
@@ -915,47 +916,47 @@ def _slack_text(
             amount = max(measured - available, 0) or amount
             cost = max(amount // 1000, 1)
         return Relaxation(
-            key,
+            str(key),
             amount,
             cost,
             f"+{_vnd(amount, 'vi')} cho {f.name_vi} {quarter_vi(q)}",
             f"+{_vnd(amount, 'en')} for {f.name_en} {q}",
         )
-    if kind == "target":
-        spec = sc.activities[parts[1]]
+    if kind == RuleKind.TARGET:
+        spec = sc.activities[subject[0]]
         group = next(g for g in built.ctx.groups if g.key == key)
         need = group.limit
-        by = dt.date.fromisoformat(parts[2])
+        by = dt.date.fromisoformat(subject[1])
         return Relaxation(
-            key,
+            str(key),
             amount,
             cost,
             f"Giảm chỉ tiêu {spec.name_vi} trước {by:%d/%m/%Y} từ {need} xuống "
             f"{need - amount}",
             f"Lower the {spec.name_en} target by {by} from {need} to {need - amount}",
         )
-    if kind == "weekly":
-        roles = parts[1]
+    if kind == RuleKind.WEEKLY:
+        roles = subject[0]
         return Relaxation(
-            key,
+            str(key),
             amount,
             cost,
             f"Cho mỗi cán bộ giữ vai trò {roles} thêm {amount} buổi/tuần",
             f"Allow each {roles} holder {amount} more session(s) a week",
         )
-    spec = sc.activities[parts[1]]
-    if parts[2] == "seats":
+    spec = sc.activities[subject[0]]
+    if subject[1] == "seats":
         assert spec.venue is not None
         size = min(spec.class_size, sc.venue(spec.venue).capacity)
         return Relaxation(
-            key,
+            str(key),
             amount,
             cost,
             f"Tăng sĩ số lớp {spec.name_vi} từ {size} lên {size + amount} học viên",
             f"Raise the {spec.name_en} class size from {size} to {size + amount}",
         )
     return Relaxation(
-        key,
+        str(key),
         amount,
         cost,
         f"Cho phép thêm {amount} lớp {spec.name_vi} (tối đa {spec.max_classes} → "
@@ -975,28 +976,28 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
     """
     sc = scenario
     for ch in changes:
-        parts = ch.key.split(":")
-        kind = parts[0]
-        if kind == "budget":
+        key = RuleKey.parse(ch.key)
+        kind, subject = key.kind, key.subject
+        if kind == RuleKind.BUDGET:
             amount = ch.amount if ch.amount else 10**12
             funding = tuple(
                 f.model_copy(
                     update={
                         "allowance_vnd": {
                             **f.allowance_vnd,
-                            parts[2]: f.allowance_vnd.get(parts[2], 0) + amount,
+                            subject[1]: f.allowance_vnd.get(subject[1], 0) + amount,
                         }
                     }
                 )
-                if f.id == parts[1]
+                if f.id == subject[0]
                 else f
                 for f in sc.funding
             )
             sc = sc.model_copy(update={"funding": funding})
-        elif kind == "target":
+        elif kind == RuleKind.TARGET:
             targets = []
             for t in sc.targets:
-                if f"target:{t.activity}:{t.by}" != ch.key:
+                if RuleKey.of(kind, t.activity, t.by) != key:
                     targets.append(t)
                     continue
                 required = sum(
@@ -1009,8 +1010,8 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
                         t.model_copy(update={"min_fraction": need / required})
                     )
             sc = sc.model_copy(update={"targets": tuple(targets)})
-        elif kind == "weekly":
-            roles = set(parts[1].split("+"))
+        elif kind == RuleKind.WEEKLY:
+            roles = set(subject[0].split("+"))
             extra = ch.amount if ch.amount else MAX_EXTRA_PER_WEEK * 100
             staff = tuple(
                 p.model_copy(
@@ -1021,9 +1022,9 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
                 for p in sc.staff
             )
             sc = sc.model_copy(update={"staff": staff})
-        elif kind == "class_days":
+        elif kind == RuleKind.CLASS_DAYS:
             # the class-day caps of the group's holders are lifted
-            roles = set(parts[1].split("+"))
+            roles = set(subject[0].split("+"))
             staff = tuple(
                 p.model_copy(update={"max_class_days_per_week": None})
                 if roles & set(p.roles)
@@ -1031,10 +1032,15 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
                 for p in sc.staff
             )
             sc = sc.model_copy(update={"staff": staff})
-        elif kind == "training_capacity":
-            sc = _relax_training(sc, parts, ch.amount)
-        elif kind == "commune_blocked":
-            code, start, end, half = parts[1], parts[2], parts[3], parts[4] or None
+        elif kind == RuleKind.TRAINING_CAPACITY:
+            sc = _relax_training(sc, subject, ch.amount)
+        elif kind == RuleKind.COMMUNE_BLOCKED:
+            code, start, end, half = (
+                subject[0],
+                subject[1],
+                subject[2],
+                subject[3] or None,
+            )
             blocked = tuple(
                 b
                 for b in sc.blocked
@@ -1047,40 +1053,48 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
                 )
             )
             sc = sc.model_copy(update={"blocked": blocked})
-        elif kind == "staff_blocked":
+        elif kind == RuleKind.STAFF_BLOCKED:
             blocked = tuple(
-                b for b in sc.blocked if not (b.kind == "staff" and b.ref == parts[1])
+                b for b in sc.blocked if not (b.kind == "staff" and b.ref == subject[0])
             )
             sc = sc.model_copy(update={"blocked": blocked})
-        elif kind == "pin":
+        elif kind == RuleKind.PIN:
             pins = tuple(
-                p for p in sc.pins if f"pin:{p.activity}:{p.commune}:{p.date}" != ch.key
+                p
+                for p in sc.pins
+                if RuleKey.of(kind, p.activity, p.commune, p.date) != key
             )
             sc = sc.model_copy(update={"pins": pins})
         else:
             field_off = {
-                "announce": ("announce", None),
-                "trained_first": ("requires_training", None),
-                "topics_per_quarter": ("every_topic_per_quarter", False),
-                "spacing": ("min_gap_days", 0),
-                "deadline": ("deadline", None),
+                RuleKind.ANNOUNCE: ("announce", None),
+                RuleKind.TRAINED_FIRST: ("requires_training", None),
+                RuleKind.TOPICS_PER_QUARTER: ("every_topic_per_quarter", False),
+                RuleKind.SPACING: ("min_gap_days", 0),
+                RuleKind.DEADLINE: ("deadline", None),
             }[kind]
-            spec = sc.activities[parts[1]].model_copy(update=dict([field_off]))
-            sc = sc.model_copy(update={"activities": {**sc.activities, parts[1]: spec}})
+            act_id = subject[0]
+            spec = sc.activities[act_id].model_copy(update=dict([field_off]))
+            sc = sc.model_copy(update={"activities": {**sc.activities, act_id: spec}})
     return sc
 
 
-def _relax_training(sc: Scenario, parts: list[str], amount: int) -> Scenario:
-    act_id = parts[1]
+def _relax_training(sc: Scenario, subject: tuple[str, ...], amount: int) -> Scenario:
+    """Return the scenario with a training's seats or classes (or both) raised.
+
+    ``subject`` is ``(activity,)`` for the whole group (dropped: both lifted)
+    or ``(activity, "seats" | "classes")`` for one of its slacks.
+    """
+    act_id, part = subject[0], subject[1] if len(subject) > 1 else ""
     spec = sc.activities[act_id]
     assert spec.venue is not None
     size = min(spec.class_size, sc.venue(spec.venue).capacity)
     update: dict[str, object] = {}
     new_size = size
-    if len(parts) == 2 or parts[2] == "seats":
+    if part in ("", "seats"):
         new_size = size + (amount if amount else 10**4)
         update["class_size"] = new_size
-    if len(parts) == 2 or parts[2] == "classes":
+    if part in ("", "classes"):
         update["max_classes"] = None if not amount else (spec.max_classes or 0) + amount
     venues = tuple(
         v.model_copy(update={"capacity": max(v.capacity, new_size)})
@@ -1213,54 +1227,14 @@ def explain_unscheduled(
         (u for u in plan.unscheduled if u.reason == "left_out"),
         key=lambda u: -u.penalty,
     )[:limit]
-    missing_now = {(u.activity, u.commune_code): u.count for u in plan.unscheduled}
-    short_now = {
-        (u.activity, u.commune_code, u.period): u.count
-        for u in plan.unscheduled
-        if u.reason == "short"
-    }
-    pubs_now = {
-        (u.activity, u.period): u.count
-        for u in plan.unscheduled
-        if u.commune_code is None and u.period is not None
-    }
     out = []
     for item in items:
 
         def require(built: BuiltModel, item: Unscheduled = item) -> None:
-            ctx, m = built.ctx, built.model
-            # every broadcast month keeps what the plan airs: the item may not
-            # be paid for by dropping broadcasts
-            for key3, var in ctx.broadcast_short.items():
-                m.add(var <= short_now.get(key3, 0))
-            for key, var in ctx.session_missing.items():
-                m.add(
-                    var
-                    <= (
-                        0
-                        if key == (item.activity, item.commune_code)
-                        else missing_now.get(key, 0)
-                    )
-                )
-            # publications keep what the plan holds; the item itself is held
-            for (act_id, outlet, period), var in ctx.publication_missing.items():
-                label = f"{period}/{outlet}"
-                m.add(
-                    var
-                    <= (
-                        0
-                        if (item.activity, item.period) == (act_id, label)
-                        else pubs_now.get((act_id, label), 0)
-                    )
-                )
-            for act_id, tv in ctx.training.items():
-                for code, var in tv.untrained.items():
-                    keep = (
-                        0
-                        if (act_id, code) == (item.activity, item.commune_code)
-                        else missing_now.get((act_id, code), 0)
-                    )
-                    m.add(var <= keep)
+            # every other left-out count stays at the plan's (broadcasts too:
+            # the item may not be paid for by dropping broadcasts); the item
+            # itself is held
+            built.ctx.vars.cap_left_out(plan, item)
 
         core = find_core(scenario, grid, time_limit_s, extra=require)
         if core.feasible:

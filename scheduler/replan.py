@@ -30,12 +30,12 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from scheduler.calendar import TimeGrid, build_grid, half_of, quarter_key
+from scheduler.calendar import TimeGrid, build_grid, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.explain import explained
+from scheduler.kinds import Kind
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
-from scheduler.publications import all_quotas, period_key
 from scheduler.scenario.schema import (
     BlockedPeriod,
     Code,
@@ -302,7 +302,7 @@ def apply_changes(
     by_id = {e.event_id: e for e in plan.events}
     for cancel in changes.cancel:
         e = by_id[cancel.event]
-        if e.kind != "session" or e.commune_code is None:
+        if e.kind != Kind.SESSION or e.commune_code is None:
             continue
         spec = activities[e.activity]
         left = sc.required_count(e.activity, e.commune_code) - 1
@@ -344,203 +344,25 @@ def apply_changes(
 # --------------------------------------------------------------------------- model
 
 
-def _pin_publications(built: BuiltModel, old: Plan, today: dt.date) -> None:
-    """Keep the old count of items of every publication period begun before ``today``.
-
-    A period's items are dated evenly over its days, so the same count gives
-    the same dates: the items already out stay, and so do the rest of that
-    period's (the outlet has them in its schedule).
-    """
-    ctx = built.ctx
-    sc = ctx.scenario
-    held = Counter(
-        (
-            e.activity,
-            e.slot_id or "",
-            period_key(sc.activities[e.activity], e.start.date()),
-        )
-        for e in old.events
-        if e.kind == "publication" and e.activity in sc.activities
-    )
-    for q in all_quotas(sc, ctx.grid):
-        var = ctx.publication_n.get(q.key)
-        if var is not None and q.days and q.days[0] < today:
-            built.model.add(var == min(held[q.key], q.need))
-
-
 def _prepare(
     old: Plan, today: dt.date, changes: ChangeSet
 ) -> Callable[[BuiltModel], None]:
-    """Return the hook that pins the past, honours locks and adds the change goals."""
+    """Return the hook that pins the past, honours locks and adds the change goals.
+
+    The fixing is the model's (:meth:`scheduler.model.variables.Variables.fix`);
+    the change goals weigh what it returns: each event moved or paid from
+    another source, and the half-days between old and new sessions.
+    """
     cancelled = {c.event for c in changes.cancel}
     keep_date = {lk.event for lk in changes.lock if lk.keep in ("all", "date")}
 
     def prepare(built: BuiltModel) -> None:
-        ctx, m = built.ctx, built.model
-        sc, grid = ctx.scenario, ctx.grid
-        by_place: dict[tuple[str, str | None], list[Event]] = {}
-        for e in old.events:
-            by_place.setdefault((e.activity, e.commune_code), []).append(e)
-        moved: list[Any] = []
-        distance: list[Any] = []
-        by_index = {s.index: s for s in grid.sessions}
-        for (act, code), xs in ctx.session_x.items():
-            olds = [
-                e for e in by_place.get((act, code), []) if e.event_id not in cancelled
-            ]
-            at: dict[int, Event] = {}
-            for e in olds:
-                s = grid.session_at.get((e.start.date(), half_of(sc.calendar, e.start)))
-                if s is not None:
-                    at[s.index] = e
-            for i, v in xs.items():
-                day = by_index[i].day
-                if day < today:
-                    m.add(v == (1 if i in at else 0))
-                    continue
-                m.add_hint(v, 1 if i in at else 0)
-                if i in at and at[i].event_id in keep_date:
-                    m.add(v == 1)
-            future = [i for i in at if by_index[i].day >= today]
-            for i in future:
-                moved.append(1 - xs[i] if i in xs else 1)
-            for e in olds:
-                if e.start.date() >= today and not any(at.get(i) is e for i in future):
-                    moved.append(1)  # its old half-day is gone from the model
-            if future:
-                for j, v in xs.items():
-                    if by_index[j].day >= today:
-                        gap = min(abs(j - i) for i in future)
-                        if gap:
-                            distance.append(gap * v)
-        for (act, code), days in ctx.broadcast_x.items():
-            count: dict[dt.date, int] = {}
-            for e in by_place.get((act, code), []):
-                count[e.start.date()] = count.get(e.start.date(), 0) + 1
-            gone = {
-                by_id.start.date()
-                for by_id in old.events
-                if by_id.event_id in cancelled
-                and (by_id.activity, by_id.commune_code) == (act, code)
-            }
-            for d, slots in days.items():
-                vs = list(slots.values())
-                n = count.get(d, 0)
-                for k, v in enumerate(vs):
-                    if d < today:
-                        m.add(v == (1 if k < n else 0))
-                    else:
-                        m.add_hint(v, 1 if k < n else 0)
-                if d >= today and d in gone:
-                    m.add(sum(vs) <= n - 1)
-                    n -= 1
-                if d >= today and n:
-                    lost = m.new_int_var(0, n, f"lost[{act},{code},{d}]")
-                    m.add(lost >= n - sum(vs))
-                    moved.append(lost)
-        for act, tv in ctx.training.items():
-            olds = by_place.get((act, None), [])
-            starts: dict[int, Event] = {}
-            for held in olds:
-                if held.start.date() in grid.workdays:
-                    starts[grid.workdays.index(held.start.date())] = held
-            for wd, v in tv.open.items():
-                old_class = starts.get(wd)
-                if grid.workdays[wd] < today or (
-                    old_class is not None and old_class.event_id in keep_date
-                ):
-                    m.add(
-                        v
-                        == (
-                            1
-                            if old_class is not None
-                            and old_class.event_id not in cancelled
-                            else 0
-                        )
-                    )
-                elif old_class is not None and old_class.event_id in cancelled:
-                    m.add(v == 0)
-                else:
-                    m.add_hint(v, 1 if old_class is not None else 0)
-                    if old_class is not None:
-                        moved.append(1 - v)
-            for (code, wd), v in tv.attend.items():
-                old_class = starts.get(wd)
-                there = old_class is not None and code in old_class.communes_served
-                if grid.workdays[wd] < today:
-                    m.add(v == (1 if there else 0))
-                else:
-                    m.add_hint(v, 1 if there else 0)
-        # the pinned past keeps its funding sources: each source's share of a
-        # quarter covers at least the past events it paid for
-        past_paid = Counter(
-            (
-                e.activity,
-                e.slot_id if e.kind == "publication" else e.commune_code,
-                quarter_key(e.start.date()),
-                e.funding_source,
-            )
-            for e in old.events
-            if e.start.date() < today and e.kind != "training"
-        )
-        _pin_publications(built, old, today)
-        for (paid_act, paid_code, paid_q, paid_src), n in past_paid.items():
-            share = built.split.get((paid_act, paid_code or "", paid_q, paid_src or ""))
-            if share is not None:
-                m.add(share >= n)
-        for act, tv in ctx.training.items():
-            for e in by_place.get((act, None), []):
-                if e.start.date() < today and e.start.date() in grid.workdays:
-                    wd = grid.workdays.index(e.start.date())
-                    pick = tv.source.get((wd, e.funding_source or ""))
-                    if pick is not None:
-                        m.add(pick == 1)
-        moved.extend(_source_changes(built, old, cancelled))
-        ctx.penalise("moved", sum(moved), 1, "replan")
-        ctx.penalise("distance", sum(distance), 1, "replan")
+        ctx = built.ctx
+        fixed = ctx.vars.fix(old, before=today, keep=keep_date, drop=cancelled)
+        ctx.penalise("moved", sum(fixed.moved), 1, "replan")
+        ctx.penalise("distance", sum(fixed.distance), 1, "replan")
 
     return prepare
-
-
-def _source_changes(built: BuiltModel, old: Plan, cancelled: set[str]) -> list[Any]:
-    """Return terms counting the old events that would be paid from another source.
-
-    The model chooses per (activity, commune, quarter) how many events each
-    source pays; the old plan's counts are kept unless money forces a move
-    (one unit of ``moved`` per event that changes source), so that a re-plan
-    with no change gives back every event's source and a budget cut moves
-    only what it must. A training class keeps the source of the old class on
-    its day.
-    """
-    ctx, m = built.ctx, built.model
-    sc, grid = ctx.scenario, ctx.grid
-    had: Counter[tuple[str, str, str, str]] = Counter()
-    classes: dict[tuple[str, int], str] = {}
-    for e in old.events:
-        if e.event_id in cancelled or e.funding_source is None:
-            continue
-        if e.kind == "training":
-            if e.start.date() in grid.workdays:
-                classes[(e.activity, grid.workdays.index(e.start.date()))] = (
-                    e.funding_source
-                )
-            continue
-        key = (e.activity, e.commune_code or "", quarter_key(e.start.date()))
-        had[(*key, e.funding_source)] += 1
-    out: list[Any] = []
-    for (act, code, q, src), n in sorted(had.items()):
-        if len(sc.activities[act].funding_sources) < 2:
-            continue
-        share = built.split.get((act, code, q, src))
-        lost = m.new_int_var(0, n, f"refunded[{act},{code},{q},{src}]")
-        m.add(lost >= n - (share if share is not None else 0))
-        out.append(lost)
-    for (act, wd), src in sorted(classes.items()):
-        tv = ctx.training.get(act)
-        if tv is None or wd not in tv.open or (wd, src) not in tv.source:
-            continue
-        out.append(tv.open[wd] - tv.source[(wd, src)])
-    return out
 
 
 # --------------------------------------------------------------------------- ids and changes
@@ -646,11 +468,11 @@ def _reason(
 
 def _fills_shortfall(old: Plan, e: Event) -> bool:
     """Return whether the old plan left out an item of this event's kind and place."""
-    month = e.start.strftime("%Y-%m") if e.kind == "broadcast" else None
+    month = e.start.strftime("%Y-%m") if e.kind == Kind.BROADCAST else None
     for u in old.unscheduled:
         if u.activity != e.activity:
             continue
-        if e.kind == "training":
+        if e.kind == Kind.TRAINING:
             if u.commune_code in e.communes_served:
                 return True
         elif u.commune_code == e.commune_code and u.period in (None, month):
@@ -856,13 +678,13 @@ def _keep_broadcast_slots(
     before = {
         (e.activity, e.commune_code, e.start.date()): e
         for e in old.events
-        if e.kind == "broadcast" and e.start.date() >= today
+        if e.kind == Kind.BROADCAST and e.start.date() >= today
     }
     out = []
     for e in new.events:
         was = before.get((e.activity, e.commune_code, e.start.date()))
         if (
-            e.kind == "broadcast"
+            e.kind == Kind.BROADCAST
             and was is not None
             and was.slot_id != e.slot_id
             and sc.activities[e.activity].max_per_day == 1
@@ -889,11 +711,11 @@ def _keep_broadcast_topics(
     before = {
         (e.activity, e.commune_code, e.start.date()): e.topic
         for e in old.events
-        if e.kind == "broadcast"
+        if e.kind == Kind.BROADCAST
     }
     groups: dict[tuple[str, str | None], list[Event]] = {}
     for e in new.events:
-        if e.kind == "broadcast":
+        if e.kind == Kind.BROADCAST:
             groups.setdefault((e.activity, e.commune_code), []).append(e)
     chosen: dict[str, str | None] = {}  # event id -> topic
     for (act, code), items in groups.items():
@@ -982,7 +804,7 @@ def _keep_sources(
     before = {e.event_id: e for e in old.events}
     groups: dict[tuple[str, str | None, str], list[int]] = {}
     for n, e in enumerate(events):
-        if e.kind != "training":
+        if e.kind != Kind.TRAINING:
             groups.setdefault(
                 (e.activity, e.commune_code, quarter_key(e.start.date())), []
             ).append(n)

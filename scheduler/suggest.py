@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler import interrupt
-from scheduler.calendar import TimeGrid, half_of, week_key
+from scheduler.calendar import TimeGrid, week_key
+from scheduler.kinds import Kind
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
@@ -55,86 +56,15 @@ class Alternative:
 
 def _fix_plan(
     built: BuiltModel, plan: Plan, moving: Event | None
-) -> tuple[dict[int, cp_model.IntVar], list[cp_model.IntVar]]:
+) -> tuple[dict[int, cp_model.IntVar], list[cp_model.LinearExprT], list[dt.date]]:
     """Fix every event of the plan but ``moving``; return the moving event's choices.
 
     Returns the session variables the moving event may take (by session
-    index), or for a broadcast the per-day item counts it may join.
+    index), or for a broadcast the per-day item counts it may join and
+    their days (see :meth:`scheduler.model.variables.Variables.fix`).
     """
-    ctx, m = built.ctx, built.model
-    sc, grid = ctx.scenario, ctx.grid
-    placed: dict[tuple[str, str | None], list[Event]] = {}
-    for e in plan.events:
-        placed.setdefault((e.activity, e.commune_code), []).append(e)
-    free_choice: dict[int, cp_model.IntVar] = {}
-    day_choice: list[cp_model.IntVar] = []
-    for (act, code), xs in ctx.session_x.items():
-        taken = {
-            grid.session_at[(e.start.date(), half_of(sc.calendar, e.start))].index: e
-            for e in placed.get((act, code), [])
-            if (e.start.date(), half_of(sc.calendar, e.start)) in grid.session_at
-        }
-        for i, v in xs.items():
-            there = taken.get(i)
-            if moving is not None and (act, code) == (
-                moving.activity,
-                moving.commune_code,
-            ):
-                if there is None:
-                    free_choice[i] = v
-                    continue
-                m.add(v == (0 if there.event_id == moving.event_id else 1))
-            else:
-                m.add(v == (1 if there is not None else 0))
-        m.add(ctx.session_missing[(act, code)] == _missing(plan, act, code))
-    for (act, code), days in ctx.broadcast_x.items():
-        count: dict[dt.date, int] = {}
-        for e in placed.get((act, code), []):
-            count[e.start.date()] = count.get(e.start.date(), 0) + 1
-        mine = moving is not None and (act, code) == (
-            moving.activity,
-            moving.commune_code,
-        )
-        for d, slots in days.items():
-            vs = list(slots.values())
-            n = count.get(d, 0)
-            if mine and moving is not None and d == moving.start.date():
-                m.add(sum(vs) == n - 1)
-            elif mine:
-                m.add(sum(vs) >= n)
-                m.add(sum(vs) <= n + 1)
-                day_choice.append(sum(vs) - n)  # type: ignore[arg-type]
-            else:
-                m.add(sum(vs) == n)
-        if mine:
-            m.add(sum(day_choice) == 1)
-    for act, tv in ctx.training.items():
-        starts = {
-            grid.workdays.index(old_class.start.date()): old_class
-            for old_class in placed.get((act, None), [])
-            if old_class.start.date() in grid.workdays
-        }
-        for wd, v in tv.open.items():
-            m.add(v == (1 if wd in starts else 0))
-        for (code, wd), v in tv.attend.items():
-            old_class = starts.get(wd)
-            m.add(
-                v
-                == (
-                    1
-                    if old_class is not None and code in old_class.communes_served
-                    else 0
-                )
-            )
-    return free_choice, day_choice
-
-
-def _missing(plan: Plan, act: str, code: str) -> int:
-    return sum(
-        u.count
-        for u in plan.unscheduled
-        if u.activity == act and u.commune_code == code and u.reason == "left_out"
-    )
+    fixed = built.ctx.vars.fix(plan, free=moving)
+    return fixed.choices, fixed.day_choices, fixed.choice_days
 
 
 def _who(
@@ -152,7 +82,7 @@ def _who(
             continue
         if e.start.replace(tzinfo=None) < end and start < e.end.replace(tzinfo=None):
             busy.update(e.staff_ids)
-        if e.kind == "session" and week_key(e.start.date()) == week_key(day):
+        if e.kind == Kind.SESSION and week_key(e.start.date()) == week_key(day):
             for pid in e.staff_ids:
                 week[pid] = week.get(pid, 0) + 1
     out = {}
@@ -207,13 +137,13 @@ def alternatives(
     moving = next((e for e in plan.events if e.event_id == event_id), None)
     if moving is None:
         raise ValueError(f"no event '{event_id}' in the plan")
-    if moving.kind == "training":
+    if moving.kind == Kind.TRAINING:
         raise ValueError(
             "training classes are not moved one by one; use scheduler replan "
             "with a lock or a change instead"
         )
     built = build_model(scenario, grid)
-    choice, day_choice = _fix_plan(built, plan, moving)
+    choice, day_choice, choice_days = _fix_plan(built, plan, moving)
     model = built.model
     by_index = {s.index: s for s in grid.sessions}
 
@@ -239,15 +169,12 @@ def alternatives(
     baseline = round(base.objective_value)
 
     out: list[Alternative] = []
-    days = sorted(
-        built.ctx.broadcast_x.get((moving.activity, moving.commune_code or ""), {})
-    )
     while len(out) < k:
         solver = solve_once(model)
         if solver is None:
             break
         delta = round(solver.objective_value) - baseline
-        if moving.kind == "session":
+        if moving.kind == Kind.SESSION:
             i = next(i for i, v in choice.items() if solver.value(v))
             s = by_index[i]
             who = _who(scenario, grid, plan, moving, s.day, s.half)
@@ -255,7 +182,6 @@ def alternatives(
             model.add(choice[i] == 0)
         else:
             n = next(n for n, gain in enumerate(day_choice) if solver.value(gain))
-            others = [d for d in days if d != moving.start.date()]
-            out.append(Alternative(others[n], None, delta))
+            out.append(Alternative(choice_days[n], None, delta))
             model.add(day_choice[n] == 0)
     return out

@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "base",
         [
             "scheduler.errors",
+            "scheduler.kinds",
             "scheduler.i18n",
             "scheduler.interrupt",
             "scheduler.units",

@@ -334,13 +334,13 @@ def test_explain_names_the_deadline(tmp_path: Path) -> None:
     grid = build_grid(sc)
 
     def hold_october(built: Any) -> None:
-        for (_, _, period), var in built.ctx.publication_missing.items():
+        for (_, _, period), var in built.ctx.vars.publications.missing.items():
             if period == "2023-10":
                 built.model.add(var == 0)
 
     core = find_core(sc, grid, 20, extra=hold_october)
     assert not core.feasible
-    assert [g.key for g in core.groups] == ["deadline:press"]
+    assert [str(g.key) for g in core.groups] == ["deadline:press"]
     # dropping the rule (explain's relaxation) lifts the deadline: all 6 held
     from scheduler.explain import Relaxation, apply_relaxation
 

@@ -119,7 +119,7 @@ def test_day_cut_forbids_the_pair_on_every_day(
     # and the cut alone must catch it
     monkeypatch.setattr(staff_model, "MAX_TRAVEL_PLACES", 0)
     built = build_model(sc, grid, guarded=True)
-    x = built.ctx.session_x
+    x = built.ctx.vars.sessions.x
     index = {(s.day, s.half): s.index for s in grid.sessions}
     tue, wed = dt.date(2023, 9, 5), dt.date(2023, 9, 6)
     built.model.add(x[("dialogue", "00001")][index[(tue, "morning")]] == 1)
@@ -162,7 +162,7 @@ def test_near_communes_give_no_day_cut(tmp_path: Path) -> None:
     )
     grid = build_grid(sc)
     built = build_model(sc, grid, guarded=True)
-    x = built.ctx.session_x
+    x = built.ctx.vars.sessions.x
     index = {(s.day, s.half): s.index for s in grid.sessions}
     tue = dt.date(2023, 9, 5)
     built.model.add(x[("dialogue", "00001")][index[(tue, "morning")]] == 1)
@@ -178,7 +178,7 @@ def forced_pair_status(sc: Scenario) -> int:
     """Solve stage 1 with Xã Một on Tue 5 Sep morning and Xã Hai that afternoon."""
     grid = build_grid(sc)
     built = build_model(sc, grid)
-    x = built.ctx.session_x
+    x = built.ctx.vars.sessions.x
     index = {(s.day, s.half): s.index for s in grid.sessions}
     tue = dt.date(2023, 9, 5)
     built.model.add(x[("dialogue", "00001")][index[(tue, "morning")]] == 1)

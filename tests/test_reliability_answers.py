@@ -508,7 +508,7 @@ def test_left_out_counts_come_from_the_events_not_the_slacks(tmp_path: Path) -> 
         tmp_path, {"activities": {"broadcast": broadcast}}, {"topics.csv": TOPICS_BOTH}
     )
     built = build_model(sc, build_grid(sc))
-    need = built.ctx.broadcast_required
+    need = built.ctx.vars.broadcasts.required
     assert need == {
         ("broadcast", "00001", "2023-09"): 2,
         ("broadcast", "00002", "2023-09"): 2,

@@ -20,7 +20,8 @@ topic not within K days" holds for the rotation if and only if every window of
 K consecutive days holds at most T items, and "every topic each quarter" if and
 only if every quarter holds at least T items; both conditions are also
 necessary for any topic assignment. The model counts items per day (one
-boolean per commune, day and item) and :func:`topic_rotation` names them.
+boolean per commune, day and item) and
+:func:`scheduler.model.variables.topic_rotation` names them.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import itertools
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import month_key, quarter_key, week_key
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.sessions import COST_UNIT_VND
 
 
@@ -60,15 +61,6 @@ def monthly_requirement(ctx: ModelContext, act_id: str) -> dict[str, int]:
         base = spec.per_month_override.get(month, spec.per_month)
         out[month] = base * covered // full
     return out
-
-
-def topic_rotation(topics: list[str], commune_index: int, ordinal: int) -> str:
-    """Return the topic of a commune's item number ``ordinal`` (0-based) in the rotation.
-
-    Communes start the rotation at different topics, so that neighbouring
-    stations do not all air the same topic on the same day.
-    """
-    return topics[(commune_index + ordinal) % len(topics)]
 
 
 def aired(
@@ -119,7 +111,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
             slots = usable_slots(ctx, act_id, code)
             if not slots:
                 if total_required:
-                    ctx.excluded.append(
+                    ctx.vars.excluded.append(
                         (act_id, code, total_required, "no_station_slot")
                     )
                 continue
@@ -134,7 +126,8 @@ def add_broadcasts(ctx: ModelContext) -> None:
                 chain = list(xs[d].values())
                 for a, b in itertools.pairwise(chain):
                     m.add_implication(b, a)
-            ctx.broadcast_x[(act_id, code)] = xs
+            ctx.vars.broadcasts.x[(act_id, code)] = xs
+            ctx.vars.broadcasts.usable[(act_id, code)] = slots
             items = {d: list(xs[d].values()) for d in days}
             for week_days in by_week.values():
                 if len(week_days) * per_day > spec.max_per_week:
@@ -152,7 +145,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
             if spec.every_topic_per_quarter:
                 for q, q_days in by_quarter.items():
                     lit = ctx.guard(
-                        f"topics_per_quarter:{act_id}:{code}:{q}",
+                        RuleKey.of(RuleKind.TOPICS_PER_QUARTER, act_id, code, q),
                         f"Mỗi chủ đề ({n_topics}) phát ít nhất một lần trong {q} "
                         f"tại {commune.commune_name}",
                         f"Every topic ({n_topics}) aired at least once in {q} "
@@ -166,8 +159,8 @@ def add_broadcasts(ctx: ModelContext) -> None:
                     continue
                 short = m.new_int_var(0, need, f"short[{act_id},{code},{month}]")
                 m.add(aired(items, month_days) + short >= need)
-                ctx.broadcast_short[(act_id, code, month)] = short
-                ctx.broadcast_required[(act_id, code, month)] = need
+                ctx.vars.broadcasts.short[(act_id, code, month)] = short
+                ctx.vars.broadcasts.required[(act_id, code, month)] = need
                 ctx.penalise(
                     "coverage",
                     short,

@@ -17,7 +17,8 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import quarter_key
 from scheduler.costs import broadcast_cost
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.variables import Split
 
 
 def quarter_vi(q: str) -> str:
@@ -31,10 +32,6 @@ def vnd_vi(amount: int) -> str:
     return f"{amount:,} đ".replace(",", ".")
 
 
-# (activity, commune, quarter, source) -> number of events paid from the source
-Split = dict[tuple[str, str, str, str], cp_model.IntVar]
-
-
 def money_unit(ctx: ModelContext) -> int:
     """Return the largest amount of VND that divides every price in the model.
 
@@ -44,11 +41,13 @@ def money_unit(ctx: ModelContext) -> int:
     allowance to the unit changes no solution.
     """
     sc = ctx.scenario
-    prices = list(ctx.session_cost.values())
-    prices += [broadcast_cost(sc, a) for (a, _) in ctx.broadcast_x]
-    prices += [tv.fixed_cost for tv in ctx.training.values()]
-    prices += [tv.per_commune_cost for tv in ctx.training.values()]
-    prices += [sc.activities[a].cost_per_item_vnd for (a, _, _) in ctx.publication_n]
+    prices = list(ctx.vars.sessions.cost.values())
+    prices += [broadcast_cost(sc, a) for (a, _) in ctx.vars.broadcasts.x]
+    prices += [tv.fixed_cost for tv in ctx.vars.training.values()]
+    prices += [tv.per_commune_cost for tv in ctx.vars.training.values()]
+    prices += [
+        sc.activities[a].cost_per_item_vnd for (a, _, _) in ctx.vars.publications.n
+    ]
     unit = 0
     for p in prices:
         unit = math.gcd(unit, p)
@@ -62,7 +61,7 @@ def add_budget(ctx: ModelContext) -> Split:
     spend: dict[tuple[str, str], list[cp_model.LinearExprT]] = {
         (f.id, q): [] for f in sc.funding for q in quarters
     }
-    split: Split = {}
+    split: Split = ctx.vars.split  # the decoding reads the sources from it
     unit = money_unit(ctx)
     session_quarter = {s.index: quarter_key(s.day) for s in grid.sessions}
 
@@ -88,13 +87,13 @@ def add_budget(ctx: ModelContext) -> Split:
             parts.append(n)
         m.add(sum(parts) == count)
 
-    for (act_id, code), xs in ctx.session_x.items():
-        cost = ctx.session_cost[(act_id, code)]
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
+        cost = ctx.vars.sessions.cost[(act_id, code)]
         for q in quarters:
             in_q = [v for i, v in xs.items() if session_quarter[i] == q]
             if in_q:
                 share(act_id, code, q, sum(in_q), len(in_q), cost)
-    for (act_id, code), days in ctx.broadcast_x.items():
+    for (act_id, code), days in ctx.vars.broadcasts.x.items():
         item_price = broadcast_cost(sc, act_id)
         if item_price == 0:
             continue
@@ -108,7 +107,7 @@ def add_budget(ctx: ModelContext) -> Split:
             if items:
                 share(act_id, code, q, sum(items), len(items), item_price)
     _publications(ctx, share)
-    for act_id, tv in ctx.training.items():
+    for act_id, tv in ctx.vars.training.items():
         for d, opened in tv.open.items():
             q = quarter_key(grid.workdays[d])
             enrolled = sum(v for (_, day), v in tv.attend.items() if day == d)
@@ -155,7 +154,7 @@ def add_budget(ctx: ModelContext) -> Split:
             )
             kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
-                f"budget:{f.id}:{q}",
+                RuleKey.of(RuleKind.BUDGET, f.id, q),
                 f"{f.name_vi} {quarter_vi(q)} có {vnd_vi(allowance)}"
                 + (" (cộng dồn từ các quý trước)" if f.carry_over else ""),
                 f"{f.name_en} {q} allows {allowance:,} VND"
@@ -165,7 +164,12 @@ def add_budget(ctx: ModelContext) -> Split:
                 sense="<=",
                 scale=unit,
             )
-            extra = ctx.slack(f"budget:{f.id}:{q}", ceiling, unit, max(unit // 1000, 1))
+            extra = ctx.slack(
+                RuleKey.of(RuleKind.BUDGET, f.id, q),
+                ceiling,
+                unit,
+                max(unit // 1000, 1),
+            )
             if f.carry_over:
                 running.extend(terms)
                 running_slack.append(extra)
@@ -185,14 +189,14 @@ def _publications(
     sc = ctx.scenario
     by_quarter: dict[tuple[str, str, str], list[cp_model.IntVar]] = {}
     bound: dict[tuple[str, str, str], int] = {}
-    for (act_id, outlet, period), n in ctx.publication_n.items():
+    for (act_id, outlet, period), n in ctx.vars.publications.n.items():
         if sc.activities[act_id].cost_per_item_vnd == 0:
             continue
         q = _quarter_of(period)
         by_quarter.setdefault((act_id, outlet, q), []).append(n)
         bound[(act_id, outlet, q)] = (
             bound.get((act_id, outlet, q), 0)
-            + ctx.publication_need[(act_id, outlet, period)]
+            + ctx.vars.publications.need[(act_id, outlet, period)]
         )
     for (act_id, outlet, q), ns in by_quarter.items():
         price = sc.activities[act_id].cost_per_item_vnd
@@ -211,18 +215,19 @@ def _ceiling(ctx: ModelContext, unit: int) -> int:
     """Return the cost, in money units, of every event the model could place."""
     sc = ctx.scenario
     total = sum(
-        ctx.session_cost[key] // unit * len(xs) for key, xs in ctx.session_x.items()
+        ctx.vars.sessions.cost[key] // unit * len(xs)
+        for key, xs in ctx.vars.sessions.x.items()
     )
     total += sum(
         broadcast_cost(sc, a) // unit * sum(len(slots) for slots in days.values())
-        for (a, _), days in ctx.broadcast_x.items()
+        for (a, _), days in ctx.vars.broadcasts.x.items()
     )
     total += sum(
         (tv.fixed_cost + tv.per_commune_cost * len(tv.untrained)) // unit * len(tv.open)
-        for tv in ctx.training.values()
+        for tv in ctx.vars.training.values()
     )
     total += sum(
         sc.activities[key[0]].cost_per_item_vnd // unit * need
-        for key, need in ctx.publication_need.items()
+        for key, need in ctx.vars.publications.need.items()
     )
     return total

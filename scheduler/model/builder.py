@@ -14,7 +14,7 @@ from ortools.sat.python.cp_model_helper import FlatIntExpr
 
 from scheduler.calendar import TimeGrid
 from scheduler.model.broadcasts import add_broadcasts
-from scheduler.model.budget import Split, add_budget
+from scheduler.model.budget import add_budget
 from scheduler.model.context import ModelContext, Penalty
 from scheduler.model.publications import add_publications
 from scheduler.model.sequencing import add_sequencing
@@ -22,6 +22,7 @@ from scheduler.model.sessions import add_sessions
 from scheduler.model.spacing import add_spacing
 from scheduler.model.staff import add_staff
 from scheduler.model.training import add_training
+from scheduler.model.variables import Split
 from scheduler.scenario.schema import Scenario
 
 

@@ -8,15 +8,62 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
 from scheduler.calendar import Session, TimeGrid
+from scheduler.model.variables import Variables
 from scheduler.scenario.schema import Scenario
 from scheduler.travel import travel_between
 
 _BOOL = Domain(0, 1)
+
+
+class RuleKind(StrEnum):
+    """The kinds of rule group (what an explanation or relaxation says of them)."""
+
+    BUDGET = "budget"  # (source, quarter)
+    TARGET = "target"  # (activity, by date)
+    WEEKLY = "weekly"  # (roles joined by "+",)
+    CLASS_DAYS = "class_days"  # (roles joined by "+",)
+    TRAINING_CAPACITY = "training_capacity"  # (activity,) or (activity, seats|classes)
+    COMMUNE_BLOCKED = "commune_blocked"  # (commune, start, end, half or "")
+    STAFF_BLOCKED = "staff_blocked"  # (staff id,)
+    ANNOUNCE = "announce"  # (activity, commune)
+    TOPICS_PER_QUARTER = "topics_per_quarter"  # (activity, commune, quarter)
+    TRAINED_FIRST = "trained_first"  # (activity,)
+    PIN = "pin"  # (activity, commune, date)
+    SPACING = "spacing"  # (activity, commune)
+    DEADLINE = "deadline"  # (activity,)
+
+
+@dataclass(frozen=True)
+class RuleKey:
+    """The key of a rule group or slack: its kind and what it is about.
+
+    It renders as ``kind:subject:…`` (``budget:ctmtqg:2023-Q3``): that text
+    names the group in variable names, explanations and relaxations, and
+    :meth:`parse` reads it back.
+    """
+
+    kind: RuleKind
+    subject: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return ":".join((self.kind.value, *self.subject))
+
+    @classmethod
+    def of(cls, kind: RuleKind, *subject: object) -> RuleKey:
+        """Return the key of a kind about some things (dates and ids as text)."""
+        return cls(kind, tuple(str(s) for s in subject))
+
+    @classmethod
+    def parse(cls, text: str) -> RuleKey:
+        """Return the key a text renders (``ValueError`` for an unknown kind)."""
+        kind, *subject = text.split(":")
+        return cls(RuleKind(kind), tuple(subject))
 
 
 @dataclass(frozen=True)
@@ -38,7 +85,7 @@ class RuleGroup:
     explanation can say how far the rest of a conflict pushes it.
     """
 
-    key: str
+    key: RuleKey
     literal: cp_model.IntVar
     text_vi: str
     text_en: str
@@ -56,7 +103,7 @@ class Slack:
     each step costs ``cost`` points (one point is worth 1,000 VND).
     """
 
-    key: str
+    key: RuleKey
     var: cp_model.IntVar
     step: int
     cost: int
@@ -66,51 +113,20 @@ class Slack:
 # 1,000 VND): a planner would rather find money or loosen a number than give up
 # a rule outright, and rather move a blocked period than a milestone.
 DROP_COST = {
-    "budget": 10_000_000,
-    "target": 10_000_000,
-    "weekly": 10_000_000,
-    "class_days": 10_000_000,
-    "training_capacity": 10_000_000,
-    "commune_blocked": 20_000,
-    "staff_blocked": 20_000,
-    "announce": 20_000,
-    "topics_per_quarter": 20_000,
-    "trained_first": 50_000,
-    "pin": 50_000,
-    "spacing": 20_000,
-    "deadline": 20_000,
+    RuleKind.BUDGET: 10_000_000,
+    RuleKind.TARGET: 10_000_000,
+    RuleKind.WEEKLY: 10_000_000,
+    RuleKind.CLASS_DAYS: 10_000_000,
+    RuleKind.TRAINING_CAPACITY: 10_000_000,
+    RuleKind.COMMUNE_BLOCKED: 20_000,
+    RuleKind.STAFF_BLOCKED: 20_000,
+    RuleKind.ANNOUNCE: 20_000,
+    RuleKind.TOPICS_PER_QUARTER: 20_000,
+    RuleKind.TRAINED_FIRST: 50_000,
+    RuleKind.PIN: 50_000,
+    RuleKind.SPACING: 20_000,
+    RuleKind.DEADLINE: 20_000,
 }
-
-
-@dataclass
-class TrainingVars:
-    """Variables of one training activity, indexed by the workday a class starts.
-
-    A class is identified by its start day: ``open[d]`` says a class starts on
-    workday ``d``; ``attend[(c, d)]`` says commune ``c`` sends its trainees to it.
-    """
-
-    activity: str
-    duration: int
-    open: dict[int, cp_model.IntVar]
-    attend: dict[tuple[str, int], cp_model.IntVar]
-    untrained: dict[str, cp_model.IntVar]
-    fixed_cost: int
-    per_commune_cost: int
-    source: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
-
-    def running_on(self, workday: int) -> cp_model.LinearExprT | None:
-        """Return an expression equal to 1 when a class runs on a workday, else None."""
-        terms = [v for d, v in self.open.items() if d <= workday < d + self.duration]
-        return sum(terms) if terms else None
-
-    def trained_before(self, commune: str, workday: int) -> cp_model.LinearExprT:
-        """Return 1 when the commune's class ended before a workday, else 0."""
-        return sum(
-            v
-            for (c, d), v in self.attend.items()
-            if c == commune and d + self.duration - 1 < workday
-        )
 
 
 @dataclass
@@ -126,37 +142,11 @@ class ModelContext:
     # rules made soft: slack variables registered by the families (relaxation)
     relaxed: bool = False
     slacks: list[Slack] = field(default_factory=list)
-    # session activities: (activity, commune) -> session index -> placed?
-    session_x: dict[tuple[str, str], dict[int, cp_model.IntVar]] = field(
-        default_factory=dict
-    )
-    session_missing: dict[tuple[str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    session_cost: dict[tuple[str, str], int] = field(default_factory=dict)
-    session_venue: dict[tuple[str, str], str] = field(default_factory=dict)
-    # broadcasts: (activity, commune) -> day -> slot id -> aired?
-    broadcast_x: dict[tuple[str, str], dict[dt.date, dict[str, cp_model.IntVar]]] = (
-        field(default_factory=dict)
-    )
-    broadcast_short: dict[tuple[str, str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    broadcast_required: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    training: dict[str, TrainingVars] = field(default_factory=dict)
-    # publications: (activity, outlet, period) -> items held, items left out
-    publication_n: dict[tuple[str, str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    publication_missing: dict[tuple[str, str, str], cp_model.IntVar] = field(
-        default_factory=dict
-    )
-    publication_need: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    # what could not even be offered to the solver, and why: (activity, commune, n, why)
-    excluded: list[tuple[str, str, int, str]] = field(default_factory=list)
     # spending per (funding source, quarter), in money units of ``money_unit`` VND
     spend: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
     money_unit: int = 1
+    # the placement variables by kind, and the plan <-> variables mapping
+    vars: Variables = field(init=False)
 
     def new_bool(self, name: str) -> cp_model.IntVar:
         """Return a new 0-1 variable of the model.
@@ -170,10 +160,11 @@ class ModelContext:
     def __post_init__(self) -> None:
         # the model's proto, looked up once (``model.proto`` is a property)
         self._proto = self.model.proto
+        self.vars = Variables(self.scenario, self.grid, self.model)
 
     def guard(
         self,
-        key: str,
+        key: RuleKey,
         text_vi: str,
         text_en: str,
         measure: cp_model.LinearExprT | None = None,
@@ -185,7 +176,7 @@ class ModelContext:
 
         In a normal solve the rules are plain constraints (``None``); when the
         model is built for an explanation every group gets its own literal.
-        Keys are ``<kind>:<subject>`` (kinds as in :data:`DROP_COST`).
+        Keys are typed (:class:`RuleKey`; kinds as in :data:`DROP_COST`).
         """
         if not self.guarded:
             return None
@@ -199,14 +190,15 @@ class ModelContext:
         return lit
 
     def slack(
-        self, key: str, upper: int, step: int, cost: int
+        self, key: RuleKey, upper: int, step: int, cost: int
     ) -> cp_model.IntVar | int:
         """Return a slack loosening a rule group (0 unless rules are made soft).
 
         Parameters
         ----------
-        key : str
-            The rule group's key.
+        key : RuleKey
+            The rule group's key (with a part, e.g. ``seats``, when the group
+            has more than one slack).
         upper : int
             Most steps the rule may be loosened by.
         step : int

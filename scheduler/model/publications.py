@@ -9,7 +9,7 @@ among the forms. Rules (:mod:`scheduler.publications` has the facts):
   publication reaches the whole area, not one commune's poor households);
 - hard: items are dated on working days of their period, inside the window,
   not after the ``deadline``; each is paid whole from an allowed source
-  (``model/budget.py`` reads :attr:`ModelContext.publication_n`);
+  (``model/budget.py`` reads :attr:`PublicationVars.n <scheduler.model.variables.PublicationVars>`);
 - soft: ``cost`` like sessions.
 
 One integer per (activity, outlet, period) — how many items are held — is
@@ -25,14 +25,14 @@ by the literal, so an explanation can name the deadline.
 
 from __future__ import annotations
 
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.sessions import COST_UNIT_VND
 from scheduler.publications import quotas
 
 
-def deadline_key(activity: str) -> str:
+def deadline_key(activity: str) -> RuleKey:
     """Return the rule group key of a publication activity's deadline."""
-    return f"deadline:{activity}"
+    return RuleKey.of(RuleKind.DEADLINE, activity)
 
 
 def add_publications(ctx: ModelContext) -> None:
@@ -63,9 +63,9 @@ def add_publications(ctx: ModelContext) -> None:
                 0, q.need, f"missing[{act_id},{q.outlet},{q.period}]"
             )
             m.add(n + missing == q.need)
-            ctx.publication_n[q.key] = n
-            ctx.publication_missing[q.key] = missing
-            ctx.publication_need[q.key] = q.need
+            ctx.vars.publications.n[q.key] = n
+            ctx.vars.publications.missing[q.key] = missing
+            ctx.vars.publications.need[q.key] = q.need
             detail = f"{act_id}:{q.outlet}:{q.period}"
             ctx.penalise(
                 "coverage", missing, w.coverage * max(spec.priority, 1), detail

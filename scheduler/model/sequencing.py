@@ -24,7 +24,7 @@ import math
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import public_holidays
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 
 
 def add_sequencing(ctx: ModelContext) -> None:
@@ -38,16 +38,16 @@ def add_sequencing(ctx: ModelContext) -> None:
 def _announcements(ctx: ModelContext) -> None:
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     by_index = {s.index: s for s in grid.sessions}
-    for (act_id, code), xs in ctx.session_x.items():
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
         rule = sc.activities[act_id].announce
         if rule is None:
             continue
-        aired = ctx.broadcast_x.get((rule.via, code))
+        aired = ctx.vars.broadcasts.x.get((rule.via, code))
         if aired is None:
             continue
         name = sc.commune(code).commune_name
         lit = ctx.guard(
-            f"announce:{act_id}:{code}",
+            RuleKey.of(RuleKind.ANNOUNCE, act_id, code),
             f"Buổi {act_id} ở {name} phải được thông báo ít nhất {rule.min_broadcasts} lần "
             f"trên đài xã trong {rule.window_days} ngày trước",
             f"The {act_id} in {name} must be announced at least {rule.min_broadcasts} "
@@ -79,14 +79,14 @@ def _announcements(ctx: ModelContext) -> None:
 def _training_first(ctx: ModelContext) -> None:
     sc, grid, m = ctx.scenario, ctx.grid, ctx.model
     by_index = {s.index: s for s in grid.sessions}
-    for (act_id, code), xs in ctx.session_x.items():
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
         training = sc.activities[act_id].requires_training
-        tv = ctx.training.get(training) if training else None
+        tv = ctx.vars.training.get(training) if training else None
         if tv is None or code not in tv.untrained:
             continue  # no such training, or this commune sends nobody to it
         # one rule group per activity: "staff trained before the dialogue"
         lit = ctx.guard(
-            f"trained_first:{act_id}",
+            RuleKey.of(RuleKind.TRAINED_FIRST, act_id),
             f"Cán bộ xã phải được tập huấn ({sc.activities[tv.activity].name_vi}) "
             f"trước {sc.activities[act_id].name_vi}",
             f"Commune staff must be trained ({sc.activities[tv.activity].name_en}) "
@@ -144,14 +144,14 @@ def _targets(ctx: ModelContext) -> None:
         need = math.ceil(t.min_fraction * required - 1e-9)
         early = [
             v
-            for (a, _), xs in ctx.session_x.items()
+            for (a, _), xs in ctx.vars.sessions.x.items()
             if a == t.activity
             for i, v in xs.items()
             if by_index[i].day <= t.by
         ]
         name = sc.activities[t.activity].name_vi
         lit = ctx.guard(
-            f"target:{t.activity}:{t.by}",
+            RuleKey.of(RuleKind.TARGET, t.activity, t.by),
             f"Chỉ tiêu: ít nhất {need}/{required} buổi {name} xong trước "
             f"{t.by:%d/%m/%Y}",
             f"Target: at least {need} of {required} "
@@ -160,14 +160,14 @@ def _targets(ctx: ModelContext) -> None:
             limit=need,
             sense=">=",
         )
-        short = ctx.slack(f"target:{t.activity}:{t.by}", need, 1, 5_000)
+        short = ctx.slack(RuleKey.of(RuleKind.TARGET, t.activity, t.by), need, 1, 5_000)
         ctx.add(m.add(sum(early) + short >= need), lit)
 
 
 def _pins(ctx: ModelContext) -> None:
     sc, m = ctx.scenario, ctx.model
     for p in sc.pins:
-        xs = ctx.session_x.get((p.activity, p.commune), {})
+        xs = ctx.vars.sessions.x.get((p.activity, p.commune), {})
         on_day = [
             xs[s.index]
             for s in ctx.sessions_on(p.date)
@@ -178,7 +178,7 @@ def _pins(ctx: ModelContext) -> None:
         if not on_day:
             why_vi, why_en = _no_session_on(ctx, p.activity, p.commune, p.date)
         lit = ctx.guard(
-            f"pin:{p.activity}:{p.commune}:{p.date}",
+            RuleKey.of(RuleKind.PIN, p.activity, p.commune, p.date),
             f"Mốc cố định: {p.activity} ở {name} ngày {p.date:%d/%m/%Y}{why_vi}",
             f"Milestone: {p.activity} in {name} on {p.date}{why_en}",
         )

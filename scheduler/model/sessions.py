@@ -22,7 +22,7 @@ import datetime as dt
 from ortools.sat.python import cp_model
 
 from scheduler.costs import session_cost, session_venue
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.scenario.schema import WEEKDAYS
 
 COST_UNIT_VND = 10_000  # the ``cost`` penalty counts money in tens of thousands of VND
@@ -45,7 +45,7 @@ def add_sessions(ctx: ModelContext) -> None:
                 continue
             venue = session_venue(sc, act_id, code)
             if venue is None:
-                ctx.excluded.append((act_id, code, need, "venue_too_small"))
+                ctx.vars.excluded.append((act_id, code, need, "venue_too_small"))
                 continue
             blocked = grid.commune_blocked.get(code, frozenset())
             xs = {}
@@ -62,15 +62,15 @@ def add_sessions(ctx: ModelContext) -> None:
                         m.add(x == 0).only_enforce_if(lit)
                     xs[s.index] = x
             if not xs:
-                ctx.excluded.append((act_id, code, need, "no_free_half_day"))
+                ctx.vars.excluded.append((act_id, code, need, "no_free_half_day"))
                 continue
             missing = m.new_int_var(0, need, f"missing[{act_id},{code}]")
             m.add(cp_model.LinearExpr.sum([*xs.values(), missing]) == need)
-            ctx.session_x[(act_id, code)] = xs
-            ctx.session_missing[(act_id, code)] = missing
-            ctx.session_venue[(act_id, code)] = venue
+            ctx.vars.sessions.x[(act_id, code)] = xs
+            ctx.vars.sessions.missing[(act_id, code)] = missing
+            ctx.vars.sessions.venue[(act_id, code)] = venue
             cost = session_cost(sc, act_id, venue)
-            ctx.session_cost[(act_id, code)] = cost
+            ctx.vars.sessions.cost[(act_id, code)] = cost
             poor = max(commune.poor_households, 1)
             ctx.penalise(
                 "coverage",
@@ -109,7 +109,7 @@ def add_sessions(ctx: ModelContext) -> None:
 
     # one campaign session per commune per half-day
     per_commune: dict[tuple[str, int], list] = {}  # type: ignore[type-arg]
-    for (_, code), xs in ctx.session_x.items():
+    for (_, code), xs in ctx.vars.sessions.x.items():
         for i, v in xs.items():
             per_commune.setdefault((code, i), []).append(v)
     for vs in per_commune.values():
@@ -135,7 +135,9 @@ def _blocking_periods(
         )
         part_en = f" ({b.half}s)" if b.half else ""
         lit = ctx.guard(
-            f"commune_blocked:{code}:{b.start_date}:{b.end_date}:{b.half or ''}",
+            RuleKey.of(
+                RuleKind.COMMUNE_BLOCKED, code, b.start_date, b.end_date, b.half or ""
+            ),
             f"{name} bận{part_vi} từ {span_vi}{why}",
             f"{name} is blocked{part_en} {b.start_date}–{b.end_date}{why}",
         )

@@ -23,19 +23,19 @@ import datetime as dt
 
 from ortools.sat.python import cp_model
 
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 
 
-def spacing_key(activity: str, commune: str) -> str:
+def spacing_key(activity: str, commune: str) -> RuleKey:
     """Return the rule group key of one activity's spacing in one commune."""
-    return f"spacing:{activity}:{commune}"
+    return RuleKey.of(RuleKind.SPACING, activity, commune)
 
 
 def add_spacing(ctx: ModelContext) -> None:
     """Add the ``min_gap_days`` windows of every session activity that sets it."""
     sc, m = ctx.scenario, ctx.model
     by_index = {s.index: s for s in ctx.grid.sessions}
-    for (act_id, code), xs in ctx.session_x.items():
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
         spec = sc.activities[act_id]
         gap = spec.min_gap_days
         if gap <= 0 or sc.required_count(act_id, code) < 2:

@@ -31,7 +31,7 @@ from itertools import combinations
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, week_key
-from scheduler.model.context import ModelContext
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.travel import travel_between
 
 
@@ -81,7 +81,7 @@ def add_staff(ctx: ModelContext) -> None:
     demand: dict[tuple[str, int], Terms] = {}
     weekly: dict[tuple[str, str], Terms] = {}
     session_week = {s.index: week_key(s.day) for s in grid.sessions}
-    for (act_id, _), xs in ctx.session_x.items():
+    for (act_id, _), xs in ctx.vars.sessions.x.items():
         roles = sc.activities[act_id].roles
         for role, need in roles.items():
             if need == 0:
@@ -95,7 +95,7 @@ def add_staff(ctx: ModelContext) -> None:
                 needs.append(need)
     # class days per role and ISO week, for the people with a class-day cap
     class_days: dict[tuple[str, str], Terms] = {}
-    for tv in ctx.training.values():
+    for tv in ctx.vars.training.values():
         roles = sc.activities[tv.activity].roles
         for wd in range(len(grid.workdays)):
             run = tv.running_on(wd)
@@ -158,13 +158,15 @@ def add_staff(ctx: ModelContext) -> None:
         cap_values = sorted({caps[p] for p in people})
         caps_text = "/".join(str(c) for c in cap_values)
         lit = ctx.guard(
-            f"weekly:{name}",
+            RuleKey.of(RuleKind.WEEKLY, name),
             f"Mỗi cán bộ giữ vai trò {name} ({len(people)} người) tối đa "
             f"{caps_text} buổi/tuần",
             f"Weekly session caps of {name} staff ({len(people)} people): at most "
             f"{caps_text} a week each",
         )
-        extra = ctx.slack(f"weekly:{name}", MAX_EXTRA_PER_WEEK, 1, 5_000)
+        extra = ctx.slack(
+            RuleKey.of(RuleKind.WEEKLY, name), MAX_EXTRA_PER_WEEK, 1, 5_000
+        )
         if len(group) == 1:
             weekly_rules[name] = (lit, extra)
         steps = []
@@ -252,7 +254,7 @@ def add_people(
     person_lit = {p.staff_id: staff_blocked_literal(ctx, p.staff_id) for p in sc.staff}
     # the sessions' need per role and half-day
     need_at: dict[tuple[str, int], Terms] = {}
-    for (act_id, _), xs in ctx.session_x.items():
+    for (act_id, _), xs in ctx.vars.sessions.x.items():
         for role, need in sc.activities[act_id].roles.items():
             if need:
                 for i, x in xs.items():
@@ -298,7 +300,7 @@ def add_people(
                 place_of[(p.staff_id, role, i)] = y
         m.add(cp_model.LinearExpr.sum(ys) == weighted_sum(terms))
     add_travel_places(ctx, place_of, reach)
-    for act_id, tv in ctx.training.items():
+    for act_id, tv in ctx.vars.training.items():
         for d, opened in tv.open.items():
             days = grid.workdays[d : d + tv.duration]
             halves = [index_of[(day, h)] for day in days for h in HALVES]
@@ -387,8 +389,8 @@ def add_travel_places(
             far_days[day] = beyond
     if not far_days:
         return
-    for (act_id, code), xs in ctx.session_x.items():
-        venue = ctx.session_venue[(act_id, code)]
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
+        venue = ctx.vars.sessions.venue[(act_id, code)]
         for i, x in xs.items():
             out_of_reach = far_days.get(day_of[i])
             if out_of_reach is None or not _is_far(venue, out_of_reach):
@@ -449,7 +451,7 @@ def _reach(ctx: ModelContext) -> Reach:
     """
     sc, grid = ctx.scenario, ctx.grid
     morning, afternoon = HALVES
-    venues = sorted(set(ctx.session_venue.values()))
+    venues = sorted(set(ctx.vars.sessions.venue.values()))
     minutes = {(a, b): travel_between(sc, a, b) for a in venues for b in venues}
     by_gap: dict[float, dict[str, frozenset[str]]] = {}
 
@@ -531,7 +533,7 @@ def class_days_guard(ctx: ModelContext, group: Iterable[str]) -> cp_model.IntVar
     name = "+".join(group)
     caps_text = "/".join(str(c) for c in sorted(caps))
     return ctx.guard(
-        f"class_days:{name}",
+        RuleKey.of(RuleKind.CLASS_DAYS, name),
         f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
         f"Class days of {name} staff: at most {caps_text} a week each",
     )
@@ -585,8 +587,8 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
     # (role, venue, need, variable) of the sessions that could be placed in
     # each half-day, gathered in one pass over the variables
     sessions: dict[int, list[tuple[str, str, int, cp_model.IntVar]]] = {}
-    for (act_id, code), xs in ctx.session_x.items():
-        venue = ctx.session_venue[(act_id, code)]
+    for (act_id, code), xs in ctx.vars.sessions.x.items():
+        venue = ctx.vars.sessions.venue[(act_id, code)]
         for role, need in sc.activities[act_id].roles.items():
             if need:
                 for i, x in xs.items():
@@ -655,7 +657,7 @@ def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar |
         for b in periods
     )
     return ctx.guard(
-        f"staff_blocked:{staff_id}",
+        RuleKey.of(RuleKind.STAFF_BLOCKED, staff_id),
         f"{person.name} bận: {spans_vi}",
         f"{person.name} is unavailable: {spans_en}",
     )

@@ -27,9 +27,10 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES
 from scheduler.costs import round_trip_minutes, staff_count
-from scheduler.model.context import ModelContext, TrainingVars
+from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.sessions import COST_UNIT_VND
 from scheduler.model.staff import staff_blocked_literal
+from scheduler.model.variables import TrainingVars
 
 
 def class_start_days(
@@ -96,7 +97,9 @@ def add_training(ctx: ModelContext) -> None:
         elif not starts:
             reason = "no_free_half_day"
         if reason is not None:
-            ctx.excluded.extend((act_id, c.commune_code, 1, reason) for c in communes)
+            ctx.vars.excluded.extend(
+                (act_id, c.commune_code, 1, reason) for c in communes
+            )
             continue
         if ctx.guarded:
             starts = class_start_days(ctx, act_id, ignore_blocks=True)
@@ -134,14 +137,14 @@ def add_training(ctx: ModelContext) -> None:
         classes_vi = f"tối đa {spec.max_classes} lớp, " if spec.max_classes else ""
         classes_en = f"at most {spec.max_classes} classes, " if spec.max_classes else ""
         lit = ctx.guard(
-            f"training_capacity:{act_id}",
+            RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id),
             f"{name}: {classes_vi}mỗi lớp {size} học viên; {len(communes)} xã, "
             f"mỗi xã {spec.trainees_per_commune} học viên",
             f"{spec.name_en}: {classes_en}{size} trainees a class; "
             f"{len(communes)} communes of {spec.trainees_per_commune} trainees",
         )
         seats = ctx.slack(
-            f"training_capacity:{act_id}:seats",
+            RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id, "seats"),
             spec.trainees_per_commune * len(communes),
             1,
             1_000,
@@ -163,13 +166,16 @@ def add_training(ctx: ModelContext) -> None:
             )
         if spec.max_classes is not None:
             more = ctx.slack(
-                f"training_capacity:{act_id}:classes", len(communes), 1, 10_000
+                RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id, "classes"),
+                len(communes),
+                1,
+                10_000,
             )
             ctx.add(m.add(sum(opened.values()) <= spec.max_classes + more), lit)
         tv = TrainingVars(
             act_id, spec.duration_days, opened, attend, untrained, fixed, per_commune
         )
-        ctx.training[act_id] = tv
+        ctx.vars.training[act_id] = tv
         by_venue.setdefault(spec.venue, []).append(tv)
         ctx.penalise(
             "cost",

@@ -15,21 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ortools
 from ortools.sat.python import cp_model
 
-from scheduler.calendar import HALVES, TZ, TimeGrid, build_grid, month_key, quarter_key
-from scheduler.costs import broadcast_cost
+from scheduler.calendar import HALVES, TimeGrid, build_grid
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
 from scheduler.hints import hint_plan
+from scheduler.kinds import Kind
 from scheduler.leftout import broadcast_limit, session_limit, training_limit
-from scheduler.model.broadcasts import topic_rotation, usable_slots
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
+from scheduler.model.variables import LeftOut, Placed
 from scheduler.plan import (
     Assignment,
     Event,
@@ -38,15 +37,8 @@ from scheduler.plan import (
     SolverReport,
     Status,
     Unscheduled,
-    broadcast_event_id,
-    session_event_id,
-    training_event_id,
 )
 from scheduler.publications import (
-    item_days,
-    item_times,
-    period_key,
-    publication_event_id,
     quotas,
 )
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
@@ -336,7 +328,8 @@ def solve(
                 f"no plan found within {given} s (CP-SAT status {name}); "
                 "try a larger --time-limit",
             )
-        draft = _extract(built, stage1.solver)
+        decoded = built.ctx.vars.decode(stage1.solver)
+        draft = [(_staffed(scenario, p), p.event) for p in decoded.placed]
         naming = name_staff(
             scenario,
             [e for e, _ in draft],
@@ -379,7 +372,7 @@ def solve(
                 }
             )
         )
-    events.extend(_publication_events(built, solver))
+    events.extend(decoded.publications)
     events.sort(key=lambda e: (e.start, e.event_id))
     objective = solver.objective_value
     bound = solver.best_objective_bound if stage1.bound is None else stage1.bound
@@ -514,19 +507,13 @@ def _placement_literals(
 
     A session's half-day variable; a class's start-day variable.
     """
-    ctx = built.ctx
-    index_of = {(s.day, s.half): s.index for s in ctx.grid.sessions}
-    workday = {d: i for i, d in enumerate(ctx.grid.workdays)}
     out: dict[str, cp_model.IntVar] = {}
     for staffed, event in draft:
         if not any(staffed.roles.values()):
             continue
-        if event.kind == "session":
-            xs = ctx.session_x[(event.activity, event.commune_code or "")]
-            out[staffed.event_id] = xs[index_of[staffed.halves[0]]]
-        elif event.kind == "training":
-            tv = ctx.training[event.activity]
-            out[staffed.event_id] = tv.open[workday[staffed.halves[0][0]]]
+        literal = built.ctx.vars.literal_of(event)
+        if literal is not None:
+            out[staffed.event_id] = literal
     return out
 
 
@@ -566,15 +553,15 @@ def unnameable_day_cuts(
     """
     ctx = built.ctx
     sc, grid = ctx.scenario, ctx.grid
-    index_of = {(s.day, s.half): s.index for s in grid.sessions}
-    by_index = {s.index: s for s in grid.sessions}
+    held = ctx.vars.held_sessions(solver)
+    venue_of = {(h.activity, h.commune): h.venue for h in held}
     Key = tuple[str, str, HalfDay]  # activity, commune, half
 
     def event_of(key: Key, day: dt.date) -> StaffedEvent:
         act_id, code, half = key
         start, end = grid.session_times(day, half)
         roles = {r: n for r, n in sc.activities[act_id].roles.items() if n}
-        venue = ctx.session_venue[(act_id, code)]
+        venue = venue_of[(act_id, code)]
         eid = f"{act_id}-{code}@{day.isoformat()}/{half}"
         return StaffedEvent(eid, roles, ((day, half),), venue, start, end, True)
 
@@ -600,13 +587,10 @@ def unnameable_day_cuts(
         )
 
     by_day: dict[dt.date, list[Key]] = {}
-    for (act_id, code), xs in ctx.session_x.items():
-        if not any(sc.activities[act_id].roles.values()):
-            continue
-        for i, v in xs.items():
-            if solver.value(v):
-                s = by_index[i]
-                by_day.setdefault(s.day, []).append((act_id, code, s.half))
+    for h in held:
+        if any(sc.activities[h.activity].roles.values()):
+            s = h.session
+            by_day.setdefault(s.day, []).append((h.activity, h.commune, s.half))
 
     swap: dict[HalfDay, HalfDay] = {HALVES[0]: HALVES[1], HALVES[1]: HALVES[0]}
     patterns: list[tuple[list[Key], list[dt.date]]] = []
@@ -633,9 +617,7 @@ def unnameable_day_cuts(
     cuts: list[list[cp_model.IntVar]] = []
     for keys, days in patterns:
         for d in days:
-            lits = [
-                ctx.session_x[(a, c)].get(index_of.get((d, h), -1)) for a, c, h in keys
-            ]
+            lits = [ctx.vars.session_literal(a, c, d, h) for a, c, h in keys]
             if all(lit is not None for lit in lits):
                 cuts.append([lit for lit in lits if lit is not None])
     return cuts
@@ -652,9 +634,7 @@ def _required(built: BuiltModel) -> dict[str, int]:
                 for c in sc.communes_for(act_id)
             )
         elif spec.kind == "broadcast":
-            out[act_id] = sum(
-                n for (a, _, _), n in ctx.broadcast_required.items() if a == act_id
-            ) + sum(n for a, _, n, _ in ctx.excluded if a == act_id)
+            out[act_id] = ctx.vars.broadcast_items_required(act_id)
         elif spec.kind == "publication":
             out[act_id] = sum(q.need for q in quotas(sc, ctx.grid, act_id))
         else:
@@ -664,318 +644,67 @@ def _required(built: BuiltModel) -> dict[str, int]:
     return out
 
 
-def _publication_events(built: BuiltModel, solver: cp_model.CpSolver) -> list[Event]:
-    """Return the publication items held, dated evenly over their period's days.
+def _staffed(scenario: Scenario, placed: Placed) -> StaffedEvent:
+    """Return what the naming stage needs of a decoded event.
 
-    They need no names (no staff slot), so they bypass the naming stage. The
-    sources are read per outlet over all its periods at once: the model's split
-    counts an outlet's items per quarter, and a quarter holds three months.
+    A broadcast item takes nobody (its place is the commune, for travel);
+    a session or class needs its activity's roles in its half-days, and a
+    session counts toward the weekly caps.
     """
-    ctx = built.ctx
-    sc, grid = ctx.scenario, ctx.grid
-    out = []
-    for act_id in dict.fromkeys(a for a, _, _ in ctx.publication_n):
-        spec = sc.activities[act_id]
-        items: dict[str, list[tuple[dt.date, str, int]]] = {}
-        for q in quotas(sc, grid, act_id):
-            var = ctx.publication_n.get(q.key)
-            n_held = solver.value(var) if var is not None else 0
-            for n, d in enumerate(item_days(q.days, n_held), 1):
-                items.setdefault(q.outlet, []).append((d, q.period, n))
-        for outlet, held in items.items():
-            held.sort()
-            paid_by = _sources_by_quarter(
-                built, solver, act_id, outlet, [d for d, _, _ in held]
-            )
-            for (d, period, n), source in zip(held, paid_by, strict=True):
-                start, end = item_times(grid, d)
-                out.append(
-                    Event(
-                        event_id=publication_event_id(act_id, outlet, period, n),
-                        activity=act_id,
-                        kind="publication",
-                        commune_code=None,
-                        venue_id=None,
-                        start=start,
-                        end=end,
-                        topic=spec.topic,
-                        cost_vnd=spec.cost_per_item_vnd,
-                        funding_source=source,
-                        slot_id=outlet,
-                        all_day=True,
-                    )
-                )
-    return out
-
-
-def _assign_sources(
-    sources: tuple[str, ...], counts: dict[str, int], n_events: int
-) -> list[str]:
-    """Spread events (in time order) over sources in declared order by their counts."""
-    out: list[str] = []
-    for f in sources:
-        out.extend([f] * counts.get(f, 0))
-    # counts always add up to n_events; the guard keeps a short list usable
-    while len(out) < n_events:
-        out.append(sources[0])
-    return out[:n_events]
-
-
-def _sources_by_quarter(
-    built: BuiltModel,
-    solver: cp_model.CpSolver,
-    act_id: str,
-    code: str,
-    days: list[dt.date],
-) -> list[str]:
-    """Return the funding source of each event (given by its date, in time order).
-
-    Within each quarter, events take the sources in declared order, as many of
-    each as the model's split variables say.
-    """
-    sources = built.ctx.scenario.activities[act_id].funding_sources
-    by_q: dict[str, list[int]] = {}
-    for n, d in enumerate(days):
-        by_q.setdefault(quarter_key(d), []).append(n)
-    out = [sources[0]] * len(days)
-    for q, positions in by_q.items():
-        counts = {
-            f: solver.value(built.split[(act_id, code, q, f)])
-            for f in sources
-            if (act_id, code, q, f) in built.split
-        }
-        for n, f in zip(
-            positions, _assign_sources(sources, counts, len(positions)), strict=True
-        ):
-            out[n] = f
-    return out
-
-
-def _extract(
-    built: BuiltModel, solver: cp_model.CpSolver
-) -> list[tuple[StaffedEvent, Event]]:
-    """Read stage-1 values into draft events (staff not named yet)."""
-    ctx = built.ctx
-    sc, grid = ctx.scenario, ctx.grid
-    by_index = {s.index: s for s in grid.sessions}
-    out: list[tuple[StaffedEvent, Event]] = []
-
-    for (act_id, code), xs in ctx.session_x.items():
-        spec = sc.activities[act_id]
-        chosen = sorted(
-            (by_index[i] for i, v in xs.items() if solver.value(v)),
-            key=lambda s: s.index,
+    e = placed.event
+    if e.kind == Kind.BROADCAST:
+        return StaffedEvent(
+            e.event_id, {}, (), e.commune_code or "", e.start, e.end, False
         )
-        paid_by = _sources_by_quarter(
-            built, solver, act_id, code, [x.day for x in chosen]
-        )
-        source_of = {x.index: f for x, f in zip(chosen, paid_by, strict=True)}
-        for ordinal, s in enumerate(chosen, start=1):
-            start, end = grid.session_times(s.day, s.half)
-            venue = ctx.session_venue[(act_id, code)]
-            eid = session_event_id(act_id, code, ordinal)
-            event = Event(
-                event_id=eid,
-                activity=act_id,
-                kind="session",
-                commune_code=code,
-                venue_id=venue,
-                start=start,
-                end=end,
-                communes_served=(code,),
-                topic=spec.topic,
-                cost_vnd=ctx.session_cost[(act_id, code)],
-                funding_source=source_of[s.index],
-                attendees=spec.attendees,
-            )
-            staffed = StaffedEvent(
-                eid, dict(spec.roles), ((s.day, s.half),), venue, start, end, True
-            )
-            out.append((staffed, event))
-
-    commune_index = {c.commune_code: i for i, c in enumerate(sc.communes)}
-    for (act_id, code), days in ctx.broadcast_x.items():
-        spec = sc.activities[act_id]
-        topics = [t.topic_id for t in sc.topics_for(act_id)]
-        slots = {s.slot_id: s for s in sc.stations if s.commune_code == code}
-        usable = usable_slots(ctx, act_id, code)
-        aired = [
-            (d, slot)
-            for d in sorted(days)
-            for slot, v in days[d].items()
-            if solver.value(v)
-        ]
-        # with one item a day, alternate the usable slots so both audiences hear it
-        placed = []
-        for n, (d, slot) in enumerate(aired):
-            if spec.max_per_day == 1 and len(usable) > 1:
-                slot = usable[n % len(usable)]
-            placed.append((d, slot))
-        source_of = dict(
-            enumerate(
-                _sources_by_quarter(built, solver, act_id, code, [d for d, _ in placed])
-            )
-        )
-        month_count: dict[str, int] = {}
-        for n, (d, slot) in enumerate(placed):
-            month = month_key(d)
-            month_count[month] = month_count.get(month, 0) + 1
-            start = dt.datetime.combine(d, slots[slot].start, tzinfo=TZ)
-            eid = broadcast_event_id(act_id, code, month, month_count[month])
-            event = Event(
-                event_id=eid,
-                activity=act_id,
-                kind="broadcast",
-                commune_code=code,
-                venue_id=None,
-                start=start,
-                end=start + dt.timedelta(minutes=spec.minutes),
-                communes_served=(code,),
-                topic=topic_rotation(topics, commune_index[code], n),
-                cost_vnd=broadcast_cost(sc, act_id),
-                funding_source=source_of.get(n, spec.funding_sources[0]),
-                slot_id=slot,
-            )
-            out.append(
-                (StaffedEvent(eid, {}, (), code, start, event.end, False), event)
-            )
-
-    cal = sc.calendar
-    for act_id, tv in ctx.training.items():
-        spec = sc.activities[act_id]
-        assert spec.venue is not None
-        opened = sorted(d for d, v in tv.open.items() if solver.value(v))
-        for ordinal, wd in enumerate(opened, start=1):
-            served = tuple(
-                c for (c, day), v in tv.attend.items() if day == wd and solver.value(v)
-            )
-            class_days = grid.workdays[wd : wd + tv.duration]
-            start = dt.datetime.combine(
-                class_days[0], cal.training_day_start, tzinfo=TZ
-            )
-            end = dt.datetime.combine(class_days[-1], cal.training_day_end, tzinfo=TZ)
-            source = spec.funding_sources[0]
-            for (day, f), lit in tv.source.items():
-                if day == wd and solver.value(lit):
-                    source = f
-            eid = training_event_id(act_id, ordinal)
-            event = Event(
-                event_id=eid,
-                activity=act_id,
-                kind="training",
-                commune_code=None,
-                venue_id=spec.venue,
-                start=start,
-                end=end,
-                communes_served=served,
-                topic=spec.topic,
-                cost_vnd=tv.fixed_cost + tv.per_commune_cost * len(served),
-                funding_source=source,
-                attendees=spec.trainees_per_commune * len(served),
-                all_day=True,
-            )
-            halves = tuple((day, h) for day in class_days for h in HALVES)
-            out.append(
-                (
-                    StaffedEvent(
-                        eid, dict(spec.roles), halves, spec.venue, start, end, False
-                    ),
-                    event,
-                )
-            )
-    return out
+    return StaffedEvent(
+        e.event_id,
+        dict(scenario.activities[e.activity].roles),
+        placed.halves,
+        e.venue_id or "",
+        e.start,
+        e.end,
+        e.kind == Kind.SESSION,
+    )
 
 
 def _unscheduled(built: BuiltModel, events: list[Event]) -> list[Unscheduled]:
     """Return what the plan leaves out, counted from its events, and why.
 
-    The counts come from the events, not from the slack variables: a plan
-    found before the search ended may hold a slack above what is missing.
-    Each item left out names the limit that bound (:mod:`scheduler.leftout`).
+    The counts come from :meth:`Variables.left_out
+    <scheduler.model.variables.Variables.left_out>`; each item left out
+    names the limit that bound (:mod:`scheduler.leftout`).
     """
-    ctx = built.ctx
-    sc, grid = ctx.scenario, ctx.grid
-    w = sc.weights.coverage
-    held: Counter[tuple[str, str | None, str | None]] = Counter()
-    served: set[tuple[str, str]] = set()
-    for e in events:
-        month = month_key(e.start.date()) if e.kind == "broadcast" else None
-        held[(e.activity, e.commune_code, month)] += 1
-        served.update((e.activity, c) for c in e.communes_served)
-    out = [Unscheduled(a, c, n, reason) for a, c, n, reason in ctx.excluded]
-
-    def weight(act_id: str, code: str) -> int:
-        poor = max(sc.commune(code).poor_households, 1)
-        return w * max(sc.activities[act_id].priority, 1) * poor
-
-    for act_id, code in ctx.session_missing:
-        n = sc.required_count(act_id, code) - held[(act_id, code, None)]
-        if n > 0:
-            vi, en = session_limit(sc, grid, events, act_id, code)
-            out.append(
-                Unscheduled(
-                    act_id, code, n, "left_out", None, n * weight(act_id, code), vi, en
-                )
-            )
-    for (act_id, code, month), need in ctx.broadcast_required.items():
-        n = need - held[(act_id, code, month)]
-        if n > 0:
-            vi, en = broadcast_limit(sc, grid, events, act_id, code, month)
-            out.append(
-                Unscheduled(
-                    act_id, code, n, "short", month, n * weight(act_id, code), vi, en
-                )
-            )
-    out += _publications_left_out(built, events)
-    for act_id, tv in ctx.training.items():
-        for code in tv.untrained:
-            if (act_id, code) not in served:
-                vi, en = training_limit(sc, grid, events, act_id, code)
-                out.append(
-                    Unscheduled(
-                        act_id, code, 1, "left_out", None, weight(act_id, code), vi, en
-                    )
-                )
+    sc, grid = built.ctx.scenario, built.ctx.grid
+    out = []
+    for lo in built.ctx.vars.left_out(events):
+        vi, en = _why(sc, grid, events, lo)
+        out.append(replace(lo.item, detail_vi=vi, detail_en=en))
     return sorted(out, key=lambda u: (u.activity, u.commune_code or "", u.period or ""))
 
 
-def _publications_left_out(built: BuiltModel, events: list[Event]) -> list[Unscheduled]:
-    """Return each outlet's period short of its quota (``period`` is ``period/outlet``)."""
-    ctx = built.ctx
-    sc = ctx.scenario
-    held = Counter(
-        (
-            e.activity,
-            e.slot_id or "",
-            period_key(sc.activities[e.activity], e.start.date()),
+def _why(
+    sc: Scenario, grid: TimeGrid, events: list[Event], lo: LeftOut
+) -> tuple[str, str]:
+    """Return the limit that left an item out, in both languages ("" when none)."""
+    u = lo.item
+    if lo.quota is not None:
+        q = lo.quota
+        name = next(
+            o.name for o in sc.activities[u.activity].outlets if o.id == q.outlet
         )
-        for e in events
-        if e.kind == "publication"
-    )
-    out = []
-    for act_id, spec in sc.activities.items():
-        if spec.kind != "publication":
-            continue
-        names = {o.id: o.name for o in spec.outlets}
-        for q in quotas(sc, ctx.grid, act_id):
-            n = q.need - held[q.key]
-            if n <= 0:
-                continue
-            offered = q.key in ctx.publication_n
-            # a period never offered to the solver costs nothing, as in the model
-            out.append(
-                Unscheduled(
-                    act_id,
-                    None,
-                    n,
-                    "left_out" if offered else "past_deadline",
-                    q.label,
-                    n * sc.weights.coverage * max(spec.priority, 1) if offered else 0,
-                    f"{names[q.outlet]}: thiếu {n} trên {q.need} bài kỳ {q.period}",
-                    f"{names[q.outlet]}: {n} of {q.need} items in {q.period}",
-                )
-            )
-    return out
+        return (
+            f"{name}: thiếu {u.count} trên {q.need} bài kỳ {q.period}",
+            f"{name}: {u.count} of {q.need} items in {q.period}",
+        )
+    kind = sc.activities[u.activity].kind  # the scenario's own Literal
+    code = u.commune_code or ""
+    if kind == "session" and u.reason == "left_out":
+        return session_limit(sc, grid, events, u.activity, code)
+    if kind == "broadcast" and u.reason == "short":
+        return broadcast_limit(sc, grid, events, u.activity, code, u.period or "")
+    if kind == "training" and u.reason == "left_out":
+        return training_limit(sc, grid, events, u.activity, code)
+    return "", ""
 
 
 def _breakdown(
