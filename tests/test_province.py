@@ -25,30 +25,25 @@ from scheduler.check import check_plan
 from scheduler.cli import app
 from scheduler.errors import ScenarioError
 from scheduler.plan import Plan
-from scheduler.province import decompose
+from scheduler.province import tasks
 from scheduler.province.compose import district_scenario, merge, merged_relaxation
-from scheduler.province.decompose import (
-    MERGED_KEY,
-    DistrictResult,
-    ProvincePlan,
-    SolveOutcome,
-    SolveTask,
-    _linear_master,
-    _overrides,
-    _price_master,
-    _take_offers,
-    greedy_task,
-    plan_province,
-    shared_spend,
-    solve_task,
-    spend_leftover,
-    trainer_use,
-)
+from scheduler.province.decompose import MERGED_KEY, _overrides, plan_province
+from scheduler.province.leftover import spend_leftover, take_offers
 from scheduler.province.load import load_province
+from scheduler.province.master import linear_master, price_master
+from scheduler.province.result import DistrictResult, ProvincePlan
 from scheduler.province.runner import InProcessRunner, dask_runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.province.shared import check_shared
 from scheduler.province.sweep import parse_scales, province_budget
+from scheduler.province.tasks import (
+    SolveOutcome,
+    SolveTask,
+    greedy_task,
+    shared_spend,
+    solve_task,
+)
+from scheduler.province.trainers import trainer_use
 from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve
 from tests.conftest import BASE_TABLES, make_scenario
@@ -319,21 +314,19 @@ def test_kept_models_give_the_plan_of_fresh_builds(
     province = load_province(
         write_province(tmp_path, allowance=1_000_000, extra=PRICES_ONLY)
     )
-    import scheduler.model.builder
-
     builds = {"n": 0}
-    build = scheduler.model.builder.build_model
+    build = tasks.build_model
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         builds["n"] += 1
         return build(*args, **kwargs)
 
-    # the price rounds' models are built by _kept_model (its import is local)
-    monkeypatch.setattr(scheduler.model.builder, "build_model", counted)
+    # the price rounds' models are built by tasks.kept_model
+    monkeypatch.setattr(tasks, "build_model", counted)
     kept = plan_province(province, deterministic=True)
     kept_builds, builds["n"] = builds["n"], 0
     assert kept.price_rounds > 1
-    monkeypatch.setattr(decompose, "KEPT_MODELS", 0)  # every task builds
+    monkeypatch.setattr(tasks, "KEPT_MODELS", 0)  # every task builds
     fresh = plan_province(province, deterministic=True)
     assert _signature(kept) == _signature(fresh)
     assert (kept.objective, kept.bound) == (fresh.objective, fresh.bound)
@@ -660,10 +653,10 @@ def test_price_master_prices_the_allowance_at_the_marginal_worth() -> None:
         "a": [_column("a", 100, 0), _column("a", 0, 10_000_000)],
         "b": [_column("b", 50, 0), _column("b", 0, 10_000_000)],
     }
-    prices = _price_master(columns, {"2023-Q3": 10_000_000})
+    prices = price_master(columns, {"2023-Q3": 10_000_000})
     assert prices["2023-Q3"] == pytest.approx(5e-6, rel=1e-6)
     # with 20M both columns fit and money is worth nothing at the margin
-    assert _price_master(columns, {"2023-Q3": 20_000_000})["2023-Q3"] == 0.0
+    assert price_master(columns, {"2023-Q3": 20_000_000})["2023-Q3"] == 0.0
 
 
 def test_linear_master_mixes_the_spending_between_columns() -> None:
@@ -674,9 +667,9 @@ def test_linear_master_mixes_the_spending_between_columns() -> None:
         "a": [_column("a", 100, 0), _column("a", 0, 10_000_000)],
         "b": [_column("b", 50, 0), _column("b", 0, 10_000_000)],
     }
-    _, spending = _linear_master(columns, {"2023-Q3": 15_000_000})
+    _, spending = linear_master(columns, {"2023-Q3": 15_000_000})
     assert spending == {"a": {"2023-Q3": 10_000_000}, "b": {"2023-Q3": 5_000_000}}
-    _, spending = _linear_master(columns, {"2023-Q3": 8_000_000})
+    _, spending = linear_master(columns, {"2023-Q3": 8_000_000})
     assert spending == {"a": {"2023-Q3": 8_000_000}, "b": {"2023-Q3": 0}}
 
 
@@ -739,10 +732,8 @@ def test_highs_process_killed_at_its_hard_limit_leaves_no_bound(
     # HiGHS may overrun its own limit; its process is killed at the hard limit
     # (here 0 × 30 s + 0.05 s: before the child process has even loaded
     # highspy), and the task then has neither a plan nor a bound, and says why
-    import scheduler.province.merged
-
-    monkeypatch.setattr(scheduler.province.merged, "HARD_OVER_LIMIT", 0.0)
-    monkeypatch.setattr(scheduler.province.merged, "HARD_GRACE_S", 0.05)
+    monkeypatch.setattr(tasks, "HARD_OVER_LIMIT", 0.0)
+    monkeypatch.setattr(tasks, "HARD_GRACE_S", 0.05)
     _, out = _merged_by_highs(tmp_path)
     assert out.plan is None
     assert out.bound == float("-inf")
@@ -758,12 +749,10 @@ def test_merged_task_falls_back_on_cp_sat_when_highs_fails(
 ) -> None:
     # a HiGHS process that fails (as on a worker without highspy) costs nothing
     # but the engine: CP-SAT proves the same optimum 1,000,100
-    import scheduler.bench.mip
-
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("HiGHS process failed: no highspy")
 
-    monkeypatch.setattr(scheduler.bench.mip, "solve_with_highs", broken)
+    monkeypatch.setattr(tasks, "solve_with_highs", broken)
     _, out = _merged_by_highs(tmp_path)
     assert out.plan is not None, out.error
     assert out.plan.solver.solver.startswith("OR-Tools CP-SAT")
@@ -902,10 +891,10 @@ def test_offers_of_the_leftover_are_taken_best_first_while_it_pays() -> None:
         (50.0, "c", {"Q3": 1, "Q4": 1}, plan),
         (30.0, "e", {"Q3": -2, "Q4": 3}, plan),
     ]
-    taken = _take_offers(offers, {"Q3": 6, "Q4": 2})
+    taken = take_offers(offers, {"Q3": 6, "Q4": 2})
     assert [d for d, _, _ in taken] == ["a", "c"]
     # with 9 of Q3 left b fits after a (5 + 4), and c no longer does
-    taken = _take_offers(offers, {"Q3": 9, "Q4": 2})
+    taken = take_offers(offers, {"Q3": 9, "Q4": 2})
     assert [d for d, _, _ in taken] == ["a", "b"]
 
 

@@ -39,7 +39,7 @@ from scheduler.errors import say
 from scheduler.i18n import number, percent
 
 if TYPE_CHECKING:
-    from scheduler.province.decompose import ProvincePlan
+    from scheduler.province.result import ProvincePlan
     from scheduler.province.runner import Runner
     from scheduler.province.schema import ProvinceScenario
     from scheduler.province.sweep import SweepPoint
