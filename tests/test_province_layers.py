@@ -16,6 +16,9 @@ import pytest
 
 from scheduler.errors import ScenarioError
 from scheduler.province.load import load_province
+from scheduler.scenario.schema import Pin
+from scheduler.scenario.validate import cross_check
+from tests.conftest import make_scenario
 from tests.test_province import write_province
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,3 +215,50 @@ def test_province_loader_checks_the_group_and_the_shared_source(
         "shared.trainer_blocked_periods",
         "needs the trainers table",
     )
+
+
+def test_cross_check_reports_every_reference_in_order(tmp_path: Path) -> None:
+    # cross_check was split into one function per family of records: the
+    # problems and their order are those of the function before the split
+    sc = make_scenario(tmp_path)
+    venues = (*sc.venues, sc.venues[0].model_copy(update={"commune_code": "99999"}))
+    dialogue = next(a for a, s in sc.activities.items() if s.kind == "session")
+    spec = sc.activities[dialogue]
+    activities = {
+        **sc.activities,
+        dialogue: spec.model_copy(
+            update={"funding_sources": ("nowhere",), "roles": {"juggler": 1}}
+        ),
+    }
+    pin = Pin(activity="nothing", commune="99999", date=sc.horizon.end)
+    bad = sc.model_copy(
+        update={
+            "venues": venues,
+            "activities": activities,
+            "pins": (pin,),
+            "communes": (*sc.communes, sc.communes[0]),
+        }
+    )
+    got = [(p.row, p.field, p.message_en) for p in cross_check(bad, "tiny.toml", {})]
+    code = sc.communes[0].commune_code
+    assert got == [
+        (None, "commune_code", f"duplicate id '{code}'"),
+        (None, "venue_id", f"duplicate id '{sc.venues[0].venue_id}'"),
+        (None, "commune_code", "commune code '99999' is not in the commune table"),
+        (
+            None,
+            f"activities.{dialogue}.funding_sources",
+            "funding source 'nowhere' is not in [[funding]]",
+        ),
+        (
+            None,
+            f"activities.{dialogue}.roles",
+            "nobody in the staff table holds the role 'juggler'",
+        ),
+        (
+            None,
+            "pins[0].activity",
+            "'nothing' is not a session activity (kind = \"session\")",
+        ),
+        (None, "pins[0].commune", "commune code '99999' is not in the commune table"),
+    ]
