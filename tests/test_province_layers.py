@@ -144,7 +144,9 @@ def test_commands_are_module_level_functions(path: Path) -> None:
 def _problems_of(path: Path) -> list[tuple[str, int | None, str, str]]:
     with pytest.raises(ScenarioError) as info:
         load_province(path)
-    return [(Path(p.file).name, p.row, p.field, p.message_en) for p in info.value.problems]
+    return [
+        (Path(p.file).name, p.row, p.field, p.message_en) for p in info.value.problems
+    ]
 
 
 def test_province_loader_reports_every_file_problem_in_order(tmp_path: Path) -> None:
