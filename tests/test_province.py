@@ -26,8 +26,12 @@ from scheduler.cli import app
 from scheduler.errors import ScenarioError
 from scheduler.plan import Plan
 from scheduler.province import tasks
-from scheduler.province.compose import district_scenario, merge, merged_relaxation
-from scheduler.province.decompose import MERGED_KEY, _overrides, plan_province
+from scheduler.province.compose import (
+    district_scenario,
+    whole_relaxation,
+    whole_scenario,
+)
+from scheduler.province.decompose import WHOLE_KEY, _overrides, plan_province
 from scheduler.province.leftover import spend_leftover, take_offers
 from scheduler.province.load import load_province
 from scheduler.province.master import linear_master, price_master
@@ -35,7 +39,6 @@ from scheduler.province.result import DistrictResult, ProvincePlan
 from scheduler.province.runner import InProcessRunner, dask_runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.province.shared import check_shared
-from scheduler.province.sweep import parse_scales, province_budget
 from scheduler.province.tasks import (
     SolveOutcome,
     SolveTask,
@@ -46,6 +49,7 @@ from scheduler.province.tasks import (
 from scheduler.province.trainers import trainer_use
 from scheduler.scenario.schema import Scenario
 from scheduler.solve import solve
+from scheduler.sweep import parse_scales, province_budget
 from tests.conftest import BASE_TABLES, make_scenario
 
 DISTRICT_PATCH: dict[str, Any] = {
@@ -195,7 +199,7 @@ def test_decomposed_plan_passes_every_check(
 def test_decomposition_is_within_its_gap_of_the_monolithic_optimum(
     decomposed: ProvincePlan, tiny_province: ProvinceScenario
 ) -> None:
-    merged = merge(tiny_province)
+    merged = whole_scenario(tiny_province)
     mono = solve(merged, overrides={"num_workers": 1, "max_time_in_seconds": 30})
     assert mono.solver.status == "OPTIMAL"
     assert check_plan(merged, mono) == []
@@ -685,7 +689,8 @@ def test_small_province_is_bounded_by_its_merged_relaxation(tmp_path: Path) -> N
     province = load_province(write_province(tmp_path, allowance=1_000_000))
     result = plan_province(province, deterministic=True)
     mono = solve(
-        merge(province), overrides={"num_workers": 1, "max_time_in_seconds": 30}
+        whole_scenario(province),
+        overrides={"num_workers": 1, "max_time_in_seconds": 30},
     )
     assert mono.solver.status == "OPTIMAL"
     assert result.bound_from == "merged"
@@ -698,10 +703,10 @@ def _merged_by_highs(tmp_path: Path) -> tuple[Scenario, SolveOutcome]:
     """Solve the tiny province's merged relaxation (budget 1,000,000) as HiGHS would."""
     province = load_province(write_province(tmp_path, allowance=1_000_000))
     assert province.budget is not None
-    merged = merged_relaxation(province)
+    merged = whole_relaxation(province)
     assert merged is not None
     task = SolveTask(
-        MERGED_KEY,
+        WHOLE_KEY,
         "",
         merged,
         {"num_workers": 1, "max_time_in_seconds": 30, "random_seed": 0},
@@ -789,7 +794,7 @@ def test_merged_relaxation_only_where_it_bounds_the_province(tmp_path: Path) -> 
     # travel paid by the minute: the merged scenario has one HQ, each district
     # its own, so its costs differ and it bounds nothing; the rounds bound alone
     province = load_province(write_province(tmp_path, allowance=1_000_000))
-    assert merged_relaxation(province) is not None
+    assert whole_relaxation(province) is not None
     first = province.districts[0]
     paid = first.scenario.model_copy(
         update={
@@ -807,7 +812,7 @@ def test_merged_relaxation_only_where_it_bounds_the_province(tmp_path: Path) -> 
             )
         }
     )
-    assert merged_relaxation(by_minute) is None
+    assert whole_relaxation(by_minute) is None
     assert plan_province(by_minute, deterministic=True).bound_from == "prices"
 
 
@@ -832,7 +837,8 @@ def test_price_rounds_bound_is_valid_and_tighter_than_unpriced(
     )
     more = plan_province(province, deterministic=True)
     mono = solve(
-        merge(province), overrides={"num_workers": 1, "max_time_in_seconds": 30}
+        whole_scenario(province),
+        overrides={"num_workers": 1, "max_time_in_seconds": 30},
     )
     assert mono.solver.status == "OPTIMAL"
     # measured: 800,200 unpriced, 950,125 priced, optimum 1,000,100
@@ -936,7 +942,7 @@ def test_leftover_goes_to_the_district_it_improves_most(tmp_path: Path) -> None:
     assert sum(shared_spend(p, "prov").get("2023-Q3", 0) for p in plans.values()) == (
         3_000_000
     )
-    mono = solve(merge(province), overrides=over)
+    mono = solve(whole_scenario(province), overrides=over)
     assert mono.solver.status == "OPTIMAL"
     assert mono.solver.objective == 500_600
 

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from scheduler.province.result import ProvincePlan
     from scheduler.province.runner import Runner
     from scheduler.province.schema import ProvinceScenario
-    from scheduler.province.sweep import SweepPoint
     from scheduler.scenario.schema import Scenario
+    from scheduler.sweep import SweepPoint
 
 Workers = Annotated[
     int,
@@ -189,7 +189,7 @@ def load_province_or_exit(path: Path, lang: str) -> ProvinceScenario:
 
 def summary_csv(result: ProvincePlan) -> bytes:
     """Return one row per district: objective, allocation, spend, coverage."""
-    from scheduler.province.sweep import coverage_of
+    from scheduler.sweep import coverage_of
 
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -296,7 +296,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan the same scenario at several budget scales; chart coverage vs budget."""
         from scheduler.province.load import is_province_file
-        from scheduler.province.sweep import parse_scales, sweep_district
+        from scheduler.sweep import parse_scales, sweep_district
 
         try:
             scales = parse_scales(budget_scale, lang)
@@ -344,7 +344,7 @@ def _sweep_province(
 ) -> list[SweepPoint]:
     """Plan a province at each budget scale; return one point per scale."""
     from scheduler.province.decompose import plan_province
-    from scheduler.province.sweep import SweepPoint, coverage_parts, province_budget
+    from scheduler.sweep import SweepPoint, coverage_parts, province_budget
 
     points: list[SweepPoint] = []
     for s in scales:
@@ -372,7 +372,7 @@ def _sweep_province(
 def _write_sweep(folder: Path, points: list[SweepPoint], title: str, lang: str) -> None:
     """Print the sweep's table and write sweep.csv, sweep.json and sweep.html."""
     from scheduler.export.table import write_atomically
-    from scheduler.province.sweep import chart_html, points_csv, points_json
+    from scheduler.sweep import chart_html, points_csv, points_json
 
     table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
     rows = [

@@ -7,8 +7,10 @@ records; nothing imports the solver, so the results pickle to Dask workers.
   (post-2025 provinces, where a "district" is a group of communes).
 - :func:`district_scenario` gives one district its allowance of the shared
   budget and the provincial trainers (with the half-days they may not work).
-- :func:`merge` builds one monolithic scenario of the whole province, used to
-  measure how far the decomposition is from the true optimum on small cases.
+- :func:`whole_scenario` builds one monolithic scenario of the whole province,
+  used to measure how far the decomposition is from the true optimum on small
+  cases; :func:`whole_relaxation` is the same with the shared allowance open
+  to every district, whose proven bound bounds the province.
 """
 
 from __future__ import annotations
@@ -190,7 +192,7 @@ def district_scenario(
     return sc.model_copy(update=update)
 
 
-def merge(province: ProvinceScenario) -> Scenario:
+def whole_scenario(province: ProvinceScenario) -> Scenario:
     """Return the whole province as one scenario (the monolithic formulation).
 
     District staff, venues, activities, roles and the district's own funding
@@ -351,24 +353,24 @@ def merge(province: ProvinceScenario) -> Scenario:
     )
 
 
-def merged_relaxation(
+def whole_relaxation(
     province: ProvinceScenario, allowance: Mapping[str, int] | None = None
 ) -> Scenario | None:
     """Return the whole province as one scenario whose optimum bounds the province's.
 
-    :func:`merge` with the shared budget at ``allowance`` (default: the
+    :func:`whole_scenario` with the shared budget at ``allowance`` (default: the
     province's). Every plan of the province is a plan of this scenario with the
     same objective when two conditions hold, so the proven bound of its solve
     is a valid lower bound for the province:
 
-    - no activity pays travel by the minute (the merged scenario has one HQ,
+    - no activity pays travel by the minute (the whole scenario has one HQ,
       the districts each have their own, so costs would differ);
     - the provincial trainers' roles are used by training activities only:
       classes take whole days, so no same-day travel between districts arises,
       and the trainers' weekly caps in days are their class-day caps
-      (``max_class_days_per_week``), which the merged model holds across
-      districts. A province plan is then a plan of the merged scenario and,
-      the other way round, the merged plan split by district is a province
+      (``max_class_days_per_week``), which the whole model holds across
+      districts. A province plan is then a plan of the whole scenario and,
+      the other way round, the whole plan split by district is a province
       plan (:func:`split_plan`): the relaxation is exact.
 
     Returns None when a condition fails.
@@ -380,24 +382,24 @@ def merged_relaxation(
                 return None
             if spec.kind != "training" and trainer_roles & set(spec.roles):
                 return None
-    merged = merge(province)
+    whole = whole_scenario(province)
     if allowance is None or province.budget is None:
-        return merged
+        return whole
     shared = province.budget.id
     funding = tuple(
         f.model_copy(update={"allowance_vnd": dict(allowance)}) if f.id == shared else f
-        for f in merged.funding
+        for f in whole.funding
     )
-    return merged.model_copy(update={"funding": funding})
+    return whole.model_copy(update={"funding": funding})
 
 
 def split_plan(province: ProvinceScenario, plan: Plan) -> dict[str, Plan]:
-    """Return each district's part of a plan of the merged scenario.
+    """Return each district's part of a plan of the whole scenario.
 
     A part holds the district's events with their activity ids as the
-    district names them (:func:`merge` prefixes them with ``<district>.``);
-    venue and staff ids stay the merged ones, and the totals are the merged
-    plan's. A part is meant as a warm start: solved in the district's scenario
+    district names them (:func:`whole_scenario` prefixes them with
+    ``<district>.``); venue and staff ids stay the whole scenario's, and the
+    totals are the whole plan's. A part is meant as a warm start: solved in the district's scenario
     with its placements fixed, it becomes a district plan.
     """
     out: dict[str, Plan] = {}

@@ -19,7 +19,7 @@
    A worker keeps each district's model between rounds (:func:`~scheduler.province.tasks.kept_model`):
    only the objective changes. A province of at most
    ``merged_bound_communes`` communes is also solved whole as a relaxation
-   (:func:`scheduler.province.compose.merged_relaxation`), by HiGHS on one
+   (:func:`scheduler.province.compose.whole_relaxation`), by HiGHS on one
    worker beside the rounds (:func:`~scheduler.province.tasks.highs_task`) for at most
    ``merged_time_limit_s``; its proven bound is valid too, and the better one
    is reported.
@@ -28,7 +28,7 @@
    their objectives, such that their spending fits every quarter's allowance;
    the rounds stop early when this plan is within ``gap_target`` of the bound.
    The final solves get the linear master's mix of columns
-   (:func:`~scheduler.province.master.linear_master`), or the merged plan's spending when that plan is
+   (:func:`~scheduler.province.master.linear_master`), or the whole province's plan's spending when it is
    better; the leftover of each quarter is shared out in proportion to the
    districts' numbers of communes.
 3. **District solves** with their allocation per quarter, in parallel. A
@@ -63,7 +63,7 @@ from typing import Any
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.plan import Plan
-from scheduler.province.compose import district_scenario, merged_relaxation, split_plan
+from scheduler.province.compose import district_scenario, split_plan, whole_relaxation
 from scheduler.province.leftover import FINAL_WORST_OVER_LIMIT, spend_leftover
 from scheduler.province.master import knapsack, linear_master, price_master
 from scheduler.province.result import DistrictResult, ProvincePlan
@@ -89,13 +89,13 @@ from scheduler.scenario.schema import Scenario
 # seed columns get (0: no shared money; 2: twice its part)
 SEED_LEVELS = (0.0, 0.5, 1.0, 2.0)
 SEED_KEY = "seed:"  # the task keys of the seed columns start with this
-MERGED_KEY = "merged"  # the task key of the whole province's relaxation
+WHOLE_KEY = "merged"  # the task key of the whole province's relaxation
 FINAL_OVER_ROUND = 1.3  # the final phase against a price round at the same limit
 # seconds per commune, beyond HiGHS's limit, of the whole province's task:
 # building and translating its model, starting HiGHS, completing its plan
 # (Bình Định, 159 communes: 3.0 + 2.2 + 0.6 + 1.1 = 6.9 s, alone on a core)
-MERGED_OVERHEAD_S = 0.05
-MERGED_MIN_S = 1.0  # HiGHS's shortest limit (a small province is proven in it)
+WHOLE_OVERHEAD_S = 0.05
+WHOLE_MIN_S = 1.0  # HiGHS's shortest limit (a small province is proven in it)
 
 Columns = dict[str, list[SolveOutcome]]  # each district's plans with their spending
 Allocation = dict[str, dict[str, int]]  # each district's VND per quarter
@@ -389,24 +389,24 @@ def _submit_whole(run: _Run, rounds: _Rounds) -> None:
     communes = sum(run.size.values())
     if communes > settings.merged_bound_communes:
         return
-    whole = merged_relaxation(run.province, run.allowance if run.budgeted else None)
+    whole = whole_relaxation(run.province, run.allowance if run.budgeted else None)
     if whole is None:
         return
     limit = settings.merged_time_limit_s
     time_limit = run.time_limit
     if time_limit is not None:
         # HiGHS must end, with its model built and translated before and
-        # its plan completed after (MERGED_OVERHEAD_S per commune), in time
+        # its plan completed after (WHOLE_OVERHEAD_S per commune), in time
         # for the final phase: the district solves and its plan's parts
         room = (
             time_limit
             - (time.perf_counter() - run.started)
             - run.final_s()
-            - MERGED_OVERHEAD_S * communes
+            - WHOLE_OVERHEAD_S * communes
         )
         # and at most half the time: on two workers it halves the rounds'
         # workers while it runs, and few rounds make poor plans
-        limit = max(min(limit, room, time_limit / 2), MERGED_MIN_S)
+        limit = max(min(limit, room, time_limit / 2), WHOLE_MIN_S)
     rounds.whole_limit = limit
     over = (
         run.final_over
@@ -416,7 +416,7 @@ def _submit_whole(run: _Run, rounds: _Rounds) -> None:
     rounds.whole = run.runner.submit(
         solve_task,
         SolveTask(
-            MERGED_KEY,
+            WHOLE_KEY,
             "",
             whole,
             over,
@@ -718,7 +718,7 @@ def _district_phase(run: _Run, rounds: _Rounds, accepted: _Accepted) -> int:
     parts.solved = {
         o.district: o
         for o in outs
-        if o.key.startswith(f"{MERGED_KEY}:") and o.plan is not None
+        if o.key.startswith(f"{WHOLE_KEY}:") and o.plan is not None
     }
     kept = _choose(run, rounds.columns, final_of, parts.solved, accepted)
     pending = [
@@ -748,7 +748,7 @@ def _whole_parts(run: _Run, whole: SolveOutcome | None) -> _Parts:
             ),
         )
         over = {**run.final_over, "fix_variables_to_their_hinted_value": True}
-        task = run.task(f"{MERGED_KEY}:{d}", d, parts.scenarios[d], over)
+        task = run.task(f"{WHOLE_KEY}:{d}", d, parts.scenarios[d], over)
         parts.tasks.append(replace(task, warm_start=part, hinted=True))
     return parts
 
@@ -959,7 +959,7 @@ def _province_plan(
         price_rounds=rounds.done,
         workers=run.runner.workers,
         bound_from=rounds.bound_from,
-        merged_limit_s=rounds.whole_limit,
+        whole_limit_s=rounds.whole_limit,
         build_s=sum(o.plan.solver.build_time_s for o in run.timed if o.plan),
         solve_s=sum(o.plan.solver.wall_time_s for o in run.timed if o.plan),
     )

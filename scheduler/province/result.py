@@ -36,7 +36,7 @@ class ProvincePlan:
     price_rounds: int
     workers: int
     bound_from: str = "prices"  # or "merged": the whole province's relaxation
-    merged_limit_s: float = 0.0  # HiGHS's limit on the whole province (0: none ran)
+    whole_limit_s: float = 0.0  # HiGHS's limit on the whole province (0: none ran)
     build_s: float = 0.0  # model building, summed over every CP-SAT solve of the run
     solve_s: float = 0.0  # CP-SAT's time, summed over the same solves
 
