@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from scheduler.plan import Plan
+from scheduler.province.decompose import plan_province
 from scheduler.province.runner import Runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
@@ -257,3 +259,46 @@ def chart_html(points: list[SweepPoint], title: str, lang: str = "vi") -> bytes:
     )
     html: str = fig.to_html(include_plotlyjs=True, full_html=True)
     return html.encode()
+
+
+def sweep_province(
+    province: ProvinceScenario, scales: list[float], runner: Runner
+) -> list[SweepPoint]:
+    """Plan a province at each budget scale by the decomposition; one point per scale.
+
+    The scales run one after the other: each decomposition spends the
+    runner's workers itself.
+    """
+    points: list[SweepPoint] = []
+    for s in scales:
+        t0 = time.perf_counter()
+        result = plan_province(province, runner, budget_scale=s)
+        parts = [coverage_parts(r.scenario, r.plan) for r in result.districts]
+        required = sum(t for _, t in parts)
+        cov = sum(p for p, _ in parts) / required if required else 1.0
+        points.append(
+            SweepPoint(
+                s,
+                province_budget(province, s),
+                sum(e.cost_vnd for r in result.districts for e in r.plan.events),
+                result.objective,
+                result.bound,
+                f"gap {result.gap:.2%}",
+                cov,
+                sum(u.count for r in result.districts for u in r.plan.unscheduled),
+                round(time.perf_counter() - t0, 3),
+            )
+        )
+    return points
+
+
+def at_solve_limit(province: ProvinceScenario, seconds: float) -> ProvinceScenario:
+    """Return the province with every district solve limited to ``seconds``.
+
+    The price rounds' solves and the final ones alike (``--time-limit`` of
+    a sweep).
+    """
+    settings = province.decomposition.model_copy(
+        update={"curve_time_limit_s": seconds, "district_time_limit_s": seconds}
+    )
+    return province.model_copy(update={"decomposition": settings})

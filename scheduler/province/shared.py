@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from scheduler.calendar import quarter_key, week_key
-from scheduler.check import Violation
+from scheduler.check import Violation, check_plan
 from scheduler.plan import Event, Plan
+from scheduler.province.result import ProvincePlan
 from scheduler.province.schema import ProvinceScenario
 
 
@@ -135,3 +137,42 @@ def check_shared(
                     )
                 )
     return out
+
+
+@dataclass(frozen=True)
+class ProvinceViolations:
+    """What the checks find in a province plan: per district, then shared."""
+
+    districts: list[tuple[str, Violation]]  # (district id, violation)
+    shared: list[Violation]
+
+    def __len__(self) -> int:
+        """Return the number of violations."""
+        return len(self.districts) + len(self.shared)
+
+
+def check_province(
+    province: ProvinceScenario, result: ProvincePlan
+) -> ProvinceViolations:
+    """Check every district's plan against its scenario, then what they share.
+
+    Parameters
+    ----------
+    province : ProvinceScenario
+        The province the plan was made for.
+    result : ProvincePlan
+        The decomposition's plan.
+
+    Returns
+    -------
+    ProvinceViolations
+        Empty when every district plan passes
+        :func:`scheduler.check.check_plan` and :func:`check_shared` holds.
+    """
+    districts = [
+        (r.district, v)
+        for r in result.districts
+        for v in check_plan(r.scenario, r.plan)
+    ]
+    shared = check_shared(province, {r.district: r.plan for r in result.districts})
+    return ProvinceViolations(districts, shared)
