@@ -120,6 +120,43 @@ def test_no_private_import_across_packages() -> None:
     assert _private_cross_package() == []
 
 
+# a function of the decomposition fits on a screen: its body, docstring aside
+SCREEN_LINES = 65
+# the benchmark's functions are measured elsewhere (docs/performance.md)
+NOT_MEASURED = {"bench.py"}
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    body = node.body
+    first = body[0]
+    documented = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    start = body[1].lineno if documented and len(body) > 1 else body[0].lineno
+    return (node.end_lineno or node.lineno) - start + 1
+
+
+def _long_functions(folder: Path) -> list[str]:
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name in NOT_MEASURED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_function = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            if is_function and _body_lines(node) > SCREEN_LINES:
+                found.append(f"{path.name}:{node.name} {_body_lines(node)} lines")
+    return found
+
+
+def test_province_functions_fit_on_a_screen() -> None:
+    assert _long_functions(PROVINCE) == []
+
+
+def test_a_long_function_is_found(tmp_path: Path) -> None:
+    # the measure itself: a test that cannot fail is a defect
+    lines = "\n".join(f"    x{i} = {i}" for i in range(SCREEN_LINES + 1))
+    (tmp_path / "long.py").write_text(f'def f():\n    """Doc."""\n{lines}\n')
+    assert _long_functions(tmp_path) == [f"long.py:f {SCREEN_LINES + 1} lines"]
+
+
 @pytest.mark.parametrize("path", [PACKAGE / "commands" / "province.py"])
 def test_commands_are_module_level_functions(path: Path) -> None:
     # one registration style: app.command(name)(function), never a command
