@@ -14,11 +14,15 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from scheduler.baseline import weighted_coverage
+from scheduler.calendar import build_grid
+from scheduler.errors import InfeasibleScenario
 from scheduler.plan import Plan
 from scheduler.province.decompose import plan_province
 from scheduler.province.runner import Runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
+from scheduler.solve import solve
 
 
 def parse_scales(text: str, lang: str = "vi") -> list[float]:
@@ -98,9 +102,6 @@ def coverage_parts(scenario: Scenario, plan: Plan) -> tuple[int, int]:
     month's quota, a commune's training) weighs its activity's priority × its
     commune's poor households (each at least 1), as the ``coverage`` goal does.
     """
-    from scheduler.baseline import weighted_coverage
-    from scheduler.calendar import build_grid
-
     cov = weighted_coverage(scenario, build_grid(scenario), plan)
     return cov.covered, cov.required
 
@@ -151,11 +152,8 @@ class SweepPoint:
 
 def sweep_task(task: SweepTask) -> SweepPoint:
     """Solve one scale (runs inside a worker; the model is built here)."""
-    from scheduler.solve import solve
-
     sc = task.scenario
     budget = sum(sum(f.allowance_vnd.values()) for f in sc.funding)
-    from scheduler.errors import InfeasibleScenario
 
     try:
         # HiGHS beside the one CP-SAT thread (unless the scenario says

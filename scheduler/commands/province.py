@@ -33,8 +33,8 @@ from scheduler.commands.common import (
     load_or_exit,
     output_folder,
 )
-from scheduler.errors import say
-from scheduler.i18n import number, percent
+from scheduler.errors import ScenarioError, say
+from scheduler.i18n import number, percent, seconds, t
 
 if TYPE_CHECKING:
     from scheduler.province.result import ProvincePlan
@@ -172,8 +172,6 @@ def _runner(
 
 def load_province_or_exit(path: Path, lang: str) -> ProvinceScenario:
     """Load a province scenario, or print every problem and exit with code 2."""
-    from scheduler.errors import ScenarioError
-    from scheduler.i18n import t
     from scheduler.province.load import load_province
 
     try:
@@ -362,7 +360,6 @@ def _plan_and_write(
     """Plan a province, write its folder, print the table; return the violations."""
     from scheduler.export.province_bundle import province_files
     from scheduler.export.table import write_atomically
-    from scheduler.i18n import seconds
     from scheduler.province.decompose import plan_province
     from scheduler.province.shared import check_province
 
