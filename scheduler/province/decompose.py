@@ -1,58 +1,63 @@
 """Plan a province by decomposition: prices, a master allocation, district solves, repair.
 
 1. **Price rounds** (Lagrangian relaxation of the shared budget). Each district
-   is solved with the whole provincial allowance open to it and the provincial
-   trainers fully available, with a price per VND of the shared budget in each
-   quarter added to its objective. For any prices λ ≥ 0 and any feasible
-   province plan, Σ_d f_d ≥ Σ_d [f_d + λ·s_d] − λ·B (the districts' spending s
-   stays within the allowances B), and each bracket is at least the district's
-   proven bound of its priced solve. So **Σ_d LB_d(λ) − λ·B is a valid lower
-   bound** on the province optimum, whatever λ is. Every priced solution is
-   also a plan the district can carry out (a point on the lower hull of its
-   coverage-versus-budget curve), kept as a *column*. The next prices are the
-   duals of the budget rows of the linear master over the columns (column
-   generation: convex combinations of each district's columns within the
-   allowances, :func:`~scheduler.province.master.price_master`). The first round prices nothing; greedy
-   plans at a few shares of the allowance (:func:`~scheduler.province.tasks.greedy_task`) are seed
-   columns, from which the first prices are drawn. Rounds stop early at
-   ``gap_target`` or before ``time_limit_s`` would be passed.
-   A worker keeps each district's model between rounds (:func:`~scheduler.province.tasks.kept_model`):
-   only the objective changes. A province of at most
-   ``merged_bound_communes`` communes is also solved whole as a relaxation
+   is solved with the whole provincial allowance open to it and the
+   provincial trainers fully available, with a price per VND of the shared
+   budget in each quarter added to its objective. For any prices λ ≥ 0 and
+   any feasible province plan, Σ_d f_d ≥ Σ_d [f_d + λ·s_d] − λ·B (the
+   districts' spending s stays within the allowances B), and each bracket is
+   at least the district's proven bound of its priced solve. So **Σ_d LB_d(λ)
+   − λ·B is a valid lower bound** on the province optimum, whatever λ is.
+   Every priced solution is also a plan the district can carry out (a point
+   on the lower hull of its coverage-versus-budget curve), kept as a
+   *column*. The next prices are the duals of the budget rows of the linear
+   master over the columns (column generation: convex combinations of each
+   district's columns within the allowances,
+   :func:`~scheduler.province.master.price_master`). The first round prices
+   nothing; greedy plans at a few shares of the allowance
+   (:func:`~scheduler.province.tasks.greedy_task`) are seed columns, from
+   which the first prices are drawn. Rounds stop early at ``gap_target`` or
+   before ``time_limit_s`` would be passed. A worker keeps each district's
+   model between rounds (:func:`~scheduler.province.tasks.kept_model`): only
+   the objective changes. A province of at most ``merged_bound_communes``
+   communes is also solved whole as a relaxation
    (:func:`scheduler.province.compose.whole_relaxation`), by HiGHS on one
-   worker beside the rounds (:func:`~scheduler.province.tasks.highs_task`) for at most
-   ``merged_time_limit_s``; its proven bound is valid too, and the better one
-   is reported.
+   worker beside the rounds (:func:`~scheduler.province.tasks.highs_task`)
+   for at most ``merged_time_limit_s``; its proven bound is valid too, and
+   the better one is reported.
 2. **Allocation.** After every round a multiple-choice knapsack
-   (:func:`~scheduler.province.master.knapsack`) picks one column per district, minimising the sum of
-   their objectives, such that their spending fits every quarter's allowance;
-   the rounds stop early when this plan is within ``gap_target`` of the bound.
-   The final solves get the linear master's mix of columns
-   (:func:`~scheduler.province.master.linear_master`), or the whole province's plan's spending when it is
-   better; the leftover of each quarter is shared out in proportion to the
-   districts' numbers of communes.
+   (:func:`~scheduler.province.master.knapsack`) picks one column per
+   district, minimising the sum of their objectives, such that their spending
+   fits every quarter's allowance; the rounds stop early when this plan is
+   within ``gap_target`` of the bound. The final solves get the linear
+   master's mix of columns
+   (:func:`~scheduler.province.master.linear_master`), or the whole
+   province's plan's spending when it is better; the leftover of each quarter
+   is shared out in proportion to the districts' numbers of communes.
 3. **District solves** with their allocation per quarter, in parallel. A
    provincial trainer's week is limited to ``max_days_per_week`` free days in
    each district (the first days of the week), so no district alone can
    exceed the cap. The knapsack then picks one plan per district among its
    final solve and all its columns, and each district's allocation becomes
    what its pick spends plus its share of the rest.
-4. **Repair.** Districts are accepted in order when their pick (else their
-   final solve) passes :func:`scheduler.check.check_plan` for the district's
-   final scenario and its trainer use fits beside the accepted districts
-   (same half-day, or the weekly cap across districts); the others are solved
-   again with those half-days blocked and their weekly days cut to what is
-   left; rounds repeat until every district is accepted.
-5. **Leftover** (:func:`~scheduler.province.leftover.spend_leftover`). What the accepted plans leave unspent
-   of the shared allowance is offered to every district above its floor: each
-   is solved again, its plan hinted, with its spending plus the whole leftover;
-   the improved plans are taken best first while the leftover pays for them
-   and the trainers' caps hold. The passes use what the time limit leaves
-   (the final phase is estimated on the safe side, so a few seconds usually).
+4. **Repair.** Districts are accepted in order when their pick (else their final
+   solve) passes :func:`scheduler.check.check_plan` for the district's final
+   scenario and its trainer use fits beside the accepted districts (same
+   half-day, or the weekly cap across districts); the others are solved again
+   with those half-days blocked and their weekly days cut to what is left;
+   rounds repeat until every district is accepted.
+5. **Leftover** (:func:`~scheduler.province.leftover.spend_leftover`). What the
+   accepted plans leave unspent of the shared allowance is offered to every
+   district above its floor: each is solved again, its plan hinted, with its
+   spending plus the whole leftover; the improved plans are taken best first
+   while the leftover pays for them and the trainers' caps hold. The passes
+   use what the time limit leaves (the final phase is estimated on the safe
+   side, so a few seconds usually).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 import uuid
@@ -159,7 +164,7 @@ class _Run:
     # the allowance of every quarter of the plan: a quarter the provincial
     # budget does not list has nothing to share
     capacity: dict[str, int]
-    workdays: tuple[Any, ...]
+    workdays: tuple[dt.date, ...]
     curve_over: dict[str, Any]  # CP-SAT parameters of the price rounds
     final_over: dict[str, Any]  # and of the district solves
     phases: dict[str, float] = field(default_factory=dict)
