@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from scheduler.errors import ScenarioError
+from scheduler.province.decompose import plan_province
 from scheduler.province.load import load_province
-from scheduler.scenario.schema import Pin
+from scheduler.province.shared import check_province, check_shared
+from scheduler.scenario.schema import BlockedPeriod, Pin
 from scheduler.scenario.validate import cross_check
 from tests.conftest import make_scenario
 from tests.test_province import write_province
@@ -301,3 +303,24 @@ def test_cross_check_reports_every_reference_in_order(tmp_path: Path) -> None:
         ),
         (None, "pins[0].commune", "commune code '99999' is not in the commune table"),
     ]
+
+
+def test_check_province_checks_each_district_and_what_they_share(
+    tmp_path: Path,
+) -> None:
+    # the command's checks, now a library function: a provincial trainer's
+    # blocked day under a class is a shared violation, a missing district too
+    province = load_province(write_province(tmp_path, allowance=6_000_000))
+    result = plan_province(province, deterministic=True)
+    assert len(check_province(province, result)) == 0
+    d1 = next(r for r in result.districts if r.district == "d1")
+    c1 = next(e for e in d1.plan.events if e.kind == "training")
+    day = c1.start.date()
+    block = BlockedPeriod(kind="staff", ref="T1", start_date=day, end_date=day)
+    blocked = province.model_copy(update={"trainer_blocked": (block,)})
+    found = check_province(blocked, result)
+    assert found.districts == []
+    assert {v.rule for v in found.shared} == {"shared_trainer_blocked"}
+    assert len(found) == len(found.shared) > 0
+    alone = check_shared(province, {"d1": d1.plan})
+    assert [v.rule for v in alone] == ["shared_districts"]
