@@ -126,14 +126,14 @@ def read_changes(path: Path) -> ChangeSet:
         With every problem found, each naming the file and the key.
     """
     # the scenario's readers and messages: the file named, in both languages
-    from scheduler.scenario.load import _problems
+    from scheduler.scenario.load import validation_problems
     from scheduler.scenario.readers import read_toml
 
     data, _ = read_toml(path)
     try:
         return ChangeSet.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, path.name, None)) from exc
+        raise ScenarioError(validation_problems(exc, path.name, None)) from exc
 
 
 def _reversed_period(

@@ -64,7 +64,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("model", ["scheduler.model"]),
     ("solver", ["scheduler.solver", "scheduler.hints"]),
     ("analysis", ["scheduler.explain", "scheduler.suggest", "scheduler.replan"]),
-    ("province", ["scheduler.province"]),
+    ("province", ["scheduler.province", "scheduler.sweep"]),
     ("export", ["scheduler.export"]),
     ("store", ["scheduler.store"]),
     ("serve", ["scheduler.serve", "scheduler.workspace"]),

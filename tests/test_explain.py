@@ -27,10 +27,10 @@ from scheduler.explain import (
 from scheduler.explain import (
     explained as conflict_named,
 )
-from scheduler.province.sweep import scale_budget
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
 from scheduler.solver.solve import solve
+from scheduler.sweep import scale_budget
 from tests.conftest import BASE_TABLES, make_scenario
 
 ALL_BY_15 = [{"activity": "dialogue", "by": "2023-09-15", "min_fraction": 1.0}]

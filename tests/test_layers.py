@@ -38,12 +38,7 @@ def _graph_module() -> ModuleType:
 graph = _graph_module()
 
 # Cycles other work is removing; this list must only shrink.
-ALLOWED_CYCLES: list[list[str]] = [
-    # the province's coordinator and its whole-province HiGHS task import each
-    # other (function-level); the province engineer splits what runs in a
-    # worker into province/tasks.py (issue 19)
-    ["scheduler.province.decompose", "scheduler.province.merged"],
-]
+ALLOWED_CYCLES: list[list[str]] = []
 
 # Upward edges (source, target) other work is removing; this list must only shrink.
 ALLOWED_UPWARD: set[tuple[str, str]] = {
@@ -205,7 +200,7 @@ def test_the_race_and_the_province_kill_highs_through_the_one_policy() -> None:
     # every wait on a HiGHS process (result(timeout=…), hard_limit_s=…) is
     # kill_after(…)
     waits = []
-    for module in ("solver/portfolio.py", "province/merged.py"):
+    for module in ("solver/portfolio.py", "province/tasks.py"):
         tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.keyword) and node.arg in (
@@ -221,7 +216,7 @@ def test_the_race_and_the_province_kill_highs_through_the_one_policy() -> None:
                 waits.append((module, node.arg, called))
     assert waits == [
         ("solver/portfolio.py", "timeout", "kill_after"),
-        ("province/merged.py", "hard_limit_s", "kill_after"),
+        ("province/tasks.py", "hard_limit_s", "kill_after"),
     ]
 
 

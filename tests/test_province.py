@@ -25,32 +25,31 @@ from scheduler.check import check_plan
 from scheduler.cli import app
 from scheduler.errors import ScenarioError
 from scheduler.plan import Plan
-from scheduler.province import decompose
-from scheduler.province.compose import district_scenario, merge, merged_relaxation
-from scheduler.province.decompose import (
-    MERGED_KEY,
-    DistrictResult,
-    ProvincePlan,
-    SolveOutcome,
-    SolveTask,
-    _linear_master,
-    _overrides,
-    _price_master,
-    _take_offers,
-    greedy_task,
-    plan_province,
-    shared_spend,
-    solve_task,
-    spend_leftover,
-    trainer_use,
+from scheduler.province import tasks
+from scheduler.province.compose import (
+    district_scenario,
+    whole_relaxation,
+    whole_scenario,
 )
+from scheduler.province.decompose import WHOLE_KEY, _overrides, plan_province
+from scheduler.province.leftover import spend_leftover, take_offers
 from scheduler.province.load import load_province
+from scheduler.province.master import linear_master, price_master
+from scheduler.province.result import DistrictResult, ProvincePlan
 from scheduler.province.runner import InProcessRunner, dask_runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.province.shared import check_shared
-from scheduler.province.sweep import parse_scales, province_budget
+from scheduler.province.tasks import (
+    SolveOutcome,
+    SolveTask,
+    greedy_task,
+    shared_spend,
+    solve_task,
+)
+from scheduler.province.trainers import trainer_use
 from scheduler.scenario.schema import Scenario
 from scheduler.solver.solve import solve
+from scheduler.sweep import parse_scales, province_budget
 from tests.conftest import BASE_TABLES, make_scenario
 
 DISTRICT_PATCH: dict[str, Any] = {
@@ -200,7 +199,7 @@ def test_decomposed_plan_passes_every_check(
 def test_decomposition_is_within_its_gap_of_the_monolithic_optimum(
     decomposed: ProvincePlan, tiny_province: ProvinceScenario
 ) -> None:
-    merged = merge(tiny_province)
+    merged = whole_scenario(tiny_province)
     mono = solve(merged, overrides={"num_workers": 1, "max_time_in_seconds": 30})
     assert mono.solver.status == "OPTIMAL"
     assert check_plan(merged, mono) == []
@@ -319,21 +318,19 @@ def test_kept_models_give_the_plan_of_fresh_builds(
     province = load_province(
         write_province(tmp_path, allowance=1_000_000, extra=PRICES_ONLY)
     )
-    import scheduler.model.builder
-
     builds = {"n": 0}
-    build = scheduler.model.builder.build_model
+    build = tasks.build_model
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         builds["n"] += 1
         return build(*args, **kwargs)
 
-    # the price rounds' models are built by _kept_model (its import is local)
-    monkeypatch.setattr(scheduler.model.builder, "build_model", counted)
+    # the price rounds' models are built by tasks.kept_model
+    monkeypatch.setattr(tasks, "build_model", counted)
     kept = plan_province(province, deterministic=True)
     kept_builds, builds["n"] = builds["n"], 0
     assert kept.price_rounds > 1
-    monkeypatch.setattr(decompose, "KEPT_MODELS", 0)  # every task builds
+    monkeypatch.setattr(tasks, "KEPT_MODELS", 0)  # every task builds
     fresh = plan_province(province, deterministic=True)
     assert _signature(kept) == _signature(fresh)
     assert (kept.objective, kept.bound) == (fresh.objective, fresh.bound)
@@ -660,10 +657,10 @@ def test_price_master_prices_the_allowance_at_the_marginal_worth() -> None:
         "a": [_column("a", 100, 0), _column("a", 0, 10_000_000)],
         "b": [_column("b", 50, 0), _column("b", 0, 10_000_000)],
     }
-    prices = _price_master(columns, {"2023-Q3": 10_000_000})
+    prices = price_master(columns, {"2023-Q3": 10_000_000})
     assert prices["2023-Q3"] == pytest.approx(5e-6, rel=1e-6)
     # with 20M both columns fit and money is worth nothing at the margin
-    assert _price_master(columns, {"2023-Q3": 20_000_000})["2023-Q3"] == 0.0
+    assert price_master(columns, {"2023-Q3": 20_000_000})["2023-Q3"] == 0.0
 
 
 def test_linear_master_mixes_the_spending_between_columns() -> None:
@@ -674,9 +671,9 @@ def test_linear_master_mixes_the_spending_between_columns() -> None:
         "a": [_column("a", 100, 0), _column("a", 0, 10_000_000)],
         "b": [_column("b", 50, 0), _column("b", 0, 10_000_000)],
     }
-    _, spending = _linear_master(columns, {"2023-Q3": 15_000_000})
+    _, spending = linear_master(columns, {"2023-Q3": 15_000_000})
     assert spending == {"a": {"2023-Q3": 10_000_000}, "b": {"2023-Q3": 5_000_000}}
-    _, spending = _linear_master(columns, {"2023-Q3": 8_000_000})
+    _, spending = linear_master(columns, {"2023-Q3": 8_000_000})
     assert spending == {"a": {"2023-Q3": 8_000_000}, "b": {"2023-Q3": 0}}
 
 
@@ -692,7 +689,8 @@ def test_small_province_is_bounded_by_its_merged_relaxation(tmp_path: Path) -> N
     province = load_province(write_province(tmp_path, allowance=1_000_000))
     result = plan_province(province, deterministic=True)
     mono = solve(
-        merge(province), overrides={"num_workers": 1, "max_time_in_seconds": 30}
+        whole_scenario(province),
+        overrides={"num_workers": 1, "max_time_in_seconds": 30},
     )
     assert mono.solver.status == "OPTIMAL"
     assert result.bound_from == "merged"
@@ -705,10 +703,10 @@ def _merged_by_highs(tmp_path: Path) -> tuple[Scenario, SolveOutcome]:
     """Solve the tiny province's merged relaxation (budget 1,000,000) as HiGHS would."""
     province = load_province(write_province(tmp_path, allowance=1_000_000))
     assert province.budget is not None
-    merged = merged_relaxation(province)
+    merged = whole_relaxation(province)
     assert merged is not None
     task = SolveTask(
-        MERGED_KEY,
+        WHOLE_KEY,
         "",
         merged,
         {"num_workers": 1, "max_time_in_seconds": 30, "random_seed": 0},
@@ -758,12 +756,10 @@ def test_merged_task_falls_back_on_cp_sat_when_highs_fails(
 ) -> None:
     # a HiGHS process that fails (as on a worker without highspy) costs nothing
     # but the engine: CP-SAT proves the same optimum 1,000,100
-    import scheduler.solver.highs
-
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("HiGHS process failed: no highspy")
 
-    monkeypatch.setattr(scheduler.solver.highs, "solve_with_highs", broken)
+    monkeypatch.setattr(tasks, "solve_with_highs", broken)
     _, out = _merged_by_highs(tmp_path)
     assert out.plan is not None, out.error
     assert out.plan.solver.solver.startswith("OR-Tools CP-SAT")
@@ -800,7 +796,7 @@ def test_merged_relaxation_only_where_it_bounds_the_province(tmp_path: Path) -> 
     # travel paid by the minute: the merged scenario has one HQ, each district
     # its own, so its costs differ and it bounds nothing; the rounds bound alone
     province = load_province(write_province(tmp_path, allowance=1_000_000))
-    assert merged_relaxation(province) is not None
+    assert whole_relaxation(province) is not None
     first = province.districts[0]
     paid = first.scenario.model_copy(
         update={
@@ -818,7 +814,7 @@ def test_merged_relaxation_only_where_it_bounds_the_province(tmp_path: Path) -> 
             )
         }
     )
-    assert merged_relaxation(by_minute) is None
+    assert whole_relaxation(by_minute) is None
     assert plan_province(by_minute, deterministic=True).bound_from == "prices"
 
 
@@ -843,7 +839,8 @@ def test_price_rounds_bound_is_valid_and_tighter_than_unpriced(
     )
     more = plan_province(province, deterministic=True)
     mono = solve(
-        merge(province), overrides={"num_workers": 1, "max_time_in_seconds": 30}
+        whole_scenario(province),
+        overrides={"num_workers": 1, "max_time_in_seconds": 30},
     )
     assert mono.solver.status == "OPTIMAL"
     # measured: 800,200 unpriced, 950,125 priced, optimum 1,000,100
@@ -902,10 +899,10 @@ def test_offers_of_the_leftover_are_taken_best_first_while_it_pays() -> None:
         (50.0, "c", {"Q3": 1, "Q4": 1}, plan),
         (30.0, "e", {"Q3": -2, "Q4": 3}, plan),
     ]
-    taken = _take_offers(offers, {"Q3": 6, "Q4": 2})
+    taken = take_offers(offers, {"Q3": 6, "Q4": 2})
     assert [d for d, _, _ in taken] == ["a", "c"]
     # with 9 of Q3 left b fits after a (5 + 4), and c no longer does
-    taken = _take_offers(offers, {"Q3": 9, "Q4": 2})
+    taken = take_offers(offers, {"Q3": 9, "Q4": 2})
     assert [d for d, _, _ in taken] == ["a", "b"]
 
 
@@ -947,7 +944,7 @@ def test_leftover_goes_to_the_district_it_improves_most(tmp_path: Path) -> None:
     assert sum(shared_spend(p, "prov").get("2023-Q3", 0) for p in plans.values()) == (
         3_000_000
     )
-    mono = solve(merge(province), overrides=over)
+    mono = solve(whole_scenario(province), overrides=over)
     assert mono.solver.status == "OPTIMAL"
     assert mono.solver.objective == 500_600
 

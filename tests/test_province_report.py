@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.export.province_report import province_report_html
-from scheduler.province.decompose import ProvincePlan
+from scheduler.province.result import ProvincePlan
 from scheduler.province.schema import ProvinceScenario
 
 ROOT = Path(__file__).resolve().parents[1]

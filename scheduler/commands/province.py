@@ -7,8 +7,6 @@ tcp://host:8786``), with a progress bar per phase either way.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 from collections.abc import Iterator
@@ -35,15 +33,15 @@ from scheduler.commands.common import (
     load_or_exit,
     output_folder,
 )
-from scheduler.errors import say
-from scheduler.i18n import number, percent
+from scheduler.errors import ScenarioError, say
+from scheduler.i18n import number, percent, seconds, t
 
 if TYPE_CHECKING:
-    from scheduler.province.decompose import ProvincePlan
+    from scheduler.province.result import ProvincePlan
     from scheduler.province.runner import Runner
     from scheduler.province.schema import ProvinceScenario
-    from scheduler.province.sweep import SweepPoint
     from scheduler.scenario.schema import Scenario
+    from scheduler.sweep import SweepPoint
 
 Workers = Annotated[
     int,
@@ -174,8 +172,6 @@ def _runner(
 
 def load_province_or_exit(path: Path, lang: str) -> ProvinceScenario:
     """Load a province scenario, or print every problem and exit with code 2."""
-    from scheduler.errors import ScenarioError
-    from scheduler.i18n import t
     from scheduler.province.load import load_province
 
     try:
@@ -187,192 +183,117 @@ def load_province_or_exit(path: Path, lang: str) -> ProvinceScenario:
         raise typer.Exit(2) from exc
 
 
-def summary_csv(result: ProvincePlan) -> bytes:
-    """Return one row per district: objective, allocation, spend, coverage."""
-    from scheduler.province.sweep import coverage_of
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    quarters = sorted({q for r in result.districts for q in r.allocation})
-    w.writerow(
-        [
-            "district",
-            "communes",
-            "objective",
-            "status",
-            "from",
-            "weighted_coverage",
-            "events",
-            "unscheduled",
-            *[f"allocation_{q}" for q in quarters],
-        ]
-    )
-    for r in result.districts:
-        w.writerow(
-            [
-                r.district,
-                len(r.scenario.communes),
-                f"{r.plan.solver.objective:.0f}",
-                r.plan.solver.status,
-                r.source,
-                f"{coverage_of(r.scenario, r.plan):.4f}",
-                len(r.plan.events),
-                sum(u.count for u in r.plan.unscheduled),
-                *[r.allocation.get(q, "") for q in quarters],
-            ]
-        )
-    return ("\ufeff" + buf.getvalue()).encode()
-
-
 def register(app: typer.Typer) -> None:
     """Add ``plan-province``, ``sweep`` and ``bench`` to the application."""
-    register_bench(app)
+    app.command("bench")(bench_command)
+    app.command("plan-province")(plan_province_command)
+    app.command("sweep")(sweep_command)
 
-    @app.command("plan-province")
-    def plan_province_cmd(
-        scenario: Annotated[
-            Path, typer.Argument(help="Tệp kịch bản tỉnh / province TOML.")
-        ],
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", help="Thư mục kết quả (mặc định out/<tỉnh>/)."),
-        ] = None,
-        workers: Workers = 2,
-        cluster: Cluster = None,
-        in_process: InProcess = False,
-        deterministic: Annotated[
-            bool,
-            typer.Option(
-                "--deterministic",
-                help="Cùng đầu vào cho cùng kế hoạch / same input, same plan.",
-            ),
-        ] = False,
-        lang: Lang = "vi",
-    ) -> None:
-        """Plan every district of a province sharing trainers and budget (Dask)."""
+
+def plan_province_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Tệp kịch bản tỉnh / province TOML.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Thư mục kết quả (mặc định out/<tỉnh>/)."),
+    ] = None,
+    workers: Workers = 2,
+    cluster: Cluster = None,
+    in_process: InProcess = False,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="Cùng đầu vào cho cùng kế hoạch / same input, same plan.",
+        ),
+    ] = False,
+    lang: Lang = "vi",
+) -> None:
+    """Plan every district of a province sharing trainers and budget (Dask)."""
+    province = load_province_or_exit(scenario, lang)
+    folder = out or Path("out") / province.name
+    with output_folder(folder, lang):
+        problems = _plan_and_write(
+            province, folder, workers, cluster, in_process, deterministic, lang
+        )
+    if problems:
+        raise typer.Exit(1)
+
+
+def sweep_command(
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="Kịch bản huyện hoặc tỉnh / district or province TOML."),
+    ],
+    budget_scale: Annotated[
+        str,
+        typer.Option(
+            "--budget-scale",
+            help="Các hệ số ngân sách start:stop:step hoặc a,b,c / budget scales.",
+        ),
+    ] = "0.5:1.2:0.1",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Thư mục kết quả (mặc định out/<kịch bản>-sweep/)."),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Giới hạn mỗi lần giải (giây) / per solve.",
+            parser=str,
+            callback=check_seconds,
+        ),
+    ] = None,
+    workers: Workers = 2,
+    cluster: Cluster = None,
+    in_process: InProcess = False,
+    lang: Lang = "vi",
+) -> None:
+    """Plan the same scenario at several budget scales; chart coverage vs budget."""
+    from scheduler.province.load import is_province_file
+    from scheduler.sweep import (
+        at_solve_limit,
+        parse_scales,
+        sweep_district,
+        sweep_province,
+    )
+
+    try:
+        scales = parse_scales(budget_scale, lang)
+    except ValueError as exc:
+        err.print(f"[bold red]--budget-scale: {exc}[/]")
+        raise typer.Exit(2) from exc
+    province: ProvinceScenario | None = None
+    sc: Scenario | None = None
+    if is_province_file(scenario):
         province = load_province_or_exit(scenario, lang)
-        folder = out or Path("out") / province.name
-        with output_folder(folder, lang):
-            problems = _plan_and_write(
-                province, folder, workers, cluster, in_process, deterministic, lang
-            )
-        if problems:
-            raise typer.Exit(1)
-
-    @app.command("sweep")
-    def sweep_cmd(
-        scenario: Annotated[
-            Path,
-            typer.Argument(
-                help="Kịch bản huyện hoặc tỉnh / district or province TOML."
-            ),
-        ],
-        budget_scale: Annotated[
-            str,
-            typer.Option(
-                "--budget-scale",
-                help="Các hệ số ngân sách start:stop:step hoặc a,b,c / budget scales.",
-            ),
-        ] = "0.5:1.2:0.1",
-        out: Annotated[
-            Path | None,
-            typer.Option(
-                "--out", help="Thư mục kết quả (mặc định out/<kịch bản>-sweep/)."
-            ),
-        ] = None,
-        time_limit: Annotated[
-            float | None,
-            typer.Option(
-                "--time-limit",
-                help="Giới hạn mỗi lần giải (giây) / per solve.",
-                parser=str,
-                callback=check_seconds,
-            ),
-        ] = None,
-        workers: Workers = 2,
-        cluster: Cluster = None,
-        in_process: InProcess = False,
-        lang: Lang = "vi",
-    ) -> None:
-        """Plan the same scenario at several budget scales; chart coverage vs budget."""
-        from scheduler.province.load import is_province_file
-        from scheduler.province.sweep import parse_scales, sweep_district
-
-        try:
-            scales = parse_scales(budget_scale, lang)
-        except ValueError as exc:
-            err.print(f"[bold red]--budget-scale: {exc}[/]")
-            raise typer.Exit(2) from exc
-        province: ProvinceScenario | None = None
-        sc: Scenario | None = None
-        if is_province_file(scenario):
-            province = load_province_or_exit(scenario, lang)
-            name, title = province.name, province.title
-            if time_limit is not None:
-                province = province.model_copy(
-                    update={
-                        "decomposition": province.decomposition.model_copy(
-                            update={
-                                "curve_time_limit_s": time_limit,
-                                "district_time_limit_s": time_limit,
-                            }
-                        )
-                    }
-                )
-        else:
-            sc = load_or_exit(scenario, lang)
-            name, title = sc.name, sc.title
-        folder = out or Path("out") / f"{name}-sweep"
-        with output_folder(folder, lang):
-            with _runner(workers, cluster, in_process, lang) as runner:
-                if province is not None:
-                    points = _sweep_province(province, scales, runner)
-                else:
-                    assert sc is not None
-                    overrides: dict[str, object] = {"num_workers": 1}
-                    if time_limit is not None:
-                        overrides["max_time_in_seconds"] = time_limit
-                    points = sweep_district(sc, scales, runner, overrides)
-            _write_sweep(folder, points, title, lang)
-        console.print(
-            f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/"
-        )
-
-
-def _sweep_province(
-    province: ProvinceScenario, scales: list[float], runner: Runner
-) -> list[SweepPoint]:
-    """Plan a province at each budget scale; return one point per scale."""
-    from scheduler.province.decompose import plan_province
-    from scheduler.province.sweep import SweepPoint, coverage_parts, province_budget
-
-    points: list[SweepPoint] = []
-    for s in scales:
-        t0 = time.perf_counter()
-        result = plan_province(province, runner, budget_scale=s)
-        parts = [coverage_parts(r.scenario, r.plan) for r in result.districts]
-        required = sum(t for _, t in parts)
-        cov = sum(p for p, _ in parts) / required if required else 1.0
-        points.append(
-            SweepPoint(
-                s,
-                province_budget(province, s),
-                sum(e.cost_vnd for r in result.districts for e in r.plan.events),
-                result.objective,
-                result.bound,
-                f"gap {result.gap:.2%}",
-                cov,
-                sum(u.count for r in result.districts for u in r.plan.unscheduled),
-                round(time.perf_counter() - t0, 3),
-            )
-        )
-    return points
+        name, title = province.name, province.title
+        if time_limit is not None:
+            province = at_solve_limit(province, time_limit)
+    else:
+        sc = load_or_exit(scenario, lang)
+        name, title = sc.name, sc.title
+    folder = out or Path("out") / f"{name}-sweep"
+    with output_folder(folder, lang):
+        with _runner(workers, cluster, in_process, lang) as runner:
+            if province is not None:
+                points = sweep_province(province, scales, runner)
+            else:
+                assert sc is not None
+                overrides: dict[str, object] = {"num_workers": 1}
+                if time_limit is not None:
+                    overrides["max_time_in_seconds"] = time_limit
+                points = sweep_district(sc, scales, runner, overrides)
+        _write_sweep(folder, points, title, lang)
+    console.print(f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/")
 
 
 def _write_sweep(folder: Path, points: list[SweepPoint], title: str, lang: str) -> None:
     """Print the sweep's table and write sweep.csv, sweep.json and sweep.html."""
     from scheduler.export.table import write_atomically
-    from scheduler.province.sweep import chart_html, points_csv, points_json
+    from scheduler.sweep import chart_html, points_csv, points_json
 
     table = Table(title=_t("Độ bao phủ theo ngân sách", "Coverage vs budget", lang))
     rows = [
@@ -437,13 +358,10 @@ def _plan_and_write(
     lang: str,
 ) -> int:
     """Plan a province, write its folder, print the table; return the violations."""
-    from scheduler.check import check_plan
-    from scheduler.export.bundle import plan_files
-    from scheduler.export.province_report import province_report_html
+    from scheduler.export.province_bundle import province_files
     from scheduler.export.table import write_atomically
-    from scheduler.i18n import seconds
     from scheduler.province.decompose import plan_province
-    from scheduler.province.shared import check_shared
+    from scheduler.province.shared import check_province
 
     started = time.perf_counter()
     try:
@@ -452,25 +370,25 @@ def _plan_and_write(
     except RuntimeError as exc:
         err.print(say(exc, lang), style="bold red", markup=False)
         raise typer.Exit(1) from exc
-    files: dict[str, bytes] = {}
-    problems = 0
-    for r in result.districts:
-        for rel, data in plan_files(r.scenario, r.plan, lang).items():
-            files[f"{r.district}/{rel}"] = data
-        for v in check_plan(r.scenario, r.plan):
-            problems += 1
-            err.print(f"  {r.district}: {v.render(lang)}", markup=False)
-    shared = check_shared(province, {r.district: r.plan for r in result.districts})
-    for v in shared:
-        problems += 1
+    violations = check_province(province, result)
+    for district, v in violations.districts:
+        err.print(f"  {district}: {v.render(lang)}", markup=False)
+    for v in violations.shared:
         err.print(f"  {v.render(lang)}", markup=False)
-    summary = result.to_summary()
-    summary["violations"] = problems
-    files["summary.json"] = json.dumps(summary, ensure_ascii=False, indent=2).encode()
-    files["summary.csv"] = summary_csv(result)
-    files["province-report.html"] = province_report_html(province, result, lang)
-    write_atomically(folder, files)
+    problems = len(violations)
+    write_atomically(folder, province_files(province, result, problems, lang))
+    console.print(_district_table(result, lang))
+    console.print(_totals(result, problems, lang))
+    console.print(
+        f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/ "
+        f"({seconds(time.perf_counter() - started, lang)}, {result.solves} "
+        f"{_t('lần giải', 'solves', lang)}, {result.workers} worker)"
+    )
+    return problems
 
+
+def _district_table(result: ProvincePlan, lang: str) -> Table:
+    """Return the table of districts: objective, status, where the plan came from."""
     table = Table(title=result.province)
     for col in (
         _t("huyện", "district", lang),
@@ -492,8 +410,12 @@ def _plan_and_write(
                 f"{q} {number(v, lang)}" for q, v in sorted(r.allocation.items())
             ),
         )
-    console.print(table)
-    console.print(
+    return table
+
+
+def _totals(result: ProvincePlan, problems: int, lang: str) -> str:
+    """Return the line of totals: objective, bound, gap and the checks."""
+    return (
         _t("Tổng mục tiêu", "Total objective", lang)
         + f" {number(result.objective, lang)}, "
         + _t("cận dưới hợp lệ", "valid lower bound", lang)
@@ -509,12 +431,6 @@ def _plan_and_write(
         + _t("kiểm tra", "checks", lang)
         + (f": {problems} " + _t("vi phạm", "violations", lang) if problems else " OK")
     )
-    console.print(
-        f"{_t('Đã ghi kết quả vào', 'Results written to', lang)} {folder}/ "
-        f"({seconds(time.perf_counter() - started, lang)}, {result.solves} "
-        f"{_t('lần giải', 'solves', lang)}, {result.workers} worker)"
-    )
-    return problems
 
 
 BENCH_ROWS = (
@@ -578,168 +494,180 @@ def _fmt(key: str, value: object) -> str:
     return str(value)
 
 
-def register_bench(app: typer.Typer) -> None:
-    """Add ``bench`` to the application."""
+def bench_command(
+    sizes: Annotated[
+        str,
+        typer.Option("--sizes", help="district,province,country (any of them)."),
+    ] = "district,province",
+    workers: Workers = 2,
+    cluster: Cluster = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Giới hạn mỗi lần giải (giây) / per solve (default 30/1.5/2.5 by size).",
+            parser=str,
+            callback=check_seconds,
+        ),
+    ] = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Ghi kết quả JSON / write JSON here."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Hạt giống / seed.")] = 1,
+    district: Annotated[
+        str, typer.Option("--district", help="Mã huyện 2023 / district code.")
+    ] = "431",
+    province: Annotated[
+        str, typer.Option("--province", help="Mã tỉnh 2023 / province code.")
+    ] = "52",
+    speedup: Annotated[
+        bool,
+        typer.Option(
+            "--speedup/--no-speedup",
+            help="Chạy thêm với 1 worker để đo tăng tốc / also run on 1 worker.",
+        ),
+    ] = True,
+    repeats: Annotated[
+        int,
+        typer.Option(
+            "--repeats",
+            min=1,
+            help="Số lần giải huyện, lấy trung vị / district runs per solver "
+            "(seeds seed, seed+1, …; medians).",
+        ),
+    ] = 3,
+    budget_scale: Annotated[
+        float,
+        typer.Option(
+            "--budget-scale",
+            min=0.01,
+            help="Hệ số ngân sách tỉnh / scale of the province's pooled "
+            "budget (below 1 it binds).",
+        ),
+    ] = 0.8,
+    province_time: Annotated[
+        float,
+        typer.Option(
+            "--province-time",
+            min=1.0,
+            help="Giới hạn thời gian cả tỉnh (giây) / the province "
+            "decomposition's time limit in seconds (the run with most workers).",
+        ),
+    ] = 60.0,
+    country_gap: Annotated[
+        float,
+        typer.Option(
+            "--country-gap",
+            min=0.0,
+            help="Dừng mỗi huyện khi sai số ≤ mức này / stop each district of "
+            "the country run once proven within this gap.",
+        ),
+    ] = 0.01,
+    country_provinces: Annotated[
+        str | None,
+        typer.Option(
+            "--country-provinces",
+            help="Chỉ các tỉnh này (vd 01,02) thay cho cả nước / "
+            "a subset of provinces instead of the whole country.",
+        ),
+    ] = None,
+) -> None:
+    """Benchmark CP-SAT, HiGHS and the greedy baseline at three sizes."""
+    wanted = [s.strip() for s in sizes.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in ("district", "province", "country")]
+    if unknown or not wanted:
+        err.print(f"[bold red]--sizes: {', '.join(unknown) or '(empty)'}[/]")
+        raise typer.Exit(2)
+    codes = _bench_codes(wanted, country_provinces, province)
 
-    @app.command("bench")
-    def bench_cmd(
-        sizes: Annotated[
-            str,
-            typer.Option("--sizes", help="district,province,country (any of them)."),
-        ] = "district,province",
-        workers: Workers = 2,
-        cluster: Cluster = None,
-        time_limit: Annotated[
-            float | None,
-            typer.Option(
-                "--time-limit",
-                help="Giới hạn mỗi lần giải (giây) / per solve (default 30/1.5/2.5 by size).",
-                parser=str,
-                callback=check_seconds,
-            ),
-        ] = None,
-        json_path: Annotated[
-            Path | None,
-            typer.Option("--json", help="Ghi kết quả JSON / write JSON here."),
-        ] = None,
-        seed: Annotated[int, typer.Option("--seed", help="Hạt giống / seed.")] = 1,
-        district: Annotated[
-            str, typer.Option("--district", help="Mã huyện 2023 / district code.")
-        ] = "431",
-        province: Annotated[
-            str, typer.Option("--province", help="Mã tỉnh 2023 / province code.")
-        ] = "52",
-        speedup: Annotated[
-            bool,
-            typer.Option(
-                "--speedup/--no-speedup",
-                help="Chạy thêm với 1 worker để đo tăng tốc / also run on 1 worker.",
-            ),
-        ] = True,
-        repeats: Annotated[
-            int,
-            typer.Option(
-                "--repeats",
-                min=1,
-                help="Số lần giải huyện, lấy trung vị / district runs per solver "
-                "(seeds seed, seed+1, …; medians).",
-            ),
-        ] = 3,
-        budget_scale: Annotated[
-            float,
-            typer.Option(
-                "--budget-scale",
-                min=0.01,
-                help="Hệ số ngân sách tỉnh / scale of the province's pooled "
-                "budget (below 1 it binds).",
-            ),
-        ] = 0.8,
-        province_time: Annotated[
-            float,
-            typer.Option(
-                "--province-time",
-                min=1.0,
-                help="Giới hạn thời gian cả tỉnh (giây) / the province "
-                "decomposition's time limit in seconds (the run with most workers).",
-            ),
-        ] = 60.0,
-        country_gap: Annotated[
-            float,
-            typer.Option(
-                "--country-gap",
-                min=0.0,
-                help="Dừng mỗi huyện khi sai số ≤ mức này / stop each district of "
-                "the country run once proven within this gap.",
-            ),
-        ] = 0.01,
-        country_provinces: Annotated[
-            str | None,
-            typer.Option(
-                "--country-provinces",
-                help="Chỉ các tỉnh này (vd 01,02) thay cho cả nước / "
-                "a subset of provinces instead of the whole country.",
-            ),
-        ] = None,
-    ) -> None:
-        """Benchmark CP-SAT, HiGHS and the greedy baseline at three sizes."""
-        from scheduler.bench.generate import all_districts, districts_of_province
-        from scheduler.province import bench
+    def factories() -> dict[int, Any]:
+        # with an external cluster its workers are what they are: one run;
+        # locally 1 worker and --workers, for the speed-up
+        if cluster:
+            return {0: lambda: _runner(0, cluster, False)}
+        counts = sorted({1, workers}) if speedup else [workers]
+        return {n: (lambda n=n: _runner(n, None, False)) for n in counts}
 
-        wanted = [s.strip() for s in sizes.split(",") if s.strip()]
-        unknown = [s for s in wanted if s not in ("district", "province", "country")]
-        if unknown or not wanted:
-            err.print(f"[bold red]--sizes: {', '.join(unknown) or '(empty)'}[/]")
-            raise typer.Exit(2)
-        try:
-            if "country" in wanted and country_provinces:
-                codes = [
-                    c
-                    for p in country_provinces.split(",")
-                    for c in districts_of_province(p.strip())
-                ]
-            else:
-                codes = all_districts()
-            if "province" in wanted:
-                districts_of_province(province)
-        except ValueError as exc:
-            err.print(f"[bold red]{exc}[/]")
-            raise typer.Exit(2) from exc
+    from scheduler.province import bench
 
-        def factories() -> dict[int, Any]:
-            # with an external cluster its workers are what they are: one run;
-            # locally 1 worker and --workers, for the speed-up
-            if cluster:
-                return {0: lambda: _runner(0, cluster, False)}
-            counts = sorted({1, workers}) if speedup else [workers]
-            return {n: (lambda n=n: _runner(n, None, False)) for n in counts}
+    results: dict[str, Any] = {}
+    if "district" in wanted:
+        with console.status("district…"):
+            results["district"] = bench.bench_district(
+                district, seed, time_limit or 30.0, repeats=repeats
+            )
+    if "province" in wanted:
+        results["province"] = bench.bench_province(
+            factories(),
+            province,
+            seed,
+            time_limit or 1.5,
+            budget_scale,
+            wall_limit=province_time,
+        )
+    if "country" in wanted:
+        label = (
+            f"provinces {country_provinces}" if country_provinces else "country 2023"
+        )
+        results["country"] = bench.bench_country(
+            factories(), codes, seed, time_limit or 2.5, label, country_gap
+        )
+    _print_bench(results)
+    if json_path is not None:
+        _write_bench_json(json_path, results)
 
-        results: dict[str, Any] = {}
-        if "district" in wanted:
-            with console.status("district…"):
-                results["district"] = bench.bench_district(
-                    district, seed, time_limit or 30.0, repeats=repeats
-                )
+
+def _bench_codes(
+    wanted: list[str], country_provinces: str | None, province: str
+) -> list[str]:
+    """Return the districts of the country run; exit 2 on an unknown code."""
+    from scheduler.bench.generate import all_districts, districts_of_province
+
+    try:
+        if "country" in wanted and country_provinces:
+            codes = [
+                c
+                for p in country_provinces.split(",")
+                for c in districts_of_province(p.strip())
+            ]
+        else:
+            codes = all_districts()
         if "province" in wanted:
-            results["province"] = bench.bench_province(
-                factories(),
-                province,
-                seed,
-                time_limit or 1.5,
-                budget_scale,
-                wall_limit=province_time,
-            )
-        if "country" in wanted:
-            label = (
-                f"provinces {country_provinces}"
-                if country_provinces
-                else "country 2023"
-            )
-            results["country"] = bench.bench_country(
-                factories(), codes, seed, time_limit or 2.5, label, country_gap
-            )
-        for size, metrics in results.items():
-            table = Table(title=size)
-            table.add_column("metric")
-            table.add_column("value", justify="right")
-            for key, label in BENCH_ROWS:
-                if key in metrics:
-                    value = metrics[key]
-                    if isinstance(value, dict):
-                        value = ", ".join(f"{k}: {v}" for k, v in value.items())
-                    if isinstance(value, list):
-                        value = ", ".join(str(v) for v in value) or "-"
-                    table.add_row(label, _fmt(key, value))
-            console.print(table)
-        if json_path is not None:
-            from scheduler.export.folder import OutputError, write_file_atomically
+            districts_of_province(province)
+    except ValueError as exc:
+        err.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    return codes
 
-            # one file, replaced atomically (never the folder around it)
-            body = json.dumps(results, indent=2, ensure_ascii=False).encode("utf-8")
-            try:
-                write_file_atomically(json_path, body)
-            except OutputError as exc:
-                # the bench has no --lang: both languages
-                shown = f"{exc.render('vi')} / {exc.en}"
-                err.print(shown, style="bold red", markup=False)
-                raise typer.Exit(exc.exit_code) from exc
-            console.print(f"JSON: {json_path}")
+
+def _print_bench(results: dict[str, Any]) -> None:
+    """Print one table of metrics per size."""
+    for size, metrics in results.items():
+        table = Table(title=size)
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        for key, label in BENCH_ROWS:
+            if key in metrics:
+                value = metrics[key]
+                if isinstance(value, dict):
+                    value = ", ".join(f"{k}: {v}" for k, v in value.items())
+                if isinstance(value, list):
+                    value = ", ".join(str(v) for v in value) or "-"
+                table.add_row(label, _fmt(key, value))
+        console.print(table)
+
+
+def _write_bench_json(json_path: Path, results: dict[str, Any]) -> None:
+    """Write the results as one JSON file, replaced atomically (never the folder around it)."""
+    from scheduler.export.folder import OutputError, write_file_atomically
+
+    body = json.dumps(results, indent=2, ensure_ascii=False).encode("utf-8")
+    try:
+        write_file_atomically(json_path, body)
+    except OutputError as exc:
+        # the bench has no --lang: both languages
+        shown = f"{exc.render('vi')} / {exc.en}"
+        err.print(shown, style="bold red", markup=False)
+        raise typer.Exit(exc.exit_code) from exc
+    console.print(f"JSON: {json_path}")

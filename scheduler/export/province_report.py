@@ -24,7 +24,7 @@ from scheduler.i18n import number, percent, vnd
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
-    from scheduler.province.decompose import ProvincePlan
+    from scheduler.province.result import ProvincePlan
     from scheduler.province.schema import ProvinceScenario
 
 _WORDS: dict[str, tuple[str, str]] = {

@@ -317,7 +317,7 @@ def bench_province(
                     "price_rounds": found.price_rounds,
                     "time_limit_s": None,
                     # and the whole province's HiGHS solve at the same limit
-                    "merged_time_limit_s": found.merged_limit_s
+                    "merged_time_limit_s": found.whole_limit_s
                     or province.decomposition.merged_time_limit_s,
                 }
             )
@@ -384,11 +384,14 @@ def whole_province_mip(
     """
     from scheduler.calendar import build_grid
     from scheduler.model.builder import build_model
-    from scheduler.province.compose import merge, merged_relaxation
+    from scheduler.province.compose import (
+        whole_relaxation,
+        whole_scenario,
+    )
     from scheduler.solver.highs import solve_with_highs
 
-    relaxed = merged_relaxation(province)
-    whole = relaxed if relaxed is not None else merge(province)
+    relaxed = whole_relaxation(province)
+    whole = relaxed if relaxed is not None else whole_scenario(province)
     built = build_model(whole, build_grid(whole))
     mip = solve_with_highs(built.model.proto, time_limit, threads=1, seed=seed)
     return {

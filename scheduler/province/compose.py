@@ -7,19 +7,22 @@ records; nothing imports the solver, so the results pickle to Dask workers.
   (post-2025 provinces, where a "district" is a group of communes).
 - :func:`district_scenario` gives one district its allowance of the shared
   budget and the provincial trainers (with the half-days they may not work).
-- :func:`merge` builds one monolithic scenario of the whole province, used to
-  measure how far the decomposition is from the true optimum on small cases.
+- :func:`whole_scenario` builds one monolithic scenario of the whole province,
+  used to measure how far the decomposition is from the true optimum on small
+  cases; :func:`whole_relaxation` is the same with the shared allowance open
+  to every district, whose proven bound bounds the province.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from scheduler.plan import Event, Plan
 from scheduler.province.schema import ProvinceScenario, ProvincialTrainer
 from scheduler.scenario.schema import (
+    ActivitySpec,
     BlockedPeriod,
     Commune,
     FundingSource,
@@ -190,7 +193,7 @@ def district_scenario(
     return sc.model_copy(update=update)
 
 
-def merge(province: ProvinceScenario) -> Scenario:
+def whole_scenario(province: ProvinceScenario) -> Scenario:
     """Return the whole province as one scenario (the monolithic formulation).
 
     District staff, venues, activities, roles and the district's own funding
@@ -209,70 +212,158 @@ def merge(province: ProvinceScenario) -> Scenario:
     """
     first = province.districts[0].scenario
     shared_id = province.budget.id if province.budget else None
-    activities = {}
-    communes: list[Commune] = []
-    staff: list[Staff] = []
-    venues: list[Venue] = []
-    topics: list[Topic] = []
-    stations: list[StationSlot] = []
-    blocked: list[BlockedPeriod] = []
-    travel: list[TravelTime] = []
-    funding: list[FundingSource] = []
-    targets: list[Target] = []
-    pins: list[Pin] = []
-    topic_ids: set[str] = set()
-    roles_of_trainers: dict[str, list[str]] = {
-        t.staff_id: [] for t in province.trainers
-    }
-
+    trainer_ids = {t.staff_id for t in province.trainers}
+    parts = _WholeParts()
     for d in province.districts:
-        sc = d.scenario
-        p = f"{d.id}."
-
-        def fund(f: str, shared: str | None = shared_id, prefix: str = p) -> str:
-            return f if f == shared else prefix + f
-
-        def place(ref: str, sc: Scenario = sc, prefix: str = p) -> str:
-            return prefix + ref if any(v.venue_id == ref for v in sc.venues) else ref
-
-        codes = tuple(c.commune_code for c in sc.communes)
-        for act_id, spec in sc.activities.items():
-            activities[p + act_id] = spec.model_copy(
-                update={
-                    "communes": spec.communes or codes,
-                    "funding_sources": tuple(fund(f) for f in spec.funding_sources),
-                    "roles": {p + r: n for r, n in spec.roles.items()},
-                    "venue": p + spec.venue if spec.venue else None,
-                    "requires_training": (
-                        p + spec.requires_training if spec.requires_training else None
-                    ),
-                    "announce": (
-                        spec.announce.model_copy(update={"via": p + spec.announce.via})
-                        if spec.announce
-                        else None
-                    ),
-                }
+        _add_district(parts, f"{d.id}.", d.scenario, shared_id, trainer_ids)
+    if province.budget is not None:
+        b = province.budget
+        parts.funding.append(
+            FundingSource(
+                id=b.id,
+                name_vi=b.name_vi,
+                name_en=b.name_en,
+                allowance_vnd=b.allowance_vnd,
             )
-        communes.extend(sc.communes)
-        staff.extend(
-            s.model_copy(
-                update={
-                    "staff_id": p + s.staff_id,
-                    "roles": tuple(p + r for r in s.roles),
-                }
-            )
-            for s in sc.staff
-            if s.staff_id not in roles_of_trainers
         )
-        for t in province.trainers:
-            roles_of_trainers[t.staff_id].extend(p + r for r in t.roles)
-        venues.extend(
-            v.model_copy(update={"venue_id": p + v.venue_id}) for v in sc.venues
+    # each provincial trainer holds the roles of every district
+    parts.staff.extend(
+        trainer_as_staff(t).model_copy(
+            update={
+                "roles": tuple(
+                    f"{d.id}.{r}" for d in province.districts for r in t.roles
+                )
+            }
         )
-        for topic in sc.topics:
-            if topic.topic_id in topic_ids:
+        for t in province.trainers
+    )
+    parts.blocked.extend(province.trainer_blocked)
+    hq = first.area.hq_venue
+    return first.model_copy(
+        update={
+            "name": province.name,
+            "title": province.title,
+            "area": province.area.model_copy(
+                update={"hq_venue": f"{province.districts[0].id}.{hq}" if hq else None}
+            ),
+            "activities": parts.activities,
+            "funding": tuple(parts.funding),
+            "targets": tuple(parts.targets),
+            "pins": tuple(parts.pins),
+            "communes": tuple(parts.communes),
+            "staff": tuple(parts.staff),
+            "venues": tuple(parts.venues),
+            "topics": _shared_topics(province),
+            "stations": tuple(parts.stations),
+            "blocked": tuple(parts.blocked),
+            "travel_times": tuple(parts.travel),
+            "input_hash": province.input_hash,
+        }
+    )
+
+
+@dataclass
+class _WholeParts:
+    """The records of the whole province's scenario, gathered district by district."""
+
+    activities: dict[str, ActivitySpec] = field(default_factory=dict)
+    communes: list[Commune] = field(default_factory=list)
+    staff: list[Staff] = field(default_factory=list)
+    venues: list[Venue] = field(default_factory=list)
+    stations: list[StationSlot] = field(default_factory=list)
+    blocked: list[BlockedPeriod] = field(default_factory=list)
+    travel: list[TravelTime] = field(default_factory=list)
+    funding: list[FundingSource] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)
+
+
+def _add_district(
+    parts: _WholeParts,
+    p: str,
+    sc: Scenario,
+    shared_id: str | None,
+    trainer_ids: set[str],
+) -> None:
+    """Add one district's records, their ids prefixed with ``p`` (``<district>.``).
+
+    The provincial trainers are left out here (they are added once, with
+    every district's roles), and so is the shared budget.
+    """
+    codes = tuple(c.commune_code for c in sc.communes)
+    for act_id, spec in sc.activities.items():
+        parts.activities[p + act_id] = _prefixed_activity(spec, p, codes, shared_id)
+    parts.communes.extend(sc.communes)
+    parts.staff.extend(
+        s.model_copy(
+            update={"staff_id": p + s.staff_id, "roles": tuple(p + r for r in s.roles)}
+        )
+        for s in sc.staff
+        if s.staff_id not in trainer_ids
+    )
+    parts.venues.extend(
+        v.model_copy(update={"venue_id": p + v.venue_id}) for v in sc.venues
+    )
+    parts.stations.extend(sc.stations)
+    parts.blocked.extend(
+        b.model_copy(update={"ref": p + b.ref}) if b.kind == "staff" else b
+        for b in sc.blocked
+        if b.ref not in trainer_ids
+    )
+
+    def place(ref: str) -> str:
+        return p + ref if any(v.venue_id == ref for v in sc.venues) else ref
+
+    parts.travel.extend(
+        tt.model_copy(
+            update={"from_ref": place(tt.from_ref), "to_ref": place(tt.to_ref)}
+        )
+        for tt in sc.travel_times
+    )
+    parts.funding.extend(
+        f.model_copy(update={"id": p + f.id}) for f in sc.funding if f.id != shared_id
+    )
+    parts.targets.extend(
+        x.model_copy(update={"activity": p + x.activity}) for x in sc.targets
+    )
+    parts.pins.extend(
+        Pin(**{**x.model_dump(), "activity": p + x.activity}) for x in sc.pins
+    )
+
+
+def _prefixed_activity(
+    spec: ActivitySpec, p: str, codes: tuple[str, ...], shared_id: str | None
+) -> ActivitySpec:
+    """Return a district's activity as the whole scenario names its references."""
+    return spec.model_copy(
+        update={
+            "communes": spec.communes or codes,
+            "funding_sources": tuple(
+                f if f == shared_id else p + f for f in spec.funding_sources
+            ),
+            "roles": {p + r: n for r, n in spec.roles.items()},
+            "venue": p + spec.venue if spec.venue else None,
+            "requires_training": (
+                p + spec.requires_training if spec.requires_training else None
+            ),
+            "announce": (
+                spec.announce.model_copy(update={"via": p + spec.announce.via})
+                if spec.announce
+                else None
+            ),
+        }
+    )
+
+
+def _shared_topics(province: ProvinceScenario) -> tuple[Topic, ...]:
+    """Return every topic once, used by the prefixed activities of every district."""
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    for d in province.districts:
+        for topic in d.scenario.topics:
+            if topic.topic_id in seen:
                 continue
-            topic_ids.add(topic.topic_id)
+            seen.add(topic.topic_id)
             users = tuple(
                 q.id + "." + a
                 for q in province.districts
@@ -286,89 +377,27 @@ def merge(province: ProvinceScenario) -> Scenario:
                 )
             )
             topics.append(topic.model_copy(update={"activities": users}))
-        stations.extend(sc.stations)
-        blocked.extend(
-            b.model_copy(update={"ref": p + b.ref}) if b.kind == "staff" else b
-            for b in sc.blocked
-            if b.ref not in roles_of_trainers
-        )
-        travel.extend(
-            tt.model_copy(
-                update={"from_ref": place(tt.from_ref), "to_ref": place(tt.to_ref)}
-            )
-            for tt in sc.travel_times
-        )
-        funding.extend(
-            f.model_copy(update={"id": p + f.id})
-            for f in sc.funding
-            if f.id != shared_id
-        )
-        targets.extend(
-            x.model_copy(update={"activity": p + x.activity}) for x in sc.targets
-        )
-        pins.extend(
-            Pin(**{**x.model_dump(), "activity": p + x.activity}) for x in sc.pins
-        )
-
-    if province.budget is not None:
-        b = province.budget
-        funding.append(
-            FundingSource(
-                id=b.id,
-                name_vi=b.name_vi,
-                name_en=b.name_en,
-                allowance_vnd=b.allowance_vnd,
-            )
-        )
-    staff.extend(
-        trainer_as_staff(t).model_copy(
-            update={"roles": tuple(roles_of_trainers[t.staff_id])}
-        )
-        for t in province.trainers
-    )
-    blocked.extend(province.trainer_blocked)
-    hq = first.area.hq_venue
-    return first.model_copy(
-        update={
-            "name": province.name,
-            "title": province.title,
-            "area": province.area.model_copy(
-                update={"hq_venue": f"{province.districts[0].id}.{hq}" if hq else None}
-            ),
-            "activities": activities,
-            "funding": tuple(funding),
-            "targets": tuple(targets),
-            "pins": tuple(pins),
-            "communes": tuple(communes),
-            "staff": tuple(staff),
-            "venues": tuple(venues),
-            "topics": tuple(topics),
-            "stations": tuple(stations),
-            "blocked": tuple(blocked),
-            "travel_times": tuple(travel),
-            "input_hash": province.input_hash,
-        }
-    )
+    return tuple(topics)
 
 
-def merged_relaxation(
+def whole_relaxation(
     province: ProvinceScenario, allowance: Mapping[str, int] | None = None
 ) -> Scenario | None:
     """Return the whole province as one scenario whose optimum bounds the province's.
 
-    :func:`merge` with the shared budget at ``allowance`` (default: the
+    :func:`whole_scenario` with the shared budget at ``allowance`` (default: the
     province's). Every plan of the province is a plan of this scenario with the
     same objective when two conditions hold, so the proven bound of its solve
     is a valid lower bound for the province:
 
-    - no activity pays travel by the minute (the merged scenario has one HQ,
+    - no activity pays travel by the minute (the whole scenario has one HQ,
       the districts each have their own, so costs would differ);
     - the provincial trainers' roles are used by training activities only:
       classes take whole days, so no same-day travel between districts arises,
       and the trainers' weekly caps in days are their class-day caps
-      (``max_class_days_per_week``), which the merged model holds across
-      districts. A province plan is then a plan of the merged scenario and,
-      the other way round, the merged plan split by district is a province
+      (``max_class_days_per_week``), which the whole model holds across
+      districts. A province plan is then a plan of the whole scenario and,
+      the other way round, the whole plan split by district is a province
       plan (:func:`split_plan`): the relaxation is exact.
 
     Returns None when a condition fails.
@@ -380,24 +409,24 @@ def merged_relaxation(
                 return None
             if spec.kind != "training" and trainer_roles & set(spec.roles):
                 return None
-    merged = merge(province)
+    whole = whole_scenario(province)
     if allowance is None or province.budget is None:
-        return merged
+        return whole
     shared = province.budget.id
     funding = tuple(
         f.model_copy(update={"allowance_vnd": dict(allowance)}) if f.id == shared else f
-        for f in merged.funding
+        for f in whole.funding
     )
-    return merged.model_copy(update={"funding": funding})
+    return whole.model_copy(update={"funding": funding})
 
 
 def split_plan(province: ProvinceScenario, plan: Plan) -> dict[str, Plan]:
-    """Return each district's part of a plan of the merged scenario.
+    """Return each district's part of a plan of the whole scenario.
 
     A part holds the district's events with their activity ids as the
-    district names them (:func:`merge` prefixes them with ``<district>.``);
-    venue and staff ids stay the merged ones, and the totals are the merged
-    plan's. A part is meant as a warm start: solved in the district's scenario
+    district names them (:func:`whole_scenario` prefixes them with
+    ``<district>.``); venue and staff ids stay the whole scenario's, and the
+    totals are the whole plan's. A part is meant as a warm start: solved in the district's scenario
     with its placements fixed, it becomes a district plan.
     """
     out: dict[str, Plan] = {}

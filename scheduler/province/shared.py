@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from scheduler.calendar import quarter_key, week_key
-from scheduler.check import Violation
+from scheduler.check import Violation, check_plan
 from scheduler.plan import Event, Plan
+from scheduler.province.result import ProvincePlan
 from scheduler.province.schema import ProvinceScenario
 
 
@@ -61,31 +63,45 @@ def check_shared(
                 f"không có kế hoạch cho {', '.join(missing)}",
             )
         )
+    out.extend(_shared_budget(province, plans))
+    out.extend(_trainers(province, plans))
+    return out
+
+
+def _shared_budget(
+    province: ProvinceScenario, plans: Mapping[str, Plan]
+) -> list[Violation]:
+    """Check the shared source's spending of all districts, quarter by quarter."""
     budget = province.budget
-    if budget is not None:
-        spent: dict[str, int] = defaultdict(int)
-        events: dict[str, list[str]] = defaultdict(list)
-        for d, plan in plans.items():
-            for e in plan.events:
-                if e.funding_source == budget.id:
-                    q = quarter_key(e.start.date())
-                    spent[q] += e.cost_vnd
-                    events[q].append(f"{d}:{e.event_id}")
-        for q, amount in sorted(spent.items()):
-            cap = budget.allowance_vnd.get(q, 0)
-            if amount > cap:
-                out.append(
-                    Violation(
-                        "shared_budget",
-                        tuple(events[q]),
-                        f"{budget.id} {q}: {amount:,} VND spent by all districts "
-                        f"> provincial allowance {cap:,}",
-                        f"{budget.id} {q}: các huyện chi {amount:,} đồng ".replace(
-                            ",", "."
-                        )
-                        + f"> mức của tỉnh {cap:,}".replace(",", "."),
-                    )
+    if budget is None:
+        return []
+    spent: dict[str, int] = defaultdict(int)
+    events: dict[str, list[str]] = defaultdict(list)
+    for d, plan in plans.items():
+        for e in plan.events:
+            if e.funding_source == budget.id:
+                q = quarter_key(e.start.date())
+                spent[q] += e.cost_vnd
+                events[q].append(f"{d}:{e.event_id}")
+    out = []
+    for q, amount in sorted(spent.items()):
+        cap = budget.allowance_vnd.get(q, 0)
+        if amount > cap:
+            out.append(
+                Violation(
+                    "shared_budget",
+                    tuple(events[q]),
+                    f"{budget.id} {q}: {amount:,} VND spent by all districts "
+                    f"> provincial allowance {cap:,}",
+                    f"{budget.id} {q}: các huyện chi {amount:,} đồng ".replace(",", ".")
+                    + f"> mức của tỉnh {cap:,}".replace(",", "."),
                 )
+            )
+    return out
+
+
+def _trainers(province: ProvinceScenario, plans: Mapping[str, Plan]) -> list[Violation]:
+    """Check each provincial trainer: one place a half-day, the weekly cap, blocks."""
     caps = {t.staff_id: t.max_days_per_week for t in province.trainers}
     where: dict[tuple[str, dt.date, str], list[str]] = defaultdict(list)
     days: dict[tuple[str, str], set[dt.date]] = defaultdict(set)
@@ -97,6 +113,7 @@ def check_shared(
                 for day, half in set(_halves(province, e)):
                     where[(a.staff_id, day, half)].append(f"{d}:{e.event_id}")
                     days[(a.staff_id, week_key(day))].add(day)
+    out = []
     for (tid, day, half), evs in sorted(where.items()):
         if len(evs) > 1:
             out.append(
@@ -119,6 +136,15 @@ def check_shared(
                     f"> max_days_per_week {caps[tid]}",
                 )
             )
+    out.extend(_trainer_blocked(province, where))
+    return out
+
+
+def _trainer_blocked(
+    province: ProvinceScenario, where: Mapping[tuple[str, dt.date, str], list[str]]
+) -> list[Violation]:
+    """Check that no trainer works a half-day of their blocked periods."""
+    out = []
     for b in province.trainer_blocked:
         for (tid, day, half), evs in where.items():
             if (
@@ -135,3 +161,42 @@ def check_shared(
                     )
                 )
     return out
+
+
+@dataclass(frozen=True)
+class ProvinceViolations:
+    """What the checks find in a province plan: per district, then shared."""
+
+    districts: list[tuple[str, Violation]]  # (district id, violation)
+    shared: list[Violation]
+
+    def __len__(self) -> int:
+        """Return the number of violations."""
+        return len(self.districts) + len(self.shared)
+
+
+def check_province(
+    province: ProvinceScenario, result: ProvincePlan
+) -> ProvinceViolations:
+    """Check every district's plan against its scenario, then what they share.
+
+    Parameters
+    ----------
+    province : ProvinceScenario
+        The province the plan was made for.
+    result : ProvincePlan
+        The decomposition's plan.
+
+    Returns
+    -------
+    ProvinceViolations
+        Empty when every district plan passes
+        :func:`scheduler.check.check_plan` and :func:`check_shared` holds.
+    """
+    districts = [
+        (r.district, v)
+        for r in result.districts
+        for v in check_plan(r.scenario, r.plan)
+    ]
+    shared = check_shared(province, {r.district: r.plan for r in result.districts})
+    return ProvinceViolations(districts, shared)

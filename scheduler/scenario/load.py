@@ -115,9 +115,27 @@ def _translate(err: ErrorDetails) -> tuple[str, str]:
         return vi_template, en_template
 
 
-def _problems(
+def validation_problems(
     exc: ValidationError, file: str, row: int | None, prefix: str = ""
 ) -> list[InputProblem]:
+    """Return pydantic's errors as problems naming file, row and field, in both languages.
+
+    Parameters
+    ----------
+    exc : ValidationError
+        What pydantic raised.
+    file : str
+        The file (or sheet) as the planner sees it.
+    row : int or None
+        The table row, or None for a TOML section.
+    prefix : str
+        Put before each field name (``districts[2]``).
+
+    Returns
+    -------
+    list of InputProblem
+        One problem per error, never pydantic's own text.
+    """
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
@@ -135,9 +153,14 @@ def _problems(
     return out
 
 
-def _parse_rows(
+def parse_rows(
     table: Table, model: type[schema.Frozen], problems: list[InputProblem]
 ) -> list[Any]:
+    """Return a table's rows validated as ``model``, each with its row number.
+
+    Unknown or missing columns, and rows that do not validate, are added to
+    ``problems`` (a table with a bad header gives no rows).
+    """
     known = set(model.model_fields)
     required = {n for n, f in model.model_fields.items() if f.is_required()}
     for name in table.header:
@@ -180,7 +203,7 @@ def _parse_rows(
         try:
             records.append((model.model_validate(values), row.row))
         except ValidationError as exc:
-            problems.extend(_problems(exc, table.file, row.row))
+            problems.extend(validation_problems(exc, table.file, row.row))
     return records
 
 
@@ -387,7 +410,7 @@ def load_scenario_with_warnings(
         try:
             return model.model_validate(value)
         except ValidationError as exc:
-            problems.extend(_problems(exc, shown, None, name))
+            problems.extend(validation_problems(exc, shown, None, name))
             return None
 
     area = section("area", schema.Area)
@@ -423,7 +446,7 @@ def load_scenario_with_warnings(
             solver = schema.SolverSettings.model_validate(solver_doc)
             _check_solver_parameters(params, shown, problems)
         except ValidationError as exc:
-            problems.extend(_problems(exc, shown, None, "solver"))
+            problems.extend(validation_problems(exc, shown, None, "solver"))
 
     activities: dict[str, schema.ActivitySpec] = {}
     raw_activities = doc.get("activities")
@@ -442,7 +465,9 @@ def load_scenario_with_warnings(
             try:
                 activities[act_id] = schema.ActivitySpec.model_validate(body)
             except ValidationError as exc:
-                problems.extend(_problems(exc, shown, None, f"activities.{act_id}"))
+                problems.extend(
+                    validation_problems(exc, shown, None, f"activities.{act_id}")
+                )
 
     def array(name: str, model: type[BaseModel]) -> list[Any]:
         out: list[Any] = []
@@ -462,7 +487,7 @@ def load_scenario_with_warnings(
             try:
                 out.append(model.model_validate(item))
             except ValidationError as exc:
-                problems.extend(_problems(exc, shown, None, f"{name}[{i}]"))
+                problems.extend(validation_problems(exc, shown, None, f"{name}[{i}]"))
         return out
 
     roles = _role_names(doc.get("roles", {}), shown, problems)
@@ -488,7 +513,7 @@ def load_scenario_with_warnings(
                     problems.extend(exc.problems)
                     continue
                 digest.update(name.encode() + b"\0" + table.raw)
-            parsed = _parse_rows(table, model, problems)
+            parsed = parse_rows(table, model, problems)
             tables[name] = [record for record, _ in parsed]
             sources[name] = (table.file, [row for _, row in parsed])
 
@@ -524,7 +549,9 @@ def load_scenario_with_warnings(
             roles=roles,
         )
     except ValidationError as exc:  # the top-level name or title
-        raise ScenarioError(_located(_problems(exc, shown, None), book)) from exc
+        raise ScenarioError(
+            _located(validation_problems(exc, shown, None), book)
+        ) from exc
     problems = (
         cross_check(scenario, shown, sources) + _unknown_roles(scenario, shown)
         if check_references
@@ -574,7 +601,7 @@ def _role_names(
                 body
             )
         except ValidationError as exc:
-            problems.extend(_problems(exc, file, None, f"roles.{role}"))
+            problems.extend(validation_problems(exc, file, None, f"roles.{role}"))
     return out
 
 

@@ -70,16 +70,40 @@ def cross_check(
     list of InputProblem
         Empty when every reference resolves.
     """
-    where = _Where(sources)
-    out: list[InputProblem] = []
+    report = _Report(toml_file, _Where(sources))
+    _duplicate_ids(scenario, report)
+    _table_references(scenario, report)
+    for act_id in scenario.activities:
+        _activity_references(scenario, act_id, report)
+    _target_references(scenario, report)
+    _pin_references(scenario, report)
+    _stage_names(scenario, report)
+    out = report.problems
+    if not out:  # the sizes below need every reference resolved
+        out.extend(_too_large(scenario, toml_file))
+    return out
 
-    def table_problem(table: str, index: int, field: str, vi: str, en: str) -> None:
-        file, row = where(table, index)
-        out.append(InputProblem(file, row, field, vi, en))
 
-    def toml_problem(field: str, vi: str, en: str) -> None:
-        out.append(InputProblem(toml_file, None, field, vi, en))
+class _Report:
+    """The problems cross_check finds, each located in its table row or the TOML."""
 
+    def __init__(self, toml_file: str, where: _Where) -> None:
+        self.toml_file = toml_file
+        self.where = where
+        self.problems: list[InputProblem] = []
+
+    def table(self, table: str, index: int, field: str, vi: str, en: str) -> None:
+        """Add a problem of a table's ``index``-th record."""
+        file, row = self.where(table, index)
+        self.problems.append(InputProblem(file, row, field, vi, en))
+
+    def toml(self, field: str, vi: str, en: str) -> None:
+        """Add a problem of the scenario TOML."""
+        self.problems.append(InputProblem(self.toml_file, None, field, vi, en))
+
+
+def _duplicate_ids(scenario: Scenario, report: _Report) -> None:
+    """Report ids that repeat in a table, and an empty commune table."""
     for table, key, values in (
         ("communes", "commune_code", [c.commune_code for c in scenario.communes]),
         ("staff", "staff_id", [s.staff_id for s in scenario.staff]),
@@ -92,27 +116,25 @@ def cross_check(
         ),
     ):
         for i, v in _duplicates(values).items():
-            table_problem(table, i, key, f"trùng mã '{v}'", f"duplicate id '{v}'")
+            report.table(table, i, key, f"trùng mã '{v}'", f"duplicate id '{v}'")
     if not scenario.communes:
-        toml_problem("data.communes", "bảng xã trống", "the commune table is empty")
+        report.toml("data.communes", "bảng xã trống", "the commune table is empty")
 
+
+def _table_references(scenario: Scenario, report: _Report) -> None:
+    """Report table records (and the HQ) that name a commune, venue or staff not there."""
     communes = {c.commune_code for c in scenario.communes}
     staff = {s.staff_id for s in scenario.staff}
     venues = {v.venue_id for v in scenario.venues}
-    funding = {f.id for f in scenario.funding}
-    roles_held = {r for s in scenario.staff for r in s.roles}
-    h = scenario.horizon
-
     if scenario.area.hq_venue and scenario.area.hq_venue not in venues:
-        toml_problem(
+        report.toml(
             "area.hq_venue",
             f"không có địa điểm '{scenario.area.hq_venue}' trong bảng địa điểm",
             f"no venue '{scenario.area.hq_venue}' in the venue table",
         )
-
     for i, venue in enumerate(scenario.venues):
         if venue.commune_code and venue.commune_code not in communes:
-            table_problem(
+            report.table(
                 "venues",
                 i,
                 "commune_code",
@@ -122,7 +144,7 @@ def cross_check(
     for i, t in enumerate(scenario.topics):
         for a in t.activities:
             if a not in scenario.activities:
-                table_problem(
+                report.table(
                     "topics",
                     i,
                     "activities",
@@ -131,7 +153,7 @@ def cross_check(
                 )
     for i, slot in enumerate(scenario.stations):
         if slot.commune_code not in communes:
-            table_problem(
+            report.table(
                 "stations",
                 i,
                 "commune_code",
@@ -143,7 +165,7 @@ def cross_check(
         if b.ref not in known:
             what_vi = "xã" if b.kind == "commune" else "cán bộ"
             what_en = "commune" if b.kind == "commune" else "staff member"
-            table_problem(
+            report.table(
                 "blocked_periods",
                 i,
                 "ref",
@@ -154,7 +176,7 @@ def cross_check(
     for i, tt in enumerate(scenario.travel_times):
         for field, ref in (("from_ref", tt.from_ref), ("to_ref", tt.to_ref)):
             if ref not in places:
-                table_problem(
+                report.table(
                     "travel_times",
                     i,
                     field,
@@ -162,130 +184,155 @@ def cross_check(
                     f"'{ref}' is neither a commune code nor a venue id",
                 )
 
-    for act_id, spec in scenario.activities.items():
-        key = f"activities.{act_id}"
-        for src in spec.funding_sources:
-            if src not in funding:
-                toml_problem(
-                    f"{key}.funding_sources",
-                    f"nguồn kinh phí '{src}' không có trong [[funding]]",
-                    f"funding source '{src}' is not in [[funding]]",
-                )
-        for role in spec.roles:
-            if role not in roles_held and spec.roles[role] > 0:
-                toml_problem(
-                    f"{key}.roles",
-                    f"không cán bộ nào giữ vai trò '{role}' trong bảng cán bộ",
-                    f"nobody in the staff table holds the role '{role}'",
-                )
-        for code in (*spec.communes, *spec.per_commune_override):
-            if code not in communes:
-                toml_problem(
-                    f"{key}.communes",
-                    f"mã xã '{code}' không có trong bảng xã",
-                    f"commune code '{code}' is not in the commune table",
-                )
-        if spec.kind == "training" and spec.venue not in venues:
-            toml_problem(
-                f"{key}.venue",
-                f"không có địa điểm '{spec.venue}'",
-                f"no venue '{spec.venue}'",
-            )
-        if spec.owner is not None and not (
-            spec.owner in roles_held
-            or any(p.staff_id == spec.owner for p in scenario.staff)
-        ):
-            toml_problem(
-                f"{key}.owner",
-                f"'{spec.owner}' không phải mã cán bộ hay vai trò có người giữ",
-                f"'{spec.owner}' is neither a staff id nor a role someone holds",
-            )
-        if spec.requires_training is not None:
-            other = scenario.activities.get(spec.requires_training)
-            if other is None or other.kind != "training":
-                toml_problem(
-                    f"{key}.requires_training",
-                    f"'{spec.requires_training}' không phải hoạt động tập huấn",
-                    f"'{spec.requires_training}' is not a training activity",
-                )
-        if spec.announce is not None:
-            other = scenario.activities.get(spec.announce.via)
-            if other is None or other.kind != "broadcast":
-                toml_problem(
-                    f"{key}.announce.via",
-                    f"'{spec.announce.via}' không phải hoạt động phát thanh",
-                    f"'{spec.announce.via}' is not a broadcast activity",
-                )
-        if (
-            spec.kind == "broadcast"
-            and spec.per_month > 0
-            and not scenario.topics_for(act_id)
-        ):
-            toml_problem(
-                key,
-                "hoạt động phát thanh cần ít nhất một chủ đề trong bảng chủ đề",
-                "a broadcast activity needs at least one topic in the topic table",
-            )
-        if spec.topic is not None and spec.topic not in {
-            t.topic_id for t in scenario.topics
-        }:
-            toml_problem(
-                f"{key}.topic",
-                f"chủ đề '{spec.topic}' không có trong bảng chủ đề",
-                f"topic '{spec.topic}' is not in the topic table",
-            )
 
+def _activity_references(scenario: Scenario, act_id: str, report: _Report) -> None:
+    """Report what one activity names that the scenario does not have."""
+    spec = scenario.activities[act_id]
+    key = f"activities.{act_id}"
+    communes = {c.commune_code for c in scenario.communes}
+    roles_held = {r for s in scenario.staff for r in s.roles}
+    for src in spec.funding_sources:
+        if src not in {f.id for f in scenario.funding}:
+            report.toml(
+                f"{key}.funding_sources",
+                f"nguồn kinh phí '{src}' không có trong [[funding]]",
+                f"funding source '{src}' is not in [[funding]]",
+            )
+    for role in spec.roles:
+        if role not in roles_held and spec.roles[role] > 0:
+            report.toml(
+                f"{key}.roles",
+                f"không cán bộ nào giữ vai trò '{role}' trong bảng cán bộ",
+                f"nobody in the staff table holds the role '{role}'",
+            )
+    for code in (*spec.communes, *spec.per_commune_override):
+        if code not in communes:
+            report.toml(
+                f"{key}.communes",
+                f"mã xã '{code}' không có trong bảng xã",
+                f"commune code '{code}' is not in the commune table",
+            )
+    if spec.kind == "training" and spec.venue not in {
+        v.venue_id for v in scenario.venues
+    }:
+        report.toml(
+            f"{key}.venue",
+            f"không có địa điểm '{spec.venue}'",
+            f"no venue '{spec.venue}'",
+        )
+    if spec.owner is not None and not (
+        spec.owner in roles_held
+        or any(p.staff_id == spec.owner for p in scenario.staff)
+    ):
+        report.toml(
+            f"{key}.owner",
+            f"'{spec.owner}' không phải mã cán bộ hay vai trò có người giữ",
+            f"'{spec.owner}' is neither a staff id nor a role someone holds",
+        )
+    _activity_links(scenario, act_id, report)
+
+
+def _activity_links(scenario: Scenario, act_id: str, report: _Report) -> None:
+    """Report an activity's links to other activities and topics that do not hold."""
+    spec = scenario.activities[act_id]
+    key = f"activities.{act_id}"
+    if spec.requires_training is not None:
+        other = scenario.activities.get(spec.requires_training)
+        if other is None or other.kind != "training":
+            report.toml(
+                f"{key}.requires_training",
+                f"'{spec.requires_training}' không phải hoạt động tập huấn",
+                f"'{spec.requires_training}' is not a training activity",
+            )
+    if spec.announce is not None:
+        other = scenario.activities.get(spec.announce.via)
+        if other is None or other.kind != "broadcast":
+            report.toml(
+                f"{key}.announce.via",
+                f"'{spec.announce.via}' không phải hoạt động phát thanh",
+                f"'{spec.announce.via}' is not a broadcast activity",
+            )
+    if (
+        spec.kind == "broadcast"
+        and spec.per_month > 0
+        and not scenario.topics_for(act_id)
+    ):
+        report.toml(
+            key,
+            "hoạt động phát thanh cần ít nhất một chủ đề trong bảng chủ đề",
+            "a broadcast activity needs at least one topic in the topic table",
+        )
+    if spec.topic is not None and spec.topic not in {
+        t.topic_id for t in scenario.topics
+    }:
+        report.toml(
+            f"{key}.topic",
+            f"chủ đề '{spec.topic}' không có trong bảng chủ đề",
+            f"topic '{spec.topic}' is not in the topic table",
+        )
+
+
+def _target_references(scenario: Scenario, report: _Report) -> None:
+    """Report targets on activities that are not sessions, or dated outside the horizon."""
+    h = scenario.horizon
     for i, target in enumerate(scenario.targets):
         spec_t = scenario.activities.get(target.activity)
         if spec_t is not None and spec_t.kind != "session":
-            toml_problem(
+            report.toml(
                 f"targets[{i}].activity",
                 f"chỉ tiêu chỉ áp dụng cho hoạt động theo buổi; '{target.activity}' là {spec_t.kind}",
                 f"targets apply to session activities; '{target.activity}' is a {spec_t.kind}",
             )
         if target.activity not in scenario.activities:
-            toml_problem(
+            report.toml(
                 f"targets[{i}].activity",
                 f"hoạt động '{target.activity}' không được khai báo",
                 f"activity '{target.activity}' is not declared",
             )
         if not h.start <= target.by <= h.end:
-            toml_problem(
+            report.toml(
                 f"targets[{i}].by",
                 f"ngày {day(target.by)} nằm ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}",
                 f"date {target.by} is outside the horizon {h.start}–{h.end}",
             )
+
+
+def _pin_references(scenario: Scenario, report: _Report) -> None:
+    """Report pins of unknown sessions or communes, or dated outside the horizon."""
+    h = scenario.horizon
+    communes = {c.commune_code for c in scenario.communes}
     for i, p in enumerate(scenario.pins):
         spec_or_none = scenario.activities.get(p.activity)
         if spec_or_none is None or spec_or_none.kind != "session":
-            toml_problem(
+            report.toml(
                 f"pins[{i}].activity",
                 f"'{p.activity}' không phải hoạt động theo buổi (kind = \"session\")",
                 f"'{p.activity}' is not a session activity (kind = \"session\")",
             )
         if p.commune not in communes:
-            toml_problem(
+            report.toml(
                 f"pins[{i}].commune",
                 f"mã xã '{p.commune}' không có trong bảng xã",
                 f"commune code '{p.commune}' is not in the commune table",
             )
         if not h.start <= p.date <= h.end:
-            toml_problem(
+            report.toml(
                 f"pins[{i}].date",
                 f"ngày {day(p.date)} nằm ngoài kỳ kế hoạch {day(h.start)}–{day(h.end)}",
                 f"date {p.date} is outside the horizon {h.start}–{h.end}",
             )
+
+
+def _stage_names(scenario: Scenario, report: _Report) -> None:
+    """Report solver stages that name no soft goal."""
     for stage_i, stage in enumerate(scenario.solver.stages):
         for name in stage:
             if name not in type(scenario.weights).model_fields:
-                toml_problem(
+                report.toml(
                     f"solver.stages[{stage_i}]",
                     f"'{name}' không phải tên mục tiêu mềm",
                     f"'{name}' is not the name of a soft goal",
                 )
-    if not out:  # the sizes below need every reference resolved
-        out.extend(_too_large(scenario, toml_file))
-    return out
 
 
 def _worst_case(scenario: Scenario) -> tuple[dict[str, int], int]:

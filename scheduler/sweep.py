@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from scheduler.calendar import build_grid
+from scheduler.errors import InfeasibleScenario
+from scheduler.explain import explained
 from scheduler.plan import Plan
+from scheduler.province.decompose import plan_province
 from scheduler.province.runner import Runner
 from scheduler.province.schema import ProvinceScenario
 from scheduler.scenario.schema import Scenario
+from scheduler.solver.greedy import weighted_coverage
+from scheduler.solver.solve import solve
 
 
 def parse_scales(text: str, lang: str = "vi") -> list[float]:
@@ -96,9 +103,6 @@ def coverage_parts(scenario: Scenario, plan: Plan) -> tuple[int, int]:
     month's quota, a commune's training) weighs its activity's priority × its
     commune's poor households (each at least 1), as the ``coverage`` goal does.
     """
-    from scheduler.calendar import build_grid
-    from scheduler.solver.greedy import weighted_coverage
-
     cov = weighted_coverage(scenario, build_grid(scenario), plan)
     return cov.covered, cov.required
 
@@ -149,12 +153,8 @@ class SweepPoint:
 
 def sweep_task(task: SweepTask) -> SweepPoint:
     """Solve one scale (runs inside a worker; the model is built here)."""
-    from scheduler.explain import explained
-    from scheduler.solver.solve import solve
-
     sc = task.scenario
     budget = sum(sum(f.allowance_vnd.values()) for f in sc.funding)
-    from scheduler.errors import InfeasibleScenario
 
     try:
         # HiGHS beside the one CP-SAT thread (unless the scenario says
@@ -259,3 +259,46 @@ def chart_html(points: list[SweepPoint], title: str, lang: str = "vi") -> bytes:
     )
     html: str = fig.to_html(include_plotlyjs=True, full_html=True)
     return html.encode()
+
+
+def sweep_province(
+    province: ProvinceScenario, scales: list[float], runner: Runner
+) -> list[SweepPoint]:
+    """Plan a province at each budget scale by the decomposition; one point per scale.
+
+    The scales run one after the other: each decomposition spends the
+    runner's workers itself.
+    """
+    points: list[SweepPoint] = []
+    for s in scales:
+        t0 = time.perf_counter()
+        result = plan_province(province, runner, budget_scale=s)
+        parts = [coverage_parts(r.scenario, r.plan) for r in result.districts]
+        required = sum(t for _, t in parts)
+        cov = sum(p for p, _ in parts) / required if required else 1.0
+        points.append(
+            SweepPoint(
+                s,
+                province_budget(province, s),
+                sum(e.cost_vnd for r in result.districts for e in r.plan.events),
+                result.objective,
+                result.bound,
+                f"gap {result.gap:.2%}",
+                cov,
+                sum(u.count for r in result.districts for u in r.plan.unscheduled),
+                round(time.perf_counter() - t0, 3),
+            )
+        )
+    return points
+
+
+def at_solve_limit(province: ProvinceScenario, seconds: float) -> ProvinceScenario:
+    """Return the province with every district solve limited to ``seconds``.
+
+    The price rounds' solves and the final ones alike (``--time-limit`` of
+    a sweep).
+    """
+    settings = province.decomposition.model_copy(
+        update={"curve_time_limit_s": seconds, "district_time_limit_s": seconds}
+    )
+    return province.model_copy(update={"decomposition": settings})
