@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -220,3 +222,48 @@ def output_folder(folder: Path, lang: str) -> Iterator[Path]:
     except OutputError as exc:
         err.print(exc.render(lang), style="bold red", markup=False)
         raise typer.Exit(exc.exit_code) from exc
+
+
+def interrupted_line(signum: int, lang: str, written: bool = False) -> str:
+    """Return the one line an interrupted run prints.
+
+    ``written``: the signal came while the results were being put in place,
+    and was held until they were.
+    """
+    import signal
+
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    if written:
+        if lang == "en":
+            return f"Stopped ({name}) once the results were written."
+        return f"Đã dừng ({name}) sau khi ghi xong kết quả."
+    if lang == "en":
+        return (
+            f"Stopped ({name}): nothing was written; the earlier results are unchanged."
+        )
+    return f"Đã dừng ({name}): không ghi gì; kết quả cũ giữ nguyên."
+
+
+def lang_of_argv(argv: list[str]) -> str:
+    """Return the ``--lang`` of a command line (for messages outside a command)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+    return "vi"
+
+
+def utf8_streams() -> None:
+    """Write UTF-8 where the console's encoding cannot spell Vietnamese.
+
+    A Windows console or a redirection may use a code page such as cp1252,
+    where printing "Lập lịch" raises UnicodeEncodeError.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            "Lập lịch đối thoại".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            stream.reconfigure(encoding="utf-8", errors="replace")

@@ -142,152 +142,149 @@ def print_score(plan: Plan, lang: str) -> None:
     console.print(score_table(plan, lang))
 
 
+def explain(
+    scenario: Annotated[
+        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
+    ],
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="plan.json: giải thích các hoạt động chưa xếp được / "
+            "explain what this plan left out.",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            help="Giây cho mỗi bước / seconds per step.",
+            parser=str,
+            callback=check_seconds,
+        ),
+    ] = 60.0,
+    relax: Annotated[
+        bool,
+        typer.Option(
+            "--relax/--no-relax", help="Đề xuất nới quy tắc / suggest relaxations."
+        ),
+    ] = True,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Giải lại với các thay đổi đề xuất / solve again with the changes.",
+        ),
+    ] = False,
+    lang: Lang = "vi",
+) -> None:
+    """Say why a scenario has no plan (or why a plan left things out), and what to change."""
+    from scheduler.calendar import build_grid
+    from scheduler.explain import apply_relaxation
+    from scheduler.explain import explain as run_explain
+
+    sc = load_or_exit(scenario, lang)
+    grid = build_grid(sc, lang)
+    try:
+        result = run_explain(sc, grid, time_limit, relax)
+    except RuntimeError as exc:
+        err.print(say(exc, lang), style="bold red", markup=False)
+        raise typer.Exit(1) from exc
+    console.print(f"[bold]{tr('prechecks', lang)}[/]:")
+    for f in result.prechecks:
+        console.print(f"  - {f.text(lang)}", markup=False)
+    if not result.prechecks:
+        console.print(f"  {tr('prechecks.none', lang)}")
+    if result.feasible:
+        console.print(f"[bold green]{tr('feasible', lang)}[/]")
+        _explain_left_out(sc, grid, plan_file, time_limit, lang)
+        _print_seconds(result.seconds, lang)
+        return
+    console.print(f"[bold red]{tr('conflict', lang)}[/]:")
+    for f in result.conflicts:
+        console.print(f"  - {f.text(lang)}", markup=False)
+    console.print(tr("minimal" if result.minimal else "not_minimal", lang))
+    if relax:
+        table = Table(title=tr("relax", lang), title_justify="left")
+        table.add_column(tr("change", lang))
+        table.add_column(tr("cost", lang), justify="right")
+        for r in result.relaxations:
+            table.add_row(r.text(lang), number(r.cost, lang))
+        if result.relaxations:
+            console.print(table)
+            cheapest = "cheapest" if result.relaxation_status == "OPTIMAL" else "found"
+            console.print(tr(cheapest, lang))
+            proof = {True: "proven", False: "disproven", None: "unproven"}
+            console.print(tr(proof[result.relaxation_proven], lang))
+        else:
+            console.print(f"{tr('relax', lang)}: {tr('relax.none', lang)}")
+        if verify and result.relaxations:
+            _verify(apply_relaxation(sc, result.relaxations), lang)
+    _print_seconds(result.seconds, lang)
+    raise typer.Exit(2)
+
+
+def suggest(
+    plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
+    event_id: Annotated[str, typer.Argument(help="Mã sự kiện / event id.")],
+    scenario: Annotated[
+        Path, typer.Option("--scenario", help="Tệp kịch bản TOML / scenario TOML.")
+    ],
+    k: Annotated[
+        int,
+        typer.Option(
+            "--k",
+            help="Số phương án / alternatives.",
+            parser=str,
+            callback=whole_number(1, 50),
+        ),
+    ] = 5,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            help="Giây mỗi phương án / per option.",
+            parser=str,
+            callback=check_seconds,
+        ),
+    ] = 10.0,
+    lang: Lang = "vi",
+) -> None:
+    """List the best k other half-days (or broadcast days) for one event, with staff and score change."""
+    from scheduler.calendar import build_grid
+    from scheduler.suggest import alternatives
+
+    sc = load_or_exit(scenario, lang)
+    plan = read_plan_or_exit(plan_file, lang)
+    if event_id not in {e.event_id for e in plan.events}:
+        err.print(f"{tr('unknown_event', lang)} '{event_id}' ({plan_file})")
+        raise typer.Exit(2)
+    grid = build_grid(sc, lang)
+    try:
+        options = alternatives(sc, grid, plan, event_id, k, time_limit)
+    except ValueError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from exc
+    table = Table(title=f"{tr('suggest.title', lang)} {event_id}", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column(tr("when", lang))
+    table.add_column(tr("delta", lang), justify="right")
+    table.add_column(tr("who", lang))
+    for n, o in enumerate(options, start=1):
+        who = "; ".join(
+            f"{role}: {', '.join(people) or '—'}" for role, people in o.staff.items()
+        )
+        table.add_row(str(n), o.label(lang), f"{o.delta:+,}", who)
+    if options:
+        console.print(table)
+    else:
+        console.print(tr("suggest.none", lang))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``explain`` and ``suggest`` to the application."""
-
-    @app.command()
-    def explain(
-        scenario: Annotated[
-            Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
-        ],
-        plan_file: Annotated[
-            Path | None,
-            typer.Option(
-                "--plan",
-                help="plan.json: giải thích các hoạt động chưa xếp được / "
-                "explain what this plan left out.",
-            ),
-        ] = None,
-        time_limit: Annotated[
-            float,
-            typer.Option(
-                "--time-limit",
-                help="Giây cho mỗi bước / seconds per step.",
-                parser=str,
-                callback=check_seconds,
-            ),
-        ] = 60.0,
-        relax: Annotated[
-            bool,
-            typer.Option(
-                "--relax/--no-relax", help="Đề xuất nới quy tắc / suggest relaxations."
-            ),
-        ] = True,
-        verify: Annotated[
-            bool,
-            typer.Option(
-                "--verify",
-                help="Giải lại với các thay đổi đề xuất / solve again with the changes.",
-            ),
-        ] = False,
-        lang: Lang = "vi",
-    ) -> None:
-        """Say why a scenario has no plan (or why a plan left things out), and what to change."""
-        from scheduler.calendar import build_grid
-        from scheduler.explain import apply_relaxation
-        from scheduler.explain import explain as run_explain
-
-        sc = load_or_exit(scenario, lang)
-        grid = build_grid(sc, lang)
-        try:
-            result = run_explain(sc, grid, time_limit, relax)
-        except RuntimeError as exc:
-            err.print(say(exc, lang), style="bold red", markup=False)
-            raise typer.Exit(1) from exc
-        console.print(f"[bold]{tr('prechecks', lang)}[/]:")
-        for f in result.prechecks:
-            console.print(f"  - {f.text(lang)}", markup=False)
-        if not result.prechecks:
-            console.print(f"  {tr('prechecks.none', lang)}")
-        if result.feasible:
-            console.print(f"[bold green]{tr('feasible', lang)}[/]")
-            _explain_left_out(sc, grid, plan_file, time_limit, lang)
-            _print_seconds(result.seconds, lang)
-            return
-        console.print(f"[bold red]{tr('conflict', lang)}[/]:")
-        for f in result.conflicts:
-            console.print(f"  - {f.text(lang)}", markup=False)
-        console.print(tr("minimal" if result.minimal else "not_minimal", lang))
-        if relax:
-            table = Table(title=tr("relax", lang), title_justify="left")
-            table.add_column(tr("change", lang))
-            table.add_column(tr("cost", lang), justify="right")
-            for r in result.relaxations:
-                table.add_row(r.text(lang), number(r.cost, lang))
-            if result.relaxations:
-                console.print(table)
-                cheapest = (
-                    "cheapest" if result.relaxation_status == "OPTIMAL" else "found"
-                )
-                console.print(tr(cheapest, lang))
-                proof = {True: "proven", False: "disproven", None: "unproven"}
-                console.print(tr(proof[result.relaxation_proven], lang))
-            else:
-                console.print(f"{tr('relax', lang)}: {tr('relax.none', lang)}")
-            if verify and result.relaxations:
-                _verify(apply_relaxation(sc, result.relaxations), lang)
-        _print_seconds(result.seconds, lang)
-        raise typer.Exit(2)
-
-    @app.command()
-    def suggest(
-        plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
-        event_id: Annotated[str, typer.Argument(help="Mã sự kiện / event id.")],
-        scenario: Annotated[
-            Path, typer.Option("--scenario", help="Tệp kịch bản TOML / scenario TOML.")
-        ],
-        k: Annotated[
-            int,
-            typer.Option(
-                "--k",
-                help="Số phương án / alternatives.",
-                parser=str,
-                callback=whole_number(1, 50),
-            ),
-        ] = 5,
-        time_limit: Annotated[
-            float,
-            typer.Option(
-                "--time-limit",
-                help="Giây mỗi phương án / per option.",
-                parser=str,
-                callback=check_seconds,
-            ),
-        ] = 10.0,
-        lang: Lang = "vi",
-    ) -> None:
-        """List the best k other half-days (or broadcast days) for one event, with staff and score change."""
-        from scheduler.calendar import build_grid
-        from scheduler.suggest import alternatives
-
-        sc = load_or_exit(scenario, lang)
-        plan = read_plan_or_exit(plan_file, lang)
-        if event_id not in {e.event_id for e in plan.events}:
-            err.print(f"{tr('unknown_event', lang)} '{event_id}' ({plan_file})")
-            raise typer.Exit(2)
-        grid = build_grid(sc, lang)
-        try:
-            options = alternatives(sc, grid, plan, event_id, k, time_limit)
-        except ValueError as exc:
-            err.print(str(exc))
-            raise typer.Exit(2) from exc
-        table = Table(
-            title=f"{tr('suggest.title', lang)} {event_id}", title_justify="left"
-        )
-        table.add_column("#", justify="right")
-        table.add_column(tr("when", lang))
-        table.add_column(tr("delta", lang), justify="right")
-        table.add_column(tr("who", lang))
-        for n, o in enumerate(options, start=1):
-            who = "; ".join(
-                f"{role}: {', '.join(people) or '—'}"
-                for role, people in o.staff.items()
-            )
-            table.add_row(str(n), o.label(lang), f"{o.delta:+,}", who)
-        if options:
-            console.print(table)
-        else:
-            console.print(tr("suggest.none", lang))
+    app.command("explain")(explain)
+    app.command("suggest")(suggest)
 
 
 # the steps of scheduler.explain.explain, as the summary line names them

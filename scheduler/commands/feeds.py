@@ -258,12 +258,6 @@ def _describe(event: object) -> str:
     return f"{start} {event.venue_id or event.commune_code or ''} {staff}".strip()
 
 
-export_app = typer.Typer(
-    no_args_is_help=True, help="Xuất một plan.json có sẵn / export an existing plan."
-)
-
-
-@export_app.command("ics")
 def export_ics(
     plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
     scenario: Annotated[
@@ -372,4 +366,9 @@ def register(app: typer.Typer) -> None:
     app.command("history")(history_command)
     app.command("diff")(diff_command)
     app.command("prune")(prune_command)
+    export_app = typer.Typer(
+        no_args_is_help=True,
+        help="Xuất một plan.json có sẵn / export an existing plan.",
+    )
+    export_app.command("ics")(export_ics)
     app.add_typer(export_app, name="export")

@@ -93,14 +93,14 @@ def _pick_scenario(conn: sqlite3.Connection, path: Path, scenario: str | None) -
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and the ``token`` group to the application."""
-    app.command(name="serve")(serve)
+    app.command("serve")(serve)
     token_app = typer.Typer(
         no_args_is_help=True,
         help="Đường dẫn lịch riêng của cán bộ / private staff feed links.",
     )
-    token_app.command(name="create")(token_create)
-    token_app.command(name="rotate")(token_rotate)
-    token_app.command(name="list")(token_list)
+    token_app.command("create")(token_create)
+    token_app.command("rotate")(token_rotate)
+    token_app.command("list")(token_list)
     app.add_typer(token_app, name="token")
 
 

@@ -10,14 +10,15 @@ import typer
 
 from scheduler.commands.common import Lang, console, err, load_or_exit
 
-workbook_app = typer.Typer(
-    no_args_is_help=True,
-    help="Một tệp Excel là cả kịch bản / one Excel workbook is a whole scenario.",
-)
-
 
 def register(app: typer.Typer) -> None:
     """Add the ``workbook`` command group to ``app``."""
+    workbook_app = typer.Typer(
+        no_args_is_help=True,
+        help="Một tệp Excel là cả kịch bản / one Excel workbook is a whole scenario.",
+    )
+    workbook_app.command("new")(new)
+    workbook_app.command("export")(export)
     app.add_typer(workbook_app, name="workbook")
 
 
@@ -91,7 +92,6 @@ def _unknown_area(
     )
 
 
-@workbook_app.command("new")
 def new(
     out: Annotated[Path, typer.Argument(help="Tệp Excel sẽ tạo / the .xlsx to make.")],
     district: Annotated[
@@ -174,7 +174,6 @@ def new(
     )
 
 
-@workbook_app.command("export")
 def export(
     scenario: Annotated[
         Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")

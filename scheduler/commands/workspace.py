@@ -21,15 +21,18 @@ FolderOption = Annotated[
     ),
 ]
 
-user_app = typer.Typer(
-    no_args_is_help=True,
-    help="Tài khoản của văn phòng / the office's accounts.",
-)
-
 
 def register(app: typer.Typer) -> None:
     """Add ``app`` and the ``user`` group to the application."""
-    app.command(name="app")(workspace_app)
+    app.command("app")(workspace_app)
+    user_app = typer.Typer(
+        no_args_is_help=True,
+        help="Tài khoản của văn phòng / the office's accounts.",
+    )
+    user_app.command("add")(user_add)
+    user_app.command("remove")(user_remove)
+    user_app.command("list")(user_list)
+    user_app.command("token")(user_token)
     app.add_typer(user_app, name="user")
 
 
@@ -227,7 +230,6 @@ def run_workspace(
     uvicorn.Server(config).run(sockets=[sock])
 
 
-@user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập / user name.")],
     password_stdin: Annotated[
@@ -286,7 +288,6 @@ def user_add(
     )
 
 
-@user_app.command("remove")
 def user_remove(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập / user name.")],
     folder: FolderOption = None,
@@ -310,7 +311,6 @@ def user_remove(
     console.print(_say(lang, f"Đã xoá {name}", f"Removed {name}"), markup=False)
 
 
-@user_app.command("list")
 def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
     """List the accounts."""
     from scheduler.workspace.security import list_users
@@ -326,7 +326,6 @@ def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
         console.print(name, markup=False)
 
 
-@user_app.command("token")
 def user_token(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập / user name.")],
     folder: FolderOption = None,
