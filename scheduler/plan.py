@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scheduler.i18n import pick
+
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for
     import pandas as pd
 
@@ -121,7 +123,7 @@ class Unscheduled:
         """Return the reason in a language, with the binding limit when known."""
         from scheduler.i18n import t
 
-        detail = self.detail_en if lang == "en" else self.detail_vi
+        detail = pick(lang, self.detail_vi, self.detail_en)
         base = t("reason." + self.reason, lang)
         return f"{base}: {detail}" if detail else base
 

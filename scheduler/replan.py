@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from scheduler.calendar import TimeGrid, build_grid, half_of, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
+from scheduler.i18n import pick
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
 from scheduler.publications import all_quotas, period_key
@@ -1034,7 +1035,7 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
             [
                 c.event_id,
                 c.kind,
-                c.reason_en if lang == "en" and c.reason_en else c.reason,
+                pick(lang, c.reason, c.reason_en or c.reason),
                 c.old_start.isoformat() if c.old_start else "",
                 c.new_start.isoformat() if c.new_start else "",
                 ";".join(c.old_staff),

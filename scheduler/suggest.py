@@ -18,19 +18,10 @@ from ortools.sat.python import cp_model
 
 from scheduler import interrupt
 from scheduler.calendar import TimeGrid, half_of, week_key
+from scheduler.i18n import weekday
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
-
-_WEEKDAYS_VI = (
-    "Thứ Hai",
-    "Thứ Ba",
-    "Thứ Tư",
-    "Thứ Năm",
-    "Thứ Sáu",
-    "Thứ Bảy",
-    "Chủ nhật",
-)
 
 
 @dataclass(frozen=True)
@@ -50,7 +41,7 @@ class Alternative:
         part = {"morning": " buổi sáng", "afternoon": " buổi chiều"}.get(
             self.half or "", ""
         )
-        return f"{_WEEKDAYS_VI[self.day.weekday()]} {self.day:%d/%m/%Y}{part}"
+        return f"{weekday(self.day, 'vi')} {self.day:%d/%m/%Y}{part}"
 
 
 def _fix_plan(

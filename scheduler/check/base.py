@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler.calendar import public_holidays
+from scheduler.i18n import pick
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import WEEKDAYS, Scenario, Staff, Venue
 
@@ -71,11 +72,9 @@ class Violation:
     def render(self, lang: str = "vi") -> str:
         """Return the violation in one language, with up to five event ids."""
         ids = ", ".join(self.events[:5]) + (" …" if len(self.events) > 5 else "")
-        if lang == "en":
-            head = f"[{self.rule}] {self.message}"
-        else:
-            rule = RULES_VI.get(self.rule, self.rule)
-            head = f"[{rule}] {self.message_vi or self.message}"
+        rule = pick(lang, RULES_VI.get(self.rule, self.rule), self.rule)
+        message = pick(lang, self.message_vi or self.message, self.message)
+        head = f"[{rule}] {message}"
         return head + (f" ({ids})" if ids else "")
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from scheduler.errors import InputProblem, ScenarioError
-from scheduler.i18n import LANGS, t
+from scheduler.i18n import LANGS, pick, t
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -56,7 +56,7 @@ MAX_WORKERS = 256
 def _option_error(ctx: typer.Context, vi: str, en: str) -> typer.Exit:
     """Print a bad option value in the command's language; return Exit(2) to raise."""
     lang = ctx.params.get("lang", "vi")
-    err.print(en if lang == "en" else vi, style="bold red", markup=False)
+    err.print(pick(lang, vi, en), style="bold red", markup=False)
     return typer.Exit(2)
 
 
@@ -132,7 +132,7 @@ def print_warnings(warnings: list[InputProblem], lang: str) -> None:
     """Print what looks wrong in the input but does not stop it (on stderr)."""
     if not warnings:
         return
-    word = "Warning" if lang == "en" else "Cảnh báo"
+    word = t("word.warning", lang)
     err.print(f"[bold yellow]{word}[/] ({len(warnings)}):")
     for w in warnings:
         err.print(f"  - {w.render(lang)}", markup=False)
@@ -148,12 +148,12 @@ def load_or_exit(scenario: Path, lang: str) -> Scenario:
         if _is_province_file(scenario):
             err.print(
                 f"{scenario}: "
-                + (
+                + pick(
+                    lang,
+                    "kịch bản cấp tỉnh (có [[districts]]): lập kế hoạch bằng "
+                    f"`scheduler plan-province {scenario}`",
                     "a province scenario (it lists [[districts]]): plan it with "
-                    f"`scheduler plan-province {scenario}`"
-                    if lang == "en"
-                    else "kịch bản cấp tỉnh (có [[districts]]): lập kế hoạch bằng "
-                    f"`scheduler plan-province {scenario}`"
+                    f"`scheduler plan-province {scenario}`",
                 ),
                 style="bold red",
                 markup=False,
@@ -198,9 +198,7 @@ def read_plan_or_exit(plan_file: Path, lang: str = "vi") -> Plan:
             f"field, or a schema_version other than {SCHEMA_VERSION})"
         )
         failure = exc
-    err.print(
-        f"{plan_file}: {en if lang == 'en' else vi}", style="bold red", markup=False
-    )
+    err.print(f"{plan_file}: {pick(lang, vi, en)}", style="bold red", markup=False)
     raise typer.Exit(2) from failure
 
 
@@ -233,15 +231,8 @@ def interrupted_line(signum: int, lang: str, written: bool = False) -> str:
     import signal
 
     name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-    if written:
-        if lang == "en":
-            return f"Stopped ({name}) once the results were written."
-        return f"Đã dừng ({name}) sau khi ghi xong kết quả."
-    if lang == "en":
-        return (
-            f"Stopped ({name}): nothing was written; the earlier results are unchanged."
-        )
-    return f"Đã dừng ({name}): không ghi gì; kết quả cũ giữ nguyên."
+    key = "cli.stopped_after_writing" if written else "cli.stopped"
+    return t(key, lang).format(name=name)
 
 
 def lang_of_argv(argv: list[str]) -> str:

@@ -22,86 +22,15 @@ from scheduler.commands.common import (
     whole_number,
 )
 from scheduler.errors import say
-from scheduler.i18n import number, t
+from scheduler.i18n import number, t, t_of
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "prechecks": ("Kiểm tra nhanh (chưa giải)", "Quick checks (before solving)"),
-    "prechecks.none": ("không thấy vấn đề hiển nhiên", "nothing obvious"),
-    "feasible": (
-        "Kịch bản lập được kế hoạch: các quy tắc bắt buộc không mâu thuẫn",
-        "The scenario can be planned: the hard rules do not conflict",
-    ),
-    "conflict": (
-        "Không thể lập kế hoạch: các quy tắc sau mâu thuẫn với nhau",
-        "No plan is possible: these rules conflict",
-    ),
-    "minimal": (
-        "(tối thiểu: bỏ bất kỳ quy tắc nào ở trên thì hết mâu thuẫn)",
-        "(minimal: dropping any one rule above removes the conflict)",
-    ),
-    "not_minimal": (
-        "(hết thời gian trước khi rút gọn xong: có thể chưa tối thiểu)",
-        "(time ran out while shrinking: perhaps not minimal)",
-    ),
-    "relax": ("Thay đổi ít tốn kém nhất để lập được kế hoạch", "Cheapest changes"),
-    "relax.none": ("không tìm được", "none found"),
-    "change": ("Thay đổi", "Change"),
-    "cost": ("Chi phí (điểm, 1 điểm = 1.000 đ)", "Cost (points, 1 point = 1,000 VND)"),
-    "verified": (
-        "Đã giải lại với các thay đổi trên: có kế hoạch, đúng mọi quy tắc bắt buộc",
-        "Solved again with these changes: a plan exists and keeps every hard rule",
-    ),
-    "verify_failed": (
-        "Giải lại với các thay đổi trên vẫn chưa có kế hoạch",
-        "Solved again with these changes: still no plan",
-    ),
-    "cheapest": (
-        "Rẻ nhất (đã chứng minh: không có cách nào rẻ hơn)",
-        "The cheapest (proven: nothing cheaper exists)",
-    ),
-    "found": (
-        "Rẻ nhất tìm được trong thời gian cho phép (chưa chứng minh là rẻ nhất)",
-        "The cheapest found in the time given (not proven the cheapest)",
-    ),
-    "proven": (
-        "Đã kiểm chứng: với các thay đổi trên thì có kế hoạch",
-        "Proven: with these changes a plan exists",
-    ),
-    "disproven": (
-        "Đã kiểm chứng: các thay đổi trên chưa đủ, vẫn chưa có kế hoạch",
-        "Checked: these changes are not enough, there is still no plan",
-    ),
-    "unproven": (
-        "Chưa kiểm chứng được trong thời gian cho phép (dùng --verify để giải lại)",
-        "Not proven in the time given (use --verify to solve again)",
-    ),
-    "left_out": ("Vì sao chưa xếp được", "Why left out"),
-    "score": ("Điểm phạt theo mục tiêu mềm", "Score breakdown by soft goal"),
-    "goal": ("Mục tiêu", "Goal"),
-    "weight": ("Trọng số", "Weight"),
-    "violations": ("Số vi phạm", "Violations"),
-    "penalty": ("Điểm phạt", "Penalty"),
-    "involved": ("Sự kiện / mục liên quan", "Events / items involved"),
-    "seconds": ("Thời gian", "Time"),
-    "suggest.title": ("Phương án thay thế cho", "Alternatives for"),
-    "when": ("Thời gian", "When"),
-    "delta": ("Thay đổi điểm", "Score change"),
-    "who": ("Ai có thể phụ trách", "Who could staff it"),
-    "suggest.none": (
-        "Không có buổi nào khác khi giữ nguyên phần còn lại của kế hoạch",
-        "No other time works with the rest of the plan kept as it is",
-    ),
-    "unknown_event": ("Không có sự kiện", "No event"),
-}
-
 
 def tr(key: str, lang: str) -> str:
     """Return a text of these commands in a language."""
-    vi, en = _TEXT[key]
-    return en if lang == "en" else vi
+    return t(f"explain.{key}", lang)
 
 
 def score_table(plan: Plan, lang: str, limit: int = 3) -> Table:
@@ -287,21 +216,11 @@ def register(app: typer.Typer) -> None:
     app.command("suggest")(suggest)
 
 
-# the steps of scheduler.explain.explain, as the summary line names them
-_STEPS = {
-    "prechecks": ("kiểm tra nhanh", "quick checks"),
-    "core": ("tìm quy tắc mâu thuẫn", "conflicting rules"),
-    "relaxation": ("tìm cách nới", "relaxations"),
-    "proof": ("chứng minh", "proof"),
-}
-
-
 def _print_seconds(seconds: dict[str, float], lang: str) -> None:
     from scheduler.i18n import seconds as shown
 
     def step(name: str) -> str:
-        vi, en = _STEPS.get(name, (name, name))
-        return en if lang == "en" else vi
+        return t_of("explain_step", name, lang)
 
     console.print(
         f"{tr('seconds', lang)}: "

@@ -25,7 +25,7 @@ from scheduler.commands.common import (
     read_plan_or_exit,
 )
 from scheduler.errors import InfeasibleScenario, say
-from scheduler.i18n import number, percent, seconds, t, vnd
+from scheduler.i18n import name_in, number, percent, pick, seconds, t, vnd
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -47,12 +47,12 @@ def validate(
 ) -> None:
     """Check the scenario files without solving."""
     sc = load_or_exit(scenario, lang)
-    counts = (
+    counts = pick(
+        lang,
+        f"{len(sc.communes)} xã, {len(sc.staff)} cán bộ, "
+        f"{len(sc.activities)} hoạt động",
         f"{len(sc.communes)} communes, {len(sc.staff)} staff, "
-        f"{len(sc.activities)} activities"
-        if lang == "en"
-        else f"{len(sc.communes)} xã, {len(sc.staff)} cán bộ, "
-        f"{len(sc.activities)} hoạt động"
+        f"{len(sc.activities)} activities",
     )
     console.print(f"{t('valid', lang)}: {sc.title} — {counts}")
 
@@ -165,13 +165,11 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
 
     console.print(f"[bold]{result.title}[/]")
     for act_id, spec in sc.activities.items():
-        name = spec.name_en if lang == "en" else spec.name_vi
+        name = name_in(spec, lang)
         n = len(result.by_activity(act_id))
         held, need, extra = placed_of(result, act_id)
         if spec.kind == "training":
-            classes, communes = (
-                ("classes", "communes") if lang == "en" else ("lớp", "xã")
-            )
+            classes, communes = t("word.classes", lang), t("word.communes", lang)
             console.print(f"  {name}: {n} {classes}, {held}/{need} {communes}")
         else:
             more = f", +{extra} {t('summary.extra', lang)}" if extra else ""
@@ -190,7 +188,7 @@ def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def
     for e in result.events:
         spent[(e.funding_source, quarter_key(e.start.date()))] += e.cost_vnd
     for f in sc.funding:
-        name = f.name_en if lang == "en" else f.name_vi
+        name = name_in(f, lang)
         for q, allowance in sorted(f.allowance_vnd.items()):
             used = spent.get((f.id, q), 0)
             console.print(f"  {name} {q}: {vnd(used, lang)} / {vnd(allowance, lang)}")
@@ -241,5 +239,5 @@ def check(
         for v in problems:
             err.print(f"  - {v.render(lang)}", markup=False)
         raise typer.Exit(3)
-    events = "events" if lang == "en" else "sự kiện"
+    events = t("cli.events", lang)
     console.print(f"{t('check.ok', lang)} ({len(result.events)} {events}).")

@@ -19,16 +19,7 @@ from scheduler.commands.common import (
     read_plan_or_exit,
 )
 from scheduler.errors import InfeasibleScenario, ScenarioError, say
-from scheduler.i18n import seconds, t
-
-_KIND = {
-    "moved": ("dời", "moved"),
-    "restaffed": ("đổi người", "re-staffed"),
-    "moved_restaffed": ("dời và đổi người", "moved and re-staffed"),
-    "source": ("đổi nguồn kinh phí", "funding source changed"),
-    "added": ("thêm", "added"),
-    "cancelled": ("huỷ", "cancelled"),
-}
+from scheduler.i18n import pick, seconds, t
 
 
 def replan(
@@ -134,7 +125,7 @@ def replan(
         ("Mới", "New"),
         ("Lý do", "Reason"),
     ):
-        table.add_column(head[1] if lang == "en" else head[0])
+        table.add_column(pick(lang, *head))
     for c in plan.changes:
         old_when = c.old_start.strftime("%d/%m %H:%M") if c.old_start else ""
         new_when = c.new_start.strftime("%d/%m %H:%M") if c.new_start else ""
@@ -144,8 +135,8 @@ def replan(
         if c.old_source != c.new_source and c.old_source and c.new_source:
             old_when += f" [{c.old_source}]"
             new_when += f" [{c.new_source}]"
-        kind = _KIND[c.kind][1 if lang == "en" else 0]
-        reason = c.reason_en if lang == "en" and c.reason_en else c.reason
+        kind = t(f"change.{c.kind}", lang)
+        reason = pick(lang, c.reason, c.reason_en or c.reason)
         table.add_row(c.event_id, kind, old_when, new_when, reason)
     pinned = sum(1 for e in plan.events if e.status == "pinned")
     console.print(

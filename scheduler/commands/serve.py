@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import console, err
+from scheduler.i18n import pick
 from scheduler.serve import (
     DEFAULT_HEADER_TIMEOUT,
     DEFAULT_KEEP_ALIVE,
@@ -125,14 +126,12 @@ def _serve_workspace(folder: Path, host: str, port: int, lang: str) -> None:
         raise typer.Exit(1) from exc
     if not users:
         err.print(
-            (
-                f"{folder}: the office's workspace needs accounts first "
-                "(scheduler user add NAME --folder …)"
-            )
-            if lang == "en"
-            else (
+            pick(
+                lang,
                 f"{folder}: không gian làm việc của văn phòng cần tài khoản trước "
-                "(scheduler user add TÊN --folder …)"
+                "(scheduler user add TÊN --folder …)",
+                f"{folder}: the office's workspace needs accounts first "
+                "(scheduler user add NAME --folder …)",
             ),
             markup=False,
         )

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import Lang, console, err, load_or_exit
+from scheduler.i18n import pick
 
 
 def register(app: typer.Typer) -> None:
@@ -22,10 +23,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(workbook_app, name="workbook")
 
 
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
-
-
 def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
     """Write ``data`` to ``path`` whole (a temporary file renamed over it).
 
@@ -34,7 +31,7 @@ def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
     """
     if path.exists() and not force:
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: tệp đã có; chọn tên khác hoặc thêm --force để ghi đè",
                 f"{path}: the file exists; choose another name or add --force",
@@ -44,7 +41,7 @@ def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
         raise typer.Exit(2)
     if path.suffix.lower() != ".xlsx":
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: tên tệp phải kết thúc bằng .xlsx",
                 f"{path}: the file name must end in .xlsx",
@@ -60,7 +57,7 @@ def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: không ghi được tệp ({exc.strerror})",
                 f"{path}: cannot write the file ({exc.strerror})",
@@ -74,18 +71,18 @@ def _unknown_area(
     reason: str, district: str | None, province: str | None, year: int, lang: str
 ) -> str:
     if reason.startswith("year"):
-        return _say(
+        return pick(
             lang,
             f"--year: đơn vị hai cấp có từ năm 2025 (đang là {year})",
             f"--year: the two-level units start in 2025 (got {year})",
         )
     if district is not None:
-        return _say(
+        return pick(
             lang,
             f"--district: không có huyện nào của năm 2023 mang mã {district!r}",
             f"--district: no 2023 district has code {district!r}",
         )
-    return _say(
+    return pick(
         lang,
         f"--province: không có tỉnh nào của năm 2025 mang mã {province!r}",
         f"--province: no 2025 province has code {province!r}",
@@ -125,7 +122,7 @@ def new(
 
     if (district is None) == (province is None):
         err.print(
-            _say(
+            pick(
                 lang,
                 "chọn đúng một trong --district (đơn vị 2023) hoặc --province "
                 "(đơn vị 2025)",
@@ -140,7 +137,7 @@ def new(
         province is not None and wanted_units != "2025"
     ):
         err.print(
-            _say(
+            pick(
                 lang,
                 "--units: huyện theo đơn vị 2023, tỉnh theo đơn vị hai cấp 2025 "
                 f"(đang là {wanted_units})",
@@ -161,7 +158,7 @@ def new(
         raise typer.Exit(2) from exc
     _write_new_file(out, workbook_bytes(scenario, lang), force, lang)
     console.print(
-        _say(
+        pick(
             lang,
             f"Đã tạo {out}: {scenario.area.name}, {len(scenario.communes)} xã, phường. "
             "Điền cán bộ, kinh phí, số hộ nghèo rồi chạy "
@@ -191,7 +188,7 @@ def export(
     sc = load_or_exit(scenario, lang)
     _write_new_file(out, workbook_bytes(sc, lang), force, lang)
     console.print(
-        _say(
+        pick(
             lang,
             f"Đã ghi {out}: {sc.title}",
             f"Wrote {out}: {sc.title}",

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import Lang, console, err
+from scheduler.i18n import pick
 
 FolderOption = Annotated[
     Path | None,
@@ -36,10 +37,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
 
 
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
-
-
 def default_folder() -> Path:
     """Return the per-user workspace folder (e.g. ``~/.local/share/scheduler``)."""
     import platformdirs
@@ -55,7 +52,7 @@ def _open(folder: Path | None, lang: str) -> tuple[Path, sqlite3.Connection]:
         return path, connect(path)
     except (OSError, sqlite3.Error) as exc:
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: không mở được thư mục làm việc ({exc})",
                 f"{path}: cannot open the workspace folder ({exc})",
@@ -112,7 +109,7 @@ def workspace_app(
         local = host in ("127.0.0.1", "localhost", "::1")
         if not local and not _has_accounts(conn):
             err.print(
-                _say(
+                pick(
                     lang,
                     f"--host {host}: mở cho máy khác cần tài khoản có mật khẩu trước "
                     "(scheduler user add TÊN)",
@@ -198,7 +195,7 @@ def run_workspace(
     if login_link:
         url = f"{base}/login/{token}"
         console.print(
-            _say(
+            pick(
                 lang,
                 f"Thư mục làm việc: {path}\nMở đường dẫn này để đăng nhập (dùng một "
                 f"lần, trong 10 phút):\n    {url}\n(Ctrl-C để dừng)",
@@ -211,7 +208,7 @@ def run_workspace(
             webbrowser.open(url)
     else:
         console.print(
-            _say(
+            pick(
                 lang,
                 f"Thư mục làm việc: {path}\nKhông gian làm việc: {base}/ (đăng nhập "
                 f"bằng tài khoản); lịch công khai: {base}/feeds/\n(Ctrl-C để dừng)",
@@ -247,7 +244,7 @@ def user_add(
 
     if not valid_name(name):
         err.print(
-            _say(
+            pick(
                 lang,
                 f"NAME: {name!r} — chỉ dùng chữ, số và . - _ (tối đa 64 ký tự)",
                 f"NAME: {name!r} — letters, digits and . - _ only (64 at most)",
@@ -259,13 +256,13 @@ def user_add(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt(
-            _say(lang, "Mật khẩu", "Password"),
+            pick(lang, "Mật khẩu", "Password"),
             hide_input=True,
-            confirmation_prompt=_say(lang, "Nhập lại mật khẩu", "Repeat the password"),
+            confirmation_prompt=pick(lang, "Nhập lại mật khẩu", "Repeat the password"),
         )
     if len(password) < 8:
         err.print(
-            _say(
+            pick(
                 lang,
                 "mật khẩu cần ít nhất 8 ký tự",
                 "the password needs 8 characters at least",
@@ -279,12 +276,12 @@ def user_add(
             add_user(conn, name, password)
         except AccountError as exc:
             err.print(
-                _say(lang, f"{name}: tài khoản đã có", f"{name}: the account exists"),
+                pick(lang, f"{name}: tài khoản đã có", f"{name}: the account exists"),
                 markup=False,
             )
             raise typer.Exit(2) from exc
     console.print(
-        _say(lang, f"Đã thêm {name} ({path})", f"Added {name} ({path})"), markup=False
+        pick(lang, f"Đã thêm {name} ({path})", f"Added {name} ({path})"), markup=False
     )
 
 
@@ -302,13 +299,13 @@ def user_remove(
             remove_user(conn, name)
         except AccountError as exc:
             err.print(
-                _say(
+                pick(
                     lang, f"{name}: không có tài khoản này", f"{name}: no such account"
                 ),
                 markup=False,
             )
             raise typer.Exit(2) from exc
-    console.print(_say(lang, f"Đã xoá {name}", f"Removed {name}"), markup=False)
+    console.print(pick(lang, f"Đã xoá {name}", f"Removed {name}"), markup=False)
 
 
 def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
@@ -320,7 +317,7 @@ def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
         names = list_users(conn)
     if not names:
         console.print(
-            _say(lang, "Chưa có tài khoản nào", "No accounts yet"), markup=False
+            pick(lang, "Chưa có tài khoản nào", "No accounts yet"), markup=False
         )
     for name in names:
         console.print(name, markup=False)
@@ -340,7 +337,7 @@ def user_token(
             token = new_api_token(conn, name)
         except AccountError as exc:
             err.print(
-                _say(
+                pick(
                     lang, f"{name}: không có tài khoản này", f"{name}: no such account"
                 ),
                 markup=False,

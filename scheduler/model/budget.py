@@ -17,19 +17,8 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import quarter_key
 from scheduler.costs import broadcast_cost
+from scheduler.i18n import quarter, vnd
 from scheduler.model.context import ModelContext
-
-
-def quarter_vi(q: str) -> str:
-    """Return ``2023-Q3`` as ``quý III/2023``."""
-    year, _, n = q.partition("-Q")
-    return f"quý {('I', 'II', 'III', 'IV')[int(n) - 1]}/{year}"
-
-
-def vnd_vi(amount: int) -> str:
-    """Return money in Vietnamese notation (``1.234.000 đ``)."""
-    return f"{amount:,} đ".replace(",", ".")
-
 
 # (activity, commune, quarter, source) -> number of events paid from the source
 Split = dict[tuple[str, str, str, str], cp_model.IntVar]
@@ -156,7 +145,7 @@ def add_budget(ctx: ModelContext) -> Split:
             kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
                 f"budget:{f.id}:{q}",
-                f"{f.name_vi} {quarter_vi(q)} có {vnd_vi(allowance)}"
+                f"{f.name_vi} {quarter(q, in_sentence=True)} có {vnd(allowance)}"
                 + (" (cộng dồn từ các quý trước)" if f.carry_over else ""),
                 f"{f.name_en} {q} allows {allowance:,} VND"
                 + (" (carried over from earlier quarters)" if f.carry_over else ""),

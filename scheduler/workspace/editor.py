@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scheduler.errors import ScenarioError
+from scheduler.i18n import pick
 from scheduler.scenario import schema
 from scheduler.scenario.workbook import LABELS, SHEETS, quarter_header
 from scheduler.workspace.plans import Problem, shown_problem
@@ -42,13 +43,13 @@ _QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
 def label(field: str, lang: str, sheet: str = "staff") -> str:
     """Return a column's header as the workbook shows it on ``sheet``."""
     vi, en = LABELS.get(f"{field}@{sheet}") or LABELS.get(field, (field, field))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def sheet(key: str, lang: str) -> str:
     """Return a sheet's name as the workbook shows it."""
     vi, en = SHEETS[key]
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def draft(path: Path, lang: str) -> tuple[schema.Scenario | None, list[Problem]]:
@@ -68,10 +69,6 @@ def save(path: Path, scenario: schema.Scenario, lang: str) -> None:
     tmp = path.with_name(f".{path.name}.edit")
     tmp.write_bytes(workbook_bytes(scenario, lang))
     os.replace(tmp, path)
-
-
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 # --------------------------------------------------------------------------- staff
@@ -136,7 +133,7 @@ def parse_staff(
                             where,
                             row,
                             label(field, lang),
-                            _say(
+                            pick(
                                 lang,
                                 "cần một số nguyên không âm",
                                 "a whole number of 0 or more is needed",
@@ -152,7 +149,7 @@ def parse_staff(
                         where,
                         row,
                         label(field, lang),
-                        _say(lang, "không được để trống", "must not be empty"),
+                        pick(lang, "không được để trống", "must not be empty"),
                     )
                 )
                 bad = True
@@ -162,7 +159,7 @@ def parse_staff(
                     where,
                     row,
                     label("staff_id", lang),
-                    _say(
+                    pick(
                         lang,
                         f"mã '{values['staff_id']}' bị trùng",
                         f"id '{values['staff_id']}' is repeated",
@@ -249,7 +246,7 @@ def parse_budget(
                         where,
                         row,
                         quarter_header(q, lang),
-                        _say(
+                        pick(
                             lang,
                             f"'{text}' không phải số tiền (đồng)",
                             f"'{text}' is not an amount (VND)",
@@ -272,7 +269,7 @@ def parse_budget(
                     where,
                     row,
                     label("name_vi", lang, "funding") if source_id else "id",
-                    _say(
+                    pick(
                         lang,
                         "cần mã và tên nguồn kinh phí",
                         "a source needs an id and a name",

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from scheduler.i18n import name_in, t
 from scheduler.workspace import adjust, store
 from scheduler.workspace import app as core
 from scheduler.workspace import plans as plans_mod
@@ -85,9 +86,7 @@ def _event_of(scenario: Any, plan: Any, event_id: str, lang: str) -> dict[str, A
     return {
         "id": e.event_id,
         "kind": e.kind,
-        "activity": (spec.name_en if lang == "en" else spec.name_vi)
-        if spec
-        else e.activity,
+        "activity": name_in(spec, lang) if spec else e.activity,
         "commune": communes.get(e.commune_code or "", ""),
         "date": weekday_date(e.start.date(), lang),
         "half_day": w("morning" if e.start.hour < 12 else "afternoon", lang),
@@ -219,9 +218,7 @@ def _replan_form(scenario: Any, lang: str) -> dict[str, Any]:
     return {
         "communes": [(c.commune_code, c.commune_name) for c in scenario.communes],
         "people": [(p.staff_id, p.name) for p in scenario.staff],
-        "sources": [
-            (f.id, f.name_en if lang == "en" else f.name_vi) for f in scenario.funding
-        ],
+        "sources": [(f.id, name_in(f, lang)) for f in scenario.funding],
         "quarters": sorted({q for f in scenario.funding for q in f.allowance_vnd}),
     }
 
@@ -408,7 +405,7 @@ def publish_run(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
     try:
         return _publish(folder, row, run, lang)
     except (OSError, sqlite3.Error, ValueError) as exc:
-        cannot = "cannot write" if lang == "en" else "không ghi được"
+        cannot = t("word.cannot_write", lang)
         raise PublishError(f"{feeds_path(folder)}: {cannot} ({exc})") from exc
 
 

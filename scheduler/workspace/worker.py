@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 
 from scheduler.export.folder import OutputError
+from scheduler.i18n import pick, t
 from scheduler.workspace import store
 from scheduler.workspace.jobs import job_input, job_request, job_why, run_dir
 
@@ -63,9 +64,9 @@ def why(exc: Exception, lang: str) -> str:
         return "\n".join(p.render(lang) for p in exc.problems)
     if isinstance(exc, InfeasibleScenario):
         return "\n".join(exc.render(lang))
-    cannot = "cannot write" if lang == "en" else "không ghi được"
+    cannot = t("word.cannot_write", lang)
     if isinstance(exc, OutputError):  # the run's folder refused or not writable
-        return f"{exc.path}: {cannot} ({exc.en if lang == 'en' else exc.vi})"
+        return f"{exc.path}: {cannot} ({pick(lang, exc.vi, exc.en)})"
     if isinstance(exc, OSError):
         where = exc.filename or ""
         return f"{where}: {cannot} ({exc.strerror})"
