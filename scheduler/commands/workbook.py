@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import Lang, console, err, load_or_exit
-from scheduler.i18n import pick
+from scheduler.i18n import pick, t
 
 
 def register(app: typer.Typer) -> None:
@@ -122,13 +122,7 @@ def new(
 
     if (district is None) == (province is None):
         err.print(
-            pick(
-                lang,
-                "chọn đúng một trong --district (đơn vị 2023) hoặc --province "
-                "(đơn vị 2025)",
-                "give exactly one of --district (2023 units) or --province "
-                "(2025 units)",
-            ),
+            t("workbook_cmd.district_or_province", lang),
             markup=False,
         )
         raise typer.Exit(2)

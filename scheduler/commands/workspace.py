@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import Lang, console, err
-from scheduler.i18n import pick
+from scheduler.i18n import pick, t
 
 FolderOption = Annotated[
     Path | None,
@@ -256,17 +256,13 @@ def user_add(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt(
-            pick(lang, "Mật khẩu", "Password"),
+            t("ws.password", lang),
             hide_input=True,
-            confirmation_prompt=pick(lang, "Nhập lại mật khẩu", "Repeat the password"),
+            confirmation_prompt=t("accounts.repeat_the_password", lang),
         )
     if len(password) < 8:
         err.print(
-            pick(
-                lang,
-                "mật khẩu cần ít nhất 8 ký tự",
-                "the password needs 8 characters at least",
-            ),
+            t("accounts.password_too_short", lang),
             markup=False,
         )
         raise typer.Exit(2)
@@ -316,9 +312,7 @@ def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
     with conn:
         names = list_users(conn)
     if not names:
-        console.print(
-            pick(lang, "Chưa có tài khoản nào", "No accounts yet"), markup=False
-        )
+        console.print(t("accounts.no_accounts_yet", lang), markup=False)
     for name in names:
         console.print(name, markup=False)
 

@@ -512,14 +512,8 @@ def _title(w: _Writer, scenario: Scenario) -> None:
     _rule(w.doc, 40, (PAGE_W - LEFT - RIGHT) / Mm(1))
     issuer = Issuer.of(scenario)
     w.para(
-        pick(lang, "Thực hiện ", "Pursuant to "),
-        Gap(
-            pick(
-                lang,
-                "số, ngày, trích yếu các văn bản căn cứ: quyết định, kế hoạch của cấp trên",
-                "number, date and title of the decisions and plans this plan implements",
-            )
-        ),
+        _w("pursuant_to", lang),
+        Gap(_w("grounds", lang)),
         pick(
             lang,
             f"; {issuer.name(lang)} ban hành Kế hoạch {_lower_first(_subject(scenario))}, cụ thể như sau:",
@@ -532,25 +526,11 @@ def _purpose(w: _Writer) -> None:
     lang = w.lang
     w.heading("s1")
     w.heading("s1.1")
-    w.para(Gap(pick(lang, "mục đích của kế hoạch", "purpose of the plan")))
+    w.para(Gap(_w("purpose_of_the_plan", lang)))
     w.heading("s1.2")
-    w.bullet(
-        pick(
-            lang,
-            "Các hoạt động được tổ chức đúng lịch tại các Phụ lục kèm theo; "
-            "mỗi buổi có đủ thành phần theo phân công.",
-            "Activities take place as scheduled in the appendices, each with "
-            "the staff assigned to it.",
-        )
-    )
-    w.bullet(
-        pick(
-            lang,
-            "Kinh phí của từng nguồn trong từng quý không vượt mức được giao.",
-            "No funding source spends more than its allowance in any quarter.",
-        )
-    )
-    w.bullet(Gap(pick(lang, "yêu cầu khác", "other requirements")))
+    w.bullet(_w("as_scheduled", lang))
+    w.bullet(_w("within_allowance", lang))
+    w.bullet(Gap(_w("other_requirements", lang)))
 
 
 def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
@@ -562,7 +542,7 @@ def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
     w.heading("s2")
     w.heading("s2.1")
     w.para(
-        Gap(pick(lang, "đối tượng truyền thông", "who the plan addresses")),
+        Gap(_w("who_the_plan_addresses", lang)),
         pick(
             lang,
             f"; trong đó chú trọng {number(poor)} hộ nghèo và {number(near)} hộ cận nghèo "
@@ -607,7 +587,7 @@ def _content(
     names = Names(scenario, lang)
     w.heading("s3")
     w.heading("s3.1")
-    w.para(Gap(pick(lang, "nội dung tuyên truyền trọng tâm", "key messages")))
+    w.para(Gap(_w("key_messages", lang)))
     if scenario.topics:
         topics = "; ".join(name_in(tp, lang) for tp in scenario.topics)
         w.bullet(
@@ -629,7 +609,7 @@ def _content(
             _training_text(w, scenario, spec, act_id, events, names)
         if events:
             w.bullet(
-                pick(lang, "Kinh phí: ", "Cost: ")
+                _w("cost_label", lang)
                 + vnd(sum(e.cost_vnd for e in events), lang)
                 + pick(
                     lang,
@@ -667,11 +647,7 @@ def _session_text(
             f"Tổ chức {len(events)} buổi {what} tại {communes} {units}",
             f"{_en(len(events), 'session')} ({what}) in {_en(communes, 'commune')}",
         )
-        + (
-            f" ({pick(lang, 'chủ đề', 'topic')}: {names.topic(spec.topic)})."
-            if spec.topic
-            else "."
-        )
+        + (f" ({_w('topic', lang)}: {names.topic(spec.topic)})." if spec.topic else ".")
     )
     staff = _roles(spec, names, lang)
     if staff or spec.attendees:
@@ -686,11 +662,7 @@ def _session_text(
                     f"about {spec.attendees} residents",
                 )
             )
-        w.bullet(
-            pick(lang, "Thành phần tham dự mỗi buổi: ", "Taking part in each session: ")
-            + "; ".join(parts)
-            + "."
-        )
+        w.bullet(_w("taking_part_in_each", lang) + "; ".join(parts) + ".")
     if events:
         c = scenario.calendar
         w.bullet(
@@ -733,11 +705,7 @@ def _broadcast_text(
     )
     topics = [name_in(tp, lang) for tp in scenario.topics_for(act_id)]
     if topics:
-        w.bullet(
-            pick(lang, "Chủ đề luân phiên: ", "Topics in rotation: ")
-            + "; ".join(topics)
-            + "."
-        )
+        w.bullet(_w("topics_in_rotation", lang) + "; ".join(topics) + ".")
 
 
 def _publication_text(
@@ -792,7 +760,7 @@ def _publication_appendix(
         plan.by_activity(act_id),
         lambda e: e.slot_id,
         [(o.id, o.name) for o in outlets],
-        pick(lang, "Cơ quan", "Outlet"),
+        _w("outlet", lang),
     )
 
 
@@ -829,11 +797,9 @@ def _training_text(
     )
     trainers = _roles(spec, names, lang)
     if trainers:
-        w.bullet(
-            pick(lang, "Giảng viên mỗi lớp: ", "Trainers per class: ") + trainers + "."
-        )
+        w.bullet(_w("trainers_per_class", lang) + trainers + ".")
     if events:
-        w.bullet(pick(lang, "Thời gian: ", "Dates: ") + _span(events, lang) + ".")
+        w.bullet(_w("dates", lang) + _span(events, lang) + ".")
 
 
 def _funding(w: _Writer, scenario: Scenario, plan: Plan, appendix: str) -> None:
@@ -842,11 +808,7 @@ def _funding(w: _Writer, scenario: Scenario, plan: Plan, appendix: str) -> None:
     lines = budget_lines(scenario, plan)
     w.heading("s4")
     total = sum(b.planned for b in lines)
-    w.para(
-        pick(lang, "Tổng kinh phí dự kiến: ", "Total planned cost: ")
-        + vnd(total, lang)
-        + pick(lang, ", gồm:", ", of which:")
-    )
+    w.para(_w("total_planned_cost", lang) + vnd(total, lang) + _w("of_which", lang))
     for f in scenario.funding:
         own = [b for b in lines if b.source == f.id and b.planned]
         detail = "; ".join(
@@ -872,13 +834,8 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
     w.heading("s5")
     w.para(
         "1. ",
-        Gap(pick(lang, "cơ quan chủ trì", "lead office")),
-        pick(
-            lang,
-            ": chủ trì tham mưu, tổ chức triển khai thực hiện Kế hoạch; theo dõi, "
-            "đôn đốc; định kỳ tổng hợp, báo cáo kết quả thực hiện.",
-            ": leads and follows up the plan and reports on it.",
-        ),
+        Gap(_w("lead_office", lang)),
+        _w("lead_duties", lang),
     )
     # in appendix order
     refs = ", ".join(
@@ -893,37 +850,15 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
             "attend says so in advance so that someone else is assigned.",
         )
         if refs
-        else pick(
-            lang,
-            "2. Cán bộ được phân công: tham gia theo lịch.",
-            "2. Assigned staff keep the dates.",
-        ),
+        else _w("staff_keep_dates", lang),
     )
     duties = []
     if "session" in kinds:
-        duties.append(
-            pick(
-                lang,
-                "chuẩn bị hội trường, mời người dân tham dự các buổi tổ chức tại địa phương",
-                "prepare the hall and invite residents to the sessions held there",
-            )
-        )
+        duties.append(_w("task_venue", lang))
     if "broadcast" in kinds:
-        duties.append(
-            pick(
-                lang,
-                "phát thanh trên đài truyền thanh theo lịch",
-                "broadcast the items on the station as scheduled",
-            )
-        )
+        duties.append(_w("task_station", lang))
     if "training" in kinds:
-        duties.append(
-            pick(
-                lang,
-                "cử cán bộ tham gia lớp tập huấn",
-                "send their staff to the training classes",
-            )
-        )
+        duties.append(_w("task_training", lang))
     w.para(
         pick(
             lang,
@@ -935,13 +870,7 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
     )
     w.para(
         "4. ",
-        Gap(
-            pick(
-                lang,
-                "nhiệm vụ của các phòng, ban, ngành, đoàn thể liên quan",
-                "tasks of the other offices and organisations",
-            )
-        ),
+        Gap(_w("other_tasks", lang)),
     )
     w.para(
         pick(
@@ -962,17 +891,17 @@ def _signature(w: _Writer, scenario: Scenario) -> None:
     run.font.size = Pt(12)
     p.paragraph_format.space_after = Pt(0)
     for item in (
-        Gap(pick(lang, "cơ quan cấp trên (để b/c)", "higher authorities (to report)")),
-        pick(lang, "Như mục V;", "Those in section V;"),
+        Gap(_w("higher_authorities_to_report", lang)),
+        _w("those_in_section_v", lang),
         f"{_committees(scenario, lang)};",
-        pick(lang, "Lưu: VT.", "Archive."),
+        _w("archive", lang),
     ):
         _list_line(left, item)
     _cell_text(right, _w("sign.for", lang), bold=True, size=14)
     _cell_text(right, _w("sign.as", lang), bold=True, size=14)
     for _ in range(4):
         _cell_text(right, "", size=14)
-    _cell_text(right, Gap(pick(lang, "họ và tên", "name")), bold=True, size=14)
+    _cell_text(right, Gap(_w("name", lang)), bold=True, size=14)
 
 
 def _list_line(cell: _Cell, item: Part) -> None:
@@ -993,9 +922,9 @@ def _appendix_title(w: _Writer, label: str, title: str, scenario: Scenario) -> N
     w.para(label, bold=True, align="center", after=0)
     w.para(title.upper(), bold=True, align="center", after=0)
     w.para(
-        pick(lang, "(Kèm theo Kế hoạch số ", "(Attached to plan No. "),
+        _w("attached_to_plan_no", lang),
         Gap(),
-        pick(lang, "/KH-UBND ngày ", "/KH-UBND of "),
+        _w("kh_ubnd_of", lang),
         Gap(),
         pick(
             lang,
@@ -1101,7 +1030,7 @@ def _training_appendix(
                 e.event_id.rsplit("-", 1)[-1],
                 [day_with_weekday(first, lang)]
                 + (
-                    [pick(lang, "đến ", "to ") + day_with_weekday(last, lang)]
+                    [_w("to", lang) + day_with_weekday(last, lang)]
                     if last != first
                     else []
                 ),
@@ -1217,11 +1146,7 @@ def _budget_appendix(w: _Writer, scenario: Scenario, plan: Plan, label: str) -> 
     _appendix_title(
         w,
         label,
-        pick(
-            lang,
-            "Kinh phí dự kiến theo nguồn và quý",
-            "Planned spending by source and quarter",
-        ),
+        _w("planned_spending_by_source", lang),
         scenario,
     )
     widths = [12.0, 85, 35, 40, 40, 40]
@@ -1266,7 +1191,7 @@ def _left_out_appendix(w: _Writer, scenario: Scenario, plan: Plan, label: str) -
     _appendix_title(
         w,
         label,
-        pick(lang, "Hoạt động chưa xếp được lịch", "Activities not scheduled"),
+        _w("activities_not_scheduled", lang),
         scenario,
     )
     widths = [12.0, 70, 45, 20, 25, 75]

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scheduler.errors import ScenarioError
-from scheduler.i18n import pick
+from scheduler.i18n import pick, t
 from scheduler.scenario import schema
 from scheduler.scenario.workbook import LABELS, SHEETS, quarter_header
 from scheduler.workspace.plans import Problem, shown_problem
@@ -133,11 +133,7 @@ def parse_staff(
                             where,
                             row,
                             label(field, lang),
-                            pick(
-                                lang,
-                                "cần một số nguyên không âm",
-                                "a whole number of 0 or more is needed",
-                            ),
+                            t("editor.whole_number_needed", lang),
                         )
                     )
                     bad = True
@@ -149,7 +145,7 @@ def parse_staff(
                         where,
                         row,
                         label(field, lang),
-                        pick(lang, "không được để trống", "must not be empty"),
+                        t("input.not_empty", lang),
                     )
                 )
                 bad = True
@@ -269,11 +265,7 @@ def parse_budget(
                     where,
                     row,
                     label("name_vi", lang, "funding") if source_id else "id",
-                    pick(
-                        lang,
-                        "cần mã và tên nguồn kinh phí",
-                        "a source needs an id and a name",
-                    ),
+                    t("editor.source_needs_id_and_name", lang),
                 )
             )
             continue
