@@ -359,7 +359,7 @@ CATALOGUE: dict[str, tuple[str, str] | str] = {
         "Chưa tìm được lịch trong thời gian cho phép",
         "No plan found in time",
     ),
-    # ---- Role ids of the usual programmes as people say them, for a scenario whose [roles] table does not name them
+    # ---- Roles as people say them, for a scenario whose [roles] does not name them
     "role.lanh_dao_huyen": ("Lãnh đạo UBND huyện", "District leader"),
     "role.lanh_dao_so": ("Lãnh đạo Sở", "Department leader"),
     "role.ldtbxh": ("Cán bộ Phòng LĐ-TB&XH", "Labour office officer"),
@@ -492,6 +492,85 @@ CATALOGUE: dict[str, tuple[str, str] | str] = {
     "document.count": "count",
     "document.month": "word.month",
     "document.reason": "reason",
+    # ---- The Word document: fixed sentences
+    "document.pursuant_to": ("Thực hiện ", "Pursuant to "),
+    "document.as_scheduled": (
+        "Các hoạt động được tổ chức đúng lịch tại các Phụ lục kèm theo; mỗi buổi có đủ thành phần theo phân công.",
+        "Activities take place as scheduled in the appendices, each with the staff assigned to it.",
+    ),
+    "document.within_allowance": (
+        "Kinh phí của từng nguồn trong từng quý không vượt mức được giao.",
+        "No funding source spends more than its allowance in any quarter.",
+    ),
+    "document.outlet": ("Cơ quan", "Outlet"),
+    "document.lead_duties": (
+        ": chủ trì tham mưu, tổ chức triển khai thực hiện Kế hoạch; theo dõi, đôn đốc; định kỳ tổng hợp, báo cáo kết quả thực hiện.",
+        ": leads and follows up the plan and reports on it.",
+    ),
+    "document.those_in_section_v": ("Như mục V;", "Those in section V;"),
+    "document.archive": ("Lưu: VT.", "Archive."),
+    "document.attached_to_plan_no": (
+        "(Kèm theo Kế hoạch số ",
+        "(Attached to plan No. ",
+    ),
+    "document.kh_ubnd_of": ("/KH-UBND ngày ", "/KH-UBND of "),
+    "document.planned_spending_by_source": (
+        "Kinh phí dự kiến theo nguồn và quý",
+        "Planned spending by source and quarter",
+    ),
+    "document.activities_not_scheduled": (
+        "Hoạt động chưa xếp được lịch",
+        "Activities not scheduled",
+    ),
+    "document.grounds": (
+        "số, ngày, trích yếu các văn bản căn cứ: quyết định, kế hoạch của cấp trên",
+        "number, date and title of the decisions and plans this plan implements",
+    ),
+    "document.purpose_of_the_plan": ("mục đích của kế hoạch", "purpose of the plan"),
+    "document.other_requirements": ("yêu cầu khác", "other requirements"),
+    "document.who_the_plan_addresses": (
+        "đối tượng truyền thông",
+        "who the plan addresses",
+    ),
+    "document.key_messages": ("nội dung tuyên truyền trọng tâm", "key messages"),
+    "document.of_which": (", gồm:", ", of which:"),
+    "document.lead_office": ("cơ quan chủ trì", "lead office"),
+    "document.staff_keep_dates": (
+        "2. Cán bộ được phân công: tham gia theo lịch.",
+        "2. Assigned staff keep the dates.",
+    ),
+    "document.task_venue": (
+        "chuẩn bị hội trường, mời người dân tham dự các buổi tổ chức tại địa phương",
+        "prepare the hall and invite residents to the sessions held there",
+    ),
+    "document.task_station": (
+        "phát thanh trên đài truyền thanh theo lịch",
+        "broadcast the items on the station as scheduled",
+    ),
+    "document.task_training": (
+        "cử cán bộ tham gia lớp tập huấn",
+        "send their staff to the training classes",
+    ),
+    "document.other_tasks": (
+        "nhiệm vụ của các phòng, ban, ngành, đoàn thể liên quan",
+        "tasks of the other offices and organisations",
+    ),
+    "document.higher_authorities_to_report": (
+        "cơ quan cấp trên (để b/c)",
+        "higher authorities (to report)",
+    ),
+    "document.name": ("họ và tên", "name"),
+    "document.total_planned_cost": ("Tổng kinh phí dự kiến: ", "Total planned cost: "),
+    "document.taking_part_in_each": (
+        "Thành phần tham dự mỗi buổi: ",
+        "Taking part in each session: ",
+    ),
+    "document.topics_in_rotation": ("Chủ đề luân phiên: ", "Topics in rotation: "),
+    "document.trainers_per_class": ("Giảng viên mỗi lớp: ", "Trainers per class: "),
+    "document.dates": ("Thời gian: ", "Dates: "),
+    "document.cost_label": ("Kinh phí: ", "Cost: "),
+    "document.topic": ("chủ đề", "topic"),
+    "document.to": ("đến ", "to "),
     # ---- Calendar feeds (scheduler/export/ical.py)
     "ical.all": "word.whole_plan",
     "ical.station": ("Đài truyền thanh {}", "{} radio station"),
@@ -621,7 +700,7 @@ CATALOGUE: dict[str, tuple[str, str] | str] = {
         "{days} days out, {minutes} minutes of travel in all.",
     ),
     "sheets.no_events": ("Không có sự kiện nào.", "No events."),
-    # ---- plan.xlsx (scheduler/export/workbook.py)
+    # ---- schedule.xlsx (scheduler/export/workbook.py)
     "workbook.sheet.summary": ("Tổng hợp", "Summary"),
     "workbook.sheet.weeks": ("Theo tuần", "By week"),
     "workbook.activities": ("Hoạt động theo kế hoạch", "Activities of the plan"),
@@ -1088,6 +1167,27 @@ CATALOGUE: dict[str, tuple[str, str] | str] = {
         "Tiến trình giải đã dừng bất thường.",
         "The solver process stopped unexpectedly.",
     ),
+    # ---- The workspace's editor (scheduler/workspace/editor.py)
+    "editor.source_needs_id_and_name": (
+        "cần mã và tên nguồn kinh phí",
+        "a source needs an id and a name",
+    ),
+    "editor.whole_number_needed": (
+        "cần một số nguyên không âm",
+        "a whole number of 0 or more is needed",
+    ),
+    # ---- user add, user list (scheduler/commands/workspace.py)
+    "accounts.password_too_short": (
+        "mật khẩu cần ít nhất 8 ký tự",
+        "the password needs 8 characters at least",
+    ),
+    "accounts.no_accounts_yet": ("Chưa có tài khoản nào", "No accounts yet"),
+    "accounts.repeat_the_password": ("Nhập lại mật khẩu", "Repeat the password"),
+    # ---- workbook new, workbook export (scheduler/commands/workbook.py)
+    "workbook_cmd.district_or_province": (
+        "chọn đúng một trong --district (đơn vị 2023) hoặc --province (đơn vị 2025)",
+        "give exactly one of --district (2023 units) or --province (2025 units)",
+    ),
     # ---- What is wrong with a value in the scenario's files (scheduler/scenario/load.py)
     "input.required": ("bắt buộc phải có", "required"),
     "input.unknown_key": (
@@ -1171,104 +1271,4 @@ CATALOGUE: dict[str, tuple[str, str] | str] = {
     "format.date": ("%d/%m/%Y", "%Y-%m-%d"),
     "format.date_time": ("%H:%M %d/%m/%Y", "%Y-%m-%d %H:%M"),
     "format.separators": (",.", ".,"),
-    # ---- The Word document's fixed sentences (scheduler/export/document.py)
-    "document.pursuant_to": ("Thực hiện ", "Pursuant to "),
-    "document.as_scheduled": (
-        "Các hoạt động được tổ chức đúng lịch tại các Phụ lục kèm theo; mỗi buổi có đủ thành phần theo phân công.",
-        "Activities take place as scheduled in the appendices, each with the staff assigned to it.",
-    ),
-    "document.within_allowance": (
-        "Kinh phí của từng nguồn trong từng quý không vượt mức được giao.",
-        "No funding source spends more than its allowance in any quarter.",
-    ),
-    "document.outlet": ("Cơ quan", "Outlet"),
-    "document.lead_duties": (
-        ": chủ trì tham mưu, tổ chức triển khai thực hiện Kế hoạch; theo dõi, đôn đốc; định kỳ tổng hợp, báo cáo kết quả thực hiện.",
-        ": leads and follows up the plan and reports on it.",
-    ),
-    "document.those_in_section_v": ("Như mục V;", "Those in section V;"),
-    "document.archive": ("Lưu: VT.", "Archive."),
-    "document.attached_to_plan_no": (
-        "(Kèm theo Kế hoạch số ",
-        "(Attached to plan No. ",
-    ),
-    "document.kh_ubnd_of": ("/KH-UBND ngày ", "/KH-UBND of "),
-    "document.planned_spending_by_source": (
-        "Kinh phí dự kiến theo nguồn và quý",
-        "Planned spending by source and quarter",
-    ),
-    "document.activities_not_scheduled": (
-        "Hoạt động chưa xếp được lịch",
-        "Activities not scheduled",
-    ),
-    "document.grounds": (
-        "số, ngày, trích yếu các văn bản căn cứ: quyết định, kế hoạch của cấp trên",
-        "number, date and title of the decisions and plans this plan implements",
-    ),
-    "document.purpose_of_the_plan": ("mục đích của kế hoạch", "purpose of the plan"),
-    "document.other_requirements": ("yêu cầu khác", "other requirements"),
-    "document.who_the_plan_addresses": (
-        "đối tượng truyền thông",
-        "who the plan addresses",
-    ),
-    "document.key_messages": ("nội dung tuyên truyền trọng tâm", "key messages"),
-    "document.of_which": (", gồm:", ", of which:"),
-    "document.lead_office": ("cơ quan chủ trì", "lead office"),
-    "document.staff_keep_dates": (
-        "2. Cán bộ được phân công: tham gia theo lịch.",
-        "2. Assigned staff keep the dates.",
-    ),
-    "document.task_venue": (
-        "chuẩn bị hội trường, mời người dân tham dự các buổi tổ chức tại địa phương",
-        "prepare the hall and invite residents to the sessions held there",
-    ),
-    "document.task_station": (
-        "phát thanh trên đài truyền thanh theo lịch",
-        "broadcast the items on the station as scheduled",
-    ),
-    "document.task_training": (
-        "cử cán bộ tham gia lớp tập huấn",
-        "send their staff to the training classes",
-    ),
-    "document.other_tasks": (
-        "nhiệm vụ của các phòng, ban, ngành, đoàn thể liên quan",
-        "tasks of the other offices and organisations",
-    ),
-    "document.higher_authorities_to_report": (
-        "cơ quan cấp trên (để b/c)",
-        "higher authorities (to report)",
-    ),
-    "document.name": ("họ và tên", "name"),
-    "document.total_planned_cost": ("Tổng kinh phí dự kiến: ", "Total planned cost: "),
-    "document.taking_part_in_each": (
-        "Thành phần tham dự mỗi buổi: ",
-        "Taking part in each session: ",
-    ),
-    "document.topics_in_rotation": ("Chủ đề luân phiên: ", "Topics in rotation: "),
-    "document.trainers_per_class": ("Giảng viên mỗi lớp: ", "Trainers per class: "),
-    "document.dates": ("Thời gian: ", "Dates: "),
-    "document.cost_label": ("Kinh phí: ", "Cost: "),
-    "document.topic": ("chủ đề", "topic"),
-    "document.to": ("đến ", "to "),
-    # ---- user add, user list (scheduler/commands/workspace.py)
-    "accounts.password_too_short": (
-        "mật khẩu cần ít nhất 8 ký tự",
-        "the password needs 8 characters at least",
-    ),
-    "accounts.no_accounts_yet": ("Chưa có tài khoản nào", "No accounts yet"),
-    "accounts.repeat_the_password": ("Nhập lại mật khẩu", "Repeat the password"),
-    # ---- The workspace's editor (scheduler/workspace/editor.py)
-    "editor.source_needs_id_and_name": (
-        "cần mã và tên nguồn kinh phí",
-        "a source needs an id and a name",
-    ),
-    "editor.whole_number_needed": (
-        "cần một số nguyên không âm",
-        "a whole number of 0 or more is needed",
-    ),
-    # ---- workbook new, workbook export (scheduler/commands/workbook.py)
-    "workbook_cmd.district_or_province": (
-        "chọn đúng một trong --district (đơn vị 2023) hoặc --province (đơn vị 2025)",
-        "give exactly one of --district (2023 units) or --province (2025 units)",
-    ),
 }
