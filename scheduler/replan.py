@@ -1026,7 +1026,7 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
     head = {
         "vi": ("Mã sự kiện", "Thay đổi", "Lý do", "Thời gian cũ", "Thời gian mới", "Cán bộ cũ", "Cán bộ mới", "Nguồn cũ", "Nguồn mới"),
         "en": ("Event id", "Change", "Reason", "Old start", "New start", "Old staff", "New staff", "Old source", "New source"),
-    }[lang if lang == "en" else "vi"]  # fmt: skip
+    }[pick(lang, "vi", "en")]  # fmt: skip
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(head)

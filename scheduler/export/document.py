@@ -405,25 +405,24 @@ def _month(key: str | None, lang: str) -> str:
     # a publication's period carries its outlet: ``2023-10/bao-dak-nong``
     period, _, outlet = key.partition("/")
     suffix = f" ({outlet})" if outlet else ""
-    if lang == "en":
-        return period + suffix
     if "Q" in period:
-        return f"quý {period[6:]}/{period[:4]}{suffix}"
-    return f"{int(period[5:])}/{period[:4]}{suffix}"
+        vi = f"quý {period[6:]}/{period[:4]}{suffix}"
+    else:
+        vi = f"{int(period[5:])}/{period[:4]}{suffix}"
+    return pick(lang, vi, period + suffix)
 
 
 def unit_words(scenario: Scenario, lang: str) -> str:
     """Return how the communes are called together: ``xã, thị trấn``."""
-    if lang == "en":
-        return "communes"
-    kinds = []
-    for prefix in ("Xã", "Phường", "Thị trấn", "Đặc khu"):
+    kinds = [
+        prefix.lower()
+        for prefix in ("Xã", "Phường", "Thị trấn", "Đặc khu")
         if any(
             c.commune_name.casefold().startswith(prefix.casefold() + " ")
             for c in scenario.communes
-        ):
-            kinds.append(prefix.lower())
-    return ", ".join(kinds) or "xã"
+        )
+    ]
+    return pick(lang, ", ".join(kinds) or "xã", "communes")
 
 
 def _subject(scenario: Scenario) -> str:
@@ -482,10 +481,11 @@ def _heading_block(w: _Writer, scenario: Scenario, plan: Plan) -> None:
     number_cell, date_cell = table.cell(1, 0), table.cell(1, 1)
     _cell_text(number_cell, _w("number", lang), Gap(), "/KH-UBND", size=13)
     year = str(plan.horizon_start.year)
-    if lang == "en":
-        parts: list[Part] = [f"{issuer.place}, ", Gap("date"), f" {year}"]
-    else:
-        parts = [f"{issuer.place}, ngày ", Gap(), " tháng ", Gap(), f" năm {year}"]
+    parts: list[Part] = pick(
+        lang,
+        [f"{issuer.place}, ngày ", Gap(), " tháng ", Gap(), f" năm {year}"],
+        [f"{issuer.place}, ", Gap("date"), f" {year}"],
+    )
     _cell_text(date_cell, *parts, italic=True, size=14)
 
 

@@ -76,9 +76,8 @@ def _e(value: object) -> str:
 
 def weekday_day(value: dt.date, lang: str) -> str:
     """Return a date with its weekday: ``Thứ Hai 25/09/2023`` or ``Mon 2023-09-25``."""
-    if lang == "en":
-        return f"{t(f'weekday_short.{value.weekday()}', lang)} {value.isoformat()}"
-    return day_with_weekday(value, lang)
+    short = t(f"weekday_short.{value.weekday()}", lang)
+    return pick(lang, day_with_weekday(value, lang), f"{short} {value.isoformat()}")
 
 
 def quarter_label(key: str, lang: str) -> str:
@@ -89,9 +88,9 @@ def quarter_label(key: str, lang: str) -> str:
 def month_label(key: str, lang: str) -> str:
     """Return a month key (``2023-09``) as ``Tháng 9/2023`` or ``September 2023``."""
     year, month = int(key[:4]), int(key[5:7])
-    if lang == "en":
-        return dt.date(year, month, 1).strftime("%B %Y")
-    return f"Tháng {month}/{year}"
+    return pick(
+        lang, f"Tháng {month}/{year}", dt.date(year, month, 1).strftime("%B %Y")
+    )
 
 
 def period_label(period: str | None, lang: str) -> str:

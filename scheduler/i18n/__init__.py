@@ -7,11 +7,13 @@ here too, so that no module chooses between the languages itself.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from scheduler.i18n.catalogue import CATALOGUE
 
 LANGS = ("vi", "en")
+
+T = TypeVar("T")
 
 
 def words_of(key: str) -> tuple[str, str] | None:
@@ -52,12 +54,12 @@ def t_of(section: str, key: str, lang: str = "vi", default: str | None = None) -
     return pick(lang, *words)
 
 
-def pick(lang: str, vi: str, en: str) -> str:
+def pick(lang: str, vi: T, en: T) -> T:
     """Return ``en`` for English, else ``vi``: a text composed at the call site.
 
     Words belong in the catalogue; this is for sentences built around values
-    (``f"{n} xã"`` / ``f"{n} communes"``) and for names the scenario gives in
-    both languages.
+    (``f"{n} xã"`` / ``f"{n} communes"``), for names the scenario gives in both
+    languages, and for what is ordered differently in each (a date's parts).
     """
     return en if lang == "en" else vi
 

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from scheduler.i18n import name_in, t
+from scheduler.i18n import name_in, pick, t
 from scheduler.workspace import adjust, store
 from scheduler.workspace import app as core
 from scheduler.workspace import plans as plans_mod
@@ -318,14 +318,12 @@ def why_of(folder: Path, job: store.Job, lang: str) -> dict[str, Any] | None:
     doc = _read_json(job_why(folder, job))
     if not doc:
         return None
-    pick = 2 if lang == "en" else 1
+    text = pick(lang, 1, 2)  # the column of the words in this language
     return {
-        "prechecks": [f[pick] for f in doc.get("prechecks", [])],
-        "conflicts": [f[pick] for f in doc.get("conflicts", [])],
+        "prechecks": [f[text] for f in doc.get("prechecks", [])],
+        "conflicts": [f[text] for f in doc.get("conflicts", [])],
         "minimal": doc.get("minimal", True),
-        "relaxations": [
-            r[4 if lang == "en" else 3] for r in doc.get("relaxations", [])
-        ],
+        "relaxations": [r[pick(lang, 3, 4)] for r in doc.get("relaxations", [])],
         "proven": doc.get("proven"),
     }
 
