@@ -158,7 +158,7 @@ def _solve_for_cli(
     return result
 
 
-def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def]
+def print_summary(sc: Scenario, result: Plan, lang: str) -> None:
     """Print the planner's summary of a plan."""
     from scheduler.calendar import quarter_key
     from scheduler.leftout import placed_of
