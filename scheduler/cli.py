@@ -1,258 +1,26 @@
-"""The ``scheduler`` command: a thin layer over the library.
+"""The ``scheduler`` command: assembles the Typer application from ``scheduler.commands``.
 
-Exit codes: 0 success, 1 unexpected failure, 2 bad input (invalid files, or a
-scenario whose hard rules conflict), 3 a plan that breaks hard rules (check).
+Every command is a module-level function in a module of :mod:`scheduler.commands`,
+registered by that module's ``register(app)``. Exit codes: 0 success, 1
+unexpected failure, 2 bad input (invalid files, or a scenario whose hard rules
+conflict), 3 a plan that breaks hard rules (check).
 """
 
 from __future__ import annotations
 
-import io
 import sys
-import time
-from collections import Counter, defaultdict
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scheduler import interrupt
 from scheduler.commands import register_all
-from scheduler.commands.common import (
-    Lang,
-    check_seconds,
-    check_seed,
-    check_workers,
-    console,
-    err,
-    load_or_exit,
-    output_folder,
-    read_plan_or_exit,
-)
-from scheduler.errors import InfeasibleScenario, say
-from scheduler.i18n import number, percent, seconds, t, vnd
-
-if TYPE_CHECKING:
-    from scheduler.plan import Plan
-    from scheduler.scenario.schema import Scenario
+from scheduler.commands.common import err, interrupted_line, lang_of_argv, utf8_streams
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Lập lịch chiến dịch truyền thông giảm nghèo / Poverty-reduction campaign scheduler.",
 )
-
-
-@app.command()
-def validate(
-    scenario: Annotated[
-        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
-    ],
-    lang: Lang = "vi",
-) -> None:
-    """Check the scenario files without solving."""
-    sc = load_or_exit(scenario, lang)
-    counts = (
-        f"{len(sc.communes)} communes, {len(sc.staff)} staff, "
-        f"{len(sc.activities)} activities"
-        if lang == "en"
-        else f"{len(sc.communes)} xã, {len(sc.staff)} cán bộ, "
-        f"{len(sc.activities)} hoạt động"
-    )
-    console.print(f"{t('valid', lang)}: {sc.title} — {counts}")
-
-
-@app.command()
-def plan(
-    scenario: Annotated[
-        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
-    ],
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Thư mục kết quả (mặc định out/<kịch bản>/)."),
-    ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            help="Giới hạn thời gian giải (giây).",
-            parser=str,
-            callback=check_seconds,
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers", help="Số luồng CP-SAT.", parser=str, callback=check_workers
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", help="Hạt giống ngẫu nhiên.", parser=str, callback=check_seed
-        ),
-    ] = None,
-    deterministic: Annotated[
-        bool,
-        typer.Option(
-            "--deterministic",
-            help="Cùng đầu vào và hạt giống cho cùng kế hoạch (chậm hơn) / "
-            "same input and seed give the same plan (slower).",
-        ),
-    ] = False,
-    lang: Lang = "vi",
-) -> None:
-    """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
-    from scheduler.export.bundle import plan_outputs
-    from scheduler.export.table import write_atomically
-
-    started = time.perf_counter()
-    sc = load_or_exit(scenario, lang)
-    overrides: dict[str, object] = {}
-    if time_limit is not None:
-        overrides["max_time_in_seconds"] = time_limit
-    if workers is not None:
-        overrides["num_workers"] = workers
-    if seed is not None:
-        overrides["random_seed"] = seed
-    if deterministic:
-        # CP-SAT's parallel workers race; interleaving them is repeatable
-        overrides["interleave_search"] = True
-    folder = out or Path("out") / sc.name
-    with output_folder(folder, lang):
-        result = _solve_for_cli(sc, scenario, overrides, lang)
-        files, feed_notes = plan_outputs(sc, result, lang)
-        write_atomically(folder, files)
-    print_summary(sc, result, lang)
-    for note in feed_notes:  # a feed split or shortened to stay under 1 MB
-        console.print(note, style="yellow", markup=False)
-    console.print(
-        f"{t('summary.written', lang)} {folder}/ "
-        f"({seconds(time.perf_counter() - started, lang)})"
-    )
-
-
-def _solve_for_cli(
-    sc: Scenario, scenario: Path, overrides: dict[str, object], lang: str
-) -> Plan:
-    """Solve with a progress line; a conflict exits 2, no plan in time exits 1."""
-    from scheduler.calendar import build_grid
-    from scheduler.explain import explained
-    from scheduler.solver.solve import solve
-
-    grid = build_grid(sc, lang)
-    with console.status(f"{t('summary.solving', lang)}…") as status:
-
-        def progress(seconds: float, objective: float, bound: float) -> None:
-            status.update(
-                f"{t('summary.solving', lang)}… {seconds:5.1f}s  "
-                f"{t('summary.objective', lang)} {number(objective, lang)}  "
-                f"{t('summary.bound', lang)} {number(bound, lang)}"
-            )
-
-        try:
-            with explained(sc, grid):
-                result = solve(sc, grid, overrides=overrides, progress=progress)
-        except InfeasibleScenario as exc:
-            err.print(f"[bold red]{t('infeasible', lang)}:[/]")
-            for reason in exc.render(lang):
-                err.print(f"  - {reason}", markup=False)
-            hint = t("infeasible.explain", lang)
-            err.print(f"{hint}: scheduler explain {scenario}", markup=False)
-            raise typer.Exit(2) from exc
-        except RuntimeError as exc:
-            err.print(say(exc, lang), style="bold red", markup=False)
-            raise typer.Exit(1) from exc
-    return result
-
-
-def print_summary(sc, result, lang: str) -> None:  # type: ignore[no-untyped-def]
-    """Print the planner's summary of a plan."""
-    from scheduler.calendar import quarter_key
-    from scheduler.leftout import placed_of
-
-    console.print(f"[bold]{result.title}[/]")
-    for act_id, spec in sc.activities.items():
-        name = spec.name_en if lang == "en" else spec.name_vi
-        n = len(result.by_activity(act_id))
-        held, need, extra = placed_of(result, act_id)
-        if spec.kind == "training":
-            classes, communes = (
-                ("classes", "communes") if lang == "en" else ("lớp", "xã")
-            )
-            console.print(f"  {name}: {n} {classes}, {held}/{need} {communes}")
-        else:
-            more = f", +{extra} {t('summary.extra', lang)}" if extra else ""
-            counted = "summary.placed" + (
-                "_publication" if spec.kind == "publication" else ""
-            )
-            console.print(f"  {name}: {held}/{need} ({t(counted, lang)}{more})")
-    per_commune = Counter(
-        e.commune_code for e in result.events if e.kind == "broadcast"
-    )
-    if per_commune:
-        lo, hi = min(per_commune.values()), max(per_commune.values())
-        console.print(f"  {t('summary.broadcasts_per_commune', lang)}: {lo}–{hi}")
-    console.print(f"[bold]{t('summary.spend', lang)}[/]")
-    spent: dict[tuple[str | None, str], int] = defaultdict(int)
-    for e in result.events:
-        spent[(e.funding_source, quarter_key(e.start.date()))] += e.cost_vnd
-    for f in sc.funding:
-        name = f.name_en if lang == "en" else f.name_vi
-        for q, allowance in sorted(f.allowance_vnd.items()):
-            used = spent.get((f.id, q), 0)
-            console.print(f"  {name} {q}: {vnd(used, lang)} / {vnd(allowance, lang)}")
-    load = Counter(a.staff_id for e in result.events for a in e.staff)
-    if load:
-        console.print(
-            f"[bold]{t('summary.staff_load', lang)}[/]: "
-            + ", ".join(f"{pid} {n}" for pid, n in sorted(load.items()))
-        )
-    if result.unscheduled:
-        console.print(
-            f"[bold]{t('summary.unscheduled', lang)}[/]: {len(result.unscheduled)}"
-        )
-        for u in result.unscheduled[:10]:
-            console.print(
-                f"  {u.activity} {u.commune_code or ''} {u.period or ''} ×{u.count}: "
-                f"{u.text(lang)}",
-                markup=False,
-            )
-    from scheduler.commands.explain import print_score
-
-    print_score(result, lang)
-    s = result.solver
-    console.print(
-        f"[bold]{t('summary.solver', lang)}[/]: {s.solver}, {t('summary.status', lang)} {s.status}, "
-        f"{t('summary.objective', lang)} {number(s.objective, lang)}, "
-        f"{t('summary.bound', lang)} {number(s.bound, lang)}, "
-        f"{t('summary.gap', lang)} {percent(s.gap, lang, 2)}, "
-        f"{t('summary.wall', lang)} {seconds(s.wall_time_s, lang)}"
-    )
-
-
-@app.command()
-def check(
-    scenario: Annotated[
-        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
-    ],
-    plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
-    lang: Lang = "vi",
-) -> None:
-    """Verify a plan against the scenario's hard rules (independent of the solver)."""
-    from scheduler.check import check_plan
-
-    sc = load_or_exit(scenario, lang)
-    result = read_plan_or_exit(plan_file, lang)
-    problems = check_plan(sc, result)
-    if problems:
-        err.print(f"[bold red]{t('check.bad', lang)}[/] ({len(problems)}):")
-        for v in problems:
-            err.print(f"  - {v.render(lang)}", markup=False)
-        raise typer.Exit(3)
-    events = "events" if lang == "en" else "sự kiện"
-    console.print(f"{t('check.ok', lang)} ({len(result.events)} {events}).")
-
-
 register_all(app)
 
 
@@ -267,54 +35,9 @@ def main() -> None:
     try:
         app()
     except interrupt.Interrupted as exc:
-        line = interrupted_line(exc.signum, _lang_of(sys.argv), exc.written)
+        line = interrupted_line(exc.signum, lang_of_argv(sys.argv), exc.written)
         err.print(line, markup=False)
         sys.exit(exc.exit_code)
-
-
-def interrupted_line(signum: int, lang: str, written: bool = False) -> str:
-    """Return the one line an interrupted run prints.
-
-    ``written``: the signal came while the results were being put in place,
-    and was held until they were.
-    """
-    import signal
-
-    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-    if written:
-        if lang == "en":
-            return f"Stopped ({name}) once the results were written."
-        return f"Đã dừng ({name}) sau khi ghi xong kết quả."
-    if lang == "en":
-        return (
-            f"Stopped ({name}): nothing was written; the earlier results are unchanged."
-        )
-    return f"Đã dừng ({name}): không ghi gì; kết quả cũ giữ nguyên."
-
-
-def _lang_of(argv: list[str]) -> str:
-    """Return the ``--lang`` of a command line (for messages outside a command)."""
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--lang="):
-            return arg.removeprefix("--lang=")
-    return "vi"
-
-
-def utf8_streams() -> None:
-    """Write UTF-8 where the console's encoding cannot spell Vietnamese.
-
-    A Windows console or a redirection may use a code page such as cp1252,
-    where printing "Lập lịch" raises UnicodeEncodeError.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        if not isinstance(stream, io.TextIOWrapper):
-            continue
-        try:
-            "Lập lịch đối thoại".encode(stream.encoding or "ascii")
-        except (UnicodeEncodeError, LookupError):
-            stream.reconfigure(encoding="utf-8", errors="replace")
 
 
 if __name__ == "__main__":

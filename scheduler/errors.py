@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scheduler.i18n import pick
+
 
 @dataclass(frozen=True)
 class InputProblem:
@@ -41,7 +43,7 @@ class InputProblem:
 
     def render(self, lang: str = "vi") -> str:
         """Return the problem in the given language (``vi`` or ``en``)."""
-        return self.english() if lang == "en" else str(self)
+        return pick(lang, str(self), self.english())
 
 
 class BilingualValueError(ValueError):
@@ -83,7 +85,7 @@ class SolverGaveUp(RuntimeError):
 
     def render(self, lang: str = "vi") -> str:
         """Return the message in one language."""
-        return self.en if lang == "en" else self.vi
+        return pick(lang, self.vi, self.en)
 
 
 def say(exc: BaseException, lang: str = "vi") -> str:
@@ -124,4 +126,4 @@ class InfeasibleScenario(Exception):
 
     def render(self, lang: str = "vi") -> list[str]:
         """Return the reasons in one language."""
-        return [en if lang == "en" else vi for vi, en in self.reasons]
+        return [pick(lang, vi, en) for vi, en in self.reasons]

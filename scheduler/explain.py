@@ -38,7 +38,7 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import TimeGrid, build_grid, quarter_key, week_key
 from scheduler.costs import broadcast_cost, session_cost, session_venue
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
-from scheduler.model.budget import quarter_vi
+from scheduler.i18n import pick, quarter, vnd
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.model.context import DROP_COST, RuleGroup, RuleKey, RuleKind
 from scheduler.model.staff import MAX_EXTRA_PER_WEEK
@@ -61,7 +61,7 @@ class Finding:
 
     def text(self, lang: str = "vi") -> str:
         """Return the text in one language."""
-        return self.text_en if lang == "en" else self.text_vi
+        return pick(lang, self.text_vi, self.text_en)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Relaxation:
 
     def text(self, lang: str = "vi") -> str:
         """Return the text in one language."""
-        return self.text_en if lang == "en" else self.text_vi
+        return pick(lang, self.text_vi, self.text_en)
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,6 @@ class Explanation:
     # the scenario with every relaxation written in: True a plan exists
     # (proven), False none does, None not settled in time
     relaxation_proven: bool | None = None
-
-
-def _vnd(amount: int, lang: str) -> str:
-    if lang == "en":
-        return f"{amount:,} VND"
-    return f"{amount:,} đ".replace(",", ".")
 
 
 # --------------------------------------------------------------------------- pre-checks
@@ -316,15 +310,17 @@ def _budget_prechecks(sc: Scenario, grid: TimeGrid) -> list[Finding]:
             )
             span = "–".join(dict.fromkeys((quarters[0], quarters[-1])))
             span_vi = "–".join(
-                dict.fromkeys(quarter_vi(q) for q in (quarters[0], quarters[-1]))
+                dict.fromkeys(
+                    quarter(q, in_sentence=True) for q in (quarters[0], quarters[-1])
+                )
             )
             out.append(
                 Finding(
                     f"precheck:budget:{'+'.join(sorted(sources))}:{span}",
-                    f"{names_vi} {span_vi} có {_vnd(available, 'vi')} nhưng {why_vi} "
-                    f"cần ít nhất {_vnd(cost, 'vi')}",
-                    f"{names_en} {span} has {_vnd(available, 'en')} but {why_en} "
-                    f"need at least {_vnd(cost, 'en')}",
+                    f"{names_vi} {span_vi} có {vnd(available, 'vi')} nhưng {why_vi} "
+                    f"cần ít nhất {vnd(cost, 'vi')}",
+                    f"{names_en} {span} has {vnd(available, 'en')} but {why_en} "
+                    f"need at least {vnd(cost, 'en')}",
                 )
             )
     return out
@@ -522,8 +518,8 @@ def state_core(
                 more_vi, more_en = _bound_note(money, enough)
                 if money:
                     amount = best * g.scale
-                    vi += f" nhưng cần ít nhất {_vnd(amount, 'vi')}{more_vi}"
-                    en += f" but at least {_vnd(amount, 'en')} is needed{more_en}"
+                    vi += f" nhưng cần ít nhất {vnd(amount, 'vi')}{more_vi}"
+                    en += f" but at least {vnd(amount, 'en')} is needed{more_en}"
                 else:
                     vi += f" nhưng tối đa chỉ được {best}{more_vi}"
                     en += f" but at most {best} can be{more_en}"
@@ -919,8 +915,8 @@ def _slack_text(
             str(key),
             amount,
             cost,
-            f"+{_vnd(amount, 'vi')} cho {f.name_vi} {quarter_vi(q)}",
-            f"+{_vnd(amount, 'en')} for {f.name_en} {q}",
+            f"+{vnd(amount, 'vi')} cho {f.name_vi} {quarter(q, in_sentence=True)}",
+            f"+{vnd(amount, 'en')} for {f.name_en} {q}",
         )
     if kind == RuleKind.TARGET:
         spec = sc.activities[subject[0]]

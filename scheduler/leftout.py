@@ -33,7 +33,7 @@ from scheduler.costs import (
     session_venue,
     training_class_cost,
 )
-from scheduler.i18n import quarter
+from scheduler.i18n import quarter, vnd
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
@@ -54,18 +54,6 @@ def _cached(
     value = make()
     _LAST[kind] = (sc, events, value)
     return value
-
-
-def _quarter_vi(key: str) -> str:
-    # mid-sentence: "quý III/2023" (the model's own texts write it so too)
-    shown = quarter(key, "vi")
-    return shown[0].lower() + shown[1:]
-
-
-def _vnd(amount: int, lang: str) -> str:
-    if lang == "en":
-        return f"{amount:,} VND"
-    return f"{amount:,} đ".replace(",", ".")
 
 
 def money_left(
@@ -109,13 +97,13 @@ def _money_text(
         for q in quarters:
             money = max(left.get((f, q), 0), 0)
             parts_vi.append(
-                f"{funding[f].name_vi} {_quarter_vi(q)} còn {_vnd(money, 'vi')}"
+                f"{funding[f].name_vi} {quarter(q, in_sentence=True)} còn {vnd(money, 'vi')}"
             )
-            parts_en.append(f"{funding[f].name_en} {q} has {_vnd(money, 'en')} left")
+            parts_en.append(f"{funding[f].name_en} {q} has {vnd(money, 'en')} left")
     return (
-        f"kinh phí: {what_vi} cần {_vnd(cost, 'vi')}, nhưng (giữ nguyên phần còn lại "
+        f"kinh phí: {what_vi} cần {vnd(cost, 'vi')}, nhưng (giữ nguyên phần còn lại "
         f"của kế hoạch) " + "; ".join(parts_vi),
-        f"budget: {what_en} costs {_vnd(cost, 'en')}, but (the rest of the plan as "
+        f"budget: {what_en} costs {vnd(cost, 'en')}, but (the rest of the plan as "
         f"it is) " + "; ".join(parts_en),
     )
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scheduler.i18n import t
+from scheduler.i18n import pick, t
 
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for
     import pandas as pd
@@ -122,7 +122,7 @@ class Unscheduled:
 
     def text(self, lang: str = "vi") -> str:
         """Return the reason in a language, with the binding limit when known."""
-        detail = self.detail_en if lang == "en" else self.detail_vi
+        detail = pick(lang, self.detail_vi, self.detail_en)
         base = t("reason." + self.reason, lang)
         return f"{base}: {detail}" if detail else base
 

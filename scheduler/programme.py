@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from scheduler.i18n import words_of
 from scheduler.scenario.schema import ActivitySpec, Announcement, RoleName, Topic
 
 # Prices of the Hưng Nguyên scenario.
@@ -52,25 +53,6 @@ DISTRICT_DIALOGUE_ROLES = {"lanh_dao_huyen": 1, "ldtbxh": 1, "nhcsxh": 1}
 # Since 2025 the province's agriculture and environment department leads the
 # programme, with the provincial branch of the Social Policy Bank.
 PROVINCE_DIALOGUE_ROLES = {"lanh_dao_so": 1, "can_bo_giam_ngheo": 1, "nhcsxh": 1}
-
-# How documents name the usual roles: id → (Vietnamese, English).
-ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "lanh_dao_huyen": ("Lãnh đạo UBND huyện", "District People's Committee leader"),
-    "ldtbxh": (
-        "Phòng Lao động - Thương binh và Xã hội",
-        "Labour, Invalids and Social Affairs Office",
-    ),
-    "lanh_dao_so": (
-        "Lãnh đạo Sở Nông nghiệp và Môi trường",
-        "Leader of the Department of Agriculture and Environment",
-    ),
-    "can_bo_giam_ngheo": (
-        "Cán bộ giảm nghèo, Sở Nông nghiệp và Môi trường",
-        "Poverty-reduction officer, Department of Agriculture and Environment",
-    ),
-    "nhcsxh": ("Ngân hàng Chính sách xã hội", "Social Policy Bank"),
-    "giang_vien": ("Giảng viên", "Trainer"),
-}
 
 
 def usual_topics(activities: tuple[str, ...] = ("broadcast",)) -> tuple[Topic, ...]:
@@ -159,8 +141,9 @@ def usual_activities(
 def usual_role_names(roles: Mapping[str, int]) -> dict[str, RoleName]:
     """Return the display names of ``roles`` and the trainer's, where known."""
     wanted = [*roles, "giang_vien"]
+    named = {r: words_of(f"role_office.{r}") for r in wanted}
     return {
-        r: RoleName(name_vi=ROLE_NAMES[r][0], name_en=ROLE_NAMES[r][1])
-        for r in wanted
-        if r in ROLE_NAMES
+        r: RoleName(name_vi=words[0], name_en=words[1])
+        for r, words in named.items()
+        if words is not None
     }

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from scheduler.calendar import TimeGrid, build_grid, quarter_key
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.explain import explained
+from scheduler.i18n import pick
 from scheduler.kinds import Kind
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Change, Event, Plan
@@ -849,7 +850,7 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
     head = {
         "vi": ("Mã sự kiện", "Thay đổi", "Lý do", "Thời gian cũ", "Thời gian mới", "Cán bộ cũ", "Cán bộ mới", "Nguồn cũ", "Nguồn mới"),
         "en": ("Event id", "Change", "Reason", "Old start", "New start", "Old staff", "New staff", "Old source", "New source"),
-    }[lang if lang == "en" else "vi"]  # fmt: skip
+    }[pick(lang, "vi", "en")]  # fmt: skip
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(head)
@@ -858,7 +859,7 @@ def changes_csv(plan: Plan, lang: str = "vi") -> bytes:
             [
                 c.event_id,
                 c.kind,
-                c.reason_en if lang == "en" and c.reason_en else c.reason,
+                pick(lang, c.reason, c.reason_en or c.reason),
                 c.old_start.isoformat() if c.old_start else "",
                 c.new_start.isoformat() if c.new_start else "",
                 ";".join(c.old_staff),

@@ -27,6 +27,7 @@ from scheduler.export.ical import (
     event_uid,
     feed_notes,
 )
+from scheduler.i18n import pick
 from scheduler.plan import Event, Plan
 
 #: Where the store lives unless ``--store`` or ``SCHEDULER_STORE`` says otherwise.
@@ -424,9 +425,11 @@ def publish(
         lost = [uid for uid, st in state.items() if st.event is None]
         if lost:
             warnings.append(
-                f"{len(lost)} cancelled events have no known content: {lost[:3]}"
-                if lang == "en"
-                else f"{len(lost)} sự kiện đã huỷ không còn nội dung: {lost[:3]}"
+                pick(
+                    lang,
+                    f"{len(lost)} sự kiện đã huỷ không còn nội dung: {lost[:3]}",
+                    f"{len(lost)} cancelled events have no known content: {lost[:3]}",
+                )
             )
         latest = conn.execute(
             "SELECT max(version) FROM versions WHERE scenario = ?", (plan.scenario,)

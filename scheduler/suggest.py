@@ -18,20 +18,11 @@ from ortools.sat.python import cp_model
 
 from scheduler import interrupt
 from scheduler.calendar import TimeGrid, week_key
+from scheduler.i18n import pick, weekday
 from scheduler.kinds import Kind
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
-
-_WEEKDAYS_VI = (
-    "Thứ Hai",
-    "Thứ Ba",
-    "Thứ Tư",
-    "Thứ Năm",
-    "Thứ Sáu",
-    "Thứ Bảy",
-    "Chủ nhật",
-)
 
 
 @dataclass(frozen=True)
@@ -45,13 +36,15 @@ class Alternative:
 
     def label(self, lang: str = "vi") -> str:
         """Return the time in words, e.g. ``Thứ Ba 12/09/2023 buổi sáng``."""
-        if lang == "en":
-            part = f" {self.half}" if self.half else ""
-            return f"{self.day:%a} {self.day.isoformat()}{part}"
-        part = {"morning": " buổi sáng", "afternoon": " buổi chiều"}.get(
+        part_en = f" {self.half}" if self.half else ""
+        part_vi = {"morning": " buổi sáng", "afternoon": " buổi chiều"}.get(
             self.half or "", ""
         )
-        return f"{_WEEKDAYS_VI[self.day.weekday()]} {self.day:%d/%m/%Y}{part}"
+        return pick(
+            lang,
+            f"{weekday(self.day, 'vi')} {self.day:%d/%m/%Y}{part_vi}",
+            f"{self.day:%a} {self.day.isoformat()}{part_en}",
+        )
 
 
 def _fix_plan(

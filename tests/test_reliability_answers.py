@@ -79,7 +79,7 @@ def test_summary_counts_broadcasts_per_commune_and_month(
 ) -> None:
     # two items required in each commune; Xã Một airs three (one announcement
     # beyond its quota), Xã Hai one: four items, but one commune is one short
-    import scheduler.cli as cli
+    import scheduler.commands.plan as cli
 
     broadcast = {
         "kind": "broadcast",

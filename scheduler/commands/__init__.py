@@ -1,7 +1,11 @@
-"""Sub-commands of ``scheduler`` that live outside ``scheduler.cli``.
+"""Every command of ``scheduler``, one module per command or group of commands.
 
-Each module here defines ``register(app)``, which adds its commands to the
-Typer application. ``register_all`` is called once by ``scheduler.cli``.
+Each command is a module-level function. Each module defines ``register(app)``,
+which adds its commands to the Typer application by name,
+``app.command("name")(function)``, and builds its command groups the same way
+(``group.command("name")(function)``, then ``app.add_typer(group, name=...)``).
+``register_all`` is called once by ``scheduler.cli``; the order of the calls is
+the order of ``scheduler --help``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ def register_all(app: typer.Typer) -> None:
         charts,
         explain,
         feeds,
+        plan,
         province,
         replan,
         serve,
@@ -23,6 +28,7 @@ def register_all(app: typer.Typer) -> None:
         workspace,
     )
 
+    plan.register(app)  # validate, plan and check come first in --help
     charts.register(app)
     explain.register(app)
     feeds.register(app)

@@ -23,7 +23,7 @@ PLOTLY_JS = "plotly.min.js"
 
 def register(app: typer.Typer) -> None:
     """Add the ``charts`` command to ``app``."""
-    app.command(name="charts")(charts)
+    app.command("charts")(charts)
 
 
 def charts(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +14,7 @@ import typer
 from rich.console import Console
 
 from scheduler.errors import InputProblem, ScenarioError
-from scheduler.i18n import LANGS, t
+from scheduler.i18n import LANGS, pick, t
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
@@ -54,7 +56,7 @@ MAX_WORKERS = 256
 def _option_error(ctx: typer.Context, vi: str, en: str) -> typer.Exit:
     """Print a bad option value in the command's language; return Exit(2) to raise."""
     lang = ctx.params.get("lang", "vi")
-    err.print(en if lang == "en" else vi, style="bold red", markup=False)
+    err.print(pick(lang, vi, en), style="bold red", markup=False)
     return typer.Exit(2)
 
 
@@ -130,7 +132,7 @@ def print_warnings(warnings: list[InputProblem], lang: str) -> None:
     """Print what looks wrong in the input but does not stop it (on stderr)."""
     if not warnings:
         return
-    word = "Warning" if lang == "en" else "Cảnh báo"
+    word = t("word.warning", lang)
     err.print(f"[bold yellow]{word}[/] ({len(warnings)}):")
     for w in warnings:
         err.print(f"  - {w.render(lang)}", markup=False)
@@ -146,12 +148,12 @@ def load_or_exit(scenario: Path, lang: str) -> Scenario:
         if _is_province_file(scenario):
             err.print(
                 f"{scenario}: "
-                + (
+                + pick(
+                    lang,
+                    "kịch bản cấp tỉnh (có [[districts]]): lập kế hoạch bằng "
+                    f"`scheduler plan-province {scenario}`",
                     "a province scenario (it lists [[districts]]): plan it with "
-                    f"`scheduler plan-province {scenario}`"
-                    if lang == "en"
-                    else "kịch bản cấp tỉnh (có [[districts]]): lập kế hoạch bằng "
-                    f"`scheduler plan-province {scenario}`"
+                    f"`scheduler plan-province {scenario}`",
                 ),
                 style="bold red",
                 markup=False,
@@ -196,9 +198,7 @@ def read_plan_or_exit(plan_file: Path, lang: str = "vi") -> Plan:
             f"field, or a schema_version other than {SCHEMA_VERSION})"
         )
         failure = exc
-    err.print(
-        f"{plan_file}: {en if lang == 'en' else vi}", style="bold red", markup=False
-    )
+    err.print(f"{plan_file}: {pick(lang, vi, en)}", style="bold red", markup=False)
     raise typer.Exit(2) from failure
 
 
@@ -220,3 +220,41 @@ def output_folder(folder: Path, lang: str) -> Iterator[Path]:
     except OutputError as exc:
         err.print(exc.render(lang), style="bold red", markup=False)
         raise typer.Exit(exc.exit_code) from exc
+
+
+def interrupted_line(signum: int, lang: str, written: bool = False) -> str:
+    """Return the one line an interrupted run prints.
+
+    ``written``: the signal came while the results were being put in place,
+    and was held until they were.
+    """
+    import signal
+
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    key = "cli.stopped_after_writing" if written else "cli.stopped"
+    return t(key, lang).format(name=name)
+
+
+def lang_of_argv(argv: list[str]) -> str:
+    """Return the ``--lang`` of a command line (for messages outside a command)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+    return "vi"
+
+
+def utf8_streams() -> None:
+    """Write UTF-8 where the console's encoding cannot spell Vietnamese.
+
+    A Windows console or a redirection may use a code page such as cp1252,
+    where printing "Lập lịch" raises UnicodeEncodeError.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            "Lập lịch đối thoại".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            stream.reconfigure(encoding="utf-8", errors="replace")

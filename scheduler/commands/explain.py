@@ -22,86 +22,15 @@ from scheduler.commands.common import (
     whole_number,
 )
 from scheduler.errors import say
-from scheduler.i18n import number, t
+from scheduler.i18n import number, t, t_of
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "prechecks": ("Kiểm tra nhanh (chưa giải)", "Quick checks (before solving)"),
-    "prechecks.none": ("không thấy vấn đề hiển nhiên", "nothing obvious"),
-    "feasible": (
-        "Kịch bản lập được kế hoạch: các quy tắc bắt buộc không mâu thuẫn",
-        "The scenario can be planned: the hard rules do not conflict",
-    ),
-    "conflict": (
-        "Không thể lập kế hoạch: các quy tắc sau mâu thuẫn với nhau",
-        "No plan is possible: these rules conflict",
-    ),
-    "minimal": (
-        "(tối thiểu: bỏ bất kỳ quy tắc nào ở trên thì hết mâu thuẫn)",
-        "(minimal: dropping any one rule above removes the conflict)",
-    ),
-    "not_minimal": (
-        "(hết thời gian trước khi rút gọn xong: có thể chưa tối thiểu)",
-        "(time ran out while shrinking: perhaps not minimal)",
-    ),
-    "relax": ("Thay đổi ít tốn kém nhất để lập được kế hoạch", "Cheapest changes"),
-    "relax.none": ("không tìm được", "none found"),
-    "change": ("Thay đổi", "Change"),
-    "cost": ("Chi phí (điểm, 1 điểm = 1.000 đ)", "Cost (points, 1 point = 1,000 VND)"),
-    "verified": (
-        "Đã giải lại với các thay đổi trên: có kế hoạch, đúng mọi quy tắc bắt buộc",
-        "Solved again with these changes: a plan exists and keeps every hard rule",
-    ),
-    "verify_failed": (
-        "Giải lại với các thay đổi trên vẫn chưa có kế hoạch",
-        "Solved again with these changes: still no plan",
-    ),
-    "cheapest": (
-        "Rẻ nhất (đã chứng minh: không có cách nào rẻ hơn)",
-        "The cheapest (proven: nothing cheaper exists)",
-    ),
-    "found": (
-        "Rẻ nhất tìm được trong thời gian cho phép (chưa chứng minh là rẻ nhất)",
-        "The cheapest found in the time given (not proven the cheapest)",
-    ),
-    "proven": (
-        "Đã kiểm chứng: với các thay đổi trên thì có kế hoạch",
-        "Proven: with these changes a plan exists",
-    ),
-    "disproven": (
-        "Đã kiểm chứng: các thay đổi trên chưa đủ, vẫn chưa có kế hoạch",
-        "Checked: these changes are not enough, there is still no plan",
-    ),
-    "unproven": (
-        "Chưa kiểm chứng được trong thời gian cho phép (dùng --verify để giải lại)",
-        "Not proven in the time given (use --verify to solve again)",
-    ),
-    "left_out": ("Vì sao chưa xếp được", "Why left out"),
-    "score": ("Điểm phạt theo mục tiêu mềm", "Score breakdown by soft goal"),
-    "goal": ("Mục tiêu", "Goal"),
-    "weight": ("Trọng số", "Weight"),
-    "violations": ("Số vi phạm", "Violations"),
-    "penalty": ("Điểm phạt", "Penalty"),
-    "involved": ("Sự kiện / mục liên quan", "Events / items involved"),
-    "seconds": ("Thời gian", "Time"),
-    "suggest.title": ("Phương án thay thế cho", "Alternatives for"),
-    "when": ("Thời gian", "When"),
-    "delta": ("Thay đổi điểm", "Score change"),
-    "who": ("Ai có thể phụ trách", "Who could staff it"),
-    "suggest.none": (
-        "Không có buổi nào khác khi giữ nguyên phần còn lại của kế hoạch",
-        "No other time works with the rest of the plan kept as it is",
-    ),
-    "unknown_event": ("Không có sự kiện", "No event"),
-}
-
 
 def tr(key: str, lang: str) -> str:
     """Return a text of these commands in a language."""
-    vi, en = _TEXT[key]
-    return en if lang == "en" else vi
+    return t(f"explain.{key}", lang)
 
 
 def score_table(plan: Plan, lang: str, limit: int = 3) -> Table:
@@ -142,169 +71,156 @@ def print_score(plan: Plan, lang: str) -> None:
     console.print(score_table(plan, lang))
 
 
+def explain(
+    scenario: Annotated[
+        Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
+    ],
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="plan.json: giải thích các hoạt động chưa xếp được / "
+            "explain what this plan left out.",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            help="Giây cho mỗi bước / seconds per step.",
+            parser=str,
+            callback=check_seconds,
+        ),
+    ] = 60.0,
+    relax: Annotated[
+        bool,
+        typer.Option(
+            "--relax/--no-relax", help="Đề xuất nới quy tắc / suggest relaxations."
+        ),
+    ] = True,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Giải lại với các thay đổi đề xuất / solve again with the changes.",
+        ),
+    ] = False,
+    lang: Lang = "vi",
+) -> None:
+    """Say why a scenario has no plan (or why a plan left things out), and what to change."""
+    from scheduler.calendar import build_grid
+    from scheduler.explain import apply_relaxation
+    from scheduler.explain import explain as run_explain
+
+    sc = load_or_exit(scenario, lang)
+    grid = build_grid(sc, lang)
+    try:
+        result = run_explain(sc, grid, time_limit, relax)
+    except RuntimeError as exc:
+        err.print(say(exc, lang), style="bold red", markup=False)
+        raise typer.Exit(1) from exc
+    console.print(f"[bold]{tr('prechecks', lang)}[/]:")
+    for f in result.prechecks:
+        console.print(f"  - {f.text(lang)}", markup=False)
+    if not result.prechecks:
+        console.print(f"  {tr('prechecks.none', lang)}")
+    if result.feasible:
+        console.print(f"[bold green]{tr('feasible', lang)}[/]")
+        _explain_left_out(sc, grid, plan_file, time_limit, lang)
+        _print_seconds(result.seconds, lang)
+        return
+    console.print(f"[bold red]{tr('conflict', lang)}[/]:")
+    for f in result.conflicts:
+        console.print(f"  - {f.text(lang)}", markup=False)
+    console.print(tr("minimal" if result.minimal else "not_minimal", lang))
+    if relax:
+        table = Table(title=tr("relax", lang), title_justify="left")
+        table.add_column(tr("change", lang))
+        table.add_column(tr("cost", lang), justify="right")
+        for r in result.relaxations:
+            table.add_row(r.text(lang), number(r.cost, lang))
+        if result.relaxations:
+            console.print(table)
+            cheapest = "cheapest" if result.relaxation_status == "OPTIMAL" else "found"
+            console.print(tr(cheapest, lang))
+            proof = {True: "proven", False: "disproven", None: "unproven"}
+            console.print(tr(proof[result.relaxation_proven], lang))
+        else:
+            console.print(f"{tr('relax', lang)}: {tr('relax.none', lang)}")
+        if verify and result.relaxations:
+            _verify(apply_relaxation(sc, result.relaxations), lang)
+    _print_seconds(result.seconds, lang)
+    raise typer.Exit(2)
+
+
+def suggest(
+    plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
+    event_id: Annotated[str, typer.Argument(help="Mã sự kiện / event id.")],
+    scenario: Annotated[
+        Path, typer.Option("--scenario", help="Tệp kịch bản TOML / scenario TOML.")
+    ],
+    k: Annotated[
+        int,
+        typer.Option(
+            "--k",
+            help="Số phương án / alternatives.",
+            parser=str,
+            callback=whole_number(1, 50),
+        ),
+    ] = 5,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            help="Giây mỗi phương án / per option.",
+            parser=str,
+            callback=check_seconds,
+        ),
+    ] = 10.0,
+    lang: Lang = "vi",
+) -> None:
+    """List the best k other half-days (or broadcast days) for one event, with staff and score change."""
+    from scheduler.calendar import build_grid
+    from scheduler.suggest import alternatives
+
+    sc = load_or_exit(scenario, lang)
+    plan = read_plan_or_exit(plan_file, lang)
+    if event_id not in {e.event_id for e in plan.events}:
+        err.print(f"{tr('unknown_event', lang)} '{event_id}' ({plan_file})")
+        raise typer.Exit(2)
+    grid = build_grid(sc, lang)
+    try:
+        options = alternatives(sc, grid, plan, event_id, k, time_limit)
+    except ValueError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from exc
+    table = Table(title=f"{tr('suggest.title', lang)} {event_id}", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column(tr("when", lang))
+    table.add_column(tr("delta", lang), justify="right")
+    table.add_column(tr("who", lang))
+    for n, o in enumerate(options, start=1):
+        who = "; ".join(
+            f"{role}: {', '.join(people) or '—'}" for role, people in o.staff.items()
+        )
+        table.add_row(str(n), o.label(lang), f"{o.delta:+,}", who)
+    if options:
+        console.print(table)
+    else:
+        console.print(tr("suggest.none", lang))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``explain`` and ``suggest`` to the application."""
-
-    @app.command()
-    def explain(
-        scenario: Annotated[
-            Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
-        ],
-        plan_file: Annotated[
-            Path | None,
-            typer.Option(
-                "--plan",
-                help="plan.json: giải thích các hoạt động chưa xếp được / "
-                "explain what this plan left out.",
-            ),
-        ] = None,
-        time_limit: Annotated[
-            float,
-            typer.Option(
-                "--time-limit",
-                help="Giây cho mỗi bước / seconds per step.",
-                parser=str,
-                callback=check_seconds,
-            ),
-        ] = 60.0,
-        relax: Annotated[
-            bool,
-            typer.Option(
-                "--relax/--no-relax", help="Đề xuất nới quy tắc / suggest relaxations."
-            ),
-        ] = True,
-        verify: Annotated[
-            bool,
-            typer.Option(
-                "--verify",
-                help="Giải lại với các thay đổi đề xuất / solve again with the changes.",
-            ),
-        ] = False,
-        lang: Lang = "vi",
-    ) -> None:
-        """Say why a scenario has no plan (or why a plan left things out), and what to change."""
-        from scheduler.calendar import build_grid
-        from scheduler.explain import apply_relaxation
-        from scheduler.explain import explain as run_explain
-
-        sc = load_or_exit(scenario, lang)
-        grid = build_grid(sc, lang)
-        try:
-            result = run_explain(sc, grid, time_limit, relax)
-        except RuntimeError as exc:
-            err.print(say(exc, lang), style="bold red", markup=False)
-            raise typer.Exit(1) from exc
-        console.print(f"[bold]{tr('prechecks', lang)}[/]:")
-        for f in result.prechecks:
-            console.print(f"  - {f.text(lang)}", markup=False)
-        if not result.prechecks:
-            console.print(f"  {tr('prechecks.none', lang)}")
-        if result.feasible:
-            console.print(f"[bold green]{tr('feasible', lang)}[/]")
-            _explain_left_out(sc, grid, plan_file, time_limit, lang)
-            _print_seconds(result.seconds, lang)
-            return
-        console.print(f"[bold red]{tr('conflict', lang)}[/]:")
-        for f in result.conflicts:
-            console.print(f"  - {f.text(lang)}", markup=False)
-        console.print(tr("minimal" if result.minimal else "not_minimal", lang))
-        if relax:
-            table = Table(title=tr("relax", lang), title_justify="left")
-            table.add_column(tr("change", lang))
-            table.add_column(tr("cost", lang), justify="right")
-            for r in result.relaxations:
-                table.add_row(r.text(lang), number(r.cost, lang))
-            if result.relaxations:
-                console.print(table)
-                cheapest = (
-                    "cheapest" if result.relaxation_status == "OPTIMAL" else "found"
-                )
-                console.print(tr(cheapest, lang))
-                proof = {True: "proven", False: "disproven", None: "unproven"}
-                console.print(tr(proof[result.relaxation_proven], lang))
-            else:
-                console.print(f"{tr('relax', lang)}: {tr('relax.none', lang)}")
-            if verify and result.relaxations:
-                _verify(apply_relaxation(sc, result.relaxations), lang)
-        _print_seconds(result.seconds, lang)
-        raise typer.Exit(2)
-
-    @app.command()
-    def suggest(
-        plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
-        event_id: Annotated[str, typer.Argument(help="Mã sự kiện / event id.")],
-        scenario: Annotated[
-            Path, typer.Option("--scenario", help="Tệp kịch bản TOML / scenario TOML.")
-        ],
-        k: Annotated[
-            int,
-            typer.Option(
-                "--k",
-                help="Số phương án / alternatives.",
-                parser=str,
-                callback=whole_number(1, 50),
-            ),
-        ] = 5,
-        time_limit: Annotated[
-            float,
-            typer.Option(
-                "--time-limit",
-                help="Giây mỗi phương án / per option.",
-                parser=str,
-                callback=check_seconds,
-            ),
-        ] = 10.0,
-        lang: Lang = "vi",
-    ) -> None:
-        """List the best k other half-days (or broadcast days) for one event, with staff and score change."""
-        from scheduler.calendar import build_grid
-        from scheduler.suggest import alternatives
-
-        sc = load_or_exit(scenario, lang)
-        plan = read_plan_or_exit(plan_file, lang)
-        if event_id not in {e.event_id for e in plan.events}:
-            err.print(f"{tr('unknown_event', lang)} '{event_id}' ({plan_file})")
-            raise typer.Exit(2)
-        grid = build_grid(sc, lang)
-        try:
-            options = alternatives(sc, grid, plan, event_id, k, time_limit)
-        except ValueError as exc:
-            err.print(str(exc))
-            raise typer.Exit(2) from exc
-        table = Table(
-            title=f"{tr('suggest.title', lang)} {event_id}", title_justify="left"
-        )
-        table.add_column("#", justify="right")
-        table.add_column(tr("when", lang))
-        table.add_column(tr("delta", lang), justify="right")
-        table.add_column(tr("who", lang))
-        for n, o in enumerate(options, start=1):
-            who = "; ".join(
-                f"{role}: {', '.join(people) or '—'}"
-                for role, people in o.staff.items()
-            )
-            table.add_row(str(n), o.label(lang), f"{o.delta:+,}", who)
-        if options:
-            console.print(table)
-        else:
-            console.print(tr("suggest.none", lang))
-
-
-# the steps of scheduler.explain.explain, as the summary line names them
-_STEPS = {
-    "prechecks": ("kiểm tra nhanh", "quick checks"),
-    "core": ("tìm quy tắc mâu thuẫn", "conflicting rules"),
-    "relaxation": ("tìm cách nới", "relaxations"),
-    "proof": ("chứng minh", "proof"),
-}
+    app.command("explain")(explain)
+    app.command("suggest")(suggest)
 
 
 def _print_seconds(seconds: dict[str, float], lang: str) -> None:
     from scheduler.i18n import seconds as shown
 
     def step(name: str) -> str:
-        vi, en = _STEPS.get(name, (name, name))
-        return en if lang == "en" else vi
+        return t_of("explain_step", name, lang)
 
     console.print(
         f"{tr('seconds', lang)}: "

@@ -25,6 +25,7 @@ from scheduler.commands.common import (
     whole_number,
 )
 from scheduler.export.ical import DEFAULT_GRACE_DAYS
+from scheduler.i18n import t
 
 StoreOption = Annotated[
     Path | None,
@@ -35,48 +36,9 @@ StoreOption = Annotated[
     ),
 ]
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "published": ("Đã công bố phiên bản", "Published version"),
-    "feeds": ("lịch", "feeds"),
-    "added": ("thêm mới", "added"),
-    "moved": ("dời lịch", "moved"),
-    "restaffed": ("đổi cán bộ", "re-staffed"),
-    "changed": ("thay đổi khác", "changed"),
-    "cancelled": ("huỷ", "cancelled"),
-    "expired": ("hết hạn giữ lại", "expired"),
-    "updated": ("thay đổi", "changed"),
-    "feeds_column": ("Số lịch", "Feeds"),
-    "version": ("Phiên bản", "Version"),
-    "scenario": ("Kịch bản", "Scenario"),
-    "published_at": ("Công bố lúc (UTC)", "Published (UTC)"),
-    "events": ("Sự kiện", "Events"),
-    "note": ("Ghi chú", "Note"),
-    "input_hash": ("Mã đầu vào", "Input hash"),
-    "no_versions": ("Chưa có phiên bản nào.", "No versions yet."),
-    "no_changes": ("Không có thay đổi.", "No changes."),
-    "event": ("Sự kiện", "Event"),
-    "change": ("Thay đổi", "Change"),
-    "before": ("Trước", "Before"),
-    "after": ("Sau", "After"),
-    "no_store": ("Không tìm thấy kho kế hoạch", "No plan store at"),
-    "written": ("Đã ghi lịch vào", "Calendars written to"),
-    "warning": ("Cảnh báo", "Warning"),
-    "pruned": ("Đã xoá", "Deleted"),
-    "pruned_versions": ("phiên bản cũ", "old versions"),
-    "pruned_version": ("phiên bản cũ", "old version"),
-    "pruned_blobs": ("nội dung không còn dùng", "unused bodies"),
-    "kept_cancelled": (
-        "giữ thêm vì còn sự kiện đã huỷ trong lịch",
-        "also kept: they hold cancelled events still in the feeds",
-    ),
-    "store_size": ("kích thước kho", "store size"),
-    "store_failed": ("không ghi được kho kế hoạch", "cannot write the plan store"),
-}
-
 
 def _w(key: str, lang: str) -> str:
-    vi, en = _WORDS[key]
-    return en if lang == "en" else vi
+    return t(f"feeds.{key}", lang)
 
 
 def _open_existing(store: Path | None, lang: str) -> sqlite3.Connection:
@@ -258,12 +220,6 @@ def _describe(event: object) -> str:
     return f"{start} {event.venue_id or event.commune_code or ''} {staff}".strip()
 
 
-export_app = typer.Typer(
-    no_args_is_help=True, help="Xuất một plan.json có sẵn / export an existing plan."
-)
-
-
-@export_app.command("ics")
 def export_ics(
     plan_file: Annotated[Path, typer.Argument(help="plan.json.")],
     scenario: Annotated[
@@ -372,4 +328,9 @@ def register(app: typer.Typer) -> None:
     app.command("history")(history_command)
     app.command("diff")(diff_command)
     app.command("prune")(prune_command)
+    export_app = typer.Typer(
+        no_args_is_help=True,
+        help="Xuất một plan.json có sẵn / export an existing plan.",
+    )
+    export_app.command("ics")(export_ics)
     app.add_typer(export_app, name="export")

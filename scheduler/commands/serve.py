@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import console, err
+from scheduler.i18n import pick
 from scheduler.serve import (
     DEFAULT_HEADER_TIMEOUT,
     DEFAULT_KEEP_ALIVE,
@@ -93,14 +94,14 @@ def _pick_scenario(conn: sqlite3.Connection, path: Path, scenario: str | None) -
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and the ``token`` group to the application."""
-    app.command(name="serve")(serve)
+    app.command("serve")(serve)
     token_app = typer.Typer(
         no_args_is_help=True,
         help="Đường dẫn lịch riêng của cán bộ / private staff feed links.",
     )
-    token_app.command(name="create")(token_create)
-    token_app.command(name="rotate")(token_rotate)
-    token_app.command(name="list")(token_list)
+    token_app.command("create")(token_create)
+    token_app.command("rotate")(token_rotate)
+    token_app.command("list")(token_list)
     app.add_typer(token_app, name="token")
 
 
@@ -125,14 +126,12 @@ def _serve_workspace(folder: Path, host: str, port: int, lang: str) -> None:
         raise typer.Exit(1) from exc
     if not users:
         err.print(
-            (
-                f"{folder}: the office's workspace needs accounts first "
-                "(scheduler user add NAME --folder …)"
-            )
-            if lang == "en"
-            else (
+            pick(
+                lang,
                 f"{folder}: không gian làm việc của văn phòng cần tài khoản trước "
-                "(scheduler user add TÊN --folder …)"
+                "(scheduler user add TÊN --folder …)",
+                f"{folder}: the office's workspace needs accounts first "
+                "(scheduler user add NAME --folder …)",
             ),
             markup=False,
         )

@@ -9,20 +9,18 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import Lang, console, err, load_or_exit
-
-workbook_app = typer.Typer(
-    no_args_is_help=True,
-    help="Một tệp Excel là cả kịch bản / one Excel workbook is a whole scenario.",
-)
+from scheduler.i18n import pick, t
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``workbook`` command group to ``app``."""
+    workbook_app = typer.Typer(
+        no_args_is_help=True,
+        help="Một tệp Excel là cả kịch bản / one Excel workbook is a whole scenario.",
+    )
+    workbook_app.command("new")(new)
+    workbook_app.command("export")(export)
     app.add_typer(workbook_app, name="workbook")
-
-
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
@@ -33,7 +31,7 @@ def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
     """
     if path.exists() and not force:
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: tệp đã có; chọn tên khác hoặc thêm --force để ghi đè",
                 f"{path}: the file exists; choose another name or add --force",
@@ -43,7 +41,7 @@ def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
         raise typer.Exit(2)
     if path.suffix.lower() != ".xlsx":
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: tên tệp phải kết thúc bằng .xlsx",
                 f"{path}: the file name must end in .xlsx",
@@ -59,7 +57,7 @@ def _write_new_file(path: Path, data: bytes, force: bool, lang: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: không ghi được tệp ({exc.strerror})",
                 f"{path}: cannot write the file ({exc.strerror})",
@@ -73,25 +71,24 @@ def _unknown_area(
     reason: str, district: str | None, province: str | None, year: int, lang: str
 ) -> str:
     if reason.startswith("year"):
-        return _say(
+        return pick(
             lang,
             f"--year: đơn vị hai cấp có từ năm 2025 (đang là {year})",
             f"--year: the two-level units start in 2025 (got {year})",
         )
     if district is not None:
-        return _say(
+        return pick(
             lang,
             f"--district: không có huyện nào của năm 2023 mang mã {district!r}",
             f"--district: no 2023 district has code {district!r}",
         )
-    return _say(
+    return pick(
         lang,
         f"--province: không có tỉnh nào của năm 2025 mang mã {province!r}",
         f"--province: no 2025 province has code {province!r}",
     )
 
 
-@workbook_app.command("new")
 def new(
     out: Annotated[Path, typer.Argument(help="Tệp Excel sẽ tạo / the .xlsx to make.")],
     district: Annotated[
@@ -125,13 +122,7 @@ def new(
 
     if (district is None) == (province is None):
         err.print(
-            _say(
-                lang,
-                "chọn đúng một trong --district (đơn vị 2023) hoặc --province "
-                "(đơn vị 2025)",
-                "give exactly one of --district (2023 units) or --province "
-                "(2025 units)",
-            ),
+            t("workbook_cmd.district_or_province", lang),
             markup=False,
         )
         raise typer.Exit(2)
@@ -140,7 +131,7 @@ def new(
         province is not None and wanted_units != "2025"
     ):
         err.print(
-            _say(
+            pick(
                 lang,
                 "--units: huyện theo đơn vị 2023, tỉnh theo đơn vị hai cấp 2025 "
                 f"(đang là {wanted_units})",
@@ -161,7 +152,7 @@ def new(
         raise typer.Exit(2) from exc
     _write_new_file(out, workbook_bytes(scenario, lang), force, lang)
     console.print(
-        _say(
+        pick(
             lang,
             f"Đã tạo {out}: {scenario.area.name}, {len(scenario.communes)} xã, phường. "
             "Điền cán bộ, kinh phí, số hộ nghèo rồi chạy "
@@ -174,7 +165,6 @@ def new(
     )
 
 
-@workbook_app.command("export")
 def export(
     scenario: Annotated[
         Path, typer.Argument(help="Tệp kịch bản TOML / scenario TOML file.")
@@ -192,7 +182,7 @@ def export(
     sc = load_or_exit(scenario, lang)
     _write_new_file(out, workbook_bytes(sc, lang), force, lang)
     console.print(
-        _say(
+        pick(
             lang,
             f"Đã ghi {out}: {sc.title}",
             f"Wrote {out}: {sc.title}",

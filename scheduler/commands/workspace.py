@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from scheduler.commands.common import Lang, console, err
+from scheduler.i18n import pick, t
 
 FolderOption = Annotated[
     Path | None,
@@ -21,20 +22,19 @@ FolderOption = Annotated[
     ),
 ]
 
-user_app = typer.Typer(
-    no_args_is_help=True,
-    help="Tài khoản của văn phòng / the office's accounts.",
-)
-
 
 def register(app: typer.Typer) -> None:
     """Add ``app`` and the ``user`` group to the application."""
-    app.command(name="app")(workspace_app)
+    app.command("app")(workspace_app)
+    user_app = typer.Typer(
+        no_args_is_help=True,
+        help="Tài khoản của văn phòng / the office's accounts.",
+    )
+    user_app.command("add")(user_add)
+    user_app.command("remove")(user_remove)
+    user_app.command("list")(user_list)
+    user_app.command("token")(user_token)
     app.add_typer(user_app, name="user")
-
-
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 def default_folder() -> Path:
@@ -52,7 +52,7 @@ def _open(folder: Path | None, lang: str) -> tuple[Path, sqlite3.Connection]:
         return path, connect(path)
     except (OSError, sqlite3.Error) as exc:
         err.print(
-            _say(
+            pick(
                 lang,
                 f"{path}: không mở được thư mục làm việc ({exc})",
                 f"{path}: cannot open the workspace folder ({exc})",
@@ -109,7 +109,7 @@ def workspace_app(
         local = host in ("127.0.0.1", "localhost", "::1")
         if not local and not _has_accounts(conn):
             err.print(
-                _say(
+                pick(
                     lang,
                     f"--host {host}: mở cho máy khác cần tài khoản có mật khẩu trước "
                     "(scheduler user add TÊN)",
@@ -195,7 +195,7 @@ def run_workspace(
     if login_link:
         url = f"{base}/login/{token}"
         console.print(
-            _say(
+            pick(
                 lang,
                 f"Thư mục làm việc: {path}\nMở đường dẫn này để đăng nhập (dùng một "
                 f"lần, trong 10 phút):\n    {url}\n(Ctrl-C để dừng)",
@@ -208,7 +208,7 @@ def run_workspace(
             webbrowser.open(url)
     else:
         console.print(
-            _say(
+            pick(
                 lang,
                 f"Thư mục làm việc: {path}\nKhông gian làm việc: {base}/ (đăng nhập "
                 f"bằng tài khoản); lịch công khai: {base}/feeds/\n(Ctrl-C để dừng)",
@@ -227,7 +227,6 @@ def run_workspace(
     uvicorn.Server(config).run(sockets=[sock])
 
 
-@user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập / user name.")],
     password_stdin: Annotated[
@@ -245,7 +244,7 @@ def user_add(
 
     if not valid_name(name):
         err.print(
-            _say(
+            pick(
                 lang,
                 f"NAME: {name!r} — chỉ dùng chữ, số và . - _ (tối đa 64 ký tự)",
                 f"NAME: {name!r} — letters, digits and . - _ only (64 at most)",
@@ -257,17 +256,13 @@ def user_add(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt(
-            _say(lang, "Mật khẩu", "Password"),
+            t("ws.password", lang),
             hide_input=True,
-            confirmation_prompt=_say(lang, "Nhập lại mật khẩu", "Repeat the password"),
+            confirmation_prompt=t("accounts.repeat_the_password", lang),
         )
     if len(password) < 8:
         err.print(
-            _say(
-                lang,
-                "mật khẩu cần ít nhất 8 ký tự",
-                "the password needs 8 characters at least",
-            ),
+            t("accounts.password_too_short", lang),
             markup=False,
         )
         raise typer.Exit(2)
@@ -277,16 +272,15 @@ def user_add(
             add_user(conn, name, password)
         except AccountError as exc:
             err.print(
-                _say(lang, f"{name}: tài khoản đã có", f"{name}: the account exists"),
+                pick(lang, f"{name}: tài khoản đã có", f"{name}: the account exists"),
                 markup=False,
             )
             raise typer.Exit(2) from exc
     console.print(
-        _say(lang, f"Đã thêm {name} ({path})", f"Added {name} ({path})"), markup=False
+        pick(lang, f"Đã thêm {name} ({path})", f"Added {name} ({path})"), markup=False
     )
 
 
-@user_app.command("remove")
 def user_remove(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập / user name.")],
     folder: FolderOption = None,
@@ -301,16 +295,15 @@ def user_remove(
             remove_user(conn, name)
         except AccountError as exc:
             err.print(
-                _say(
+                pick(
                     lang, f"{name}: không có tài khoản này", f"{name}: no such account"
                 ),
                 markup=False,
             )
             raise typer.Exit(2) from exc
-    console.print(_say(lang, f"Đã xoá {name}", f"Removed {name}"), markup=False)
+    console.print(pick(lang, f"Đã xoá {name}", f"Removed {name}"), markup=False)
 
 
-@user_app.command("list")
 def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
     """List the accounts."""
     from scheduler.workspace.security import list_users
@@ -319,14 +312,11 @@ def user_list(folder: FolderOption = None, lang: Lang = "vi") -> None:
     with conn:
         names = list_users(conn)
     if not names:
-        console.print(
-            _say(lang, "Chưa có tài khoản nào", "No accounts yet"), markup=False
-        )
+        console.print(t("accounts.no_accounts_yet", lang), markup=False)
     for name in names:
         console.print(name, markup=False)
 
 
-@user_app.command("token")
 def user_token(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập / user name.")],
     folder: FolderOption = None,
@@ -341,7 +331,7 @@ def user_token(
             token = new_api_token(conn, name)
         except AccountError as exc:
             err.print(
-                _say(
+                pick(
                     lang, f"{name}: không có tài khoản này", f"{name}: no such account"
                 ),
                 markup=False,

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from scheduler.calendar import TZ, build_grid, month_key, quarter_key, week_key
-from scheduler.i18n import day, number, vnd
+from scheduler.i18n import day, name_in, number, quarter, t, t_of, vnd
 from scheduler.travel import travel_between
 
 if TYPE_CHECKING:
@@ -61,65 +61,10 @@ LABEL_ROWS = 4
 # Gantt charts with more rows than this repeat the date axis along the top.
 TOP_AXIS_ROWS = 30
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "gantt_commune": ("Lịch hoạt động theo xã", "Schedule by commune"),
-    "gantt_staff": ("Lịch công tác theo cán bộ", "Schedule by staff member"),
-    "coverage": (
-        "Phát thanh theo xã và tuần (số buổi yêu cầu mỗi tháng ở trên)",
-        "Broadcasts by commune and week (required per month above)",
-    ),
-    "budget": (
-        "Kinh phí dự kiến theo nguồn và quý so với hạn mức",
-        "Planned spend by funding source and quarter against the allowance",
-    ),
-    "burn": ("Kinh phí lũy kế theo thời gian", "Cumulative spend over time"),
-    "workload": (
-        "Số buổi của từng cán bộ theo tuần",
-        "Sessions per staff member per week",
-    ),
-    "travel": ("Thời gian di chuyển của từng cán bộ", "Travel time per staff member"),
-    "commune": ("Xã/thị trấn", "Commune"),
-    "staff": ("Cán bộ", "Staff"),
-    "date": ("Ngày", "Date"),
-    "week": ("Tuần", "Week"),
-    "quarter": ("Quý", "Quarter"),
-    "vnd": ("Kinh phí (đồng)", "Amount (VND)"),
-    "spend": ("Đã lập kế hoạch", "Planned"),
-    "allowance": ("Hạn mức", "Allowance"),
-    "cumulative_allowance": ("Hạn mức lũy kế", "Cumulative allowance"),
-    "sessions": ("Số buổi", "Sessions"),
-    "cap": ("tối đa", "cap"),
-    "broadcasts": ("Số buổi phát", "Broadcast items"),
-    "required_month": ("yêu cầu", "required"),
-    "month": ("Tháng", "Month"),
-    "minutes": ("Phút di chuyển", "Travel minutes"),
-    "trips": ("Số ngày đi công tác", "Days out"),
-    "holiday": ("Ngày lễ", "Public holiday"),
-    "blocked": ("Thời gian bị chặn", "Blocked period"),
-    "quarter_start": ("Đầu quý", "Quarter start"),
-    "day_for_poor": ("17/10: Ngày vì người nghèo", "17 Oct: National Day for the Poor"),
-    "target": ("Mốc", "Target"),
-    "today": ("Hôm nay", "Today"),
-    "cost": ("Kinh phí", "Cost"),
-    "source": ("Nguồn", "Source"),
-    "venue": ("Địa điểm", "Venue"),
-    "topic": ("Chủ đề", "Topic"),
-    "communes_served": ("Xã tham gia", "Communes served"),
-    "trainees": ("học viên", "trainees"),
-    "by_date": ("trước", "by"),
-    "district": ("Huyện", "District"),
-    "morning": ("sáng", "am"),
-    "afternoon": ("chiều", "pm"),
-    "missing": ("⚠ thiếu", "⚠ missing"),
-}
-
 
 def text(key: str, lang: str) -> str:
     """Return a chart label in Vietnamese or English (the key itself when unknown)."""
-    pair = _TEXT.get(key)
-    if pair is None:
-        return key
-    return pair[1] if lang == "en" else pair[0]
+    return t_of("charts", key, lang)
 
 
 def activity_colours(scenario: Scenario) -> dict[str, str]:
@@ -139,7 +84,7 @@ def activity_name(scenario: Scenario, act_id: str, lang: str) -> str:
     spec = scenario.activities.get(act_id)
     if spec is None:
         return act_id
-    return spec.name_en if lang == "en" else spec.name_vi
+    return name_in(spec, lang)
 
 
 def _fmt_dt(value: dt.datetime) -> str:
@@ -152,12 +97,12 @@ def _fmt_day(value: dt.date) -> str:
 
 
 def _date_format(lang: str) -> str:
-    return "%Y-%m-%d" if lang == "en" else "%d/%m/%Y"
+    return t("format.date", lang)
 
 
 def _separators(lang: str) -> str:
     # plotly: first character decimal point, second thousands separator
-    return ".," if lang == "en" else ",."
+    return t("format.separators", lang)
 
 
 def _hours(event: Event) -> str:
@@ -216,15 +161,13 @@ def _hover(scenario: Scenario, event: Event, lang: str, named: bool = True) -> s
         lines.append(f"{text('staff', lang)}: {names}")
     if event.topic:
         topic = next((t for t in scenario.topics if t.topic_id == event.topic), None)
-        name = (
-            (topic.name_en if lang == "en" else topic.name_vi) if topic else event.topic
-        )
+        name = name_in(topic, lang) if topic else event.topic
         lines.append(f"{text('topic', lang)}: {name}")
     lines.append(f"{text('cost', lang)}: {vnd(event.cost_vnd, lang)}")
     if event.funding_source:
         try:
             src = scenario.funding_source(event.funding_source)
-            source = src.name_en if lang == "en" else src.name_vi
+            source = name_in(src, lang)
         except KeyError:
             source = event.funding_source
         lines.append(f"{text('source', lang)}: {source}")
@@ -274,15 +217,6 @@ def bar_label(event: Event, lang: str) -> str:
         return f"{start:%d/%m}–{end:%d/%m}"
     half = text("morning" if start.hour < 12 else "afternoon", lang)
     return f"{start:%d/%m} {half}"
-
-
-def quarter_text(key: str, lang: str) -> str:
-    """Return a quarter key (``2023-Q3``) as people write it: ``Quý III/2023``."""
-    year, _, q = key.partition("-Q")
-    if not q:
-        return key
-    roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(q, q)
-    return f"Q{q} {year}" if lang == "en" else f"Quý {roman}/{year}"
 
 
 def commune_rows(scenario: Scenario) -> list[tuple[str, str]]:
@@ -365,7 +299,7 @@ def _calendar_shapes(
         (
             _fmt_day(q_start),
             f"quarter:{quarter_key(q_start)}",
-            quarter_text(quarter_key(q_start), lang),
+            quarter(quarter_key(q_start), lang),
             {"color": QUARTER_LINE, "width": 1, "dash": "dot"},
         )
         for q_start in _quarter_starts(start, end)
@@ -992,7 +926,7 @@ def budget_by_quarter(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fi
     quarters = _quarters(scenario, plan)
     spent = spend_by_source_quarter(plan)
     sources = list(scenario.funding)
-    names = [f.name_en if lang == "en" else f.name_vi for f in sources]
+    names = [name_in(f, lang) for f in sources]
     fig = make_subplots(
         rows=1,
         cols=max(len(sources), 1),
@@ -1005,7 +939,7 @@ def budget_by_quarter(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fi
         allowed = [source.allowance_vnd.get(q, 0) for q in quarters]
         fig.add_trace(
             go.Bar(
-                x=[quarter_text(q, lang) for q in quarters],
+                x=[quarter(q, lang) for q in quarters],
                 y=used,
                 name=text("spend", lang),
                 marker={"color": PALETTE[0]},
@@ -1024,7 +958,7 @@ def budget_by_quarter(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Fi
         )
         fig.add_trace(
             go.Scatter(
-                x=[quarter_text(q, lang) for q in quarters],
+                x=[quarter(q, lang) for q in quarters],
                 y=allowed,
                 mode="markers",
                 name=text("allowance", lang),
@@ -1081,7 +1015,7 @@ def budget_burn(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Figure:
     fig = go.Figure()
     start, end = plan.horizon_start, plan.horizon_end
     for i, source in enumerate(scenario.funding):
-        name = source.name_en if lang == "en" else source.name_vi
+        name = name_in(source, lang)
         colour = PALETTE[i % len(PALETTE)]
         daily: Counter[dt.date] = Counter()
         for e in plan.events:
@@ -1112,8 +1046,8 @@ def budget_burn(scenario: Scenario, plan: Plan, lang: str = "vi") -> go.Figure:
         )
         ax, ay, running = [], [], 0
         for q in sorted(source.allowance_vnd):
-            year, quarter = int(q[:4]), int(q[-1])
-            q_start = dt.date(year, 3 * quarter - 2, 1)
+            year, nth = int(q[:4]), int(q[-1])
+            q_start = dt.date(year, 3 * nth - 2, 1)
             if q_start > end:
                 continue
             running += source.allowance_vnd[q]

@@ -37,7 +37,7 @@ from docx.shared import Cm, Mm, Pt
 from scheduler.calendar import TZ, month_key, quarter_key
 from scheduler.export.names import Names, budget_lines, half_of, local_day
 from scheduler.export.table import venue_name
-from scheduler.i18n import day, day_with_weekday, number, quarter, t, vnd
+from scheduler.i18n import day, day_with_weekday, name_in, number, pick, quarter, t, vnd
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -58,61 +58,9 @@ PAGE_W, PAGE_H = Mm(210), Mm(297)
 TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
 GAP = "[…]"
 
-_W: dict[str, tuple[str, str]] = {
-    "nation": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIETNAM"),
-    "motto": ("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"),
-    "number": ("Số: ", "No.: "),
-    "title": ("KẾ HOẠCH", "PLAN"),
-    "s1": ("I. MỤC ĐÍCH, YÊU CẦU", "I. PURPOSE AND REQUIREMENTS"),
-    "s1.1": ("1. Mục đích", "1. Purpose"),
-    "s1.2": ("2. Yêu cầu", "2. Requirements"),
-    "s2": (
-        "II. ĐỐI TƯỢNG, PHẠM VI VÀ THỜI GIAN THỰC HIỆN",
-        "II. AUDIENCE, SCOPE AND PERIOD",
-    ),
-    "s2.1": ("1. Đối tượng truyền thông", "1. Audience"),
-    "s2.2": ("2. Phạm vi và thời gian thực hiện", "2. Scope and period"),
-    "s3": ("III. NỘI DUNG, HÌNH THỨC", "III. CONTENT AND FORMS"),
-    "s3.1": ("1. Nội dung", "1. Content"),
-    "s3.2": ("2. Hình thức và lịch thực hiện", "2. Forms and schedule"),
-    "s4": ("IV. KINH PHÍ THỰC HIỆN", "IV. FUNDING"),
-    "s5": ("V. TỔ CHỨC THỰC HIỆN", "V. IMPLEMENTATION"),
-    "recipients": ("Nơi nhận:", "Recipients:"),
-    "sign.for": ("KT. CHỦ TỊCH", "p.p. CHAIRPERSON"),
-    "sign.as": ("PHÓ CHỦ TỊCH", "VICE CHAIRPERSON"),
-    "appendix": ("Phụ lục", "Appendix"),
-    "no": ("TT", "No."),
-    "commune": ("Xã, thị trấn", "Commune"),
-    "date": ("Ngày", "Date"),
-    "half": ("Buổi", "Half-day"),
-    "venue": ("Địa điểm", "Venue"),
-    "staff": ("Cán bộ tham gia", "Staff"),
-    "cost": ("Kinh phí", "Cost"),
-    "source": ("Nguồn kinh phí", "Funding source"),
-    "class": ("Lớp", "Class"),
-    "period": ("Thời gian", "Dates"),
-    "trainers": ("Giảng viên", "Trainers"),
-    "trainee_communes": ("Xã cử học viên", "Communes sending trainees"),
-    "trainees": ("Số học viên", "Trainees"),
-    "total": ("Tổng cộng", "Total"),
-    "quarter": ("Quý", "Quarter"),
-    "planned": ("Dự kiến chi", "Planned"),
-    "allowance": ("Mức được giao", "Allowance"),
-    "left": ("Còn lại", "Left"),
-    "activity": ("Hoạt động", "Activity"),
-    "count": ("Số lượng", "Count"),
-    "month": ("Tháng", "Month"),
-    "reason": ("Lý do", "Reason"),
-}
-
 
 def _w(key: str, lang: str) -> str:
-    vi, en = _W[key]
-    return en if lang == "en" else vi
-
-
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
+    return t(f"document.{key}", lang)
 
 
 @dataclass(frozen=True)
@@ -163,15 +111,19 @@ class Issuer:
 
     def heading(self, lang: str) -> str:
         """Return ``UBND HUYỆN HƯNG NGUYÊN`` (or ``PEOPLE'S COMMITTEE OF … DISTRICT``)."""
-        if lang == "en":
-            return f"{self.place} {self._level_en()} People's Committee".upper()
-        return f"UBND {self.level} {self.place}".upper()
+        return pick(
+            lang,
+            f"UBND {self.level} {self.place}".upper(),
+            f"{self.place} {self._level_en()} People's Committee".upper(),
+        )
 
     def name(self, lang: str) -> str:
         """Return ``UBND huyện Hưng Nguyên`` as written in running text."""
-        if lang == "en":
-            return f"the People's Committee of {self.place} {self._level_en()}"
-        return f"UBND {self.level.lower()} {self.place}"
+        return pick(
+            lang,
+            f"UBND {self.level.lower()} {self.place}",
+            f"the People's Committee of {self.place} {self._level_en()}",
+        )
 
     def _level_en(self) -> str:
         return dict(_LEVELS).get(self.level, "District")
@@ -199,7 +151,7 @@ class _Writer:
         fmt.line_spacing = 1.15
         # the language Word checks the spelling in
         tag = OxmlElement("w:lang")
-        tag.set(qn("w:val"), "en-GB" if lang == "en" else "vi-VN")
+        tag.set(qn("w:val"), t("format.locale", lang))
         normal.element.get_or_add_rPr().insert_element_before(
             tag, "w:eastAsianLayout", "w:specVanish", "w:oMath"
         )
@@ -424,18 +376,18 @@ def _lower_first(text: str) -> str:
 def _commune_header(scenario: Scenario, lang: str) -> str:
     """Return the heading of a commune column: ``Xã, thị trấn``."""
     words = unit_words(scenario, lang)
-    return "Commune" if lang == "en" else words[:1].upper() + words[1:]
+    return pick(lang, words[:1].upper() + words[1:], "Commune")
 
 
 def _committees(scenario: Scenario, lang: str) -> str:
     """Return ``UBND các xã, thị trấn`` (or the one commune's committee)."""
     if len(scenario.communes) == 1:
         name = scenario.communes[0].commune_name
-        return _say(
+        return pick(
             lang, f"UBND {_lower_first(name)}", f"The People's Committee of {name}"
         )
     units = unit_words(scenario, lang)
-    return _say(lang, f"UBND các {units}", f"The People's Committees of the {units}")
+    return pick(lang, f"UBND các {units}", f"The People's Committees of the {units}")
 
 
 def _en(n: int, word: str) -> str:
@@ -453,25 +405,24 @@ def _month(key: str | None, lang: str) -> str:
     # a publication's period carries its outlet: ``2023-10/bao-dak-nong``
     period, _, outlet = key.partition("/")
     suffix = f" ({outlet})" if outlet else ""
-    if lang == "en":
-        return period + suffix
     if "Q" in period:
-        return f"quý {period[6:]}/{period[:4]}{suffix}"
-    return f"{int(period[5:])}/{period[:4]}{suffix}"
+        vi = f"quý {period[6:]}/{period[:4]}{suffix}"
+    else:
+        vi = f"{int(period[5:])}/{period[:4]}{suffix}"
+    return pick(lang, vi, period + suffix)
 
 
 def unit_words(scenario: Scenario, lang: str) -> str:
     """Return how the communes are called together: ``xã, thị trấn``."""
-    if lang == "en":
-        return "communes"
-    kinds = []
-    for prefix in ("Xã", "Phường", "Thị trấn", "Đặc khu"):
+    kinds = [
+        prefix.lower()
+        for prefix in ("Xã", "Phường", "Thị trấn", "Đặc khu")
         if any(
             c.commune_name.casefold().startswith(prefix.casefold() + " ")
             for c in scenario.communes
-        ):
-            kinds.append(prefix.lower())
-    return ", ".join(kinds) or "xã"
+        )
+    ]
+    return pick(lang, ", ".join(kinds) or "xã", "communes")
 
 
 def _subject(scenario: Scenario) -> str:
@@ -484,12 +435,12 @@ def _span(events: list[Event], lang: str) -> str:
     first = min(local_day(e.start) for e in events)
     last = max(local_day(e.end) for e in events)
     if first == last:
-        return _say(
+        return pick(
             lang,
             f"ngày {day_with_weekday(first)}",
             f"on {day_with_weekday(first, 'en')}",
         )
-    return _say(
+    return pick(
         lang,
         f"từ {day_with_weekday(first)} đến {day_with_weekday(last)}",
         f"from {day_with_weekday(first, 'en')} to {day_with_weekday(last, 'en')}",
@@ -498,7 +449,7 @@ def _span(events: list[Event], lang: str) -> str:
 
 def _roles(spec: ActivitySpec, names: Names, lang: str) -> str:
     return ", ".join(
-        f"{names.role(role)} ({_say(lang, f'{n} người', _en(n, 'person'))})"
+        f"{names.role(role)} ({pick(lang, f'{n} người', _en(n, 'person'))})"
         for role, n in spec.roles.items()
         if n > 0
     )
@@ -530,10 +481,11 @@ def _heading_block(w: _Writer, scenario: Scenario, plan: Plan) -> None:
     number_cell, date_cell = table.cell(1, 0), table.cell(1, 1)
     _cell_text(number_cell, _w("number", lang), Gap(), "/KH-UBND", size=13)
     year = str(plan.horizon_start.year)
-    if lang == "en":
-        parts: list[Part] = [f"{issuer.place}, ", Gap("date"), f" {year}"]
-    else:
-        parts = [f"{issuer.place}, ngày ", Gap(), " tháng ", Gap(), f" năm {year}"]
+    parts: list[Part] = pick(
+        lang,
+        [f"{issuer.place}, ngày ", Gap(), " tháng ", Gap(), f" năm {year}"],
+        [f"{issuer.place}, ", Gap("date"), f" {year}"],
+    )
     _cell_text(date_cell, *parts, italic=True, size=14)
 
 
@@ -560,15 +512,9 @@ def _title(w: _Writer, scenario: Scenario) -> None:
     _rule(w.doc, 40, (PAGE_W - LEFT - RIGHT) / Mm(1))
     issuer = Issuer.of(scenario)
     w.para(
-        _say(lang, "Thực hiện ", "Pursuant to "),
-        Gap(
-            _say(
-                lang,
-                "số, ngày, trích yếu các văn bản căn cứ: quyết định, kế hoạch của cấp trên",
-                "number, date and title of the decisions and plans this plan implements",
-            )
-        ),
-        _say(
+        _w("pursuant_to", lang),
+        Gap(_w("grounds", lang)),
+        pick(
             lang,
             f"; {issuer.name(lang)} ban hành Kế hoạch {_lower_first(_subject(scenario))}, cụ thể như sau:",
             f", {issuer.name(lang)} issues the plan “{scenario.title}” as follows:",
@@ -580,25 +526,11 @@ def _purpose(w: _Writer) -> None:
     lang = w.lang
     w.heading("s1")
     w.heading("s1.1")
-    w.para(Gap(_say(lang, "mục đích của kế hoạch", "purpose of the plan")))
+    w.para(Gap(_w("purpose_of_the_plan", lang)))
     w.heading("s1.2")
-    w.bullet(
-        _say(
-            lang,
-            "Các hoạt động được tổ chức đúng lịch tại các Phụ lục kèm theo; "
-            "mỗi buổi có đủ thành phần theo phân công.",
-            "Activities take place as scheduled in the appendices, each with "
-            "the staff assigned to it.",
-        )
-    )
-    w.bullet(
-        _say(
-            lang,
-            "Kinh phí của từng nguồn trong từng quý không vượt mức được giao.",
-            "No funding source spends more than its allowance in any quarter.",
-        )
-    )
-    w.bullet(Gap(_say(lang, "yêu cầu khác", "other requirements")))
+    w.bullet(_w("as_scheduled", lang))
+    w.bullet(_w("within_allowance", lang))
+    w.bullet(Gap(_w("other_requirements", lang)))
 
 
 def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
@@ -610,8 +542,8 @@ def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
     w.heading("s2")
     w.heading("s2.1")
     w.para(
-        Gap(_say(lang, "đối tượng truyền thông", "who the plan addresses")),
-        _say(
+        Gap(_w("who_the_plan_addresses", lang)),
+        pick(
             lang,
             f"; trong đó chú trọng {number(poor)} hộ nghèo và {number(near)} hộ cận nghèo "
             f"tại {n} {units}.",
@@ -622,7 +554,7 @@ def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
     w.heading("s2.2")
     listed = ", ".join(c.commune_name for c in scenario.communes)
     w.bullet(
-        _say(
+        pick(
             lang,
             f"Phạm vi thực hiện: {n} {units} ({listed}).",
             f"Scope: {_en(n, 'commune')} ({listed}).",
@@ -634,7 +566,7 @@ def _audience(w: _Writer, scenario: Scenario, plan: Plan) -> None:
     )
     shown = ", ".join(quarter(q, lang) for q in quarters)
     w.bullet(
-        _say(
+        pick(
             lang,
             f"Thời gian thực hiện: từ ngày {day(plan.horizon_start)} đến ngày "
             f"{day(plan.horizon_end)} ({shown}).",
@@ -655,13 +587,11 @@ def _content(
     names = Names(scenario, lang)
     w.heading("s3")
     w.heading("s3.1")
-    w.para(Gap(_say(lang, "nội dung tuyên truyền trọng tâm", "key messages")))
+    w.para(Gap(_w("key_messages", lang)))
     if scenario.topics:
-        topics = "; ".join(
-            tp.name_en if lang == "en" else tp.name_vi for tp in scenario.topics
-        )
+        topics = "; ".join(name_in(tp, lang) for tp in scenario.topics)
         w.bullet(
-            _say(lang, f"Các chủ đề truyền thông: {topics}.", f"Topics: {topics}.")
+            pick(lang, f"Các chủ đề truyền thông: {topics}.", f"Topics: {topics}.")
         )
     w.heading("s3.2")
     for i, (act_id, spec) in enumerate(scenario.activities.items(), start=1):
@@ -679,9 +609,9 @@ def _content(
             _training_text(w, scenario, spec, act_id, events, names)
         if events:
             w.bullet(
-                _say(lang, "Kinh phí: ", "Cost: ")
+                _w("cost_label", lang)
                 + vnd(sum(e.cost_vnd for e in events), lang)
-                + _say(
+                + pick(
                     lang,
                     f"; lịch chi tiết tại {appendix[act_id]}.",
                     f"; schedule in {appendix[act_id]}.",
@@ -689,13 +619,13 @@ def _content(
             )
         for reason, count in _left_out(plan, act_id, lang).items():
             w.bullet(
-                _say(
+                pick(
                     lang,
                     f"Chưa xếp được lịch: {count} — ",
                     f"Not scheduled: {count} — ",
                 )
                 + _lower_first(reason)
-                + _say(lang, f" (xem {left_label}).", f" (see {left_label}).")
+                + pick(lang, f" (xem {left_label}).", f" (see {left_label}).")
             )
 
 
@@ -712,16 +642,12 @@ def _session_text(
     communes = len({e.commune_code for e in events})
     what = _lower_first(names.activity(act_id))
     w.bullet(
-        _say(
+        pick(
             lang,
             f"Tổ chức {len(events)} buổi {what} tại {communes} {units}",
             f"{_en(len(events), 'session')} ({what}) in {_en(communes, 'commune')}",
         )
-        + (
-            f" ({_say(lang, 'chủ đề', 'topic')}: {names.topic(spec.topic)})."
-            if spec.topic
-            else "."
-        )
+        + (f" ({_w('topic', lang)}: {names.topic(spec.topic)})." if spec.topic else ".")
     )
     staff = _roles(spec, names, lang)
     if staff or spec.attendees:
@@ -730,21 +656,17 @@ def _session_text(
             parts.append(staff)
         if spec.attendees:
             parts.append(
-                _say(
+                pick(
                     lang,
                     f"khoảng {spec.attendees} người dân",
                     f"about {spec.attendees} residents",
                 )
             )
-        w.bullet(
-            _say(lang, "Thành phần tham dự mỗi buổi: ", "Taking part in each session: ")
-            + "; ".join(parts)
-            + "."
-        )
+        w.bullet(_w("taking_part_in_each", lang) + "; ".join(parts) + ".")
     if events:
         c = scenario.calendar
         w.bullet(
-            _say(
+            pick(
                 lang,
                 f"Thời gian: mỗi cuộc 1 buổi (sáng {c.morning.start:%H:%M}–{c.morning.end:%H:%M} "
                 f"hoặc chiều {c.afternoon.start:%H:%M}–{c.afternoon.end:%H:%M}), "
@@ -768,7 +690,7 @@ def _broadcast_text(
     units = unit_words(scenario, lang)
     communes = len({e.commune_code for e in events})
     w.bullet(
-        _say(
+        pick(
             lang,
             f"Phát {number(len(events))} tin, bài (mỗi lần {spec.minutes} phút) trên đài "
             f"truyền thanh của {communes} {units}; {spec.per_month} lần/tháng mỗi xã",
@@ -776,20 +698,14 @@ def _broadcast_text(
             f"loudspeaker stations of {_en(communes, 'commune')}; {spec.per_month} a month per commune",
         )
         + "".join(
-            _say(lang, f", tháng {m[5:]}/{m[:4]}: {n} lần", f", {m}: {n}")
+            pick(lang, f", tháng {m[5:]}/{m[:4]}: {n} lần", f", {m}: {n}")
             for m, n in sorted(spec.per_month_override.items())
         )
         + "."
     )
-    topics = [
-        tp.name_en if lang == "en" else tp.name_vi for tp in scenario.topics_for(act_id)
-    ]
+    topics = [name_in(tp, lang) for tp in scenario.topics_for(act_id)]
     if topics:
-        w.bullet(
-            _say(lang, "Chủ đề luân phiên: ", "Topics in rotation: ")
-            + "; ".join(topics)
-            + "."
-        )
+        w.bullet(_w("topics_in_rotation", lang) + "; ".join(topics) + ".")
 
 
 def _publication_text(
@@ -801,7 +717,7 @@ def _publication_text(
     for o in spec.outlets:
         quota = spec.per_period if o.per_period is None else o.per_period
         w.bullet(
-            _say(
+            pick(
                 lang,
                 f"{o.name}: {quota} tin, bài mỗi {per_vi}; đã xếp {number(held[o.id])}.",
                 f"{o.name}: {quota} item(s) a {spec.period}; "
@@ -811,10 +727,10 @@ def _publication_text(
     if spec.owner:
         person = next((p for p in scenario.staff if p.staff_id == spec.owner), None)
         owner = person.name if person else scenario.role_name(spec.owner, lang)
-        w.bullet(_say(lang, f"Đơn vị chủ trì: {owner}.", f"Responsible: {owner}."))
+        w.bullet(pick(lang, f"Đơn vị chủ trì: {owner}.", f"Responsible: {owner}."))
     if spec.deadline is not None:
         w.bullet(
-            _say(
+            pick(
                 lang,
                 f"Hoàn thành trước ngày {spec.deadline:%d/%m/%Y}.",
                 f"Due by {spec.deadline:%d %B %Y}.",
@@ -830,7 +746,7 @@ def _publication_appendix(
     _appendix_title(
         w,
         label,
-        _say(
+        pick(
             lang,
             f"Số tin, bài {names.activity(act_id)} theo cơ quan và tháng",
             f"{names.activity(act_id)}: items per outlet and month",
@@ -844,7 +760,7 @@ def _publication_appendix(
         plan.by_activity(act_id),
         lambda e: e.slot_id,
         [(o.id, o.name) for o in outlets],
-        _say(lang, "Cơ quan", "Outlet"),
+        _w("outlet", lang),
     )
 
 
@@ -862,7 +778,7 @@ def _training_text(
     trainees = sum(e.attendees for e in events)
     venues = sorted({venue_name(scenario, e) for e in events})
     w.bullet(
-        _say(
+        pick(
             lang,
             f"Tổ chức {len(events)} lớp {_lower_first(names.activity(act_id))}, mỗi lớp "
             f"{spec.duration_days} ngày, cho {trainees} học viên của {communes} {units} "
@@ -873,7 +789,7 @@ def _training_text(
             f"({spec.trainees_per_commune} per commune)",
         )
         + (
-            _say(lang, f", tại {', '.join(venues)}", f", at {', '.join(venues)}")
+            pick(lang, f", tại {', '.join(venues)}", f", at {', '.join(venues)}")
             if venues
             else ""
         )
@@ -881,11 +797,9 @@ def _training_text(
     )
     trainers = _roles(spec, names, lang)
     if trainers:
-        w.bullet(
-            _say(lang, "Giảng viên mỗi lớp: ", "Trainers per class: ") + trainers + "."
-        )
+        w.bullet(_w("trainers_per_class", lang) + trainers + ".")
     if events:
-        w.bullet(_say(lang, "Thời gian: ", "Dates: ") + _span(events, lang) + ".")
+        w.bullet(_w("dates", lang) + _span(events, lang) + ".")
 
 
 def _funding(w: _Writer, scenario: Scenario, plan: Plan, appendix: str) -> None:
@@ -894,11 +808,7 @@ def _funding(w: _Writer, scenario: Scenario, plan: Plan, appendix: str) -> None:
     lines = budget_lines(scenario, plan)
     w.heading("s4")
     total = sum(b.planned for b in lines)
-    w.para(
-        _say(lang, "Tổng kinh phí dự kiến: ", "Total planned cost: ")
-        + vnd(total, lang)
-        + _say(lang, ", gồm:", ", of which:")
-    )
+    w.para(_w("total_planned_cost", lang) + vnd(total, lang) + _w("of_which", lang))
     for f in scenario.funding:
         own = [b for b in lines if b.source == f.id and b.planned]
         detail = "; ".join(
@@ -910,7 +820,7 @@ def _funding(w: _Writer, scenario: Scenario, plan: Plan, appendix: str) -> None:
             + "."
         )
     w.para(
-        _say(
+        pick(
             lang,
             f"Dự kiến chi so với mức được giao của từng nguồn theo quý tại {appendix}.",
             f"Planned spending against each source's quarterly allowance: {appendix}.",
@@ -924,20 +834,15 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
     w.heading("s5")
     w.para(
         "1. ",
-        Gap(_say(lang, "cơ quan chủ trì", "lead office")),
-        _say(
-            lang,
-            ": chủ trì tham mưu, tổ chức triển khai thực hiện Kế hoạch; theo dõi, "
-            "đôn đốc; định kỳ tổng hợp, báo cáo kết quả thực hiện.",
-            ": leads and follows up the plan and reports on it.",
-        ),
+        Gap(_w("lead_office", lang)),
+        _w("lead_duties", lang),
     )
     # in appendix order
     refs = ", ".join(
         label for a, label in appendix.items() if scenario.activities[a].roles
     )
     w.para(
-        _say(
+        pick(
             lang,
             f"2. Cán bộ được phân công (danh sách theo từng buổi, từng lớp tại {refs}): "
             "bố trí thời gian tham gia theo lịch; khi vắng mặt báo trước để bố trí người thay.",
@@ -945,39 +850,17 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
             "attend says so in advance so that someone else is assigned.",
         )
         if refs
-        else _say(
-            lang,
-            "2. Cán bộ được phân công: tham gia theo lịch.",
-            "2. Assigned staff keep the dates.",
-        ),
+        else _w("staff_keep_dates", lang),
     )
     duties = []
     if "session" in kinds:
-        duties.append(
-            _say(
-                lang,
-                "chuẩn bị hội trường, mời người dân tham dự các buổi tổ chức tại địa phương",
-                "prepare the hall and invite residents to the sessions held there",
-            )
-        )
+        duties.append(_w("task_venue", lang))
     if "broadcast" in kinds:
-        duties.append(
-            _say(
-                lang,
-                "phát thanh trên đài truyền thanh theo lịch",
-                "broadcast the items on the station as scheduled",
-            )
-        )
+        duties.append(_w("task_station", lang))
     if "training" in kinds:
-        duties.append(
-            _say(
-                lang,
-                "cử cán bộ tham gia lớp tập huấn",
-                "send their staff to the training classes",
-            )
-        )
+        duties.append(_w("task_training", lang))
     w.para(
-        _say(
+        pick(
             lang,
             f"3. {_committees(scenario, lang)}: ",
             f"3. {_committees(scenario, lang)}: ",
@@ -987,16 +870,10 @@ def _organisation(w: _Writer, scenario: Scenario, appendix: dict[str, str]) -> N
     )
     w.para(
         "4. ",
-        Gap(
-            _say(
-                lang,
-                "nhiệm vụ của các phòng, ban, ngành, đoàn thể liên quan",
-                "tasks of the other offices and organisations",
-            )
-        ),
+        Gap(_w("other_tasks", lang)),
     )
     w.para(
-        _say(
+        pick(
             lang,
             f"Trên đây là Kế hoạch {_lower_first(_subject(scenario))} của {Issuer.of(scenario).name(lang)}./.",
             f"This is the plan “{scenario.title}” of {Issuer.of(scenario).name(lang)}./.",
@@ -1014,17 +891,17 @@ def _signature(w: _Writer, scenario: Scenario) -> None:
     run.font.size = Pt(12)
     p.paragraph_format.space_after = Pt(0)
     for item in (
-        Gap(_say(lang, "cơ quan cấp trên (để b/c)", "higher authorities (to report)")),
-        _say(lang, "Như mục V;", "Those in section V;"),
+        Gap(_w("higher_authorities_to_report", lang)),
+        _w("those_in_section_v", lang),
         f"{_committees(scenario, lang)};",
-        _say(lang, "Lưu: VT.", "Archive."),
+        _w("archive", lang),
     ):
         _list_line(left, item)
     _cell_text(right, _w("sign.for", lang), bold=True, size=14)
     _cell_text(right, _w("sign.as", lang), bold=True, size=14)
     for _ in range(4):
         _cell_text(right, "", size=14)
-    _cell_text(right, Gap(_say(lang, "họ và tên", "name")), bold=True, size=14)
+    _cell_text(right, Gap(_w("name", lang)), bold=True, size=14)
 
 
 def _list_line(cell: _Cell, item: Part) -> None:
@@ -1045,11 +922,11 @@ def _appendix_title(w: _Writer, label: str, title: str, scenario: Scenario) -> N
     w.para(label, bold=True, align="center", after=0)
     w.para(title.upper(), bold=True, align="center", after=0)
     w.para(
-        _say(lang, "(Kèm theo Kế hoạch số ", "(Attached to plan No. "),
+        _w("attached_to_plan_no", lang),
         Gap(),
-        _say(lang, "/KH-UBND ngày ", "/KH-UBND of "),
+        _w("kh_ubnd_of", lang),
         Gap(),
-        _say(
+        pick(
             lang,
             f" của {Issuer.of(scenario).name(lang)})",
             f" of {Issuer.of(scenario).name(lang)})",
@@ -1067,7 +944,7 @@ def _sessions_appendix(
     _appendix_title(
         w,
         label,
-        _say(
+        pick(
             lang,
             f"Lịch {names.activity(act_id)} theo xã",
             f"{names.activity(act_id)} by commune",
@@ -1120,7 +997,7 @@ def _training_appendix(
     _appendix_title(
         w,
         label,
-        _say(
+        pick(
             lang,
             f"Lịch các lớp {names.activity(act_id)}",
             f"Classes: {names.activity(act_id)}",
@@ -1153,7 +1030,7 @@ def _training_appendix(
                 e.event_id.rsplit("-", 1)[-1],
                 [day_with_weekday(first, lang)]
                 + (
-                    [_say(lang, "đến ", "to ") + day_with_weekday(last, lang)]
+                    [_w("to", lang) + day_with_weekday(last, lang)]
                     if last != first
                     else []
                 ),
@@ -1191,7 +1068,7 @@ def _broadcast_appendix(
     _appendix_title(
         w,
         label,
-        _say(
+        pick(
             lang,
             f"Số lần {names.activity(act_id)} theo xã và tháng",
             f"{names.activity(act_id)}: items per commune and month",
@@ -1269,11 +1146,7 @@ def _budget_appendix(w: _Writer, scenario: Scenario, plan: Plan, label: str) -> 
     _appendix_title(
         w,
         label,
-        _say(
-            lang,
-            "Kinh phí dự kiến theo nguồn và quý",
-            "Planned spending by source and quarter",
-        ),
+        _w("planned_spending_by_source", lang),
         scenario,
     )
     widths = [12.0, 85, 35, 40, 40, 40]
@@ -1318,7 +1191,7 @@ def _left_out_appendix(w: _Writer, scenario: Scenario, plan: Plan, label: str) -
     _appendix_title(
         w,
         label,
-        _say(lang, "Hoạt động chưa xếp được lịch", "Activities not scheduled"),
+        _w("activities_not_scheduled", lang),
         scenario,
     )
     widths = [12.0, 70, 45, 20, 25, 75]
@@ -1375,7 +1248,7 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     props.title = scenario.title
     props.author = props.last_modified_by = Issuer.of(scenario).name(lang)
     props.comments = ""
-    props.language = "en-GB" if lang == "en" else "vi-VN"
+    props.language = t("format.locale", lang)
     label = _w("appendix", lang)
     # appendix numbers: session activities, then training, then broadcasts, then money
     order = (

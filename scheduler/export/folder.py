@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from scheduler import interrupt
+from scheduler.i18n import pick
 
 # the marker of a folder the tool wrote (and may replace)
 MARKER = ".scheduler-output"
@@ -64,7 +65,7 @@ class OutputError(Exception):
 
     def render(self, lang: str = "vi") -> str:
         """Return the one-line message in ``lang``."""
-        return f"{self.path}: {self.en if lang == 'en' else self.vi}"
+        return f"{self.path}: {pick(lang, self.vi, self.en)}"
 
 
 class OutputRefused(OutputError):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from icalendar import Alarm, Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
-from scheduler.i18n import vnd
+from scheduler.i18n import pick, t, vnd
 from scheduler.plan import Event
 
 if TYPE_CHECKING:
@@ -55,68 +55,9 @@ COLORS = {
     "activity": "slateblue",
 }
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "all": ("Toàn bộ kế hoạch", "Whole plan"),
-    "station": ("Đài truyền thanh {}", "{} radio station"),
-    "cancelled": ("[Đã huỷ] ", "[Cancelled] "),
-    "classes": ("{} xã", "{} communes"),
-    "activity": ("Hoạt động", "Activity"),
-    "topic": ("Chủ đề", "Topic"),
-    "communes_served": ("Xã tham gia", "Communes served"),
-    "staff": ("Cán bộ", "Staff"),
-    "attendees": ("Số người dự kiến", "Expected attendees"),
-    "cost": ("Kinh phí", "Cost"),
-    "funding": ("Nguồn kinh phí", "Funding source"),
-    "event_id": ("Mã sự kiện", "Event id"),
-    "status": ("Trạng thái", "Status"),
-    "status.cancelled": ("đã huỷ", "cancelled"),
-    "feed.plan": (
-        "Mọi hoạt động của kế hoạch",
-        "Every activity of the plan",
-    ),
-    "feed.commune": (
-        "Các hoạt động tổ chức tại xã hoặc có người của xã tham gia",
-        "Activities held in the commune or attended by its people",
-    ),
-    "feed.station": (
-        "Các buổi phát thanh của đài truyền thanh xã",
-        "Items the commune station airs",
-    ),
-    "feed.staff": ("Lịch công tác của cán bộ", "Duties of one staff member"),
-    "feed.activity": ("Mọi buổi của một loại hoạt động", "Every event of one activity"),
-    "feed.footer": (
-        "Lịch được cập nhật tự động khi kế hoạch thay đổi; đừng sửa trực tiếp.",
-        "Updated automatically when the plan changes; do not edit it here.",
-    ),
-    "feed.dropped": (
-        "Lịch quá 1 MB: đã bỏ {} sự kiện đã qua.",
-        "The feed exceeded 1 MB: {} past events were left out.",
-    ),
-    "feed.split": (
-        "Lịch quá 1 MB nên được chia theo thời gian; hãy đăng ký các lịch: {}.",
-        "The feed exceeded 1 MB, so it is split by period; subscribe to: {}.",
-    ),
-    "feed.part": ("{} ({})", "{} ({})"),
-    "quarter": ("Quý {}/{}", "Q{} {}"),
-    "month": ("Tháng {}/{}", "{1}-{0:02d}"),
-    "note.dropped": (
-        "{}: quá 1 MB, đã bỏ {} sự kiện đã qua (không bỏ sự kiện sắp tới).",
-        "{}: over 1 MB, {} past events left out (no future event is).",
-    ),
-    "note.split": (
-        "{}: quá 1 MB, đã chia thành {} lịch: {} ({} chỉ còn giới thiệu các lịch này).",
-        "{}: over 1 MB, split into {} feeds: {} ({} now only points to them).",
-    ),
-    "note.oversize": (
-        "{}: {} kB, quá 1 MB; Google Calendar có thể không đọc được.",
-        "{}: {} kB, over 1 MB; Google Calendar may not read it.",
-    ),
-}
-
 
 def _w(key: str, lang: str) -> str:
-    vi, en = _WORDS[key]
-    return en if lang == "en" else vi
+    return t(f"ical.{key}", lang)
 
 
 # --------------------------------------------------------------------------- display data
@@ -155,7 +96,7 @@ class Label:
 
     def text(self, lang: str) -> str:
         """Return the name in ``lang``."""
-        return self.en if lang == "en" else self.vi
+        return pick(lang, self.vi, self.en)
 
 
 @dataclass(frozen=True)

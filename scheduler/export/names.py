@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scheduler.calendar import TZ, quarter_key
+from scheduler.i18n import name_in
 
 if TYPE_CHECKING:
     from scheduler.plan import Event, Plan
@@ -24,15 +25,12 @@ class Names:
     """Display names of a scenario's ids in one language (the id when unnamed)."""
 
     def __init__(self, scenario: Scenario, lang: str = "vi") -> None:
-        en = lang == "en"
         self.scenario = scenario
         self.lang = lang
         self._communes = {c.commune_code: c.commune_name for c in scenario.communes}
         self._people = {s.staff_id: s.name for s in scenario.staff}
-        self._topics = {
-            tp.topic_id: tp.name_en if en else tp.name_vi for tp in scenario.topics
-        }
-        self._sources = {f.id: f.name_en if en else f.name_vi for f in scenario.funding}
+        self._topics = {tp.topic_id: name_in(tp, lang) for tp in scenario.topics}
+        self._sources = {f.id: name_in(f, lang) for f in scenario.funding}
 
     def commune(self, code: str | None) -> str:
         """Return a commune's name."""
@@ -47,7 +45,7 @@ class Names:
         spec = self.scenario.activities.get(act_id)
         if spec is None:
             return act_id
-        return spec.name_en if self.lang == "en" else spec.name_vi
+        return name_in(spec, self.lang)
 
     def role(self, role: str) -> str:
         """Return a role's name from ``[roles]``."""

@@ -20,43 +20,14 @@ from typing import TYPE_CHECKING
 
 from scheduler.calendar import quarter_key
 from scheduler.export.report import quarter_label, status_words
-from scheduler.i18n import number, percent, vnd
+from scheduler.i18n import name_in, number, percent, vnd
+from scheduler.i18n import t as tr
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
     from scheduler.province.result import ProvincePlan
     from scheduler.province.schema import ProvinceScenario
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "districts": ("Các huyện", "Districts"),
-    "district": ("Huyện", "District"),
-    "communes": ("Số xã", "Communes"),
-    "spend": ("Kinh phí dự kiến", "Planned spending"),
-    "shared_spent": ("Chi từ nguồn chung", "Spent from the shared source"),
-    "allotted": ("Được phân bổ", "Allotted"),
-    "left_out": ("Còn thiếu", "Left out"),
-    "status": ("Lời giải", "Solution"),
-    "report": ("Báo cáo", "Report"),
-    "budget": ("Nguồn kinh phí dùng chung của tỉnh", "The province's shared budget"),
-    "quarter": ("Quý", "Quarter"),
-    "allowance": ("Hạn mức của tỉnh", "Province's allowance"),
-    "left": ("Còn lại", "Left"),
-    "trainers": ("Giảng viên của tỉnh", "The province's trainers"),
-    "trainer": ("Giảng viên", "Trainer"),
-    "days": ("ngày giảng", "class days"),
-    "total": ("Cộng", "Total"),
-    "technical": ("Thông tin kỹ thuật", "Technical details"),
-    "objective": ("Điểm phạt (mục tiêu)", "Penalty points (objective)"),
-    "bound": ("Cận dưới đã chứng minh", "Proven lower bound"),
-    "gap": ("Khoảng cách tới tối ưu", "Gap to the optimum"),
-    "placed": ("đã xếp / yêu cầu", "placed / required"),
-    "trained": ("xã được tập huấn", "communes trained"),
-    "none": ("Không có", "None"),
-    "intro": (
-        "{n} huyện, {c} xã. Mỗi ô hoạt động là số đã xếp trên số yêu cầu.",
-        "{n} districts, {c} communes. Each activity cell is placed of required.",
-    ),
-}
 
 _CSS = """
 * { box-sizing: border-box; }
@@ -90,8 +61,7 @@ tfoot td { font-weight: 600; }
 
 
 def _w(key: str, lang: str) -> str:
-    vi, en = _WORDS[key]
-    return en if lang == "en" else vi
+    return tr(f"province_report.{key}", lang)
 
 
 def _e(value: object) -> str:
@@ -128,7 +98,7 @@ def _districts(province: ProvinceScenario, result: ProvincePlan, lang: str) -> s
     heads = [
         _w("district", lang),
         _w("communes", lang),
-        *((s.name_en if lang == "en" else s.name_vi) for _, s in activities),
+        *(name_in(s, lang) for _, s in activities),
         _w("spend", lang),
         *([_w("shared_spent", lang), _w("allotted", lang)] if shared else []),
         _w("status", lang),
@@ -198,7 +168,7 @@ def _budget(province: ProvinceScenario, result: ProvincePlan, lang: str) -> str:
         ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     head = "".join(f"<th>{_e(h)}</th>" for h in heads)
-    name = province.budget.name_en if lang == "en" else province.budget.name_vi
+    name = name_in(province.budget, lang)
     return (
         f'<p class="note">{_e(name)}</p>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

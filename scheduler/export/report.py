@@ -41,11 +41,22 @@ from scheduler.export.charts import (
     gantt_by_commune,
     gantt_by_staff,
     month_requirements,
-    quarter_text,
     travel_by_person,
 )
 from scheduler.export.table import venue_name
-from scheduler.i18n import day, number, percent, t, vnd
+from scheduler.i18n import (
+    day,
+    day_with_weekday,
+    name_in,
+    number,
+    percent,
+    pick,
+    quarter,
+    seconds,
+    t,
+    t_of,
+    vnd,
+)
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -53,186 +64,10 @@ if TYPE_CHECKING:
     from scheduler.plan import Event, PenaltyLine, Plan
     from scheduler.scenario.schema import Scenario
 
-_LABELS: dict[str, tuple[str, str]] = {
-    "key_figures": ("Số liệu chính", "Key figures"),
-    "budget_title": ("Kinh phí theo nguồn và quý", "Budget by source and quarter"),
-    "planned": ("Dự kiến chi", "Planned"),
-    "allowance": ("Hạn mức", "Allowance"),
-    "left": ("Còn lại", "Left"),
-    "over": ("Vượt hạn mức", "Over the allowance"),
-    "source": ("Nguồn kinh phí", "Funding source"),
-    "quarter": ("Quý", "Quarter"),
-    "budget_card": ("Kinh phí dự kiến", "Planned spend"),
-    "of_allowance": ("trên hạn mức", "of the allowance"),
-    "enough": ("Đủ", "Complete"),
-    "short_by": ("Thiếu", "Short by"),
-    "sessions_unit": ("buổi", "sessions"),
-    "in_communes": ("tại {n} xã", "in {n} communes"),
-    "classes": ("{n} lớp", "{n} classes"),
-    "communes_trained": ("xã có học viên", "communes with trainees"),
-    "items": ("lượt phát", "broadcast items"),
-    "on_stations": ("trên đài của {n} xã", "on the stations of {n} communes"),
-    "agenda": ("Lịch các buổi", "Agenda of sessions"),
-    "agenda_note": (
-        "Các buổi đối thoại, lớp tập huấn và buổi làm việc theo ngày. "
-        "Phát thanh được tổng hợp theo tháng ở phần Biểu đồ thời gian.",
-        "Dialogues, training classes and other sessions by date. Broadcasts are "
-        "summed up by month under Timelines.",
-    ),
-    "half_day": ("Buổi", "Half-day"),
-    "who": ("Người đi", "Who goes"),
-    "whole_day": ("cả ngày", "all day"),
-    "morning": ("buổi sáng", "morning"),
-    "afternoon": ("buổi chiều", "afternoon"),
-    "calendar": ("Lịch tháng", "Month calendar"),
-    "month": ("Tháng {m}/{y}", "{month} {y}"),
-    "broadcast_items_day": ("{n} lượt phát thanh", "{n} broadcasts"),
-    "timelines": ("Biểu đồ thời gian", "Timelines"),
-    "broadcast_view": (
-        "Phát thanh theo xã và tháng (đã xếp / yêu cầu)",
-        "Broadcasts by commune and month (placed / required)",
-    ),
-    "broadcast_note": (
-        "Ô màu đỏ: ít hơn yêu cầu. Di chuột lên ô để xem chủ đề.",
-        "Red cells: fewer than required. Hover a cell for its topics.",
-    ),
-    "charts_loading": ("Đang vẽ biểu đồ…", "Drawing the chart…"),
-    "phone_note": (
-        "Trên điện thoại: kéo biểu đồ sang ngang để xem các tháng khác.",
-        "On a phone: drag the chart sideways to see other months.",
-    ),
-    "missing_note": (
-        "⚠: xã còn hoạt động chưa xếp được.",
-        "⚠: commune with something left out.",
-    ),
-    "coverage": ("Bao phủ", "Coverage"),
-    "unscheduled": ("Chưa xếp được và lý do", "Not scheduled, and why"),
-    "all_scheduled": (
-        "Mọi hoạt động yêu cầu đều đã được xếp lịch.",
-        "Every required activity is scheduled.",
-    ),
-    "penalties": ("Điểm phạt theo mục tiêu mềm", "Penalty points by soft goal"),
-    "points": ("điểm", "points"),
-    "violations": ("Số vi phạm", "Violations"),
-    "goal": ("Mục tiêu", "Goal"),
-    "feeds": ("Lịch điện tử (iCalendar)", "Calendar feeds (iCalendar)"),
-    "feeds_note": (
-        "Mở hoặc đăng ký các tệp .ics trong thư mục calendars/ bằng ứng dụng lịch.",
-        "Open or subscribe to the .ics files in the calendars/ folder with a calendar app.",
-    ),
-    "feed_all": ("Toàn bộ kế hoạch", "The whole plan"),
-    "feed_commune": ("Theo xã", "By commune"),
-    "feed_activity": ("Theo hoạt động", "By activity"),
-    "sheets": ("Phiếu một trang của từng xã", "One-page sheet of each commune"),
-    "horizon": ("Thời gian", "Period"),
-    "generated": ("Lập ngày", "Made on"),
-    "time": ("Giờ", "Time"),
-    "sort_hint": (
-        "Bấm vào tiêu đề cột để sắp xếp.",
-        "Click a column header to sort.",
-    ),
-    "shading": (
-        "Nền đỏ nhạt: ngày lễ; nền xám: thời gian bị chặn; nét chấm: đầu quý; "
-        "nét đứt tím: mốc (17/10 Ngày vì người nghèo, chỉ tiêu); vạch đỏ: hôm nay.",
-        "Light red: public holidays; grey: blocked periods; dotted: quarter starts; "
-        "dashed purple: milestones (17 October, targets); red line: today.",
-    ),
-    "technical": ("Thông tin kỹ thuật", "Technical details"),
-    "technical_note": (
-        "Dành cho cán bộ lập kế hoạch: kết quả của bộ giải và điểm phạt "
-        "(điểm phạt là điểm, không phải tiền).",
-        "For the planning office: what the solver found, and the penalty points "
-        "(points, not money).",
-    ),
-    "input_hash": ("Mã kiểm tra dữ liệu đầu vào", "Input hash"),
-    "status": ("Kết quả bộ giải", "Solver result"),
-    "objective": ("Tổng điểm phạt", "Total penalty points"),
-    "bound": ("Cận dưới đã chứng minh", "Proven lower bound"),
-    "gap": ("Chênh lệch với cận dưới", "Gap to the bound"),
-    "solve_time": ("Thời gian giải", "Solve time"),
-    "solver": ("Bộ giải", "Solver"),
-    "total": ("Tổng", "Total"),
-    "weight": ("Trọng số", "Weight"),
-    "involved": ("Sự kiện / hạng mục liên quan", "Events / items involved"),
-    "changes": ("Thay đổi so với kế hoạch trước", "Changes from the previous plan"),
-    "change_kind": ("Loại thay đổi", "Change"),
-    "old_start": ("Trước", "Before"),
-    "new_start": ("Sau", "After"),
-    "old_staff": ("Cán bộ trước", "Staff before"),
-    "new_staff": ("Cán bộ sau", "Staff after"),
-    "event": ("Sự kiện", "Event"),
-    "why": ("Lý do", "Reason"),
-    "moved": ("dời lịch", "moved"),
-    "restaffed": ("đổi cán bộ", "re-staffed"),
-    "moved_restaffed": ("dời lịch và đổi cán bộ", "moved and re-staffed"),
-    "added": ("thêm mới", "added"),
-    "cancelled": ("huỷ", "cancelled"),
-    "events": ("Mọi sự kiện", "Every event"),
-    "events_note": (
-        "Danh sách đủ {n} sự kiện (cả từng lượt phát thanh) có trong các tệp",
-        "The full list of the {n} events (each broadcast too) is in the files",
-    ),
-    "filter": ("Lọc", "Filter"),
-    "staff_title": ("Lịch công tác theo cán bộ", "Duties by staff member"),
-    "staff_private": (
-        "Trang nội bộ: có tên và lịch công tác của từng cán bộ. Không công bố, "
-        "không gửi ra ngoài cơ quan; report.html là trang công khai.",
-        "Internal page: it names each staff member and their duties. Do not publish "
-        "it or send it outside the office; report.html is the public page.",
-    ),
-    "staff_table": ("Sự kiện của từng cán bộ", "Events of each staff member"),
-    "staff_sheets": (
-        "Lịch trình một trang của từng cán bộ",
-        "One-page itinerary of each person",
-    ),
-    "workload": ("Số buổi của từng cán bộ theo tuần", "Sessions per person per week"),
-    "week_of": ("Tuần từ", "Week of"),
-    "role": ("Vai trò", "Role"),
-    "office": ("Cơ quan", "Office"),
-}
-
-_WEEKDAYS_VI = (
-    "Thứ Hai",
-    "Thứ Ba",
-    "Thứ Tư",
-    "Thứ Năm",
-    "Thứ Sáu",
-    "Thứ Bảy",
-    "Chủ nhật",
-)
-_WEEKDAYS_SHORT_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
-_WEEKDAYS_SHORT_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-#: Solver statuses in plain words (UX.md), Vietnamese and English.
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "OPTIMAL": ("Tối ưu (đã chứng minh)", "Optimal (proven)"),
-    "FEASIBLE": (
-        "Khả thi (chưa chứng minh tối ưu)",
-        "Feasible (not proven optimal)",
-    ),
-    "INFEASIBLE": ("Không có lịch thoả mọi điều kiện", "No plan meets every rule"),
-    "MODEL_INVALID": ("Mô hình không hợp lệ", "Invalid model"),
-    "UNKNOWN": ("Chưa tìm được lịch trong thời gian cho phép", "No plan found in time"),
-}
-
-#: Role ids of the usual programmes, as people say them, for a scenario whose
-#: ``[roles]`` table does not name them.
-ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "lanh_dao_huyen": ("Lãnh đạo UBND huyện", "District leader"),
-    "lanh_dao_so": ("Lãnh đạo Sở", "Department leader"),
-    "ldtbxh": ("Cán bộ Phòng LĐ-TB&XH", "Labour office officer"),
-    "nhcsxh": ("Cán bộ Ngân hàng CSXH", "Social Policy Bank officer"),
-    "giang_vien": ("Giảng viên", "Trainer"),
-    "can_bo_giam_ngheo": ("Cán bộ giảm nghèo", "Poverty-reduction officer"),
-}
-
 
 def label(key: str, lang: str) -> str:
     """Return a report label in Vietnamese or English (the key itself when unknown)."""
-    pair = _LABELS.get(key)
-    if pair is None:
-        return key
-    return pair[1] if lang == "en" else pair[0]
+    return t_of("report", key, lang)
 
 
 def _e(value: object) -> str:
@@ -241,22 +76,21 @@ def _e(value: object) -> str:
 
 def weekday_day(value: dt.date, lang: str) -> str:
     """Return a date with its weekday: ``Thứ Hai 25/09/2023`` or ``Mon 2023-09-25``."""
-    if lang == "en":
-        return f"{_WEEKDAYS_SHORT_EN[value.weekday()]} {value.isoformat()}"
-    return f"{_WEEKDAYS_VI[value.weekday()]} {day(value, lang)}"
+    short = t(f"weekday_short.{value.weekday()}", lang)
+    return pick(lang, day_with_weekday(value, lang), f"{short} {value.isoformat()}")
 
 
 def quarter_label(key: str, lang: str) -> str:
     """Return a quarter key (``2023-Q3``) as people write it: ``Quý III/2023``."""
-    return quarter_text(key, lang)
+    return quarter(key, lang)
 
 
 def month_label(key: str, lang: str) -> str:
     """Return a month key (``2023-09``) as ``Tháng 9/2023`` or ``September 2023``."""
     year, month = int(key[:4]), int(key[5:7])
-    if lang == "en":
-        return dt.date(year, month, 1).strftime("%B %Y")
-    return f"Tháng {month}/{year}"
+    return pick(
+        lang, f"Tháng {month}/{year}", dt.date(year, month, 1).strftime("%B %Y")
+    )
 
 
 def period_label(period: str | None, lang: str) -> str:
@@ -272,10 +106,7 @@ def period_label(period: str | None, lang: str) -> str:
 
 def status_words(status: str, lang: str) -> str:
     """Return a solver status (``OPTIMAL``…) in plain words."""
-    pair = STATUS_WORDS.get(status.upper())
-    if pair is None:
-        return status
-    return pair[1] if lang == "en" else pair[0]
+    return t_of("solver_status", status.upper(), lang, default=status)
 
 
 def role_name(role: str, lang: str, scenario: Scenario | None = None) -> str:
@@ -285,10 +116,7 @@ def role_name(role: str, lang: str, scenario: Scenario | None = None) -> str:
     """
     if scenario is not None and role in scenario.roles:
         return scenario.role_name(role, lang)
-    pair = ROLE_NAMES.get(role)
-    if pair is None:
-        return role.replace("_", " ")
-    return pair[1] if lang == "en" else pair[0]
+    return t_of("role", role, lang, default=role.replace("_", " "))
 
 
 def half_day_text(event: Event, lang: str) -> str:
@@ -455,7 +283,7 @@ def _budget_table(scenario: Scenario, plan: Plan, lang: str) -> str:
     rows = []
     totals = [0, 0]
     for f in scenario.funding:
-        name = f.name_en if lang == "en" else f.name_vi
+        name = name_in(f, lang)
         for q in quarters:
             used, allowed = spent.get((f.id, q), 0), f.allowance_vnd.get(q, 0)
             totals[0] += used
@@ -587,7 +415,7 @@ def _month_calendar(scenario: Scenario, plan: Plan, lang: str) -> str:
     broadcasts: Counter[dt.date] = Counter(
         e.start.astimezone(TZ).date() for e in plan.events if e.kind == "broadcast"
     )
-    names = _WEEKDAYS_SHORT_EN if lang == "en" else _WEEKDAYS_SHORT_VI
+    names = [t(f"weekday_short.{i}", lang) for i in range(7)]
     months = sorted(
         {
             month_key(plan.horizon_start + dt.timedelta(days=i))
@@ -666,10 +494,7 @@ def _broadcast_view(scenario: Scenario, plan: Plan, lang: str) -> str:
     from scheduler.export.charts import commune_rows
 
     need = month_requirements(scenario, plan)
-    topics = {
-        tp.topic_id: (tp.name_en if lang == "en" else tp.name_vi)
-        for tp in scenario.topics
-    }
+    topics = {tp.topic_id: name_in(tp, lang) for tp in scenario.topics}
     count: Counter[tuple[str, str]] = Counter()
     topic_count: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for e in plan.events:
@@ -755,11 +580,6 @@ def _penalties(plan: Plan, lang: str) -> str:
     )
 
 
-def _seconds(value: float, lang: str) -> str:
-    shown = f"{value:.1f}"
-    return f"{shown} s" if lang == "en" else f"{shown.replace('.', ',')} giây"
-
-
 def _technical(plan: Plan, lang: str) -> str:
     """Return the solver's figures in plain words, and the penalty table."""
     s = plan.solver
@@ -769,7 +589,7 @@ def _technical(plan: Plan, lang: str) -> str:
         ("objective", f"{number(s.objective, lang)} {points}"),
         ("bound", f"{number(s.bound, lang)} {points}"),
         ("gap", percent(s.gap, lang, 2)),
-        ("solve_time", _seconds(s.wall_time_s, lang)),
+        ("solve_time", seconds(s.wall_time_s, lang, digits=1)),
         ("solver", s.solver),
         ("input_hash", plan.input_hash[:12]),
     ]
@@ -826,7 +646,7 @@ def _changes(scenario: Scenario, plan: Plan, lang: str, named: bool) -> str:
         f"<tr><td>{_e(c.event_id)}</td><td>{_e(label(c.kind, lang))}</td>"
         f"<td>{when(c.old_start)}</td><td>{when(c.new_start)}</td>"
         f"<td>{who(c.old_staff)}</td><td>{who(c.new_staff)}</td>"
-        f"<td>{_e(c.reason_en if lang == 'en' and c.reason_en else c.reason)}</td></tr>"
+        f"<td>{_e(pick(lang, c.reason, c.reason_en or c.reason))}</td></tr>"
         for c in plan.changes
     )
     heads = "".join(f"<th>{_e(label(k, lang))}</th>" for k in keys)
@@ -1177,7 +997,7 @@ def _page(
         else ""
     )
     page = f"""<!DOCTYPE html>
-<html lang="{"en" if lang == "en" else "vi"}">
+<html lang="{t("format.html_lang", lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

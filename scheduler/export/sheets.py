@@ -32,43 +32,13 @@ from scheduler.export.report import (
     who_goes,
 )
 from scheduler.export.table import venue_name
-from scheduler.i18n import number, t
+from scheduler.i18n import name_in, number, t
 from scheduler.travel import travel_between
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
     from scheduler.scenario.schema import Commune, Scenario, Staff
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "commune_sheet": ("Phiếu kế hoạch của xã", "Plan sheet of the commune"),
-    "for_commune": (
-        "Dành cho Chủ tịch UBND xã và cán bộ đài truyền thanh xã.",
-        "For the commune chairman and the commune radio operator.",
-    ),
-    "sessions": ("Các buổi tại xã", "Sessions in the commune"),
-    "no_sessions": ("Không có buổi nào tại xã.", "No session in the commune."),
-    "training": ("Tập huấn: học viên của xã", "Training: the commune's trainees"),
-    "no_training": ("Xã không có học viên tập huấn.", "No trainees from the commune."),
-    "seats": ("Số học viên của xã", "Trainees from the commune"),
-    "broadcasts": ("Phát thanh theo tháng", "Broadcasts by month"),
-    "placed_required": ("Đã xếp / yêu cầu", "Placed / required"),
-    "topics": ("Chủ đề", "Topics"),
-    "month": ("Tháng", "Month"),
-    "left_out": ("Chưa xếp được", "Left out"),
-    "itinerary": ("Lịch trình công tác", "Itinerary"),
-    "private": (
-        "Tài liệu nội bộ, có tên cán bộ: không công bố.",
-        "Internal: it names staff. Do not publish.",
-    ),
-    "with": ("Cùng đi", "With"),
-    "travel": ("Di chuyển từ trụ sở (một chiều)", "Travel from the office (one way)"),
-    "minutes": ("{n} phút", "{n} min"),
-    "totals": (
-        "{days} ngày đi công tác, tổng {minutes} phút di chuyển.",
-        "{days} days out, {minutes} minutes of travel in all.",
-    ),
-    "no_events": ("Không có sự kiện nào.", "No events."),
-}
 
 _CSS = """
 * { box-sizing: border-box; }
@@ -99,8 +69,7 @@ td.num { text-align: right; white-space: nowrap; }
 
 
 def _x(key: str, lang: str) -> str:
-    pair = _TEXT[key]
-    return pair[1] if lang == "en" else pair[0]
+    return t(f"sheets.{key}", lang)
 
 
 def _e(value: object) -> str:
@@ -110,7 +79,7 @@ def _e(value: object) -> str:
 def _page(title: str, lang: str, body: str) -> bytes:
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{"en" if lang == "en" else "vi"}"><head><meta charset="utf-8">'
+        f'<html lang="{t("format.html_lang", lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
         f"<body>{body}</body></html>\n"
@@ -222,10 +191,7 @@ def commune_sheet(
 
 
 def _broadcasts(scenario: Scenario, plan: Plan, code: str, lang: str) -> str:
-    topics = {
-        tp.topic_id: (tp.name_en if lang == "en" else tp.name_vi)
-        for tp in scenario.topics
-    }
+    topics = {tp.topic_id: name_in(tp, lang) for tp in scenario.topics}
     need = month_requirements(scenario, plan).get(code, {})
     count: Counter[str] = Counter()
     by_topic: dict[str, Counter[str]] = defaultdict(Counter)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scheduler.calendar import TZ
 from scheduler.export.names import Names, budget_lines, half_of, local_day
 from scheduler.export.table import venue_name
-from scheduler.i18n import quarter, t, weekday
+from scheduler.i18n import name_in, quarter, t, t_of, weekday
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,30 +27,6 @@ if TYPE_CHECKING:
     from scheduler.plan import Event, Plan
     from scheduler.scenario.schema import Scenario
 
-_LABELS: dict[str, tuple[str, str]] = {
-    "sheet.summary": ("Tổng hợp", "Summary"),
-    "sheet.weeks": ("Theo tuần", "By week"),
-    "activities": ("Hoạt động theo kế hoạch", "Activities of the plan"),
-    "events": ("Số sự kiện đã xếp", "Events placed"),
-    "placed": ("Đã đáp ứng", "Met"),
-    "required": ("Yêu cầu", "Required"),
-    "left_out": ("Chưa xếp", "Left out"),
-    "budget": (
-        "Kinh phí theo nguồn và quý (đồng)",
-        "Budget by source and quarter (VND)",
-    ),
-    "quarter": ("Quý", "Quarter"),
-    "planned": ("Dự kiến chi (đồng)", "Planned (VND)"),
-    "allowance": ("Mức được giao (đồng)", "Allowance (VND)"),
-    "left": ("Còn lại (đồng)", "Left (VND)"),
-    "total": ("Tổng cộng", "Total"),
-    "week": ("Tuần", "Week"),
-    "legend": ("Chú giải", "Legend"),
-    "met_note": (
-        "Đã đáp ứng / Yêu cầu: số buổi, số tin bài; với tập huấn: số xã có học viên được tập huấn.",
-        "Met / Required: sessions or items; for training, the communes whose trainees are trained.",
-    ),
-}
 
 # columns of an activity sheet (keys of scheduler.i18n) and their widths
 _COLUMNS = (
@@ -76,10 +52,7 @@ _BROADCAST_FILL = "EDEDED"
 
 
 def _label(key: str, lang: str) -> str:
-    pair = _LABELS.get(key)
-    if pair is None:
-        return t(key, lang)
-    return pair[1] if lang == "en" else pair[0]
+    return t_of("workbook", key, lang, default=t(key, lang))
 
 
 def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
@@ -235,7 +208,7 @@ def _plain(value: object) -> object:
 def abbreviations(scenario: Scenario, lang: str = "vi") -> dict[str, str]:
     """Return a short, unique tag per activity from its name's initials (ĐT, PT, TH)."""
     words = {
-        act_id: re.findall(r"\w+", spec.name_en if lang == "en" else spec.name_vi)
+        act_id: re.findall(r"\w+", name_in(spec, lang))
         for act_id, spec in scenario.activities.items()
     }
     size = dict.fromkeys(words, 2)

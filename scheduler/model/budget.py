@@ -17,19 +17,9 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import quarter_key
 from scheduler.costs import broadcast_cost
+from scheduler.i18n import quarter, vnd
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
 from scheduler.model.variables import Split
-
-
-def quarter_vi(q: str) -> str:
-    """Return ``2023-Q3`` as ``quý III/2023``."""
-    year, _, n = q.partition("-Q")
-    return f"quý {('I', 'II', 'III', 'IV')[int(n) - 1]}/{year}"
-
-
-def vnd_vi(amount: int) -> str:
-    """Return money in Vietnamese notation (``1.234.000 đ``)."""
-    return f"{amount:,} đ".replace(",", ".")
 
 
 def money_unit(ctx: ModelContext) -> int:
@@ -155,7 +145,7 @@ def add_budget(ctx: ModelContext) -> Split:
             kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
                 RuleKey.of(RuleKind.BUDGET, f.id, q),
-                f"{f.name_vi} {quarter_vi(q)} có {vnd_vi(allowance)}"
+                f"{f.name_vi} {quarter(q, in_sentence=True)} có {vnd(allowance)}"
                 + (" (cộng dồn từ các quý trước)" if f.carry_over else ""),
                 f"{f.name_en} {q} allows {allowance:,} VND"
                 + (" (carried over from earlier quarters)" if f.carry_over else ""),

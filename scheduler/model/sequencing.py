@@ -24,6 +24,7 @@ import math
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import public_holidays
+from scheduler.i18n import both
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
 
 
@@ -189,17 +190,6 @@ def _pins(ctx: ModelContext) -> None:
             ctx.add(m.add_bool_or([]), lit)
 
 
-_DAY_NAMES = (
-    ("Thứ hai", "Monday"),
-    ("Thứ ba", "Tuesday"),
-    ("Thứ tư", "Wednesday"),
-    ("Thứ năm", "Thursday"),
-    ("Thứ sáu", "Friday"),
-    ("Thứ bảy", "Saturday"),
-    ("Chủ nhật", "Sunday"),
-)
-
-
 def _no_session_on(
     ctx: ModelContext, act_id: str, code: str, day: dt.date
 ) -> tuple[str, str]:
@@ -227,7 +217,7 @@ def _no_session_on(
                 cal.country_holidays, range(day.year, day.year + 1), "en"
             )[0].get(day, "")
             return f" — ngày nghỉ lễ: {vi}", f" — a public holiday: {en}"
-        vi, en = _DAY_NAMES[day.weekday()]
+        vi, en = both(f"weekday_lower.{day.weekday()}")
         return (
             f" — {vi}, không phải ngày làm việc",
             f" — a {en}, not a working day",

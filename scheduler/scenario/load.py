@@ -16,12 +16,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from scheduler.errors import BilingualValueError, InputProblem, ScenarioError
-from scheduler.i18n import number
+from scheduler.i18n import both, number
 from scheduler.scenario import schema
 from scheduler.scenario.readers import Table, display_path, read_table, read_toml
-from scheduler.scenario.schema import (
-    DATE_FORMS,
-)
 from scheduler.scenario.schema import (
     DEFAULT_SOLVER_PARAMETERS as DEFAULT_SOLVER_PARAMETERS,
 )
@@ -39,44 +36,38 @@ TABLES: dict[str, type[schema.Frozen]] = {
     "travel_times": schema.TravelTime,
 }
 
-# pydantic's error types, in the planner's words: (Vietnamese, English).
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("bắt buộc phải có", "required"),
-    "extra_forbidden": (
-        "không phải khoá/cột được biết (kiểm tra chính tả)",
-        "not a known key/column (check the spelling)",
-    ),
-    "int_parsing": ("phải là số nguyên", "must be a whole number"),
-    "int_type": ("phải là số nguyên", "must be a whole number"),
-    "int_from_float": ("phải là số nguyên", "must be a whole number"),
-    "int_parsing_size": ("số quá lớn", "the number is too large"),
-    "float_parsing": ("phải là số", "must be a number"),
-    "float_type": ("phải là số", "must be a number"),
-    "finite_number": ("phải là một số hữu hạn", "must be a finite number"),
-    "bool_parsing": ("phải là true hoặc false", "must be true or false"),
-    "bool_type": ("phải là true hoặc false", "must be true or false"),
-    "date_from_datetime_parsing": DATE_FORMS,
-    "date_parsing": DATE_FORMS,
-    "date_type": DATE_FORMS,
-    "time_parsing": ("phải là giờ dạng HH:MM", "must be a clock time as HH:MM"),
-    "time_type": ("phải là giờ dạng HH:MM", "must be a clock time as HH:MM"),
-    "greater_than_equal": ("phải lớn hơn hoặc bằng {ge}", "must be {ge} or more"),
-    "greater_than": ("phải lớn hơn {gt}", "must be more than {gt}"),
-    "less_than_equal": ("phải nhỏ hơn hoặc bằng {le}", "must be {le} or less"),
-    "less_than": ("phải nhỏ hơn {lt}", "must be less than {lt}"),
-    "literal_error": ("phải là một trong {expected}", "must be one of {expected}"),
-    "enum": ("phải là một trong {expected}", "must be one of {expected}"),
-    "string_type": ("phải là chuỗi chữ", "must be text"),
-    "string_too_short": ("không được để trống", "must not be empty"),
-    "too_short": (
-        "phải có ít nhất {min_length} phần tử",
-        "must have at least {min_length} items",
-    ),
-    "dict_type": ("phải là một bảng (table)", "must be a table"),
-    "list_type": ("phải là một danh sách", "must be a list"),
-    "tuple_type": ("phải là một danh sách", "must be a list"),
-    "model_type": ("phải là một bảng (table)", "must be a table"),
-    "model_attributes_type": ("phải là một bảng (table)", "must be a table"),
+# pydantic's error types → the catalogue's words for them (scheduler/i18n/catalogue.py)
+_MESSAGES: dict[str, str] = {
+    "missing": "input.required",
+    "extra_forbidden": "input.unknown_key",
+    "int_parsing": "input.whole_number",
+    "int_type": "input.whole_number",
+    "int_from_float": "input.whole_number",
+    "int_parsing_size": "input.too_large",
+    "float_parsing": "input.number",
+    "float_type": "input.number",
+    "finite_number": "input.finite_number",
+    "bool_parsing": "input.true_false",
+    "bool_type": "input.true_false",
+    "date_from_datetime_parsing": "input.date",
+    "date_parsing": "input.date",
+    "date_type": "input.date",
+    "time_parsing": "input.clock_time",
+    "time_type": "input.clock_time",
+    "greater_than_equal": "input.at_least",
+    "greater_than": "input.more_than",
+    "less_than_equal": "input.at_most",
+    "less_than": "input.less_than",
+    "literal_error": "input.one_of",
+    "enum": "input.one_of",
+    "string_type": "input.text",
+    "string_too_short": "input.not_empty",
+    "too_short": "input.min_items",
+    "dict_type": "input.table",
+    "list_type": "input.list",
+    "tuple_type": "input.list",
+    "model_type": "input.table",
+    "model_attributes_type": "input.table",
 }
 # any other pydantic error: a plain statement rather than pydantic's English
 _UNKNOWN = ("giá trị không hợp lệ", "not an acceptable value")
@@ -104,7 +95,8 @@ def _translate(err: ErrorDetails) -> tuple[str, str]:
         return error.vi, error.en
     if err["type"] == "value_error":  # a plain ValueError from a validator
         return _UNKNOWN
-    vi_template, en_template = _MESSAGES.get(err["type"], _UNKNOWN)
+    key = _MESSAGES.get(err["type"])
+    vi_template, en_template = both(key) if key else _UNKNOWN
     ctx = {k: _bound(v, "en") for k, v in raw_ctx.items()}
     ctx_vi = {k: _bound(v, "vi") for k, v in raw_ctx.items()}
     if "expected" in ctx:  # pydantic lists the choices as "'a', 'b' or 'c'"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.errors import InputProblem, ScenarioError
+from scheduler.i18n import both
 
 
 @dataclass(frozen=True)
@@ -46,33 +47,24 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-# Why a file cannot be read, by errno, in the planner's words.
-_OS_REASONS: dict[int, tuple[str, str]] = {
-    errno.ENOENT: ("không có tệp này", "no such file"),
-    errno.ENOTDIR: (
-        "một thư mục trong đường dẫn không tồn tại",
-        "a folder on the path does not exist",
-    ),
-    errno.EISDIR: (
-        "đây là một thư mục, không phải tệp",
-        "this is a folder, not a file",
-    ),
-    errno.EACCES: ("không có quyền đọc tệp", "no permission to read the file"),
-    errno.EPERM: ("không có quyền đọc tệp", "no permission to read the file"),
-    errno.ELOOP: (
-        "liên kết tượng trưng (symlink) trỏ vòng về chính nó",
-        "the symbolic link points round in a loop",
-    ),
-    errno.ENAMETOOLONG: ("đường dẫn quá dài", "the path is too long"),
+# Why a file cannot be read, by errno → the catalogue's words for it.
+_OS_REASONS: dict[int, str] = {
+    errno.ENOENT: "file.no_such_file",
+    errno.ENOTDIR: "file.no_folder",
+    errno.EISDIR: "file.is_folder",
+    errno.EACCES: "file.no_permission",
+    errno.EPERM: "file.no_permission",
+    errno.ELOOP: "file.symlink_loop",
+    errno.ENAMETOOLONG: "file.path_too_long",
 }
 
 
 def os_reason(exc: OSError) -> tuple[str, str]:
     """Return why a file cannot be read, in Vietnamese and English (not the OS's words)."""
-    return _OS_REASONS.get(
-        exc.errno or 0,
-        (f"lỗi hệ thống số {exc.errno}", f"system error number {exc.errno}"),
-    )
+    key = _OS_REASONS.get(exc.errno or 0)
+    if key is None:
+        return f"lỗi hệ thống số {exc.errno}", f"system error number {exc.errno}"
+    return both(key)
 
 
 def _unreadable(shown: str, exc: OSError) -> InputProblem:
@@ -133,31 +125,15 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-# tomllib's reasons (English) by how they begin, in the planner's words
+# tomllib's messages, by how they start → the catalogue's words for them
 _TOML_REASONS = (
-    ("Expected ']'", "thiếu dấu ] ở cuối tên bảng", "']' missing after a table name"),
-    ("Expected '='", "thiếu dấu = sau tên khoá", "'=' missing after a key"),
-    (
-        "Invalid value",
-        'không phải giá trị (chữ phải nằm trong dấu nháy "…", danh sách phải đóng bằng ])',
-        'not a value (text goes in quotes "…", a list must be closed with ])',
-    ),
-    (
-        "Cannot overwrite",
-        "khoá này đã có giá trị ở trên (khai báo hai lần)",
-        "this key already has a value above (set twice)",
-    ),
-    (
-        "Cannot declare",
-        "bảng này đã được khai báo ở trên (hai lần)",
-        "this table is already declared above (twice)",
-    ),
-    (
-        "Illegal character",
-        "ký tự không được phép (dấu nháy chưa đóng, hoặc ký tự điều khiển)",
-        "a character not allowed here (an unclosed quote, or a control character)",
-    ),
-    ("Invalid date", "không có ngày hoặc giờ này", "not a valid date or time"),
+    ("Expected ']'", "toml.missing_bracket"),
+    ("Expected '='", "toml.missing_equals"),
+    ("Invalid value", "toml.not_a_value"),
+    ("Cannot overwrite", "toml.set_twice"),
+    ("Cannot declare", "toml.declared_twice"),
+    ("Illegal character", "toml.illegal_character"),
+    ("Invalid date", "toml.invalid_date"),
 )
 
 
@@ -172,7 +148,7 @@ def _toml_problem(shown: str, exc: tomllib.TOMLDecodeError) -> InputProblem:
         where_vi = f"ở cột {match.group(2)}"
         where_en = f"at column {match.group(2)}"
     vi, en = next(
-        ((vi, en) for start, vi, en in _TOML_REASONS if text.startswith(start)),
+        (both(key) for start, key in _TOML_REASONS if text.startswith(start)),
         (
             "kiểm tra dấu ngoặc, dấu nháy, dấu = và khoá lặp lại",
             "check brackets, quotes, '=' signs and repeated keys",

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from scheduler.errors import BilingualValueError
+from scheduler.i18n import both, name_in
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -107,10 +108,7 @@ def _list(value: object) -> object:
 
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-DATE_FORMS = (
-    "phải là ngày dạng YYYY-MM-DD hoặc dd/mm/yyyy",
-    "must be a date as YYYY-MM-DD or dd/mm/yyyy",
-)
+DATE_FORMS = both("input.date")
 
 
 def _date(value: object) -> object:
@@ -795,7 +793,7 @@ class Scenario(Frozen):
         named = self.roles.get(role)
         if named is None:
             return role
-        return named.name_en if lang == "en" else named.name_vi
+        return name_in(named, lang)
 
     def holders(self, role: str) -> tuple[Staff, ...]:
         """Return the staff who hold a role, in table order."""

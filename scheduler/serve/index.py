@@ -13,65 +13,15 @@ from zoneinfo import ZoneInfo
 
 import segno
 
+from scheduler.i18n import pick, t, t_of
 from scheduler.serve.reader import Entry, Published
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-# The server's own words; the planner-facing ones live in scheduler.i18n.
-_TEXT: dict[str, tuple[str, str]] = {
-    "site": ("Lịch kế hoạch truyền thông", "Communication plan calendars"),
-    "scenarios": ("Các kế hoạch đã công bố", "Published plans"),
-    "none": ("Chưa có kế hoạch nào được công bố.", "No plan has been published yet."),
-    "version": ("Phiên bản", "Version"),
-    "published": ("công bố lúc", "published"),
-    "feeds": ("Lịch đăng ký", "Calendars to subscribe to"),
-    "how": (
-        "Thêm lịch vào điện thoại hoặc ứng dụng lịch bằng đường dẫn webcal, hoặc"
-        " quét mã QR bằng camera của điện thoại (iPhone mở thẳng ứng dụng Lịch)."
-        " Với Google Calendar, dán đường dẫn https vào mục “Thêm lịch → Từ URL”."
-        " Lịch tự cập nhật khi có kế hoạch mới.",
-        "Add a calendar to your phone or calendar app with its webcal link, or scan"
-        " its QR code with the phone's camera (an iPhone opens Calendar directly)."
-        " In Google Calendar, paste the https link under “Add calendar → From URL”."
-        " Calendars follow every new plan by themselves.",
-    ),
-    "staff_note": (
-        "Lịch riêng của từng cán bộ không có ở đây: mỗi người nhận đường dẫn riêng.",
-        "Each staff member's own calendar is not listed here: each person receives a private link.",
-    ),
-    "pages": ("Báo cáo", "Reports"),
-    "figures": ("Số liệu chính", "Key figures"),
-    "placed": ("đã xếp / yêu cầu", "placed / required"),
-    "communes_trained": ("xã có người được tập huấn", "communes trained"),
-    "read": ("Xem, in và chia sẻ", "Read, print and share"),
-    "report": (
-        "Báo cáo kế hoạch (lịch làm việc, kinh phí, bản đồ thời gian)",
-        "The plan's report (agenda, budget, timelines)",
-    ),
-    "sheets": (
-        "Trang tóm tắt của từng xã (in một trang A4)",
-        "Each commune's one-page sheet (prints on one A4 page)",
-    ),
-    "more": ("lịch", "calendars"),
-    "group.commune": ("Lịch của từng xã/thị trấn", "Each commune's calendar"),
-    "group.station": (
-        "Lịch của từng đài truyền thanh",
-        "Each radio station's calendar",
-    ),
-    "group.activity": ("Lịch theo hoạt động", "Calendars by activity"),
-    "qr": ("Mã QR để đăng ký", "QR code to subscribe"),
-    "other_lang": ("English", "Tiếng Việt"),
-    "kind.plan": ("Toàn bộ kế hoạch", "Whole plan"),
-    "kind.commune": ("Xã/thị trấn", "Commune"),
-    "kind.activity": ("Hoạt động", "Activity"),
-    "kind.station": ("Đài truyền thanh", "Radio station"),
-}
-
 
 def text(key: str, lang: str) -> str:
     """Return the server's text for a key in ``vi`` or ``en``."""
-    vi, en = _TEXT[key]
-    return en if lang == "en" else vi
+    return t(f"serve.{key}", lang)
 
 
 def feed_url(base_url: str, scenario: str, name: str) -> str:
@@ -133,13 +83,13 @@ def _page(title: str, lang: str, switch_href: str, body: Iterable[str]) -> bytes
 
 def _when(published: Published, lang: str) -> str:
     local = published.published_at.astimezone(VN_TZ)
-    fmt = "%Y-%m-%d %H:%M" if lang == "en" else "%H:%M %d/%m/%Y"
+    fmt = t("format.date_time", lang)
     return local.strftime(fmt)
 
 
 def render_home(scenarios: list[Published], lang: str) -> bytes:
     """Render ``/``: the scenarios with a published version, each linking to its index."""
-    other = "vi" if lang == "en" else "en"
+    other = pick(lang, "en", "vi")  # the other language
     body = [f"<h1>{text('site', lang)}</h1>", f"<h2>{text('scenarios', lang)}</h2>"]
     if not scenarios:
         body.append(f"<p>{text('none', lang)}</p>")
@@ -236,7 +186,7 @@ def render_scenario(published: Published, base_url: str, lang: str) -> bytes:
     bytes
         The UTF-8 HTML page.
     """
-    other = "vi" if lang == "en" else "en"
+    other = pick(lang, "en", "vi")  # the other language
     title = published.title or published.scenario
     body = [
         f"<h1>{html.escape(title)}</h1>",
@@ -255,7 +205,7 @@ def render_scenario(published: Published, base_url: str, lang: str) -> bytes:
         if kind == "plan":
             body += ['<ul class="feeds">', *items, "</ul>"]
             continue
-        label = text(f"group.{kind}", lang) if f"group.{kind}" in _TEXT else kind
+        label = t_of("serve.group", kind, lang)
         body.append(
             f"<details><summary>{html.escape(label)} ({len(items)} {text('more', lang)})"
             f'</summary><ul class="feeds">{"".join(items)}</ul></details>'

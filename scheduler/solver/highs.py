@@ -1,7 +1,7 @@
 """Solve the CP-SAT model with a MIP solver (HiGHS), in a child process.
 
 The default engine races HiGHS beside CP-SAT (:mod:`scheduler.solver.portfolio`),
-the province solves its whole relaxation with it (:mod:`scheduler.province.merged`),
+the province solves its whole relaxation with it (:mod:`scheduler.province.tasks`),
 and the benchmarks compare the two (scripts/compare_solvers.py, ``scheduler bench``).
 
 :func:`translate` turns a ``CpModelProto`` into a mixed-integer program, row by

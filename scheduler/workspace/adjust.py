@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.calendar import build_grid
+from scheduler.i18n import name_in
 from scheduler.plan import Plan
 from scheduler.replan import ChangeSet, Lock, diff, replan
 from scheduler.scenario.load import load_scenario
@@ -219,10 +220,7 @@ def alternatives_json(run_folder: Path, event_id: str, lang: str) -> dict[str, A
         k=ALTERNATIVES,
         time_limit_s=SUGGEST_SECONDS,
     )
-    names = {
-        role: (name.name_en if lang == "en" else name.name_vi)
-        for role, name in scenario.roles.items()
-    }
+    names = {role: name_in(name, lang) for role, name in scenario.roles.items()}
     return {
         "event_id": event_id,
         "role_names": names,

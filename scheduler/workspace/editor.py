@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from scheduler.calendar import quarter_key
 from scheduler.errors import ScenarioError
+from scheduler.i18n import pick, t
 from scheduler.scenario import schema
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.workbook import LABELS, SHEETS, quarter_header, workbook_bytes
@@ -44,13 +45,13 @@ _QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
 def label(field: str, lang: str, sheet: str = "staff") -> str:
     """Return a column's header as the workbook shows it on ``sheet``."""
     vi, en = LABELS.get(f"{field}@{sheet}") or LABELS.get(field, (field, field))
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def sheet(key: str, lang: str) -> str:
     """Return a sheet's name as the workbook shows it."""
     vi, en = SHEETS[key]
-    return en if lang == "en" else vi
+    return pick(lang, vi, en)
 
 
 def draft(path: Path, lang: str) -> tuple[schema.Scenario | None, list[Problem]]:
@@ -66,10 +67,6 @@ def save(path: Path, scenario: schema.Scenario, lang: str) -> None:
     tmp = path.with_name(f".{path.name}.edit")
     tmp.write_bytes(workbook_bytes(scenario, lang))
     os.replace(tmp, path)
-
-
-def _say(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
 
 
 # --------------------------------------------------------------------------- staff
@@ -134,11 +131,7 @@ def parse_staff(
                             where,
                             row,
                             label(field, lang),
-                            _say(
-                                lang,
-                                "cần một số nguyên không âm",
-                                "a whole number of 0 or more is needed",
-                            ),
+                            t("editor.whole_number_needed", lang),
                         )
                     )
                     bad = True
@@ -150,7 +143,7 @@ def parse_staff(
                         where,
                         row,
                         label(field, lang),
-                        _say(lang, "không được để trống", "must not be empty"),
+                        t("input.not_empty", lang),
                     )
                 )
                 bad = True
@@ -160,7 +153,7 @@ def parse_staff(
                     where,
                     row,
                     label("staff_id", lang),
-                    _say(
+                    pick(
                         lang,
                         f"mã '{values['staff_id']}' bị trùng",
                         f"id '{values['staff_id']}' is repeated",
@@ -245,7 +238,7 @@ def parse_budget(
                         where,
                         row,
                         quarter_header(q, lang),
-                        _say(
+                        pick(
                             lang,
                             f"'{text}' không phải số tiền (đồng)",
                             f"'{text}' is not an amount (VND)",
@@ -268,11 +261,7 @@ def parse_budget(
                     where,
                     row,
                     label("name_vi", lang, "funding") if source_id else "id",
-                    _say(
-                        lang,
-                        "cần mã và tên nguồn kinh phí",
-                        "a source needs an id and a name",
-                    ),
+                    t("editor.source_needs_id_and_name", lang),
                 )
             )
             continue

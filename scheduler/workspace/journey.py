@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scheduler.explain import Relaxation, apply_relaxation
+from scheduler.i18n import name_in, pick, t
 from scheduler.replan import ChangeSet
 from scheduler.serve.reader import StoreReader
 from scheduler.serve.tokens import create_tokens
@@ -96,9 +97,7 @@ def _event_of(scenario: Any, plan: Any, event_id: str, lang: str) -> dict[str, A
     return {
         "id": e.event_id,
         "kind": e.kind,
-        "activity": (spec.name_en if lang == "en" else spec.name_vi)
-        if spec
-        else e.activity,
+        "activity": name_in(spec, lang) if spec else e.activity,
         "commune": communes.get(e.commune_code or "", ""),
         "date": weekday_date(e.start.date(), lang),
         "half_day": w("morning" if e.start.hour < 12 else "afternoon", lang),
@@ -229,9 +228,7 @@ def _replan_form(scenario: Any, lang: str) -> dict[str, Any]:
     return {
         "communes": [(c.commune_code, c.commune_name) for c in scenario.communes],
         "people": [(p.staff_id, p.name) for p in scenario.staff],
-        "sources": [
-            (f.id, f.name_en if lang == "en" else f.name_vi) for f in scenario.funding
-        ],
+        "sources": [(f.id, name_in(f, lang)) for f in scenario.funding],
         "quarters": sorted({q for f in scenario.funding for q in f.allowance_vnd}),
     }
 
@@ -327,14 +324,12 @@ def why_of(folder: Path, job: store.Job, lang: str) -> dict[str, Any] | None:
     doc = _read_json(job_why(folder, job))
     if not doc:
         return None
-    pick = 2 if lang == "en" else 1
+    text = pick(lang, 1, 2)  # the column of the words in this language
     return {
-        "prechecks": [f[pick] for f in doc.get("prechecks", [])],
-        "conflicts": [f[pick] for f in doc.get("conflicts", [])],
+        "prechecks": [f[text] for f in doc.get("prechecks", [])],
+        "conflicts": [f[text] for f in doc.get("conflicts", [])],
         "minimal": doc.get("minimal", True),
-        "relaxations": [
-            r[4 if lang == "en" else 3] for r in doc.get("relaxations", [])
-        ],
+        "relaxations": [r[pick(lang, 3, 4)] for r in doc.get("relaxations", [])],
         "proven": doc.get("proven"),
     }
 
@@ -409,7 +404,7 @@ def publish_run(folder: Path, row: store.PlanRow, run: int, lang: str) -> int:
     try:
         return _publish(folder, row, run, lang)
     except (OSError, sqlite3.Error, ValueError) as exc:
-        cannot = "cannot write" if lang == "en" else "không ghi được"
+        cannot = t("word.cannot_write", lang)
         raise PublishError(f"{feeds_path(folder)}: {cannot} ({exc})") from exc
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from scheduler.calendar import quarter_key
 from scheduler.errors import InputProblem, ScenarioError
 from scheduler.export.table import venue_name
-from scheduler.i18n import t
+from scheduler.i18n import name_in, pick, t
 from scheduler.plan import Plan
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.schema import Scenario
@@ -70,7 +70,7 @@ def shown_problem(problem: InputProblem, lang: str) -> Problem:
     server's own name for the upload, so only the sheet is shown.
     """
     _, sep, sheet = problem.file.rpartition(" › ")
-    message = problem.message_en or problem.message if lang == "en" else problem.message
+    message = pick(lang, problem.message, problem.message_en or problem.message)
     return Problem(sheet if sep else None, problem.row, problem.field or None, message)
 
 
@@ -204,7 +204,7 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
 
     def activity(act_id: str) -> str:
         spec = scenario.activities[act_id]
-        return spec.name_en if lang == "en" else spec.name_vi
+        return name_in(spec, lang)
 
     coverage = [
         (activity(a), placed, need, scenario.activities[a].kind)
@@ -219,7 +219,7 @@ def review(scenario: Scenario, plan: Plan, lang: str) -> dict[str, Any]:
             used = spent.get((f.id, q), 0)
             budget.append(
                 (
-                    f.name_en if lang == "en" else f.name_vi,
+                    name_in(f, lang),
                     quarter_header(q, lang),
                     used,
                     allowance,
@@ -288,7 +288,7 @@ def _changes(scenario: Scenario, plan: Plan, lang: str) -> list[dict[str, str]]:
             "kind": w("kind." + c.kind, lang),
             "old": when(c.old_start, c.old_staff),
             "new": when(c.new_start, c.new_staff),
-            "reason": c.reason_en if lang == "en" and c.reason_en else c.reason,
+            "reason": pick(lang, c.reason, c.reason_en or c.reason),
         }
         for c in plan.changes
     ]

@@ -21,6 +21,7 @@ from scheduler.calendar import build_grid
 from scheduler.errors import InfeasibleScenario, ScenarioError
 from scheduler.export.folder import OutputError
 from scheduler.export.table import write_atomically
+from scheduler.i18n import pick, t
 from scheduler.plan import Plan
 from scheduler.scenario.load import load_scenario
 from scheduler.scenario.workbook import workbook_bytes
@@ -67,9 +68,9 @@ def why(exc: Exception, lang: str) -> str:
         return "\n".join(p.render(lang) for p in exc.problems)
     if isinstance(exc, InfeasibleScenario):
         return "\n".join(exc.render(lang))
-    cannot = "cannot write" if lang == "en" else "không ghi được"
+    cannot = t("word.cannot_write", lang)
     if isinstance(exc, OutputError):  # the run's folder refused or not writable
-        return f"{exc.path}: {cannot} ({exc.en if lang == 'en' else exc.vi})"
+        return f"{exc.path}: {cannot} ({pick(lang, exc.vi, exc.en)})"
     if isinstance(exc, OSError):
         where = exc.filename or ""
         return f"{where}: {cannot} ({exc.strerror})"
