@@ -102,8 +102,8 @@ def plan(
     lang: Lang = "vi",
 ) -> None:
     """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
-    from scheduler.export.bundle import plan_outputs
     from scheduler.export.table import write_atomically
+    from scheduler.outputs import outputs_now
 
     started = time.perf_counter()
     sc = load_or_exit(scenario, lang)
@@ -120,7 +120,7 @@ def plan(
     folder = out or Path("out") / sc.name
     with output_folder(folder, lang):
         result = _solve_for_cli(sc, scenario, overrides, lang)
-        files, feed_notes = plan_outputs(sc, result, lang)
+        files, feed_notes = outputs_now(sc, result, lang)
         write_atomically(folder, files)
     print_summary(sc, result, lang)
     for note in feed_notes:  # a feed split or shortened to stay under 1 MB

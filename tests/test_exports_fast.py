@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -16,10 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser.string import _foldline
 
+from scheduler.export.bundle import plan_files
+from scheduler.export.display import DisplayData
 from scheduler.export.ical import (
-    DisplayData,
     advance_state,
     build_feeds,
+    calendar_files,
     default_stamp,
     feed_specs,
     fold,
@@ -27,6 +31,7 @@ from scheduler.export.ical import (
 )
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
+from scheduler.store import connect, preview_state, publish
 from tests.calendar_fixtures import LONG_NAME, feed_scenario, solved
 
 UTC = dt.UTC
@@ -84,3 +89,102 @@ def test_feeds_are_icalendars_own_serialisation(
         parsed = icalendar.Calendar.from_ical(feed.body)
         assert parsed.to_ical() == feed.body, feed.name
         assert to_ical(parsed) == feed.body, feed.name
+
+
+# ---------------------------------------------------------------- plan_files is pure
+
+EXPORT = Path(__file__).parent.parent / "scheduler" / "export"
+#: Modules of export/ that may read the environment, and why.
+MAY_READ_ENVIRONMENT = {
+    # chart images (scheduler charts --png), not a plan file: kaleido finds
+    # the browser through BROWSER_PATH
+    "images.py",
+}
+_CLOCK_CALLS = {"now", "today", "utcnow", "getenv"}
+# time.time() and the like (dt.time(9, 0) and event.start.time() are no clock)
+_TIME_CALLS = {"time", "localtime", "gmtime", "time_ns"}
+
+
+def _impurities(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module in {
+            "scheduler.store",
+            "scheduler.outputs",
+            "sqlite3",
+        }:
+            found.append(f"{path.name}:{node.lineno} imports {node.module}")
+        if isinstance(node, ast.Import):
+            found += [
+                f"{path.name}:{node.lineno} imports {a.name}"
+                for a in node.names
+                if a.name in {"scheduler.store", "scheduler.outputs", "sqlite3"}
+            ]
+        if isinstance(node, ast.Attribute) and node.attr == "environ":
+            found.append(f"{path.name}:{node.lineno} reads os.environ")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name, on = node.func.attr, node.func.value
+            on_time = isinstance(on, ast.Name) and on.id == "time"
+            if name in _CLOCK_CALLS or (on_time and name in _TIME_CALLS):
+                found.append(f"{path.name}:{node.lineno} calls .{name}()")
+    return found
+
+
+def test_exporters_read_no_clock_environment_or_store() -> None:
+    modules = sorted(
+        p for p in EXPORT.glob("*.py") if p.name not in MAY_READ_ENVIRONMENT
+    )
+    assert len(modules) > 10
+    assert [bad for p in modules for bad in _impurities(p)] == []
+
+
+def test_the_purity_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import os, sqlite3\nimport datetime as dt\n"
+        "from scheduler.store import preview_state\n"
+        "x = dt.datetime.now(); y = os.environ.get('A'); z = dt.date.today()\n"
+        "import time\nw = time.time(); v = dt.time(9, 0)\n",
+        encoding="utf-8",
+    )
+    assert len(_impurities(bad)) == 6
+
+
+def test_display_data_lives_outside_the_calendar_module() -> None:
+    import scheduler.export.display as display
+
+    assert DisplayData.__module__ == display.__name__
+
+
+def test_plan_files_read_no_store_and_take_today(
+    scenario: Scenario,
+    plan: Plan,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A published store (by $SCHEDULER_STORE and out/plans.sqlite) is not read.
+
+    Only the ``calendar_state`` passed counts; ``today`` is the date the
+    reports name.
+    """
+    display = DisplayData.from_scenario(scenario)
+    later = dt.datetime(2023, 8, 10, 3, 0, tzinfo=UTC)
+    for store in (tmp_path / "env.sqlite", tmp_path / "out" / "plans.sqlite"):
+        store.parent.mkdir(exist_ok=True)
+        conn = connect(store)
+        publish(conn, plan, display, now=later)
+        conn.close()
+    monkeypatch.setenv("SCHEDULER_STORE", str(tmp_path / "env.sqlite"))
+    monkeypatch.chdir(tmp_path)
+    day = dt.date(2023, 7, 5)
+    files = plan_files(scenario, plan, today=day, calendar_state=None)
+    assert {
+        k: v for k, v in files.items() if k.startswith("calendars/")
+    } == calendar_files(plan, display)
+    assert "05/07/2023" in files["report.html"].decode()
+    published = preview_state(plan.scenario)
+    assert published is not None
+    assert published.published_at == later
+    continued = plan_files(scenario, plan, today=day, calendar_state=published)
+    assert b"DTSTAMP:20230810T030000Z" in continued["calendars/all.ics"]
+    assert b"DTSTAMP:20230810T030000Z" not in files["calendars/all.ics"]

@@ -438,10 +438,10 @@ def _plan_and_write(
 ) -> int:
     """Plan a province, write its folder, print the table; return the violations."""
     from scheduler.check import check_plan
-    from scheduler.export.bundle import plan_files
     from scheduler.export.province_report import province_report_html
     from scheduler.export.table import write_atomically
     from scheduler.i18n import seconds
+    from scheduler.outputs import files_now
     from scheduler.province.decompose import plan_province
     from scheduler.province.shared import check_shared
 
@@ -455,7 +455,7 @@ def _plan_and_write(
     files: dict[str, bytes] = {}
     problems = 0
     for r in result.districts:
-        for rel, data in plan_files(r.scenario, r.plan, lang).items():
+        for rel, data in files_now(r.scenario, r.plan, lang).items():
             files[f"{r.district}/{rel}"] = data
         for v in check_plan(r.scenario, r.plan):
             problems += 1

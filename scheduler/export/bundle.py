@@ -1,13 +1,18 @@
-"""Every file a plan produces, by relative path: one place for ``plan``, ``export`` and ``replan``."""
+"""Every file a plan produces, by relative path: one place for ``plan``, ``replan`` and the rest.
+
+Pure: the files depend only on the arguments. The caller reads the clock
+(``today``) and the plan store (``calendar_state``); nothing here reads a
+clock, an environment variable or ``out/plans.sqlite``
+(:mod:`scheduler.outputs` does that for the commands).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scheduler.calendar import TZ
-from scheduler.export.ical import DisplayData, Feed, calendar_feeds, feed_notes
+from scheduler.export.display import DisplayData
+from scheduler.export.ical import PublishedCalendar, feed_notes, plan_feeds
 from scheduler.export.report import report_html, staff_report_html
 from scheduler.export.sheets import sheet_files
 from scheduler.export.table import (
@@ -31,7 +36,12 @@ PRIVATE_FOLDERS = ("staff/",)
 
 
 def plan_outputs(
-    scenario: Scenario, plan: Plan, lang: str = "vi"
+    scenario: Scenario,
+    plan: Plan,
+    lang: str = "vi",
+    *,
+    today: dt.date | None,
+    calendar_state: PublishedCalendar | None,
 ) -> tuple[dict[str, bytes], list[str]]:
     """Return the contents of every output file of a plan, and notes on its feeds.
 
@@ -43,6 +53,11 @@ def plan_outputs(
         The plan.
     lang
         ``"vi"`` or ``"en"`` for everything people read.
+    today
+        The date the files are written: the "today" line of the Gantt charts.
+    calendar_state
+        The calendar state of the scenario's last publish, or ``None``
+        (never published, or no store): see :func:`plan_feeds`.
 
     Returns
     -------
@@ -53,14 +68,12 @@ def plan_outputs(
         (:func:`scheduler.export.ical.feed_notes`), for the command to print.
     """
     # python-docx and pandas load only for the files that need them, not for
-    # preview_calendars (scheduler export ics, publish)
+    # the calendars alone (scheduler export ics, publish)
     from scheduler.export.document import plan_docx
     from scheduler.export.workbook import schedule_xlsx
 
     display = DisplayData.from_scenario(scenario)
-    feeds = preview_feeds(plan, display, lang)
-    # the "today" line of the Gantt charts: the date the files are written
-    today = dt.datetime.now(TZ).date()
+    feeds = plan_feeds(plan, display, lang, calendar_state)
     files = {
         "schedule.csv": schedule_csv(scenario, plan),
         "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
@@ -76,25 +89,15 @@ def plan_outputs(
     return files, feed_notes(feeds, lang)
 
 
-def plan_files(scenario: Scenario, plan: Plan, lang: str = "vi") -> dict[str, bytes]:
+def plan_files(
+    scenario: Scenario,
+    plan: Plan,
+    lang: str = "vi",
+    *,
+    today: dt.date | None,
+    calendar_state: PublishedCalendar | None,
+) -> dict[str, bytes]:
     """Return the contents of every output file of a plan (:func:`plan_outputs`)."""
-    return plan_outputs(scenario, plan, lang)[0]
-
-
-def preview_feeds(
-    plan: Plan, display: DisplayData, lang: str = "vi", store: Path | None = None
-) -> list[Feed]:
-    """Return the feeds of ``calendars/*.ics``, continuing the published state if there is one.
-
-    The plan store (``--store``/``$SCHEDULER_STORE``/``out/plans.sqlite``) is
-    only read: events unchanged since the last publish keep their SEQUENCE and
-    stamps; without a store the deterministic defaults apply. Either way the
-    same plan gives the same bytes.
-    """
-    from scheduler.store import preview_state
-
-    found = preview_state(plan.scenario, store)
-    if found is None:
-        return calendar_feeds(plan, display, lang=lang)
-    state, published_at = found
-    return calendar_feeds(plan, display, state, now=published_at, lang=lang)
+    return plan_outputs(
+        scenario, plan, lang, today=today, calendar_state=calendar_state
+    )[0]

@@ -1,13 +1,15 @@
 """iCalendar feeds of a plan: one per plan, commune, radio station, staff member and activity.
 
 The builder is pure. It reads a :class:`~scheduler.plan.Plan`, the names and
-places of :class:`DisplayData` and the calendar state of the previous publish
-(uid → SEQUENCE, content hash, last modified, cancelled at), and returns the
-feeds and the next state. It never reads the clock or a database: the caller
-passes ``now``, so the same inputs always give the same bytes.
+places of :class:`~scheduler.export.display.DisplayData` and the calendar
+state of the previous publish (uid → SEQUENCE, content hash, last modified,
+cancelled at), and returns the feeds and the next state. It never reads the
+clock or a database: the caller passes ``now``, so the same inputs always give
+the same bytes.
 
-Every text is built with the ``icalendar`` library (folding, escaping,
-VTIMEZONE); nothing here writes iCalendar syntax by hand.
+Every text is built with the ``icalendar`` library (escaping, parameters,
+VTIMEZONE); only the folding of long lines is done here (:func:`fold`), byte
+for byte as icalendar folds them, because icalendar's own was slow.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ from icalendar import (
 )
 from icalendar import Event as VEvent
 
+from scheduler.export.display import DisplayData, Place
 from scheduler.i18n import vnd
 from scheduler.plan import Event
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
-    from scheduler.scenario.schema import Scenario
 
 TZID = "Asia/Ho_Chi_Minh"
 ZONE = zoneinfo.ZoneInfo(TZID)
@@ -52,7 +54,6 @@ FEED_LIMIT_BYTES = 1_000_000
 DEFAULT_GRACE_DAYS = 14
 #: How often clients are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 DEFAULT_REFRESH = dt.timedelta(hours=6)
-DISPLAY_SCHEMA_VERSION = 1
 
 #: CSS3 colour names (RFC 7986 COLOR), one per feed kind.
 COLORS = {
@@ -127,163 +128,6 @@ def _w(key: str, lang: str) -> str:
     return en if lang == "en" else vi
 
 
-# --------------------------------------------------------------------------- display data
-
-
-@dataclass(frozen=True)
-class Place:
-    """A commune or venue as people see it: name, commune, coordinates."""
-
-    name: str
-    commune_code: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-
-
-@dataclass(frozen=True)
-class Person:
-    """A staff member as the feeds show them.
-
-    Private feeds show the name, public ones the role and office. E-mail
-    addresses and phone numbers are not kept: no feed shows them.
-    """
-
-    name: str
-    roles: tuple[str, ...] = ()
-    organisation: str | None = None
-
-
-@dataclass(frozen=True)
-class Label:
-    """A name in both languages (activities also keep their kind)."""
-
-    vi: str
-    en: str
-    kind: str = ""
-
-    def text(self, lang: str) -> str:
-        """Return the name in ``lang``."""
-        return self.en if lang == "en" else self.vi
-
-
-@dataclass(frozen=True)
-class DisplayData:
-    """What the feeds need from a scenario, and nothing else.
-
-    ``scheduler plan`` writes it as ``display.json`` beside ``plan.json``, so
-    ``scheduler publish out/<scenario>`` can build the feeds from the out folder
-    alone, even when the scenario files have moved or changed since.
-    Dicts keep the scenario's table order.
-    """
-
-    scenario: str
-    title: str
-    area_name: str
-    communes: dict[str, Place]
-    venues: dict[str, Place]
-    staff: dict[str, Person]
-    topics: dict[str, Label]
-    funding: dict[str, Label]
-    activities: dict[str, Label]
-    stations: tuple[str, ...] = ()
-    public_names: bool = False
-    organizer_email: str | None = None
-    schema_version: int = DISPLAY_SCHEMA_VERSION
-    # publications' outlets: id -> name (the place of an item with no commune)
-    outlets: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario) -> DisplayData:
-        """Take the names, places and contacts of a validated scenario."""
-        return cls(
-            scenario=scenario.name,
-            title=scenario.title,
-            area_name=scenario.area.name,
-            communes={
-                c.commune_code: Place(c.commune_name, c.commune_code, c.lat, c.lon)
-                for c in scenario.communes
-            },
-            venues={
-                v.venue_id: Place(v.name, v.commune_code, v.lat, v.lon)
-                for v in scenario.venues
-            },
-            staff={
-                s.staff_id: Person(s.name, tuple(s.roles), s.organisation)
-                for s in scenario.staff
-            },
-            topics={x.topic_id: Label(x.name_vi, x.name_en) for x in scenario.topics},
-            funding={f.id: Label(f.name_vi, f.name_en) for f in scenario.funding},
-            activities={
-                a: Label(spec.name_vi, spec.name_en, spec.kind)
-                for a, spec in scenario.activities.items()
-            },
-            stations=tuple(dict.fromkeys(s.commune_code for s in scenario.stations)),
-            public_names=scenario.publish.public_names,
-            organizer_email=scenario.publish.organizer_email,
-            outlets={
-                o.id: o.name
-                for spec in scenario.activities.values()
-                for o in spec.outlets
-            },
-        )
-
-    def to_json(self) -> str:
-        """Return ``display.json`` text (sorted keys are not used: order matters)."""
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> DisplayData:
-        """Read :meth:`to_json` output.
-
-        Raises
-        ------
-        ValueError
-            When the text is not a display.json of a version this code reads.
-        """
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("display.json must hold a JSON object")
-        version = data.get("schema_version")
-        if version != DISPLAY_SCHEMA_VERSION:
-            raise ValueError(
-                f"display.json schema_version {version!r}, expected {DISPLAY_SCHEMA_VERSION}"
-            )
-        try:
-            return cls(
-                scenario=data["scenario"],
-                title=data["title"],
-                area_name=data["area_name"],
-                communes={k: Place(**v) for k, v in data["communes"].items()},
-                venues={k: Place(**v) for k, v in data["venues"].items()},
-                staff={
-                    # an older file's "email" is ignored: no feed shows it
-                    k: Person(v["name"], tuple(v["roles"]), v.get("organisation"))
-                    for k, v in data["staff"].items()
-                },
-                topics={k: Label(**v) for k, v in data["topics"].items()},
-                funding={k: Label(**v) for k, v in data["funding"].items()},
-                activities={k: Label(**v) for k, v in data["activities"].items()},
-                stations=tuple(data.get("stations", ())),
-                public_names=bool(data.get("public_names", False)),
-                organizer_email=data.get("organizer_email"),
-                outlets=dict(data.get("outlets", {})),
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"display.json: missing or malformed field {exc}") from exc
-
-    def commune_name(self, code: str | None) -> str:
-        """Return a commune's name (its code when unknown)."""
-        if code is None:
-            return ""
-        place = self.communes.get(code)
-        return place.name if place else code
-
-    def activity_name(self, activity: str, lang: str) -> str:
-        """Return an activity's name (its id when unknown)."""
-        label = self.activities.get(activity)
-        return label.text(lang) if label else activity
-
-
 # --------------------------------------------------------------------------- state
 
 
@@ -305,6 +149,19 @@ class EventState:
 
 
 CalendarState = Mapping[str, EventState]
+
+
+@dataclass(frozen=True)
+class PublishedCalendar:
+    """The calendar state of a scenario's last publish, and when that was.
+
+    The plan store gives it (:func:`scheduler.store.preview_state`); the files
+    of ``scheduler plan`` continue it, so that events unchanged since keep
+    their SEQUENCE and stamps.
+    """
+
+    state: CalendarState
+    published_at: dt.datetime
 
 
 def event_uid(scenario: str, event_id: str) -> str:
@@ -1072,6 +929,30 @@ def calendar_feeds(
     when = now if now is not None else default_stamp(plan)
     state = advance_state(plan, display, stored or {}, when, grace)
     return build_feeds(plan, display, state, lang=lang, now=when)
+
+
+def plan_feeds(
+    plan: Plan,
+    display: DisplayData,
+    lang: str = "vi",
+    calendar_state: PublishedCalendar | None = None,
+) -> list[Feed]:
+    """Return the feeds of ``calendars/*.ics``, continuing a published state if given.
+
+    With the state of the last publish, events unchanged since keep their
+    SEQUENCE and stamps, and changes are stamped with the publish time;
+    without it the deterministic defaults apply. Either way the same
+    arguments give the same bytes.
+    """
+    if calendar_state is None:
+        return calendar_feeds(plan, display, lang=lang)
+    return calendar_feeds(
+        plan,
+        display,
+        calendar_state.state,
+        now=calendar_state.published_at,
+        lang=lang,
+    )
 
 
 def calendar_files(

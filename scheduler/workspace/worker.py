@@ -81,8 +81,8 @@ def _solve_and_write(
 ) -> None:
     # the heavy imports after the job shows as running: the page sees the start at once
     from scheduler.calendar import build_grid
-    from scheduler.export.bundle import plan_files
     from scheduler.export.table import write_atomically
+    from scheduler.outputs import files_now
     from scheduler.scenario.load import load_scenario
     from scheduler.solve import solve
 
@@ -100,7 +100,7 @@ def _solve_and_write(
     result = solve(
         scenario, build_grid(scenario, lang), overrides=overrides, progress=progress
     )
-    files = plan_files(scenario, result, lang)
+    files = files_now(scenario, result, lang)
     files["scenario.xlsx"] = source.read_bytes()
     target = run_dir(folder, job.plan_id, job.run)
     write_atomically(target, files)
@@ -162,8 +162,8 @@ def _replan_and_write(
     """
     import datetime as dt
 
-    from scheduler.export.bundle import plan_files
     from scheduler.export.table import write_atomically
+    from scheduler.outputs import files_now
     from scheduler.plan import Plan
     from scheduler.replan import changes_csv
     from scheduler.scenario.load import load_scenario
@@ -194,7 +194,7 @@ def _replan_and_write(
     changed, plan = adjust.run_replan(
         scenario, old, dt.date.fromisoformat(asked["today"]), changes, moving, overrides
     )
-    files = plan_files(changed, plan, lang)
+    files = files_now(changed, plan, lang)
     files["changes.csv"] = changes_csv(plan, lang)
     files["scenario.xlsx"] = workbook_bytes(changed, lang)
     target = run_dir(folder, job.plan_id, job.run)
