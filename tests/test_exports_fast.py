@@ -9,7 +9,10 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from pathlib import Path
 
 import icalendar
@@ -24,12 +27,13 @@ from scheduler.export.ical import (
     advance_state,
     build_feeds,
     calendar_files,
+    content_hash,
     default_stamp,
     feed_specs,
     fold,
     to_ical,
 )
-from scheduler.plan import Plan
+from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.store import connect, preview_state, publish
 from tests.calendar_fixtures import LONG_NAME, feed_scenario, solved
@@ -188,3 +192,53 @@ def test_plan_files_read_no_store_and_take_today(
     continued = plan_files(scenario, plan, today=day, calendar_state=published)
     assert b"DTSTAMP:20230810T030000Z" in continued["calendars/all.ics"]
     assert b"DTSTAMP:20230810T030000Z" not in files["calendars/all.ics"]
+
+
+def _hash_as_before(event: Event, display: DisplayData) -> str:
+    """content_hash as written with dataclasses.asdict: stored hashes must not change."""
+    shown = dataclasses.replace(
+        event, status="scheduled" if event.status == "pinned" else event.status
+    )
+    resolved = {
+        "event": dataclasses.asdict(shown),
+        "venue": dataclasses.asdict(display.venues[event.venue_id])
+        if event.venue_id in display.venues
+        else None,
+        "communes": [
+            dataclasses.asdict(display.communes[c])
+            for c in (event.commune_code, *event.communes_served)
+            if c in display.communes
+        ],
+        "staff": [
+            dataclasses.asdict(display.staff[a.staff_id])
+            for a in event.staff
+            if a.staff_id in display.staff
+        ],
+        "publish": [display.public_names, display.organizer_email],
+        "labels": [
+            dataclasses.asdict(x)
+            for x in (
+                display.activities.get(event.activity),
+                display.topics.get(event.topic or ""),
+                display.funding.get(event.funding_source or ""),
+            )
+            if x is not None
+        ],
+    }
+    text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_content_hash_is_unchanged_by_the_faster_conversion(
+    scenario: Scenario, plan: Plan
+) -> None:
+    """The hashes in published stores stay valid: same JSON, same SHA-256."""
+    display = DisplayData.from_scenario(scenario)
+    events = [
+        *plan.events,
+        *(dataclasses.replace(e, status="pinned") for e in plan.events[:3]),
+    ]
+    assert any(e.staff for e in events)
+    assert any(e.communes_served for e in events)
+    for event in events:
+        assert content_hash(event, display) == _hash_as_before(event, display)

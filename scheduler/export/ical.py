@@ -22,8 +22,8 @@ import json
 import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from icalendar import (
     Alarm,
@@ -187,25 +187,26 @@ def content_hash(event: Event, display: DisplayData) -> str:
     so do the scenario's publish settings (names shown or not, organizer).
     """
     # "pinned" (kept from an earlier plan) looks the same to a subscriber as "scheduled"
-    shown = dataclasses.replace(event, status=_shown_status(event.status))
+    shown = _plain(event)
+    shown["status"] = _shown_status(event.status)
     resolved = {
-        "event": asdict(shown),
-        "venue": asdict(display.venues[event.venue_id])
+        "event": shown,
+        "venue": _plain(display.venues[event.venue_id])
         if event.venue_id in display.venues
         else None,
         "communes": [
-            asdict(display.communes[c])
+            _plain(display.communes[c])
             for c in (event.commune_code, *event.communes_served)
             if c in display.communes
         ],
         "staff": [
-            asdict(display.staff[a.staff_id])
+            _plain(display.staff[a.staff_id])
             for a in event.staff
             if a.staff_id in display.staff
         ],
         "publish": [display.public_names, display.organizer_email],
         "labels": [
-            asdict(x)
+            _plain(x)
             for x in (
                 display.activities.get(event.activity),
                 display.topics.get(event.topic or ""),
@@ -216,6 +217,29 @@ def content_hash(event: Event, display: DisplayData) -> str:
     }
     text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _plain(value: Any) -> Any:
+    """Return a dataclass as :func:`dataclasses.asdict` would, for JSON only.
+
+    The same dicts and lists (so the same JSON and the same hashes as before),
+    without ``asdict``'s deep copies of every value: they were a large part of
+    the time of a plan's calendars.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            name: _plain(getattr(value, name)) for name in _field_names(type(value))
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _shown_status(status: str) -> str:
