@@ -242,3 +242,15 @@ def test_content_hash_is_unchanged_by_the_faster_conversion(
     assert any(e.communes_served for e in events)
     for event in events:
         assert content_hash(event, display) == _hash_as_before(event, display)
+
+
+def test_plan_json_is_unchanged_by_the_faster_conversion(plan: Plan) -> None:
+    """plan.json from one walk over the fields equals the asdict version, byte for byte."""
+    from scheduler.plan import _encode
+
+    for p in (plan, dataclasses.replace(plan, events=plan.events[:2])):
+        before = json.dumps(
+            _encode(dataclasses.asdict(p)), ensure_ascii=False, indent=2, sort_keys=True
+        )
+        assert p.to_json() == before
+        assert Plan.from_dict(json.loads(p.to_json())) == p
