@@ -120,7 +120,8 @@ def plan(
     folder = out or Path("out") / sc.name
     with output_folder(folder, lang):
         result = _solve_for_cli(sc, scenario, overrides, lang)
-        files, feed_notes = outputs_now(sc, result, lang)
+        # the calendars in a second process beside the other files
+        files, feed_notes = outputs_now(sc, result, lang, parallel=True)
         write_atomically(folder, files)
     print_summary(sc, result, lang)
     for note in feed_notes:  # a feed split or shortened to stay under 1 MB

@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 
 
 def outputs_now(
-    scenario: Scenario, plan: Plan, lang: str = "vi", store: Path | None = None
+    scenario: Scenario,
+    plan: Plan,
+    lang: str = "vi",
+    store: Path | None = None,
+    *,
+    parallel: bool = False,
 ) -> tuple[dict[str, bytes], list[str]]:
     """Return every output file of a plan as of now, and notes on its feeds.
 
@@ -32,6 +37,8 @@ def outputs_now(
     store
         The plan store to continue the published calendars of (default as
         :func:`scheduler.store.store_path` says).
+    parallel
+        Build the calendars in a second process (``scheduler plan``).
 
     Returns
     -------
@@ -48,6 +55,7 @@ def outputs_now(
         # the "today" line of the Gantt charts: the date the files are written
         today=dt.datetime.now(TZ).date(),
         calendar_state=preview_state(plan.scenario, store),
+        parallel=parallel,
     )
 
 

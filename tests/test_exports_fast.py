@@ -13,6 +13,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
 import icalendar
@@ -21,8 +24,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser.string import _foldline
 
-from scheduler.export.bundle import plan_files
+from scheduler.export.bundle import plan_files, plan_outputs
 from scheduler.export.display import DisplayData
+from scheduler.export.forked import Forked, fork_is_safe
 from scheduler.export.ical import (
     advance_state,
     build_feeds,
@@ -254,3 +258,72 @@ def test_plan_json_is_unchanged_by_the_faster_conversion(plan: Plan) -> None:
         )
         assert p.to_json() == before
         assert Plan.from_dict(json.loads(p.to_json())) == p
+
+
+# ---------------------------------------------------------------- calendars in a second process
+
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the calendars fork only on Linux"
+)
+
+
+def _sleep_then(value: int) -> int:
+    time.sleep(60)
+    return value
+
+
+def _fail_in_child(parent: int) -> str:
+    if os.getpid() != parent:
+        raise RuntimeError("the child fails")
+    return "here"
+
+
+@linux_only
+def test_forked_runs_in_a_child_and_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fork_is_safe()
+    assert Forked(os.getpid).result(wait_s=60) not in (None, os.getpid())
+    # the child raises: no result, the caller does the work
+    assert Forked(_fail_in_child, os.getpid()).result(wait_s=60) is None
+    # the child takes too long: no result, and the child is ended
+    slow = Forked(_sleep_then, 1)
+    process = slow._process  # to see that it ends
+    assert slow.result(wait_s=0.1) is None
+    assert process is not None
+    assert not process.is_alive()
+    # no fork where it is not safe
+    monkeypatch.setattr("scheduler.export.forked.fork_is_safe", lambda: False)
+    assert Forked(os.getpid).result(wait_s=60) is None
+
+
+@linux_only
+def test_parallel_outputs_equal_sequential_ones(
+    scenario: Scenario, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = plan.horizon_start
+    one = plan_outputs(scenario, plan, "vi", today=day, calendar_state=None)
+    two = plan_outputs(
+        scenario, plan, "vi", today=day, calendar_state=None, parallel=True
+    )
+    assert list(two[0]) == list(one[0])
+    assert {k: v for k, v in two[0].items() if not k.endswith((".xlsx", ".docx"))} == {
+        k: v for k, v in one[0].items() if not k.endswith((".xlsx", ".docx"))
+    }
+    assert two[1] == one[1]
+    # the child fails: the calendars are made here, the same
+    import scheduler.export.bundle as bundle
+
+    parent = os.getpid()
+    feeds = bundle.plan_feeds
+
+    def fails_in_child(*args: object) -> object:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return feeds(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bundle, "plan_feeds", fails_in_child)
+    three = plan_outputs(
+        scenario, plan, "vi", today=day, calendar_state=None, parallel=True
+    )
+    assert {k: v for k, v in three[0].items() if k.startswith("calendars/")} == {
+        k: v for k, v in one[0].items() if k.startswith("calendars/")
+    }

@@ -9,10 +9,12 @@ clock, an environment variable or ``out/plans.sqlite``
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import TYPE_CHECKING
 
 from scheduler.export.display import DisplayData
-from scheduler.export.ical import PublishedCalendar, feed_notes, plan_feeds
+from scheduler.export.forked import Forked
+from scheduler.export.ical import Feed, PublishedCalendar, feed_notes, plan_feeds
 from scheduler.export.report import report_html, staff_report_html
 from scheduler.export.sheets import sheet_files
 from scheduler.export.table import (
@@ -42,6 +44,7 @@ def plan_outputs(
     *,
     today: dt.date | None,
     calendar_state: PublishedCalendar | None,
+    parallel: bool = False,
 ) -> tuple[dict[str, bytes], list[str]]:
     """Return the contents of every output file of a plan, and notes on its feeds.
 
@@ -57,7 +60,13 @@ def plan_outputs(
         The date the files are written: the "today" line of the Gantt charts.
     calendar_state
         The calendar state of the scenario's last publish, or ``None``
-        (never published, or no store): see :func:`plan_feeds`.
+        (never published, or no store): see
+        :func:`~scheduler.export.ical.plan_feeds`.
+    parallel
+        Build the calendars in a forked process while this one builds the
+        other files (:class:`~scheduler.export.forked.Forked`; the same bytes
+        either way). Only where fork is safe and the machine has a core to
+        spare; otherwise, or when the child fails, everything is built here.
 
     Returns
     -------
@@ -73,18 +82,40 @@ def plan_outputs(
     from scheduler.export.workbook import schedule_xlsx
 
     display = DisplayData.from_scenario(scenario)
-    feeds = plan_feeds(plan, display, lang, calendar_state)
+    calendars = (
+        Forked(plan_feeds, plan, display, lang, calendar_state) if parallel else None
+    )
+    # a monotonic timer, only to bound the wait for the child: no file depends on it
+    started = time.perf_counter()
+    try:
+        head = {
+            "schedule.csv": schedule_csv(scenario, plan),
+            "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
+            "ke-hoach.docx": plan_docx(scenario, plan, lang),
+            "unscheduled.csv": unscheduled_csv(plan, lang),
+            "plan.json": plan_json(plan),
+            "display.json": display.to_json().encode("utf-8"),
+        }
+        tail = {
+            "report.html": report_html(scenario, plan, lang, today),
+            "report-staff.html": staff_report_html(scenario, plan, lang, today),
+            **sheet_files(scenario, plan, lang),
+        }
+    except BaseException:
+        if calendars is not None:
+            calendars.cancel()
+        raise
+    feeds: list[Feed] | None = None
+    if calendars is not None:
+        # the child's share takes about as long as ours: wait well beyond that
+        waited = time.perf_counter() - started
+        feeds = calendars.result(wait_s=max(10.0, 4 * waited))
+    if feeds is None:  # not in parallel, or the child failed: the same feeds here
+        feeds = plan_feeds(plan, display, lang, calendar_state)
     files = {
-        "schedule.csv": schedule_csv(scenario, plan),
-        "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
-        "ke-hoach.docx": plan_docx(scenario, plan, lang),
-        "unscheduled.csv": unscheduled_csv(plan, lang),
-        "plan.json": plan_json(plan),
-        "display.json": display.to_json().encode("utf-8"),
+        **head,
         **{f"calendars/{f.filename}": f.body for f in feeds},
-        "report.html": report_html(scenario, plan, lang, today),
-        "report-staff.html": staff_report_html(scenario, plan, lang, today),
-        **sheet_files(scenario, plan, lang),
+        **tail,
     }
     return files, feed_notes(feeds, lang)
 
