@@ -102,6 +102,7 @@ def plan(
     lang: Lang = "vi",
 ) -> None:
     """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
+    from scheduler.export.forked import spare_core
     from scheduler.export.table import write_atomically
     from scheduler.outputs import outputs_now
 
@@ -120,8 +121,8 @@ def plan(
     folder = out or Path("out") / sc.name
     with output_folder(folder, lang):
         result = _solve_for_cli(sc, scenario, overrides, lang)
-        # the calendars in a second process beside the other files
-        files, feed_notes = outputs_now(sc, result, lang, parallel=True)
+        # the calendars in a second process beside the other files, if a core is free
+        files, feed_notes = outputs_now(sc, result, lang, parallel=spare_core())
         write_atomically(folder, files)
     print_summary(sc, result, lang)
     for note in feed_notes:  # a feed split or shortened to stay under 1 MB

@@ -1,6 +1,7 @@
 """Time the whole ``scheduler plan`` command, phase by phase, against its solve time.
 
 Usage: python scripts/bench_plan_command.py [--runs 5] [--scenario PATH]
+                                            [--calendars auto|child|here]
 
 Each run is a fresh Python process (cold imports, like a planner's command)
 that times:
@@ -10,9 +11,14 @@ that times:
   it runs (imported here first, so that their functions can be timed);
 - the command itself, ``plan SCENARIO --out <temporary folder>``: the solve
   call (model build, CP-SAT, staff naming) with the CP-SAT time the command
-  reports, each output file, writing the folder, and the rest (loading,
-  checking, the printed summary);
+  reports, each output file (the calendars only when built in the command's
+  own process; from a child, the time waited for them), writing the folder,
+  and the rest (loading, checking, the printed summary);
 - ``whole``: lazy imports + the command, the time the command prints.
+
+``--calendars`` chooses where the calendars are built: ``auto`` as the
+command does (a forked child when a core is free), ``child`` always, ``here``
+never (in the command's own process), to compare the two.
 
 Prints one line per run and the medians; writes nothing else.
 """
@@ -23,6 +29,7 @@ import argparse
 import functools
 import importlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -68,10 +75,14 @@ def _timed(
     return original
 
 
-def child(scenario: str, out: str, report: str) -> None:
+def child(scenario: str, out: str, report: str, calendars: str) -> None:
     """One run: import, time each phase of the command, write the figures as JSON."""
     started = time.perf_counter()
     from scheduler import cli
+    from scheduler.export import forked
+
+    if calendars != "auto":
+        forked.spare_core = lambda: calendars == "child"  # type: ignore[assignment]
 
     times: dict[str, float] = {"start-up": time.perf_counter() - started}
     lazy = time.perf_counter()
@@ -102,6 +113,8 @@ def child(scenario: str, out: str, report: str) -> None:
     for module, name, label in OUTPUTS:
         _timed(modules[module], name, label, times)
     _timed(table, "write_atomically", "writing the folder", times)
+    # with the calendars in a child, what the command waits for them
+    _timed(forked.Forked, "result", "waiting for the child", times)
 
     command = time.perf_counter()
     cli.app(["plan", scenario, "--out", out], standalone_mode=False)
@@ -117,6 +130,7 @@ ORDER = (
     "solve call",
     "solve (reported)",
     *(label for _, _, label in OUTPUTS),
+    "waiting for the child",
     "writing the folder",
     "whole",
 )
@@ -127,7 +141,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scenario", default=SCENARIO)
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--calendars", choices=("auto", "child", "here"), default="auto"
+    )
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -145,6 +162,7 @@ def main() -> None:
                     args.scenario,
                     str(Path(tmp) / "out"),
                     str(report),
+                    args.calendars,
                 ],
                 check=True,
                 capture_output=True,
@@ -156,7 +174,11 @@ def main() -> None:
             f"run {run + 1}: "
             + ", ".join(f"{k} {times.get(k, 0.0):.3f}" for k in (*ORDER, "process"))
         )
-    print(f"\nmedians of {args.runs} runs, {args.scenario}:")
+    load = os.getloadavg()[0]
+    print(
+        f"\nmedians of {args.runs} runs, {args.scenario}, calendars {args.calendars}"
+        f" (load average now {load:.1f} on {os.cpu_count()} cores):"
+    )
     for key in (*ORDER, "process"):
         print(f"  {key:22} {statistics.median(r.get(key, 0.0) for r in runs):6.3f} s")
     ratio = statistics.median(r["whole"] / r["solve (reported)"] for r in runs)

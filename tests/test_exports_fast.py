@@ -26,7 +26,7 @@ from icalendar.parser.string import _foldline
 
 from scheduler.export.bundle import plan_files, plan_outputs
 from scheduler.export.display import DisplayData
-from scheduler.export.forked import Forked, fork_is_safe
+from scheduler.export.forked import Forked, fork_is_safe, spare_core
 from scheduler.export.ical import (
     advance_state,
     build_feeds,
@@ -327,3 +327,17 @@ def test_parallel_outputs_equal_sequential_ones(
     assert {k: v for k, v in three[0].items() if k.startswith("calendars/")} == {
         k: v for k, v in one[0].items() if k.startswith("calendars/")
     }
+
+
+@linux_only
+def test_a_second_process_only_where_a_core_is_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 0.5, 0.5))
+    assert spare_core()
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.9, 6.0, 4.0))
+    assert not spare_core()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not spare_core()

@@ -42,6 +42,20 @@ def fork_is_safe() -> bool:
     return all(t.daemon for t in others) and (os.cpu_count() or 1) > 1
 
 
+def spare_core() -> bool:
+    """Return whether a core is free for a child: the load average leaves one unused.
+
+    On a machine busy with other work a second process only adds the cost of
+    forking and pickling (measured: slower, docs/performance.md).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return False
+    return cores > 1 and load <= cores - 1
+
+
 def _child(
     send: Connection, function: Callable[..., Any], args: tuple[Any, ...]
 ) -> None:
