@@ -12,13 +12,18 @@ import ast
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import sys
 import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
+import docx
 import icalendar
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +31,7 @@ from icalendar.parser.string import _foldline
 
 from scheduler.export.bundle import plan_files, plan_outputs
 from scheduler.export.display import DisplayData
+from scheduler.export.document import plan_docx
 from scheduler.export.forked import Forked, fork_is_safe, spare_core
 from scheduler.export.ical import (
     advance_state,
@@ -37,6 +43,8 @@ from scheduler.export.ical import (
     fold,
     to_ical,
 )
+from scheduler.export.workbook import schedule_xlsx
+from scheduler.export.zipped import stamp
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.store import connect, preview_state, publish
@@ -341,3 +349,43 @@ def test_a_second_process_only_where_a_core_is_free(
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert not spare_core()
+
+
+# ---------------------------------------------------------------- workbook and document bytes
+
+
+@pytest.mark.parametrize("make", [schedule_xlsx, plan_docx])
+def test_zip_files_depend_on_their_inputs_not_the_clock(
+    scenario: Scenario, plan: Plan, monkeypatch: pytest.MonkeyPatch, make: Any
+) -> None:
+    """Written at two times of day, the same plan gives the same bytes, dated ``today``."""
+    day = dt.date(2023, 7, 5)
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    first = make(scenario, plan, "vi", day)
+    monkeypatch.setattr(time, "time", lambda: 1_700_050_000.0)
+    second = make(scenario, plan, "vi", day)
+    assert first == second
+    archive = zipfile.ZipFile(io.BytesIO(first))
+    assert archive.testzip() is None  # every CRC still right
+    assert {i.date_time for i in archive.infolist()} == {(2023, 7, 5, 0, 0, 0)}
+    if make is schedule_xlsx:
+        book = openpyxl.load_workbook(io.BytesIO(first))
+        for when in (book.properties.created, book.properties.modified):
+            assert (when.date(), when.time()) == (day, dt.time(0, 0))
+    else:
+        assert docx.Document(io.BytesIO(first)).paragraphs
+    undated = make(scenario, plan, "vi")
+    assert {i.date_time for i in zipfile.ZipFile(io.BytesIO(undated)).infolist()} == {
+        (1980, 1, 1, 0, 0, 0)
+    }
+
+
+def test_stamp_refuses_what_is_not_a_zip_file() -> None:
+    with pytest.raises(ValueError, match="not a zip file"):
+        stamp(b"PK\x03\x04 no central directory", None)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.txt", "x")
+    broken = buf.getvalue().replace(b"PK\x01\x02", b"XX\x01\x02")
+    with pytest.raises(ValueError, match="no central header"):
+        stamp(broken, None)

@@ -57,7 +57,9 @@ def plan_outputs(
     lang
         ``"vi"`` or ``"en"`` for everything people read.
     today
-        The date the files are written: the "today" line of the Gantt charts.
+        The date the files are written: the "today" line of the Gantt charts,
+        the date of the workbook and the document (``None``: no line, and
+        :data:`~scheduler.export.zipped.ZIP_EPOCH`).
     calendar_state
         The calendar state of the scenario's last publish, or ``None``
         (never published, or no store): see
@@ -90,8 +92,8 @@ def plan_outputs(
     try:
         head = {
             "schedule.csv": schedule_csv(scenario, plan),
-            "schedule.xlsx": schedule_xlsx(scenario, plan, lang),
-            "ke-hoach.docx": plan_docx(scenario, plan, lang),
+            "schedule.xlsx": schedule_xlsx(scenario, plan, lang, today),
+            "ke-hoach.docx": plan_docx(scenario, plan, lang, today),
             "unscheduled.csv": unscheduled_csv(plan, lang),
             "plan.json": plan_json(plan),
             "display.json": display.to_json().encode("utf-8"),

@@ -20,6 +20,7 @@ language; it never imports the solver.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections import Counter
@@ -37,6 +38,7 @@ from docx.shared import Cm, Mm, Pt
 from scheduler.calendar import TZ, month_key, quarter_key
 from scheduler.export.names import Names, budget_lines, half_of, local_day
 from scheduler.export.table import venue_name
+from scheduler.export.zipped import stamp
 from scheduler.i18n import day, day_with_weekday, number, quarter, t, vnd
 
 if TYPE_CHECKING:
@@ -1350,7 +1352,9 @@ def _roman(n: int) -> str:
     return _ROMAN[n - 1] if n <= len(_ROMAN) else str(n)
 
 
-def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
+def plan_docx(
+    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+) -> bytes:
     """Return the plan document ``ke-hoach.docx``.
 
     Parameters
@@ -1364,6 +1368,10 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     lang
         ``"vi"`` (the official document) or ``"en"`` (the same layout in
         English words).
+    today
+        The date the file is written, given to its zip entries
+        (:func:`scheduler.export.zipped.stamp`), so that the bytes depend on
+        the arguments alone.
 
     Returns
     -------
@@ -1411,4 +1419,4 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     if plan.unscheduled:
         w.landscape_section()
         _left_out_appendix(w, scenario, plan, left_label)
-    return w.bytes()
+    return stamp(w.bytes(), today)
