@@ -313,10 +313,7 @@ def test_parallel_outputs_equal_sequential_ones(
         scenario, plan, "vi", today=day, calendar_state=None, parallel=True
     )
     assert list(two[0]) == list(one[0])
-    assert {k: v for k, v in two[0].items() if not k.endswith((".xlsx", ".docx"))} == {
-        k: v for k, v in one[0].items() if not k.endswith((".xlsx", ".docx"))
-    }
-    assert two[1] == one[1]
+    assert two == one
     # the child fails: the calendars are made here, the same
     import scheduler.export.bundle as bundle
 
