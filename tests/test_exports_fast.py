@@ -28,6 +28,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser.string import _foldline
+from lxml import etree
 
 from scheduler.export.bundle import plan_files, plan_outputs
 from scheduler.export.display import DisplayData
@@ -386,3 +387,54 @@ def test_stamp_refuses_what_is_not_a_zip_file() -> None:
     broken = buf.getvalue().replace(b"PK\x01\x02", b"XX\x01\x02")
     with pytest.raises(ValueError, match="no central header"):
         stamp(broken, None)
+
+
+def _document_xml(data: bytes) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_copied_table_rows_give_the_same_document(
+    scenario: Scenario, plan: Plan, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """Rows copied from a model row equal rows built cell by cell, byte for byte."""
+    from scheduler.export import document
+
+    fast = plan_docx(scenario, plan, lang, plan.horizon_start)
+    original = document._Writer.__init__
+
+    def built(self: Any, lang: str) -> None:
+        original(self, lang)
+        self.copy_rows = False
+
+    monkeypatch.setattr(document._Writer, "__init__", built)
+    slow = plan_docx(scenario, plan, lang, plan.horizon_start)
+    assert _document_xml(fast) == _document_xml(slow)
+    assert fast == slow
+
+
+def test_copied_rows_keep_spaces_empty_lines_and_breaks() -> None:
+    """Each kind of line a cell can hold, copied and built, gives the same XML."""
+    from scheduler.export import document
+
+    rows: list[list[str | list[str]]] = [
+        ["a", "b c", ["x", "y"]],
+        ["d", "e f", ["z", "w"]],  # same shape: copied
+        ["g", "h ", ["o", "p"]],  # a space to keep: not a copy of the first
+        [" lead", "trail ", ["", "v"]],
+        ["  two", "ends ", ["", "u"]],  # spaces kept, an empty line
+        ["tab\there", "line\nbreak", ["q", "r"]],  # never copied
+        ["tab\tagain", "x", ["s", "t"]],
+        ["", "", []],
+        ["", "", []],
+    ]
+    xml = []
+    for copy_rows in (True, False):
+        w = document._Writer("vi")
+        w.copy_rows = copy_rows
+        table = w.table([30, 40, 50], ["A", "B", "C"])
+        for values in rows:
+            w.row(table, [30, 40, 50], values, numeric=(1,))
+        xml.append(etree.tostring(table._tbl))
+        assert [c.text for c in table.rows[4].cells] == [" lead", "trail ", "\nv"]
+    assert xml[0] == xml[1]
