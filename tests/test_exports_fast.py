@@ -37,6 +37,7 @@ from scheduler.export.forked import Forked, fork_is_safe, spare_core
 from scheduler.export.ical import (
     advance_state,
     build_feeds,
+    calendar_feeds,
     calendar_files,
     content_hash,
     default_stamp,
@@ -438,3 +439,17 @@ def test_copied_rows_keep_spaces_empty_lines_and_breaks() -> None:
         xml.append(etree.tostring(table._tbl))
         assert [c.text for c in table.rows[4].cells] == [" lead", "trail ", "\nv"]
     assert xml[0] == xml[1]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_feeds_without_a_store_skip_the_hashes_and_stay_the_same(
+    scenario: Scenario, plan: Plan, lang: str
+) -> None:
+    """A never-published plan's feeds equal those of the full state, hashes and all."""
+    display = DisplayData.from_scenario(scenario)
+    when = default_stamp(plan)
+    full = advance_state(plan, display, {}, when)
+    assert all(st.content_hash for st in full.values())
+    expected = build_feeds(plan, display, full, lang=lang, now=when)
+    assert calendar_feeds(plan, display, lang=lang) == expected
+    assert calendar_feeds(plan, display, {}, lang=lang) == expected

@@ -951,7 +951,19 @@ def calendar_feeds(
     the size limit; without a store none does.
     """
     when = now if now is not None else default_stamp(plan)
-    state = advance_state(plan, display, stored or {}, when, grace)
+    if stored:
+        state = advance_state(plan, display, stored, when, grace)
+    else:
+        # never published: every event is new. The content hashes are only
+        # kept for the next publish to compare, and these files are no
+        # publish, so none is computed (the feeds are the same without them)
+        stamp = _utc(when)
+        state = {
+            uid: EventState(uid, 0, "", stamp, None, event)
+            for uid, event in sorted(
+                (event_uid(plan.scenario, e.event_id), e) for e in plan.events
+            )
+        }
     return build_feeds(plan, display, state, lang=lang, now=when)
 
 
