@@ -453,3 +453,38 @@ def test_feeds_without_a_store_skip_the_hashes_and_stay_the_same(
     expected = build_feeds(plan, display, full, lang=lang, now=when)
     assert calendar_feeds(plan, display, lang=lang) == expected
     assert calendar_feeds(plan, display, {}, lang=lang) == expected
+
+
+def test_no_garbage_collection_while_the_files_are_made(
+    scenario: Scenario, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector waits (it walked the whole heap again and again), then is back as it was."""
+    import gc
+
+    import scheduler.export.bundle as bundle
+
+    runs: list[int] = []
+    seen: list[int] = []  # collections run before the last file was made
+    last = bundle.sheet_files
+
+    def counted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            runs.append(info["generation"])
+
+    def sheet_files(*args: Any) -> dict[str, bytes]:
+        seen.append(len(runs))
+        return last(*args)
+
+    monkeypatch.setattr(bundle, "sheet_files", sheet_files)
+    gc.callbacks.append(counted)
+    try:
+        assert gc.isenabled()
+        plan_outputs(scenario, plan, "vi", today=None, calendar_state=None)
+        assert seen == [0]
+        assert gc.isenabled()
+        gc.disable()
+        plan_outputs(scenario, plan, "vi", today=None, calendar_state=None)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+        gc.callbacks.remove(counted)
