@@ -6,6 +6,7 @@ scenario whose hard rules conflict), 3 a plan that breaks hard rules (check).
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
 import time
@@ -107,6 +108,9 @@ def plan(
     from scheduler.outputs import outputs_now
 
     started = time.perf_counter()
+    # what is loaded so far lives until the end: the collector need not walk
+    # it on every full collection of the model build and the outputs
+    gc.freeze()
     sc = load_or_exit(scenario, lang)
     overrides: dict[str, object] = {}
     if time_limit is not None:

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import time
 import zipfile
@@ -51,6 +52,7 @@ from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.store import connect, preview_state, publish
 from tests.calendar_fixtures import LONG_NAME, feed_scenario, solved
+from tests.conftest import make_scenario
 
 UTC = dt.UTC
 
@@ -488,3 +490,38 @@ def test_no_garbage_collection_while_the_files_are_made(
     finally:
         gc.enable()
         gc.callbacks.remove(counted)
+
+
+def test_the_plan_command_freezes_what_it_loaded(tmp_path: Path) -> None:
+    """Objects from before the solve are out of the collector's way (gc.freeze)."""
+    make_scenario(tmp_path / "tiny")
+    code = (
+        "import gc, sys\n"
+        "from scheduler.cli import app\n"
+        "try:\n"
+        "    app(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n"
+        "    print('frozen', gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "plan",
+            str(tmp_path / "tiny" / "tiny.toml"),
+            "--out",
+            str(tmp_path / "out"),
+            "--time-limit",
+            "5",
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    frozen = int(done.stdout.rsplit("frozen", 1)[1])
+    assert frozen > 10_000
+    assert (tmp_path / "out" / "schedule.xlsx").is_file()
