@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from scheduler.export.display import DisplayData
 from scheduler.export.ical import (
     DEFAULT_GRACE_DAYS,
-    DisplayData,
     EventState,
     Feed,
+    PublishedCalendar,
     advance_state,
     build_feeds,
     event_uid,
@@ -335,14 +336,12 @@ def last_published_at(conn: sqlite3.Connection, scenario: str) -> dt.datetime | 
     return dt.datetime.fromisoformat(row[0]) if row else None
 
 
-def preview_state(
-    scenario: str, path: Path | None = None
-) -> tuple[dict[str, EventState], dt.datetime] | None:
+def preview_state(scenario: str, path: Path | None = None) -> PublishedCalendar | None:
     """Read (never write) a scenario's calendar state for the files of ``scheduler plan``.
 
     Returns
     -------
-    tuple or None
+    PublishedCalendar or None
         The state and the last publish time (the stamp given to events that
         changed since, so the files stay reproducible), or ``None`` when there
         is no store, it cannot be read, or the scenario was never published.
@@ -356,7 +355,7 @@ def preview_state(
             when = last_published_at(conn, scenario)
             if when is None:
                 return None
-            return load_state(conn, scenario), when
+            return PublishedCalendar(load_state(conn, scenario), when)
         finally:
             conn.close()
     except (sqlite3.Error, ValueError, KeyError, TypeError):

@@ -41,7 +41,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from scheduler.export.ical import DisplayData, calendar_files
+from scheduler.export.display import DisplayData
+from scheduler.export.ical import calendar_files
 from scheduler.scenario.load import load_scenario
 from scheduler.solver.solve import solve
 from scheduler.store import connect, publish

@@ -66,7 +66,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("analysis", ["scheduler.explain", "scheduler.suggest", "scheduler.replan"]),
     ("province", ["scheduler.province", "scheduler.sweep"]),
     ("export", ["scheduler.export"]),
-    ("store", ["scheduler.store"]),
+    ("store", ["scheduler.store", "scheduler.outputs"]),
     ("serve", ["scheduler.serve", "scheduler.workspace"]),
     ("commands", ["scheduler.commands", "scheduler.cli", "scheduler.__main__"]),
     # The package's __init__ names the public API (load, grid, check, Plan): it sits

@@ -565,7 +565,8 @@ def test_report_shows_weights_involved_events_and_a_replans_changes(
 
 
 def test_plan_files_include_the_report(scenario: Scenario) -> None:
-    files = plan_files(scenario, make_plan())
+    plan = make_plan()
+    files = plan_files(scenario, plan, today=plan.horizon_start, calendar_state=None)
     assert files["report.html"].startswith(b"<!DOCTYPE html>")
 
 

@@ -86,7 +86,9 @@ def test_plan_writes_the_document_beside_the_workbook(
     assert (out / "ke-hoach.docx").exists()
     assert (out / "schedule.xlsx").exists()
     # replan and plan-province write what plan_files gives, so they get it too
-    assert "ke-hoach.docx" in plan_files(scenario, plan)
+    assert "ke-hoach.docx" in plan_files(
+        scenario, plan, today=plan.horizon_start, calendar_state=None
+    )
 
 
 def test_appendix_has_one_row_per_dialogue_with_commune_names(

@@ -374,7 +374,9 @@ def test_press_example_validates_plans_and_exports(tmp_path: Path) -> None:
             if e.commune_code == code
         )
         assert all((b - a).days >= 28 for a, b in itertools.pairwise(days))
-    files, _ = plan_outputs(sc, plan, "vi")
+    files, _ = plan_outputs(
+        sc, plan, "vi", today=plan.horizon_start, calendar_state=None
+    )
     # the whole-plan and activity feeds carry the items, commune feeds do not
     one = pubs[0].event_id
     assert one.encode() in files["calendars/all.ics"]

@@ -16,8 +16,8 @@ import icalendar
 import pytest
 
 from scheduler.export.bundle import plan_files
+from scheduler.export.display import DisplayData
 from scheduler.export.ical import (
-    DisplayData,
     EventState,
     advance_state,
     build_feeds,
@@ -406,10 +406,9 @@ def test_display_data_round_trips_and_rejects_bad_files(display: DisplayData) ->
 
 
 def test_plan_files_include_display_data_and_calendars(
-    scenario: Scenario, plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scenario: Scenario, plan: Plan
 ) -> None:
-    monkeypatch.setenv("SCHEDULER_STORE", str(tmp_path / "none.sqlite"))  # no store
-    files = plan_files(scenario, plan)
+    files = plan_files(scenario, plan, today=plan.horizon_start, calendar_state=None)
     assert DisplayData.from_json(
         files["display.json"].decode()
     ) == DisplayData.from_scenario(scenario)

@@ -29,8 +29,8 @@ import pytest
 from typer.testing import CliRunner
 
 from scheduler.cli import app
+from scheduler.export.display import DisplayData
 from scheduler.export.ical import (
-    DisplayData,
     Feed,
     advance_state,
     build_feeds,
@@ -330,7 +330,7 @@ def test_public_names_opt_in_and_organizer_email(
 
     scenario, plan = tiny
     name = scenario.staff[0].name
-    closed = plan_files(scenario, plan)
+    closed = plan_files(scenario, plan, today=plan.horizon_start, calendar_state=None)
     assert leaks(closed["calendars/all.ics"], [name]) == []
     assert leaks(closed["report.html"], [name]) == []
     assert leaks(closed["calendars/staff-L1.ics"], [name]) == [name]
@@ -341,7 +341,7 @@ def test_public_names_opt_in_and_organizer_email(
             )
         }
     )
-    files = plan_files(opened, plan)
+    files = plan_files(opened, plan, today=plan.horizon_start, calendar_state=None)
     assert leaks(files["calendars/all.ics"], [name]) == [name]
     assert leaks(files["report.html"], [name]) == [name]
     unfolded = files["calendars/all.ics"].replace(b"\r\n ", b"")

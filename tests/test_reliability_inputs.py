@@ -647,7 +647,7 @@ def test_publish_warning_is_in_the_users_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, expected: str
 ) -> None:
     import scheduler.store
-    from scheduler.export.ical import DisplayData
+    from scheduler.export.display import DisplayData
     from scheduler.store import connect, publish
     from tests.calendar_fixtures import feed_scenario, solved
 

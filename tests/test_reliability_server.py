@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 import scheduler.serve.app as app_module
 from scheduler.cli import app as cli_app
 from scheduler.commands.serve import allowed_hosts
-from scheduler.export.ical import DisplayData
+from scheduler.export.display import DisplayData
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.serve.app import accepts_gzip, create_app, host_allowed, redact

@@ -20,8 +20,10 @@ from typer.testing import CliRunner
 
 from scheduler.cli import app
 from scheduler.export.bundle import plan_files
-from scheduler.export.ical import DisplayData, event_uid
+from scheduler.export.display import DisplayData
+from scheduler.export.ical import event_uid
 from scheduler.export.table import write_atomically
+from scheduler.outputs import files_now
 from scheduler.plan import Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.store import (
@@ -184,7 +186,7 @@ def test_plan_files_continue_the_published_state(
     result = publish(db, shifted(plan, moved.event_id, 1), display, now=T2)
     db.close()
     # written after the publish, the plan's files equal the published feeds
-    files = plan_files(scenario, shifted(plan, moved.event_id, 1))
+    files = files_now(scenario, shifted(plan, moved.event_id, 1))
     for f in result.feeds:
         assert files[f"calendars/{f.filename}"] == f.body
     # and the store was only read: still two versions
@@ -272,7 +274,7 @@ def test_an_event_cancelled_in_the_plan_counts_as_cancelled(plan: Plan) -> None:
 def write_out(
     scenario: Scenario, plan: Plan, folder: Path, report: bool = True
 ) -> None:
-    files = plan_files(scenario, plan)
+    files = plan_files(scenario, plan, today=plan.horizon_start, calendar_state=None)
     if not report:
         # an out folder from an older version of the tool, before report.html
         del files["report.html"]

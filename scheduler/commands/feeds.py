@@ -240,9 +240,10 @@ def export_ics(
     lang: Lang = "vi",
 ) -> None:
     """Write calendars/*.ics (and display.json) for an existing plan.json."""
-    from scheduler.export.bundle import preview_feeds
+    from scheduler.export.display import DisplayData
     from scheduler.export.folder import write_atomically, write_file_atomically
-    from scheduler.export.ical import DisplayData, feed_notes
+    from scheduler.export.ical import feed_notes, plan_feeds
+    from scheduler.store import preview_state
 
     plan = read_plan_or_exit(plan_file, lang)
     if scenario is not None:
@@ -267,7 +268,7 @@ def export_ics(
         )
         raise typer.Exit(2)
     folder = out or plan_file.parent
-    feeds = preview_feeds(plan, display, lang, store)
+    feeds = plan_feeds(plan, display, lang, preview_state(plan.scenario, store))
     files = {f.filename: f.body for f in feeds}
     with output_folder(folder / "calendars", lang):
         write_atomically(folder / "calendars", files)

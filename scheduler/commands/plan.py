@@ -6,6 +6,7 @@ scenario whose hard rules conflict), 3 a plan that breaks hard rules (check).
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -97,10 +98,14 @@ def plan(
     lang: Lang = "vi",
 ) -> None:
     """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
-    from scheduler.export.bundle import plan_outputs
+    from scheduler.export.forked import spare_core
     from scheduler.export.table import write_atomically
+    from scheduler.outputs import outputs_now
 
     started = time.perf_counter()
+    # what is loaded so far lives until the end: the collector need not walk
+    # it on every full collection of the model build and the outputs
+    gc.freeze()
     sc = load_or_exit(scenario, lang)
     overrides: dict[str, object] = {}
     if time_limit is not None:
@@ -115,7 +120,8 @@ def plan(
     folder = out or Path("out") / sc.name
     with output_folder(folder, lang):
         result = _solve_for_cli(sc, scenario, overrides, lang)
-        files, feed_notes = plan_outputs(sc, result, lang)
+        # the calendars in a second process beside the other files, if a core is free
+        files, feed_notes = outputs_now(sc, result, lang, parallel=spare_core())
         write_atomically(folder, files)
     print_summary(sc, result, lang)
     for note in feed_notes:  # a feed split or shortened to stay under 1 MB

@@ -358,8 +358,8 @@ def _plan_and_write(
     lang: str,
 ) -> int:
     """Plan a province, write its folder, print the table; return the violations."""
-    from scheduler.export.province_bundle import province_files
     from scheduler.export.table import write_atomically
+    from scheduler.outputs import province_files_now
     from scheduler.province.decompose import plan_province
     from scheduler.province.shared import check_province
 
@@ -376,7 +376,7 @@ def _plan_and_write(
     for v in violations.shared:
         err.print(f"  {v.render(lang)}", markup=False)
     problems = len(violations)
-    write_atomically(folder, province_files(province, result, problems, lang))
+    write_atomically(folder, province_files_now(province, result, problems, lang))
     console.print(_district_table(result, lang))
     console.print(_totals(result, problems, lang))
     console.print(

@@ -56,8 +56,8 @@ def replan(
     lang: Lang = "vi",
 ) -> None:
     """Re-plan from --today with the changes; write the plan files and changes.csv."""
-    from scheduler.export.bundle import plan_files
     from scheduler.export.table import write_atomically
+    from scheduler.outputs import files_now
     from scheduler.replan import changes_csv, check_changes, read_changes
     from scheduler.replan import replan as run_replan
 
@@ -109,7 +109,7 @@ def replan(
                 err.print(say(exc, lang), style="bold red", markup=False)
                 raise typer.Exit(1) from exc
         plan = result.plan
-        files = plan_files(result.scenario, plan, lang)
+        files = files_now(result.scenario, plan, lang)
         files["changes.csv"] = changes_csv(plan, lang)
         write_atomically(folder, files)
     table = Table(

@@ -20,11 +20,13 @@ language; it never imports the solver.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import io
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -37,6 +39,7 @@ from docx.shared import Cm, Mm, Pt
 from scheduler.calendar import TZ, month_key, quarter_key
 from scheduler.export.names import Names, budget_lines, half_of, local_day
 from scheduler.export.table import venue_name
+from scheduler.export.zipped import stamp
 from scheduler.i18n import day, day_with_weekday, name_in, number, pick, quarter, t, vnd
 
 if TYPE_CHECKING:
@@ -137,6 +140,10 @@ class _Writer:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        # a model row per table and shape (see row); copy_rows False builds
+        # every row through python-docx (the tests compare the two)
+        self._rows: dict[tuple[object, ...], Any] = {}
+        self.copy_rows = True
         self.doc: DocxDocument = Document()
         normal = self.doc.styles["Normal"]
         normal.font.name = FONT
@@ -223,7 +230,34 @@ class _Writer:
         align: str = "left",
         numeric: tuple[int, ...] = (),
     ) -> None:
-        """Add a table row; a list value is one line per item."""
+        """Add a table row; a list value is one line per item.
+
+        A row shaped like one already made in the same table (same widths,
+        weight, alignment, and lines of the same kind) is a copy of that row's
+        XML with its texts replaced: python-docx builds each cell property by
+        property, which was most of the time of the document, and the copy
+        gives the same XML (``tests/test_exports_fast.py`` compares them).
+        """
+        shape = _shape(values)
+        key = (id(table), tuple(widths_mm), bold, align, numeric, shape)
+        model = self._rows.get(key) if shape is not None else None
+        if model is not None and self.copy_rows:
+            _append_copy(table, model, values)
+            return
+        self._row_built(table, widths_mm, values, bold, align, numeric)
+        if shape is not None:
+            self._rows[key] = table.rows[-1]._tr  # noqa: SLF001 (the XML)
+
+    def _row_built(
+        self,
+        table: Table,
+        widths_mm: list[float],
+        values: Sequence[str | list[str]],
+        bold: bool,
+        align: str,
+        numeric: tuple[int, ...],
+    ) -> None:
+        """Add a table row through python-docx, cell by cell."""
         cells = table.add_row().cells  # type: ignore[no-untyped-call]
         for i, (cell, value, width) in enumerate(
             zip(cells, values, widths_mm, strict=True)
@@ -256,6 +290,49 @@ class _Writer:
         buf = io.BytesIO()
         self.doc.save(buf)
         return buf.getvalue()
+
+
+# one kind per line of a cell: no text (no w:t element), text whose spaces at
+# either end must be kept (xml:space="preserve"), or other text
+_EMPTY, _KEEP_SPACES, _TEXT = 0, 1, 2
+
+
+def _shape(values: Sequence[str | list[str]]) -> tuple[tuple[int, ...], ...] | None:
+    """Return the kinds of the lines of each cell, or ``None`` when a row cannot be copied.
+
+    Tabs and line breaks become their own elements in python-docx: such a row
+    is always built.
+    """
+    shape = []
+    for value in values:
+        lines = (value if isinstance(value, list) else [value]) or [""]
+        kinds = []
+        for line in lines:
+            if any(ch in line for ch in "\t\n\r"):
+                return None
+            if not line:
+                kinds.append(_EMPTY)
+            elif len(line.strip()) < len(line):
+                kinds.append(_KEEP_SPACES)
+            else:
+                kinds.append(_TEXT)
+        shape.append(tuple(kinds))
+    return tuple(shape)
+
+
+def _append_copy(table: Table, model: Any, values: Sequence[str | list[str]]) -> None:
+    """Append a copy of the row ``model`` to ``table`` with the texts of ``values``."""
+    row = copy.deepcopy(model)
+    texts = iter(
+        line
+        for value in values
+        for line in ((value if isinstance(value, list) else [value]) or [""])
+        if line
+    )
+    # the model's w:t elements, in document order, are the non-empty lines
+    for element in row.iter(qn("w:t")):
+        element.text = next(texts)
+    table._tbl.append(row)  # noqa: SLF001 (python-docx has no row-copy API)
 
 
 def _page(section: object, landscape: bool) -> None:
@@ -1223,7 +1300,9 @@ def _roman(n: int) -> str:
     return _ROMAN[n - 1] if n <= len(_ROMAN) else str(n)
 
 
-def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
+def plan_docx(
+    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+) -> bytes:
     """Return the plan document ``ke-hoach.docx``.
 
     Parameters
@@ -1237,6 +1316,10 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     lang
         ``"vi"`` (the official document) or ``"en"`` (the same layout in
         English words).
+    today
+        The date the file is written, given to its zip entries
+        (:func:`scheduler.export.zipped.stamp`), so that the bytes depend on
+        the arguments alone.
 
     Returns
     -------
@@ -1284,4 +1367,4 @@ def plan_docx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     if plan.unscheduled:
         w.landscape_section()
         _left_out_appendix(w, scenario, plan, left_label)
-    return w.bytes()
+    return stamp(w.bytes(), today)

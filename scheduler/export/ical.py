@@ -1,13 +1,15 @@
 """iCalendar feeds of a plan: one per plan, commune, radio station, staff member and activity.
 
 The builder is pure. It reads a :class:`~scheduler.plan.Plan`, the names and
-places of :class:`DisplayData` and the calendar state of the previous publish
-(uid → SEQUENCE, content hash, last modified, cancelled at), and returns the
-feeds and the next state. It never reads the clock or a database: the caller
-passes ``now``, so the same inputs always give the same bytes.
+places of :class:`~scheduler.export.display.DisplayData` and the calendar
+state of the previous publish (uid → SEQUENCE, content hash, last modified,
+cancelled at), and returns the feeds and the next state. It never reads the
+clock or a database: the caller passes ``now``, so the same inputs always give
+the same bytes.
 
-Every text is built with the ``icalendar`` library (folding, escaping,
-VTIMEZONE); nothing here writes iCalendar syntax by hand.
+Every text is built with the ``icalendar`` library (escaping, parameters,
+VTIMEZONE); only the folding of long lines is done here (:func:`fold`), byte
+for byte as icalendar folds them, because icalendar's own was slow.
 """
 
 from __future__ import annotations
@@ -20,18 +22,26 @@ import json
 import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
-from icalendar import Alarm, Calendar, Timezone, vCalAddress, vDuration, vText
+from icalendar import (
+    Alarm,
+    Calendar,
+    Component,
+    Timezone,
+    vCalAddress,
+    vDuration,
+    vText,
+)
 from icalendar import Event as VEvent
 
-from scheduler.i18n import pick, t, vnd
+from scheduler.export.display import DisplayData, Place
+from scheduler.i18n import t, vnd
 from scheduler.plan import Event
 
 if TYPE_CHECKING:
     from scheduler.plan import Plan
-    from scheduler.scenario.schema import Scenario
 
 TZID = "Asia/Ho_Chi_Minh"
 ZONE = zoneinfo.ZoneInfo(TZID)
@@ -44,7 +54,6 @@ FEED_LIMIT_BYTES = 1_000_000
 DEFAULT_GRACE_DAYS = 14
 #: How often clients are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 DEFAULT_REFRESH = dt.timedelta(hours=6)
-DISPLAY_SCHEMA_VERSION = 1
 
 #: CSS3 colour names (RFC 7986 COLOR), one per feed kind.
 COLORS = {
@@ -58,163 +67,6 @@ COLORS = {
 
 def _w(key: str, lang: str) -> str:
     return t(f"ical.{key}", lang)
-
-
-# --------------------------------------------------------------------------- display data
-
-
-@dataclass(frozen=True)
-class Place:
-    """A commune or venue as people see it: name, commune, coordinates."""
-
-    name: str
-    commune_code: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-
-
-@dataclass(frozen=True)
-class Person:
-    """A staff member as the feeds show them.
-
-    Private feeds show the name, public ones the role and office. E-mail
-    addresses and phone numbers are not kept: no feed shows them.
-    """
-
-    name: str
-    roles: tuple[str, ...] = ()
-    organisation: str | None = None
-
-
-@dataclass(frozen=True)
-class Label:
-    """A name in both languages (activities also keep their kind)."""
-
-    vi: str
-    en: str
-    kind: str = ""
-
-    def text(self, lang: str) -> str:
-        """Return the name in ``lang``."""
-        return pick(lang, self.vi, self.en)
-
-
-@dataclass(frozen=True)
-class DisplayData:
-    """What the feeds need from a scenario, and nothing else.
-
-    ``scheduler plan`` writes it as ``display.json`` beside ``plan.json``, so
-    ``scheduler publish out/<scenario>`` can build the feeds from the out folder
-    alone, even when the scenario files have moved or changed since.
-    Dicts keep the scenario's table order.
-    """
-
-    scenario: str
-    title: str
-    area_name: str
-    communes: dict[str, Place]
-    venues: dict[str, Place]
-    staff: dict[str, Person]
-    topics: dict[str, Label]
-    funding: dict[str, Label]
-    activities: dict[str, Label]
-    stations: tuple[str, ...] = ()
-    public_names: bool = False
-    organizer_email: str | None = None
-    schema_version: int = DISPLAY_SCHEMA_VERSION
-    # publications' outlets: id -> name (the place of an item with no commune)
-    outlets: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario) -> DisplayData:
-        """Take the names, places and contacts of a validated scenario."""
-        return cls(
-            scenario=scenario.name,
-            title=scenario.title,
-            area_name=scenario.area.name,
-            communes={
-                c.commune_code: Place(c.commune_name, c.commune_code, c.lat, c.lon)
-                for c in scenario.communes
-            },
-            venues={
-                v.venue_id: Place(v.name, v.commune_code, v.lat, v.lon)
-                for v in scenario.venues
-            },
-            staff={
-                s.staff_id: Person(s.name, tuple(s.roles), s.organisation)
-                for s in scenario.staff
-            },
-            topics={x.topic_id: Label(x.name_vi, x.name_en) for x in scenario.topics},
-            funding={f.id: Label(f.name_vi, f.name_en) for f in scenario.funding},
-            activities={
-                a: Label(spec.name_vi, spec.name_en, spec.kind)
-                for a, spec in scenario.activities.items()
-            },
-            stations=tuple(dict.fromkeys(s.commune_code for s in scenario.stations)),
-            public_names=scenario.publish.public_names,
-            organizer_email=scenario.publish.organizer_email,
-            outlets={
-                o.id: o.name
-                for spec in scenario.activities.values()
-                for o in spec.outlets
-            },
-        )
-
-    def to_json(self) -> str:
-        """Return ``display.json`` text (sorted keys are not used: order matters)."""
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> DisplayData:
-        """Read :meth:`to_json` output.
-
-        Raises
-        ------
-        ValueError
-            When the text is not a display.json of a version this code reads.
-        """
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("display.json must hold a JSON object")
-        version = data.get("schema_version")
-        if version != DISPLAY_SCHEMA_VERSION:
-            raise ValueError(
-                f"display.json schema_version {version!r}, expected {DISPLAY_SCHEMA_VERSION}"
-            )
-        try:
-            return cls(
-                scenario=data["scenario"],
-                title=data["title"],
-                area_name=data["area_name"],
-                communes={k: Place(**v) for k, v in data["communes"].items()},
-                venues={k: Place(**v) for k, v in data["venues"].items()},
-                staff={
-                    # an older file's "email" is ignored: no feed shows it
-                    k: Person(v["name"], tuple(v["roles"]), v.get("organisation"))
-                    for k, v in data["staff"].items()
-                },
-                topics={k: Label(**v) for k, v in data["topics"].items()},
-                funding={k: Label(**v) for k, v in data["funding"].items()},
-                activities={k: Label(**v) for k, v in data["activities"].items()},
-                stations=tuple(data.get("stations", ())),
-                public_names=bool(data.get("public_names", False)),
-                organizer_email=data.get("organizer_email"),
-                outlets=dict(data.get("outlets", {})),
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"display.json: missing or malformed field {exc}") from exc
-
-    def commune_name(self, code: str | None) -> str:
-        """Return a commune's name (its code when unknown)."""
-        if code is None:
-            return ""
-        place = self.communes.get(code)
-        return place.name if place else code
-
-    def activity_name(self, activity: str, lang: str) -> str:
-        """Return an activity's name (its id when unknown)."""
-        label = self.activities.get(activity)
-        return label.text(lang) if label else activity
 
 
 # --------------------------------------------------------------------------- state
@@ -240,6 +92,19 @@ class EventState:
 CalendarState = Mapping[str, EventState]
 
 
+@dataclass(frozen=True)
+class PublishedCalendar:
+    """The calendar state of a scenario's last publish, and when that was.
+
+    The plan store gives it (:func:`scheduler.store.preview_state`); the files
+    of ``scheduler plan`` continue it, so that events unchanged since keep
+    their SEQUENCE and stamps.
+    """
+
+    state: CalendarState
+    published_at: dt.datetime
+
+
 def event_uid(scenario: str, event_id: str) -> str:
     """Return the iCalendar UID of an event: ``<event_id>@<scenario>.scheduler``."""
     return f"{event_id}@{scenario}.scheduler"
@@ -263,25 +128,26 @@ def content_hash(event: Event, display: DisplayData) -> str:
     so do the scenario's publish settings (names shown or not, organizer).
     """
     # "pinned" (kept from an earlier plan) looks the same to a subscriber as "scheduled"
-    shown = dataclasses.replace(event, status=_shown_status(event.status))
+    shown = _plain(event)
+    shown["status"] = _shown_status(event.status)
     resolved = {
-        "event": asdict(shown),
-        "venue": asdict(display.venues[event.venue_id])
+        "event": shown,
+        "venue": _plain(display.venues[event.venue_id])
         if event.venue_id in display.venues
         else None,
         "communes": [
-            asdict(display.communes[c])
+            _plain(display.communes[c])
             for c in (event.commune_code, *event.communes_served)
             if c in display.communes
         ],
         "staff": [
-            asdict(display.staff[a.staff_id])
+            _plain(display.staff[a.staff_id])
             for a in event.staff
             if a.staff_id in display.staff
         ],
         "publish": [display.public_names, display.organizer_email],
         "labels": [
-            asdict(x)
+            _plain(x)
             for x in (
                 display.activities.get(event.activity),
                 display.topics.get(event.topic or ""),
@@ -292,6 +158,29 @@ def content_hash(event: Event, display: DisplayData) -> str:
     }
     text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _plain(value: Any) -> Any:
+    """Return a dataclass as :func:`dataclasses.asdict` would, for JSON only.
+
+    The same dicts and lists (so the same JSON and the same hashes as before),
+    without ``asdict``'s deep copies of every value: they were a large part of
+    the time of a plan's calendars.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            name: _plain(getattr(value, name)) for name in _field_names(type(value))
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _shown_status(status: str) -> str:
@@ -673,6 +562,48 @@ def _vtimezone(first: dt.date, last: dt.date) -> Timezone:
 
 Rendered = list[tuple[EventState, VEvent]]
 
+# RFC 5545 folding as icalendar does it: at most 74 octets of a line before a
+# fold, never inside a UTF-8 character, and an escape (backslash, or the caret
+# of RFC 6868) not left at the end of a folded line
+_FOLD_OCTETS = 74
+_FOLD = b"\r\n "
+_ESCAPES = frozenset(b"\\^")
+
+
+def fold(line: str) -> bytes:
+    """Return one content line folded exactly as icalendar folds it, as UTF-8.
+
+    icalendar's own folding weighs every character in Python, which was most
+    of the time of writing a plan's calendars; this cuts the encoded line at
+    character boundaries instead (a byte that is not a UTF-8 continuation
+    byte), giving the same bytes (``tests/test_exports_fast.py`` compares them).
+    """
+    data = line.encode("utf-8")
+    if len(data) <= _FOLD_OCTETS:
+        return data
+    pieces = []
+    start = 0
+    while len(data) - start > _FOLD_OCTETS:
+        end = start + _FOLD_OCTETS
+        while data[end] & 0xC0 == 0x80:  # inside a character: cut before it
+            end -= 1
+        if data[end - 1] in _ESCAPES and end - 1 > start:
+            end -= 1  # the escape starts the next line
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return _FOLD.join(pieces)
+
+
+def to_ical(component: Component) -> bytes:
+    """Return a component serialised as ``component.to_ical()`` does, faster.
+
+    The content lines (escaping, parameters, sorted properties) come from
+    icalendar; only the folding is :func:`fold`.
+    """
+    lines = component.content_lines()
+    return b"\r\n".join(fold(line) for line in lines if line) + b"\r\n"
+
 
 @dataclass(frozen=True)
 class _Context:
@@ -690,10 +621,11 @@ class _Context:
     # the time of a build (icalendar folds every line character by character)
     serialised: dict[int, bytes] = field(default_factory=dict)
 
-    def _event_bytes(self, ve: VEvent) -> bytes:
+    def event_bytes(self, ve: VEvent) -> bytes:
+        """Return an event serialised, once per build."""
         body = self.serialised.get(id(ve))
         if body is None:
-            body = self.serialised[id(ve)] = ve.to_ical()
+            body = self.serialised[id(ve)] = to_ical(ve)
         return body
 
     def render(self, spec: FeedSpec, rendered: Rendered, note: str | None) -> bytes:
@@ -704,14 +636,14 @@ class _Context:
         the time zone and before the calendar's END line.
         """
         cal = _calendar(spec, self.plan, self.display, self.lang, self.refresh, note)
-        head: bytes = cal.to_ical()
+        head = to_ical(cal)
         end = b"END:VCALENDAR\r\n"
         if not head.endswith(end):  # not what icalendar writes: serialise whole
             for _, ve in rendered:
                 cal.add_component(ve)
             whole: bytes = cal.to_ical()
             return whole
-        events = b"".join(self._event_bytes(ve) for _, ve in rendered)
+        events = b"".join(self.event_bytes(ve) for _, ve in rendered)
         return head[: -len(end)] + events + end
 
     def feed(
@@ -853,7 +785,7 @@ def _without_past(
         if excess <= 0:
             break
         gone.add(i)
-        excess -= len(rendered[i][1].to_ical())
+        excess -= len(ctx.event_bytes(rendered[i][1]))
     while gone:  # … then the note lengthens the header: check, and go on if needed
         kept = [pair for i, pair in enumerate(rendered) if i not in gone]
         note = _w("feed.dropped", ctx.lang).format(len(gone))
@@ -960,8 +892,44 @@ def calendar_feeds(
     the size limit; without a store none does.
     """
     when = now if now is not None else default_stamp(plan)
-    state = advance_state(plan, display, stored or {}, when, grace)
+    if stored:
+        state = advance_state(plan, display, stored, when, grace)
+    else:
+        # never published: every event is new. The content hashes are only
+        # kept for the next publish to compare, and these files are no
+        # publish, so none is computed (the feeds are the same without them)
+        stamp = _utc(when)
+        state = {
+            uid: EventState(uid, 0, "", stamp, None, event)
+            for uid, event in sorted(
+                (event_uid(plan.scenario, e.event_id), e) for e in plan.events
+            )
+        }
     return build_feeds(plan, display, state, lang=lang, now=when)
+
+
+def plan_feeds(
+    plan: Plan,
+    display: DisplayData,
+    lang: str = "vi",
+    calendar_state: PublishedCalendar | None = None,
+) -> list[Feed]:
+    """Return the feeds of ``calendars/*.ics``, continuing a published state if given.
+
+    With the state of the last publish, events unchanged since keep their
+    SEQUENCE and stamps, and changes are stamped with the publish time;
+    without it the deterministic defaults apply. Either way the same
+    arguments give the same bytes.
+    """
+    if calendar_state is None:
+        return calendar_feeds(plan, display, lang=lang)
+    return calendar_feeds(
+        plan,
+        display,
+        calendar_state.state,
+        now=calendar_state.published_at,
+        lang=lang,
+    )
 
 
 def calendar_files(

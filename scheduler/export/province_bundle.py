@@ -8,8 +8,10 @@ writes them). The province adds ``summary.json``, ``summary.csv`` and
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from scheduler.calendar import build_grid
@@ -18,12 +20,19 @@ from scheduler.export.province_report import province_report_html
 from scheduler.solver.greedy import weighted_coverage
 
 if TYPE_CHECKING:
+    from scheduler.export.ical import PublishedCalendar
     from scheduler.province.result import ProvincePlan
     from scheduler.province.schema import ProvinceScenario
 
 
 def province_files(
-    province: ProvinceScenario, result: ProvincePlan, violations: int, lang: str
+    province: ProvinceScenario,
+    result: ProvincePlan,
+    violations: int,
+    lang: str,
+    *,
+    today: dt.date | None,
+    calendar_states: Mapping[str, PublishedCalendar | None],
 ) -> dict[str, bytes]:
     """Return every file of a province plan, by path relative to its folder.
 
@@ -37,6 +46,11 @@ def province_files(
         How many violations the checks found (``summary.json`` says).
     lang : str
         ``vi`` or ``en``.
+    today : datetime.date or None
+        The date the files are written (as :func:`scheduler.export.bundle.plan_files`).
+    calendar_states : mapping of str to PublishedCalendar or None
+        Each district scenario's published calendar state, by scenario name
+        (missing: never published).
 
     Returns
     -------
@@ -46,7 +60,14 @@ def province_files(
     """
     files: dict[str, bytes] = {}
     for r in result.districts:
-        for rel, data in plan_files(r.scenario, r.plan, lang).items():
+        district_files = plan_files(
+            r.scenario,
+            r.plan,
+            lang,
+            today=today,
+            calendar_state=calendar_states.get(r.scenario.name),
+        )
+        for rel, data in district_files.items():
             files[f"{r.district}/{rel}"] = data
     summary = result.to_summary()
     summary["violations"] = violations

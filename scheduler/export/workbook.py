@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scheduler.calendar import TZ
 from scheduler.export.names import Names, budget_lines, half_of, local_day
 from scheduler.export.table import venue_name
+from scheduler.export.zipped import ZIP_EPOCH, stamp
 from scheduler.i18n import name_in, quarter, t, t_of, weekday
 
 if TYPE_CHECKING:
@@ -55,7 +56,9 @@ def _label(key: str, lang: str) -> str:
     return t_of("workbook", key, lang, default=t(key, lang))
 
 
-def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
+def schedule_xlsx(
+    scenario: Scenario, plan: Plan, lang: str = "vi", today: dt.date | None = None
+) -> bytes:
     """Return schedule.xlsx for a plan.
 
     Parameters
@@ -66,13 +69,20 @@ def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
         The plan.
     lang
         ``"vi"`` or ``"en"`` for headers, names and words.
+    today
+        The date the file is written: its created and modified dates and
+        the dates of the zip entries (:func:`scheduler.export.zipped.stamp`),
+        so that the bytes depend on the arguments alone.
 
     Returns
     -------
     bytes
         The workbook.
     """
+    from zipfile import ZIP_DEFLATED, ZipFile
+
     from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
 
     names = Names(scenario, lang)
     book = Workbook()
@@ -82,9 +92,12 @@ def schedule_xlsx(scenario: Scenario, plan: Plan, lang: str = "vi") -> bytes:
     _weeks_sheet(book, scenario, plan, names, taken)
     for act_id in scenario.activities:
         _activity_sheet(book, scenario, plan, act_id, names, taken)
+    # openpyxl's save() would date the file now: its writer, with our date
+    written = dt.datetime.combine(today or ZIP_EPOCH, dt.time(0, 0))
+    book.properties.created = book.properties.modified = written
     buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    ExcelWriter(book, ZipFile(buf, "w", ZIP_DEFLATED, allowZip64=True)).save()
+    return stamp(buf.getvalue(), today)
 
 
 # --------------------------------------------------------------------- summary

@@ -86,7 +86,7 @@ def _solve_and_write(
 ) -> None:
     # the heavy imports after the job shows as running: the page sees the start at once
     from scheduler.explain import explained
-    from scheduler.export.bundle import plan_files
+    from scheduler.outputs import files_now
     from scheduler.solver.solve import solve
 
     lang = job.lang
@@ -103,7 +103,7 @@ def _solve_and_write(
     grid = build_grid(scenario, lang)
     with explained(scenario, grid):
         result = solve(scenario, grid, overrides=overrides, progress=progress)
-    files = plan_files(scenario, result, lang)
+    files = files_now(scenario, result, lang)
     files["scenario.xlsx"] = source.read_bytes()
     target = run_dir(folder, job.plan_id, job.run)
     write_atomically(target, files)
@@ -165,7 +165,7 @@ def _replan_and_write(
     import datetime as dt
 
     # the solver (ortools) and the exporters (plotly) load when a job needs them
-    from scheduler.export.bundle import plan_files
+    from scheduler.outputs import files_now
     from scheduler.replan import changes_csv
     from scheduler.workspace import adjust
 
@@ -193,7 +193,7 @@ def _replan_and_write(
     changed, plan = adjust.run_replan(
         scenario, old, dt.date.fromisoformat(asked["today"]), changes, moving, overrides
     )
-    files = plan_files(changed, plan, lang)
+    files = files_now(changed, plan, lang)
     files["changes.csv"] = changes_csv(plan, lang)
     files["scenario.xlsx"] = workbook_bytes(changed, lang)
     target = run_dir(folder, job.plan_id, job.run)

@@ -1,0 +1,206 @@
+"""Time the whole ``scheduler plan`` command, phase by phase, against its solve time.
+
+Usage: python scripts/bench_plan_command.py [--runs 5] [--scenario PATH]
+                                            [--calendars auto|child|here]
+
+Each run is a fresh Python process (cold imports, like a planner's command)
+that times:
+
+- ``start-up``: importing ``scheduler.cli`` (what every command pays);
+- ``lazy imports``: the solver and exporter modules the command imports when
+  it runs (imported here first, so that their functions can be timed);
+- the command itself, ``plan SCENARIO --out <temporary folder>``: the solve
+  call (model build, CP-SAT, staff naming) with the CP-SAT time the command
+  reports, each output file (the calendars only when built in the command's
+  own process; from a child, the time waited for them), writing the folder,
+  and the rest (loading, checking, the printed summary);
+- ``whole``: lazy imports + the command, the time the command prints.
+
+``--calendars`` chooses where the calendars are built: ``auto`` as the
+command does (a forked child when a core is free), ``child`` always, ``here``
+never (in the command's own process), to compare the two.
+
+Each output is timed in wall time and in CPU time of the thread that makes it
+(steadier on a loaded machine). Prints one line per run and the medians;
+writes nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SCENARIO = "configs/scenarios/hung-nguyen-2023.toml"
+
+#: (module, function, label) of each output of ``plan``.
+OUTPUTS = (
+    ("scheduler.export.bundle", "plan_feeds", "calendars/*.ics"),
+    # the same in the code before the exporter was made pure (to compare)
+    ("scheduler.export.bundle", "preview_feeds", "calendars/*.ics"),
+    ("scheduler.export.workbook", "schedule_xlsx", "schedule.xlsx"),
+    ("scheduler.export.document", "plan_docx", "ke-hoach.docx"),
+    ("scheduler.export.bundle", "report_html", "report.html"),
+    ("scheduler.export.bundle", "staff_report_html", "report-staff.html"),
+    ("scheduler.export.bundle", "sheet_files", "communes/, staff/"),
+    ("scheduler.export.bundle", "plan_json", "plan.json"),
+    ("scheduler.export.bundle", "schedule_csv", "schedule.csv"),
+    ("scheduler.export.bundle", "unscheduled_csv", "unscheduled.csv"),
+)
+#: The solve call, at its current or its planned place.
+SOLVE_MODULES = ("scheduler.solver.solve", "scheduler.solve")
+
+
+def _timed(
+    module: Any, name: str, label: str, times: dict[str, float]
+) -> Callable[..., Any] | None:
+    """Replace ``module.name`` by a wrapper adding its run time to ``times[label]``."""
+    original = getattr(module, name, None)
+    if original is None:  # not in this version of the code
+        return None
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            times[label] = times.get(label, 0.0) + time.perf_counter() - started
+            spent = time.thread_time() - cpu
+            times[f"{label} cpu"] = times.get(f"{label} cpu", 0.0) + spent
+
+    setattr(module, name, wrapper)
+    return original
+
+
+def child(scenario: str, out: str, report: str, calendars: str) -> None:
+    """One run: import, time each phase of the command, write the figures as JSON."""
+    started = time.perf_counter()
+    from scheduler import cli
+
+    times: dict[str, float] = {"start-up": time.perf_counter() - started}
+    try:
+        from scheduler.export import forked
+    except ImportError:  # code from before the calendars could go to a child
+        forked = None
+    if forked is not None and calendars != "auto":
+        forked.spare_core = lambda: calendars == "child"  # type: ignore[assignment]
+
+    lazy = time.perf_counter()
+    solve_module = None
+    for name in SOLVE_MODULES:
+        try:
+            solve_module = importlib.import_module(name)
+            break
+        except ImportError:
+            continue
+    assert solve_module is not None, "no solve module"
+    modules = {m: importlib.import_module(m) for m, _, _ in OUTPUTS}
+    table = importlib.import_module("scheduler.export.table")
+    times["lazy imports"] = time.perf_counter() - lazy
+
+    reported: list[float] = []
+    solve = solve_module.solve
+
+    @functools.wraps(solve)
+    def timed_solve(*args: Any, **kwargs: Any) -> Any:
+        begun = time.perf_counter()
+        plan = solve(*args, **kwargs)
+        times["solve call"] = time.perf_counter() - begun
+        reported.append(plan.solver.wall_time_s)
+        return plan
+
+    solve_module.solve = timed_solve
+    for module, name, label in OUTPUTS:
+        _timed(modules[module], name, label, times)
+    _timed(table, "write_atomically", "writing the folder", times)
+    # with the calendars in a child, what the command waits for them
+    if forked is not None:
+        _timed(forked.Forked, "result", "waiting for the child", times)
+
+    command = time.perf_counter()
+    cli.app(["plan", scenario, "--out", out], standalone_mode=False)
+    times["command"] = time.perf_counter() - command
+    times["whole"] = times["lazy imports"] + times["command"]
+    times["solve (reported)"] = reported[0]
+
+    Path(report).write_text(json.dumps(times), encoding="utf-8")
+
+
+ORDER = (
+    "start-up",
+    "lazy imports",
+    "solve call",
+    "solve (reported)",
+    *dict.fromkeys(label for _, _, label in OUTPUTS),
+    "waiting for the child",
+    "writing the folder",
+    "whole",
+)
+
+
+def main() -> None:
+    """Run the command ``--runs`` times and print the medians."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scenario", default=SCENARIO)
+    parser.add_argument(
+        "--calendars", choices=("auto", "child", "here"), default="auto"
+    )
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    runs: list[dict[str, float]] = []
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = Path(tmp) / "times.json"
+            began = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    args.scenario,
+                    str(Path(tmp) / "out"),
+                    str(report),
+                    args.calendars,
+                ],
+                check=True,
+                capture_output=True,
+            )
+            times = json.loads(report.read_text(encoding="utf-8"))
+        times["process"] = time.perf_counter() - began
+        runs.append(times)
+        print(
+            f"run {run + 1}: "
+            + ", ".join(f"{k} {times.get(k, 0.0):.3f}" for k in (*ORDER, "process"))
+        )
+    load = os.getloadavg()[0]
+    print(
+        f"\nmedians of {args.runs} runs, {args.scenario}, calendars {args.calendars}"
+        f" (load average now {load:.1f} on {os.cpu_count()} cores):"
+    )
+    print(f"  {'':22} {'wall':>8} {'CPU':>8}")
+    for key in (*ORDER, "process"):
+        wall = statistics.median(r.get(key, 0.0) for r in runs)
+        cpu = [r[f"{key} cpu"] for r in runs if f"{key} cpu" in r]
+        shown = f"{statistics.median(cpu):6.3f} s" if cpu else ""
+        print(f"  {key:22} {wall:6.3f} s {shown}")
+    ratio = statistics.median(r["whole"] / r["solve (reported)"] for r in runs)
+    print(f"  {'whole / solve':22} {ratio:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
