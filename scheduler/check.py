@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from scheduler.calendar import public_holidays, quarter_key, week_key
@@ -55,6 +55,7 @@ RULES_VI = {
     "budget": "kinh phí theo quý",
     "target": "chỉ tiêu",
     "pin": "mốc cố định",
+    "home_commune": "cán bộ xã",
     "shared_districts": "các huyện",
     "shared_budget": "kinh phí chung của tỉnh",
     "shared_trainer_overlap": "giảng viên tỉnh trùng lịch",
@@ -143,6 +144,8 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
 
     staff = {p.staff_id: p for p in sc.staff}
     venues = {v.venue_id: v for v in sc.venues}
+    # commune officials (people with a home commune) do not travel
+    local = {r for p in sc.staff if p.home_commune for r in p.roles}
     ids = Counter(e.event_id for e in plan.events)
     for eid, n in ids.items():
         if n > 1:
@@ -192,7 +195,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             )
         # costs recomputed from the scenario, independently of scheduler.costs
         hq = sc.area.hq_venue
-        n_staff = sum(spec.roles.values())
+        n_staff = sum(n for r, n in spec.roles.items() if r not in local)
         if e.kind == "session":
             trip = 2 * travel_between(sc, hq, e.venue_id or "") if hq else 0
             expect = spec.cost_fixed_vnd + spec.attendees * spec.cost_per_attendee_vnd
@@ -302,6 +305,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 f"xã {key[0]} có {len(eids)} buổi vào {key[1]} {key[2]}",
             )
     _check_spacing(sc, sessions, bad)
+    _check_commune_officials(sc, plan.events, bad)
     done = Counter((e.activity, e.commune_code) for e in sessions)
     for (act, code), n in done.items():
         need = sc.required_count(act, code or "")
@@ -723,6 +727,36 @@ def _check_spacing(
                     f"at least {gap} required",
                     f"{act} ở xã {code}: hai buổi cách nhau {apart} ngày, "
                     f"cần ít nhất {gap} ngày",
+                )
+
+
+def _check_commune_officials(
+    sc: Scenario,
+    events: Iterable[Event],
+    bad: Callable[[str, list[str], str, str], None],
+) -> None:
+    """Name every commune official on an event that is not a session of their commune.
+
+    A person with a ``home_commune`` serves only the sessions held in that
+    commune (seed 004 §III.2.2.b: the officials of *that* commune).
+    """
+    home = {p.staff_id: p.home_commune for p in sc.staff if p.home_commune}
+    if not home:
+        return
+    for e in events:
+        for asg in e.staff:
+            mine = home.get(asg.staff_id)
+            if mine is None:
+                continue
+            if e.kind != "session" or e.commune_code != mine:
+                where = e.commune_code or "-"
+                bad(
+                    "home_commune",
+                    [e.event_id],
+                    f"{asg.staff_id} is an official of {mine}, "
+                    f"not of the event's commune ({where})",
+                    f"{asg.staff_id} là cán bộ xã {mine}, "
+                    f"không phải của xã nơi diễn ra sự kiện ({where})",
                 )
 
 

@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from scheduler import interrupt
 from scheduler.calendar import TimeGrid, half_of, week_key
 from scheduler.model.builder import BuiltModel, build_model
+from scheduler.officials import serving
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
@@ -161,7 +162,7 @@ def _who(
             continue
         out[role] = tuple(
             p.name
-            for p in sc.holders(role)
+            for p in serving(sc, role, moving.commune_code)
             if (day, half) not in blocked.get(p.staff_id, frozenset())
             and p.staff_id not in busy
             and week.get(p.staff_id, 0) < p.max_sessions_per_week

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from scheduler.errors import InputProblem
 from scheduler.i18n import day, number, vnd
+from scheduler.officials import officials_problems
 from scheduler.scenario.schema import Scenario
 
 # The most a plan may cost if every event the model could place were held at
@@ -93,6 +94,7 @@ def cross_check(
     funding = {f.id for f in scenario.funding}
     roles_held = {r for s in scenario.staff for r in s.roles}
     h = scenario.horizon
+    out.extend(officials_problems(scenario, toml_file, where))
 
     if scenario.area.hq_venue and scenario.area.hq_venue not in venues:
         toml_problem(
