@@ -6,6 +6,8 @@ province aside). This stage picks the people for each event:
 
 - each event gets its required number of holders of each role, who are free
   (not blocked) on all of its half-days; one person fills one role per event;
+- a commune official (``home_commune``) only at a session of their commune
+  (:mod:`scheduler.officials`);
 - nobody is in two places in the same half-day;
 - two sessions of one person on one day only when the travel between the two
   venues fits between the end of the first and the start of the second;
@@ -13,7 +15,7 @@ province aside). This stage picks the people for each event:
   nor their ``max_class_days_per_week`` (days of training classes), if any.
 
 Soft: ``workload`` (for each role, the gap between the busiest and the least
-busy holder).
+busy holder; for a commune role, within each commune).
 """
 
 from __future__ import annotations
