@@ -6,8 +6,10 @@ sizes are benchmarks (docs/performance.md), not tests.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +108,34 @@ def test_an_unknown_province_is_exit_2(option: str) -> None:
     assert result.exit_code == 2
     assert "99" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_country_size_runs_on_dask_workers(tmp_path: Path) -> None:
+    out = tmp_path / "country.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "--sizes",
+            "two-level-country",
+            "--two-level-country",
+            "12",
+            "--two-level-communes",
+            "2",
+            "--no-two-level-highs",
+            "--time-limit",
+            "2",
+            "--workers",
+            "1",
+            "--no-speedup",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    country = json.loads(out.read_text(encoding="utf-8"))["two-level-country"]
+    assert country["communes"] == 2
+    assert set(country["wall_s_by_workers"]) == {"1"}
+    (row,) = country["provinces"]
+    assert "highs_status" not in row
+    assert row["status"] in ("OPTIMAL", "FEASIBLE")

@@ -205,6 +205,7 @@ def bench_two_level(
     scales: Sequence[float] = (1.0, 0.8),
     communes: int | None = None,
     run: Callable[[TwoLevelTask], dict[str, Any]] = _alone,
+    highs: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Measure generated two-level provinces, each at every budget scale.
 
@@ -222,6 +223,8 @@ def bench_two_level(
         Plan only this many units of each province (tests).
     run : callable
         Runs a task; by default in a fresh process.
+    highs : bool
+        Also solve each instance with HiGHS alone.
 
     Returns
     -------
@@ -231,7 +234,7 @@ def bench_two_level(
     out: dict[str, dict[str, Any]] = {}
     for code in provinces:
         for scale in scales:
-            task = TwoLevelTask(code, seed, time_limit, communes, scale)
+            task = TwoLevelTask(code, seed, time_limit, communes, scale, highs=highs)
             out[f"two-level {code} ×{scale:g}"] = run(task)
     return out
 

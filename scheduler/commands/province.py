@@ -598,6 +598,14 @@ TwoLevelCountryOptions = Annotated[
         "the 34 provinces for the two-level-country size.",
     ),
 ]
+TwoLevelHighs = Annotated[
+    bool,
+    typer.Option(
+        "--two-level-highs/--no-two-level-highs",
+        help="Giải thêm bằng HiGHS trên cùng mô hình / also solve each two-level "
+        "instance with HiGHS alone (default on).",
+    ),
+]
 TwoLevelCommunes = Annotated[
     int | None,
     typer.Option(
@@ -636,6 +644,7 @@ def _bench_two_level(
     time_limit: float | None,
     communes: int | None,
     gap: float,
+    highs: bool,
 ) -> dict[str, Any]:
     """Run the two-level sizes that are wanted (60 s and 15 s per solve by default)."""
     from scheduler.bench.two_level_bench import (
@@ -647,11 +656,13 @@ def _bench_two_level(
     if "two-level" in wanted:
         with console.status("two-level…"):
             out.update(
-                bench_two_level(codes[0], seed, time_limit or 60.0, communes=communes)
+                bench_two_level(
+                    codes[0], seed, time_limit or 60.0, communes=communes, highs=highs
+                )
             )
     if "two-level-country" in wanted:
         out["two-level-country"] = bench_two_level_country(
-            factories(), codes[1], seed, time_limit or 15.0, gap, communes
+            factories(), codes[1], seed, time_limit or 15.0, gap, communes, highs
         )
     return out
 
@@ -745,6 +756,7 @@ def register_bench(app: typer.Typer) -> None:
         two_level: TwoLevelOptions = None,
         two_level_country: TwoLevelCountryOptions = None,
         two_level_communes: TwoLevelCommunes = None,
+        two_level_highs: TwoLevelHighs = True,
     ) -> None:
         """Benchmark CP-SAT, HiGHS and the greedy baseline at five sizes."""
         from scheduler.bench.generate import all_districts, districts_of_province
@@ -812,6 +824,7 @@ def register_bench(app: typer.Typer) -> None:
                 time_limit,
                 two_level_communes,
                 country_gap,
+                two_level_highs,
             )
         )
         for size, metrics in results.items():
