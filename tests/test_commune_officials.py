@@ -299,3 +299,32 @@ def test_explain_names_the_official_s_blocked_days(tmp_path: Path) -> None:
     assert "Chủ tịch CT1 bận: 04/09–15/09 (họp)" in [
         f.text_vi for f in result.conflicts
     ]
+
+
+def test_explain_sums_up_a_commune_whose_officials_are_all_away(
+    tmp_path: Path,
+) -> None:
+    # Xã Một is free only on Tue 12 Sep and its one chair CT1 is away that day;
+    # CT2 is free but is Xã Hai's: "all 1 holders of chu_tich" of Xã Một
+    blocked = [
+        {**_away("00001", "2023-09-04", "2023-09-11"), "kind": "commune"},
+        {**_away("00001", "2023-09-13", "2023-09-15"), "kind": "commune"},
+        _away("CT1", "2023-09-12", "2023-09-12"),
+    ]
+    from scheduler.explain import explain
+
+    target = [{"activity": "dialogue", "by": "2023-09-15", "min_fraction": 1.0}]
+    sc = make_scenario(
+        tmp_path,
+        {**DIALOGUE, "targets": target},
+        {
+            "staff.csv": _staff(_chair("CT1", "00001"), _chair("CT2", "00002")),
+            "blocked.csv": blocked,
+        },
+    )
+    result = explain(sc, build_grid(sc), time_limit_s=20)
+    assert not result.feasible
+    assert (
+        "Xã Một: cả 1 người giữ vai trò chu_tich đều bận trong mọi buổi còn trống "
+        "của xã trước hạn 15/09/2023"
+    ) in [f.text_vi for f in result.conflicts]
