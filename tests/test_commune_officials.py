@@ -328,3 +328,19 @@ def test_explain_sums_up_a_commune_whose_officials_are_all_away(
         "Xã Một: cả 1 người giữ vai trò chu_tich đều bận trong mọi buổi còn trống "
         "của xã trước hạn 15/09/2023"
     ) in [f.text_vi for f in result.conflicts]
+
+
+def test_suggest_lists_only_the_commune_s_own_officials(tmp_path: Path) -> None:
+    from scheduler.suggest import alternatives
+
+    sc = make_scenario(
+        tmp_path,
+        DIALOGUE,
+        {"staff.csv": _staff(_chair("CT1", "00001"), _chair("CT2", "00002"))},
+    )
+    plan = solve(sc)
+    one = _dialogue(plan, "00001")
+    found = alternatives(sc, build_grid(sc), plan, one.event_id, k=3)
+    assert found
+    # CT2 is free too, but is Xã Hai's chair
+    assert {alt.staff["chu_tich"] for alt in found} == {("Chủ tịch CT1",)}
