@@ -344,3 +344,19 @@ def test_suggest_lists_only_the_commune_s_own_officials(tmp_path: Path) -> None:
     assert found
     # CT2 is free too, but is Xã Hai's chair
     assert {alt.staff["chu_tich"] for alt in found} == {("Chủ tịch CT1",)}
+
+
+def test_the_workspace_editor_keeps_an_official_s_commune(tmp_path: Path) -> None:
+    # the staff table as the page's form shows it, saved back unchanged
+    from scheduler.workspace.editor import parse_staff, staff_rows
+
+    sc = officials_case(tmp_path, "2023-09-13")
+    rows = staff_rows(sc)
+    form = {f: [row[f] for row in rows] for f in rows[0]}
+    people, problems = parse_staff(form, "vi")
+    assert problems == []
+    assert [(p.staff_id, p.home_commune) for p in people][-2:] == [
+        ("CT1", "00001"),
+        ("CT2", "00002"),
+    ]
+    assert people == list(sc.staff)
