@@ -6,6 +6,7 @@ its own from the scenario and compares.
 
 from __future__ import annotations
 
+from scheduler.officials import travelling_count
 from scheduler.scenario.schema import Scenario
 from scheduler.travel import travel_between
 
@@ -48,8 +49,12 @@ def round_trip_minutes(scenario: Scenario, place: str) -> int:
 
 
 def staff_count(scenario: Scenario, activity: str) -> int:
-    """Return how many staff an event of this activity needs."""
-    return sum(scenario.activities[activity].roles.values())
+    """Return how many staff of an event of this activity travel to it.
+
+    Every role's need, but commune officials' (they are at home:
+    :mod:`scheduler.officials`).
+    """
+    return travelling_count(scenario, activity)
 
 
 def session_cost(scenario: Scenario, activity: str, venue: str) -> int:

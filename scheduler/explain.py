@@ -42,6 +42,7 @@ from scheduler.i18n import pick, quarter, vnd
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.model.context import DROP_COST, RuleGroup, RuleKey, RuleKind
 from scheduler.model.staff import MAX_EXTRA_PER_WEEK
+from scheduler.officials import serving
 from scheduler.plan import Plan, Unscheduled
 from scheduler.scenario.schema import Scenario
 from scheduler.solver.portfolio import cp_solver, portfolio_delay, race
@@ -573,13 +574,19 @@ def _commune_summary(sc: Scenario, groups: list[RuleGroup]) -> Finding | None:
     targets = [g for g in groups if g.key.kind in (RuleKind.TARGET, RuleKind.PIN)]
     if len(communes) != 1 or not people:
         return None
+    code = next(iter(communes))
     roles = {r for p in sc.staff if p.staff_id in people for r in p.roles}
-    full = [r for r in sorted(roles) if {p.staff_id for p in sc.holders(r)} <= people]
+    # a commune role's holders are the commune's own officials
+    full = [
+        r
+        for r in sorted(roles)
+        if {p.staff_id for p in serving(sc, r, code)} <= people and serving(sc, r, code)
+    ]
     if not full:
         return None
     role = full[0]
-    n = len(sc.holders(role))
-    name = sc.commune(next(iter(communes))).commune_name
+    n = len(serving(sc, role, code))
+    name = sc.commune(code).commune_name
     when_vi = when_en = ""
     if targets:
         by = targets[0].key.subject[1]

@@ -34,6 +34,7 @@ from scheduler.costs import (
     training_class_cost,
 )
 from scheduler.i18n import quarter, vnd
+from scheduler.officials import commune_roles, serving
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
@@ -234,7 +235,8 @@ def session_limit(
     for s in free:
         short = [
             role for role, need in spec.roles.items()
-            if sum(busy.free(sc, grid, p.staff_id, s) for p in sc.holders(role)) < need
+            if sum(busy.free(sc, grid, p.staff_id, s) for p in serving(sc, role, code))
+            < need
         ]  # fmt: skip
         for role in short:
             lacking[role] += 1
@@ -242,7 +244,18 @@ def session_limit(
             open_days += 1
     if open_days == 0 and lacking:
         role = max(sorted(lacking), key=lambda r: lacking[r])
-        n = len(sc.holders(role))
+        n = len(serving(sc, role, code))
+        if role in commune_roles(sc):  # the commune's own officials
+            name = sc.commune(code).commune_name
+            return (
+                f"cán bộ xã: vai trò {role} ({n} người của {name}) không còn ai rảnh "
+                f"ở {lacking[role]} buổi trống có kinh phí của xã (bận, nghỉ, hoặc đã "
+                f"đủ số buổi/tuần), giữ nguyên phần còn lại của kế hoạch",
+                f"commune officials: no holder of role {role} ({n} people of "
+                f"{name}) is free on {lacking[role]} of the commune's free half-days "
+                f"with money (busy, away, or at their weekly cap), the rest of the "
+                f"plan as it is",
+            )
         return (
             f"cán bộ: vai trò {role} ({n} người) không còn ai rảnh ở {lacking[role]} "
             f"buổi trống có kinh phí của xã (bận sự kiện khác, nghỉ, hoặc đã đủ số "

@@ -21,6 +21,7 @@ from scheduler.calendar import TimeGrid, week_key
 from scheduler.i18n import pick, weekday
 from scheduler.kinds import Kind
 from scheduler.model.builder import BuiltModel, build_model
+from scheduler.officials import serving
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 
@@ -84,7 +85,7 @@ def _who(
             continue
         out[role] = tuple(
             p.name
-            for p in sc.holders(role)
+            for p in serving(sc, role, moving.commune_code)
             if (day, half) not in blocked.get(p.staff_id, frozenset())
             and p.staff_id not in busy
             and week.get(p.staff_id, 0) < p.max_sessions_per_week

@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "scheduler.costs",
             "scheduler.publications",
             "scheduler.programme",
+            "scheduler.officials",
         ],
     ),
     # a plan as data, and what is read off a plan with the scenario alone: the

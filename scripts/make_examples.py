@@ -140,7 +140,9 @@ def write_province(name: str, code: str, seed: str, title: str, root: Path) -> N
 TWO_LEVEL = ("hue-2027", "46", 2027)
 
 
-def _two_level_readme(name: str, title: str, communes: int, staff: int) -> str:
+def _two_level_readme(
+    name: str, title: str, communes: int, staff: int, officials: int
+) -> str:
     return f"""# {name}: a province of the two-level units of 1 July 2025
 
 The scenario `configs/scenarios/{name}.toml` ({title}) plans all {communes}
@@ -148,8 +150,12 @@ communes and wards of the province as one, with one pool of {staff} provincial
 staff (leaders and poverty-reduction officers of the Sở Nông nghiệp và Môi trường,
 officers of the provincial Social Policy Bank, a culture officer and trainers of
 the provincial Political School), from the department's office in the provincial
-capital. Travel is estimated from the wards' points (great-circle distance × 1.4
-at 40 km/h). Plan it with `scheduler plan configs/scenarios/{name}.toml`.
+capital, and {officials} commune officials, six a commune (the Party committee,
+the People's Committee chair and vice-chair, the Fatherland Front and two unions:
+the `home_commune` column of `staff.csv`), who take part only in their own
+commune's dialogue. Travel is estimated from the wards' points (great-circle
+distance × 1.4 at 40 km/h). Plan it with
+`scheduler plan configs/scenarios/{name}.toml`.
 
 > **Only the administrative units are real.** Ward codes, names and points come
 > from the two-level list of 1 July 2025 shipped with the package
@@ -178,7 +184,13 @@ def write_two_level(root: Path) -> None:
     )
     toml.write_text(header + toml.read_text(encoding="utf-8"), encoding="utf-8")
     (root / "data" / name / "README.md").write_text(
-        _two_level_readme(name, title, len(sc.communes), len(sc.staff)),
+        _two_level_readme(
+            name,
+            title,
+            len(sc.communes),
+            sum(1 for p in sc.staff if p.home_commune is None),
+            sum(1 for p in sc.staff if p.home_commune is not None),
+        ),
         encoding="utf-8",
     )
 

@@ -48,6 +48,7 @@ ALLOWED_UPWARD: set[tuple[str, str]] = set()
 ALLOWED_BENCH: set[tuple[str, str]] = {
     ("scheduler.commands.province", "scheduler.bench.generate"),
     ("scheduler.commands.province", "scheduler.province.bench"),
+    ("scheduler.commands.province", "scheduler.bench.two_level_bench"),
 }
 
 # Function-level imports of the package's own modules: 210 before the solver

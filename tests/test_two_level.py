@@ -26,7 +26,10 @@ def test_a_whole_province_of_real_wards() -> None:
     assert sc.horizon.start.isoformat() == "2027-07-01"
     # provincial staff sized to the count: leaders 2 + 130 // 25 = 7, officers
     # 3 + 130 // 12 = 13, bank 2 + 130 // 20 = 8, culture 1, trainers 130 // 25 = 5
-    assert len(sc.staff) == 7 + 13 + 8 + 1 + 5
+    provincial = [p for p in sc.staff if p.home_commune is None]
+    assert len(provincial) == 7 + 13 + 8 + 1 + 5
+    # and six officials of every commune (scheduler.bench.two_level.COMMUNE_ROLES)
+    assert len(sc.staff) - len(provincial) == 6 * 130
     assert cross_check(sc, "generated 40", {}) == []
 
 

@@ -19,8 +19,14 @@ the same activities, prices and blocked periods over Q3–Q4 of ``year``, with
   points (great-circle distance × 1.4 road factor at 40 km/h; no travel table);
 - a provincial budget beside the National Target Programme.
 
-Commune officials (who serve only their own commune) and overnight stays are
-not generated: the scenario format does not have them yet.
+- the officials of every commune (seed 004 §III.2.2.b: the Party committee,
+  the chair or vice-chair, the Fatherland Front and the unions of *that*
+  commune), six a commune, who serve only their commune's dialogue
+  (:mod:`scheduler.officials`), with a few days away each; the dialogue needs
+  one of each group beside the provincial staff (``officials=False`` leaves
+  them out, as the generator was before).
+
+Overnight stays are not generated.
 """
 
 from __future__ import annotations
@@ -47,9 +53,11 @@ from scheduler.programme import (
 from scheduler.scenario.schema import (
     DEFAULT_SOLVER_PARAMETERS,
     Area,
+    BlockedPeriod,
     CalendarSettings,
     Commune,
     Horizon,
+    RoleName,
     Scenario,
     SolverSettings,
     Staff,
@@ -59,7 +67,7 @@ from scheduler.scenario.schema import (
 )
 from scheduler.units import Ward2025, wards_of_province_2025
 
-TWO_LEVEL_VERSION = 1  # part of input_hash: change it when the output changes
+TWO_LEVEL_VERSION = 2  # part of input_hash: change it when the output changes
 ROAD_KMH = 40.0
 ROAD_FACTOR = 1.4
 LEADER_ROLE = "lanh_dao_so"
@@ -67,6 +75,34 @@ OFFICER_ROLE = "can_bo_giam_ngheo"
 BANK_ROLE = "nhcsxh"
 TRAINER_ROLE = "giang_vien"
 DIALOGUE_ROLES = PROVINCE_DIALOGUE_ROLES
+# the commune's side of a dialogue (seed 004 §III.2.2.b): role id → (need,
+# Vietnamese, English, the posts that hold it)
+COMMUNE_ROLES: dict[str, tuple[int, str, str, tuple[str, ...]]] = {
+    "dang_uy_xa": (
+        1,
+        "Đại diện Đảng ủy xã",
+        "Commune Party committee",
+        ("Phó Bí thư Đảng ủy",),
+    ),
+    "ubnd_xa": (
+        1,
+        "Chủ tịch hoặc Phó Chủ tịch UBND xã",
+        "Commune People's Committee chair or vice-chair",
+        ("Chủ tịch UBND", "Phó Chủ tịch UBND"),
+    ),
+    "mttq_xa": (
+        1,
+        "Chủ tịch UBMTTQ xã",
+        "Commune Fatherland Front chair",
+        ("Chủ tịch UBMTTQ",),
+    ),
+    "doan_the_xa": (
+        1,
+        "Đoàn thể xã (Hội LHPN, Hội Nông dân)",
+        "Commune mass unions (women's, farmers')",
+        ("Chủ tịch Hội LHPN", "Chủ tịch Hội Nông dân"),
+    ),
+}
 DEPARTMENT = "Sở Nông nghiệp và Môi trường"
 PROVINCIAL_BUDGET = ("ngan_sach_tinh", "Ngân sách tỉnh", "Provincial budget")
 
@@ -83,6 +119,7 @@ class TwoLevelRecipe:
     communes: int | None = None
     year: int = 2027
     budget_scale: float = 1.0
+    officials: bool = True
 
     def build(self) -> Scenario:
         """Return the scenario these arguments generate."""
@@ -92,6 +129,7 @@ class TwoLevelRecipe:
             communes=self.communes,
             year=self.year,
             budget_scale=self.budget_scale,
+            officials=self.officials,
         )
 
 
@@ -144,6 +182,50 @@ def _provincial_staff(rng: random.Random, n_communes: int) -> list[Staff]:
     return out
 
 
+def _commune_officials(
+    rng: random.Random, wards: tuple[Ward2025, ...], year: int
+) -> tuple[list[Staff], list[BlockedPeriod]]:
+    """Return the officials of every commune and the days they are away.
+
+    Six a commune (:data:`COMMUNE_ROLES`), at most 2 sessions a week; one in
+    four is away 3–5 days once in the half-year (a training course, a
+    meeting of the province), the People's Committee chair and vice-chair
+    never both on the same days.
+    """
+    staff: list[Staff] = []
+    away: list[BlockedPeriod] = []
+    for w in wards:
+        k = 0
+        for role, (_, _, _, posts) in COMMUNE_ROLES.items():
+            for post in posts:
+                k += 1
+                sid = f"x{w.ward_code}-{k}"
+                staff.append(
+                    Staff(
+                        staff_id=sid,
+                        name=seed_person_name(rng),
+                        roles=(role,),
+                        organisation=f"{post} {w.ward_name}",
+                        max_sessions_per_week=2,
+                        home_commune=w.ward_code,
+                    )
+                )
+                if rng.random() < 0.25 and post != "Phó Chủ tịch UBND":
+                    first = dt.date(year, 7, 6) + dt.timedelta(days=rng.randint(0, 170))
+                    away.append(
+                        BlockedPeriod(
+                            kind="staff",
+                            ref=sid,
+                            start_date=first,
+                            end_date=first + dt.timedelta(days=rng.randint(2, 4)),
+                            reason=rng.choice(
+                                ("Bồi dưỡng tại tỉnh", "Họp tỉnh", "Việc riêng")
+                            ),
+                        )
+                    )
+    return staff, away
+
+
 def _pick(
     rng: random.Random, wards: tuple[Ward2025, ...], n: int | None
 ) -> tuple[Ward2025, ...]:
@@ -193,6 +275,7 @@ def two_level_scenario(
     communes: int | None = None,
     year: int = 2027,
     budget_scale: float = 1.0,
+    officials: bool = True,
 ) -> Scenario:
     """Generate a seeded, valid scenario for a province of the two-level structure.
 
@@ -211,6 +294,9 @@ def two_level_scenario(
     budget_scale : float
         Multiplies both funding sources' allowances: at 1.0 every need is
         covered with 5–10 % to spare, below 1.0 the budget binds.
+    officials : bool
+        Give every commune its officials, required at its dialogue (seed 004
+        §III.2.2.b); False: the provincial staff alone.
 
     Returns
     -------
@@ -256,9 +342,21 @@ def two_level_scenario(
         leader_role=LEADER_ROLE,
         council="Kỳ họp HĐND tỉnh",
     )
+    roles = dict(DIALOGUE_ROLES)
+    role_names = usual_role_names(DIALOGUE_ROLES)
+    if officials:
+        # their own stream: the rest of the scenario is as without them
+        local, away = _commune_officials(
+            random.Random(f"2025:{code}:{seed}:{communes}:officials"), wards, year
+        )
+        staff += local
+        blocked += away
+        for role, (need, vi, en, _) in COMMUNE_ROLES.items():
+            roles[role] = need
+            role_names[role] = RoleName(name_vi=vi, name_en=en)
     digest = hashlib.sha256(
         f"vn-admin-2025|{code}|{seed}|{communes}|{year}|{budget_scale!r}"
-        f"|v{TWO_LEVEL_VERSION}".encode()
+        f"|{officials}|v{TWO_LEVEL_VERSION}".encode()
     ).hexdigest()
     size = "" if communes is None else f"-n{n}"
     return Scenario(
@@ -271,7 +369,7 @@ def two_level_scenario(
         horizon=Horizon(start=dt.date(year, 7, 1), end=dt.date(year, 12, 31)),
         calendar=CalendarSettings(),
         activities=usual_activities(
-            year=year, dialogue_roles=DIALOGUE_ROLES, local_source=PROVINCIAL_BUDGET[0]
+            year=year, dialogue_roles=roles, local_source=PROVINCIAL_BUDGET[0]
         ),
         funding=seed_funding(rng, n, budget_scale, year=year, local=PROVINCIAL_BUDGET),
         weights=Weights(coverage=1000, early=1, spread=20, weekday=30, cost=1),
@@ -289,5 +387,5 @@ def two_level_scenario(
         blocked=tuple(blocked),
         travel_times=(),
         input_hash=digest,
-        roles=usual_role_names(DIALOGUE_ROLES),
+        roles=role_names,
     )

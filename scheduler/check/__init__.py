@@ -17,6 +17,7 @@ from scheduler.check.base import RULES_VI, Facts, Findings, Violation, facts_of
 from scheduler.check.broadcasts import check_broadcasts
 from scheduler.check.budget import check_budget
 from scheduler.check.events import check_events
+from scheduler.check.officials import check_officials
 from scheduler.check.publications import check_publications
 from scheduler.check.sequencing import (
     check_announcements,
@@ -37,6 +38,7 @@ FAMILIES: tuple[Callable[[Facts], Findings], ...] = (
     check_events,
     check_sessions,
     check_spacing,
+    check_officials,
     check_session_counts,
     check_staff,
     check_broadcasts,

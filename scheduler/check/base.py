@@ -52,6 +52,7 @@ RULES_VI = {
     "budget": "kinh phí theo quý",
     "target": "chỉ tiêu",
     "pin": "mốc cố định",
+    "home_commune": "cán bộ xã",
     "shared_districts": "các huyện",
     "shared_budget": "kinh phí chung của tỉnh",
     "shared_trainer_overlap": "giảng viên tỉnh trùng lịch",

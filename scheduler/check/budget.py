@@ -17,7 +17,9 @@ from scheduler.travel import travel_between
 def expected_cost(sc: Scenario, e: Event, spec: ActivitySpec) -> int:
     """Return what an event costs by the scenario's prices and travel times."""
     hq = sc.area.hq_venue
-    n_staff = sum(spec.roles.values())
+    # commune officials (people with a home commune) do not travel
+    local = {r for p in sc.staff if p.home_commune for r in p.roles}
+    n_staff = sum(n for r, n in spec.roles.items() if r not in local)
     if e.kind == "session":
         trip = 2 * travel_between(sc, hq, e.venue_id or "") if hq else 0
         expect = spec.cost_fixed_vnd + spec.attendees * spec.cost_per_attendee_vnd

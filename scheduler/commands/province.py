@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -436,6 +436,8 @@ def _totals(result: ProvincePlan, problems: int, lang: str) -> str:
 BENCH_ROWS = (
     ("instance", "instance"),
     ("communes", "communes"),
+    ("staff", "provincial staff"),
+    ("officials", "commune officials"),
     ("variables", "model variables"),
     ("booleans", "of which booleans"),
     ("constraints", "constraints"),
@@ -479,6 +481,7 @@ BENCH_ROWS = (
     ("wall_s_by_workers", "wall by Dask workers (s)"),
     ("speedup_2_over_1", "speed-up 2 over 1"),
     ("without_plan", "districts without a plan"),
+    ("wall_s", "wall, all of it (s)"),
 )
 
 
@@ -494,10 +497,99 @@ def _fmt(key: str, value: object) -> str:
     return str(value)
 
 
+BENCH_SIZES = ("district", "province", "country", "two-level", "two-level-country")
+TwoLevelOptions = Annotated[
+    str | None,
+    typer.Option(
+        "--two-level",
+        help="Tỉnh 2025 cho cỡ two-level (mặc định 40; vd 40,38,79) / "
+        "provinces of 2025 for the two-level size.",
+    ),
+]
+TwoLevelCountryOptions = Annotated[
+    str | None,
+    typer.Option(
+        "--two-level-country",
+        help="Chỉ các tỉnh này (vd 11,12,14) thay cho cả 34 tỉnh / a subset of "
+        "the 34 provinces for the two-level-country size.",
+    ),
+]
+TwoLevelHighs = Annotated[
+    bool,
+    typer.Option(
+        "--two-level-highs/--no-two-level-highs",
+        help="Giải thêm bằng HiGHS trên cùng mô hình / also solve each two-level "
+        "instance with HiGHS alone (default on).",
+    ),
+]
+TwoLevelCommunes = Annotated[
+    int | None,
+    typer.Option(
+        "--two-level-communes",
+        min=1,
+        help="Chỉ lập cho chừng ấy xã mỗi tỉnh / plan only this many communes "
+        "of each two-level province.",
+    ),
+]
+
+
+def _two_level_codes(
+    provinces: str | None, country: str | None
+) -> tuple[list[str], list[str]]:
+    """Return the two-level size's and country's province codes, checked.
+
+    Raises
+    ------
+    ValueError
+        For a code that is not a province of 2025.
+    """
+    from scheduler.units import provinces_2025, wards_of_province_2025
+
+    one = [p.strip() for p in (provinces or "40").split(",") if p.strip()]
+    every = [p.strip() for p in country.split(",") if p.strip()] if country else []
+    for code in (*one, *every):
+        wards_of_province_2025(code)
+    return one, every or sorted(provinces_2025())
+
+
+def _bench_two_level(
+    wanted: list[str],
+    codes: tuple[list[str], list[str]],
+    factories: Callable[[], dict[int, Any]],
+    seed: int,
+    time_limit: float | None,
+    communes: int | None,
+    gap: float,
+    highs: bool,
+) -> dict[str, Any]:
+    """Run the two-level sizes that are wanted (60 s and 15 s per solve by default)."""
+    from scheduler.bench.two_level_bench import (
+        bench_two_level,
+        bench_two_level_country,
+    )
+
+    out: dict[str, Any] = {}
+    if "two-level" in wanted:
+        with console.status("two-level…"):
+            out.update(
+                bench_two_level(
+                    codes[0], seed, time_limit or 60.0, communes=communes, highs=highs
+                )
+            )
+    if "two-level-country" in wanted:
+        out["two-level-country"] = bench_two_level_country(
+            factories(), codes[1], seed, time_limit or 15.0, gap, communes, highs
+        )
+    return out
+
+
 def bench_command(
     sizes: Annotated[
         str,
-        typer.Option("--sizes", help="district,province,country (any of them)."),
+        typer.Option(
+            "--sizes",
+            help="district,province,country,two-level,two-level-country (any of them).",
+        ),
     ] = "district,province",
     workers: Workers = 2,
     cluster: Cluster = None,
@@ -572,14 +664,23 @@ def bench_command(
             "a subset of provinces instead of the whole country.",
         ),
     ] = None,
+    two_level: TwoLevelOptions = None,
+    two_level_country: TwoLevelCountryOptions = None,
+    two_level_communes: TwoLevelCommunes = None,
+    two_level_highs: TwoLevelHighs = True,
 ) -> None:
-    """Benchmark CP-SAT, HiGHS and the greedy baseline at three sizes."""
+    """Benchmark CP-SAT, HiGHS and the greedy baseline at five sizes."""
     wanted = [s.strip() for s in sizes.split(",") if s.strip()]
-    unknown = [s for s in wanted if s not in ("district", "province", "country")]
+    unknown = [s for s in wanted if s not in BENCH_SIZES]
     if unknown or not wanted:
         err.print(f"[bold red]--sizes: {', '.join(unknown) or '(empty)'}[/]")
         raise typer.Exit(2)
     codes = _bench_codes(wanted, country_provinces, province)
+    try:
+        two_level_codes = _two_level_codes(two_level, two_level_country)
+    except ValueError as exc:
+        err.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2) from exc
 
     def factories() -> dict[int, Any]:
         # with an external cluster its workers are what they are: one run;
@@ -613,6 +714,18 @@ def bench_command(
         results["country"] = bench.bench_country(
             factories(), codes, seed, time_limit or 2.5, label, country_gap
         )
+    results.update(
+        _bench_two_level(
+            wanted,
+            two_level_codes,
+            factories,
+            seed,
+            time_limit,
+            two_level_communes,
+            country_gap,
+            two_level_highs,
+        )
+    )
     _print_bench(results)
     if json_path is not None:
         _write_bench_json(json_path, results)

@@ -1,7 +1,8 @@
 """``build_model``: scenario + time grid → CP-SAT model, one constraint family at a time.
 
 Order matters only in that later families read variables made by earlier ones:
-sessions → spacing → broadcasts → training → publications → staff → sequencing → budget → objective.
+sessions → spacing → broadcasts → training → publications → staff → officials →
+sequencing → budget → objective.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scheduler.calendar import TimeGrid
 from scheduler.model.broadcasts import add_broadcasts
 from scheduler.model.budget import add_budget
 from scheduler.model.context import ModelContext, Penalty
+from scheduler.model.officials import add_officials, provincial_view
 from scheduler.model.publications import add_publications
 from scheduler.model.sequencing import add_sequencing
 from scheduler.model.sessions import add_sessions
@@ -104,7 +106,9 @@ def build_model(
     add_broadcasts(ctx)
     add_training(ctx)
     add_publications(ctx)
-    add_staff(ctx)
+    # provincial staff, then commune officials (who serve only their commune)
+    add_staff(provincial_view(ctx))
+    add_officials(ctx)
     add_sequencing(ctx)
     split = add_budget(ctx)
     set_objective(ctx.model, ctx.penalties)

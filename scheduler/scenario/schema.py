@@ -590,7 +590,7 @@ class Commune(Frozen):
 
 
 class Staff(Frozen):
-    """A person who staffs events: a district leader, an officer, a trainer."""
+    """A person who staffs events: a leader, an officer, a trainer, a commune official."""
 
     staff_id: Code
     name: Text
@@ -602,6 +602,9 @@ class Staff(Frozen):
     # days of training classes a week (a provincial trainer's days across
     # districts); None: classes are limited only by the person's free days
     max_class_days_per_week: PerCommune | None = Field(default=None, le=7)
+    # a commune official (seed 004 §III.2.2.b): serves only this commune's
+    # sessions, and does not travel (scheduler.officials)
+    home_commune: CommuneCode | None = None
 
 
 class Venue(Frozen):

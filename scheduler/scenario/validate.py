@@ -17,6 +17,7 @@ from scheduler.costs import (
 )
 from scheduler.errors import InputProblem
 from scheduler.i18n import day, number, vnd
+from scheduler.officials import officials_problems
 from scheduler.scenario.schema import Scenario
 
 # The most a plan may cost if every event the model could place were held at
@@ -73,6 +74,7 @@ def cross_check(
     report = _Report(toml_file, _Where(sources))
     _duplicate_ids(scenario, report)
     _table_references(scenario, report)
+    report.problems.extend(officials_problems(scenario, toml_file, report.where))
     for act_id in scenario.activities:
         _activity_references(scenario, act_id, report)
     _target_references(scenario, report)

@@ -99,6 +99,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Số ngày giảng tối đa mỗi tuần",
         "Class days per week at most",
     ),
+    "home_commune": ("Cán bộ của xã (mã xã)", "Official of commune (code)"),
     # venues
     "venue_id": ("Mã địa điểm", "Venue id"),
     "capacity": ("Sức chứa (người)", "Capacity (people)"),

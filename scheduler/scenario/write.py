@@ -37,6 +37,11 @@ _TABLES: dict[str, tuple[str, type[BaseModel], bool]] = {
 }
 
 
+# Optional columns written only when some record uses them: a staff table
+# without commune officials has no home_commune column
+WRITTEN_WHEN_USED = frozenset({"home_commune"})
+
+
 def _plain(value: Any) -> Any:
     """Return ``value`` in the types TOML writes: lists, no None, times as HH:MM."""
     if isinstance(value, dict):
@@ -80,9 +85,14 @@ def table_csv(records: tuple[BaseModel, ...], model: type[BaseModel]) -> bytes:
     Returns
     -------
     bytes
-        A header row and one row per record; lists joined with ``;``.
+        A header row and one row per record; lists joined with ``;``. A column
+        of :data:`WRITTEN_WHEN_USED` only when some record has a value in it.
     """
-    columns = list(model.model_fields)
+    columns = [
+        c
+        for c in model.model_fields
+        if c not in WRITTEN_WHEN_USED or any(getattr(r, c) is not None for r in records)
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

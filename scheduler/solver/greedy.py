@@ -60,6 +60,7 @@ from scheduler.costs import (
     staff_count,
     training_class_cost,
 )
+from scheduler.officials import serves
 from scheduler.plan import (
     Assignment,
     Event,
@@ -472,6 +473,8 @@ class _Greedy:
             for role in p0.roles
         }
         self.week_memo: dict[dt.date, str] = {}
+        # commune officials serve only the sessions of their commune
+        self.venue_commune = {v.venue_id: v.commune_code for v in scenario.venues}
         self.around_memo: dict[tuple[dt.date, int], list[dt.date]] = {}
 
     def _slots(self, act_id: str, code: str) -> list[str]:
@@ -520,12 +523,13 @@ class _Greedy:
         chosen: list[tuple[str, str]] = []
         taken: set[str] = set()
         counts_for_cap = len(halves) == 1
+        commune = self.venue_commune.get(venue) if counts_for_cap else None
         for role, need in roles.items():
             got = 0
             for p in self._holders(role):
                 if got == need:
                     break
-                if p.staff_id in taken:
+                if p.staff_id in taken or not serves(p, commune):
                     continue
                 if counts_for_cap:
                     week = week_key(halves[0][0])

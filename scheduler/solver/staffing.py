@@ -6,6 +6,8 @@ province aside). This stage picks the people for each event:
 
 - each event gets its required number of holders of each role, who are free
   (not blocked) on all of its half-days; one person fills one role per event;
+- a commune official (``home_commune``) only at a session of their commune
+  (:mod:`scheduler.officials`);
 - nobody is in two places in the same half-day;
 - two sessions of one person on one day only when the travel between the two
   venues fits between the end of the first and the start of the second;
@@ -13,7 +15,7 @@ province aside). This stage picks the people for each event:
   nor their ``max_class_days_per_week`` (days of training classes), if any.
 
 Soft: ``workload`` (for each role, the gap between the busiest and the least
-busy holder).
+busy holder; for a commune role, within each commune).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import interrupt
 from scheduler.calendar import week_key
+from scheduler.officials import serves
 from scheduler.plan import Status
 from scheduler.scenario.schema import HalfDay, Scenario
 from scheduler.travel import travel_between
@@ -174,17 +177,21 @@ def _naming_model(
     assign: dict[tuple[str, str, str], cp_model.IntVar] = {}
     on: dict[tuple[str, str], list[cp_model.IntVar]] = {}
     switch: dict[str, cp_model.IntVar] = {}
+    # commune officials serve only the sessions of their commune
+    venue_commune = {v.venue_id: v.commune_code for v in scenario.venues}
     for e in events:
         lit = m.new_bool_var(f"on[{e.event_id}]") if switched else None
         if lit is not None:
             switch[e.event_id] = lit
+        commune = venue_commune.get(e.place) if e.counts_for_cap else None
         for role, need in e.roles.items():
             if need == 0:
                 continue
             holders = [
                 p.staff_id
                 for p in scenario.holders(role)
-                if not any(h in blocked.get(p.staff_id, ()) for h in e.halves)
+                if serves(p, commune)
+                and not any(h in blocked.get(p.staff_id, ()) for h in e.halves)
             ]
             vs = []
             for pid in holders:
@@ -262,19 +269,24 @@ def _naming_model(
     if scenario.weights.workload > 0:
         roles = {r for e in events for r in e.roles}
         for role in sorted(roles):
-            holders = [p.staff_id for p in scenario.holders(role)]
-            loads = [
-                sum(present[(eid, pid)] for eid in people_of.get(pid, []))
-                for pid in holders
-            ]
-            if len(loads) < 2:
-                continue
-            hi = m.new_int_var(0, len(events), f"max_load[{role}]")
-            lo = m.new_int_var(0, len(events), f"min_load[{role}]")
-            for load in loads:
-                m.add(hi >= load)
-                m.add(lo <= load)
-            spread_terms.append(hi - lo)
+            # commune officials' loads are compared within their commune
+            by_home: dict[str | None, list[str]] = {}
+            for p in scenario.holders(role):
+                by_home.setdefault(p.home_commune, []).append(p.staff_id)
+            for home, holders in sorted(by_home.items(), key=lambda kv: kv[0] or ""):
+                loads = [
+                    sum(present[(eid, pid)] for eid in people_of.get(pid, []))
+                    for pid in holders
+                ]
+                if len(loads) < 2:
+                    continue
+                key = role if home is None else f"{role}@{home}"
+                hi = m.new_int_var(0, len(events), f"max_load[{key}]")
+                lo = m.new_int_var(0, len(events), f"min_load[{key}]")
+                for load in loads:
+                    m.add(hi >= load)
+                    m.add(lo <= load)
+                spread_terms.append(hi - lo)
     if kept:
         # a changed person outweighs any workload gap (at most len(events))
         spread_terms.append((len(events) + 1) * (len(kept) - sum(kept)))

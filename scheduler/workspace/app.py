@@ -7,6 +7,7 @@ files needs a session or an API token (:mod:`scheduler.workspace.guard`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import sqlite3
@@ -481,10 +482,11 @@ async def staff_editor(request: Request) -> Response:
             return {**ctx, "rows": editor.staff_rows(scenario), "problems": []}
         people, problems = editor.parse_staff(form, lang)
         if problems:
+            # a field the form leaves out (an older page) shows empty
             kept = [
                 dict(zip(editor.STAFF_FIELDS, values, strict=True))
-                for values in zip(
-                    *(form.get(f, []) for f in editor.STAFF_FIELDS), strict=False
+                for values in itertools.zip_longest(
+                    *(form.get(f, []) for f in editor.STAFF_FIELDS), fillvalue=""
                 )
             ]
             return {**ctx, "rows": kept, "problems": problems, "status": 422}

@@ -37,6 +37,8 @@ STAFF_FIELDS = (
     "email",
     "max_sessions_per_week",
     "max_class_days_per_week",
+    # a commune official's commune: kept when the table is saved again
+    "home_commune",
 )
 _INT_FIELDS = ("max_sessions_per_week", "max_class_days_per_week")
 _QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
