@@ -300,7 +300,12 @@ def solve(
                 "sessions of one day, or names a re-plan keeps); allow more time "
                 "with --time-limit",
             )
-        round_params = {**params, "max_time_in_seconds": max(left, MIN_STAGE1_S)}
+        # a placement that may not be nameable keeps time to be repaired
+        reserve = 0.0 if built.ctx.travel_exact else REPAIR_SHARE * limit
+        round_params = {
+            **params,
+            "max_time_in_seconds": max(left - reserve, MIN_STAGE1_S),
+        }
         stage1 = _solve_stage1(built, round_params, progress, highs_after)
         wall += stage1.wall
         if stage1.status == cp_model.UNKNOWN and warm_start is not None:
@@ -378,6 +383,16 @@ def solve(
         # names impossible for this placement: forbid the sets of sessions
         # that cannot be named, and place again
         unnamed += 1
+        if not built.ctx.travel_exact:
+            # a province too large for exact travel: another round would
+            # re-solve it whole; leave out what cannot be named instead
+            mended = _repair(built, stage1, draft, params, deadline, fixed_staff)
+            if mended is not None:
+                proven_bound = mended[1]
+                stage1, draft, naming = mended[0], mended[2], mended[3]
+                wall += stage1.wall
+                status = stage1.status
+                break
         for cut in unnameable_cuts(
             built, stage1.solver, draft, seed, deadline, fixed_staff
         ):
@@ -435,6 +450,63 @@ def solve(
         solver=report,
         required=_required(built),
     )
+
+
+REPAIR_SHARE = 0.15  # of the time limit, kept for a repair when travel is not exact
+
+
+def _repair(
+    built: BuiltModel,
+    stage1: _Stage1,
+    draft: list[tuple[StaffedEvent, Event]],
+    params: dict[str, Any],
+    deadline: float,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None,
+) -> tuple[_Stage1, float, list[tuple[StaffedEvent, Event]], Any] | None:
+    """Leave out what cannot be named (:func:`scheduler.repair.repair`).
+
+    Returns the completed stage 1, the failed placement's bound (valid: its
+    model relaxes travel), the new draft and its naming; None when the repair
+    found no plan.
+    """
+    from scheduler.repair import repair
+
+    started = time.perf_counter()
+    left = max(deadline - started, 2 * NAMING_FLOOR_S)
+    seed = int(params.get("random_seed", 0))
+    mended = repair(built, stage1.solver, draft, params, left / 2, left / 2, fixed)
+    if mended is None:
+        return None
+    new_draft = _extract(built, mended.solver)
+    naming = name_staff(
+        built.ctx.scenario,
+        [e for e, _ in new_draft],
+        built.ctx.grid.staff_blocked,
+        max(deadline - time.perf_counter(), NAMING_FLOOR_S),
+        seed,
+        fixed=fixed,
+    )
+    if not naming.people and new_draft:
+        return None
+    bound = (
+        stage1.bound if stage1.bound is not None else stage1.solver.best_objective_bound
+    )
+    report = {
+        "goals": stage1.stages[-1]["goals"] if stage1.stages else [],
+        "status": "FEASIBLE (repair)",
+        "objective": mended.solver.objective_value,
+        "bound": bound,
+        "left_out_unnameable": len(mended.dropped),
+    }
+    done = _Stage1(
+        mended.solver,
+        cp_model.FEASIBLE,
+        [*stage1.stages, report],
+        time.perf_counter() - started,
+        None,
+        stage1.highs,
+    )
+    return done, bound, new_draft, naming
 
 
 NAMING_CHECK_TIME_S = 2.0  # one day's naming is tiny; UNKNOWN is never taken as proof

@@ -157,6 +157,9 @@ class ModelContext:
     # spending per (funding source, quarter), in money units of ``money_unit`` VND
     spend: dict[tuple[str, str], cp_model.LinearExprT] = field(default_factory=dict)
     money_unit: int = 1
+    # False when stage 1 leaves travel between far venues of a day to stars
+    # and cuts (a very large province): names may then fail (scheduler.repair)
+    travel_exact: bool = True
 
     def new_bool(self, name: str) -> cp_model.IntVar:
         """Return a new 0-1 variable of the model.
