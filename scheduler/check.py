@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from scheduler.calendar import public_holidays, quarter_key, week_key
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import WEEKDAYS, Scenario
-from scheduler.travel import travel_between
+from scheduler.travel import arrives_in_time, base_of, overnight_cost, travel_between
 
 # The hard rules in Vietnamese words (the English name is the rule id).
 RULES_VI = {
@@ -37,6 +37,7 @@ RULES_VI = {
     "count": "số buổi",
     "double_booked": "trùng lịch",
     "travel": "đi đường",
+    "reach": "kịp đến từ nơi xuất phát",
     "weekly_cap": "số buổi mỗi tuần",
     "class_days_cap": "số ngày dạy mỗi tuần",
     "station_slot": "khung giờ phát",
@@ -197,6 +198,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             trip = 2 * travel_between(sc, hq, e.venue_id or "") if hq else 0
             expect = spec.cost_fixed_vnd + spec.attendees * spec.cost_per_attendee_vnd
             expect += n_staff * trip * spec.travel_vnd_per_minute
+            expect += overnight_cost(sc, e.venue_id or "", n_staff)
         elif e.kind in ("broadcast", "publication"):
             expect = spec.cost_per_item_vnd
         else:
@@ -320,6 +322,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             by_person[asg.staff_id].append(e)
     for pid, evs in by_person.items():
         evs.sort(key=lambda e: e.start)
+        _check_reach(sc, pid, evs, bad)
         for i, a in enumerate(evs):
             for b in evs[i + 1 :]:
                 if b.start >= a.end + dt.timedelta(hours=24) and a.kind != "training":
@@ -608,6 +611,37 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                 f"{pin.activity} ở xã {pin.commune} không diễn ra ngày {pin.date}",
             )
     return out
+
+
+def _check_reach(
+    sc: Scenario,
+    pid: str,
+    events: list[Event],
+    bad: Callable[[str, list[str], str, str], None],
+) -> None:
+    """Flag each session a person cannot reach from their base by its start.
+
+    Only with ``travel.leave_base_at``; a far venue reached by an overnight
+    stay (``[travel.overnight]``) is always in reach (:func:`arrives_in_time`).
+    """
+    person = next((p for p in sc.staff if p.staff_id == pid), None)
+    leave = sc.travel.leave_base_at
+    if person is None or leave is None:
+        return
+    base = base_of(sc, person) or ""
+    for e in events:
+        venue = e.venue_id or ""
+        if e.kind != "session" or arrives_in_time(sc, person, venue, e.start.time()):
+            continue
+        need = travel_between(sc, base, venue)
+        bad(
+            "reach",
+            [e.event_id],
+            f"{pid} leaves {base} at {leave:%H:%M} and needs {need} min to reach "
+            f"{venue} by {e.start:%H:%M}",
+            f"{pid} rời {base} lúc {leave:%H:%M}, cần {need} phút để đến {venue} "
+            f"trước {e.start:%H:%M}",
+        )
 
 
 def _publication_period(period: str, d: dt.date) -> str:

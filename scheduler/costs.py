@@ -7,7 +7,7 @@ its own from the scenario and compares.
 from __future__ import annotations
 
 from scheduler.scenario.schema import Scenario
-from scheduler.travel import travel_between
+from scheduler.travel import overnight_cost, travel_between
 
 
 def hq_ref(scenario: Scenario) -> str | None:
@@ -55,7 +55,8 @@ def staff_count(scenario: Scenario, activity: str) -> int:
 def session_cost(scenario: Scenario, activity: str, venue: str) -> int:
     """Return the cost in VND of one session at a venue.
 
-    fixed + attendees × per-attendee + staff × round-trip minutes × VND per minute.
+    fixed + attendees × per-attendee + staff × round-trip minutes × VND per minute,
+    + staff × (per-diem + lodging) at a far venue (``[travel.overnight]``).
     """
     spec = scenario.activities[activity]
     return (
@@ -64,6 +65,7 @@ def session_cost(scenario: Scenario, activity: str, venue: str) -> int:
         + staff_count(scenario, activity)
         * round_trip_minutes(scenario, venue)
         * spec.travel_vnd_per_minute
+        + overnight_cost(scenario, venue, staff_count(scenario, activity))
     )
 
 

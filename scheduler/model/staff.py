@@ -32,6 +32,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, week_key
 from scheduler.model.context import ModelContext
+from scheduler.model.reach import add_base_reach
 from scheduler.travel import travel_between
 
 
@@ -298,6 +299,7 @@ def add_people(
                 place_of[(p.staff_id, role, i)] = y
         m.add(cp_model.LinearExpr.sum(ys) == weighted_sum(terms))
     add_travel_places(ctx, place_of, reach)
+    add_base_reach(ctx, place_of)
     for act_id, tv in ctx.training.items():
         for d, opened in tv.open.items():
             days = grid.workdays[d : d + tv.duration]
@@ -403,6 +405,7 @@ def add_travel_places(
         1 for (i, _, r) in need_at for pid in holders[r] if (pid, r, i) in place_of
     )
     if size > MAX_TRAVEL_PLACES:
+        ctx.travel_exact = False
         return
     at: dict[tuple[str, int, str], list[cp_model.IntVar]] = {}
     within: dict[tuple[str, str, int], list[cp_model.IntVar]] = {}
