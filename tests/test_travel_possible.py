@@ -27,10 +27,10 @@ from typer.testing import CliRunner
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.cli import app
-from scheduler.errors import InfeasibleScenario
+from scheduler.errors import InfeasibleScenario, ScenarioError
 from scheduler.model.builder import build_model
 from scheduler.plan import Event, Plan
-from scheduler.scenario.schema import Scenario
+from scheduler.scenario.schema import HalfDay, Scenario
 from scheduler.solve import solve
 from scheduler.travel import arrives_in_time
 from tests.conftest import BASE_TABLES, make_scenario
@@ -81,7 +81,7 @@ def reach_scenario(
     return make_scenario(folder, patch, tables)
 
 
-def forced_status(sc: Scenario, half: str) -> int:
+def forced_status(sc: Scenario, half: HalfDay) -> int:
     """Solve stage 1 with Xã Hai's dialogue forced onto Tue 5 Sep, ``half``."""
     grid = build_grid(sc)
     built = build_model(sc, grid)
@@ -158,7 +158,8 @@ def test_the_checker_flags_a_session_nobody_could_reach(tmp_path: Path) -> None:
     ruled = reach_scenario(tmp_path / "ruled", [L1], pin_half="morning")
     bad = [v for v in check_plan(ruled, plan) if v.rule == "reach"]
     assert len(bad) == 1
-    assert "200 min" in bad[0].message and "07:30" in bad[0].message
+    assert "200 min" in bad[0].message
+    assert "07:30" in bad[0].message
     assert "200 phút" in bad[0].render("vi")
 
 
@@ -205,13 +206,14 @@ def test_the_checker_recomputes_the_overnight_cost(tmp_path: Path) -> None:
 def test_an_unknown_base_is_bad_input(tmp_path: Path) -> None:
     # staff.csv row 1 names a base that is not a venue: exit 2, file, row, field
     rows = [{**L1, "base": "nowhere"}, *BASE_TABLES["staff.csv"][1:]]
-    with pytest.raises(Exception):  # noqa: B017 - the loader's own error type
+    with pytest.raises(ScenarioError, match="nowhere"):
         make_scenario(tmp_path, {}, {"staff.csv": rows})
     runner = CliRunner()
     result = runner.invoke(
         app, ["validate", str(tmp_path / "tiny.toml"), "--lang", "en"]
     )
     assert result.exit_code == 2, result.output
-    assert "staff.csv" in result.output and "base" in result.output
+    assert "staff.csv" in result.output
+    assert "base" in result.output
     assert "nowhere" in result.output
     assert "Traceback" not in result.output
