@@ -286,6 +286,29 @@ def solve(
     deadline = t0 + limit
     seed = int(params.get("random_seed", 0))
     unnamed = 0  # placements whose staff could not be named
+    # a province too large for exact travel: the first round's placement and
+    # bound, kept when one half-day a person was added (scheduler.model.trips)
+    first: tuple[_Stage1, list[tuple[StaffedEvent, Event]]] | None = None
+    relaxed_bound: float | None = None
+    warm_done: _Stage1 | None = None  # the greedy plan, completed
+    if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
+        # measured on 130 communes: CP-SAT alone ended near the empty plan,
+        # hinted with the greedy plan it starts from it and improves on it
+        from scheduler.baseline import greedy_plan
+        from scheduler.hints import hint_plan
+
+        warm_start = warm_start or greedy_plan(scenario, grid)
+        hint_plan(built, warm_start)
+        done = _warm_start_only(built, params)
+        wall += done.wall
+        if done.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            warm_done = done
+            # the whole solution as the hint: the search starts from a plan
+            m = built.model
+            m.clear_hints()  # type: ignore[no-untyped-call]
+            for index in range(len(m.proto.variables)):
+                var = m.get_int_var_from_proto_index(index)
+                m.add_hint(var, done.solver.value(var))
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
@@ -301,13 +324,36 @@ def solve(
                 "with --time-limit",
             )
         # a placement that may not be nameable keeps time to be repaired
-        reserve = 0.0 if built.ctx.travel_exact else REPAIR_SHARE * limit
+        exact = built.ctx.travel_exact
+        reserve = 0.0 if exact else REPAIR_SHARE * limit
+        share = 1.0 if exact or relaxed_bound is not None else FIRST_ROUND_SHARE
         round_params = {
             **params,
-            "max_time_in_seconds": max(left - reserve, MIN_STAGE1_S),
+            "max_time_in_seconds": max((left - reserve) * share, MIN_STAGE1_S),
         }
         stage1 = _solve_stage1(built, round_params, progress, highs_after)
         wall += stage1.wall
+        if not exact and relaxed_bound is None and stage1.status == cp_model.UNKNOWN:
+            # no placement in time: its bound holds for every plan; go on from
+            # the completed greedy plan, else with one half-day a person
+            relaxed_bound = stage1.solver.best_objective_bound
+            if warm_done is None:
+                _restrict(built, stage1, None)
+                continue
+            stage1 = warm_done
+        if first is not None and stage1.status not in (
+            cp_model.OPTIMAL,
+            cp_model.FEASIBLE,
+        ):
+            # nothing within one half-day a person: repair the first placement
+            stage1, draft = first
+            mended = _repair(built, stage1, draft, params, deadline, fixed_staff)
+            if mended is None:
+                raise SolverGaveUp(*_GAVE_UP_NAMING)
+            stage1, draft, naming = mended[0], mended[2], mended[3]
+            wall += stage1.wall
+            status = stage1.status
+            break
         if stage1.status == cp_model.UNKNOWN and warm_start is not None:
             # no plan in time: fall back on the warm start itself, completed;
             # the failed search's bound stays the valid one
@@ -321,7 +367,7 @@ def solve(
                 stage1 = fallback
             # else the warm start does not fit this model: no plan, as without it
         status = stage1.status
-        if status == cp_model.INFEASIBLE and unnamed:
+        if status == cp_model.INFEASIBLE and (unnamed or relaxed_bound is not None):
             # the rules held before the cuts: only names (travel) are to blame
             raise InfeasibleScenario([TRAVEL_REASON])
         if status == cp_model.INFEASIBLE:
@@ -383,12 +429,18 @@ def solve(
         # names impossible for this placement: forbid the sets of sessions
         # that cannot be named, and place again
         unnamed += 1
+        if not built.ctx.travel_exact and first is None:
+            # a province too large for exact travel: keep this bound, place
+            # again with one half-day a person on days of far venues
+            bound = _restrict(built, stage1, draft)
+            relaxed_bound = bound if relaxed_bound is None else relaxed_bound
+            first = (stage1, draft)
+            continue
         if not built.ctx.travel_exact:
-            # a province too large for exact travel: another round would
-            # re-solve it whole; leave out what cannot be named instead
+            # another round would re-solve it whole: leave out what cannot
+            # be named instead
             mended = _repair(built, stage1, draft, params, deadline, fixed_staff)
             if mended is not None:
-                proven_bound = mended[1]
                 stage1, draft, naming = mended[0], mended[2], mended[3]
                 wall += stage1.wall
                 status = stage1.status
@@ -398,6 +450,11 @@ def solve(
         ):
             built.model.add(sum(cut) <= len(cut) - 1)
 
+    if relaxed_bound is not None:
+        # the first round's model relaxes travel: its bound holds for every plan
+        proven_bound = (
+            relaxed_bound if proven_bound is None else min(proven_bound, relaxed_bound)
+        )
     solver = stage1.solver
     events = []
     for staffed, event in draft:
@@ -453,6 +510,41 @@ def solve(
 
 
 REPAIR_SHARE = 0.15  # of the time limit, kept for a repair when travel is not exact
+# of the rest, the first round's share when travel is not exact (the second
+# round, with one half-day a person, gets what is left)
+FIRST_ROUND_SHARE = 0.7
+_GAVE_UP_NAMING = (
+    "chưa có kế hoạch nêu được tên cán bộ trong thời gian cho phép (đi lại giữa "
+    "các buổi xa nhau trong một ngày); hãy tăng --time-limit",
+    "no plan with named staff within the time limit (travel between far-apart "
+    "sessions of one day); allow more time with --time-limit",
+)
+
+
+def _restrict(
+    built: BuiltModel,
+    stage1: _Stage1,
+    draft: list[tuple[StaffedEvent, Event]] | None,
+) -> float:
+    """Add one half-day a person (:mod:`scheduler.model.trips`); return the bound.
+
+    The bound is the round's (the race's when HiGHS ran), valid for every plan
+    since the model had no restriction yet. With a placement (``draft``) its
+    values hint the next round.
+    """
+    from scheduler.model.trips import add_one_half_a_day
+
+    bound = (
+        stage1.bound if stage1.bound is not None else stage1.solver.best_objective_bound
+    )
+    add_one_half_a_day(built.ctx)
+    m = built.model
+    m.clear_hints()  # type: ignore[no-untyped-call]
+    if draft is not None:
+        for index in range(len(m.proto.variables)):
+            var = m.get_int_var_from_proto_index(index)
+            m.add_hint(var, stage1.solver.value(var))
+    return bound
 
 
 def _repair(

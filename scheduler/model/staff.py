@@ -325,6 +325,7 @@ def add_people(
     for ys in busy.values():
         if len(ys) > 1:
             m.add_at_most_one(ys)
+    ctx.busy = busy
     for (pid, _), ys in sessions_of.items():
         cap = staff[pid].max_sessions_per_week
         if len(ys) <= cap:
@@ -350,6 +351,7 @@ def add_people(
 
 
 MAX_TRAVEL_PLACES = 20_000  # beyond this many, travel is left to stars and cuts
+MAX_STAR_ROWS = 20_000  # beyond this many star rows, none (scheduler.model.trips)
 
 
 def add_travel_places(
@@ -594,6 +596,7 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
             if need:
                 for i, x in xs.items():
                     sessions.setdefault(i, []).append((role, venue, need, x))
+    rows: list[tuple[list[tuple[cp_model.IntVar, int]], int]] = []
     for day in grid.workdays:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
         if am is None or pm is None:
@@ -627,8 +630,15 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
             for here, far in cliques:
                 if not far or sum(n for _, n in here) + sum(n for _, n in far) <= free:
                     continue  # the half-day count already holds it, or it cannot bind
-                row = here + far
-                m.add(weighted_sum(([x for x, _ in row], [n for _, n in row])) <= free)
+                rows.append((here + far, free))
+    if len(rows) > MAX_STAR_ROWS:
+        # a province with far-flung communes: so many rows slow every LP more
+        # than they help; a placement that cannot be named is re-placed with
+        # one half-day a person on such days (scheduler.model.trips)
+        ctx.travel_exact = False
+        return
+    for row, free in rows:
+        m.add(weighted_sum(([x for x, _ in row], [n for _, n in row])) <= free)
 
 
 def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar | None:
