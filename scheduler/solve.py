@@ -291,6 +291,7 @@ def solve(
     first: tuple[_Stage1, list[tuple[StaffedEvent, Event]]] | None = None
     relaxed_bound: float | None = None
     warm_done: _Stage1 | None = None  # the greedy plan, completed
+    earlier: list[dict[str, Any]] = []  # the reports of the rounds before
     if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
         # measured on 130 communes: CP-SAT alone ended near the empty plan,
         # hinted with the greedy plan it starts from it and improves on it
@@ -339,6 +340,7 @@ def solve(
             relaxed_bound = stage1.solver.best_objective_bound
             if warm_done is None:
                 _restrict(built, stage1, None)
+                earlier += stage1.stages
                 continue
             stage1 = warm_done
         if first is not None and stage1.status not in (
@@ -347,6 +349,7 @@ def solve(
         ):
             # nothing within one half-day a person: repair the first placement
             stage1, draft = first
+            earlier = []  # the repair's report holds the first round's
             mended = _repair(built, stage1, draft, params, deadline, fixed_staff)
             if mended is None:
                 raise SolverGaveUp(*_GAVE_UP_NAMING)
@@ -435,6 +438,7 @@ def solve(
             bound = _restrict(built, stage1, draft)
             relaxed_bound = bound if relaxed_bound is None else relaxed_bound
             first = (stage1, draft)
+            earlier += stage1.stages
             continue
         if not built.ctx.travel_exact:
             # another round would re-solve it whole: leave out what cannot
@@ -493,7 +497,7 @@ def solve(
         num_booleans=sum(1 for v in proto.variables if list(v.domain) == [0, 1]),
         num_constraints=len(proto.constraints),
         naming_status=naming.status,
-        stages=tuple(stage1.stages),
+        stages=tuple([*earlier, *stage1.stages]),
     )
     return Plan(
         scenario=scenario.name,
