@@ -19,8 +19,11 @@ the same activities, prices and blocked periods over Q3–Q4 of ``year``, with
   points (great-circle distance × 1.4 road factor at 40 km/h; no travel table);
 - a provincial budget beside the National Target Programme.
 
-Commune officials (who serve only their own commune) and overnight stays are
-not generated: the scenario format does not have them yet.
+Each person has a base: the department's office (``hq``) for its staff and
+the bank's and culture officers, the Political School (``ttct``) for its
+trainers. The rule that sessions start no earlier than the arrival from the
+base (``travel.leave_base_at``) and overnight stays are not switched on, so
+the instances plan as before; commune officials are not generated.
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ def _provincial_staff(rng: random.Random, n_communes: int) -> list[Staff]:
                     roles=tuple(roles),
                     organisation=org,
                     max_sessions_per_week=cap,
+                    base="hq",
                 )
             )
     for i in range(1, 1 + max(1, n_communes // 25)):
@@ -139,6 +143,7 @@ def _provincial_staff(rng: random.Random, n_communes: int) -> list[Staff]:
                 roles=(TRAINER_ROLE,),
                 organisation="Trường Chính trị tỉnh",
                 max_sessions_per_week=3,
+                base="ttct",
             )
         )
     return out
