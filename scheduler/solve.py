@@ -292,6 +292,7 @@ def solve(
     relaxed_bound: float | None = None
     warm_done: _Stage1 | None = None  # the greedy plan, completed
     earlier: list[dict[str, Any]] = []  # the reports of the rounds before
+    trips_tried = False  # one half-day a person was added (model/trips.py)
     if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
         # measured on 130 communes: CP-SAT alone ended near the empty plan;
         # it starts from the greedy plan completed, and improves on it
@@ -333,7 +334,12 @@ def solve(
         # a placement that may not be nameable keeps time to be repaired
         exact = built.ctx.travel_exact
         reserve = 0.0 if exact else REPAIR_SHARE * limit
-        share = 1.0 if exact or relaxed_bound is not None else FIRST_ROUND_SHARE
+        # without stars a placement is seldom nameable: keep time for a second
+        share = (
+            FIRST_ROUND_SHARE
+            if not built.ctx.travel_stars and relaxed_bound is None
+            else 1.0
+        )
         round_params = {
             **params,
             "max_time_in_seconds": max((left - reserve) * share, MIN_STAGE1_S),
@@ -346,6 +352,7 @@ def solve(
             relaxed_bound = stage1.solver.best_objective_bound
             if warm_done is None:
                 _restrict(built, stage1, None)
+                trips_tried = True
                 earlier += stage1.stages
                 continue
             stage1 = warm_done
@@ -356,9 +363,19 @@ def solve(
             # nothing within one half-day a person: repair the first placement
             stage1, draft = first
             earlier = []  # the repair's report holds the first round's
+            _unrestrict(built)  # the first placement was made without the rows
+            first = None
             mended = _repair(built, stage1, draft, params, deadline, fixed_staff)
             if mended is None:
-                raise SolverGaveUp(*_GAVE_UP_NAMING)
+                # no plan leaves events out either (a pin, a target): back to
+                # the exact path, cutting off what cannot be named
+                if deadline - time.perf_counter() <= 0:
+                    raise SolverGaveUp(*_GAVE_UP_NAMING)
+                for cut in unnameable_cuts(
+                    built, stage1.solver, draft, seed, deadline, fixed_staff
+                ):
+                    built.model.add(sum(cut) <= len(cut) - 1)
+                continue
             stage1, draft, naming = mended[0], mended[2], mended[3]
             wall += stage1.wall
             status = stage1.status
@@ -438,12 +455,13 @@ def solve(
         # names impossible for this placement: forbid the sets of sessions
         # that cannot be named, and place again
         unnamed += 1
-        if not built.ctx.travel_exact and first is None:
+        if not built.ctx.travel_exact and not trips_tried:
             # a province too large for exact travel: keep this bound, place
             # again with one half-day a person on days of far venues
             bound = _restrict(built, stage1, draft)
             relaxed_bound = bound if relaxed_bound is None else relaxed_bound
             first = (stage1, draft)
+            trips_tried = True
             earlier += stage1.stages
             continue
         if not built.ctx.travel_exact:
@@ -520,17 +538,27 @@ def solve(
 
 
 REPAIR_SHARE = 0.15  # of the time limit, kept for a repair when travel is not exact
-# of the rest, the first round's share when travel is not exact (the second
-# round, with one half-day a person, gets what is left and the reserve).
-# Measured on 130 communes: from the greedy plan the first round's placement
-# was nameable, and a share of 0.7 left 10 s unused; 1.0 gives it all
-FIRST_ROUND_SHARE = 1.0
+# of the rest, the first round's share when there are no star rows (the
+# second round, with one half-day a person, gets what is left and the reserve).
+# Measured: on 40 communes the first placement (482,925, near the optimum)
+# could not be named and, with the whole time, the second round had 0.5 s
+FIRST_ROUND_SHARE = 0.6
 _GAVE_UP_NAMING = (
     "chưa có kế hoạch nêu được tên cán bộ trong thời gian cho phép (đi lại giữa "
     "các buổi xa nhau trong một ngày); hãy tăng --time-limit",
     "no plan with named staff within the time limit (travel between far-apart "
     "sessions of one day); allow more time with --time-limit",
 )
+
+
+def _unrestrict(built: BuiltModel) -> None:
+    """Switch the rows of one half-day a person off again (:mod:`scheduler.model.trips`)."""
+    from scheduler.model.trips import switch
+
+    m = built.model
+    for index, var in enumerate(m.proto.variables):
+        if var.name == "one_half_a_day":
+            switch(built.ctx, m.get_int_var_from_proto_index(index), False)
 
 
 def _restrict(
@@ -549,7 +577,7 @@ def _restrict(
     bound = (
         stage1.bound if stage1.bound is not None else stage1.solver.best_objective_bound
     )
-    add_one_half_a_day(built.ctx)
+    add_one_half_a_day(built.ctx)  # its literal is found again by name to switch
     m = built.model
     m.clear_hints()  # type: ignore[no-untyped-call]
     if draft is not None:

@@ -45,7 +45,7 @@ def forced_pair(sc: Scenario, restrict: bool) -> int:
     built = build_model(sc, grid)
     assert built.ctx.travel_exact is False
     if restrict:
-        assert add_one_half_a_day(built.ctx) > 0
+        assert add_one_half_a_day(built.ctx)[1] > 0
     x = built.ctx.session_x
     index = {(s.day, s.half): s.index for s in grid.sessions}
     built.model.add(x[("dialogue", "00001")][index[(TUE, "morning")]] == 1)

@@ -160,6 +160,8 @@ class ModelContext:
     # False when stage 1 leaves travel between far venues of a day to stars
     # and cuts (a very large province): names may then fail (scheduler.repair)
     travel_exact: bool = True
+    # False when even the stars were too many rows (scheduler.model.trips)
+    travel_stars: bool = True
     # per (person, half-day index): the places and classes that take them then
     busy: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=dict)
 

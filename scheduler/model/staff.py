@@ -351,7 +351,9 @@ def add_people(
 
 
 MAX_TRAVEL_PLACES = 20_000  # beyond this many, travel is left to stars and cuts
-MAX_STAR_ROWS = 20_000  # beyond this many star rows, none (scheduler.model.trips)
+# beyond this many star rows, none (scheduler.model.trips): Nghệ An's 25, 40
+# and 80 communes have about 20k, 32k and 60k, its 130 98k (2/3 of the model)
+MAX_STAR_ROWS = 70_000
 
 
 def add_travel_places(
@@ -636,6 +638,7 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
         # than they help; a placement that cannot be named is re-placed with
         # one half-day a person on such days (scheduler.model.trips)
         ctx.travel_exact = False
+        ctx.travel_stars = False
         return
     for row, free in rows:
         m.add(weighted_sum(([x for x, _ in row], [n for _, n in row])) <= free)

@@ -19,13 +19,19 @@ bound of that first model, which is valid for every plan.
 
 from __future__ import annotations
 
+from ortools.sat.python import cp_model
+
 from scheduler.calendar import HALVES
 from scheduler.model.context import ModelContext
 from scheduler.model.staff import _reach
 
 
-def add_one_half_a_day(ctx: ModelContext) -> int:
+def add_one_half_a_day(ctx: ModelContext) -> tuple[cp_model.IntVar, int]:
     """Add "at most one half-day a person" on the days of far-apart venues.
+
+    The rows hold only while the returned literal is true; it is fixed true
+    here (its domain, so that :func:`switch` can turn the rows off again for a
+    repair of a placement made without them).
 
     Parameters
     ----------
@@ -34,10 +40,12 @@ def add_one_half_a_day(ctx: ModelContext) -> int:
 
     Returns
     -------
-    int
-        The number of rows added.
+    tuple of (IntVar, int)
+        The literal that switches the rows on, and the number of rows added.
     """
     grid, m = ctx.grid, ctx.model
+    on = m.new_bool_var("one_half_a_day")
+    switch(ctx, on, True)
     index_of = {(s.day, s.half): s.index for s in grid.sessions}
     people = sorted({pid for pid, _ in ctx.busy})
     beyond_at = _reach(ctx)
@@ -52,6 +60,12 @@ def add_one_half_a_day(ctx: ModelContext) -> int:
             # a class is in both lists: count it once
             distinct = list({v.index: v for v in both}.values())
             if len(distinct) > 1:
-                m.add_at_most_one(distinct)
+                m.add(cp_model.LinearExpr.sum(distinct) <= 1).only_enforce_if(on)
                 added += 1
-    return added
+    return on, added
+
+
+def switch(ctx: ModelContext, on: cp_model.IntVar, value: bool) -> None:
+    """Fix the rows' literal to ``value`` (its domain: no constraint to remove)."""
+    domain = ctx.model.proto.variables[on.index].domain
+    domain[0] = domain[1] = int(value)
