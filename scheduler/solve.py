@@ -483,6 +483,32 @@ def solve(
         proven_bound = (
             relaxed_bound if proven_bound is None else min(proven_bound, relaxed_bound)
         )
+    if (
+        warm_done is not None
+        and warm_done.solver is not stage1.solver
+        and warm_done.solver.objective_value < stage1.solver.objective_value - 0.5
+    ):
+        # the rounds ended worse than the greedy plan they started from (one
+        # half-day a person, or events left out): the greedy plan, if named
+        warm_draft = _extract(built, warm_done.solver)
+        warm_naming = name_staff(
+            scenario,
+            [e for e, _ in warm_draft],
+            grid.staff_blocked,
+            max(deadline - time.perf_counter(), NAMING_FLOOR_S),
+            seed,
+            fixed=fixed_staff,
+            prefer=preferred_staff,
+        )
+        if warm_naming.people:
+            if proven_bound is None:
+                proven_bound = (
+                    stage1.bound
+                    if stage1.bound is not None
+                    else stage1.solver.best_objective_bound
+                )
+            earlier += stage1.stages
+            stage1, draft, naming = warm_done, warm_draft, warm_naming
     solver = stage1.solver
     events = []
     for staffed, event in draft:

@@ -140,3 +140,31 @@ def test_a_too_large_province_gets_a_checked_plan_and_a_valid_bound(
     assert plan.solver.bound < best
     assert plan.solver.status == "FEASIBLE"
     assert len(plan.solver.stages) == 2  # relaxed, then one half-day a person
+
+
+def test_a_round_worse_than_the_greedy_start_gives_way_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # must break without the fallback: a round that ends worse than the
+    # greedy plan it started from (here: forced to hold no session at all,
+    # standing in for one half-day a person or events left out) must not be
+    # the plan; the greedy plan, completed and named, is, and it is checked
+    from scheduler import solve as solve_module
+
+    monkeypatch.setattr(staff_model, "MAX_TRAVEL_PLACES", 0)
+    monkeypatch.setattr(staff_model, "MAX_STAR_ROWS", 0)
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-07"), per_commune=1)
+    original = solve_module._solve_stage1
+
+    def no_sessions(built, params, progress, highs_after):  # type: ignore[no-untyped-def]
+        for xs in built.ctx.session_x.values():
+            for x in xs.values():
+                built.model.add(x == 0)
+        return original(built, params, progress, highs_after)
+
+    monkeypatch.setattr(solve_module, "_solve_stage1", no_sessions)
+    plan = solve(sc)
+    assert check_plan(sc, plan) == []
+    assert len([e for e in plan.events if e.kind == "session"]) == 2
+    assert plan.solver.status == "FEASIBLE"
+    assert plan.solver.stages[-1]["status"] == "FEASIBLE (warm start)"
