@@ -25,7 +25,7 @@ from scheduler.model.builder import build_model
 from scheduler.model.trips import add_one_half_a_day
 from scheduler.naming import StaffedEvent
 from scheduler.repair import name_most
-from scheduler.scenario.schema import Scenario
+from scheduler.scenario.schema import HalfDay, Scenario
 from scheduler.solve import solve
 from tests.test_naming_travel import far_apart
 
@@ -168,3 +168,48 @@ def test_a_round_worse_than_the_greedy_start_gives_way_to_it(
     assert len([e for e in plan.events if e.kind == "session"]) == 2
     assert plan.solver.status == "FEASIBLE"
     assert plan.solver.stages[-1]["status"] == "FEASIBLE (warm start)"
+
+
+@pytest.mark.usefixtures("too_large")
+def test_repair_leaves_out_the_less_valuable_session(tmp_path: Path) -> None:
+    # a placement with Xã 1 on Tue morning and Xã 2 (300 min away) that
+    # afternoon, one leader: not nameable. The repair keeps Xã 1 (30 poor
+    # households against 10: the more valuable), fixes the placement without
+    # Xã 2's session and completes the model: one session, named
+    from scheduler.repair import repair
+    from scheduler.solve import _extract
+
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
+    sc = sc.model_copy(
+        update={
+            "communes": tuple(
+                c.model_copy(update={"poor_households": 30 if i == 0 else 10})
+                for i, c in enumerate(sc.communes)
+            )
+        }
+    )
+    grid = build_grid(sc)
+    built = build_model(sc, grid)
+    forced = built.model.clone()
+    x = built.ctx.session_x
+    index = {(s.day, s.half): s.index for s in grid.sessions}
+    pair: tuple[tuple[str, HalfDay], ...] = (
+        ("00001", "morning"),
+        ("00002", "afternoon"),
+    )
+    for code, half in pair:
+        var = x[("dialogue", code)][index[(TUE, half)]]
+        forced.add(forced.get_int_var_from_proto_index(var.index) == 1)
+    placed = cp_model.CpSolver()
+    placed.parameters.num_workers = 1
+    placed.parameters.max_time_in_seconds = 10.0
+    assert placed.solve(forced) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    draft = _extract(built, placed)
+    assert len([e for _, e in draft if e.kind == "session"]) == 2
+
+    mended = repair(built, placed, draft, {"num_workers": 1}, 5.0, 5.0)
+
+    assert mended is not None
+    assert mended.dropped == ("dialogue-00002-1",)
+    kept = [e for _, e in _extract(built, mended.solver) if e.kind == "session"]
+    assert [e.commune_code for e in kept] == ["00001"]
