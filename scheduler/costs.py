@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scheduler.officials import travelling_count
 from scheduler.scenario.schema import Scenario
-from scheduler.travel import travel_between
+from scheduler.travel import overnight_cost, travel_between
 
 
 def hq_ref(scenario: Scenario) -> str | None:
@@ -60,7 +60,8 @@ def staff_count(scenario: Scenario, activity: str) -> int:
 def session_cost(scenario: Scenario, activity: str, venue: str) -> int:
     """Return the cost in VND of one session at a venue.
 
-    fixed + attendees × per-attendee + staff × round-trip minutes × VND per minute.
+    fixed + attendees × per-attendee + staff × round-trip minutes × VND per minute,
+    + staff × (per-diem + lodging) at a far venue (``[travel.overnight]``).
     """
     spec = scenario.activities[activity]
     return (
@@ -69,6 +70,7 @@ def session_cost(scenario: Scenario, activity: str, venue: str) -> int:
         + staff_count(scenario, activity)
         * round_trip_minutes(scenario, venue)
         * spec.travel_vnd_per_minute
+        + overnight_cost(scenario, venue, staff_count(scenario, activity))
     )
 
 

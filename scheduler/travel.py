@@ -5,9 +5,10 @@ No solver objects here: the independent checker imports this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
-from scheduler.scenario.schema import Scenario
+from scheduler.scenario.schema import Scenario, Staff
 
 # One table per scenario object; the object itself is kept so its id is not reused.
 _TABLES: dict[int, tuple[Scenario, dict[tuple[str, str], int]]] = {}
@@ -60,6 +61,53 @@ def travel_between(scenario: Scenario, a: str, b: str) -> int:
         km = haversine_km(pa, pb) * t.road_factor
         return max(1, round(km / t.road_kmh * 60))
     return t.default_minutes
+
+
+def base_of(scenario: Scenario, person: Staff) -> str | None:
+    """Return the venue a person sets out from: their own base, else the area's HQ."""
+    return person.base or scenario.area.hq_venue
+
+
+def is_far(scenario: Scenario, venue: str) -> bool:
+    """Return whether staff may stay the night before a session at a venue.
+
+    Only with ``[travel.overnight]``: a venue more than its ``after_minutes``
+    from the area's HQ venue is far (công tác phí pays per-diem and lodging).
+    """
+    stay = scenario.travel.overnight
+    hq = scenario.area.hq_venue
+    if stay is None or hq is None:
+        return False
+    return travel_between(scenario, hq, venue) > stay.after_minutes
+
+
+def overnight_cost(scenario: Scenario, venue: str, places: int) -> int:
+    """Return the per-diem and lodging of ``places`` staff at a far venue (else 0)."""
+    stay = scenario.travel.overnight
+    if stay is None or not is_far(scenario, venue):
+        return 0
+    return places * (stay.per_diem_vnd + stay.lodging_vnd)
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def arrives_in_time(
+    scenario: Scenario, person: Staff, venue: str, start: dt.time
+) -> bool:
+    """Return whether a person can be at a venue by a session's start from their base.
+
+    True when ``travel.leave_base_at`` is not set (the rule is off), when the
+    person has no base (nor the area an HQ), when the venue is far and
+    overnight stays are allowed (:func:`is_far`), or when leaving the base at
+    ``leave_base_at`` and travelling there arrives by ``start``.
+    """
+    leave = scenario.travel.leave_base_at
+    base = base_of(scenario, person)
+    if leave is None or base is None or is_far(scenario, venue):
+        return True
+    return _minutes(leave) + travel_between(scenario, base, venue) <= _minutes(start)
 
 
 def _commune_of(scenario: Scenario, ref: str) -> str:

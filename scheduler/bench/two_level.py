@@ -26,7 +26,11 @@ the same activities, prices and blocked periods over Q3–Q4 of ``year``, with
   one of each group beside the provincial staff (``officials=False`` leaves
   them out, as the generator was before).
 
-Overnight stays are not generated.
+Each provincial person has a base: the department's office (``hq``) for its
+staff and the bank's and culture officers, the Political School (``ttct``)
+for its trainers. The rule that sessions start no earlier than the arrival
+from the base (``travel.leave_base_at``) and overnight stays are not switched
+on, so the instances plan as before.
 """
 
 from __future__ import annotations
@@ -167,6 +171,7 @@ def _provincial_staff(rng: random.Random, n_communes: int) -> list[Staff]:
                     roles=tuple(roles),
                     organisation=org,
                     max_sessions_per_week=cap,
+                    base="hq",
                 )
             )
     for i in range(1, 1 + max(1, n_communes // 25)):
@@ -177,6 +182,7 @@ def _provincial_staff(rng: random.Random, n_communes: int) -> list[Staff]:
                 roles=(TRAINER_ROLE,),
                 organisation="Trường Chính trị tỉnh",
                 max_sessions_per_week=3,
+                base="ttct",
             )
         )
     return out

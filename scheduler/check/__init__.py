@@ -19,6 +19,7 @@ from scheduler.check.budget import check_budget
 from scheduler.check.events import check_events
 from scheduler.check.officials import check_officials
 from scheduler.check.publications import check_publications
+from scheduler.check.reach import check_reach
 from scheduler.check.sequencing import (
     check_announcements,
     check_targets_and_pins,
@@ -41,6 +42,7 @@ FAMILIES: tuple[Callable[[Facts], Findings], ...] = (
     check_officials,
     check_session_counts,
     check_staff,
+    check_reach,
     check_broadcasts,
     check_announcements,
     check_training,

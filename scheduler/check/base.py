@@ -34,6 +34,7 @@ RULES_VI = {
     "count": "số buổi",
     "double_booked": "trùng lịch",
     "travel": "đi đường",
+    "reach": "kịp đến từ nơi xuất phát",
     "weekly_cap": "số buổi mỗi tuần",
     "class_days_cap": "số ngày dạy mỗi tuần",
     "station_slot": "khung giờ phát",

@@ -11,7 +11,7 @@ from scheduler.calendar import quarter_key
 from scheduler.check.base import Facts, Findings, days_between
 from scheduler.plan import Event
 from scheduler.scenario.schema import ActivitySpec, Scenario
-from scheduler.travel import travel_between
+from scheduler.travel import overnight_cost, travel_between
 
 
 def expected_cost(sc: Scenario, e: Event, spec: ActivitySpec) -> int:
@@ -23,7 +23,9 @@ def expected_cost(sc: Scenario, e: Event, spec: ActivitySpec) -> int:
     if e.kind == "session":
         trip = 2 * travel_between(sc, hq, e.venue_id or "") if hq else 0
         expect = spec.cost_fixed_vnd + spec.attendees * spec.cost_per_attendee_vnd
-        return expect + n_staff * trip * spec.travel_vnd_per_minute
+        expect += n_staff * trip * spec.travel_vnd_per_minute
+        # a far venue reached by staying the night before ([travel.overnight])
+        return expect + overnight_cost(sc, e.venue_id or "", n_staff)
     if e.kind in ("broadcast", "publication"):
         return spec.cost_per_item_vnd
     trip = 2 * travel_between(sc, hq, spec.venue or "") if hq else 0

@@ -37,6 +37,7 @@ class RuleKind(StrEnum):
     PIN = "pin"  # (activity, commune, date)
     SPACING = "spacing"  # (activity, commune)
     DEADLINE = "deadline"  # (activity,)
+    REACH = "reach"  # ("base",): sessions start after the arrival from the base
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ DROP_COST = {
     RuleKind.PIN: 50_000,
     RuleKind.SPACING: 20_000,
     RuleKind.DEADLINE: 20_000,
+    RuleKind.REACH: 20_000,
 }
 
 
@@ -147,6 +149,13 @@ class ModelContext:
     money_unit: int = 1
     # the placement variables by kind, and the plan <-> variables mapping
     vars: Variables = field(init=False)
+    # False when stage 1 leaves travel between far venues of a day to stars
+    # and cuts (a very large province): names may then fail (scheduler.solver.repair)
+    travel_exact: bool = True
+    # False when even the stars were too many rows (scheduler.model.trips)
+    travel_stars: bool = True
+    # per (person, half-day index): the places and classes that take them then
+    busy: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=dict)
 
     def new_bool(self, name: str) -> cp_model.IntVar:
         """Return a new 0-1 variable of the model.

@@ -32,6 +32,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, week_key
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.reach import add_base_reach
 from scheduler.travel import travel_between
 
 
@@ -300,6 +301,7 @@ def add_people(
                 place_of[(p.staff_id, role, i)] = y
         m.add(cp_model.LinearExpr.sum(ys) == weighted_sum(terms))
     add_travel_places(ctx, place_of, reach)
+    add_base_reach(ctx, place_of)
     for act_id, tv in ctx.vars.training.items():
         for d, opened in tv.open.items():
             days = grid.workdays[d : d + tv.duration]
@@ -325,6 +327,7 @@ def add_people(
     for ys in busy.values():
         if len(ys) > 1:
             m.add_at_most_one(ys)
+    ctx.busy = busy
     for (pid, _), ys in sessions_of.items():
         cap = staff[pid].max_sessions_per_week
         if len(ys) <= cap:
@@ -350,6 +353,9 @@ def add_people(
 
 
 MAX_TRAVEL_PLACES = 20_000  # beyond this many, travel is left to stars and cuts
+# beyond this many star rows, none (scheduler.model.trips): Nghệ An's 25, 40
+# and 80 communes have about 20k, 32k and 60k, its 130 98k (2/3 of the model)
+MAX_STAR_ROWS = 70_000
 
 
 def add_travel_places(
@@ -405,6 +411,7 @@ def add_travel_places(
         1 for (i, _, r) in need_at for pid in holders[r] if (pid, r, i) in place_of
     )
     if size > MAX_TRAVEL_PLACES:
+        ctx.travel_exact = False
         return
     at: dict[tuple[str, int, str], list[cp_model.IntVar]] = {}
     within: dict[tuple[str, str, int], list[cp_model.IntVar]] = {}
@@ -429,7 +436,7 @@ def add_travel_places(
                 here = at.get((pid, am, v))
                 if not here:
                     continue
-                there = [u for w in beyond[v] for u in at.get((pid, pm, w), [])]
+                there = [u for w in sorted(beyond[v]) for u in at.get((pid, pm, w), [])]
                 if there:
                     m.add(cp_model.LinearExpr.sum(here + there) <= 1)
 
@@ -593,6 +600,7 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
             if need:
                 for i, x in xs.items():
                     sessions.setdefault(i, []).append((role, venue, need, x))
+    rows: list[tuple[list[tuple[cp_model.IntVar, int]], int]] = []
     for day in grid.workdays:
         am, pm = index_of.get((day, morning)), index_of.get((day, afternoon))
         if am is None or pm is None:
@@ -600,7 +608,7 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
         beyond = beyond_at(day)
         if not any(beyond.values()):
             continue  # every venue reaches every other over lunch: no star binds
-        for role in {r for i in (am, pm) for r, *_ in sessions.get(i, [])}:
+        for role in sorted({r for i in (am, pm) for r, *_ in sessions.get(i, [])}):
             free = sum(
                 1
                 for p in sc.holders(role)
@@ -617,7 +625,7 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
             # the mornings at one venue and the afternoons they cannot reach;
             # the afternoons at one venue and the mornings that cannot reach it
             cliques = [
-                (at_am[v], [t for w in beyond[v] for t in at_pm.get(w, [])])
+                (at_am[v], [t for w in sorted(beyond[v]) for t in at_pm.get(w, [])])
                 for v in at_am
             ] + [
                 (at_pm[w], [t for v in at_am if w in beyond[v] for t in at_am[v]])
@@ -626,8 +634,16 @@ def add_same_day_travel(ctx: ModelContext, reach: Reach | None = None) -> None:
             for here, far in cliques:
                 if not far or sum(n for _, n in here) + sum(n for _, n in far) <= free:
                     continue  # the half-day count already holds it, or it cannot bind
-                row = here + far
-                m.add(weighted_sum(([x for x, _ in row], [n for _, n in row])) <= free)
+                rows.append((here + far, free))
+    if len(rows) > MAX_STAR_ROWS:
+        # a province with far-flung communes: so many rows slow every LP more
+        # than they help; a placement that cannot be named is re-placed with
+        # one half-day a person on such days (scheduler.model.trips)
+        ctx.travel_exact = False
+        ctx.travel_stars = False
+        return
+    for row, free in rows:
+        m.add(weighted_sum(([x for x, _ in row], [n for _, n in row])) <= free)
 
 
 def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar | None:

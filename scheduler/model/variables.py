@@ -954,6 +954,43 @@ class Variables:
             return tv.open.get(wd) if tv is not None and wd is not None else None
         return None
 
+    def placement_vars(self) -> list[cp_model.IntVar]:
+        """Return every variable that places an event (sessions, broadcasts, classes).
+
+        Publications' counts per period are included: they place items too.
+        """
+        out = [x for xs in self.sessions.x.values() for x in xs.values()]
+        out += [
+            v
+            for days in self.broadcasts.x.values()
+            for slots in days.values()
+            for v in slots.values()
+        ]
+        out += list(self.publications.n.values())
+        for tv in self.training.values():
+            out += list(tv.open.values())
+            out += list(tv.attend.values())
+        return out
+
+    def placing_indices(self, event: Event) -> set[int]:
+        """Return the proto indices of the variables that place a session or a class.
+
+        A session's half-day variable; a class's start-day variable and its
+        communes' attendance on that day. Empty for other kinds.
+        """
+        if event.kind == Kind.SESSION:
+            x = self.literal_of(event)
+            return {x.index} if x is not None else set()
+        if event.kind == Kind.TRAINING:
+            tv = self.training.get(event.activity)
+            start = _workday(self.grid, event.start.date())
+            if tv is None or start is None or start not in tv.open:
+                return set()
+            return {tv.open[start].index} | {
+                v.index for (_, d), v in tv.attend.items() if d == start
+            }
+        return set()
+
     def held_sessions(self, solver: cp_model.CpSolver) -> list[HeldSession]:
         """Return the sessions a solution holds, in the model's order."""
         by_index = {s.index: s for s in self.grid.sessions}

@@ -553,12 +553,29 @@ class Pin(Frozen):
     ordinal: PerCommune = Field(default=1, ge=1)
 
 
+class OvernightStay(Frozen):
+    """Công tác phí for far communes: staff may stay the night before, paid.
+
+    A venue farther than ``after_minutes`` from the area's HQ venue is far:
+    anyone may reach its sessions by staying there the night before, and each
+    session there costs, per staff place, a per-diem and a night's lodging.
+    """
+
+    after_minutes: Minutes
+    per_diem_vnd: Money = 0
+    lodging_vnd: Money = 0
+
+
 class TravelSettings(Frozen):
     """Travel rules between venues, in minutes."""
 
     default_minutes: Minutes = 30
     road_kmh: Real = Field(default=30.0, gt=0, le=200)
     road_factor: Real = Field(default=1.4, ge=1.0, le=10)
+    # staff leave their base no earlier than this: a session starts no earlier
+    # than the arrival from each person's base (None: the rule is off)
+    leave_base_at: ClockTime | None = None
+    overnight: OvernightStay | None = None
 
 
 class DataFiles(Frozen):
@@ -605,6 +622,8 @@ class Staff(Frozen):
     # a commune official (seed 004 §III.2.2.b): serves only this commune's
     # sessions, and does not travel (scheduler.officials)
     home_commune: CommuneCode | None = None
+    # the venue the person sets out from (their office); None: the area's HQ
+    base: Code | None = None
 
 
 class Venue(Frozen):

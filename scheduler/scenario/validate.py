@@ -134,6 +134,16 @@ def _table_references(scenario: Scenario, report: _Report) -> None:
             f"không có địa điểm '{scenario.area.hq_venue}' trong bảng địa điểm",
             f"no venue '{scenario.area.hq_venue}' in the venue table",
         )
+
+    for i, person in enumerate(scenario.staff):
+        if person.base is not None and person.base not in venues:
+            report.table(
+                "staff",
+                i,
+                "base",
+                f"không có địa điểm '{person.base}' trong bảng địa điểm",
+                f"no venue '{person.base}' in the venue table",
+            )
     for i, venue in enumerate(scenario.venues):
         if venue.commune_code and venue.commune_code not in communes:
             report.table(

@@ -1121,7 +1121,9 @@ def _required_counts(scenario: Scenario, grid: TimeGrid) -> dict[str, int]:
     return out
 
 
-def greedy_plan(scenario: Scenario, grid: TimeGrid) -> Plan:
+def greedy_plan(
+    scenario: Scenario, grid: TimeGrid, *, stations_first: bool = False
+) -> Plan:
     """Plan a scenario by hand, the way a district officer would.
 
     Parameters
@@ -1130,6 +1132,13 @@ def greedy_plan(scenario: Scenario, grid: TimeGrid) -> Plan:
         The validated scenario.
     grid : TimeGrid
         Its time grid.
+    stations_first : bool
+        Fill every month's station items before the sessions (the baseline
+        places sessions first). When a quarter's money is short, sessions
+        placed as early as possible spend it and the cheap items of that
+        quarter's months go unaired; with the items first, sessions take
+        what is left and move to the next quarter. A warm start for the
+        solver (:func:`scheduler.solver.solve.solve`), not the baseline.
 
     Returns
     -------
@@ -1145,8 +1154,12 @@ def greedy_plan(scenario: Scenario, grid: TimeGrid) -> Plan:
     g = _Greedy(scenario, grid)
     g.place_training()
     g.place_topic_minimum()
-    g.place_sessions()
-    g.place_quotas()
+    if stations_first:
+        g.place_quotas()
+        g.place_sessions()
+    else:
+        g.place_sessions()
+        g.place_quotas()
     g.place_publications()
     events = tuple(g.events())
     wall = time.perf_counter() - started

@@ -24,7 +24,6 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, TimeGrid, build_grid
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
-from scheduler.hints import hint_plan
 from scheduler.kinds import Kind
 from scheduler.leftout import broadcast_limit, session_limit, training_limit
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
@@ -284,6 +283,37 @@ def solve(
     deadline = t0 + limit
     seed = int(params.get("random_seed", 0))
     unnamed = 0  # placements whose staff could not be named
+    # a province too large for exact travel: the first round's placement and
+    # bound, kept when one half-day a person was added (scheduler.model.trips)
+    first: tuple[_Stage1, list[tuple[StaffedEvent, Event]]] | None = None
+    relaxed_bound: float | None = None
+    warm_done: _Stage1 | None = None  # the greedy plan, completed
+    earlier: list[dict[str, Any]] = []  # the reports of the rounds before
+    trips_tried = False  # one half-day a person was added (model/trips.py)
+    if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
+        # measured on 130 communes: CP-SAT alone ended near the empty plan;
+        # it starts from the greedy plan completed, and improves on it
+        from scheduler.hints import hint_plan
+        from scheduler.solver.greedy import greedy_plan
+
+        if warm_start is None:
+            # the baseline, or its items first when money binds (measured on
+            # Nghệ An's 130 communes: 105 M against 1.95 M)
+            warm_start = min(
+                (greedy_plan(scenario, grid, stations_first=f) for f in (False, True)),
+                key=lambda p: p.solver.objective,
+            )
+        hint_plan(built, warm_start)
+        done = _warm_start_only(built, params)
+        wall += done.wall
+        if done.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            warm_done = done
+            # the whole solution as the hint: the search starts from a plan
+            m = built.model
+            m.clear_hints()  # type: ignore[no-untyped-call]
+            for index in range(len(m.proto.variables)):
+                var = m.get_int_var_from_proto_index(index)
+                m.add_hint(var, done.solver.value(var))
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
@@ -298,9 +328,55 @@ def solve(
                 "sessions of one day, or names a re-plan keeps); allow more time "
                 "with --time-limit",
             )
-        round_params = {**params, "max_time_in_seconds": max(left, MIN_STAGE1_S)}
+        # a placement that may not be nameable keeps time to be repaired
+        exact = built.ctx.travel_exact
+        reserve = 0.0 if exact else REPAIR_SHARE * limit
+        # without stars a placement is seldom nameable: keep time for a second
+        share = (
+            FIRST_ROUND_SHARE
+            if not built.ctx.travel_stars and relaxed_bound is None
+            else 1.0
+        )
+        round_params = {
+            **params,
+            "max_time_in_seconds": max((left - reserve) * share, MIN_STAGE1_S),
+        }
         stage1 = _solve_stage1(built, round_params, progress, highs_after)
         wall += stage1.wall
+        if not exact and relaxed_bound is None and stage1.status == cp_model.UNKNOWN:
+            # no placement in time: its bound holds for every plan; go on from
+            # the completed greedy plan, else with one half-day a person
+            relaxed_bound = stage1.solver.best_objective_bound
+            if warm_done is None:
+                _restrict(built, stage1, None)
+                trips_tried = True
+                earlier += stage1.stages
+                continue
+            stage1 = warm_done
+        if first is not None and stage1.status not in (
+            cp_model.OPTIMAL,
+            cp_model.FEASIBLE,
+        ):
+            # nothing within one half-day a person: repair the first placement
+            stage1, draft = first
+            earlier = []  # the repair's report holds the first round's
+            _unrestrict(built)  # the first placement was made without the rows
+            first = None
+            mended = _repair(built, stage1, draft, params, deadline, fixed_staff)
+            if mended is None:
+                # no plan leaves events out either (a pin, a target): back to
+                # the exact path, cutting off what cannot be named
+                if deadline - time.perf_counter() <= 0:
+                    raise SolverGaveUp(*_GAVE_UP_NAMING)
+                for cut in unnameable_cuts(
+                    built, stage1.solver, draft, seed, deadline, fixed_staff
+                ):
+                    built.model.add(sum(cut) <= len(cut) - 1)
+                continue
+            stage1, draft, naming = mended[0], mended[2], mended[3]
+            wall += stage1.wall
+            status = stage1.status
+            break
         if stage1.status == cp_model.UNKNOWN and warm_start is not None:
             # no plan in time: fall back on the warm start itself, completed;
             # the failed search's bound stays the valid one
@@ -312,7 +388,7 @@ def solve(
                 stage1 = fallback
             # else the warm start does not fit this model: no plan, as without it
         status = stage1.status
-        if status == cp_model.INFEASIBLE and unnamed:
+        if status == cp_model.INFEASIBLE and (unnamed or relaxed_bound is not None):
             # the rules held before the cuts: only names (travel) are to blame
             raise InfeasibleScenario([TRAVEL_REASON])
         if status == cp_model.INFEASIBLE:
@@ -329,6 +405,7 @@ def solve(
                 "try a larger --time-limit",
             )
         decoded = built.ctx.vars.decode(stage1.solver)
+        stage1_decoded = stage1.solver
         draft = [(_staffed(scenario, p), p.event) for p in decoded.placed]
         naming = name_staff(
             scenario,
@@ -355,11 +432,60 @@ def solve(
         # names impossible for this placement: forbid the sets of sessions
         # that cannot be named, and place again
         unnamed += 1
+        if not built.ctx.travel_exact and not trips_tried:
+            # a province too large for exact travel: keep this bound, place
+            # again with one half-day a person on days of far venues
+            bound = _restrict(built, stage1, draft)
+            relaxed_bound = bound if relaxed_bound is None else relaxed_bound
+            first = (stage1, draft)
+            trips_tried = True
+            earlier += stage1.stages
+            continue
+        if not built.ctx.travel_exact:
+            # another round would re-solve it whole: leave out what cannot
+            # be named instead
+            mended = _repair(built, stage1, draft, params, deadline, fixed_staff)
+            if mended is not None:
+                stage1, draft, naming = mended[0], mended[2], mended[3]
+                wall += stage1.wall
+                status = stage1.status
+                break
         for cut in unnameable_cuts(
             built, stage1.solver, draft, seed, deadline, fixed_staff
         ):
             built.model.add(sum(cut) <= len(cut) - 1)
 
+    if relaxed_bound is not None:
+        # the first round's model relaxes travel: its bound holds for every plan
+        proven_bound = (
+            relaxed_bound if proven_bound is None else min(proven_bound, relaxed_bound)
+        )
+    if (
+        warm_done is not None
+        and warm_done.solver is not stage1.solver
+        and warm_done.solver.objective_value < stage1.solver.objective_value - 0.5
+    ):
+        # the rounds ended worse than the greedy plan they started from (one
+        # half-day a person, or events left out): the greedy plan, if named
+        warm_draft = _draft(built, warm_done.solver)
+        warm_naming = name_staff(
+            scenario,
+            [e for e, _ in warm_draft],
+            grid.staff_blocked,
+            max(deadline - time.perf_counter(), NAMING_FLOOR_S),
+            seed,
+            fixed=fixed_staff,
+            prefer=preferred_staff,
+        )
+        if warm_naming.people:
+            if proven_bound is None:
+                proven_bound = (
+                    stage1.bound
+                    if stage1.bound is not None
+                    else stage1.solver.best_objective_bound
+                )
+            earlier += stage1.stages
+            stage1, draft, naming = warm_done, warm_draft, warm_naming
     solver = stage1.solver
     events = []
     for staffed, event in draft:
@@ -372,6 +498,9 @@ def solve(
                 }
             )
         )
+    if solver is not stage1_decoded:
+        # the plan came from another round (the greedy start or a repair)
+        decoded = built.ctx.vars.decode(solver)
     events.extend(decoded.publications)
     events.sort(key=lambda e: (e.start, e.event_id))
     objective = solver.objective_value
@@ -398,7 +527,7 @@ def solve(
         num_booleans=sum(1 for v in proto.variables if list(v.domain) == [0, 1]),
         num_constraints=len(proto.constraints),
         naming_status=naming.status,
-        stages=tuple(stage1.stages),
+        stages=tuple([*earlier, *stage1.stages]),
     )
     return Plan(
         scenario=scenario.name,
@@ -412,6 +541,112 @@ def solve(
         solver=report,
         required=_required(built),
     )
+
+
+REPAIR_SHARE = 0.15  # of the time limit, kept for a repair when travel is not exact
+# of the rest, the first round's share when there are no star rows (the
+# second round, with one half-day a person, gets what is left and the reserve).
+# Measured: on 40 communes without star rows the first placement (482,925,
+# near the optimum) could not be named and, with the whole time, the second
+# round had 0.5 s; on 130 the first placement was named, and HiGHS beside it
+# (which alone proves 130 communes at ×1.0 optimal in 60 s) needs the time
+FIRST_ROUND_SHARE = 0.8
+_GAVE_UP_NAMING = (
+    "chưa có kế hoạch nêu được tên cán bộ trong thời gian cho phép (đi lại giữa "
+    "các buổi xa nhau trong một ngày); hãy tăng --time-limit",
+    "no plan with named staff within the time limit (travel between far-apart "
+    "sessions of one day); allow more time with --time-limit",
+)
+
+
+def _unrestrict(built: BuiltModel) -> None:
+    """Switch the rows of one half-day a person off again (:mod:`scheduler.model.trips`)."""
+    from scheduler.model.trips import switch
+
+    m = built.model
+    for index, var in enumerate(m.proto.variables):
+        if var.name == "one_half_a_day":
+            switch(built.ctx, m.get_int_var_from_proto_index(index), False)
+
+
+def _restrict(
+    built: BuiltModel,
+    stage1: _Stage1,
+    draft: list[tuple[StaffedEvent, Event]] | None,
+) -> float:
+    """Add one half-day a person (:mod:`scheduler.model.trips`); return the bound.
+
+    The bound is the round's (the race's when HiGHS ran), valid for every plan
+    since the model had no restriction yet. With a placement (``draft``) its
+    values hint the next round.
+    """
+    from scheduler.model.trips import add_one_half_a_day
+
+    bound = (
+        stage1.bound if stage1.bound is not None else stage1.solver.best_objective_bound
+    )
+    add_one_half_a_day(built.ctx)  # its literal is found again by name to switch
+    m = built.model
+    m.clear_hints()  # type: ignore[no-untyped-call]
+    if draft is not None:
+        for index in range(len(m.proto.variables)):
+            var = m.get_int_var_from_proto_index(index)
+            m.add_hint(var, stage1.solver.value(var))
+    return bound
+
+
+def _repair(
+    built: BuiltModel,
+    stage1: _Stage1,
+    draft: list[tuple[StaffedEvent, Event]],
+    params: dict[str, Any],
+    deadline: float,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None,
+) -> tuple[_Stage1, float, list[tuple[StaffedEvent, Event]], Any] | None:
+    """Leave out what cannot be named (:func:`scheduler.solver.repair.repair`).
+
+    Returns the completed stage 1, the failed placement's bound (valid: its
+    model relaxes travel), the new draft and its naming; None when the repair
+    found no plan.
+    """
+    from scheduler.solver.repair import repair
+
+    started = time.perf_counter()
+    left = max(deadline - started, 2 * NAMING_FLOOR_S)
+    seed = int(params.get("random_seed", 0))
+    mended = repair(built, stage1.solver, draft, params, left / 2, left / 2, fixed)
+    if mended is None:
+        return None
+    new_draft = _draft(built, mended.solver)
+    naming = name_staff(
+        built.ctx.scenario,
+        [e for e, _ in new_draft],
+        built.ctx.grid.staff_blocked,
+        max(deadline - time.perf_counter(), NAMING_FLOOR_S),
+        seed,
+        fixed=fixed,
+    )
+    if not naming.people and new_draft:
+        return None
+    bound = (
+        stage1.bound if stage1.bound is not None else stage1.solver.best_objective_bound
+    )
+    report = {
+        "goals": stage1.stages[-1]["goals"] if stage1.stages else [],
+        "status": "FEASIBLE (repair)",
+        "objective": mended.solver.objective_value,
+        "bound": bound,
+        "left_out_unnameable": len(mended.dropped),
+    }
+    done = _Stage1(
+        mended.solver,
+        cp_model.FEASIBLE,
+        [*stage1.stages, report],
+        time.perf_counter() - started,
+        None,
+        stage1.highs,
+    )
+    return done, bound, new_draft, naming
 
 
 NAMING_CHECK_TIME_S = 2.0  # one day's naming is tiny; UNKNOWN is never taken as proof
@@ -459,7 +694,7 @@ def unnameable_cuts(
     solver : cp_model.CpSolver
         The stage-1 solver holding the placement that could not be named.
     draft : list of (StaffedEvent, Event)
-        The placement's events (:func:`_extract`).
+        The placement's events (:func:`_draft`).
     seed : int
         Seed of the naming checks.
     deadline : float
@@ -642,6 +877,14 @@ def _required(built: BuiltModel) -> dict[str, int]:
                 len(sc.communes_for(act_id)) if spec.trainees_per_commune else 0
             )
     return out
+
+
+def _draft(
+    built: BuiltModel, solver: cp_model.CpSolver
+) -> list[tuple[StaffedEvent, Event]]:
+    """Return a solution's events as the naming stage takes them (staff not named)."""
+    decoded = built.ctx.vars.decode(solver)
+    return [(_staffed(built.ctx.scenario, p), p.event) for p in decoded.placed]
 
 
 def _staffed(scenario: Scenario, placed: Placed) -> StaffedEvent:

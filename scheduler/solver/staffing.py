@@ -11,6 +11,8 @@ province aside). This stage picks the people for each event:
 - nobody is in two places in the same half-day;
 - two sessions of one person on one day only when the travel between the two
   venues fits between the end of the first and the start of the second;
+- with ``travel.leave_base_at``, a session only for people who reach it from
+  their base in time (:func:`scheduler.travel.arrives_in_time`);
 - nobody exceeds their ``max_sessions_per_week`` (sessions, not training days),
   nor their ``max_class_days_per_week`` (days of training classes), if any.
 
@@ -31,7 +33,7 @@ from scheduler.calendar import week_key
 from scheduler.officials import serves
 from scheduler.plan import Status
 from scheduler.scenario.schema import HalfDay, Scenario
-from scheduler.travel import travel_between
+from scheduler.travel import arrives_in_time, travel_between
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,11 @@ def _naming_model(
                 for p in scenario.holders(role)
                 if serves(p, commune)
                 and not any(h in blocked.get(p.staff_id, ()) for h in e.halves)
+                # a session: reachable from the person's base in time
+                and (
+                    not e.counts_for_cap
+                    or arrives_in_time(scenario, p, e.place, e.start.time())
+                )
             ]
             vs = []
             for pid in holders:

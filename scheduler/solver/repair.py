@@ -1,0 +1,187 @@
+"""A placement whose staff cannot all be named, made into a plan by leaving events out.
+
+Stage 1 (:mod:`scheduler.model.staff`) follows travel between far-apart
+venues of one day only up to a size; beyond it (a two-level province of a
+hundred communes and more) a placement may hold sessions that no one can
+reach in time after their morning elsewhere. Cutting them off and placing
+again (:func:`scheduler.solver.solve.unnameable_cuts`) re-solves the whole province
+each round, which a 60 s limit does not allow. When the time is nearly up,
+:func:`repair` instead
+
+1. names as many of the placement's events as can be named together, the
+   most valuable first (:func:`name_most`: the naming model with one switch
+   per event, maximising the named events' coverage weight);
+2. fixes the placement with the unnamed events left out and lets CP-SAT
+   complete the rest of the model (budget split, slack, staff places) in a
+   short solve, so the plan's objective, score breakdown and left-out list
+   are the model's own for what is held.
+
+The result is a plan that meets every hard rule with named staff. Stage 1
+with travel relaxed is a relaxation of the whole problem, so its bound stays
+a valid bound for the repaired plan; the status is FEASIBLE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from scheduler import interrupt
+from scheduler.model.builder import BuiltModel
+from scheduler.plan import Event
+from scheduler.scenario.schema import HalfDay, Scenario
+from scheduler.solver.staffing import StaffedEvent, _naming_model
+
+# a class left out unseats every commune it trains: keep classes first
+CLASS_WEIGHT = 10**9
+# seconds of the completion solve (the placement is fixed: propagation mostly)
+COMPLETE_S = 10.0
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What :func:`repair` did."""
+
+    dropped: tuple[str, ...]  # ids of the events left out (stage-1 draft ids)
+    solver: cp_model.CpSolver
+    status: cp_model.CpSolverStatus
+
+
+def name_most(
+    scenario: Scenario,
+    events: list[StaffedEvent],
+    weights: dict[str, int],
+    blocked: dict[str, frozenset[tuple[dt.date, HalfDay]]],
+    time_limit_s: float,
+    seed: int,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+) -> set[str] | None:
+    """Return the ids of a most valuable set of events that can be named together.
+
+    Parameters
+    ----------
+    scenario, events, blocked, seed, fixed
+        As for :func:`scheduler.solver.staffing.name_staff`.
+    weights : dict
+        Event id → the value of naming it (events not in it count 1).
+    time_limit_s : float
+        CP-SAT time limit.
+
+    Returns
+    -------
+    set of str or None
+        The events to keep; None when no set was found in time.
+    """
+    m, _, switch = _naming_model(scenario, events, blocked, fixed, None, True)
+    m.maximize(
+        cp_model.LinearExpr.weighted_sum(
+            list(switch.values()), [weights.get(eid, 1) for eid in switch]
+        )
+    )
+    solver = cp_model.CpSolver()
+    interrupt.watch_solver(solver)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {eid for eid, lit in switch.items() if solver.value(lit)}
+
+
+def event_weights(
+    built: BuiltModel, draft: list[tuple[StaffedEvent, Event]]
+) -> dict[str, int]:
+    """Return what leaving each drafted event out would cost, as in the objective.
+
+    A session: the coverage weight × activity priority × poor households of
+    its commune (the penalty of a session left out); a class: more than any
+    session.
+    """
+    sc = built.ctx.scenario
+    w = sc.weights.coverage
+    out: dict[str, int] = {}
+    for staffed, event in draft:
+        if event.kind == "training":
+            out[staffed.event_id] = CLASS_WEIGHT
+        elif event.kind == "session" and event.commune_code is not None:
+            poor = max(sc.commune(event.commune_code).poor_households, 1)
+            out[staffed.event_id] = (
+                1 + w * max(sc.activities[event.activity].priority, 1) * poor
+            )
+    return out
+
+
+def repair(
+    built: BuiltModel,
+    stage1: cp_model.CpSolver,
+    draft: list[tuple[StaffedEvent, Event]],
+    params: dict[str, Any],
+    naming_s: float,
+    complete_s: float = COMPLETE_S,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+) -> Repair | None:
+    """Leave out the fewest valuable events that make a placement nameable.
+
+    The model is changed: its placement is fixed to what is kept (call this
+    last, on a model that is not solved again). Returns None when no
+    nameable set was found in ``naming_s`` or the completion found no plan
+    (a hard rule, e.g. a quarter target, needs an event left out).
+
+    Parameters
+    ----------
+    built : BuiltModel
+        The stage-1 model.
+    stage1 : CpSolver
+        The solver holding the placement.
+    draft : list of (StaffedEvent, Event)
+        The placement's events (:func:`scheduler.solver.solve._draft`).
+    params : dict
+        The solve's CP-SAT parameters (workers, seed).
+    naming_s : float
+        Time limit of the naming of a most valuable set.
+    complete_s : float
+        Time limit of the completion of the fixed placement.
+    fixed : dict, optional
+        Names that must stay (re-plans).
+    """
+    ctx = built.ctx
+    sc, grid = ctx.scenario, ctx.grid
+    seed = int(params.get("random_seed", 0))
+    staffed = [e for e, _ in draft if any(e.roles.values())]
+    kept = name_most(
+        sc,
+        staffed,
+        event_weights(built, draft),
+        grid.staff_blocked,
+        naming_s,
+        seed,
+        fixed,
+    )
+    if kept is None:
+        return None
+    dropped = {e.event_id for e in staffed} - kept
+    off: set[int] = set()
+    for placed, event in draft:
+        if placed.event_id in dropped:
+            off |= built.ctx.vars.placing_indices(event)
+    m = built.model
+    m.clear_hints()  # type: ignore[no-untyped-call]
+    for var in built.ctx.vars.placement_vars():
+        value = 0 if var.index in off else stage1.value(var)
+        m.add(var == value)
+    for index in range(len(m.proto.variables)):
+        var = m.get_int_var_from_proto_index(index)
+        m.add_hint(var, 0 if index in off else stage1.value(var))
+    solver = cp_model.CpSolver()
+    interrupt.watch_solver(solver)
+    solver.parameters.num_workers = int(params.get("num_workers", 1)) or 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = max(complete_s, 0.5)
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return Repair(tuple(sorted(dropped)), solver, status)
