@@ -24,6 +24,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, TimeGrid, build_grid
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
+from scheduler.hints import hint_plan
 from scheduler.kinds import Kind
 from scheduler.leftout import broadcast_limit, session_limit, training_limit
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
@@ -199,6 +200,38 @@ def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
     return _Stage1(solver, status, [report], time.perf_counter() - started)
 
 
+def _start_from_greedy(
+    built: BuiltModel, params: dict[str, Any], warm_start: Plan | None
+) -> tuple[Plan, _Stage1 | None]:
+    """Hint the greedy plan, completed, as the whole solution (a too-large province).
+
+    Measured on 130 communes: CP-SAT alone ended near the empty plan; it
+    starts from the greedy plan completed, and improves on it. Returns the
+    warm start used and its completion (None when it does not fit the model).
+    """
+    from scheduler.solver.greedy import greedy_plan
+
+    scenario, grid = built.ctx.scenario, built.ctx.grid
+    if warm_start is None:
+        # the baseline, or its items first when money binds (measured on
+        # Nghệ An's 130 communes: 105 M against 1.95 M)
+        warm_start = min(
+            (greedy_plan(scenario, grid, stations_first=f) for f in (False, True)),
+            key=lambda p: p.solver.objective,
+        )
+    hint_plan(built, warm_start)
+    done = _warm_start_only(built, params)
+    if done.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return warm_start, None
+    # the whole solution as the hint: the search starts from a plan
+    m = built.model
+    m.clear_hints()  # type: ignore[no-untyped-call]
+    for index in range(len(m.proto.variables)):
+        var = m.get_int_var_from_proto_index(index)
+        m.add_hint(var, done.solver.value(var))
+    return warm_start, done
+
+
 def solve(
     scenario: Scenario,
     grid: TimeGrid | None = None,
@@ -291,43 +324,13 @@ def solve(
     earlier: list[dict[str, Any]] = []  # the reports of the rounds before
     trips_tried = False  # one half-day a person was added (model/trips.py)
     if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
-        # measured on 130 communes: CP-SAT alone ended near the empty plan;
-        # it starts from the greedy plan completed, and improves on it
-        from scheduler.hints import hint_plan
-        from scheduler.solver.greedy import greedy_plan
-
-        if warm_start is None:
-            # the baseline, or its items first when money binds (measured on
-            # Nghệ An's 130 communes: 105 M against 1.95 M)
-            warm_start = min(
-                (greedy_plan(scenario, grid, stations_first=f) for f in (False, True)),
-                key=lambda p: p.solver.objective,
-            )
-        hint_plan(built, warm_start)
-        done = _warm_start_only(built, params)
-        wall += done.wall
-        if done.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            warm_done = done
-            # the whole solution as the hint: the search starts from a plan
-            m = built.model
-            m.clear_hints()  # type: ignore[no-untyped-call]
-            for index in range(len(m.proto.variables)):
-                var = m.get_int_var_from_proto_index(index)
-                m.add_hint(var, done.solver.value(var))
+        warm_start, warm_done = _start_from_greedy(built, params, warm_start)
+        if warm_done is not None:
+            wall += warm_done.wall
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
-            limit_vi = f"{limit:g}".replace(".", ",")  # decimal comma
-            raise SolverGaveUp(
-                f"chưa có kế hoạch nêu được tên cán bộ trong {limit_vi} giây: "
-                f"{unnamed} phương án không xếp được tên (đi lại giữa các buổi xa "
-                "nhau trong một ngày, hoặc tên mà lần lập lại giữ nguyên); hãy "
-                "tăng --time-limit",
-                f"no plan with named staff within {limit:g} s: {unnamed} "
-                "placement(s) could not be named (travel between far-apart "
-                "sessions of one day, or names a re-plan keeps); allow more time "
-                "with --time-limit",
-            )
+            raise _no_names_in_time(limit, unnamed)
         # a placement that may not be nameable keeps time to be repaired
         exact = built.ctx.travel_exact
         reserve = 0.0 if exact else REPAIR_SHARE * limit
@@ -388,22 +391,9 @@ def solve(
                 stage1 = fallback
             # else the warm start does not fit this model: no plan, as without it
         status = stage1.status
-        if status == cp_model.INFEASIBLE and (unnamed or relaxed_bound is not None):
-            # the rules held before the cuts: only names (travel) are to blame
-            raise InfeasibleScenario([TRAVEL_REASON])
-        if status == cp_model.INFEASIBLE:
-            # naming the conflicting rules is explain's (scheduler.explain.explained)
-            raise InfeasibleScenario([NO_PLAN_REASON], explained=False)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            given = params.get("max_time_in_seconds")
-            given_vi = str(given).replace(".", ",")  # decimal comma
-            name = Status(stage1.solver.status_name(status))
-            raise SolverGaveUp(
-                f"chưa tìm được kế hoạch trong {given_vi} giây (trạng thái CP-SAT "
-                f"{name}); hãy tăng --time-limit",
-                f"no plan found within {given} s (CP-SAT status {name}); "
-                "try a larger --time-limit",
-            )
+            # the rules held before any cut: then only names (travel) are to blame
+            raise _no_plan(stage1, params, bool(unnamed or relaxed_bound is not None))
         decoded = built.ctx.vars.decode(stage1.solver)
         stage1_decoded = stage1.solver
         draft = [(_staffed(scenario, p), p.event) for p in decoded.placed]
@@ -486,6 +476,86 @@ def solve(
                 )
             earlier += stage1.stages
             stage1, draft, naming = warm_done, warm_draft, warm_naming
+    return _plan_of(
+        built,
+        stage1,
+        draft,
+        naming,
+        decoded if stage1.solver is stage1_decoded else None,
+        _Outcome(status, proven_bound, wall, build_time, params, earlier),
+    )
+
+
+def _no_names_in_time(limit: float, unnamed: int) -> SolverGaveUp:
+    """Return the error of a time limit spent on placements nobody could name."""
+    limit_vi = f"{limit:g}".replace(".", ",")  # decimal comma
+    return SolverGaveUp(
+        f"chưa có kế hoạch nêu được tên cán bộ trong {limit_vi} giây: "
+        f"{unnamed} phương án không xếp được tên (đi lại giữa các buổi xa "
+        "nhau trong một ngày, hoặc tên mà lần lập lại giữ nguyên); hãy "
+        "tăng --time-limit",
+        f"no plan with named staff within {limit:g} s: {unnamed} "
+        "placement(s) could not be named (travel between far-apart "
+        "sessions of one day, or names a re-plan keeps); allow more time "
+        "with --time-limit",
+    )
+
+
+def _no_plan(
+    stage1: _Stage1, params: dict[str, Any], after_cuts: bool
+) -> InfeasibleScenario | SolverGaveUp:
+    """Return the error of a placement round that found no plan.
+
+    Infeasible after naming cuts (``after_cuts``): travel is to blame;
+    infeasible otherwise: the rules conflict (naming them is explain's,
+    :func:`scheduler.explain.explained`); anything else: out of time.
+    """
+    if stage1.status == cp_model.INFEASIBLE and after_cuts:
+        return InfeasibleScenario([TRAVEL_REASON])
+    if stage1.status == cp_model.INFEASIBLE:
+        return InfeasibleScenario([NO_PLAN_REASON], explained=False)
+    given = params.get("max_time_in_seconds")
+    given_vi = str(given).replace(".", ",")  # decimal comma
+    name = Status(stage1.solver.status_name(stage1.status))
+    return SolverGaveUp(
+        f"chưa tìm được kế hoạch trong {given_vi} giây (trạng thái CP-SAT "
+        f"{name}); hãy tăng --time-limit",
+        f"no plan found within {given} s (CP-SAT status {name}); "
+        "try a larger --time-limit",
+    )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the rounds of :func:`solve` found beside the last placement."""
+
+    status: cp_model.CpSolverStatus
+    proven_bound: (
+        float | None
+    )  # a bound valid for every plan, when the last round's is not
+    wall: float
+    build_time: float
+    params: dict[str, Any]
+    earlier: list[dict[str, Any]]  # the reports of the rounds before the last
+
+
+def _plan_of(
+    built: BuiltModel,
+    stage1: _Stage1,
+    draft: list[tuple[StaffedEvent, Event]],
+    naming: Any,
+    decoded: Any,
+    outcome: _Outcome,
+) -> Plan:
+    """Return the plan of a named placement: events, left out, score and report.
+
+    ``decoded`` is the last placement's decoding when it was kept (None: the
+    plan came from another round, the greedy start or a repair, and is decoded
+    again here).
+    """
+    scenario = built.ctx.scenario
+    status, proven_bound, params = outcome.status, outcome.proven_bound, outcome.params
+    wall, build_time, earlier = outcome.wall, outcome.build_time, outcome.earlier
     solver = stage1.solver
     events = []
     for staffed, event in draft:
@@ -498,8 +568,7 @@ def solve(
                 }
             )
         )
-    if solver is not stage1_decoded:
-        # the plan came from another round (the greedy start or a repair)
+    if decoded is None:
         decoded = built.ctx.vars.decode(solver)
     events.extend(decoded.publications)
     events.sort(key=lambda e: (e.start, e.event_id))
