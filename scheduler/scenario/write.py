@@ -38,8 +38,8 @@ _TABLES: dict[str, tuple[str, type[BaseModel], bool]] = {
 
 
 # Optional columns written only when some record uses them: a staff table
-# without commune officials has no home_commune column
-WRITTEN_WHEN_USED = frozenset({"home_commune"})
+# without commune officials has no home_commune column, one without bases no base column
+WRITTEN_WHEN_USED = frozenset({"home_commune", "base"})
 
 
 def _plain(value: Any) -> Any:

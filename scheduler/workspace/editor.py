@@ -37,8 +37,10 @@ STAFF_FIELDS = (
     "email",
     "max_sessions_per_week",
     "max_class_days_per_week",
-    # a commune official's commune: kept when the table is saved again
+    # a commune official's commune, and the venue a person sets out from:
+    # kept when the table is saved again
     "home_commune",
+    "base",
 )
 _INT_FIELDS = ("max_sessions_per_week", "max_class_days_per_week")
 _QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
