@@ -42,7 +42,7 @@ from scheduler.i18n import pick, quarter, vnd
 from scheduler.model.budget import BUDGET
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.model.context import RuleGroup, RuleKey
-from scheduler.model.family import drop_cost, relaxation
+from scheduler.model.family import drop_cost, relaxation, rule_key
 from scheduler.model.sequencing import PIN, TARGET
 from scheduler.model.sessions import COMMUNE_BLOCKED
 from scheduler.model.staff import STAFF_BLOCKED, WEEKLY
@@ -982,7 +982,7 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
     """
     sc = scenario
     for ch in changes:
-        key = RuleKey.parse(ch.key)
+        key = rule_key(ch.key)
         sc = relaxation(key.kind)(sc, key, ch.amount)
     return sc
 

@@ -11,6 +11,7 @@ import ast
 import importlib
 import inspect
 import pickle
+import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -206,3 +207,27 @@ def test_check_plan_composes_no_hand_list() -> None:
             "scheduler.check."
         ):
             assert node.module == "scheduler.check.base", f"imports {node.module}"
+
+
+def test_a_stored_relaxation_applies_before_any_model_is_built() -> None:
+    """A fresh process applying a relaxation knows every family's kinds.
+
+    The kinds are declared in the family modules; ``explain`` imports only a
+    few of them, and nothing was built yet (the workspace applies a stored
+    relaxation to the workbook).
+    """
+    code = (
+        "from scheduler.explain import Relaxation, apply_relaxation\n"
+        "from scheduler.scenario.load import load_scenario\n"
+        f"sc = load_scenario({str(ROOT / 'configs/scenarios/nha-nam-2023.toml')!r})\n"
+        "act = next(a for a, s in sc.activities.items() if s.kind == 'session')\n"
+        "sc = sc.model_copy(update={'activities': {**sc.activities,\n"
+        "    act: sc.activities[act].model_copy(update={'min_gap_days': 3})}})\n"
+        "out = apply_relaxation(sc, [Relaxation(f'spacing:{act}:x', 0, 1, '', '')])\n"
+        "print(out.activities[act].min_gap_days)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0"]

@@ -105,6 +105,21 @@ def families(package: str = "scheduler.model") -> tuple[Family, ...]:
     return tuple(found)
 
 
+def rule_key(text: str) -> RuleKey:
+    """Return the key a text renders, with every family's kinds declared.
+
+    A key read back (a stored relaxation) may name a kind whose family's
+    module nothing has imported yet; loading the families declares it.
+
+    Raises
+    ------
+    ValueError
+        When no family declares the key's kind.
+    """
+    families()
+    return RuleKey.parse(text)
+
+
 def drop_cost(kind: RuleKind) -> int:
     """Return what dropping a rule group of a kind costs, in points."""
     for f in families():
