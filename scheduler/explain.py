@@ -39,9 +39,13 @@ from scheduler.calendar import TimeGrid, build_grid, quarter_key, week_key
 from scheduler.costs import broadcast_cost, session_cost, session_venue
 from scheduler.errors import InfeasibleScenario, SolverGaveUp
 from scheduler.i18n import pick, quarter, vnd
+from scheduler.model.budget import BUDGET
 from scheduler.model.builder import BuiltModel, build_model
-from scheduler.model.context import DROP_COST, RuleGroup, RuleKey, RuleKind
-from scheduler.model.staff import MAX_EXTRA_PER_WEEK
+from scheduler.model.context import RuleGroup, RuleKey
+from scheduler.model.family import drop_cost, relaxation, rule_key
+from scheduler.model.sequencing import PIN, TARGET
+from scheduler.model.sessions import COMMUNE_BLOCKED
+from scheduler.model.staff import STAFF_BLOCKED, WEEKLY
 from scheduler.officials import serving
 from scheduler.plan import Plan, Unscheduled
 from scheduler.scenario.schema import Scenario
@@ -515,7 +519,7 @@ def state_core(
                 best = round(solver.objective_value)
                 core.best[g.key] = best
                 enough = _holds_with(core, g, best, verify_s)
-                money = g.key.kind == RuleKind.BUDGET
+                money = g.key.kind == BUDGET
                 more_vi, more_en = _bound_note(money, enough)
                 if money:
                     amount = best * g.scale
@@ -567,11 +571,9 @@ def _bound_note(money: bool, enough: bool | None) -> tuple[str, str]:
 
 def _commune_summary(sc: Scenario, groups: list[RuleGroup]) -> Finding | None:
     """Say in one line when all holders of a role are away on a commune's free days."""
-    communes = {
-        g.key.subject[0] for g in groups if g.key.kind == RuleKind.COMMUNE_BLOCKED
-    }
-    people = {g.key.subject[0] for g in groups if g.key.kind == RuleKind.STAFF_BLOCKED}
-    targets = [g for g in groups if g.key.kind in (RuleKind.TARGET, RuleKind.PIN)]
+    communes = {g.key.subject[0] for g in groups if g.key.kind == COMMUNE_BLOCKED}
+    people = {g.key.subject[0] for g in groups if g.key.kind == STAFF_BLOCKED}
+    targets = [g for g in groups if g.key.kind in (TARGET, PIN)]
     if len(communes) != 1 or not people:
         return None
     code = next(iter(communes))
@@ -714,7 +716,7 @@ def suggest_relaxation(
     Every rule group is made soft: groups with a number get a slack in domain
     units (VND per source and quarter, sessions of a target, sessions a week
     per role, seats or classes of a training), and any group may be dropped
-    at a high fixed cost (:data:`scheduler.model.context.DROP_COST`). The
+    at a high fixed cost (:func:`scheduler.model.family.drop_cost`, declared by each family). The
     total cost in points (1 point = 1,000 VND) is minimised.
 
     Returns
@@ -739,7 +741,7 @@ def suggest_relaxation(
             model.add(s.var == 0)
     for g in ctx.groups:
         if free(g.key):
-            costs.append(DROP_COST.get(g.key.kind, 20_000) * (1 - g.literal))
+            costs.append(drop_cost(g.key.kind) * (1 - g.literal))
         else:
             model.add(g.literal == 1)
     model.minimize(sum(costs))
@@ -765,7 +767,7 @@ def suggest_relaxation(
                 Relaxation(
                     str(g.key),
                     0,
-                    DROP_COST.get(g.key.kind, 20_000),
+                    drop_cost(g.key.kind),
                     f"Bỏ quy tắc: {g.text_vi}",
                     f"Drop the rule: {g.text_en}",
                 )
@@ -868,7 +870,7 @@ def _loosen_to_bound(
     else:
         return [], "UNKNOWN"
     sc = built.ctx.scenario
-    if g.key.kind == RuleKind.BUDGET:
+    if g.key.kind == BUDGET:
         return [_slack_text(sc, g.key, 0, 0, built, value * g.scale)], "FEASIBLE"
     short = g.limit - value
     if short <= 0:
@@ -906,7 +908,7 @@ def _slack_text(
     measured: int | None = None,
 ) -> Relaxation:
     kind, subject = key.kind, key.subject
-    if kind == RuleKind.BUDGET:
+    if kind == BUDGET:
         f = sc.funding_source(subject[0])
         q = subject[1]
         # the slack moves in money units; say exactly what the plan found spends
@@ -925,7 +927,7 @@ def _slack_text(
             f"+{vnd(amount, 'vi')} cho {f.name_vi} {quarter(q, in_sentence=True)}",
             f"+{vnd(amount, 'en')} for {f.name_en} {q}",
         )
-    if kind == RuleKind.TARGET:
+    if kind == TARGET:
         spec = sc.activities[subject[0]]
         group = next(g for g in built.ctx.groups if g.key == key)
         need = group.limit
@@ -938,7 +940,7 @@ def _slack_text(
             f"{need - amount}",
             f"Lower the {spec.name_en} target by {by} from {need} to {need - amount}",
         )
-    if kind == RuleKind.WEEKLY:
+    if kind == WEEKLY:
         roles = subject[0]
         return Relaxation(
             str(key),
@@ -975,143 +977,14 @@ def apply_relaxation(scenario: Scenario, changes: Iterable[Relaxation]) -> Scena
     A dropped rule group is removed from the scenario (a blocked period, a
     milestone, a target) or switched off for its activity (an announcement,
     training first, every topic each quarter); a slack raises the number it
-    loosens.
+    loosens. What each kind changes is declared by its family
+    (:func:`scheduler.model.family.relaxation`).
     """
     sc = scenario
     for ch in changes:
-        key = RuleKey.parse(ch.key)
-        kind, subject = key.kind, key.subject
-        if kind == RuleKind.BUDGET:
-            amount = ch.amount if ch.amount else 10**12
-            funding = tuple(
-                f.model_copy(
-                    update={
-                        "allowance_vnd": {
-                            **f.allowance_vnd,
-                            subject[1]: f.allowance_vnd.get(subject[1], 0) + amount,
-                        }
-                    }
-                )
-                if f.id == subject[0]
-                else f
-                for f in sc.funding
-            )
-            sc = sc.model_copy(update={"funding": funding})
-        elif kind == RuleKind.TARGET:
-            targets = []
-            for t in sc.targets:
-                if RuleKey.of(kind, t.activity, t.by) != key:
-                    targets.append(t)
-                    continue
-                required = sum(
-                    sc.required_count(t.activity, c.commune_code)
-                    for c in sc.communes_for(t.activity)
-                )
-                need = math.ceil(t.min_fraction * required - 1e-9) - ch.amount
-                if ch.amount and need > 0:
-                    targets.append(
-                        t.model_copy(update={"min_fraction": need / required})
-                    )
-            sc = sc.model_copy(update={"targets": tuple(targets)})
-        elif kind == RuleKind.WEEKLY:
-            roles = set(subject[0].split("+"))
-            extra = ch.amount if ch.amount else MAX_EXTRA_PER_WEEK * 100
-            staff = tuple(
-                p.model_copy(
-                    update={"max_sessions_per_week": p.max_sessions_per_week + extra}
-                )
-                if roles & set(p.roles)
-                else p
-                for p in sc.staff
-            )
-            sc = sc.model_copy(update={"staff": staff})
-        elif kind == RuleKind.CLASS_DAYS:
-            # the class-day caps of the group's holders are lifted
-            roles = set(subject[0].split("+"))
-            staff = tuple(
-                p.model_copy(update={"max_class_days_per_week": None})
-                if roles & set(p.roles)
-                else p
-                for p in sc.staff
-            )
-            sc = sc.model_copy(update={"staff": staff})
-        elif kind == RuleKind.TRAINING_CAPACITY:
-            sc = _relax_training(sc, subject, ch.amount)
-        elif kind == RuleKind.COMMUNE_BLOCKED:
-            code, start, end, half = (
-                subject[0],
-                subject[1],
-                subject[2],
-                subject[3] or None,
-            )
-            blocked = tuple(
-                b
-                for b in sc.blocked
-                if not (
-                    b.kind == "commune"
-                    and b.ref == code
-                    and str(b.start_date) == start
-                    and str(b.end_date) == end
-                    and b.half == half
-                )
-            )
-            sc = sc.model_copy(update={"blocked": blocked})
-        elif kind == RuleKind.STAFF_BLOCKED:
-            blocked = tuple(
-                b for b in sc.blocked if not (b.kind == "staff" and b.ref == subject[0])
-            )
-            sc = sc.model_copy(update={"blocked": blocked})
-        elif kind == RuleKind.PIN:
-            pins = tuple(
-                p
-                for p in sc.pins
-                if RuleKey.of(kind, p.activity, p.commune, p.date) != key
-            )
-            sc = sc.model_copy(update={"pins": pins})
-        else:
-            field_off = {
-                RuleKind.ANNOUNCE: ("announce", None),
-                RuleKind.TRAINED_FIRST: ("requires_training", None),
-                RuleKind.TOPICS_PER_QUARTER: ("every_topic_per_quarter", False),
-                RuleKind.SPACING: ("min_gap_days", 0),
-                RuleKind.DEADLINE: ("deadline", None),
-            }[kind]
-            act_id = subject[0]
-            spec = sc.activities[act_id].model_copy(update=dict([field_off]))
-            sc = sc.model_copy(update={"activities": {**sc.activities, act_id: spec}})
+        key = rule_key(ch.key)
+        sc = relaxation(key.kind)(sc, key, ch.amount)
     return sc
-
-
-def _relax_training(sc: Scenario, subject: tuple[str, ...], amount: int) -> Scenario:
-    """Return the scenario with a training's seats or classes (or both) raised.
-
-    ``subject`` is ``(activity,)`` for the whole group (dropped: both lifted)
-    or ``(activity, "seats" | "classes")`` for one of its slacks.
-    """
-    act_id, part = subject[0], subject[1] if len(subject) > 1 else ""
-    spec = sc.activities[act_id]
-    assert spec.venue is not None
-    size = min(spec.class_size, sc.venue(spec.venue).capacity)
-    update: dict[str, object] = {}
-    new_size = size
-    if part in ("", "seats"):
-        new_size = size + (amount if amount else 10**4)
-        update["class_size"] = new_size
-    if part in ("", "classes"):
-        update["max_classes"] = None if not amount else (spec.max_classes or 0) + amount
-    venues = tuple(
-        v.model_copy(update={"capacity": max(v.capacity, new_size)})
-        if v.venue_id == spec.venue
-        else v
-        for v in sc.venues
-    )
-    spec = spec.model_copy(update=update)
-    return sc.model_copy(
-        update={"activities": {**sc.activities, act_id: spec}, "venues": venues}
-    )
-
-
-# --------------------------------------------------------------------------- whole
 
 
 def explain(

@@ -31,10 +31,10 @@ from scheduler.scenario.schema import Scenario
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "scheduler" / "model"
 # the model's own machinery, not constraint families: the variables layer
-# (model/variables.py) is the plan⇄variables mapping every family shares;
-# trips.py is a restriction a re-solve round adds (one half-day a person on
-# days of far venues), not a rule a plan must keep
-NOT_FAMILIES = {"__init__", "builder", "context", "variables", "trips"}
+# (model/variables.py) is the plan⇄variables mapping every family shares,
+# family.py the families' registry; trips.py is a restriction a re-solve round
+# adds (one half-day a person on days of far venues), not a rule a plan must keep
+NOT_FAMILIES = {"__init__", "builder", "context", "family", "variables", "trips"}
 
 
 def _golden(name: str) -> tuple[Scenario, Plan]:

@@ -13,8 +13,11 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import TimeGrid, build_grid, half_of
 from scheduler.kinds import Kind
+from scheduler.model.budget import BUDGET
 from scheduler.model.builder import BuiltModel, build_model
-from scheduler.model.context import RuleKey, RuleKind
+from scheduler.model.context import RuleKey
+from scheduler.model.sessions import COMMUNE_BLOCKED
+from scheduler.model.training import TRAINING_CAPACITY
 from scheduler.plan import Event, Plan
 from scheduler.scenario.schema import Scenario
 from scheduler.solver.solve import solve
@@ -346,10 +349,10 @@ def test_kinds_are_written_as_plain_strings(
 
 
 def test_rule_keys_render_as_before_and_parse_back(tmp_path: Path) -> None:
-    key = RuleKey.of(RuleKind.BUDGET, "main", "2023-Q3")
+    key = RuleKey.of(BUDGET, "main", "2023-Q3")
     assert str(key) == f"{key}" == "budget:main:2023-Q3"
     assert RuleKey.parse("budget:main:2023-Q3") == key
-    blocked = RuleKey.of(RuleKind.COMMUNE_BLOCKED, "00001", dt.date(2023, 9, 5), dt.date(2023, 9, 6), "")  # fmt: skip
+    blocked = RuleKey.of(COMMUNE_BLOCKED, "00001", dt.date(2023, 9, 5), dt.date(2023, 9, 6), "")  # fmt: skip
     assert str(blocked) == "commune_blocked:00001:2023-09-05:2023-09-06:"
     assert RuleKey.parse(str(blocked)) == blocked
     with pytest.raises(ValueError, match="nonsense"):
@@ -357,11 +360,11 @@ def test_rule_keys_render_as_before_and_parse_back(tmp_path: Path) -> None:
     sc = _scenario(tmp_path)
     built = build_model(sc, build_grid(sc), relaxed=True)
     keys = [g.key for g in built.ctx.groups] + [s.key for s in built.ctx.slacks]
-    assert {k.kind for k in keys} >= {RuleKind.BUDGET, RuleKind.TRAINING_CAPACITY}
+    assert {k.kind for k in keys} >= {BUDGET, TRAINING_CAPACITY}
     for k in keys:
         assert RuleKey.parse(str(k)) == k
     # a group with two slacks names them as its parts
-    seats = RuleKey.of(RuleKind.TRAINING_CAPACITY, "training", "seats")
+    seats = RuleKey.of(TRAINING_CAPACITY, "training", "seats")
     assert seats in {s.key for s in built.ctx.slacks}
 
 

@@ -8,6 +8,8 @@ the solver or the model.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -91,6 +93,48 @@ class Findings(list[Violation]):
     ) -> None:
         """Record that ``rule`` is broken by ``events`` (English, then Vietnamese)."""
         self.append(Violation(rule, tuple(events), message, vi))
+
+
+Checker = Callable[["Facts"], Findings]
+# What a check/<family>.py declares: its checkers, each with its place in the
+# report (check_plan sorts by it; tests pin the order people read findings in).
+Checks = tuple[tuple[int, Checker], ...]
+
+
+def checks_in(package: str) -> tuple[Checker, ...]:
+    """Return the checkers the modules of a package declare, in report order.
+
+    Every module of ``package`` that has a ``CHECKS`` (:data:`Checks`) takes
+    part; no list is kept by hand, so a new ``check/<family>.py`` is composed
+    by declaring its place.
+
+    Parameters
+    ----------
+    package : str
+        The dotted name of the package (``scheduler.check``).
+
+    Returns
+    -------
+    tuple of Checker
+        The checkers sorted by their declared place.
+
+    Raises
+    ------
+    ValueError
+        When two checkers claim the same place (the order would be ambiguous).
+    """
+    placed: dict[int, Checker] = {}
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        module = importlib.import_module(f"{package}.{info.name}")
+        checks: Checks = getattr(module, "CHECKS", ())
+        for place, checker in checks:
+            if place in placed:
+                other = placed[place].__qualname__
+                raise ValueError(
+                    f"{checker.__qualname__} and {other} both claim place {place}"
+                )
+            placed[place] = checker
+    return tuple(placed[place] for place in sorted(placed))
 
 
 @dataclass

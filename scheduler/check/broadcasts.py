@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from scheduler.calendar import quarter_key, week_key
-from scheduler.check.base import Facts, Findings, days_between
+from scheduler.check.base import Checks, Facts, Findings, days_between
 from scheduler.plan import Event
 
 
@@ -120,3 +120,7 @@ def _check_topics(
                 f"{code}: {sorted(set(topics) - aired)} not aired in {q}",
                 f"xã {code}: {sorted(set(topics) - aired)} chưa phát trong {q}",
             )
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((80, check_broadcasts),)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from scheduler.calendar import quarter_key
-from scheduler.check.base import Facts, Findings, days_between
+from scheduler.check.base import Checks, Facts, Findings, days_between
 from scheduler.plan import Event
 from scheduler.scenario.schema import ActivitySpec, Scenario
 from scheduler.travel import overnight_cost, travel_between
@@ -85,3 +85,7 @@ def check_budget(facts: Facts) -> Findings:
                     f"{f.id} {q}: {used} đồng > {allowance}",
                 )
     return found
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((130, check_budget),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from scheduler.check.base import Facts, Findings
+from scheduler.check.base import Checks, Facts, Findings
 from scheduler.check.budget import check_cost
 from scheduler.check.staff import check_places
 from scheduler.plan import Event
@@ -71,3 +71,7 @@ def _check_event(facts: Facts, e: Event, found: Findings) -> None:
     check_cost(sc, e, spec, found)
     if e.kind != "broadcast":
         check_places(facts, e, spec, found)
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((10, check_events),)

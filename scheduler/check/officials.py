@@ -8,7 +8,7 @@ is priced for them (:func:`scheduler.check.budget.expected_cost`).
 
 from __future__ import annotations
 
-from scheduler.check.base import Facts, Findings
+from scheduler.check.base import Checks, Facts, Findings
 
 
 def check_officials(facts: Facts) -> Findings:
@@ -33,3 +33,7 @@ def check_officials(facts: Facts) -> Findings:
                     f"không phải của xã nơi diễn ra sự kiện ({where})",
                 )
     return found
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((40, check_officials),)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from scheduler.calendar import quarter_key
-from scheduler.check.base import Facts, Findings
+from scheduler.check.base import Checks, Facts, Findings
 from scheduler.scenario.schema import Scenario
 
 
@@ -105,3 +105,7 @@ def _period_bounds(period: str) -> tuple[dt.date, dt.date]:
         dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
     ) - dt.timedelta(days=1)
     return first, last
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((120, check_publications),)

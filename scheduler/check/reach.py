@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from scheduler.check.base import Facts, Findings
+from scheduler.check.base import Checks, Facts, Findings
 from scheduler.plan import Event
 from scheduler.travel import arrives_in_time, base_of, travel_between
 
@@ -45,3 +45,7 @@ def check_reach(facts: Facts) -> Findings:
                 f"trước {e.start:%H:%M}",
             )
     return found
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((70, check_reach),)

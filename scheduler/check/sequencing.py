@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from scheduler.check.base import Facts, Findings, half_of
+from scheduler.check.base import Checks, Facts, Findings, half_of
 from scheduler.check.broadcasts import broadcasts_by_station
 from scheduler.check.training import trained_until
 
@@ -107,3 +107,11 @@ def check_targets_and_pins(facts: Facts) -> Findings:
                 f"{pin.activity} ở xã {pin.commune} không diễn ra ngày {pin.date}",
             )
     return found
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = (
+    (90, check_announcements),
+    (110, check_trained_first),
+    (140, check_targets_and_pins),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from scheduler.check.base import Facts, Findings, half_of
+from scheduler.check.base import Checks, Facts, Findings, half_of
 
 
 def check_sessions(facts: Facts) -> Findings:
@@ -78,3 +78,10 @@ def check_session_counts(facts: Facts) -> Findings:
                 f"{act} ở xã {code}: tổ chức {n}, yêu cầu {need}",
             )
     return found
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = (
+    (20, check_sessions),
+    (50, check_session_counts),
+)

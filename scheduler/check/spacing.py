@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 
-from scheduler.check.base import Facts, Findings
+from scheduler.check.base import Checks, Facts, Findings
 from scheduler.plan import Event
 
 
@@ -32,3 +32,7 @@ def check_spacing(facts: Facts) -> Findings:
                     f"cần ít nhất {gap} ngày",
                 )
     return found
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((30, check_spacing),)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from scheduler.calendar import week_key
-from scheduler.check.base import Facts, Findings, half_of
+from scheduler.check.base import Checks, Facts, Findings, half_of
 from scheduler.plan import Event
 from scheduler.scenario.schema import ActivitySpec
 from scheduler.travel import travel_between
@@ -119,3 +119,7 @@ def _check_caps(facts: Facts, pid: str, evs: list[Event], found: Findings) -> No
                 f"{pid} teaches {n} class days in {week}, cap {day_cap}",
                 f"{pid} dạy {n} ngày trong tuần {week}, tối đa {day_cap}",
             )
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((60, check_staff),)

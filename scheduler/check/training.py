@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 
-from scheduler.check.base import Facts, Findings
+from scheduler.check.base import Checks, Facts, Findings
 from scheduler.plan import Event
 
 
@@ -79,3 +79,7 @@ def check_training(facts: Facts) -> Findings:
                     "hai lớp cùng lúc",
                 )
     return found
+
+
+# Where this family's findings come in check_plan's report (see CHECKS in base).
+CHECKS: Checks = ((100, check_training),)

@@ -35,7 +35,13 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import month_key, quarter_key, week_key
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family, switch_off
 from scheduler.model.sessions import COST_UNIT_VND
+
+# The kinds of this family's rule groups (subjects in the comments).
+TOPICS_PER_QUARTER = RuleKind.declare(
+    "topics_per_quarter"
+)  # (activity, commune, quarter)
 
 
 def usable_slots(ctx: ModelContext, act_id: str, commune: str) -> list[str]:
@@ -145,7 +151,7 @@ def add_broadcasts(ctx: ModelContext) -> None:
             if spec.every_topic_per_quarter:
                 for q, q_days in by_quarter.items():
                     lit = ctx.guard(
-                        RuleKey.of(RuleKind.TOPICS_PER_QUARTER, act_id, code, q),
+                        RuleKey.of(TOPICS_PER_QUARTER, act_id, code, q),
                         f"Mỗi chủ đề ({n_topics}) phát ít nhất một lần trong {q} "
                         f"tại {commune.commune_name}",
                         f"Every topic ({n_topics}) aired at least once in {q} "
@@ -183,3 +189,12 @@ def add_broadcasts(ctx: ModelContext) -> None:
                     sc.weights.cost * unit,
                     f"{act_id}:{code}",
                 )
+
+
+FAMILY = Family(
+    "broadcasts",
+    place=30,
+    add=add_broadcasts,
+    drop_costs={TOPICS_PER_QUARTER: 20_000},
+    relax={TOPICS_PER_QUARTER: switch_off("every_topic_per_quarter", False)},
+)

@@ -19,7 +19,12 @@ from scheduler.calendar import quarter_key
 from scheduler.costs import broadcast_cost
 from scheduler.i18n import quarter, vnd
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family
 from scheduler.model.variables import Split
+from scheduler.scenario.schema import Scenario
+
+# The kinds of this family's rule groups (subjects in the comments).
+BUDGET = RuleKind.declare("budget")  # (source, quarter)
 
 
 def money_unit(ctx: ModelContext) -> int:
@@ -144,7 +149,7 @@ def add_budget(ctx: ModelContext) -> Split:
             )
             kept = allowed + cap if f.carry_over else cap
             lit = ctx.guard(
-                RuleKey.of(RuleKind.BUDGET, f.id, q),
+                RuleKey.of(BUDGET, f.id, q),
                 f"{f.name_vi} {quarter(q, in_sentence=True)} có {vnd(allowance)}"
                 + (" (cộng dồn từ các quý trước)" if f.carry_over else ""),
                 f"{f.name_en} {q} allows {allowance:,} VND"
@@ -155,7 +160,7 @@ def add_budget(ctx: ModelContext) -> Split:
                 scale=unit,
             )
             extra = ctx.slack(
-                RuleKey.of(RuleKind.BUDGET, f.id, q),
+                RuleKey.of(BUDGET, f.id, q),
                 ceiling,
                 unit,
                 max(unit // 1000, 1),
@@ -221,3 +226,32 @@ def _ceiling(ctx: ModelContext, unit: int) -> int:
         for key, need in ctx.vars.publications.need.items()
     )
     return total
+
+
+def _raise_allowance(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario with the quarter's allowance of the source raised."""
+    source, q = key.subject[0], key.subject[1]
+    more = amount if amount else 10**12
+    funding = tuple(
+        f.model_copy(
+            update={
+                "allowance_vnd": {
+                    **f.allowance_vnd,
+                    q: f.allowance_vnd.get(q, 0) + more,
+                }
+            }
+        )
+        if f.id == source
+        else f
+        for f in sc.funding
+    )
+    return sc.model_copy(update={"funding": funding})
+
+
+FAMILY = Family(
+    "budget",
+    place=90,
+    add=add_budget,
+    drop_costs={BUDGET: 10_000_000},
+    relax={BUDGET: _raise_allowance},
+)

@@ -1,8 +1,10 @@
 """``build_model``: scenario + time grid → CP-SAT model, one constraint family at a time.
 
-Order matters only in that later families read variables made by earlier ones:
-sessions → spacing → broadcasts → training → publications → staff → officials →
-sequencing → budget → objective.
+The families declare themselves (``FAMILY`` in each ``model/<family>.py``, see
+:mod:`scheduler.model.family`); this module lists none of them. Order matters
+only in that later families read variables made by earlier ones, and their
+places say it: sessions → spacing → broadcasts → training → publications →
+staff → officials → sequencing → budget, then the objective.
 """
 
 from __future__ import annotations
@@ -14,16 +16,8 @@ from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import FlatIntExpr
 
 from scheduler.calendar import TimeGrid
-from scheduler.model.broadcasts import add_broadcasts
-from scheduler.model.budget import add_budget
 from scheduler.model.context import ModelContext, Penalty
-from scheduler.model.officials import add_officials, provincial_view
-from scheduler.model.publications import add_publications
-from scheduler.model.sequencing import add_sequencing
-from scheduler.model.sessions import add_sessions
-from scheduler.model.spacing import add_spacing
-from scheduler.model.staff import add_staff
-from scheduler.model.training import add_training
+from scheduler.model.family import families
 from scheduler.model.variables import Split
 from scheduler.scenario.schema import Scenario
 
@@ -101,15 +95,12 @@ def build_model(
         The model with its objective set to the weighted penalties.
     """
     ctx = ModelContext(scenario, grid, guarded=guarded or relaxed, relaxed=relaxed)
-    add_sessions(ctx)
-    add_spacing(ctx)
-    add_broadcasts(ctx)
-    add_training(ctx)
-    add_publications(ctx)
-    # provincial staff, then commune officials (who serve only their commune)
-    add_staff(provincial_view(ctx))
-    add_officials(ctx)
-    add_sequencing(ctx)
-    split = add_budget(ctx)
+    split: Split | None = None
+    for family in families():
+        if family.add is not None:
+            made = family.add(ctx)
+            split = made if made is not None else split
+    # the budget family splits spending between sources; every model has one
+    assert split is not None, "no family returned the funding split"
     set_objective(ctx.model, ctx.penalties)
     return BuiltModel(ctx, split)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
+from typing import ClassVar
 
 from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
@@ -21,23 +21,36 @@ from scheduler.travel import travel_between
 _BOOL = Domain(0, 1)
 
 
-class RuleKind(StrEnum):
-    """The kinds of rule group (what an explanation or relaxation says of them)."""
+class RuleKind(str):
+    """A kind of rule group (what an explanation or relaxation says of them).
 
-    BUDGET = "budget"  # (source, quarter)
-    TARGET = "target"  # (activity, by date)
-    WEEKLY = "weekly"  # (roles joined by "+",)
-    CLASS_DAYS = "class_days"  # (roles joined by "+",)
-    TRAINING_CAPACITY = "training_capacity"  # (activity,) or (activity, seats|classes)
-    COMMUNE_BLOCKED = "commune_blocked"  # (commune, start, end, half or "")
-    STAFF_BLOCKED = "staff_blocked"  # (staff id,)
-    ANNOUNCE = "announce"  # (activity, commune)
-    TOPICS_PER_QUARTER = "topics_per_quarter"  # (activity, commune, quarter)
-    TRAINED_FIRST = "trained_first"  # (activity,)
-    PIN = "pin"  # (activity, commune, date)
-    SPACING = "spacing"  # (activity, commune)
-    DEADLINE = "deadline"  # (activity,)
-    REACH = "reach"  # ("base",): sessions start after the arrival from the base
+    Each family declares its kinds in its own module
+    (``SPACING = RuleKind.declare("spacing")``) and their drop costs in its
+    ``FAMILY`` (:mod:`scheduler.model.family`), so a new family adds kinds
+    without editing this module. ``RuleKind(text)`` returns a declared kind
+    and raises ``ValueError`` for any other text.
+    """
+
+    _declared: ClassVar[dict[str, RuleKind]] = {}
+
+    def __new__(cls, text: str) -> RuleKind:
+        """Return the declared kind named ``text`` (``ValueError`` if none)."""
+        try:
+            return cls._declared[text]
+        except KeyError:
+            raise ValueError(f"{text!r} is not a declared rule kind") from None
+
+    @classmethod
+    def declare(cls, text: str) -> RuleKind:
+        """Return the kind named ``text``, declaring it on first use."""
+        if text not in cls._declared:
+            cls._declared[text] = str.__new__(cls, text)
+        return cls._declared[text]
+
+    @property
+    def value(self) -> str:
+        """Return the kind's name (as it appears in a key's text)."""
+        return str.__str__(self)
 
 
 @dataclass(frozen=True)
@@ -110,27 +123,6 @@ class Slack:
     cost: int
 
 
-# What dropping a whole rule group costs in a relaxation, in points (1 point =
-# 1,000 VND): a planner would rather find money or loosen a number than give up
-# a rule outright, and rather move a blocked period than a milestone.
-DROP_COST = {
-    RuleKind.BUDGET: 10_000_000,
-    RuleKind.TARGET: 10_000_000,
-    RuleKind.WEEKLY: 10_000_000,
-    RuleKind.CLASS_DAYS: 10_000_000,
-    RuleKind.TRAINING_CAPACITY: 10_000_000,
-    RuleKind.COMMUNE_BLOCKED: 20_000,
-    RuleKind.STAFF_BLOCKED: 20_000,
-    RuleKind.ANNOUNCE: 20_000,
-    RuleKind.TOPICS_PER_QUARTER: 20_000,
-    RuleKind.TRAINED_FIRST: 50_000,
-    RuleKind.PIN: 50_000,
-    RuleKind.SPACING: 20_000,
-    RuleKind.DEADLINE: 20_000,
-    RuleKind.REACH: 20_000,
-}
-
-
 @dataclass
 class ModelContext:
     """Everything the constraint families share while building one model."""
@@ -185,7 +177,7 @@ class ModelContext:
 
         In a normal solve the rules are plain constraints (``None``); when the
         model is built for an explanation every group gets its own literal.
-        Keys are typed (:class:`RuleKey`; kinds as in :data:`DROP_COST`).
+        Keys are typed (:class:`RuleKey`; kinds declared by the families).
         """
         if not self.guarded:
             return None

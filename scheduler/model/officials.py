@@ -12,8 +12,9 @@ Fatherland Front and the unions of *that* commune take part in its dialogue;
   and no lunch-gap rule between communes (they stay in theirs).
 
 The provincial staff rules (:mod:`scheduler.model.staff`) see a scenario
-without officials and without commune roles (:func:`provincial_view`), so a
-scenario without officials builds exactly the model it built before.
+without officials and without commune roles
+(:func:`scheduler.model.staff.provincial_view`), so a scenario without
+officials builds exactly the model it built before.
 
 Why counts are enough here. A commune hosts at most one session per half-day
 (:mod:`scheduler.model.sessions`), so a half-day's places in a commune are
@@ -37,49 +38,18 @@ out, the reason naming the role (:mod:`scheduler.leftout`).
 
 from __future__ import annotations
 
-import dataclasses
-
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import week_key
-from scheduler.model.context import ModelContext, RuleKey, RuleKind
-from scheduler.model.staff import role_groups, staff_blocked_literal
+from scheduler.model.context import ModelContext, RuleKey
+from scheduler.model.family import Family
+from scheduler.model.staff import WEEKLY, role_groups, staff_blocked_literal
 from scheduler.officials import commune_roles, has_officials
-from scheduler.scenario.schema import Scenario, Staff
+from scheduler.scenario.schema import Staff
 
 # a commune's sessions that need commune roles: (activity, x by half-day,
 # the need of each commune role)
 Items = list[tuple[str, dict[int, cp_model.IntVar], dict[str, int]]]
-
-
-def provincial_scenario(scenario: Scenario) -> Scenario:
-    """Return the scenario without commune officials and without commune roles.
-
-    The same object when it has no officials.
-    """
-    if not has_officials(scenario):
-        return scenario
-    local = commune_roles(scenario)
-    activities = {
-        act_id: spec.model_copy(
-            update={"roles": {r: n for r, n in spec.roles.items() if r not in local}}
-        )
-        for act_id, spec in scenario.activities.items()
-    }
-    staff = tuple(p for p in scenario.staff if not p.home_commune)
-    return scenario.model_copy(update={"activities": activities, "staff": staff})
-
-
-def provincial_view(ctx: ModelContext) -> ModelContext:
-    """Return the context the provincial staff rules build on.
-
-    It shares the model, variables and registries with ``ctx``; only its
-    scenario leaves the officials and commune roles out.
-    """
-    view = provincial_scenario(ctx.scenario)
-    if view is ctx.scenario:
-        return ctx
-    return dataclasses.replace(ctx, scenario=view)
 
 
 def add_officials(ctx: ModelContext) -> None:
@@ -195,7 +165,7 @@ def _weekly_rows(
             continue
         if lit is None:
             lit = ctx.guard(
-                RuleKey.of(RuleKind.WEEKLY, f"{name}@{code}"),
+                RuleKey.of(WEEKLY, f"{name}@{code}"),
                 f"Mỗi cán bộ xã {code} giữ vai trò {name} ({len(people)} người) "
                 f"tối đa {_caps(people)} buổi/tuần",
                 f"Weekly session caps of {name} officials of {code} "
@@ -217,3 +187,7 @@ def _weekly_rows(
 
 def _caps(people: list[Staff]) -> str:
     return "/".join(str(c) for c in sorted({p.max_sessions_per_week for p in people}))
+
+
+# Its weekly groups are of the staff family's kind WEEKLY (relaxed there).
+FAMILY = Family("officials", place=70, add=add_officials)

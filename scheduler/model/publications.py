@@ -26,13 +26,17 @@ by the literal, so an explanation can name the deadline.
 from __future__ import annotations
 
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family, switch_off
 from scheduler.model.sessions import COST_UNIT_VND
 from scheduler.publications import quotas
+
+# The kinds of this family's rule groups (subjects in the comments).
+DEADLINE = RuleKind.declare("deadline")  # (activity,)
 
 
 def deadline_key(activity: str) -> RuleKey:
     """Return the rule group key of a publication activity's deadline."""
-    return RuleKey.of(RuleKind.DEADLINE, activity)
+    return RuleKey.of(DEADLINE, activity)
 
 
 def add_publications(ctx: ModelContext) -> None:
@@ -76,3 +80,12 @@ def add_publications(ctx: ModelContext) -> None:
                 w.cost * (spec.cost_per_item_vnd // COST_UNIT_VND),
                 detail,
             )
+
+
+FAMILY = Family(
+    "publications",
+    place=50,
+    add=add_publications,
+    drop_costs={DEADLINE: 20_000},
+    relax={DEADLINE: switch_off("deadline", None)},
+)

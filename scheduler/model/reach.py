@@ -26,7 +26,14 @@ from itertools import combinations
 from ortools.sat.python import cp_model
 
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family
 from scheduler.travel import arrives_in_time, base_of
+
+# The kinds of this family's rule groups (subjects in the comments).
+REACH = RuleKind.declare(
+    "reach"
+)  # ("base",): sessions start after the arrival from the base
+
 
 MAX_BASE_SETS = 256  # unions of reaching sets per role and half-day, at most
 
@@ -83,7 +90,7 @@ def add_base_reach(ctx: ModelContext, place_of: Places) -> None:
     if not limited:
         return
     lit = ctx.guard(
-        RuleKey.of(RuleKind.REACH, "base"),
+        RuleKey.of(REACH, "base"),
         f"Cán bộ rời nơi xuất phát từ {sc.travel.leave_base_at:%H:%M} phải đến kịp "
         "giờ bắt đầu buổi",
         f"Staff leave their base at {sc.travel.leave_base_at:%H:%M} and must arrive "
@@ -125,3 +132,7 @@ def _base_sets(reaching: list[frozenset[str]]) -> list[frozenset[str]]:
     if len(unions) > MAX_BASE_SETS:
         unions = set(distinct) | {a | b for a, b in combinations(distinct, 2)}
     return sorted(unions, key=lambda u: (len(u), sorted(u)))
+
+
+# Added by the staff family (add_base_reach needs its places); no relaxation.
+FAMILY = Family("reach", place=None, add=None, drop_costs={REACH: 20_000})

@@ -26,6 +26,14 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import public_holidays
 from scheduler.i18n import both
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family, switch_off
+from scheduler.scenario.schema import Scenario
+
+# The kinds of this family's rule groups (subjects in the comments).
+ANNOUNCE = RuleKind.declare("announce")  # (activity, commune)
+TRAINED_FIRST = RuleKind.declare("trained_first")  # (activity,)
+TARGET = RuleKind.declare("target")  # (activity, by date)
+PIN = RuleKind.declare("pin")  # (activity, commune, date)
 
 
 def add_sequencing(ctx: ModelContext) -> None:
@@ -48,7 +56,7 @@ def _announcements(ctx: ModelContext) -> None:
             continue
         name = sc.commune(code).commune_name
         lit = ctx.guard(
-            RuleKey.of(RuleKind.ANNOUNCE, act_id, code),
+            RuleKey.of(ANNOUNCE, act_id, code),
             f"Buổi {act_id} ở {name} phải được thông báo ít nhất {rule.min_broadcasts} lần "
             f"trên đài xã trong {rule.window_days} ngày trước",
             f"The {act_id} in {name} must be announced at least {rule.min_broadcasts} "
@@ -87,7 +95,7 @@ def _training_first(ctx: ModelContext) -> None:
             continue  # no such training, or this commune sends nobody to it
         # one rule group per activity: "staff trained before the dialogue"
         lit = ctx.guard(
-            RuleKey.of(RuleKind.TRAINED_FIRST, act_id),
+            RuleKey.of(TRAINED_FIRST, act_id),
             f"Cán bộ xã phải được tập huấn ({sc.activities[tv.activity].name_vi}) "
             f"trước {sc.activities[act_id].name_vi}",
             f"Commune staff must be trained ({sc.activities[tv.activity].name_en}) "
@@ -152,7 +160,7 @@ def _targets(ctx: ModelContext) -> None:
         ]
         name = sc.activities[t.activity].name_vi
         lit = ctx.guard(
-            RuleKey.of(RuleKind.TARGET, t.activity, t.by),
+            RuleKey.of(TARGET, t.activity, t.by),
             f"Chỉ tiêu: ít nhất {need}/{required} buổi {name} xong trước "
             f"{t.by:%d/%m/%Y}",
             f"Target: at least {need} of {required} "
@@ -161,7 +169,7 @@ def _targets(ctx: ModelContext) -> None:
             limit=need,
             sense=">=",
         )
-        short = ctx.slack(RuleKey.of(RuleKind.TARGET, t.activity, t.by), need, 1, 5_000)
+        short = ctx.slack(RuleKey.of(TARGET, t.activity, t.by), need, 1, 5_000)
         ctx.add(m.add(sum(early) + short >= need), lit)
 
 
@@ -179,7 +187,7 @@ def _pins(ctx: ModelContext) -> None:
         if not on_day:
             why_vi, why_en = _no_session_on(ctx, p.activity, p.commune, p.date)
         lit = ctx.guard(
-            RuleKey.of(RuleKind.PIN, p.activity, p.commune, p.date),
+            RuleKey.of(PIN, p.activity, p.commune, p.date),
             f"Mốc cố định: {p.activity} ở {name} ngày {p.date:%d/%m/%Y}{why_vi}",
             f"Milestone: {p.activity} in {name} on {p.date}{why_en}",
         )
@@ -230,3 +238,47 @@ def _no_session_on(
             f" — the commune is blocked that day{why}",
         )
     return "", ""
+
+
+def _lower_target(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario with the target lowered by ``amount`` (0: dropped)."""
+    targets = []
+    for t in sc.targets:
+        if RuleKey.of(TARGET, t.activity, t.by) != key:
+            targets.append(t)
+            continue
+        required = sum(
+            sc.required_count(t.activity, c.commune_code)
+            for c in sc.communes_for(t.activity)
+        )
+        need = math.ceil(t.min_fraction * required - 1e-9) - amount
+        if amount and need > 0:
+            targets.append(t.model_copy(update={"min_fraction": need / required}))
+    return sc.model_copy(update={"targets": tuple(targets)})
+
+
+def _unpin(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario without the pinned date the key names."""
+    pins = tuple(
+        p for p in sc.pins if RuleKey.of(PIN, p.activity, p.commune, p.date) != key
+    )
+    return sc.model_copy(update={"pins": pins})
+
+
+FAMILY = Family(
+    "sequencing",
+    place=80,
+    add=add_sequencing,
+    drop_costs={
+        ANNOUNCE: 20_000,
+        TRAINED_FIRST: 50_000,
+        TARGET: 10_000_000,
+        PIN: 50_000,
+    },
+    relax={
+        ANNOUNCE: switch_off("announce", None),
+        TRAINED_FIRST: switch_off("requires_training", None),
+        TARGET: _lower_target,
+        PIN: _unpin,
+    },
+)

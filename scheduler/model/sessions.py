@@ -23,7 +23,13 @@ from ortools.sat.python import cp_model
 
 from scheduler.costs import session_cost, session_venue
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
-from scheduler.scenario.schema import WEEKDAYS
+from scheduler.model.family import Family
+from scheduler.scenario.schema import WEEKDAYS, Scenario
+
+# The kinds of this family's rule groups (subjects in the comments).
+COMMUNE_BLOCKED = RuleKind.declare(
+    "commune_blocked"
+)  # (commune, start, end, half or "")
 
 COST_UNIT_VND = 10_000  # the ``cost`` penalty counts money in tens of thousands of VND
 
@@ -135,12 +141,41 @@ def _blocking_periods(
         )
         part_en = f" ({b.half}s)" if b.half else ""
         lit = ctx.guard(
-            RuleKey.of(
-                RuleKind.COMMUNE_BLOCKED, code, b.start_date, b.end_date, b.half or ""
-            ),
+            RuleKey.of(COMMUNE_BLOCKED, code, b.start_date, b.end_date, b.half or ""),
             f"{name} bận{part_vi} từ {span_vi}{why}",
             f"{name} is blocked{part_en} {b.start_date}–{b.end_date}{why}",
         )
         if lit is not None:
             out.append(lit)
     return out
+
+
+def _unblock_commune(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario without the commune's blocked period the key names."""
+    code, start, end, half = (
+        key.subject[0],
+        key.subject[1],
+        key.subject[2],
+        key.subject[3] or None,
+    )
+    blocked = tuple(
+        b
+        for b in sc.blocked
+        if not (
+            b.kind == "commune"
+            and b.ref == code
+            and str(b.start_date) == start
+            and str(b.end_date) == end
+            and b.half == half
+        )
+    )
+    return sc.model_copy(update={"blocked": blocked})
+
+
+FAMILY = Family(
+    "sessions",
+    place=10,
+    add=add_sessions,
+    drop_costs={COMMUNE_BLOCKED: 20_000},
+    relax={COMMUNE_BLOCKED: _unblock_commune},
+)

@@ -24,11 +24,15 @@ import datetime as dt
 from ortools.sat.python import cp_model
 
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family, switch_off
+
+# The kinds of this family's rule groups (subjects in the comments).
+SPACING = RuleKind.declare("spacing")  # (activity, commune)
 
 
 def spacing_key(activity: str, commune: str) -> RuleKey:
     """Return the rule group key of one activity's spacing in one commune."""
-    return RuleKey.of(RuleKind.SPACING, activity, commune)
+    return RuleKey.of(SPACING, activity, commune)
 
 
 def add_spacing(ctx: ModelContext) -> None:
@@ -69,3 +73,12 @@ def _guard(
         f"buổi {spec.name_vi} ở {name} phải cách nhau ít nhất {gap} ngày",
         f"{spec.name_en} sessions in {name} must be at least {gap} days apart",
     )
+
+
+FAMILY = Family(
+    "spacing",
+    place=20,
+    add=add_spacing,
+    drop_costs={SPACING: 20_000},
+    relax={SPACING: switch_off("min_gap_days", 0)},
+)

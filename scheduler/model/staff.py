@@ -23,6 +23,7 @@ roles × 256 half-days).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -32,8 +33,16 @@ from ortools.sat.python import cp_model
 
 from scheduler.calendar import HALVES, week_key
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family
 from scheduler.model.reach import add_base_reach
+from scheduler.officials import commune_roles, has_officials
+from scheduler.scenario.schema import Scenario
 from scheduler.travel import travel_between
+
+# The kinds of this family's rule groups (subjects in the comments).
+WEEKLY = RuleKind.declare("weekly")  # (roles joined by "+",) or (official@commune,)
+CLASS_DAYS = RuleKind.declare("class_days")  # (roles joined by "+",)
+STAFF_BLOCKED = RuleKind.declare("staff_blocked")  # (staff id,)
 
 
 def role_groups(
@@ -159,15 +168,13 @@ def add_staff(ctx: ModelContext) -> None:
         cap_values = sorted({caps[p] for p in people})
         caps_text = "/".join(str(c) for c in cap_values)
         lit = ctx.guard(
-            RuleKey.of(RuleKind.WEEKLY, name),
+            RuleKey.of(WEEKLY, name),
             f"Mỗi cán bộ giữ vai trò {name} ({len(people)} người) tối đa "
             f"{caps_text} buổi/tuần",
             f"Weekly session caps of {name} staff ({len(people)} people): at most "
             f"{caps_text} a week each",
         )
-        extra = ctx.slack(
-            RuleKey.of(RuleKind.WEEKLY, name), MAX_EXTRA_PER_WEEK, 1, 5_000
-        )
+        extra = ctx.slack(RuleKey.of(WEEKLY, name), MAX_EXTRA_PER_WEEK, 1, 5_000)
         if len(group) == 1:
             weekly_rules[name] = (lit, extra)
         steps = []
@@ -540,7 +547,7 @@ def class_days_guard(ctx: ModelContext, group: Iterable[str]) -> cp_model.IntVar
     name = "+".join(group)
     caps_text = "/".join(str(c) for c in sorted(caps))
     return ctx.guard(
-        RuleKey.of(RuleKind.CLASS_DAYS, name),
+        RuleKey.of(CLASS_DAYS, name),
         f"Người giữ vai trò {name} dạy tối đa {caps_text} ngày tập huấn/tuần",
         f"Class days of {name} staff: at most {caps_text} a week each",
     )
@@ -673,7 +680,88 @@ def staff_blocked_literal(ctx: ModelContext, staff_id: str) -> cp_model.IntVar |
         for b in periods
     )
     return ctx.guard(
-        RuleKey.of(RuleKind.STAFF_BLOCKED, staff_id),
+        RuleKey.of(STAFF_BLOCKED, staff_id),
         f"{person.name} bận: {spans_vi}",
         f"{person.name} is unavailable: {spans_en}",
     )
+
+
+def provincial_scenario(scenario: Scenario) -> Scenario:
+    """Return the scenario without commune officials and without commune roles.
+
+    The same object when it has no officials.
+    """
+    if not has_officials(scenario):
+        return scenario
+    local = commune_roles(scenario)
+    activities = {
+        act_id: spec.model_copy(
+            update={"roles": {r: n for r, n in spec.roles.items() if r not in local}}
+        )
+        for act_id, spec in scenario.activities.items()
+    }
+    staff = tuple(p for p in scenario.staff if not p.home_commune)
+    return scenario.model_copy(update={"activities": activities, "staff": staff})
+
+
+def provincial_view(ctx: ModelContext) -> ModelContext:
+    """Return the context the provincial staff rules build on.
+
+    It shares the model, variables and registries with ``ctx``; only its
+    scenario leaves the officials and commune roles out.
+    """
+    view = provincial_scenario(ctx.scenario)
+    if view is ctx.scenario:
+        return ctx
+    return dataclasses.replace(ctx, scenario=view)
+
+
+def add_provincial_staff(ctx: ModelContext) -> None:
+    """Add the provincial staff rules on the scenario without commune officials."""
+    add_staff(provincial_view(ctx))
+
+
+def _raise_weekly_caps(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario with the weekly caps of the group's holders raised."""
+    roles = set(key.subject[0].split("+"))
+    extra = amount if amount else MAX_EXTRA_PER_WEEK * 100
+    staff = tuple(
+        p.model_copy(update={"max_sessions_per_week": p.max_sessions_per_week + extra})
+        if roles & set(p.roles)
+        else p
+        for p in sc.staff
+    )
+    return sc.model_copy(update={"staff": staff})
+
+
+def _lift_class_day_caps(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario with the class-day caps of the group's holders lifted."""
+    roles = set(key.subject[0].split("+"))
+    staff = tuple(
+        p.model_copy(update={"max_class_days_per_week": None})
+        if roles & set(p.roles)
+        else p
+        for p in sc.staff
+    )
+    return sc.model_copy(update={"staff": staff})
+
+
+def _unblock_person(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario without the person's blocked periods."""
+    blocked = tuple(
+        b for b in sc.blocked if not (b.kind == "staff" and b.ref == key.subject[0])
+    )
+    return sc.model_copy(update={"blocked": blocked})
+
+
+FAMILY = Family(
+    "staff",
+    place=60,
+    add=add_provincial_staff,
+    drop_costs={WEEKLY: 10_000_000, CLASS_DAYS: 10_000_000, STAFF_BLOCKED: 20_000},
+    relax={
+        WEEKLY: _raise_weekly_caps,
+        CLASS_DAYS: _lift_class_day_caps,
+        STAFF_BLOCKED: _unblock_person,
+    },
+)

@@ -28,9 +28,16 @@ from ortools.sat.python import cp_model
 from scheduler.calendar import HALVES
 from scheduler.costs import round_trip_minutes, staff_count
 from scheduler.model.context import ModelContext, RuleKey, RuleKind
+from scheduler.model.family import Family
 from scheduler.model.sessions import COST_UNIT_VND
 from scheduler.model.staff import staff_blocked_literal
 from scheduler.model.variables import TrainingVars
+from scheduler.scenario.schema import Scenario
+
+# The kinds of this family's rule groups (subjects in the comments).
+TRAINING_CAPACITY = RuleKind.declare(
+    "training_capacity"
+)  # (activity,) or (activity, seats|classes)
 
 
 def class_start_days(
@@ -137,14 +144,14 @@ def add_training(ctx: ModelContext) -> None:
         classes_vi = f"tối đa {spec.max_classes} lớp, " if spec.max_classes else ""
         classes_en = f"at most {spec.max_classes} classes, " if spec.max_classes else ""
         lit = ctx.guard(
-            RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id),
+            RuleKey.of(TRAINING_CAPACITY, act_id),
             f"{name}: {classes_vi}mỗi lớp {size} học viên; {len(communes)} xã, "
             f"mỗi xã {spec.trainees_per_commune} học viên",
             f"{spec.name_en}: {classes_en}{size} trainees a class; "
             f"{len(communes)} communes of {spec.trainees_per_commune} trainees",
         )
         seats = ctx.slack(
-            RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id, "seats"),
+            RuleKey.of(TRAINING_CAPACITY, act_id, "seats"),
             spec.trainees_per_commune * len(communes),
             1,
             1_000,
@@ -166,7 +173,7 @@ def add_training(ctx: ModelContext) -> None:
             )
         if spec.max_classes is not None:
             more = ctx.slack(
-                RuleKey.of(RuleKind.TRAINING_CAPACITY, act_id, "classes"),
+                RuleKey.of(TRAINING_CAPACITY, act_id, "classes"),
                 len(communes),
                 1,
                 10_000,
@@ -252,3 +259,42 @@ def _trainers_free(
                     lits.append(lit if lit is not None else 1)
             if lits:
                 m.add(need * v + sum(lits) <= len(holders))
+
+
+def _relax_training(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
+    """Return the scenario with a training's seats or classes (or both) raised.
+
+    The key's subject is ``(activity,)`` for the whole group (dropped: both
+    lifted) or ``(activity, "seats" | "classes")`` for one of its slacks.
+    """
+    subject = key.subject
+    act_id, part = subject[0], subject[1] if len(subject) > 1 else ""
+    spec = sc.activities[act_id]
+    assert spec.venue is not None
+    size = min(spec.class_size, sc.venue(spec.venue).capacity)
+    update: dict[str, object] = {}
+    new_size = size
+    if part in ("", "seats"):
+        new_size = size + (amount if amount else 10**4)
+        update["class_size"] = new_size
+    if part in ("", "classes"):
+        update["max_classes"] = None if not amount else (spec.max_classes or 0) + amount
+    venues = tuple(
+        v.model_copy(update={"capacity": max(v.capacity, new_size)})
+        if v.venue_id == spec.venue
+        else v
+        for v in sc.venues
+    )
+    spec = spec.model_copy(update=update)
+    return sc.model_copy(
+        update={"activities": {**sc.activities, act_id: spec}, "venues": venues}
+    )
+
+
+FAMILY = Family(
+    "training",
+    place=40,
+    add=add_training,
+    drop_costs={TRAINING_CAPACITY: 10_000_000},
+    relax={TRAINING_CAPACITY: _relax_training},
+)
