@@ -100,6 +100,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Class days per week at most",
     ),
     "home_commune": ("Cán bộ của xã (mã xã)", "Official of commune (code)"),
+    "base": ("Nơi xuất phát (mã địa điểm)", "Base (venue id)"),
     # venues
     "venue_id": ("Mã địa điểm", "Venue id"),
     "capacity": ("Sức chứa (người)", "Capacity (people)"),
