@@ -2,6 +2,7 @@
 
 Usage: python scripts/bench_plan_command.py [--runs 5] [--scenario PATH]
                                             [--calendars auto|child|here]
+                                            [--cold-exporters]
 
 Each run is a fresh Python process (cold imports, like a planner's command)
 that times:
@@ -19,6 +20,11 @@ that times:
 ``--calendars`` chooses where the calendars are built: ``auto`` as the
 command does (a forked child when a core is free), ``child`` always, ``here``
 never (in the command's own process), to compare the two.
+
+``--cold-exporters`` leaves the exporters' imports (openpyxl, python-docx,
+plotly) to the command, as a planner's command does, to time a command that
+imports them itself (e.g. while CP-SAT searches); the outputs are then not
+timed one by one.
 
 Each output is timed in wall time and in CPU time of the thread that makes it
 (steadier on a loaded machine). Prints one line per run and the medians;
@@ -83,8 +89,13 @@ def _timed(
     return original
 
 
-def child(scenario: str, out: str, report: str, calendars: str) -> None:
-    """One run: import, time each phase of the command, write the figures as JSON."""
+def child(scenario: str, out: str, report: str, calendars: str, cold: str) -> None:
+    """One run: import, time each phase of the command, write the figures as JSON.
+
+    With ``cold`` "1" the exporters are left for the command to import (as a
+    planner's command does; ``plan`` imports them while CP-SAT searches): the
+    outputs are then not timed one by one.
+    """
     started = time.perf_counter()
     from scheduler import cli
 
@@ -105,7 +116,10 @@ def child(scenario: str, out: str, report: str, calendars: str) -> None:
         except ImportError:
             continue
     assert solve_module is not None, "no solve module"
-    modules = {m: importlib.import_module(m) for m, _, _ in OUTPUTS}
+    cold_exporters = cold == "1"
+    modules = (
+        {} if cold_exporters else {m: importlib.import_module(m) for m, _, _ in OUTPUTS}
+    )
     table = importlib.import_module("scheduler.export.table")
     times["lazy imports"] = time.perf_counter() - lazy
 
@@ -121,7 +135,7 @@ def child(scenario: str, out: str, report: str, calendars: str) -> None:
         return plan
 
     solve_module.solve = timed_solve
-    for module, name, label in OUTPUTS:
+    for module, name, label in OUTPUTS if modules else ():
         _timed(modules[module], name, label, times)
     _timed(table, "write_atomically", "writing the folder", times)
     # with the calendars in a child, what the command waits for them
@@ -157,7 +171,12 @@ def main() -> None:
     parser.add_argument(
         "--calendars", choices=("auto", "child", "here"), default="auto"
     )
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cold-exporters",
+        action="store_true",
+        help="leave the exporters' imports to the command (no time per output)",
+    )
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -176,6 +195,7 @@ def main() -> None:
                     str(Path(tmp) / "out"),
                     str(report),
                     args.calendars,
+                    "1" if args.cold_exporters else "0",
                 ],
                 check=True,
                 capture_output=True,
@@ -188,8 +208,10 @@ def main() -> None:
             + ", ".join(f"{k} {times.get(k, 0.0):.3f}" for k in (*ORDER, "process"))
         )
     load = os.getloadavg()[0]
+    cold = ", exporters cold" if args.cold_exporters else ""
     print(
         f"\nmedians of {args.runs} runs, {args.scenario}, calendars {args.calendars}"
+        f"{cold}"
         f" (load average now {load:.1f} on {os.cpu_count()} cores):"
     )
     print(f"  {'':22} {'wall':>8} {'CPU':>8}")
