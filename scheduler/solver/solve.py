@@ -323,6 +323,8 @@ def solve(
     warm_done: _Stage1 | None = None  # the greedy plan, completed
     earlier: list[dict[str, Any]] = []  # the reports of the rounds before
     trips_tried = False  # one half-day a person was added (model/trips.py)
+    round_bound: float | None = None  # the last placement round's bound
+    round_stages: list[dict[str, Any]] = []  # and its report
     if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
         warm_start, warm_done = _start_from_greedy(built, params, warm_start)
         if warm_done is not None:
@@ -330,7 +332,15 @@ def solve(
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
-            raise _no_names_in_time(limit, unnamed)
+            # the time went on placements nobody could name: the greedy plan
+            # (named by hand, as an officer would) with the bound found so far
+            bound = relaxed_bound if relaxed_bound is not None else round_bound
+            greedy = _greedy_fallback(
+                built, bound, [*earlier, *round_stages], params, wall, build_time
+            )
+            if greedy is None or bound is None:
+                raise _no_names_in_time(limit, unnamed)
+            return greedy
         # a placement that may not be nameable keeps time to be repaired
         exact = built.ctx.travel_exact
         reserve = 0.0 if exact else REPAIR_SHARE * limit
@@ -346,6 +356,14 @@ def solve(
         }
         stage1 = _solve_stage1(built, round_params, progress, highs_after)
         wall += stage1.wall
+        # the bound of the last round: its model only cut off unnameable
+        # placements, so it holds for every plan
+        round_bound = (
+            stage1.bound
+            if stage1.bound is not None
+            else stage1.solver.best_objective_bound
+        )
+        round_stages = stage1.stages
         if not exact and relaxed_bound is None and stage1.status == cp_model.UNKNOWN:
             # no placement in time: its bound holds for every plan; go on from
             # the completed greedy plan, else with one half-day a person
@@ -484,6 +502,56 @@ def solve(
         decoded if stage1.solver is stage1_decoded else None,
         _Outcome(status, proven_bound, wall, build_time, params, earlier),
     )
+
+
+def _greedy_fallback(
+    built: BuiltModel,
+    bound: float | None,
+    rounds: list[dict[str, Any]],
+    params: dict[str, Any],
+    wall: float,
+    build_time: float,
+) -> Plan | None:
+    """Return the greedy plan, reported with the solver's valid bound, or None.
+
+    Used when the time limit went on placements whose staff could not be
+    named (a province whose travel stage 1 cannot follow exactly): a plan the
+    planner can carry out beats no plan. The better of the two greedy plans
+    (sessions first, station items first) is taken; None when neither keeps
+    every hard rule's count (a greedy plan with nothing placed is no plan).
+    """
+    from scheduler.solver.greedy import greedy_plan
+
+    scenario, grid = built.ctx.scenario, built.ctx.grid
+    plan = min(
+        (greedy_plan(scenario, grid, stations_first=f) for f in (False, True)),
+        key=lambda p: p.solver.objective,
+    )
+    if not plan.events or bound is None:
+        return None
+    objective = plan.solver.objective
+    bound = min(bound, objective)
+    gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+    report = replace(
+        plan.solver,
+        status=Status.FEASIBLE,
+        bound=bound,
+        gap=gap,
+        wall_time_s=round(wall + plan.solver.wall_time_s, 3),
+        build_time_s=round(build_time, 3),
+        solver=f"{plan.solver.solver} + OR-Tools CP-SAT {ortools.__version__}",  # type: ignore[attr-defined]
+        parameters=params,
+        stages=(
+            *rounds,
+            {
+                "goals": [],
+                "status": "FEASIBLE (greedy: staff could not be named in time)",
+                "objective": objective,
+                "bound": bound,
+            },
+        ),
+    )
+    return replace(plan, solver=report)
 
 
 def _no_names_in_time(limit: float, unnamed: int) -> SolverGaveUp:
