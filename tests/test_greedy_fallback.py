@@ -10,6 +10,7 @@ placements).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 
 from scheduler.check import check_plan
 from scheduler.errors import SolverGaveUp
-from scheduler.plan import Status
+from scheduler.plan import Plan, Status
 from scheduler.solver import solve as solve_module
 from scheduler.solver.greedy import greedy_plan
 from scheduler.solver.solve import solve
@@ -66,17 +67,11 @@ def test_without_a_greedy_plan_the_limit_still_says_why(
     # ends as before, naming the unnameable placements and the limit
     sc = make_scenario(tmp_path)
     _never_named(monkeypatch)
-    monkeypatch.setattr(
-        "scheduler.solver.greedy.greedy_plan",
-        lambda scenario, grid, stations_first=False: greedy_plan(
-            scenario, grid, stations_first=stations_first
-        ).__class__(
-            **{
-                **greedy_plan(scenario, grid).__dict__,
-                "events": (),
-            }
-        ),
-    )
+
+    def nothing_placed(scenario: Any, grid: Any, stations_first: bool = False) -> Plan:
+        return replace(greedy_plan(scenario, grid), events=())
+
+    monkeypatch.setattr(solve_module, "greedy_plan", nothing_placed)
     with pytest.raises(SolverGaveUp) as caught:
         solve(sc, overrides=LIMIT, engine="cp-sat")
     assert "could not be named" in str(caught.value.en)
