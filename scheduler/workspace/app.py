@@ -33,6 +33,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from scheduler.scenario import schema
 from scheduler.scenario.workbook import quarter_header
 from scheduler.workspace import adjust, editor, journey, security, store
 from scheduler.workspace import plans as plans_mod
@@ -458,8 +459,26 @@ def _staff_fields(lang: str) -> list[tuple[str, str]]:
     return [(f, editor.label(f, lang)) for f in editor.STAFF_FIELDS]
 
 
-async def staff_editor(request: Request) -> Response:
-    """Show and save the staff table (``GET`` the form, ``POST`` the rows)."""
+# what a table editor does with a readable workbook: the page, or a redirect once saved
+Edit = Callable[
+    [store.PlanRow, Path, schema.Scenario, dict[str, list[str]] | None],
+    Response | dict[str, Any],
+]
+
+
+async def _table_editor(
+    request: Request,
+    template: str,
+    empty: dict[str, Any],
+    edit: Edit,
+    **shown: Any,
+) -> Response:
+    """Show and save one table of a plan's workbook (``GET`` the form, ``POST`` it).
+
+    ``edit(plan, path, scenario, form)`` returns the page's context, or a
+    redirect once the table is saved; ``form`` is None for ``GET``. A workbook
+    that cannot be read here shows its problems over ``empty`` rows.
+    """
     ws = workspace_of(request)
     lang = lang_of(request)
     form = (
@@ -475,11 +494,42 @@ async def staff_editor(request: Request) -> Response:
             return None
         path = scenario_path(ws.folder, row.id)
         scenario, problems = editor.draft(path, lang)
-        ctx: dict[str, Any] = {"plan": row, "fields": _staff_fields(lang), "rows": []}
         if scenario is None:
-            return {**ctx, "cannot": True, "problems": problems, "status": 422}
+            return {
+                "plan": row,
+                **empty,
+                "cannot": True,
+                "problems": problems,
+                "status": 422,
+            }
+        outcome = edit(row, path, scenario, form)
+        if isinstance(outcome, Response):
+            return outcome
+        return {"plan": row, **empty, **outcome}
+
+    result = await run_in_threadpool(work)
+    if result is None:
+        return not_found(request)
+    if isinstance(result, Response):
+        return result
+    status = int(result.pop("status", 200))
+    return page(
+        request, template, status, cannot=result.pop("cannot", False), **shown, **result
+    )
+
+
+async def staff_editor(request: Request) -> Response:
+    """Show and save the staff table (``GET`` the form, ``POST`` the rows)."""
+    lang = lang_of(request)
+
+    def edit(
+        row: store.PlanRow,
+        path: Path,
+        scenario: schema.Scenario,
+        form: dict[str, list[str]] | None,
+    ) -> Response | dict[str, Any]:
         if form is None:
-            return {**ctx, "rows": editor.staff_rows(scenario), "problems": []}
+            return {"rows": editor.staff_rows(scenario), "problems": []}
         people, problems = editor.parse_staff(form, lang)
         if problems:
             # a field the form leaves out (an older page) shows empty
@@ -489,19 +539,12 @@ async def staff_editor(request: Request) -> Response:
                     *(form.get(f, []) for f in editor.STAFF_FIELDS), fillvalue=""
                 )
             ]
-            return {**ctx, "rows": kept, "problems": problems, "status": 422}
+            return {"rows": kept, "problems": problems, "status": 422}
         editor.save(path, scenario.model_copy(update={"staff": tuple(people)}), lang)
         return RedirectResponse(f"/plans/{row.id}?saved=1#data", status_code=303)
 
-    result = await run_in_threadpool(work)
-    if result is None:
-        return not_found(request)
-    if isinstance(result, Response):
-        return result
-    status = int(result.pop("status", 200))
-    return page(
-        request, "staff.html", status, cannot=result.pop("cannot", False), **result
-    )
+    empty = {"fields": _staff_fields(lang), "rows": []}
+    return await _table_editor(request, "staff.html", empty, edit)
 
 
 async def staff_blank(request: Request) -> Response:
@@ -512,27 +555,18 @@ async def staff_blank(request: Request) -> Response:
 
 async def budget_editor(request: Request) -> Response:
     """Show and save the budget table: each source's allowance per quarter."""
-    ws = workspace_of(request)
     lang = lang_of(request)
-    form = (
-        editor.form_lists((await request.form()).multi_items())
-        if request.method == "POST"
-        else None
-    )
 
-    def work() -> Response | dict[str, Any] | None:
-        with closing(ws.db()) as conn:
-            row = plan_row(request, conn)
-        if row is None:
-            return None
-        path = scenario_path(ws.folder, row.id)
-        scenario, problems = editor.draft(path, lang)
-        ctx: dict[str, Any] = {"plan": row, "rows": [], "quarters": []}
-        if scenario is None:
-            return {**ctx, "cannot": True, "problems": problems, "status": 422}
-        ctx.update(
-            rows=editor.budget_rows(scenario), quarters=editor.quarters(scenario)
-        )
+    def edit(
+        row: store.PlanRow,
+        path: Path,
+        scenario: schema.Scenario,
+        form: dict[str, list[str]] | None,
+    ) -> Response | dict[str, Any]:
+        ctx = {
+            "rows": editor.budget_rows(scenario),
+            "quarters": editor.quarters(scenario),
+        }
         if form is None:
             return {**ctx, "problems": []}
         sources, problems = editor.parse_budget(scenario, form, lang)
@@ -541,19 +575,13 @@ async def budget_editor(request: Request) -> Response:
         editor.save(path, scenario.model_copy(update={"funding": tuple(sources)}), lang)
         return RedirectResponse(f"/plans/{row.id}?saved=1#data", status_code=303)
 
-    result = await run_in_threadpool(work)
-    if result is None:
-        return not_found(request)
-    if isinstance(result, Response):
-        return result
-    status = int(result.pop("status", 200))
-    return page(
+    empty: dict[str, Any] = {"rows": [], "quarters": []}
+    return await _table_editor(
         request,
         "budget.html",
-        status,
-        cannot=result.pop("cannot", False),
+        empty,
+        edit,
         quarter_label=lambda q: quarter_header(q, lang),
-        **result,
     )
 
 
