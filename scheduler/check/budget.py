@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from scheduler.calendar import quarter_key
 from scheduler.check.base import Checks, Facts, Findings, days_between
+from scheduler.officials import commune_roles
 from scheduler.plan import Event
 from scheduler.scenario.schema import ActivitySpec, Scenario
 from scheduler.travel import overnight_cost, travel_between
@@ -18,7 +19,7 @@ def expected_cost(sc: Scenario, e: Event, spec: ActivitySpec) -> int:
     """Return what an event costs by the scenario's prices and travel times."""
     hq = sc.area.hq_venue
     # commune officials (people with a home commune) do not travel
-    local = {r for p in sc.staff if p.home_commune for r in p.roles}
+    local = commune_roles(sc)
     n_staff = sum(n for r, n in spec.roles.items() if r not in local)
     if e.kind == "session":
         trip = 2 * travel_between(sc, hq, e.venue_id or "") if hq else 0

@@ -28,7 +28,7 @@ from scheduler.hints import hint_plan
 from scheduler.kinds import Kind
 from scheduler.leftout import broadcast_limit, session_limit, training_limit
 from scheduler.model.builder import BuiltModel, build_model, objective_of, set_objective
-from scheduler.model.variables import LeftOut, Placed
+from scheduler.model.variables import Decoded, LeftOut, Placed
 from scheduler.plan import (
     Assignment,
     Event,
@@ -44,7 +44,12 @@ from scheduler.publications import (
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 from scheduler.solver.greedy import greedy_plan
 from scheduler.solver.portfolio import cp_solver, portfolio_delay, race
-from scheduler.solver.staffing import StaffedEvent, name_staff, unnameable_core
+from scheduler.solver.staffing import (
+    Naming,
+    StaffedEvent,
+    name_staff,
+    unnameable_core,
+)
 
 Progress = Callable[[float, float, float], None]
 MIN_STAGE1_S = 0.5  # a placement round never gets less than this
@@ -613,8 +618,8 @@ def _plan_of(
     built: BuiltModel,
     stage1: _Stage1,
     draft: list[tuple[StaffedEvent, Event]],
-    naming: Any,
-    decoded: Any,
+    naming: Naming,
+    decoded: Decoded | None,
     outcome: _Outcome,
 ) -> Plan:
     """Return the plan of a named placement: events, left out, score and report.
