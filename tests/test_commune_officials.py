@@ -251,6 +251,31 @@ def test_the_first_stage_cannot_hold_a_session_without_its_official(
     assert _stage_one(sc, None) == "INFEASIBLE"
 
 
+def test_the_first_stage_keeps_the_provincial_leaders_free_days_beside_officials(
+    tmp_path: Path,
+) -> None:
+    # the provincial rules are built on a view of the scenario without the
+    # officials; they must still bind the model's own placements. Both
+    # provincial leaders (L1, L2) are away on 11 Sep and CT1 is free every
+    # day: 00001's dialogue cannot be held on 11 Sep (the half-day row
+    # 1·x <= 2 − 2 = 0, must break), and can on 13 Sep (must hold). Before
+    # the view shared the placements, the rows were built on none and 11 Sep
+    # was accepted, leaving the naming stage with nobody to name.
+    sc = make_scenario(
+        tmp_path,
+        DIALOGUE,
+        {
+            "staff.csv": _staff(_chair("CT1", "00001"), _chair("CT2", "00002")),
+            "blocked.csv": [
+                _away("L1", "2023-09-11", "2023-09-11"),
+                _away("L2", "2023-09-11", "2023-09-11"),
+            ],
+        },
+    )
+    assert _stage_one(sc, "2023-09-11") == "INFEASIBLE"
+    assert _stage_one(sc, "2023-09-13") in ("OPTIMAL", "FEASIBLE")
+
+
 def test_the_first_stage_keeps_to_an_official_s_weekly_cap(tmp_path: Path) -> None:
     # one week (5–8 Sep), two dialogues in 00001, whose only chair CT1 works at
     # most 1 session a week: each half-day has a free chair, the week has room

@@ -713,12 +713,23 @@ def provincial_view(ctx: ModelContext) -> ModelContext:
     view = provincial_scenario(ctx.scenario)
     if view is ctx.scenario:
         return ctx
-    return dataclasses.replace(ctx, scenario=view)
+    shared = dataclasses.replace(ctx, scenario=view)
+    # ``replace`` gives the copy new, empty variables (``vars`` is not an
+    # init field): the rules must read the model's own placements
+    shared.vars = ctx.vars
+    return shared
 
 
 def add_provincial_staff(ctx: ModelContext) -> None:
     """Add the provincial staff rules on the scenario without commune officials."""
-    add_staff(provincial_view(ctx))
+    view = provincial_view(ctx)
+    add_staff(view)
+    if view is not ctx:
+        # what the rules found belongs to the whole model (model/trips.py,
+        # scheduler.solver.solve read them from the context they built)
+        ctx.travel_exact = view.travel_exact
+        ctx.travel_stars = view.travel_stars
+        ctx.busy = view.busy
 
 
 def _raise_weekly_caps(sc: Scenario, key: RuleKey, amount: int) -> Scenario:
