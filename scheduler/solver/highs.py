@@ -126,6 +126,8 @@ class MipResult:
     num_constraints: int
     translate_time_s: float = 0.0
     values: tuple[int, ...] = field(default=(), repr=False)
+    # with ``relaxation``: the linear relaxation's values (by proto index)
+    relaxed: tuple[float, ...] = field(default=(), repr=False)
 
 
 def constraint_kind(ct: Any) -> str | None:
@@ -335,24 +337,9 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     import highspy
 
     arrays = np.load(folder / "mip.npz")
-    lp = highspy.HighsLp()
-    n, m = len(arrays["col_lower"]), len(arrays["row_lower"])
-    lp.num_col_ = n
-    lp.num_row_ = m
-    lp.col_cost_ = arrays["cost"]
-    lp.offset_ = float(options["offset"])
-    lp.col_lower_ = arrays["col_lower"]
-    lp.col_upper_ = arrays["col_upper"]
-    inf = highspy.kHighsInf
-    lp.row_lower_ = np.where(np.isinf(arrays["row_lower"]), -inf, arrays["row_lower"])
-    lp.row_upper_ = np.where(np.isinf(arrays["row_upper"]), inf, arrays["row_upper"])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = m
-    lp.a_matrix_.start_ = arrays["starts"]
-    lp.a_matrix_.index_ = arrays["indices"]
-    lp.a_matrix_.value_ = arrays["values"]
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    lp = _highs_lp(arrays, float(options["offset"]))
+    if not options.get("relaxation"):
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(options["time_limit_s"]))
@@ -384,7 +371,77 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             if has_solution and options["keep_values"]
             else []
         ),
+        # a relaxation's values, fractions kept
+        "relaxed": (
+            list(h.getSolution().col_value)
+            if has_solution and options["keep_values"] and options.get("relaxation")
+            else []
+        ),
     }
+
+
+def _highs_lp(arrays: Any, offset: float) -> Any:
+    """Return HiGHS's form of the rows, bounds and costs of :class:`MipModel` arrays."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    n, m = len(arrays["col_lower"]), len(arrays["row_lower"])
+    lp.num_col_ = n
+    lp.num_row_ = m
+    lp.col_cost_ = arrays["cost"]
+    lp.offset_ = offset
+    lp.col_lower_ = arrays["col_lower"]
+    lp.col_upper_ = arrays["col_upper"]
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.where(np.isinf(arrays["row_lower"]), -inf, arrays["row_lower"])
+    lp.row_upper_ = np.where(np.isinf(arrays["row_upper"]), inf, arrays["row_upper"])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = m
+    lp.a_matrix_.start_ = arrays["starts"]
+    lp.a_matrix_.index_ = arrays["indices"]
+    lp.a_matrix_.value_ = arrays["values"]
+    return lp
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The linear relaxation of a CP-SAT model, solved: values and a bound."""
+
+    values: np.ndarray[Any, np.dtype[np.float64]]  # by CP-SAT proto index
+    bound: float  # the relaxation's optimum, in the model's objective units
+
+
+def solve_relaxation(proto: Any, time_limit_s: float) -> Relaxation | None:
+    """Solve the linear relaxation of a CP-SAT model with HiGHS (in a child process).
+
+    Every variable may take fractional values; the optimum is a lower bound
+    of the model's objective (minimised), and its values show where a good
+    plan lies (:mod:`scheduler.solver.guided`). One thread. The child, as for
+    the MIP, keeps HiGHS's messages off the console and can be stopped.
+
+    Parameters
+    ----------
+    proto : CpModelProto
+        The model (:func:`translate` must support it).
+    time_limit_s : float
+        HiGHS's time limit; the child is killed at :func:`kill_after` of it.
+
+    Returns
+    -------
+    Relaxation or None
+        None when the relaxation was not solved to optimality in time (its
+        values would prove nothing), the model cannot be translated or the
+        child failed.
+    """
+    try:
+        run = start_highs(proto, time_limit_s, keep_values=True, relaxation=True)
+        result = run.result(timeout=kill_after(time_limit_s))
+    except (NotImplementedError, RuntimeError, TimeoutError):
+        return None
+    if result.status != Status.OPTIMAL or result.objective is None:
+        return None
+    return Relaxation(np.array(result.relaxed), result.objective)
 
 
 class HighsRun:
@@ -472,6 +529,7 @@ class HighsRun:
             num_constraints=mip.num_constraints,
             translate_time_s=round(self.translate_time_s, 3),
             values=tuple(out["values"]),
+            relaxed=tuple(out["relaxed"]),
         )
 
 
@@ -499,10 +557,13 @@ def start_highs(
     seed: int = 0,
     relative_gap: float = 0.0,
     keep_values: bool = False,
+    relaxation: bool = False,
 ) -> HighsRun:
     """Translate a CP-SAT model and start HiGHS on it in a child process.
 
-    The parameters are those of :func:`solve_with_highs`.
+    The parameters are those of :func:`solve_with_highs`; with ``relaxation``
+    HiGHS solves the linear relaxation (every variable continuous), and
+    ``keep_values`` keeps its fractional values in ``MipResult.relaxed``.
 
     Raises
     ------
@@ -518,6 +579,7 @@ def start_highs(
         "seed": seed,
         "relative_gap": relative_gap,
         "keep_values": keep_values,
+        "relaxation": relaxation,
     }
     return HighsRun(mip, options, time.perf_counter() - started)
 

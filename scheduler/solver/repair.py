@@ -19,6 +19,14 @@ each round, which a 60 s limit does not allow. When the time is nearly up,
 The result is a plan that meets every hard rule with named staff. Stage 1
 with travel relaxed is a relaxation of the whole problem, so its bound stays
 a valid bound for the repaired plan; the status is FEASIBLE.
+
+Before leaving anything out, :func:`move_unnamed` tries to place the unnamed
+sessions elsewhere: every other event stays where it is, the unnamed
+sessions may take any other half-day, and CP-SAT solves what is left (a
+small model: only those sessions move). Measured on Nghệ An's 130 communes
+with their officials: HiGHS's placement of the travel-relaxed model
+(1,831,610) had 9 of its 6,903 events unnameable; moved, the plan was named
+at 1,847,420 in 2.4 s, where leaving them out cost 0.4 M more.
 """
 
 from __future__ import annotations
@@ -185,3 +193,102 @@ def repair(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return Repair(tuple(sorted(dropped)), solver, status)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What :func:`move_unnamed` did."""
+
+    moved: tuple[str, ...]  # ids of the sessions placed again (stage-1 draft ids)
+    solver: cp_model.CpSolver  # holds the new placement (of a copy of the model)
+
+
+def move_unnamed(
+    built: BuiltModel,
+    stage1: cp_model.CpSolver,
+    draft: list[tuple[StaffedEvent, Event]],
+    params: dict[str, Any],
+    naming_s: float,
+    solve_s: float,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+) -> Moved | None:
+    """Place the sessions that cannot be named on other half-days, keeping the rest.
+
+    The events a most valuable nameable set leaves out (:func:`name_most`)
+    must all be sessions; each of them loses its half-day and may take any
+    other one, while every other placement variable (sessions, broadcast
+    items, classes, publications) keeps its value. CP-SAT solves that, from
+    the old solution as a hint, on a copy of the model: ``built`` is not
+    changed, so a caller may still solve it again. The new placement may
+    itself hold sessions nobody can name (travel is still relaxed): the
+    caller names it and may move again.
+
+    Parameters
+    ----------
+    built : BuiltModel
+        The stage-1 model (travel relaxed).
+    stage1 : CpSolver
+        The solver holding the placement.
+    draft : list of (StaffedEvent, Event)
+        The placement's events (:func:`scheduler.solver.solve._draft`).
+    params : dict
+        The solve's CP-SAT parameters (workers, seed).
+    naming_s : float
+        Time limit of the naming of a most valuable set.
+    solve_s : float
+        Time limit of the solve that moves the sessions.
+    fixed : dict, optional
+        Names that must stay (re-plans).
+
+    Returns
+    -------
+    Moved or None
+        None when every event can be named already, a class or a broadcast
+        cannot be named, or no placement was found in time.
+    """
+    ctx = built.ctx
+    sc, grid = ctx.scenario, ctx.grid
+    seed = int(params.get("random_seed", 0))
+    staffed = [e for e, _ in draft if any(e.roles.values())]
+    kept = name_most(
+        sc,
+        staffed,
+        event_weights(built, draft),
+        grid.staff_blocked,
+        naming_s,
+        seed,
+        fixed,
+    )
+    if kept is None:
+        return None
+    dropped = {e.event_id for e in staffed} - kept
+    events = {placed.event_id: event for placed, event in draft}
+    if not dropped or any(events[eid].kind != "session" for eid in dropped):
+        return None
+    rows = ctx.vars.sessions.x
+    keys = {(events[eid].activity, events[eid].commune_code or "") for eid in dropped}
+    if any(key not in rows for key in keys):
+        return None
+    # the rows of the moved sessions are free, but not the half-days they leave
+    free = {v.index for key in keys for v in rows[key].values()}
+    left = {i for eid in dropped for i in ctx.vars.placing_indices(events[eid])}
+    model = built.model.clone()
+    for var in ctx.vars.placement_vars():
+        if var.index in left:
+            model.add(model.get_int_var_from_proto_index(var.index) == 0)
+        elif var.index not in free:
+            model.add(
+                model.get_int_var_from_proto_index(var.index) == stage1.value(var)
+            )
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for index in range(len(model.proto.variables)):
+        var = model.get_int_var_from_proto_index(index)
+        model.add_hint(var, 0 if index in left else stage1.value(var))
+    solver = cp_model.CpSolver()
+    interrupt.watch_solver(solver)
+    solver.parameters.num_workers = int(params.get("num_workers", 1)) or 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = max(solve_s, 0.5)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return Moved(tuple(sorted(dropped)), solver)

@@ -43,7 +43,9 @@ from scheduler.publications import (
 )
 from scheduler.scenario.schema import WEEKDAYS, HalfDay, Scenario
 from scheduler.solver.greedy import greedy_plan
+from scheduler.solver.guided import relaxation_start
 from scheduler.solver.portfolio import cp_solver, portfolio_delay, race
+from scheduler.solver.repair import move_unnamed, repair
 from scheduler.solver.staffing import (
     Naming,
     StaffedEvent,
@@ -206,6 +208,44 @@ def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
     return _Stage1(solver, status, [report], time.perf_counter() - started)
 
 
+GUIDED_SHARE = 0.4  # of the time left, at most, for the relaxation's start
+
+
+def _guided_start(
+    built: BuiltModel,
+    params: dict[str, Any],
+    deadline: float,
+    warm_done: _Stage1 | None,
+) -> tuple[_Stage1, float] | None:
+    """Start from the linear relaxation (:mod:`scheduler.solver.guided`).
+
+    Returns the start (its whole solution now the model's hint) and the
+    relaxation's bound, or None when it found nothing better than the
+    greedy plan's completion.
+    """
+    found = relaxation_start(
+        built, params, GUIDED_SHARE * (deadline - time.perf_counter())
+    )
+    if found is None:
+        return None
+    objective = found.solver.objective_value
+    if warm_done is not None and objective >= warm_done.solver.objective_value:
+        return None
+    m = built.model
+    m.clear_hints()  # type: ignore[no-untyped-call]
+    for index in range(len(m.proto.variables)):
+        var = m.get_int_var_from_proto_index(index)
+        m.add_hint(var, found.solver.value(var))
+    report = {
+        "goals": [p.name for p in built.penalties],
+        "status": "FEASIBLE (linear relaxation)",
+        "objective": objective,
+        "bound": found.bound,
+        "fixed_by_relaxation": found.fixed,
+    }
+    return _Stage1(found.solver, cp_model.FEASIBLE, [report], found.wall), found.bound
+
+
 def _better_greedy(scenario: Scenario, grid: TimeGrid) -> Plan:
     """Return the better greedy plan: the baseline, or its station items first.
 
@@ -337,10 +377,16 @@ def solve(
     trips_tried = False  # one half-day a person was added (model/trips.py)
     round_bound: float | None = None  # the last placement round's bound
     round_stages: list[dict[str, Any]] = []  # and its report
+    floor: float | None = None  # the linear relaxation's bound (every plan)
     if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
         warm_start, warm_done = _start_from_greedy(built, params, warm_start)
         if warm_done is not None:
             wall += warm_done.wall
+        guided = _guided_start(built, params, deadline, warm_done)
+        if guided is not None:
+            warm_done, floor = guided
+            wall += warm_done.wall
+            earlier += warm_done.stages
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
@@ -453,6 +499,15 @@ def solve(
         # that cannot be named, and place again
         unnamed += 1
         if not built.ctx.travel_exact and not trips_tried:
+            moved = _move(built, stage1, draft, params, deadline, fixed_staff)
+            if moved is not None:
+                # the round's model relaxes travel: its bound holds for every plan
+                relaxed_bound = round_bound if relaxed_bound is None else relaxed_bound
+                stage1, draft, naming = moved
+                wall += stage1.wall
+                status = stage1.status
+                break
+        if not built.ctx.travel_exact and not trips_tried:
             # a province too large for exact travel: keep this bound, place
             # again with one half-day a person on days of far venues
             bound = _restrict(built, stage1, draft)
@@ -512,7 +567,7 @@ def solve(
         draft,
         naming,
         decoded if stage1.solver is stage1_decoded else None,
-        _Outcome(status, proven_bound, wall, build_time, params, earlier),
+        _Outcome(status, proven_bound, wall, build_time, params, earlier, floor),
     )
 
 
@@ -612,6 +667,8 @@ class _Outcome:
     build_time: float
     params: dict[str, Any]
     earlier: list[dict[str, Any]]  # the reports of the rounds before the last
+    # a bound valid for every plan, taken when higher (the linear relaxation's)
+    floor: float | None = None
 
 
 def _plan_of(
@@ -652,6 +709,8 @@ def _plan_of(
     if proven_bound is not None:
         bound = min(proven_bound, objective)
         status = cp_model.FEASIBLE
+    if outcome.floor is not None and outcome.floor > bound:
+        bound = min(outcome.floor, objective)
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
     proto = built.model.proto
     status_name = Status(solver.status_name(status))
@@ -739,6 +798,69 @@ def _restrict(
     return bound
 
 
+MOVE_ROUNDS = 3  # placements named again after their unnamed sessions moved
+
+
+def _move(
+    built: BuiltModel,
+    stage1: _Stage1,
+    draft: list[tuple[StaffedEvent, Event]],
+    params: dict[str, Any],
+    deadline: float,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None,
+) -> tuple[_Stage1, list[tuple[StaffedEvent, Event]], Naming] | None:
+    """Move the sessions nobody can name (:func:`scheduler.solver.repair.move_unnamed`).
+
+    Names each new placement; a placement whose moved sessions cannot be
+    named either is moved again, up to :data:`MOVE_ROUNDS` times. Returns the
+    stage with the named placement, its draft and naming; None when no round
+    gave a named placement in time. The stage's bound is not set: the
+    caller keeps the travel-relaxed round's, valid for every plan.
+    """
+    started = time.perf_counter()
+    seed = int(params.get("random_seed", 0))
+    solver, moved = stage1.solver, 0
+    for _ in range(MOVE_ROUNDS):
+        left = deadline - time.perf_counter()
+        if left < 2 * NAMING_FLOOR_S:
+            return None
+        step = move_unnamed(
+            built, solver, draft, params, max(left / 4, 1.0), max(left / 3, 1.0), fixed
+        )
+        if step is None:
+            return None
+        solver, moved = step.solver, moved + len(step.moved)
+        draft = _draft(built, solver)
+        naming = name_staff(
+            built.ctx.scenario,
+            [e for e, _ in draft],
+            built.ctx.grid.staff_blocked,
+            max(deadline - time.perf_counter(), NAMING_FLOOR_S),
+            seed,
+            fixed=fixed,
+        )
+        if naming.people or not draft:
+            report = {
+                "goals": stage1.stages[-1]["goals"] if stage1.stages else [],
+                "status": "FEASIBLE (moved)",
+                "objective": solver.objective_value,
+                "bound": None,
+                "moved_unnameable": moved,
+            }
+            done = _Stage1(
+                solver,
+                cp_model.FEASIBLE,
+                [*stage1.stages, report],
+                time.perf_counter() - started,
+                None,
+                stage1.highs,
+            )
+            return done, draft, naming
+        if naming.status != Status.INFEASIBLE:
+            return None
+    return None
+
+
 def _repair(
     built: BuiltModel,
     stage1: _Stage1,
@@ -753,8 +875,6 @@ def _repair(
     model relaxes travel), the new draft and its naming; None when the repair
     found no plan.
     """
-    from scheduler.solver.repair import repair
-
     started = time.perf_counter()
     left = max(deadline - started, 2 * NAMING_FLOOR_S)
     seed = int(params.get("random_seed", 0))
