@@ -991,6 +991,17 @@ class Variables:
             }
         return set()
 
+    def session_row(self, event: Event) -> set[int] | None:
+        """Return the proto indices of every half-day variable of a session's row.
+
+        The row is the session's activity in its commune: the half-days it
+        may take. None for an event that is not a session of the model.
+        """
+        if event.kind != Kind.SESSION:
+            return None
+        xs = self.sessions.x.get((event.activity, event.commune_code or ""))
+        return None if xs is None else {v.index for v in xs.values()}
+
     def held_sessions(self, solver: cp_model.CpSolver) -> list[HeldSession]:
         """Return the sessions a solution holds, in the model's order."""
         by_index = {s.index: s for s in self.grid.sessions}

@@ -263,14 +263,15 @@ def move_unnamed(
         return None
     dropped = {e.event_id for e in staffed} - kept
     events = {placed.event_id: event for placed, event in draft}
-    if not dropped or any(events[eid].kind != "session" for eid in dropped):
-        return None
-    rows = ctx.vars.sessions.x
-    keys = {(events[eid].activity, events[eid].commune_code or "") for eid in dropped}
-    if any(key not in rows for key in keys):
+    rows = [ctx.vars.session_row(events[eid]) for eid in dropped]
+    if not rows:
         return None
     # the rows of the moved sessions are free, but not the half-days they leave
-    free = {v.index for key in keys for v in rows[key].values()}
+    free: set[int] = set()
+    for row in rows:
+        if row is None:
+            return None  # a class or a broadcast: it does not move
+        free |= row
     left = {i for eid in dropped for i in ctx.vars.placing_indices(events[eid])}
     model = built.model.clone()
     for var in ctx.vars.placement_vars():

@@ -237,7 +237,7 @@ def _guided_start(
         var = m.get_int_var_from_proto_index(index)
         m.add_hint(var, found.solver.value(var))
     report = {
-        "goals": [p.name for p in built.penalties],
+        "goals": list(dict.fromkeys(p.name for p in built.penalties)),
         "status": "FEASIBLE (linear relaxation)",
         "objective": objective,
         "bound": found.bound,
@@ -382,11 +382,13 @@ def solve(
         warm_start, warm_done = _start_from_greedy(built, params, warm_start)
         if warm_done is not None:
             wall += warm_done.wall
+        # the relaxation's start is the rounds' hint; the greedy plan, always
+        # nameable, stays the fallback (warm_done)
         guided = _guided_start(built, params, deadline, warm_done)
         if guided is not None:
-            warm_done, floor = guided
-            wall += warm_done.wall
-            earlier += warm_done.stages
+            floor = guided[1]
+            wall += guided[0].wall
+            earlier += guided[0].stages
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:

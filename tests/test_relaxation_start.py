@@ -1,0 +1,149 @@
+"""A province too large for exact travel: the linear relaxation's start, and moves.
+
+:func:`scheduler.solver.highs.solve_relaxation` solves the linear relaxation
+in HiGHS's child process; :func:`scheduler.solver.guided.relaxation_start`
+fixes the placements it holds whole and lets CP-SAT complete them;
+:func:`scheduler.solver.repair.move_unnamed` places the sessions nobody can
+name on other half-days, keeping everything else. The province cases use the
+far-apart scenario of ``tests/test_naming_travel.py`` (one leader, halls 300
+minutes apart, a 120-minute lunch gap), made "too large" by setting the
+travel limits to 0 (``tests/test_two_level_speed.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from ortools.sat.python import cp_model
+
+from scheduler.calendar import build_grid
+from scheduler.check import check_plan
+from scheduler.model import staff as staff_model
+from scheduler.model.builder import BuiltModel, build_model
+from scheduler.solver.guided import relaxation_start
+from scheduler.solver.highs import solve_relaxation
+from scheduler.solver.repair import move_unnamed
+from scheduler.solver.solve import _draft, solve
+from scheduler.solver.staffing import name_staff
+from tests.test_naming_travel import far_apart
+
+TUE = dt.date(2023, 9, 5)
+
+
+@pytest.fixture
+def too_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make stage 1 treat every scenario as too large for exact travel."""
+    monkeypatch.setattr(staff_model, "MAX_TRAVEL_PLACES", 0)
+    monkeypatch.setattr(staff_model, "MAX_STAR_ROWS", 0)
+
+
+def test_the_relaxation_keeps_fractions_and_its_bound_is_below_the_optimum() -> None:
+    # three 0-1 variables, every pair must hold at least one: the whole
+    # optimum takes two (objective 2); the relaxation takes a half of each,
+    # 1.5 (a bound below 2, and values that are not whole). A relaxation
+    # solved as a MIP, or values rounded, would give 2 and 0/1 values.
+    m = cp_model.CpModel()
+    x, y, z = (m.new_bool_var(n) for n in "xyz")
+    for a, b in ((x, y), (y, z), (x, z)):
+        m.add(a + b >= 1)
+    m.minimize(x + y + z)
+    relaxed = solve_relaxation(m.proto, 10.0)
+    assert relaxed is not None
+    assert relaxed.bound == pytest.approx(1.5)
+    assert list(relaxed.values) == pytest.approx([0.5, 0.5, 0.5])
+
+
+def _forced_pair(built: BuiltModel) -> cp_model.CpSolver:
+    """A placement with Xã 1 on Tue morning and Xã 2 (300 min away) that afternoon."""
+    grid = built.ctx.grid
+    forced = built.model.clone()
+    x = built.ctx.vars.sessions.x
+    index = {(s.day, s.half): s.index for s in grid.sessions}
+    for code, half in (("00001", "morning"), ("00002", "afternoon")):
+        var = x[("dialogue", code)][index[(TUE, half)]]
+        forced.add(forced.get_int_var_from_proto_index(var.index) == 1)
+    placed = cp_model.CpSolver()
+    placed.parameters.num_workers = 1
+    placed.parameters.max_time_in_seconds = 10.0
+    assert placed.solve(forced) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return placed
+
+
+@pytest.mark.usefixtures("too_large")
+def test_a_session_nobody_can_name_moves_to_another_day(tmp_path: Path) -> None:
+    # must hold: Tue and Wed, one leader who cannot be at both halls on Tue.
+    # The forced placement cannot be named; moving the session that cannot
+    # be named (one of the two) to another half-day keeps both dialogues,
+    # now on different days, and the new placement is named
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
+    built = build_model(sc, build_grid(sc))
+    placed = _forced_pair(built)
+    draft = _draft(built, placed)
+    assert not name_staff(sc, [e for e, _ in draft], {}, 5.0, 0).people
+
+    moved = move_unnamed(built, placed, draft, {"num_workers": 1}, 5.0, 5.0)
+
+    assert moved is not None
+    assert len(moved.moved) == 1
+    sessions = [e for _, e in _draft(built, moved.solver) if e.kind == "session"]
+    assert len(sessions) == 2
+    assert len({e.start.date() for e in sessions}) == 2
+    events = [e for e, _ in _draft(built, moved.solver)]
+    assert name_staff(sc, events, {}, 5.0, 0).people
+    # the model itself is not changed: the pair can still be placed
+    assert _forced_pair(built) is not None
+
+
+@pytest.mark.usefixtures("too_large")
+def test_a_session_with_nowhere_to_go_is_left_out(tmp_path: Path) -> None:
+    # must break: with Tue the only day, the session that cannot be named has
+    # no other half-day (its own is forbidden) and is left out
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-05"), per_commune=1)
+    built = build_model(sc, build_grid(sc))
+    placed = _forced_pair(built)
+    draft = _draft(built, placed)
+
+    moved = move_unnamed(built, placed, draft, {"num_workers": 1}, 5.0, 5.0)
+
+    assert moved is not None
+    sessions = [e for _, e in _draft(built, moved.solver) if e.kind == "session"]
+    assert len(sessions) == 1
+    assert sessions[0].event_id not in moved.moved
+
+
+@pytest.mark.usefixtures("too_large")
+def test_the_relaxation_start_is_a_solution_with_a_valid_bound(tmp_path: Path) -> None:
+    # two communes, Tue to Thu: the relaxation holds both dialogues whole (it
+    # ignores travel as stage 1 does here), so both placements are fixed and
+    # CP-SAT completes them; its objective is at least the relaxation's bound
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-07"), per_commune=1)
+    built = build_model(sc, build_grid(sc))
+
+    found = relaxation_start(built, {"num_workers": 1, "random_seed": 0}, 20.0)
+
+    assert found is not None
+    assert found.fixed == 2
+    assert found.solver.objective_value >= found.bound - 1e-6
+    assert len([e for _, e in _draft(built, found.solver) if e.kind == "session"]) == 2
+
+
+def test_a_too_large_province_reports_the_relaxation_s_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the same two communes on Tue only: exactly one dialogue can be staffed
+    # (optimum O*, proven without the limits). Too large, the plan is the
+    # same O*, checked, and its bound is the relaxation's (both held: below
+    # O*), which the report's first stage gives
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-05"), per_commune=1)
+    best = solve(sc).solver.objective
+    monkeypatch.setattr(staff_model, "MAX_TRAVEL_PLACES", 0)
+    monkeypatch.setattr(staff_model, "MAX_STAR_ROWS", 0)
+    plan = solve(sc)
+    assert check_plan(sc, plan) == []
+    assert plan.solver.objective == pytest.approx(best)
+    first = plan.solver.stages[0]
+    assert first["status"] == "FEASIBLE (linear relaxation)"
+    assert plan.solver.bound == pytest.approx(first["bound"])
+    assert plan.solver.bound < best
