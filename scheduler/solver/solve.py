@@ -383,8 +383,14 @@ def solve(
         if warm_done is not None:
             wall += warm_done.wall
         # the relaxation's start is the rounds' hint; the greedy plan, always
-        # nameable, stays the fallback (warm_done)
-        guided = _guided_start(built, params, deadline, warm_done)
+        # nameable, stays the fallback (warm_done). Not in a deterministic
+        # solve: the relaxation's time limit is in wall-clock seconds
+        deterministic = bool(
+            params.get("interleave_search") or "max_deterministic_time" in params
+        )
+        guided = (
+            None if deterministic else _guided_start(built, params, deadline, warm_done)
+        )
         if guided is not None:
             floor = guided[1]
             wall += guided[0].wall
