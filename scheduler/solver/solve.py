@@ -14,6 +14,7 @@ every round gets what is left of it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -219,31 +220,43 @@ def _guided_start(
 ) -> tuple[_Stage1, float] | None:
     """Start from the linear relaxation (:mod:`scheduler.solver.guided`).
 
-    Returns the start (its whole solution now the model's hint) and the
-    relaxation's bound, or None when it found nothing better than the
-    greedy plan's completion.
+    Returns the start and the relaxation's bound, or None when the
+    relaxation was not solved in time. The start's whole solution becomes
+    the model's hint when it is better than the greedy plan's completion.
+    The bound becomes a row of the model, ``objective >= bound`` (valid for
+    every plan): CP-SAT's own bound starts there, and a round with a
+    ``relative_gap_limit`` stops once within it of the bound.
     """
     found = relaxation_start(
         built, params, GUIDED_SHARE * (deadline - time.perf_counter())
     )
     if found is None:
         return None
-    objective = found.solver.objective_value
-    if warm_done is not None and objective >= warm_done.solver.objective_value:
-        return None
     m = built.model
-    m.clear_hints()  # type: ignore[no-untyped-call]
-    for index in range(len(m.proto.variables)):
-        var = m.get_int_var_from_proto_index(index)
-        m.add_hint(var, found.solver.value(var))
+    # a little below the relaxation's optimum: HiGHS's tolerances
+    m.add(objective_of(built.penalties) >= _just_below(found.bound))
+    objective = found.solver.objective_value
+    better = warm_done is None or objective < warm_done.solver.objective_value
+    if better:
+        m.clear_hints()  # type: ignore[no-untyped-call]
+        for index in range(len(m.proto.variables)):
+            var = m.get_int_var_from_proto_index(index)
+            m.add_hint(var, found.solver.value(var))
     report = {
         "goals": list(dict.fromkeys(p.name for p in built.penalties)),
-        "status": "FEASIBLE (linear relaxation)",
+        "status": "FEASIBLE (linear relaxation)"
+        if better
+        else "FEASIBLE (linear relaxation, not better than the greedy plan)",
         "objective": objective,
         "bound": found.bound,
         "fixed_by_relaxation": found.fixed,
     }
     return _Stage1(found.solver, cp_model.FEASIBLE, [report], found.wall), found.bound
+
+
+def _just_below(bound: float) -> int:
+    """Return an integer a little below a relaxation's bound (still a bound)."""
+    return math.floor(bound - 1e-6 * max(abs(bound), 1.0))
 
 
 def _better_greedy(scenario: Scenario, grid: TimeGrid) -> Plan:
@@ -507,7 +520,9 @@ def solve(
         # that cannot be named, and place again
         unnamed += 1
         if not built.ctx.travel_exact and not trips_tried:
-            moved = _move(built, stage1, draft, params, deadline, fixed_staff)
+            moved = _move(
+                built, stage1, draft, params, deadline, fixed_staff, preferred_staff
+            )
             if moved is not None:
                 # the round's model relaxes travel: its bound holds for every plan
                 relaxed_bound = round_bound if relaxed_bound is None else relaxed_bound
@@ -816,6 +831,7 @@ def _move(
     params: dict[str, Any],
     deadline: float,
     fixed: dict[str, tuple[tuple[str, str], ...]] | None,
+    prefer: dict[str, tuple[tuple[str, str], ...]] | None,
 ) -> tuple[_Stage1, list[tuple[StaffedEvent, Event]], Naming] | None:
     """Move the sessions nobody can name (:func:`scheduler.solver.repair.move_unnamed`).
 
@@ -846,6 +862,7 @@ def _move(
             max(deadline - time.perf_counter(), NAMING_FLOOR_S),
             seed,
             fixed=fixed,
+            prefer=prefer,
         )
         if naming.people or not draft:
             report = {
