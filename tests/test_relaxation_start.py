@@ -147,3 +147,33 @@ def test_a_too_large_province_reports_the_relaxation_s_bound(
     assert first["status"] == "FEASIBLE (linear relaxation)"
     assert plan.solver.bound == pytest.approx(first["bound"])
     assert plan.solver.bound < best
+
+
+@pytest.mark.usefixtures("too_large")
+def test_the_relaxation_s_bound_is_a_row_of_the_model(tmp_path: Path) -> None:
+    # must hold: after the start the model has the row "objective >= the
+    # relaxation's bound" (a little below it, HiGHS's tolerance), over the
+    # objective's own terms, so every later round's CP-SAT bound starts
+    # there and a relative gap limit stops a round within it. Must break
+    # without the row: no constraint of the model has that lower bound.
+    import time
+
+    from scheduler.solver.solve import _guided_start, _just_below
+
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-07"), per_commune=1)
+    built = build_model(sc, build_grid(sc))
+    params = {"num_workers": 1, "random_seed": 0}
+    start = _guided_start(built, params, time.perf_counter() + 20.0, None)
+    assert start is not None
+    floor = start[1]
+    assert floor > 0
+    proto = built.model.proto
+    objective = set(proto.objective.vars)
+    rows = [
+        ct
+        for ct in proto.constraints
+        if len(ct.linear.vars)
+        and ct.linear.domain[0] == _just_below(floor)
+        and set(ct.linear.vars) == objective
+    ]
+    assert len(rows) == 1
