@@ -23,11 +23,12 @@ from ortools.sat.python import cp_model
 from scheduler import interrupt
 from scheduler.model.builder import BuiltModel
 from scheduler.solver.highs import solve_relaxation
+from scheduler.solver.repair import fix_domain
 
 WHOLE = 0.99  # a relaxation value at least this is taken as 1
 # the solve with the relaxation's placements fixed stops within this gap
 FIXED_GAP = 0.001
-RELAXATION_SHARE = 0.5  # of the time given, at most, for the relaxation
+RELAXATION_SHARE = 0.7  # of the time given, at most, for the relaxation
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def relaxation_start(
         if list(proto.variables[index].domain) != [0, 1]:
             continue  # a count (publications): its value need not be whole
         if relaxed.values[index] >= WHOLE:
-            model.add(model.get_int_var_from_proto_index(index) == 1)
+            fix_domain(model, index, 1)
             fixed += 1
     left = time_limit_s - (time.perf_counter() - started)
     if left <= 0:

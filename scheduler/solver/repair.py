@@ -41,6 +41,7 @@ from scheduler import interrupt
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Event
 from scheduler.scenario.schema import HalfDay, Scenario
+from scheduler.solver.portfolio import cp_solver
 from scheduler.solver.staffing import StaffedEvent, _naming_model
 
 # a class left out unseats every commune it trains: keep classes first
@@ -201,6 +202,8 @@ class Moved:
 
     moved: tuple[str, ...]  # ids of the sessions placed again (stage-1 draft ids)
     solver: cp_model.CpSolver  # holds the new placement (of a copy of the model)
+    # the half-day variables the moved sessions left (to avoid in a next move)
+    left: frozenset[int] = frozenset()
 
 
 def move_unnamed(
@@ -211,6 +214,7 @@ def move_unnamed(
     naming_s: float,
     solve_s: float,
     fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+    avoid: frozenset[int] = frozenset(),
 ) -> Moved | None:
     """Place the sessions that cannot be named on other half-days, keeping the rest.
 
@@ -239,6 +243,9 @@ def move_unnamed(
         Time limit of the solve that moves the sessions.
     fixed : dict, optional
         Names that must stay (re-plans).
+    avoid : frozenset of int
+        Half-day variables (proto indices) the moved sessions may not take:
+        those an earlier move left, where they could not be named either.
 
     Returns
     -------
@@ -273,23 +280,34 @@ def move_unnamed(
             return None  # a class or a broadcast: it does not move
         free |= row
     left = {i for eid in dropped for i in ctx.vars.placing_indices(events[eid])}
+    barred = left | (avoid & free)
     model = built.model.clone()
     for var in ctx.vars.placement_vars():
-        if var.index in left:
-            model.add(model.get_int_var_from_proto_index(var.index) == 0)
+        if var.index in barred:
+            fix_domain(model, var.index, 0)
         elif var.index not in free:
-            model.add(
-                model.get_int_var_from_proto_index(var.index) == stage1.value(var)
-            )
+            fix_domain(model, var.index, stage1.value(var))
     model.clear_hints()  # type: ignore[no-untyped-call]
     for index in range(len(model.proto.variables)):
         var = model.get_int_var_from_proto_index(index)
-        model.add_hint(var, 0 if index in left else stage1.value(var))
-    solver = cp_model.CpSolver()
-    interrupt.watch_solver(solver)
-    solver.parameters.num_workers = int(params.get("num_workers", 1)) or 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(solve_s, 0.5)
+        model.add_hint(var, 0 if index in barred else stage1.value(var))
+    # the solve's own parameters (presolve off: the model is mostly fixed)
+    solver = cp_solver({**params, "max_time_in_seconds": max(solve_s, 0.5)})
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return Moved(tuple(sorted(dropped)), solver)
+    return Moved(tuple(sorted(dropped)), solver, frozenset(left))
+
+
+def fix_domain(model: cp_model.CpModel, index: int, value: int) -> None:
+    """Fix a variable of a model by its domain, not by a row.
+
+    Tens of thousands of fixing rows cost CP-SAT seconds on a 130-commune
+    province; a one-value domain costs nothing. Only for a model of one's
+    own (a copy): the variable's domain is changed in place.
+    """
+    domain = model.proto.variables[index].domain
+    if len(domain) == 2:
+        domain[0] = value
+        domain[1] = value
+    else:
+        model.add(model.get_int_var_from_proto_index(index) == value)
