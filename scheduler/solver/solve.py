@@ -217,13 +217,12 @@ def _guided_start(
     params: dict[str, Any],
     deadline: float,
     warm_done: _Stage1 | None,
-) -> tuple[_Stage1, float, bool] | None:
+) -> tuple[_Stage1, float] | None:
     """Start from the linear relaxation (:mod:`scheduler.solver.guided`).
 
-    Returns the start, the relaxation's bound and whether the start is
-    better than the greedy plan's completion, or None when the relaxation
-    was not solved in time. A better start's whole solution becomes the
-    model's hint, and :func:`solve` takes it as its first round.
+    Returns the start and the relaxation's bound, or None when the
+    relaxation was not solved in time. The start's whole solution becomes
+    the model's hint when it is better than the greedy plan's completion.
     The bound becomes a row of the model, ``objective >= bound`` (valid for
     every plan): CP-SAT's own bound starts there, and a round with a
     ``relative_gap_limit`` stops once within it of the bound.
@@ -254,7 +253,7 @@ def _guided_start(
     }
     # its bound is the relaxation's: the fixed copy's own proves nothing
     stage = _Stage1(found.solver, cp_model.FEASIBLE, [report], found.wall, found.bound)
-    return stage, found.bound, better
+    return stage, found.bound
 
 
 def _just_below(bound: float) -> int:
@@ -394,7 +393,6 @@ def solve(
     round_bound: float | None = None  # the last placement round's bound
     round_stages: list[dict[str, Any]] = []  # and its report
     floor: float | None = None  # the linear relaxation's bound (every plan)
-    first_round: _Stage1 | None = None  # the relaxation's start, when better
     if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
         warm_start, warm_done = _start_from_greedy(built, params, warm_start)
         if warm_done is not None:
@@ -411,12 +409,7 @@ def solve(
         if guided is not None:
             floor = guided[1]
             wall += guided[0].wall
-            if guided[2]:
-                # measured on 130 communes: a round from it gained 0.005 % in
-                # 16 s, time the moves of its unnamed sessions need (_move)
-                first_round = guided[0]
-            else:
-                earlier += guided[0].stages
+            earlier += guided[0].stages
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
@@ -433,8 +426,8 @@ def solve(
         exact = built.ctx.travel_exact
         reserve = 0.0 if exact else REPAIR_SHARE * limit
         if floor is not None and relaxed_bound is None:
-            # from the relaxation's start the round improves little, and its
-            # placement may need moving: keep the time for that (_move)
+            # from the relaxation's start the round's placement may need
+            # moving: keep the time for that (_move)
             reserve = MOVE_SHARE * limit
         # without stars a placement is seldom nameable: keep time for a second
         share = (
@@ -446,11 +439,8 @@ def solve(
             **params,
             "max_time_in_seconds": max((left - reserve) * share, MIN_STAGE1_S),
         }
-        if first_round is not None:
-            stage1, first_round = first_round, None  # its time is counted
-        else:
-            stage1 = _solve_stage1(built, round_params, progress, highs_after)
-            wall += stage1.wall
+        stage1 = _solve_stage1(built, round_params, progress, highs_after)
+        wall += stage1.wall
         # the bound of the last round: its model only cut off unnameable
         # placements, so it holds for every plan
         round_bound = (
@@ -839,9 +829,11 @@ def _restrict(
 
 MOVE_ROUNDS = 5  # placements named again after their unnamed sessions moved
 # of the time limit, kept after a round that started from the relaxation: on
-# 130 communes the most valuable nameable set takes 4-6 s, the move 2-6 s and
-# the naming 1 s; 9 s (REPAIR_SHARE) left the first of them 2 s
-MOVE_SHARE = 0.35
+# 130 communes the first most valuable nameable set takes 4-9 s, each move
+# about 2 s and each naming 1 s, three moves in all; 9 s (REPAIR_SHARE) left
+# the first of them 2 s. Where the relaxation is weak (25 communes: 8 % below
+# the optimum) the round's own bound is the better one: it is not skipped
+MOVE_SHARE = 0.4
 
 
 def _move(
