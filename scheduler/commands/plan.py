@@ -98,6 +98,7 @@ def plan(
     lang: Lang = "vi",
 ) -> None:
     """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
+    from scheduler.export.bundle import start_helper
     from scheduler.export.forked import spare_core
     from scheduler.export.table import write_atomically
     from scheduler.outputs import outputs_now
@@ -118,11 +119,18 @@ def plan(
         # CP-SAT's parallel workers race; interleaving them is repeatable
         overrides["interleave_search"] = True
     folder = out or Path("out") / sc.name
-    with output_folder(folder, lang):
-        result = _solve_for_cli(sc, scenario, overrides, lang)
-        # the calendars in a second process beside the other files, if a core is free
-        files, feed_notes = outputs_now(sc, result, lang, parallel=spare_core())
-        write_atomically(folder, files)
+    # if a core is free, a second process imports the workbook's, the
+    # document's and the reports' libraries while this one imports the solver
+    # and builds the model, then makes those files beside the calendars
+    helper = start_helper() if spare_core() else None
+    try:
+        with output_folder(folder, lang):
+            result = _solve_for_cli(sc, scenario, overrides, lang)
+            files, feed_notes = outputs_now(sc, result, lang, helper=helper)
+            write_atomically(folder, files)
+    finally:
+        if helper is not None:  # no plan (a conflict, an interrupt): not needed
+            helper.cancel()
     print_summary(sc, result, lang)
     for note in feed_notes:  # a feed split or shortened to stay under 1 MB
         console.print(note, style="yellow", markup=False)

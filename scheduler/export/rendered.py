@@ -1,0 +1,49 @@
+"""The files of a plan made with the heavy libraries: the workbook, the document, the pages.
+
+``schedule.xlsx`` (openpyxl, pandas), ``ke-hoach.docx`` (python-docx),
+``report.html``, ``report-staff.html`` and the one-page sheets ``communes/``
+and ``staff/`` (plotly). They are in one module so that ``scheduler plan``
+can have a helper process import it (:class:`scheduler.export.forked.Helper`)
+and make them while the command makes the calendars and the tables: the
+command's own process then never imports these libraries. Pure, like
+:mod:`scheduler.export.bundle`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from scheduler.export.document import plan_docx
+from scheduler.export.report import report_html, staff_report_html
+from scheduler.export.sheets import sheet_files
+from scheduler.export.workbook import schedule_xlsx
+
+if TYPE_CHECKING:
+    from scheduler.plan import Plan
+    from scheduler.scenario.schema import Scenario
+
+
+def rendered_files(
+    scenario: Scenario, plan: Plan, lang: str, today: dt.date | None
+) -> dict[str, bytes]:
+    """Return the workbook, the document, the two reports and the sheets of a plan.
+
+    Parameters
+    ----------
+    scenario, plan, lang, today
+        As :func:`scheduler.export.bundle.plan_outputs` takes them.
+
+    Returns
+    -------
+    dict[str, bytes]
+        Relative path to contents: ``schedule.xlsx``, ``ke-hoach.docx``,
+        ``report.html``, ``report-staff.html``, ``communes/…``, ``staff/…``.
+    """
+    return {
+        "schedule.xlsx": schedule_xlsx(scenario, plan, lang, today),
+        "ke-hoach.docx": plan_docx(scenario, plan, lang, today),
+        "report.html": report_html(scenario, plan, lang, today),
+        "report-staff.html": staff_report_html(scenario, plan, lang, today),
+        **sheet_files(scenario, plan, lang),
+    }
