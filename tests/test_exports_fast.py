@@ -327,7 +327,12 @@ def test_parallel_outputs_equal_sequential_ones(
 
     monkeypatch.setattr(forked.Helper, "result", answered)
     two = plan_outputs(
-        scenario, plan, "vi", today=day, calendar_state=None, helper=start_helper()
+        scenario,
+        plan,
+        "vi",
+        today=day,
+        calendar_state=None,
+        helper=start_helper(scenario, "vi"),
     )
     assert answers == [True]
     assert list(two[0]) == list(one[0])
@@ -343,7 +348,12 @@ def test_parallel_outputs_equal_sequential_ones(
 
     monkeypatch.setattr(rendered, "rendered_files", fails_in_child)
     three = plan_outputs(
-        scenario, plan, "vi", today=day, calendar_state=None, helper=start_helper()
+        scenario,
+        plan,
+        "vi",
+        today=day,
+        calendar_state=None,
+        helper=start_helper(scenario, "vi"),
     )
     assert answers == [True, False]
     assert three == one

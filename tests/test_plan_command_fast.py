@@ -308,3 +308,47 @@ def test_no_helper_is_left_behind_when_there_is_no_plan(
     assert len(processes) == 1
     assert processes[0] is not None  # a helper was started
     assert _ended(processes[0])  # and ended with the command
+
+
+def test_the_warm_up_leaves_the_heavy_imports_done(tmp_path: Path) -> None:
+    """After :func:`warm_up` (the helper's preparation) the files import no heavy module.
+
+    The first call of ``rendered_files`` in a process imported openpyxl's
+    writer, pandas and the holidays' country modules on the way: in the
+    helper that was time after the solve, where it counts. (Plotly still
+    imports a few small modules of its trace types: a few milliseconds.)
+    """
+    from scheduler.export.table import plan_json
+    from tests.calendar_fixtures import solved
+
+    scenario = make_scenario(tmp_path / "sc")
+    (tmp_path / "plan.json").write_bytes(plan_json(solved(scenario)))
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from scheduler.plan import Plan\n"
+        "from scheduler.scenario.load import load_scenario\n"
+        "from scheduler.export.rendered import rendered_files, warm_up\n"
+        "scenario = load_scenario(Path(sys.argv[1]))\n"
+        "plan = Plan.from_dict(json.loads(Path(sys.argv[2]).read_text('utf-8')))\n"
+        "warm_up(scenario, 'vi')\n"
+        "before = set(sys.modules)\n"
+        "rendered_files(scenario, plan, 'vi', None)\n"
+        "print('NEW', json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(tmp_path / "sc" / "tiny.toml"),
+            str(tmp_path / "plan.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    new = json.loads(done.stdout.rsplit("NEW", 1)[1])
+    heavy = ("pandas", "numpy", "holidays", "docx", "lxml", "openpyxl")
+    assert [m for m in new if m.split(".")[0] in heavy] == []

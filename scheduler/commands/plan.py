@@ -122,7 +122,7 @@ def plan(
     # if a core is free, a second process imports the workbook's, the
     # document's and the reports' libraries while this one imports the solver
     # and builds the model, then makes those files beside the calendars
-    helper = start_helper() if spare_core() else None
+    helper = start_helper(sc, lang) if spare_core() else None
     try:
         with output_folder(folder, lang):
             result = _solve_for_cli(sc, scenario, overrides, lang)

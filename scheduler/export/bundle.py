@@ -9,6 +9,7 @@ clock, an environment variable or ``out/plans.sqlite``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import time
 from collections.abc import Iterator
@@ -85,21 +86,32 @@ def plan_outputs(
         return _outputs(scenario, plan, lang, today, calendar_state, helper)
 
 
-def start_helper() -> Helper[dict[str, bytes]]:
-    """Start a child process that imports the heavy exporters and waits for a plan.
+def start_helper(scenario: Scenario, lang: str) -> Helper[dict[str, bytes]]:
+    """Start a child process that prepares the heavy exporters and waits for a plan.
 
     Start it as early as possible (``scheduler plan`` does, once the scenario
     is read): it imports openpyxl, python-docx, plotly and the exporters that
-    use them while the command imports the solver and builds the model; then
-    pass it to :func:`plan_outputs`. Where no child can be forked it is a
-    helper that did not start, and :func:`plan_outputs` does all the work.
+    use them, and warms them up
+    (:func:`scheduler.export.rendered.warm_up`), while the command imports the
+    solver and builds the model; then pass it to :func:`plan_outputs`. Where
+    no child can be forked it is a helper that did not start, and
+    :func:`plan_outputs` does all the work.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the plan will be made for.
+    lang
+        The language of the files.
     """
-    return Helper(_import_rendered)
+    return Helper(functools.partial(_prepare_rendered, scenario, lang))
 
 
-def _import_rendered() -> None:
-    """Import what :func:`_rendered` needs (in the helper, before the plan exists)."""
-    import scheduler.export.rendered  # noqa: F401
+def _prepare_rendered(scenario: Scenario, lang: str) -> None:
+    """Import and warm up what :func:`_rendered` needs (in the helper, before the plan exists)."""
+    from scheduler.export.rendered import warm_up
+
+    warm_up(scenario, lang)
 
 
 def _rendered(
