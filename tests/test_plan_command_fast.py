@@ -352,3 +352,24 @@ def test_the_warm_up_leaves_the_heavy_imports_done(tmp_path: Path) -> None:
     new = json.loads(done.stdout.rsplit("NEW", 1)[1])
     heavy = ("pandas", "numpy", "holidays", "docx", "lxml", "openpyxl")
     assert [m for m in new if m.split(".")[0] in heavy] == []
+
+
+def test_booleans_are_counted_as_before() -> None:
+    """The faster count is the old one: domains exactly [0, 1], constants not."""
+    from ortools.sat.python import cp_model
+
+    from scheduler.solver.solve import count_booleans
+
+    model = cp_model.CpModel()
+    model.new_bool_var("b")
+    model.new_int_var(0, 1, "zero-one")
+    model.new_constant(0)
+    model.new_constant(1)
+    model.new_int_var(0, 5, "int")
+    model.new_int_var_from_domain(cp_model.Domain.from_values([0, 1, 3]), "holes")
+    model.new_int_var(1, 2, "one-two")
+    proto = model.proto
+    assert count_booleans(proto) == 2
+    assert count_booleans(proto) == sum(
+        1 for v in proto.variables if list(v.domain) == [0, 1]
+    )
