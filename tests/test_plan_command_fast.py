@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import scheduler
 import scheduler.export.forked as forked
 from scheduler.cli import app
 from scheduler.export.forked import Forked, Helper, spare_core
@@ -373,3 +374,33 @@ def test_booleans_are_counted_as_before() -> None:
     assert count_booleans(proto) == sum(
         1 for v in proto.variables if list(v.domain) == [0, 1]
     )
+
+
+def test_the_package_loads_its_public_names_on_first_use() -> None:
+    """Importing any module ran the package's __init__, which loaded the scenario
+    schema (pydantic), the holidays and the checker: the CLI's start-up, and the
+    HiGHS child process, paid for them whether they needed them or not."""
+    code = (
+        "import json, sys\n"
+        "import scheduler.cli, scheduler.solver.highs\n"
+        "heavy = ['scheduler.check', 'scheduler.scenario.schema', 'holidays', 'pydantic']\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "import scheduler\n"
+        "from scheduler import Plan, build_grid, check_plan, load_scenario\n"
+        "names = [Plan.__name__, build_grid.__name__, check_plan.__name__,"
+        " load_scenario.__name__]\n"
+        "print('LOADED', json.dumps([loaded, names, sorted(scheduler.__all__)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    loaded, names, public = json.loads(done.stdout.rsplit("LOADED", 1)[1])
+    assert loaded == []
+    assert names == ["Plan", "build_grid", "check_plan", "load_scenario"]
+    assert public == sorted(names)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = scheduler.nothing  # type: ignore[attr-defined]
