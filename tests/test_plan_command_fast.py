@@ -404,3 +404,82 @@ def test_the_package_loads_its_public_names_on_first_use() -> None:
     assert public == sorted(names)
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = scheduler.nothing  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- calendars
+
+
+_TRICKY_TEXT = "a, b; c\\d\ne\r\nf\rg \\N \"q\" 's' x:y ^ ’ Đ— 😀"
+
+
+def _tricky(display: Any) -> Any:
+    """Return the display data with names that need every kind of escaping."""
+    import dataclasses
+
+    from scheduler.export.display import Label, Place
+
+    def place(p: Place) -> Place:
+        return dataclasses.replace(p, name=p.name + _TRICKY_TEXT)
+
+    def label(x: Label) -> Label:
+        return dataclasses.replace(x, vi=x.vi + _TRICKY_TEXT, en=x.en + _TRICKY_TEXT)
+
+    return dataclasses.replace(
+        display,
+        area_name='Huyện "A", B; C: D’s ^',
+        communes={k: place(v) for k, v in display.communes.items()},
+        venues={k: place(v) for k, v in display.venues.items()},
+        staff={
+            k: dataclasses.replace(v, name=v.name + _TRICKY_TEXT)
+            for k, v in display.staff.items()
+        },
+        topics={k: label(v) for k, v in display.topics.items()},
+        funding={k: label(v) for k, v in display.funding.items()},
+        activities={k: label(v) for k, v in display.activities.items()},
+    )
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("tricky", [False, True])
+def test_events_are_written_as_icalendar_writes_them(
+    tmp_path: Path, lang: str, tricky: bool
+) -> None:
+    """Each VEVENT written directly equals icalendar's serialisation of ``_vevent``.
+
+    Names, places and topics with every character TEXT escaping and parameter
+    quoting treat specially; timed, all-day and cancelled events; with and
+    without names, with and without a position.
+    """
+    import dataclasses
+    import datetime as dt
+
+    from scheduler.export import ical
+    from scheduler.export.display import DisplayData
+    from tests.calendar_fixtures import feed_scenario, solved
+
+    scenario = feed_scenario(tmp_path)
+    plan = solved(scenario)
+    display = DisplayData.from_scenario(scenario)
+    if tricky:
+        display = _tricky(display)
+    state = ical.advance_state(plan, display, {}, ical.default_stamp(plan))
+    states = list(state.values())
+    assert states
+    cancelled = dt.datetime(2023, 9, 1, 3, 4, 5, tzinfo=dt.UTC)
+    more = []
+    for st in states[:3]:
+        assert st.event is not None
+        more += [
+            dataclasses.replace(st, cancelled_at=cancelled, sequence=st.sequence + 2),
+            dataclasses.replace(
+                st, event=dataclasses.replace(st.event, status="cancelled")
+            ),
+            dataclasses.replace(st, event=dataclasses.replace(st.event, all_day=True)),
+        ]
+    kinds = {st.event.kind for st in states if st.event is not None}
+    assert {"broadcast", "session", "training"} <= kinds
+    writer = ical._EventWriter(display, lang)
+    for st in states + more:
+        for named in (False, True):
+            expected = ical.to_ical(ical._vevent(st, display, lang, None, named))
+            assert writer.write(st, named) == expected, st.uid
