@@ -239,7 +239,7 @@ def _run_plan(tmp_path: Path, helper: bool) -> dict[str, Any]:
         "forked.Helper.run = sent\n"
         "from scheduler.cli import app\n"
         "app(sys.argv[1:], standalone_mode=False)\n"
-        "heavy = ['openpyxl', 'docx', 'plotly', 'scheduler.export.rendered']\n"
+        "heavy = ['openpyxl', 'plotly', 'scheduler.export.rendered', 'docx']\n"
         "print('LOADED', json.dumps({'used': used,"
         " 'heavy': [m for m in heavy if m in sys.modules]}))\n"
     )
@@ -269,7 +269,8 @@ def _run_plan(tmp_path: Path, helper: bool) -> dict[str, Any]:
 @linux_only
 def test_the_command_leaves_the_heavy_libraries_to_its_helper(tmp_path: Path) -> None:
     loaded = _run_plan(tmp_path, helper=True)
-    assert loaded == {"used": [True], "heavy": []}
+    # the document is made here (the smaller share), the rest by the helper
+    assert loaded == {"used": [True], "heavy": ["docx"]}
     out = tmp_path / "out"
     for name in ("schedule.xlsx", "ke-hoach.docx", "report.html", "report-staff.html"):
         assert (out / name).stat().st_size > 0

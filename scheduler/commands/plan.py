@@ -119,9 +119,9 @@ def plan(
         # CP-SAT's parallel workers race; interleaving them is repeatable
         overrides["interleave_search"] = True
     folder = out or Path("out") / sc.name
-    # if a core is free, a second process imports the workbook's, the
-    # document's and the reports' libraries while this one imports the solver
-    # and builds the model, then makes those files beside the calendars
+    # if a core is free, a second process imports the workbook's and the
+    # reports' libraries while this one imports the solver and builds the
+    # model, then makes those files beside the calendars and the document
     helper = start_helper(sc, lang) if spare_core() else None
     try:
         with output_folder(folder, lang):

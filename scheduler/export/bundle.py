@@ -68,9 +68,10 @@ def plan_outputs(
         :func:`~scheduler.export.ical.plan_feeds`.
     helper
         A child process started with :func:`start_helper` (``scheduler
-        plan``): it makes the workbook, the document, the reports and the
-        sheets (:func:`scheduler.export.rendered.rendered_files`) while this
-        process makes the calendars and the tables; the same bytes either way.
+        plan``): it makes the workbook, the reports and the sheets
+        (:func:`scheduler.export.rendered.rendered_files`) while this
+        process makes the calendars, the tables and the document; the same
+        bytes either way.
         Without one (``None``, or a helper that could not start), or when the
         child fails, everything is made here.
 
@@ -115,18 +116,31 @@ def _prepare_rendered(scenario: Scenario, lang: str) -> None:
 
 
 def _rendered(
-    scenario: Scenario, plan: Plan, lang: str, today: dt.date | None
+    scenario: Scenario,
+    plan: Plan,
+    lang: str,
+    today: dt.date | None,
+    document: bool = True,
 ) -> dict[str, bytes]:
     """Return :func:`scheduler.export.rendered.rendered_files` (imported on first use).
 
     Imported here, not at the top: the calendars alone (``scheduler export
     ics``, ``publish``) and ``scheduler plan``'s own process (its helper makes
-    these files) need none of openpyxl, python-docx and plotly.
+    these files) need none of openpyxl and plotly.
     """
     from scheduler.export.rendered import rendered_files
 
     with collector_paused():  # in the helper too
-        return rendered_files(scenario, plan, lang, today)
+        return rendered_files(scenario, plan, lang, today, document)
+
+
+def _document(
+    scenario: Scenario, plan: Plan, lang: str, today: dt.date | None
+) -> bytes:
+    """Return ``ke-hoach.docx`` (python-docx imported on first use, as in :func:`_rendered`)."""
+    from scheduler.export.document import plan_docx
+
+    return plan_docx(scenario, plan, lang, today)
 
 
 @contextmanager
@@ -156,8 +170,11 @@ def _outputs(
     helper: Helper[dict[str, bytes]] | None,
 ) -> tuple[dict[str, bytes], list[str]]:
     """Make the files of :func:`plan_outputs`."""
-    if helper is not None:
-        helper.run(_rendered, scenario, plan, lang, today)
+    # the helper makes the workbook, the reports and the sheets; this process
+    # the tables, the calendars and the document (about as long, measured)
+    sent = helper is not None and helper.run(
+        _rendered, scenario, plan, lang, today, False
+    )
     # a monotonic timer, only to bound the wait for the child: no file depends on it
     started = time.perf_counter()
     try:
@@ -169,6 +186,7 @@ def _outputs(
             "display.json": display.to_json().encode("utf-8"),
         }
         feeds: list[Feed] = plan_feeds(plan, display, lang, calendar_state)
+        document = _document(scenario, plan, lang, today) if sent else None
     except BaseException:
         if helper is not None:
             helper.cancel()
@@ -179,7 +197,9 @@ def _outputs(
         waited = time.perf_counter() - started
         rendered = helper.result(wait_s=max(10.0, 4 * waited))
     if rendered is None:  # no helper, or it failed: the same files here
-        rendered = _rendered(scenario, plan, lang, today)
+        rendered = _rendered(scenario, plan, lang, today, document is None)
+    if document is not None:
+        rendered["ke-hoach.docx"] = document
     files = {
         "schedule.csv": tables["schedule.csv"],
         "schedule.xlsx": rendered.pop("schedule.xlsx"),

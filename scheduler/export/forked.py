@@ -10,8 +10,8 @@ Two kinds of child:
   workbook, the document and the reports while the command imports the
   solver and builds the model, one core each), then waits for one call,
   whose arguments are pickled to it. ``scheduler plan`` sends it the plan
-  and builds the calendars and the tables itself meanwhile: two cores write
-  the outputs in about the time of the larger half.
+  and builds the calendars, the tables and the document itself meanwhile:
+  two cores write the outputs in about the time of the larger half.
 
 Every failure falls back to the parent: when fork is not available or not
 safe (not Linux, or other Python threads that might hold a lock), when the

@@ -4,9 +4,9 @@
 ``report.html``, ``report-staff.html`` and the one-page sheets ``communes/``
 and ``staff/`` (plotly). They are in one module so that ``scheduler plan``
 can have a helper process import it (:class:`scheduler.export.forked.Helper`)
-and make them while the command makes the calendars and the tables: the
-command's own process then never imports these libraries. Pure, like
-:mod:`scheduler.export.bundle`.
+and make them, but the document, while the command makes the calendars, the
+tables and the document: the command's own process then never imports
+openpyxl and plotly. Pure, like :mod:`scheduler.export.bundle`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 
 
 def rendered_files(
-    scenario: Scenario, plan: Plan, lang: str, today: dt.date | None
+    scenario: Scenario,
+    plan: Plan,
+    lang: str,
+    today: dt.date | None,
+    document: bool = True,
 ) -> dict[str, bytes]:
     """Return the workbook, the document, the two reports and the sheets of a plan.
 
@@ -34,6 +38,9 @@ def rendered_files(
     ----------
     scenario, plan, lang, today
         As :func:`scheduler.export.bundle.plan_outputs` takes them.
+    document
+        Make ``ke-hoach.docx`` too (``scheduler plan``'s helper leaves it to
+        the command's process, whose share is the smaller one).
 
     Returns
     -------
@@ -41,9 +48,11 @@ def rendered_files(
         Relative path to contents: ``schedule.xlsx``, ``ke-hoach.docx``,
         ``report.html``, ``report-staff.html``, ``communes/…``, ``staff/…``.
     """
+    files = {"schedule.xlsx": schedule_xlsx(scenario, plan, lang, today)}
+    if document:
+        files["ke-hoach.docx"] = plan_docx(scenario, plan, lang, today)
     return {
-        "schedule.xlsx": schedule_xlsx(scenario, plan, lang, today),
-        "ke-hoach.docx": plan_docx(scenario, plan, lang, today),
+        **files,
         "report.html": report_html(scenario, plan, lang, today),
         "report-staff.html": staff_report_html(scenario, plan, lang, today),
         **sheet_files(scenario, plan, lang),
