@@ -126,6 +126,37 @@ def test_the_helper_ends_by_itself_when_the_command_lets_go() -> None:
     assert process.exitcode == 0
 
 
+class _Gate:
+    """A preparation that says it started, then waits for the test's go."""
+
+    def __init__(self) -> None:
+        self.ready = os.pipe()
+        self.go = os.pipe()
+
+    def __call__(self) -> None:
+        os.write(self.ready[1], b"r")
+        os.read(self.go[0], 1)
+
+
+@linux_only
+def test_ctrl_c_leaves_the_helper_to_the_command() -> None:
+    """Ctrl-C reaches the helper too: it stopped with a traceback on the planner's screen.
+
+    The helper ignores it: the command, interrupted, ends its helper itself.
+    """
+    gate = _Gate()
+    helper: Helper[tuple[list[int], bool]] = Helper(gate)
+    process = helper._process
+    assert process is not None
+    os.read(gate.ready[0], 1)  # the helper is preparing
+    os.kill(process.pid, signal.SIGINT)
+    os.write(gate.go[1], b"g")
+    assert helper.run(_prepared, os.getpid())
+    assert helper.result(wait_s=60) == ([], True)
+    for end in (*gate.ready, *gate.go):
+        os.close(end)
+
+
 @pytest.fixture
 def wakeup() -> Iterator[socket.socket]:
     """A wake-up socket and a SIGTERM handler as :mod:`scheduler.interrupt` sets them."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -177,18 +178,31 @@ def _helper(
     prepare: Callable[[], object] | None,
 ) -> None:
     """Run in the helper child: prepare, wait for one call, send its outcome, end."""
-    for end in theirs:  # the parent's ends: the child must see EOF when it is gone
-        end.close()
-    if prepare is not None:
-        # only to save time later: a failure here shows again in the call
-        with contextlib.suppress(Exception):
-            prepare()
     try:
+        _leave_signals_to_the_parent()
+        for end in theirs:  # the parent's ends: the child must see EOF when it is gone
+            end.close()
+        if prepare is not None:
+            # only to save time later: a failure here shows again in the call
+            with contextlib.suppress(Exception):
+                prepare()
         function, args = work.recv()
-    except BaseException:  # the parent cancelled, ended or was interrupted
+    except BaseException:  # the parent cancelled or ended: no call, no trace
         send.close()
         return
     _child(send, function, args)
+
+
+def _leave_signals_to_the_parent() -> None:
+    """Ignore Ctrl-C in the helper and leave the command's wake-up socket alone.
+
+    Ctrl-C reaches every process of the terminal's group: the command ends
+    its helper itself (SIGKILL), and the helper, waiting or preparing,
+    would otherwise stop with a traceback on the planner's screen.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
 
 
 class Helper(Generic[T]):
