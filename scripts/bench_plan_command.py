@@ -58,13 +58,14 @@ OUTPUTS = (
     # the same in the code before the exporter was made pure (to compare)
     ("scheduler.export.bundle", "preview_feeds", "calendars/*.ics", False),
     ("scheduler.export.rendered", "schedule_xlsx", "schedule.xlsx", True),
-    ("scheduler.export.rendered", "plan_docx", "ke-hoach.docx", True),
+    ("scheduler.export.rendered", "plan_docx", "ke-hoach.docx", True),  # no helper
     ("scheduler.export.rendered", "report_html", "report.html", True),
     ("scheduler.export.rendered", "staff_report_html", "report-staff.html", True),
     ("scheduler.export.rendered", "sheet_files", "communes/, staff/", True),
     # where they were before the helper (to compare)
     ("scheduler.export.workbook", "schedule_xlsx", "schedule.xlsx", True),
-    ("scheduler.export.document", "plan_docx", "ke-hoach.docx", True),
+    # the document: by the command's process, also beside a helper
+    ("scheduler.export.document", "plan_docx", "ke-hoach.docx", False),
     ("scheduler.export.bundle", "report_html", "report.html", True),
     ("scheduler.export.bundle", "staff_report_html", "report-staff.html", True),
     ("scheduler.export.bundle", "sheet_files", "communes/, staff/", True),
