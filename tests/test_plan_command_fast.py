@@ -114,6 +114,53 @@ def test_every_failure_of_the_helper_leaves_the_work_to_the_caller(
     assert unsafe.result(wait_s=60) is None
 
 
+def _answer() -> str:
+    return "early"
+
+
+def _early_fails() -> str:
+    raise RuntimeError("no answer")
+
+
+@linux_only
+def test_the_helper_answers_early_then_runs_its_call() -> None:
+    gate = _Gate()
+    # the answer comes before the preparation, which waits for the test here
+    helper: Helper[float] = Helper(gate, early=_answer)
+    assert helper.early(wait_s=60) == "early"
+    assert helper.early(wait_s=60) is None  # once
+    os.read(gate.ready[0], 1)
+    os.write(gate.go[1], b"g")
+    assert helper.run(_sleeps, 0.0)
+    assert helper.result(wait_s=60) == 0.0
+    # the early answer fails: None (the caller reads them itself), the call runs
+    failing: Helper[float] = Helper(early=_early_fails)
+    assert failing.early(wait_s=60) is None
+    assert failing.run(_sleeps, 0.0)
+    assert failing.result(wait_s=60) == 0.0
+    # not taken (or too late): the result passes over it
+    untaken: Helper[float] = Helper(early=_answer)
+    assert untaken.run(_sleeps, 0.0)
+    assert untaken.result(wait_s=60) == 0.0
+    # none asked for: none given
+    plain: Helper[float] = Helper()
+    assert plain.early(wait_s=0.1) is None
+    plain.cancel()
+    for end in (*gate.ready, *gate.go):
+        os.close(end)
+
+
+def test_the_grid_takes_holidays_read_elsewhere(tmp_path: Path) -> None:
+    from scheduler.calendar import build_grid, scenario_holidays
+
+    scenario = make_scenario(tmp_path, {"calendar": {"extra_holidays": ["2023-09-05"]}})
+    public = scenario_holidays(scenario, "en")
+    copy = (dict(public[0]), set(public[1]))
+    assert build_grid(scenario, "en", public) == build_grid(scenario, "en")
+    assert public == copy  # left as they were
+    assert public[0]  # the country's holidays, with names
+
+
 @linux_only
 def test_the_helper_ends_by_itself_when_the_command_lets_go() -> None:
     # the command ended (or closed its end) without a call: the child sees the
@@ -270,7 +317,8 @@ def _run_plan(tmp_path: Path, helper: bool) -> dict[str, Any]:
         "forked.Helper.run = sent\n"
         "from scheduler.cli import app\n"
         "app(sys.argv[1:], standalone_mode=False)\n"
-        "heavy = ['openpyxl', 'plotly', 'scheduler.export.rendered', 'docx']\n"
+        "heavy = ['openpyxl', 'plotly', 'scheduler.export.rendered', 'docx',"
+        " 'holidays']\n"
         "print('LOADED', json.dumps({'used': used,"
         " 'heavy': [m for m in heavy if m in sys.modules]}))\n"
     )
@@ -300,7 +348,8 @@ def _run_plan(tmp_path: Path, helper: bool) -> dict[str, Any]:
 @linux_only
 def test_the_command_leaves_the_heavy_libraries_to_its_helper(tmp_path: Path) -> None:
     loaded = _run_plan(tmp_path, helper=True)
-    # the document is made here (the smaller share), the rest by the helper
+    # the document is made here (the smaller share), the rest by the helper,
+    # which read the public holidays for the time grid too
     assert loaded == {"used": [True], "heavy": ["docx"]}
     out = tmp_path / "out"
     for name in ("schedule.xlsx", "ke-hoach.docx", "report.html", "report-staff.html"):
@@ -314,6 +363,7 @@ def test_the_command_leaves_the_heavy_libraries_to_its_helper(tmp_path: Path) ->
         "docx",
         "plotly",
         "scheduler.export.rendered",
+        "holidays",
     }
 
 
@@ -329,8 +379,8 @@ def test_no_helper_is_left_behind_when_there_is_no_plan(
     processes: list[Any] = []
     init = Helper.__init__
 
-    def kept(self: Helper[Any], *args: Any) -> None:
-        init(self, *args)
+    def kept(self: Helper[Any], *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
         processes.append(self._process)
 
     monkeypatch.setattr(Helper, "__init__", kept)

@@ -29,6 +29,7 @@ from scheduler.errors import InfeasibleScenario, say
 from scheduler.i18n import name_in, number, percent, pick, seconds, t, vnd
 
 if TYPE_CHECKING:
+    from scheduler.export.forked import Helper
     from scheduler.plan import Plan
     from scheduler.scenario.schema import Scenario
 
@@ -125,7 +126,7 @@ def plan(
     helper = start_helper(sc, lang) if spare_core() else None
     try:
         with output_folder(folder, lang):
-            result = _solve_for_cli(sc, scenario, overrides, lang)
+            result = _solve_for_cli(sc, scenario, overrides, lang, helper)
             files, feed_notes = outputs_now(sc, result, lang, helper=helper)
             write_atomically(folder, files)
     finally:
@@ -141,14 +142,23 @@ def plan(
 
 
 def _solve_for_cli(
-    sc: Scenario, scenario: Path, overrides: dict[str, object], lang: str
+    sc: Scenario,
+    scenario: Path,
+    overrides: dict[str, object],
+    lang: str,
+    helper: Helper[dict[str, bytes]] | None = None,
 ) -> Plan:
-    """Solve with a progress line; a conflict exits 2, no plan in time exits 1."""
+    """Solve with a progress line; a conflict exits 2, no plan in time exits 1.
+
+    The public holidays come from ``helper`` if it read them meanwhile (this
+    process then never imports the holidays package), else are read here.
+    """
     from scheduler.calendar import build_grid
     from scheduler.explain import explained
     from scheduler.solver.solve import solve
 
-    grid = build_grid(sc, lang)
+    public = helper.early(wait_s=0.1) if helper is not None else None
+    grid = build_grid(sc, lang, public)
     with console.status(f"{t('summary.solving', lang)}…") as status:
 
         def progress(seconds: float, objective: float, bound: float) -> None:

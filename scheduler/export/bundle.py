@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from scheduler.calendar import scenario_holidays
 from scheduler.export.display import DisplayData
 from scheduler.export.forked import Helper
 from scheduler.export.ical import Feed, PublishedCalendar, feed_notes, plan_feeds
@@ -91,8 +92,10 @@ def start_helper(scenario: Scenario, lang: str) -> Helper[dict[str, bytes]]:
     """Start a child process that prepares the heavy exporters and waits for a plan.
 
     Start it as early as possible (``scheduler plan`` does, once the scenario
-    is read): it imports openpyxl, python-docx, plotly and the exporters that
-    use them, and warms them up
+    is read): it reads the country's public holidays first (the command takes
+    them with ``Helper.early`` for its time grid, and need not import the
+    holidays package), then imports openpyxl, python-docx, plotly and the
+    exporters that use them, and warms them up
     (:func:`scheduler.export.rendered.warm_up`), while the command imports the
     solver and builds the model; then pass it to :func:`plan_outputs`. Where
     no child can be forked it is a helper that did not start, and
@@ -105,7 +108,10 @@ def start_helper(scenario: Scenario, lang: str) -> Helper[dict[str, bytes]]:
     lang
         The language of the files.
     """
-    return Helper(functools.partial(_prepare_rendered, scenario, lang))
+    return Helper(
+        functools.partial(_prepare_rendered, scenario, lang),
+        early=functools.partial(scenario_holidays, scenario, lang),
+    )
 
 
 def _prepare_rendered(scenario: Scenario, lang: str) -> None:

@@ -33,7 +33,9 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
@@ -171,17 +173,32 @@ def _end(process: Any) -> None:
     process.join()
 
 
+@dataclass(frozen=True)
+class _Early:
+    """The helper's early answer (:meth:`Helper.early`), sent before any call."""
+
+    ok: bool
+    value: Any
+
+
 def _helper(
     work: Connection,
     send: Connection,
     theirs: tuple[Connection, ...],
     prepare: Callable[[], object] | None,
+    early: Callable[[], object] | None,
 ) -> None:
-    """Run in the helper child: prepare, wait for one call, send its outcome, end."""
+    """Run in the helper child: answer early, prepare, wait for one call, send its outcome."""
     try:
         _leave_signals_to_the_parent()
         for end in theirs:  # the parent's ends: the child must see EOF when it is gone
             end.close()
+        if early is not None:
+            try:
+                answer = _Early(True, early())
+            except Exception:  # the parent computes it itself
+                answer = _Early(False, None)
+            send.send(answer)
         if prepare is not None:
             # only to save time later: a failure here shows again in the call
             with contextlib.suppress(Exception):
@@ -213,6 +230,10 @@ class Helper(Generic[T]):
     prepare
         Run in the child at once (e.g. imports that the call will need), while
         the parent goes on; its failure is ignored.
+    early
+        Run in the child first, its result sent back at once, for the
+        parent to take with :meth:`early` (``scheduler plan``: the public
+        holidays, which the parent need not import then).
 
     Notes
     -----
@@ -221,11 +242,16 @@ class Helper(Generic[T]):
     they must be module-level.
     """
 
-    def __init__(self, prepare: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        prepare: Callable[[], object] | None = None,
+        early: Callable[[], object] | None = None,
+    ) -> None:
         self._process: Any = None
         self._work: Connection | None = None
         self._receive: Connection | None = None
         self._sent = False
+        self._early = early is not None  # an early answer still to come
         if not fork_is_safe():
             return
         context = multiprocessing.get_context("fork")
@@ -234,7 +260,7 @@ class Helper(Generic[T]):
         try:
             process = context.Process(
                 target=_helper,
-                args=(work_end, send, (work, receive), prepare),
+                args=(work_end, send, (work, receive), prepare, early),
                 daemon=True,
             )
             process.start()
@@ -251,6 +277,25 @@ class Helper(Generic[T]):
     def started(self) -> bool:
         """Return whether a child runs and waits for its call."""
         return self._work is not None
+
+    def early(self, wait_s: float) -> Any:
+        """Return the child's early answer, or ``None`` if there is none within ``wait_s`` seconds.
+
+        ``None`` also when it failed, there is no child, or it was asked for
+        already; the caller then computes it itself. The child goes on
+        either way.
+        """
+        if self._receive is None or not self._early:
+            return None
+        try:
+            if not self._receive.poll(wait_s):
+                return None  # late: result() passes over it
+            self._early = False
+            answer = self._receive.recv()
+        except (EOFError, OSError):  # the child ended without a word
+            self.cancel()
+            return None
+        return answer.value if isinstance(answer, _Early) and answer.ok else None
 
     def run(self, function: Callable[..., T], *args: Any) -> bool:
         """Send the child its call; return whether it was sent.
@@ -277,11 +322,14 @@ class Helper(Generic[T]):
         if self._receive is None or not self._sent:
             self.cancel()
             return None
+        deadline = time.monotonic() + wait_s
         try:
-            if self._receive.poll(wait_s):
-                ok, value = self._receive.recv()
-                if ok:
-                    return value  # type: ignore[no-any-return]
+            while self._receive.poll(max(deadline - time.monotonic(), 0.0)):
+                answer = self._receive.recv()
+                if isinstance(answer, _Early):  # not taken in time: passed over
+                    continue
+                ok, value = answer
+                return value if ok else None
         except (EOFError, OSError):  # the child ended without a word
             pass
         finally:
