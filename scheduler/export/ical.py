@@ -518,129 +518,6 @@ def _vevent(
     return ve
 
 
-def _text(value: str) -> str:
-    """Return a TEXT value escaped as icalendar's ``vText`` escapes it (RFC 5545 3.3.11)."""
-    # the order matters, as in icalendar: backslashes first, newlines last
-    return (
-        value.replace(r"\N", "\n")
-        .replace("\\", "\\\\")
-        .replace(";", r"\;")
-        .replace(",", r"\,")
-        .replace("\r\n", r"\n")
-        .replace("\n", r"\n")
-        .replace("\r", r"\n")
-    )
-
-
-def _stamp(value: dt.datetime) -> str:
-    """Return a DATE-TIME value as icalendar writes it (seconds, no fraction)."""
-    return (
-        f"{value.year:04}{value.month:02}{value.day:02}"
-        f"T{value.hour:02}{value.minute:02}{value.second:02}"
-    )
-
-
-def _icalendar_line(
-    name: str, value: object, parameters: dict[str, str] | None = None
-) -> str:
-    """Return one property's content line exactly as icalendar writes it (unfolded)."""
-    component = VEvent()
-    if parameters is None:
-        component.add(name, value)
-    else:
-        component.add(name, value, parameters=parameters)
-    key = name.upper()
-    return str(component.content_line(key, component[key]))
-
-
-class _EventWriter:
-    """Writes the VEVENT of :func:`_vevent` straight to bytes, as icalendar would.
-
-    icalendar builds a typed property object, a parameter dictionary and a
-    content line for each of an event's thirteen properties: about two thirds
-    of the time of a plan's calendars. Here the lines whose encoding varies
-    (the organizer, the categories, the position, and every parameter list)
-    are still written by icalendar, once per build and value, and the rest
-    (TEXT escaping, date-times, integers) is formatted directly, in
-    icalendar's order of properties (``Event.canonical_order``, then by
-    name). ``tests/test_plan_command_fast.py`` compares every event with
-    icalendar's own serialisation.
-    """
-
-    def __init__(self, display: DisplayData, lang: str) -> None:
-        self.display = display
-        self.lang = lang
-        # the parameter lists, as icalendar writes them: ";LANGUAGE=vi" and
-        # the time zone's and all-day dates' ones
-        self.text = _icalendar_line("summary", "", {"LANGUAGE": lang})[
-            len("SUMMARY") : -1
-        ]
-        sample = dt.datetime(2000, 1, 1, tzinfo=ZONE)
-        self.zoned = _icalendar_line("dtstart", sample).split(":", 1)[0][
-            len("DTSTART") :
-        ]
-        self.day = _icalendar_line("dtstart", sample.date()).split(":", 1)[0][
-            len("DTSTART") :
-        ]
-        self.organizer = fold(_icalendar_line("organizer", organizer(display)))
-        self.categories: dict[str, bytes] = {}
-        self.geo: dict[tuple[float, float], bytes] = {}
-
-    def _category(self, name: str) -> bytes:
-        line = self.categories.get(name)
-        if line is None:
-            line = self.categories[name] = fold(_icalendar_line("categories", [name]))
-        return line
-
-    def _position(self, lat: float, lon: float) -> bytes:
-        line = self.geo.get((lat, lon))
-        if line is None:
-            line = self.geo[(lat, lon)] = fold(_icalendar_line("geo", (lat, lon)))
-        return line
-
-    def write(self, st: EventState, named: bool) -> bytes:
-        """Return the bytes of ``to_ical(_vevent(st, display, lang, None, named))``."""
-        event = st.event
-        assert event is not None
-        display, lang, text = self.display, self.lang, self.text
-        cancelled = st.cancelled_at is not None or event.status == "cancelled"
-        status = "cancelled" if cancelled else event.status
-        if event.all_day:
-            first = event.start.astimezone(ZONE).date()
-            last = event.end.astimezone(ZONE).date() + dt.timedelta(days=1)
-            start = f"DTSTART{self.day}:{first.year:04}{first.month:02}{first.day:02}"
-            end = f"DTEND{self.day}:{last.year:04}{last.month:02}{last.day:02}"
-        else:
-            start = f"DTSTART{self.zoned}:{_stamp(event.start.astimezone(ZONE))}"
-            end = f"DTEND{self.zoned}:{_stamp(event.end.astimezone(ZONE))}"
-        modified = _stamp(_utc(st.last_modified)) + "Z"
-        summary = _summary(event, display, lang, cancelled)
-        location, place = _location(event, display, lang)
-        description = _description(event, display, lang, status, named)
-        lines = [
-            b"BEGIN:VEVENT",
-            fold(f"SUMMARY{text}:{_text(summary)}"),
-            fold(start),
-            fold(end),
-            fold(f"DTSTAMP:{modified}"),
-            fold(f"UID:{_text(st.uid)}"),
-            fold(f"SEQUENCE:{int(st.sequence)}"),
-            self._category(display.activity_name(event.activity, lang)),
-            fold(f"DESCRIPTION{text}:{_text(description)}"),
-        ]
-        if place is not None and place.lat is not None and place.lon is not None:
-            lines.append(self._position(place.lat, place.lon))
-        lines.append(fold(f"LAST-MODIFIED:{modified}"))
-        if location:
-            lines.append(fold(f"LOCATION{text}:{_text(location)}"))
-        lines += [
-            self.organizer,
-            b"STATUS:CANCELLED" if cancelled else b"STATUS:CONFIRMED",
-            b"END:VEVENT",
-        ]
-        return b"\r\n".join(lines) + b"\r\n"
-
-
 def _calendar(
     spec: FeedSpec,
     plan: Plan,
@@ -683,8 +560,7 @@ def _vtimezone(first: dt.date, last: dt.date) -> Timezone:
     )
 
 
-#: Each event of a feed with its VEVENT: a component, or its bytes already.
-Rendered = list[tuple[EventState, VEvent | bytes]]
+Rendered = list[tuple[EventState, VEvent]]
 
 # RFC 5545 folding as icalendar does it: at most 74 octets of a line before a
 # fold, never inside a UTF-8 character, and an escape (backslash, or the caret
@@ -745,10 +621,8 @@ class _Context:
     # the time of a build (icalendar folds every line character by character)
     serialised: dict[int, bytes] = field(default_factory=dict)
 
-    def event_bytes(self, ve: VEvent | bytes) -> bytes:
+    def event_bytes(self, ve: VEvent) -> bytes:
         """Return an event serialised, once per build."""
-        if isinstance(ve, bytes):  # written by _EventWriter
-            return ve
         body = self.serialised.get(id(ve))
         if body is None:
             body = self.serialised[id(ve)] = to_ical(ve)
@@ -766,7 +640,7 @@ class _Context:
         end = b"END:VCALENDAR\r\n"
         if not head.endswith(end):  # not what icalendar writes: serialise whole
             for _, ve in rendered:
-                cal.add_component(VEvent.from_ical(ve) if isinstance(ve, bytes) else ve)
+                cal.add_component(ve)
             whole: bytes = cal.to_ical()
             return whole
         events = b"".join(self.event_bytes(ve) for _, ve in rendered)
@@ -853,22 +727,16 @@ def build_feeds(
         ((st, st.event) for st in state.values() if st.event is not None),
         key=lambda pair: (_utc(pair[1].start), pair[0].uid),
     )
-    # one VEVENT per event and audience, shared by every feed that shows it;
-    # written straight to bytes, or with an alarm by icalendar
-    vevent: Callable[[EventState, bool], VEvent | bytes]
-    if alarm is None:
-        vevent = _EventWriter(display, lang).write
-    else:
-
-        def vevent(st: EventState, named: bool) -> VEvent | bytes:
-            return _vevent(st, display, lang, alarm, named)
-
-    public = {st.uid: vevent(st, display.public_names) for st, _ in known}
+    # one VEVENT per event and audience, shared by every feed that shows it
+    public = {
+        st.uid: _vevent(st, display, lang, alarm, display.public_names)
+        for st, _ in known
+    }
     # an event nobody works (a broadcast) reads the same with or without names
     private = {
         st.uid: public[st.uid]
         if display.public_names or not event.staff
-        else vevent(st, True)
+        else _vevent(st, display, lang, alarm, True)
         for st, event in known
     }
     ctx = _Context(
