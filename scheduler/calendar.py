@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from scheduler.scenario.schema import WEEKDAYS, CalendarSettings, HalfDay, Scenario
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -75,6 +73,11 @@ def public_holidays(
     tuple of (dict, set)
         Date → holiday name, and the set of weekend days that are working days.
     """
+    # imported here: 0.07 s, and its first table as much again (it imports
+    # every country's module); ``scheduler plan`` has its helper process
+    # read the table (:func:`scenario_holidays`) while it imports the solver
+    import holidays
+
     language = "vi" if lang == "vi" else "en_US"
     try:
         table = holidays.country_holidays(country, years=list(years), language=language)
@@ -182,7 +185,24 @@ def is_working_day(
     return day.weekday() not in weekend
 
 
-def build_grid(scenario: Scenario, lang: str = "vi") -> TimeGrid:
+def scenario_holidays(
+    scenario: Scenario, lang: str = "vi"
+) -> tuple[dict[dt.date, str], set[dt.date]]:
+    """Return the public holidays of the scenario's country over its horizon's years.
+
+    As :func:`public_holidays` returns them; :func:`build_grid` takes them
+    made elsewhere (``scheduler plan``'s helper process).
+    """
+    h = scenario.horizon
+    years = range(h.start.year, h.end.year + 1)
+    return public_holidays(scenario.calendar.country_holidays, years, lang)
+
+
+def build_grid(
+    scenario: Scenario,
+    lang: str = "vi",
+    public: tuple[dict[dt.date, str], set[dt.date]] | None = None,
+) -> TimeGrid:
     """Build the time grid of a scenario.
 
     Parameters
@@ -191,6 +211,9 @@ def build_grid(scenario: Scenario, lang: str = "vi") -> TimeGrid:
         The validated scenario.
     lang : str
         Language of the holiday names kept for reports.
+    public : tuple of (dict, set), optional
+        The country's public holidays, as :func:`scenario_holidays` returns
+        them for this scenario and language (read when not given).
 
     Returns
     -------
@@ -199,8 +222,8 @@ def build_grid(scenario: Scenario, lang: str = "vi") -> TimeGrid:
     """
     cal = scenario.calendar
     h = scenario.horizon
-    years = range(h.start.year, h.end.year + 1)
-    names, makeup = public_holidays(cal.country_holidays, years, lang)
+    names, makeup = public if public is not None else scenario_holidays(scenario, lang)
+    names, makeup = dict(names), set(makeup)  # the caller's stay as they were
     names.update(
         {
             d: "Ngày nghỉ bổ sung" if lang == "vi" else "Extra holiday"

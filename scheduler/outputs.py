@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from scheduler.calendar import TZ
 
 if TYPE_CHECKING:
+    from scheduler.export.forked import Helper
     from scheduler.plan import Plan
     from scheduler.province.result import ProvincePlan
     from scheduler.province.schema import ProvinceScenario
@@ -28,7 +29,7 @@ def outputs_now(
     lang: str = "vi",
     store: Path | None = None,
     *,
-    parallel: bool = False,
+    helper: Helper[dict[str, bytes]] | None = None,
 ) -> tuple[dict[str, bytes], list[str]]:
     """Return every output file of a plan as of now, and notes on its feeds.
 
@@ -39,8 +40,10 @@ def outputs_now(
     store
         The plan store to continue the published calendars of (default as
         :func:`scheduler.store.store_path` says).
-    parallel
-        Build the calendars in a second process (``scheduler plan``).
+    helper
+        A child process that makes the workbook, the document and the pages
+        meanwhile (``scheduler plan``): see
+        :func:`scheduler.export.bundle.start_helper`.
 
     Returns
     -------
@@ -57,7 +60,7 @@ def outputs_now(
         # the "today" line of the Gantt charts: the date the files are written
         today=dt.datetime.now(TZ).date(),
         calendar_state=preview_state(plan.scenario, store),
-        parallel=parallel,
+        helper=helper,
     )
 
 

@@ -1,30 +1,33 @@
 """Time the whole ``scheduler plan`` command, phase by phase, against its solve time.
 
 Usage: python scripts/bench_plan_command.py [--runs 5] [--scenario PATH]
-                                            [--calendars auto|child|here]
+                                            [--helper auto|on|off]
                                             [--cold-exporters]
 
 Each run is a fresh Python process (cold imports, like a planner's command)
 that times:
 
 - ``start-up``: importing ``scheduler.cli`` (what every command pays);
-- ``lazy imports``: the solver and exporter modules the command imports when
-  it runs (imported here first, so that their functions can be timed);
+- ``lazy imports``: the solver and exporter modules the command's own
+  process imports when it runs (imported here first, so that their functions
+  can be timed);
 - the command itself, ``plan SCENARIO --out <temporary folder>``: the solve
   call (model build, CP-SAT, staff naming) with the CP-SAT time the command
-  reports, each output file (the calendars only when built in the command's
-  own process; from a child, the time waited for them), writing the folder,
-  and the rest (loading, checking, the printed summary);
-- ``whole``: lazy imports + the command, the time the command prints.
+  reports, each output file the command's own process makes, the time it
+  waits for its helper process (which makes the workbook, the document, the
+  reports and the sheets, when a core is free), writing the folder, and the
+  rest (loading, checking, the printed summary);
+- ``whole``: lazy imports + the command, the time the command prints;
+- ``process``: the whole run as the shell sees it (start-up included).
 
-``--calendars`` chooses where the calendars are built: ``auto`` as the
-command does (a forked child when a core is free), ``child`` always, ``here``
-never (in the command's own process), to compare the two.
+``--helper`` chooses whether the helper process is used: ``auto`` as the
+command does (when a core is free), ``on`` always, ``off`` never (every file
+made, and timed, in the command's own process). Code from before the helper
+(it built the calendars in a forked child instead) takes ``on`` and ``off``
+for that child.
 
-``--cold-exporters`` leaves the exporters' imports (openpyxl, python-docx,
-plotly) to the command, as a planner's command does, to time a command that
-imports them itself (e.g. while CP-SAT searches); the outputs are then not
-timed one by one.
+``--cold-exporters`` leaves the exporters' imports to the command, as a
+planner's command does; the outputs are then not timed one by one.
 
 Each output is timed in wall time and in CPU time of the thread that makes it
 (steadier on a loaded machine). Prints one line per run and the medians;
@@ -49,19 +52,26 @@ from typing import Any
 
 SCENARIO = "configs/scenarios/hung-nguyen-2023.toml"
 
-#: (module, function, label) of each output of ``plan``.
+#: (module, function, label, made by the helper) of each output of ``plan``.
 OUTPUTS = (
-    ("scheduler.export.bundle", "plan_feeds", "calendars/*.ics"),
+    ("scheduler.export.bundle", "plan_feeds", "calendars/*.ics", False),
     # the same in the code before the exporter was made pure (to compare)
-    ("scheduler.export.bundle", "preview_feeds", "calendars/*.ics"),
-    ("scheduler.export.workbook", "schedule_xlsx", "schedule.xlsx"),
-    ("scheduler.export.document", "plan_docx", "ke-hoach.docx"),
-    ("scheduler.export.bundle", "report_html", "report.html"),
-    ("scheduler.export.bundle", "staff_report_html", "report-staff.html"),
-    ("scheduler.export.bundle", "sheet_files", "communes/, staff/"),
-    ("scheduler.export.bundle", "plan_json", "plan.json"),
-    ("scheduler.export.bundle", "schedule_csv", "schedule.csv"),
-    ("scheduler.export.bundle", "unscheduled_csv", "unscheduled.csv"),
+    ("scheduler.export.bundle", "preview_feeds", "calendars/*.ics", False),
+    ("scheduler.export.rendered", "schedule_xlsx", "schedule.xlsx", True),
+    ("scheduler.export.rendered", "plan_docx", "ke-hoach.docx", True),  # no helper
+    ("scheduler.export.rendered", "report_html", "report.html", True),
+    ("scheduler.export.rendered", "staff_report_html", "report-staff.html", True),
+    ("scheduler.export.rendered", "sheet_files", "communes/, staff/", True),
+    # where they were before the helper (to compare)
+    ("scheduler.export.workbook", "schedule_xlsx", "schedule.xlsx", True),
+    # the document: by the command's process, also beside a helper
+    ("scheduler.export.document", "plan_docx", "ke-hoach.docx", False),
+    ("scheduler.export.bundle", "report_html", "report.html", True),
+    ("scheduler.export.bundle", "staff_report_html", "report-staff.html", True),
+    ("scheduler.export.bundle", "sheet_files", "communes/, staff/", True),
+    ("scheduler.export.bundle", "plan_json", "plan.json", False),
+    ("scheduler.export.bundle", "schedule_csv", "schedule.csv", False),
+    ("scheduler.export.bundle", "unscheduled_csv", "unscheduled.csv", False),
 )
 #: The solve call, at its current or its planned place.
 SOLVE_MODULES = ("scheduler.solver.solve", "scheduler.solve")
@@ -89,37 +99,43 @@ def _timed(
     return original
 
 
-def child(scenario: str, out: str, report: str, calendars: str, cold: str) -> None:
+def _module(name: str) -> Any:
+    """Return the module, or ``None`` where this version of the code has none."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def child(scenario: str, out: str, report: str, helper: str, cold: str) -> None:
     """One run: import, time each phase of the command, write the figures as JSON.
 
     With ``cold`` "1" the exporters are left for the command to import (as a
-    planner's command does; ``plan`` imports them while CP-SAT searches): the
-    outputs are then not timed one by one.
+    planner's command does): the outputs are then not timed one by one. With
+    the helper on, the modules of the files it makes are not imported here
+    (the command's process does not import them either).
     """
     started = time.perf_counter()
     from scheduler import cli
 
     times: dict[str, float] = {"start-up": time.perf_counter() - started}
-    try:
-        from scheduler.export import forked
-    except ImportError:  # code from before the calendars could go to a child
-        forked = None
-    if forked is not None and calendars != "auto":
-        forked.spare_core = lambda: calendars == "child"  # type: ignore[assignment]
+    forked = _module("scheduler.export.forked")
+    if forked is not None and helper != "auto":
+        forked.spare_core = lambda: helper == "on"  # type: ignore[assignment]
+    # code from before the helper made every file in the command's process
+    has_helper = forked is not None and hasattr(forked, "Helper")
+    helped = has_helper and forked.spare_core()
 
     lazy = time.perf_counter()
     solve_module = None
     for name in SOLVE_MODULES:
-        try:
-            solve_module = importlib.import_module(name)
+        solve_module = _module(name)
+        if solve_module is not None:
             break
-        except ImportError:
-            continue
     assert solve_module is not None, "no solve module"
     cold_exporters = cold == "1"
-    modules = (
-        {} if cold_exporters else {m: importlib.import_module(m) for m, _, _ in OUTPUTS}
-    )
+    wanted = {m for m, _, _, theirs in OUTPUTS if not (helped and theirs)}
+    modules = {} if cold_exporters else {m: _module(m) for m in sorted(wanted)}
     table = importlib.import_module("scheduler.export.table")
     times["lazy imports"] = time.perf_counter() - lazy
 
@@ -135,12 +151,25 @@ def child(scenario: str, out: str, report: str, calendars: str, cold: str) -> No
         return plan
 
     solve_module.solve = timed_solve
-    for module, name, label in OUTPUTS if modules else ():
-        _timed(modules[module], name, label, times)
+    for module, name, label, _ in OUTPUTS:
+        if modules.get(module) is not None:
+            _timed(modules[module], name, label, times)
     _timed(table, "write_atomically", "writing the folder", times)
-    # with the calendars in a child, what the command waits for them
+    # what the command waits for its helper (or, before it, the calendars' child)
     if forked is not None:
-        _timed(forked.Forked, "result", "waiting for the child", times)
+        for waited in ("Helper", "Forked"):
+            if hasattr(forked, waited):
+                _timed(
+                    getattr(forked, waited), "result", "waiting for the child", times
+                )
+    if has_helper:
+        run = forked.Helper.run
+
+        def sent(self: Any, *args: Any) -> bool:
+            times["helper used"] = float(run(self, *args))
+            return times["helper used"] > 0
+
+        forked.Helper.run = sent
 
     command = time.perf_counter()
     cli.app(["plan", scenario, "--out", out], standalone_mode=False)
@@ -156,7 +185,7 @@ ORDER = (
     "lazy imports",
     "solve call",
     "solve (reported)",
-    *dict.fromkeys(label for _, _, label in OUTPUTS),
+    *dict.fromkeys(label for _, _, label, _ in OUTPUTS),
     "waiting for the child",
     "writing the folder",
     "whole",
@@ -168,9 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scenario", default=SCENARIO)
-    parser.add_argument(
-        "--calendars", choices=("auto", "child", "here"), default="auto"
-    )
+    parser.add_argument("--helper", choices=("auto", "on", "off"), default="auto")
     parser.add_argument(
         "--cold-exporters",
         action="store_true",
@@ -194,7 +221,7 @@ def main() -> None:
                     args.scenario,
                     str(Path(tmp) / "out"),
                     str(report),
-                    args.calendars,
+                    args.helper,
                     "1" if args.cold_exporters else "0",
                 ],
                 check=True,
@@ -210,7 +237,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     cold = ", exporters cold" if args.cold_exporters else ""
     print(
-        f"\nmedians of {args.runs} runs, {args.scenario}, calendars {args.calendars}"
+        f"\nmedians of {args.runs} runs, {args.scenario}, helper {args.helper}"
         f"{cold}"
         f" (load average now {load:.1f} on {os.cpu_count()} cores):"
     )
@@ -222,6 +249,8 @@ def main() -> None:
         print(f"  {key:22} {wall:6.3f} s {shown}")
     ratio = statistics.median(r["whole"] / r["solve (reported)"] for r in runs)
     print(f"  {'whole / solve':22} {ratio:6.2f}")
+    helped = sum(r.get("helper used", 0.0) > 0 for r in runs)
+    print(f"  helper used in {helped} of {args.runs} runs")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from icalendar.parser.string import _foldline
 from lxml import etree
 
-from scheduler.export.bundle import plan_files, plan_outputs
+from scheduler.export.bundle import plan_files, plan_outputs, start_helper
 from scheduler.export.display import DisplayData
 from scheduler.export.document import plan_docx
 from scheduler.export.forked import Forked, fork_is_safe, spare_core
@@ -311,37 +311,60 @@ def test_forked_runs_in_a_child_and_falls_back(monkeypatch: pytest.MonkeyPatch) 
 def test_parallel_outputs_equal_sequential_ones(
     scenario: Scenario, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import scheduler.export.forked as forked
+    import scheduler.export.rendered as rendered
+
     day = plan.horizon_start
     one = plan_outputs(scenario, plan, "vi", today=day, calendar_state=None)
+    # the helper makes the workbook, the document and the pages: the same bytes
+    answers: list[bool] = []
+    result = forked.Helper.result
+
+    def answered(self: Any, wait_s: float) -> Any:
+        value = result(self, wait_s)
+        answers.append(value is not None)
+        return value
+
+    monkeypatch.setattr(forked.Helper, "result", answered)
     two = plan_outputs(
-        scenario, plan, "vi", today=day, calendar_state=None, parallel=True
+        scenario,
+        plan,
+        "vi",
+        today=day,
+        calendar_state=None,
+        helper=start_helper(scenario, "vi"),
     )
+    assert answers == [True]
     assert list(two[0]) == list(one[0])
     assert two == one
-    # the child fails: the calendars are made here, the same
-    import scheduler.export.bundle as bundle
-
+    # the helper fails: those files are made here, the same
     parent = os.getpid()
-    feeds = bundle.plan_feeds
+    files = rendered.rendered_files
 
-    def fails_in_child(*args: object) -> object:
+    def fails_in_child(*args: Any) -> dict[str, bytes]:
         if os.getpid() != parent:
             raise RuntimeError("the child fails")
-        return feeds(*args)  # type: ignore[arg-type]
+        return files(*args)
 
-    monkeypatch.setattr(bundle, "plan_feeds", fails_in_child)
+    monkeypatch.setattr(rendered, "rendered_files", fails_in_child)
     three = plan_outputs(
-        scenario, plan, "vi", today=day, calendar_state=None, parallel=True
+        scenario,
+        plan,
+        "vi",
+        today=day,
+        calendar_state=None,
+        helper=start_helper(scenario, "vi"),
     )
-    assert {k: v for k, v in three[0].items() if k.startswith("calendars/")} == {
-        k: v for k, v in one[0].items() if k.startswith("calendars/")
-    }
+    assert answers == [True, False]
+    assert three == one
 
 
 @linux_only
 def test_a_second_process_only_where_a_core_is_free(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # where /proc/loadavg cannot say how many threads run now: the average
+    monkeypatch.setattr("scheduler.export.forked._running_now", lambda: None)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
     monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 0.5, 0.5))
     assert spare_core()
@@ -463,11 +486,11 @@ def test_no_garbage_collection_while_the_files_are_made(
     """The collector waits (it walked the whole heap again and again), then is back as it was."""
     import gc
 
-    import scheduler.export.bundle as bundle
+    import scheduler.export.rendered as rendered
 
     runs: list[int] = []
     seen: list[int] = []  # collections run before the last file was made
-    last = bundle.sheet_files
+    last = rendered.sheet_files
 
     def counted(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
@@ -477,7 +500,7 @@ def test_no_garbage_collection_while_the_files_are_made(
         seen.append(len(runs))
         return last(*args)
 
-    monkeypatch.setattr(bundle, "sheet_files", sheet_files)
+    monkeypatch.setattr(rendered, "sheet_files", sheet_files)
     gc.callbacks.append(counted)
     try:
         assert gc.isenabled()

@@ -29,6 +29,7 @@ from scheduler.errors import InfeasibleScenario, say
 from scheduler.i18n import name_in, number, percent, pick, seconds, t, vnd
 
 if TYPE_CHECKING:
+    from scheduler.export.forked import Helper
     from scheduler.plan import Plan
     from scheduler.scenario.schema import Scenario
 
@@ -98,6 +99,7 @@ def plan(
     lang: Lang = "vi",
 ) -> None:
     """Plan a scenario and write the schedule, plan.json, calendars and report.html."""
+    from scheduler.export.bundle import start_helper
     from scheduler.export.forked import spare_core
     from scheduler.export.table import write_atomically
     from scheduler.outputs import outputs_now
@@ -118,11 +120,18 @@ def plan(
         # CP-SAT's parallel workers race; interleaving them is repeatable
         overrides["interleave_search"] = True
     folder = out or Path("out") / sc.name
-    with output_folder(folder, lang):
-        result = _solve_for_cli(sc, scenario, overrides, lang)
-        # the calendars in a second process beside the other files, if a core is free
-        files, feed_notes = outputs_now(sc, result, lang, parallel=spare_core())
-        write_atomically(folder, files)
+    # if a core is free, a second process imports the workbook's and the
+    # reports' libraries while this one imports the solver and builds the
+    # model, then makes those files beside the calendars and the document
+    helper = start_helper(sc, lang) if spare_core() else None
+    try:
+        with output_folder(folder, lang):
+            result = _solve_for_cli(sc, scenario, overrides, lang, helper)
+            files, feed_notes = outputs_now(sc, result, lang, helper=helper)
+            write_atomically(folder, files)
+    finally:
+        if helper is not None:  # no plan (a conflict, an interrupt): not needed
+            helper.cancel()
     print_summary(sc, result, lang)
     for note in feed_notes:  # a feed split or shortened to stay under 1 MB
         console.print(note, style="yellow", markup=False)
@@ -133,14 +142,23 @@ def plan(
 
 
 def _solve_for_cli(
-    sc: Scenario, scenario: Path, overrides: dict[str, object], lang: str
+    sc: Scenario,
+    scenario: Path,
+    overrides: dict[str, object],
+    lang: str,
+    helper: Helper[dict[str, bytes]] | None = None,
 ) -> Plan:
-    """Solve with a progress line; a conflict exits 2, no plan in time exits 1."""
+    """Solve with a progress line; a conflict exits 2, no plan in time exits 1.
+
+    The public holidays come from ``helper`` if it read them meanwhile (this
+    process then never imports the holidays package), else are read here.
+    """
     from scheduler.calendar import build_grid
     from scheduler.explain import explained
     from scheduler.solver.solve import solve
 
-    grid = build_grid(sc, lang)
+    public = helper.early(wait_s=0.1) if helper is not None else None
+    grid = build_grid(sc, lang, public)
     with console.status(f"{t('summary.solving', lang)}…") as status:
 
         def progress(seconds: float, objective: float, bound: float) -> None:

@@ -9,17 +9,17 @@ clock, an environment variable or ``out/plans.sqlite``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from scheduler.calendar import scenario_holidays
 from scheduler.export.display import DisplayData
-from scheduler.export.forked import Forked
+from scheduler.export.forked import Helper
 from scheduler.export.ical import Feed, PublishedCalendar, feed_notes, plan_feeds
-from scheduler.export.report import report_html, staff_report_html
-from scheduler.export.sheets import sheet_files
 from scheduler.export.table import (
     plan_json,
     schedule_csv,
@@ -47,7 +47,7 @@ def plan_outputs(
     *,
     today: dt.date | None,
     calendar_state: PublishedCalendar | None,
-    parallel: bool = False,
+    helper: Helper[dict[str, bytes]] | None = None,
 ) -> tuple[dict[str, bytes], list[str]]:
     """Return the contents of every output file of a plan, and notes on its feeds.
 
@@ -67,11 +67,14 @@ def plan_outputs(
         The calendar state of the scenario's last publish, or ``None``
         (never published, or no store): see
         :func:`~scheduler.export.ical.plan_feeds`.
-    parallel
-        Build the calendars in a forked process while this one builds the
-        other files (:class:`~scheduler.export.forked.Forked`; the same bytes
-        either way). Only where fork is safe and the machine has a core to
-        spare; otherwise, or when the child fails, everything is built here.
+    helper
+        A child process started with :func:`start_helper` (``scheduler
+        plan``): it makes the workbook, the reports and the sheets
+        (:func:`scheduler.export.rendered.rendered_files`) while this
+        process makes the calendars, the tables and the document; the same
+        bytes either way.
+        Without one (``None``, or a helper that could not start), or when the
+        child fails, everything is made here.
 
     Returns
     -------
@@ -82,7 +85,68 @@ def plan_outputs(
         (:func:`scheduler.export.ical.feed_notes`), for the command to print.
     """
     with collector_paused():
-        return _outputs(scenario, plan, lang, today, calendar_state, parallel)
+        return _outputs(scenario, plan, lang, today, calendar_state, helper)
+
+
+def start_helper(scenario: Scenario, lang: str) -> Helper[dict[str, bytes]]:
+    """Start a child process that prepares the heavy exporters and waits for a plan.
+
+    Start it as early as possible (``scheduler plan`` does, once the scenario
+    is read): it reads the country's public holidays first (the command takes
+    them with ``Helper.early`` for its time grid, and need not import the
+    holidays package), then imports openpyxl, python-docx, plotly and the
+    exporters that use them, and warms them up
+    (:func:`scheduler.export.rendered.warm_up`), while the command imports the
+    solver and builds the model; then pass it to :func:`plan_outputs`. Where
+    no child can be forked it is a helper that did not start, and
+    :func:`plan_outputs` does all the work.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the plan will be made for.
+    lang
+        The language of the files.
+    """
+    return Helper(
+        functools.partial(_prepare_rendered, scenario, lang),
+        early=functools.partial(scenario_holidays, scenario, lang),
+    )
+
+
+def _prepare_rendered(scenario: Scenario, lang: str) -> None:
+    """Import and warm up what :func:`_rendered` needs (in the helper, before the plan exists)."""
+    from scheduler.export.rendered import warm_up
+
+    warm_up(scenario, lang)
+
+
+def _rendered(
+    scenario: Scenario,
+    plan: Plan,
+    lang: str,
+    today: dt.date | None,
+    document: bool = True,
+) -> dict[str, bytes]:
+    """Return :func:`scheduler.export.rendered.rendered_files` (imported on first use).
+
+    Imported here, not at the top: the calendars alone (``scheduler export
+    ics``, ``publish``) and ``scheduler plan``'s own process (its helper makes
+    these files) need none of openpyxl and plotly.
+    """
+    from scheduler.export.rendered import rendered_files
+
+    with collector_paused():  # in the helper too
+        return rendered_files(scenario, plan, lang, today, document)
+
+
+def _document(
+    scenario: Scenario, plan: Plan, lang: str, today: dt.date | None
+) -> bytes:
+    """Return ``ke-hoach.docx`` (python-docx imported on first use, as in :func:`_rendered`)."""
+    from scheduler.export.document import plan_docx
+
+    return plan_docx(scenario, plan, lang, today)
 
 
 @contextmanager
@@ -109,49 +173,46 @@ def _outputs(
     lang: str,
     today: dt.date | None,
     calendar_state: PublishedCalendar | None,
-    parallel: bool,
+    helper: Helper[dict[str, bytes]] | None,
 ) -> tuple[dict[str, bytes], list[str]]:
     """Make the files of :func:`plan_outputs`."""
-    # python-docx and pandas load only for the files that need them, not for
-    # the calendars alone (scheduler export ics, publish)
-    from scheduler.export.document import plan_docx
-    from scheduler.export.workbook import schedule_xlsx
-
-    display = DisplayData.from_scenario(scenario)
-    calendars = (
-        Forked(plan_feeds, plan, display, lang, calendar_state) if parallel else None
+    # the helper makes the workbook, the reports and the sheets; this process
+    # the tables, the calendars and the document (about as long, measured)
+    sent = helper is not None and helper.run(
+        _rendered, scenario, plan, lang, today, False
     )
     # a monotonic timer, only to bound the wait for the child: no file depends on it
     started = time.perf_counter()
     try:
-        head = {
+        display = DisplayData.from_scenario(scenario)
+        tables = {
             "schedule.csv": schedule_csv(scenario, plan),
-            "schedule.xlsx": schedule_xlsx(scenario, plan, lang, today),
-            "ke-hoach.docx": plan_docx(scenario, plan, lang, today),
             "unscheduled.csv": unscheduled_csv(plan, lang),
             "plan.json": plan_json(plan),
             "display.json": display.to_json().encode("utf-8"),
         }
-        tail = {
-            "report.html": report_html(scenario, plan, lang, today),
-            "report-staff.html": staff_report_html(scenario, plan, lang, today),
-            **sheet_files(scenario, plan, lang),
-        }
+        feeds: list[Feed] = plan_feeds(plan, display, lang, calendar_state)
+        document = _document(scenario, plan, lang, today) if sent else None
     except BaseException:
-        if calendars is not None:
-            calendars.cancel()
+        if helper is not None:
+            helper.cancel()
         raise
-    feeds: list[Feed] | None = None
-    if calendars is not None:
+    rendered: dict[str, bytes] | None = None
+    if helper is not None:
         # the child's share takes about as long as ours: wait well beyond that
         waited = time.perf_counter() - started
-        feeds = calendars.result(wait_s=max(10.0, 4 * waited))
-    if feeds is None:  # not in parallel, or the child failed: the same feeds here
-        feeds = plan_feeds(plan, display, lang, calendar_state)
+        rendered = helper.result(wait_s=max(10.0, 4 * waited))
+    if rendered is None:  # no helper, or it failed: the same files here
+        rendered = _rendered(scenario, plan, lang, today, document is None)
+    if document is not None:
+        rendered["ke-hoach.docx"] = document
     files = {
-        **head,
+        "schedule.csv": tables["schedule.csv"],
+        "schedule.xlsx": rendered.pop("schedule.xlsx"),
+        "ke-hoach.docx": rendered.pop("ke-hoach.docx"),
+        **tables,
         **{f"calendars/{f.filename}": f.body for f in feeds},
-        **tail,
+        **rendered,
     }
     return files, feed_notes(feeds, lang)
 

@@ -700,6 +700,20 @@ class _Outcome:
     floor: float | None = None
 
 
+def count_booleans(proto: Any) -> int:
+    """Return how many variables of a CP-SAT model have the domain exactly [0, 1].
+
+    Read element by element: copying each domain to a list first took three
+    times as long (0.045 s against 0.016 s of CPU for Hưng Nguyên's 11,583
+    variables, in the command's own time after the solve).
+    """
+    return sum(
+        1
+        for v in proto.variables
+        if len(d := v.domain) == 2 and d[0] == 0 and d[1] == 1
+    )
+
+
 def _plan_of(
     built: BuiltModel,
     stage1: _Stage1,
@@ -756,7 +770,7 @@ def _plan_of(
         solver=f"OR-Tools CP-SAT {ortools.__version__}"  # type: ignore[attr-defined]
         + (f" + {stage1.highs}" if stage1.highs else ""),
         parameters=params,
-        num_booleans=sum(1 for v in proto.variables if list(v.domain) == [0, 1]),
+        num_booleans=count_booleans(proto),
         num_constraints=len(proto.constraints),
         naming_status=naming.status,
         stages=tuple([*earlier, *stage1.stages]),
