@@ -210,6 +210,7 @@ def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
 
 
 GUIDED_SHARE = 0.5  # of the time left, at most, for the relaxation's start
+GUIDED_BETTER = "FEASIBLE (linear relaxation)"  # its report, when the hint
 
 
 def _guided_start(
@@ -222,7 +223,9 @@ def _guided_start(
 
     Returns the start and the relaxation's bound, or None when the
     relaxation was not solved in time. The start's whole solution becomes
-    the model's hint when it is better than the greedy plan's completion.
+    the model's hint when it is better than the greedy plan's completion
+    (its report's status is then :data:`GUIDED_BETTER`), and :func:`solve`
+    takes it as its first round.
     The bound becomes a row of the model, ``objective >= bound`` (valid for
     every plan): CP-SAT's own bound starts there, and a round with a
     ``relative_gap_limit`` stops once within it of the bound.
@@ -241,7 +244,7 @@ def _guided_start(
         _hint_whole(m, found.solver)
     report = {
         "goals": list(dict.fromkeys(p.name for p in built.penalties)),
-        "status": "FEASIBLE (linear relaxation)"
+        "status": GUIDED_BETTER
         if better
         else "FEASIBLE (linear relaxation, not better than the greedy plan)",
         "objective": objective,
@@ -390,6 +393,7 @@ def solve(
     round_bound: float | None = None  # the last placement round's bound
     round_stages: list[dict[str, Any]] = []  # and its report
     floor: float | None = None  # the linear relaxation's bound (every plan)
+    first_round: _Stage1 | None = None  # the relaxation's start, when better
     if not built.ctx.travel_exact and not len(built.model.proto.solution_hint.vars):
         warm_start, warm_done = _start_from_greedy(built, params, warm_start)
         if warm_done is not None:
@@ -406,7 +410,12 @@ def solve(
         if guided is not None:
             floor = guided[1]
             wall += guided[0].wall
-            earlier += guided[0].stages
+            if guided[0].stages[-1]["status"] == GUIDED_BETTER:
+                # the first round: named (or moved) at once, it is the plan to
+                # beat; the round after it (_again) gets the time left
+                first_round = guided[0]
+            else:
+                earlier += guided[0].stages
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
@@ -436,8 +445,11 @@ def solve(
             **params,
             "max_time_in_seconds": max((left - reserve) * share, MIN_STAGE1_S),
         }
-        stage1 = _solve_stage1(built, round_params, progress, highs_after)
-        wall += stage1.wall
+        if first_round is not None:
+            stage1, first_round = first_round, None  # its time is counted
+        else:
+            stage1 = _solve_stage1(built, round_params, progress, highs_after)
+            wall += stage1.wall
         # the bound of the last round: its model only cut off unnameable
         # placements, so it holds for every plan
         round_bound = (
