@@ -124,6 +124,34 @@ def event_weights(
     return out
 
 
+def unnamed_events(
+    built: BuiltModel,
+    draft: list[tuple[StaffedEvent, Event]],
+    params: dict[str, Any],
+    naming_s: float,
+    fixed: dict[str, tuple[tuple[str, str], ...]] | None = None,
+) -> set[str] | None:
+    """Return the events outside a most valuable nameable set of a placement.
+
+    The ids of the drafted events :func:`name_most` leaves out (empty when
+    every event can be named), or None when it found no set in ``naming_s``.
+    """
+    sc, grid = built.ctx.scenario, built.ctx.grid
+    staffed = [e for e, _ in draft if any(e.roles.values())]
+    kept = name_most(
+        sc,
+        staffed,
+        event_weights(built, draft),
+        grid.staff_blocked,
+        naming_s,
+        int(params.get("random_seed", 0)),
+        fixed,
+    )
+    if kept is None:
+        return None
+    return {e.event_id for e in staffed} - kept
+
+
 def repair(
     built: BuiltModel,
     stage1: cp_model.CpSolver,
@@ -157,22 +185,10 @@ def repair(
     fixed : dict, optional
         Names that must stay (re-plans).
     """
-    ctx = built.ctx
-    sc, grid = ctx.scenario, ctx.grid
-    seed = int(params.get("random_seed", 0))
-    staffed = [e for e, _ in draft if any(e.roles.values())]
-    kept = name_most(
-        sc,
-        staffed,
-        event_weights(built, draft),
-        grid.staff_blocked,
-        naming_s,
-        seed,
-        fixed,
-    )
-    if kept is None:
+    dropped = unnamed_events(built, draft, params, naming_s, fixed)
+    if dropped is None:
         return None
-    dropped = {e.event_id for e in staffed} - kept
+    seed = int(params.get("random_seed", 0))
     off: set[int] = set()
     for placed, event in draft:
         if placed.event_id in dropped:
@@ -254,21 +270,9 @@ def move_unnamed(
         cannot be named, or no placement was found in time.
     """
     ctx = built.ctx
-    sc, grid = ctx.scenario, ctx.grid
-    seed = int(params.get("random_seed", 0))
-    staffed = [e for e, _ in draft if any(e.roles.values())]
-    kept = name_most(
-        sc,
-        staffed,
-        event_weights(built, draft),
-        grid.staff_blocked,
-        naming_s,
-        seed,
-        fixed,
-    )
-    if kept is None:
+    dropped = unnamed_events(built, draft, params, naming_s, fixed)
+    if dropped is None:
         return None
-    dropped = {e.event_id for e in staffed} - kept
     events = {placed.event_id: event for placed, event in draft}
     rows = [ctx.vars.session_row(events[eid]) for eid in dropped]
     if not rows:
