@@ -439,6 +439,31 @@ def test_a_large_feed_is_split_by_quarter_and_loses_no_event(
     assert any("split into 2 feeds" in n for n in feed_notes(feeds.values(), "en"))
 
 
+def test_a_month_still_too_large_is_split_by_week_and_loses_no_event(
+    big: tuple[Plan, DisplayData, list[Feed]],
+) -> None:
+    # must hold: the tiny plan's events fall on 5-8 and 11-15 Sep (ISO weeks
+    # 36 and 37) and their copies three months later. With the limit 200
+    # bytes below the third quarter's feed, that quarter and its only month
+    # (September: the same events) are too large, and September goes by week:
+    # two parts, each about half of it, under the limit; no event is lost.
+    # Must break without the weeks: September's one part stays over the limit
+    plan, display, full = big
+    whole = by_name(full)["all"]
+    state = advance_state(plan, display, {}, T1)
+    quarters = by_name(
+        build_feeds(plan, display, state, limit_bytes=len(whole.body) - 500)
+    )
+    limit = len(quarters["all-2023-q3"].body) - 200
+    feeds = by_name(build_feeds(plan, display, state, limit_bytes=limit))
+    index = feeds["all"]
+    assert index.parts[:2] == ("all-2023-09-w36", "all-2023-09-w37")
+    parts = [feeds[p] for p in index.parts]
+    assert all(len(p.body) <= limit for p in parts)
+    assert sorted(u for p in parts for u in p.uids) == sorted(whole.uids)
+    assert "(Tuần 36/2023)" in parts[0].body.replace(b"\r\n ", b"").decode()
+
+
 def test_a_large_feed_leaves_out_past_events_only(
     big: tuple[Plan, DisplayData, list[Feed]],
 ) -> None:

@@ -615,6 +615,7 @@ CATALOGUE: dict[str, tuple[str, str] | str] = {
     "ical.feed.part": ("{} ({})", "{} ({})"),
     "ical.quarter": ("Quý {}/{}", "Q{} {}"),
     "ical.month": ("Tháng {}/{}", "{1}-{0:02d}"),
+    "ical.week": ("Tuần {}/{}", "week {} of {}"),
     "ical.note.dropped": (
         "{}: quá 1 MB, đã bỏ {} sự kiện đã qua (không bỏ sự kiện sắp tới).",
         "{}: over 1 MB, {} past events left out (no future event is).",
