@@ -20,9 +20,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler import interrupt
 from scheduler.model.builder import BuiltModel
 from scheduler.solver.highs import solve_relaxation
+from scheduler.solver.portfolio import cp_solver
 from scheduler.solver.repair import fix_domain
 
 WHOLE = 0.99  # a relaxation value at least this is taken as 1
@@ -80,12 +80,14 @@ def relaxation_start(
     left = time_limit_s - (time.perf_counter() - started)
     if left <= 0:
         return None
-    solver = cp_model.CpSolver()
-    interrupt.watch_solver(solver)
-    solver.parameters.num_workers = int(params.get("num_workers", 1)) or 1
-    solver.parameters.random_seed = int(params.get("random_seed", 0))
-    solver.parameters.max_time_in_seconds = left
-    solver.parameters.relative_gap_limit = FIXED_GAP
+    solver = cp_solver(
+        {
+            "num_workers": int(params.get("num_workers", 1)) or 1,
+            "random_seed": int(params.get("random_seed", 0)),
+            "max_time_in_seconds": left,
+            "relative_gap_limit": FIXED_GAP,
+        }
+    )
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return Guided(solver, relaxed.bound, fixed, time.perf_counter() - started)

@@ -368,7 +368,7 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
         "wall_time_s": wall,
         "values": (
             [round(v) for v in h.getSolution().col_value]
-            if has_solution and options["keep_values"]
+            if has_solution and options["keep_values"] and not options.get("relaxation")
             else []
         ),
         # a relaxation's values, fractions kept

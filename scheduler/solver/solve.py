@@ -145,10 +145,7 @@ def _solve_stage1(
         if i < len(stage_names) - 1:
             # keep this stage's level, then hint the next stage with this solution
             model.add(objective_of(terms) <= round(solver.objective_value))
-            model.clear_hints()  # type: ignore[no-untyped-call]
-            for var_index in range(len(model.proto.variables)):
-                var = model.get_int_var_from_proto_index(var_index)
-                model.add_hint(var, solver.value(var))
+            _hint_whole(model, solver)
     if len(stage_names) > 1:
         set_objective(model, built.penalties)
     return _Stage1(solver, status, reports, time.perf_counter() - started)
@@ -210,7 +207,6 @@ def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
 
 
 GUIDED_SHARE = 0.5  # of the time left, at most, for the relaxation's start
-GUIDED_BETTER = "FEASIBLE (linear relaxation)"  # its report, when the hint
 
 
 def _guided_start(
@@ -218,14 +214,13 @@ def _guided_start(
     params: dict[str, Any],
     deadline: float,
     warm_done: _Stage1 | None,
-) -> tuple[_Stage1, float] | None:
+) -> tuple[_Stage1, float, bool] | None:
     """Start from the linear relaxation (:mod:`scheduler.solver.guided`).
 
-    Returns the start and the relaxation's bound, or None when the
-    relaxation was not solved in time. The start's whole solution becomes
-    the model's hint when it is better than the greedy plan's completion
-    (its report's status is then :data:`GUIDED_BETTER`), and :func:`solve`
-    takes it as its first round.
+    Returns the start, the relaxation's bound and whether the start is
+    better than the greedy plan's completion, or None when the relaxation
+    was not solved in time. A better start's whole solution becomes the
+    model's hint, and :func:`solve` takes it as its first round.
     The bound becomes a row of the model, ``objective >= bound`` (valid for
     every plan): CP-SAT's own bound starts there, and a round with a
     ``relative_gap_limit`` stops once within it of the bound.
@@ -244,7 +239,7 @@ def _guided_start(
         _hint_whole(m, found.solver)
     report = {
         "goals": list(dict.fromkeys(p.name for p in built.penalties)),
-        "status": GUIDED_BETTER
+        "status": "FEASIBLE (linear relaxation)"
         if better
         else "FEASIBLE (linear relaxation, not better than the greedy plan)",
         "objective": objective,
@@ -253,7 +248,7 @@ def _guided_start(
     }
     # its bound is the relaxation's: the fixed copy's own proves nothing
     stage = _Stage1(found.solver, cp_model.FEASIBLE, [report], found.wall, found.bound)
-    return stage, found.bound
+    return stage, found.bound, better
 
 
 def _just_below(bound: float) -> int:
@@ -292,10 +287,7 @@ def _start_from_greedy(
         return warm_start, None
     # the whole solution as the hint: the search starts from a plan
     m = built.model
-    m.clear_hints()  # type: ignore[no-untyped-call]
-    for index in range(len(m.proto.variables)):
-        var = m.get_int_var_from_proto_index(index)
-        m.add_hint(var, done.solver.value(var))
+    _hint_whole(m, done.solver)
     return warm_start, done
 
 
@@ -408,14 +400,14 @@ def solve(
             None if deterministic else _guided_start(built, params, deadline, warm_done)
         )
         if guided is not None:
-            floor = guided[1]
-            wall += guided[0].wall
-            if guided[0].stages[-1]["status"] == GUIDED_BETTER:
+            start, floor, better = guided
+            wall += start.wall
+            if better:
                 # the first round: named (or moved) at once, it is the plan to
                 # beat; the round after it (_again) gets the time left
-                first_round = guided[0]
+                first_round = start
             else:
-                earlier += guided[0].stages
+                earlier += start.stages
     while True:
         left = deadline - time.perf_counter()
         if unnamed and left <= 0:
@@ -868,12 +860,10 @@ def _restrict(
         stage1.bound if stage1.bound is not None else stage1.solver.best_objective_bound
     )
     add_one_half_a_day(built.ctx)  # its literal is found again by name to switch
-    m = built.model
-    m.clear_hints()  # type: ignore[no-untyped-call]
     if draft is not None:
-        for index in range(len(m.proto.variables)):
-            var = m.get_int_var_from_proto_index(index)
-            m.add_hint(var, stage1.solver.value(var))
+        _hint_whole(built.model, stage1.solver)
+    else:
+        built.model.clear_hints()  # type: ignore[no-untyped-call]
     return bound
 
 
