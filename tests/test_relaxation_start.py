@@ -16,13 +16,16 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from scheduler.calendar import build_grid
 from scheduler.check import check_plan
 from scheduler.model import staff as staff_model
 from scheduler.model.builder import BuiltModel, build_model
-from scheduler.solver.guided import relaxation_start
+from scheduler.plan import Status
+from scheduler.solver.guided import relaxation_start, side_bound
 from scheduler.solver.highs import solve_relaxation
 from scheduler.solver.repair import move_unnamed
 from scheduler.solver.solve import _draft, solve
@@ -177,3 +180,91 @@ def test_the_relaxation_s_bound_is_a_row_of_the_model(tmp_path: Path) -> None:
         and set(ct.linear.vars) == objective
     ]
     assert len(rows) == 1
+
+
+def _one_class(budget: int) -> tuple[cp_model.CpModel, cp_model.IntVar]:
+    """One class (y, fixed cost 12) for two communes (a1, a2 ≤ y, 2 each).
+
+    Spending ``12·y + 2·a1 + 2·a2 ≤ budget``; each commune left untrained
+    costs 10: minimise ``20 − 10·a1 − 10·a2``.
+    """
+    m = cp_model.CpModel()
+    y, a1, a2 = (m.new_bool_var(n) for n in ("y", "a1", "a2"))
+    m.add(a1 <= y)
+    m.add(a2 <= y)
+    m.add(12 * y + 2 * a1 + 2 * a2 <= budget)
+    m.minimize(20 - 10 * a1 - 10 * a2)
+    return m, y
+
+
+def test_a_fraction_of_a_class_is_solved_on_both_sides() -> None:
+    # must hold: with 10 to spend no class can open (12 alone), so every
+    # plan costs 20. The relaxation opens y = t with a1 = a2 = t:
+    # 16·t ≤ 10, t = 0.625, 20 − 20·0.625 = 7.5. Its sides: y ≤ 0 gives 20,
+    # y ≥ 1 has no solution (12 > 10), so the bound of both is 20, the
+    # optimum itself
+    m, y = _one_class(10)
+    whole = solve_relaxation(m.proto, 10.0)
+    assert whole is not None
+    assert whole.bound == pytest.approx(7.5)
+    assert whole.sides == ()  # must break: without the class, no sides
+
+    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], 12)])
+
+    assert relaxed is not None
+    assert relaxed.bound == pytest.approx(7.5)
+    assert [s.status for s in relaxed.sides] == [Status.OPTIMAL, Status.INFEASIBLE]
+    assert relaxed.sides[0].bound == pytest.approx(20.0)
+    assert side_bound(relaxed) == pytest.approx(20.0)
+
+
+def test_both_sides_with_plans_give_the_lower_side_s_optimum() -> None:
+    # with 15: the relaxation takes y = 0.9375 (16·t ≤ 15), 20 − 18.75 =
+    # 1.25. Side y ≤ 0: 20; side y ≥ 1: a1 + a2 ≤ 1.5, 20 − 15 = 5. The
+    # bound is 5, above 1.25 and below the optimum 10 (y = a1 = 1: 14 ≤ 15)
+    m, y = _one_class(15)
+
+    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], 12)])
+
+    assert relaxed is not None
+    assert relaxed.bound == pytest.approx(1.25)
+    assert sorted(s.bound or 0.0 for s in relaxed.sides) == pytest.approx([5.0, 20.0])
+    assert side_bound(relaxed) == pytest.approx(5.0)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m) == cp_model.OPTIMAL
+    assert solver.objective_value == pytest.approx(10.0)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    fixed=st.integers(1, 20),
+    per_commune=st.integers(1, 6),
+    penalty=st.integers(1, 15),
+    budget=st.integers(0, 40),
+    communes=st.integers(1, 4),
+)
+def test_the_bound_of_both_sides_never_passes_the_optimum(
+    fixed: int, per_commune: int, penalty: int, budget: int, communes: int
+) -> None:
+    # one class for a few communes under a budget, at any prices: the bound
+    # of the sides lies between the whole relaxation's and the optimum
+    m = cp_model.CpModel()
+    y = m.new_bool_var("y")
+    a = [m.new_bool_var(f"a{i}") for i in range(communes)]
+    for x in a:
+        m.add(x <= y)
+    m.add(fixed * y + per_commune * sum(a) <= budget)
+    m.minimize(penalty * communes - penalty * sum(a))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m) == cp_model.OPTIMAL
+
+    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], fixed)])
+
+    assert relaxed is not None
+    bound = side_bound(relaxed)
+    if bound is None:  # the class count was whole
+        assert relaxed.sides == ()
+        bound = relaxed.bound
+    assert relaxed.bound - 1e-6 <= bound <= solver.objective_value + 1e-6

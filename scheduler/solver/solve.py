@@ -206,7 +206,7 @@ def _warm_start_only(built: BuiltModel, params: dict[str, Any]) -> _Stage1:
     return _Stage1(solver, status, [report], time.perf_counter() - started)
 
 
-GUIDED_SHARE = 0.5  # of the time left, at most, for the relaxation's start
+GUIDED_SHARE = 0.6  # of the time left, at most, for the relaxation's start
 
 
 def _guided_start(
@@ -246,6 +246,9 @@ def _guided_start(
         "bound": found.bound,
         "fixed_by_relaxation": found.fixed,
     }
+    if found.sides:
+        # the relaxation solved again on both sides of a class count
+        report["relaxation_sides"] = found.sides
     # its bound is the relaxation's: the fixed copy's own proves nothing
     stage = _Stage1(found.solver, cp_model.FEASIBLE, [report], found.wall, found.bound)
     return stage, found.bound, better
