@@ -116,7 +116,8 @@ def relaxation_start(
     )
     if relaxed is None:
         return None
-    bound, starts = relaxed.bound, [relaxed.values]
+    bound = relaxed.bound
+    starts = [(relaxed.values, relaxed.bound)]
     sides = side_bound(relaxed)
     if sides is not None:
         bound = max(bound, sides)
@@ -126,17 +127,19 @@ def relaxation_start(
         # most 12, 6,936 whole, 7,851,415 after 20 s)
         starts = sorted(
             (
-                np.array(side.values)
+                (np.array(side.values), side.bound)
                 for side in relaxed.sides
-                if side.status == Status.OPTIMAL
+                if side.status == Status.OPTIMAL and side.bound is not None
             ),
-            key=lambda values: -_whole_placements(built, values),
+            key=lambda start: -_whole_placements(built, start[0]),
         )
     best: tuple[cp_model.CpSolver, int] | None = None
-    for k, values in enumerate(starts):
+    for k, (values, floor) in enumerate(starts):
         left = time_limit_s - (time.perf_counter() - started)
         if left <= 0:
             break
+        if best is not None and floor >= best[0].objective_value:
+            continue  # no plan on this side beats the one found
         found = _fixed_solve(built, params, values, left / (len(starts) - k))
         if found is not None and (
             best is None or found[0].objective_value < best[0].objective_value
