@@ -182,7 +182,9 @@ def test_the_relaxation_s_bound_is_a_row_of_the_model(tmp_path: Path) -> None:
     assert len(rows) == 1
 
 
-def _one_class(budget: int) -> tuple[cp_model.CpModel, cp_model.IntVar]:
+def _one_class(
+    budget: int,
+) -> tuple[cp_model.CpModel, cp_model.IntVar, list[cp_model.IntVar]]:
     """One class (y, fixed cost 12) for two communes (a1, a2 ≤ y, 2 each).
 
     Spending ``12·y + 2·a1 + 2·a2 ≤ budget``; each commune left untrained
@@ -194,7 +196,7 @@ def _one_class(budget: int) -> tuple[cp_model.CpModel, cp_model.IntVar]:
     m.add(a2 <= y)
     m.add(12 * y + 2 * a1 + 2 * a2 <= budget)
     m.minimize(20 - 10 * a1 - 10 * a2)
-    return m, y
+    return m, y, [a1, a2]
 
 
 def test_a_fraction_of_a_class_is_solved_on_both_sides() -> None:
@@ -203,7 +205,7 @@ def test_a_fraction_of_a_class_is_solved_on_both_sides() -> None:
     # 16·t ≤ 10, t = 0.625, 20 − 20·0.625 = 7.5. Its sides: y ≤ 0 gives 20,
     # y ≥ 1 has no solution (12 > 10), so the bound of both is 20, the
     # optimum itself
-    m, y = _one_class(10)
+    m, y, _ = _one_class(10)
     whole = solve_relaxation(m.proto, 10.0)
     assert whole is not None
     assert whole.bound == pytest.approx(7.5)
@@ -222,7 +224,7 @@ def test_both_sides_with_plans_give_the_lower_side_s_optimum() -> None:
     # with 15: the relaxation takes y = 0.9375 (16·t ≤ 15), 20 − 18.75 =
     # 1.25. Side y ≤ 0: 20; side y ≥ 1: a1 + a2 ≤ 1.5, 20 − 15 = 5. The
     # bound is 5, above 1.25 and below the optimum 10 (y = a1 = 1: 14 ≤ 15)
-    m, y = _one_class(15)
+    m, y, _ = _one_class(15)
 
     relaxed = solve_relaxation(m.proto, 10.0, [([y.index], 12)])
 
@@ -234,6 +236,24 @@ def test_both_sides_with_plans_give_the_lower_side_s_optimum() -> None:
     solver.parameters.num_workers = 1
     assert solver.solve(m) == cp_model.OPTIMAL
     assert solver.objective_value == pytest.approx(10.0)
+
+
+def test_the_lower_leaf_is_split_again_on_its_own_fraction() -> None:
+    # the same with the communes trained as a second count (each costs 10
+    # untrained): after the class split, the lower leaf (y ≥ 1, 5) trains
+    # 1.5 communes; split again, a1 + a2 ≤ 1 gives 20 − 10 = 10 and
+    # a1 + a2 ≥ 2 has no solution (12 + 4 > 15). The leaves are 20, 10 and
+    # none: the bound is 10, the optimum itself (must break with one split: 5)
+    m, y, communes = _one_class(15)
+    trained = [a.index for a in communes]
+
+    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], 12), (trained, 10)])
+
+    assert relaxed is not None
+    assert len(relaxed.sides) == 3
+    assert side_bound(relaxed) == pytest.approx(10.0)
+    statuses = sorted(s.status.value for s in relaxed.sides)
+    assert statuses == ["INFEASIBLE", "OPTIMAL", "OPTIMAL"]
 
 
 @settings(max_examples=12, deadline=None)

@@ -14,11 +14,12 @@ follow; the relaxation's optimum is a bound valid for every plan.
 Under a tight budget the relaxation is weaker: it opens a fraction of a
 training class, paying a fraction of the class's fixed cost, and spends the
 money saved on dialogues (×0.8: 12.4 classes, where every plan opens 12 or
-13). Every plan opens a whole number of classes, so HiGHS solves the
-relaxation again on both sides, at most ⌊12.4⌋ and at least ⌈12.4⌉ classes,
-each from the whole relaxation's basis (:func:`scheduler.solver.highs.start_relaxation`);
-the lower of the two optima is a bound for every plan (:func:`side_bound`),
-and each side's values are a start.
+13), or holds a fraction of a dialogue. Every plan has whole counts, so
+HiGHS splits the relaxation on them: at most ⌊12.4⌋ and at least ⌈12.4⌉
+classes, then the lower leaf again on its own costliest fraction
+(:func:`count_groups`; :func:`scheduler.solver.highs.start_highs`,
+``branch``). The lowest leaf's optimum is a bound for every plan
+(:func:`side_bound`), and the most whole leaves' values are starts.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ from scheduler.solver.repair import fix_domain
 WHOLE = 0.99  # a relaxation value at least this is taken as 1
 # the solve with the relaxation's placements fixed stops within this gap
 FIXED_GAP = 0.001
-# of the time given, at most, for the relaxation and its sides (130 communes
-# ×0.8: 7.7 s for the relaxation, 12 s for both sides)
+# of the time given, at most, for the relaxation and its leaves (130 communes
+# ×0.8: 7.7 s for the relaxation, 12 s for its first two leaves)
 RELAXATION_SHARE = 0.8
+MAX_STARTS = 2  # leaves whose values are completed, the most whole first
 
 
 @dataclass(frozen=True)
@@ -53,27 +55,40 @@ class Guided:
     bound: float  # valid for every plan: the relaxation's, or its sides'
     fixed: int  # placement variables fixed at 1
     wall: float
-    sides: int = 0  # relaxations solved on the two sides of a class count
+    sides: int = 0  # leaves of the relaxation split on whole counts
 
 
-def class_groups(built: BuiltModel) -> list[tuple[list[int], int]]:
-    """Return each training activity's class variables and a class's fixed cost.
+def count_groups(built: BuiltModel) -> list[tuple[list[int], int]]:
+    """Return the counts every plan has whole, with what one more of each costs.
 
-    Every plan opens a whole number of classes of each activity.
+    Each training activity's classes (a class's fixed cost) and each session
+    activity's sessions held (a session's average price).
     """
-    return [
+    groups = [
         ([v.index for v in tv.open.values()], tv.fixed_cost)
         for tv in built.ctx.vars.training.values()
         if tv.open
     ]
+    sessions = built.ctx.vars.sessions
+    held: dict[str, list[int]] = {}
+    prices: dict[str, list[int]] = {}
+    for (act_id, code), xs in sessions.x.items():
+        held.setdefault(act_id, []).extend(v.index for v in xs.values())
+        prices.setdefault(act_id, []).append(sessions.cost[(act_id, code)])
+    groups += [
+        (columns, sum(prices[act_id]) // len(prices[act_id]))
+        for act_id, columns in held.items()
+        if columns
+    ]
+    return groups
 
 
 def side_bound(relaxed: Relaxation) -> float | None:
-    """Return the bound of both sides of a class count: the lower side's optimum.
+    """Return the bound of a relaxation split on whole counts: its lowest leaf's optimum.
 
-    Every plan opens a whole number of classes, so lies on one side; a side
-    with no solution holds no plan. None when there are no sides or one was
-    not solved.
+    Every plan has whole counts, so lies in one leaf; a leaf with no
+    solution holds no plan. None when there are no leaves or one was not
+    solved.
     """
     if not relaxed.sides:
         return None
@@ -100,9 +115,10 @@ def relaxation_start(
     params : dict
         The solve's CP-SAT parameters (workers, seed).
     time_limit_s : float
-        Time for every step: the relaxation (with its sides, when it opens
-        a fraction of a class) takes at most :data:`RELAXATION_SHARE` of it,
-        the fixed solves, one from each side's values, what is left.
+        Time for every step: the relaxation (split on whole counts when
+        they are fractions) takes at most :data:`RELAXATION_SHARE` of it,
+        the fixed solves, from at most :data:`MAX_STARTS` leaves' values,
+        what is left.
 
     Returns
     -------
@@ -112,7 +128,7 @@ def relaxation_start(
     """
     started = time.perf_counter()
     relaxed = solve_relaxation(
-        built.model.proto, time_limit_s * RELAXATION_SHARE, class_groups(built)
+        built.model.proto, time_limit_s * RELAXATION_SHARE, count_groups(built)
     )
     if relaxed is None:
         return None
@@ -121,10 +137,10 @@ def relaxation_start(
     sides = side_bound(relaxed)
     if sides is not None:
         bound = max(bound, sides)
-        # each side's values a start, the most whole first: CP-SAT then has
-        # the least to complete (130 communes ×0.8: at least 13 classes,
-        # 6,989 placements whole, proven best in 2.8 s at 7,671,440; at
-        # most 12, 6,936 whole, 7,851,415 after 20 s)
+        # the most whole leaves' values are starts: CP-SAT then has the least
+        # to complete (130 communes ×0.8: at least 13 classes, 6,989
+        # placements whole, proven best in 2.8 s at 7,671,440; at most 12,
+        # 6,936 whole, 7,851,415 after 20 s)
         starts = sorted(
             (
                 (np.array(side.values), side.bound)
@@ -132,14 +148,14 @@ def relaxation_start(
                 if side.status == Status.OPTIMAL and side.bound is not None
             ),
             key=lambda start: -_whole_placements(built, start[0]),
-        )
+        )[:MAX_STARTS]
     best: tuple[cp_model.CpSolver, int] | None = None
     for k, (values, floor) in enumerate(starts):
         left = time_limit_s - (time.perf_counter() - started)
         if left <= 0:
             break
         if best is not None and floor >= best[0].objective_value:
-            continue  # no plan on this side beats the one found
+            continue  # no plan in this leaf beats the one found
         found = _fixed_solve(built, params, values, left / (len(starts) - k))
         if found is not None and (
             best is None or found[0].objective_value < best[0].objective_value
@@ -148,7 +164,8 @@ def relaxation_start(
     if best is None:
         return None
     wall = time.perf_counter() - started
-    return Guided(best[0], bound, best[1], wall, 0 if sides is None else 2)
+    leaves = 0 if sides is None else len(relaxed.sides)
+    return Guided(best[0], bound, best[1], wall, leaves)
 
 
 def _whole_placements(

@@ -57,6 +57,7 @@ COUNT_TOLERANCE = 1e-4
 # left: from scratch they take 1.5-2 times as long together (Nghệ An ×0.8: 130
 # communes 7.7 s, then 12 s; 80 communes with their star rows 11 s, then 18 s)
 SIDES_AFTER = 2.0
+MAX_SPLITS = 3  # of the relaxation's leaves (four leaves at most)
 
 # Every oneof case of ConstraintProto, supported ones first (checked in order).
 _SUPPORTED = ("linear", "bool_or", "bool_and", "at_most_one", "exactly_one")
@@ -134,18 +135,17 @@ class MipResult:
     values: tuple[int, ...] = field(default=(), repr=False)
     # with ``relaxation``: the linear relaxation's values (by proto index)
     relaxed: tuple[float, ...] = field(default=(), repr=False)
-    # with ``branch``: the relaxation solved again on both sides of a count
+    # with ``branch``: the leaves of the relaxation split on whole counts
     sides: tuple[RelaxedSide, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
 class RelaxedSide:
-    """The relaxation with one more row on a whole count: ``Σ ≤ ⌊c⌋`` or ``Σ ≥ ⌈c⌉``."""
+    """A leaf of the relaxation split on whole counts (``Σ ≤ ⌊c⌋``, ``Σ ≥ ⌈c⌉``, …)."""
 
-    status: Status  # OPTIMAL, INFEASIBLE (no plan on this side) or not solved
+    status: Status  # OPTIMAL, or INFEASIBLE: no solution in this leaf
     bound: float | None  # its optimum, in CP-SAT's scale (OPTIMAL only)
     values: tuple[float, ...] = field(repr=False)
-    count: float = 0.0  # the count the whole relaxation had
 
 
 def constraint_kind(ct: Any) -> str | None:
@@ -387,15 +387,15 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
         ),
         "sides": [],
     }
-    left = float(options["time_limit_s"]) - wall
-    if (
-        options.get("relaxation")
-        and options.get("branch")
-        and status == Status.OPTIMAL
-        and left >= SIDES_AFTER * wall
-    ):
-        # HiGHS's time limit counts every run of its object: the sides share it
-        result["sides"] = _branch(h, options["branch"], np.array(solution))
+    if options.get("relaxation") and options.get("branch") and status == Status.OPTIMAL:
+        # HiGHS's time limit counts every run of its object: the leaves share it
+        result["sides"] = _branch(
+            h,
+            options["branch"],
+            np.array(solution),
+            info.objective_function_value,
+            float(options["time_limit_s"]),
+        )
     return result
 
 
@@ -412,62 +412,117 @@ def _status_of(h: Any) -> tuple[Status, bool]:
     return (Status.FEASIBLE if has_solution else Status.UNKNOWN), has_solution
 
 
+def _costliest(
+    groups: list[tuple[list[int], float]],
+    values: np.ndarray[Any, np.dtype[np.float64]],
+) -> tuple[int, float] | None:
+    """Return the group whose fractional sum costs most, and that sum; None when all are whole.
+
+    The cost of a fraction is the group's unit cost times the sum's distance
+    to the nearest whole number.
+    """
+    costly = []
+    for k, (columns, cost) in enumerate(groups):
+        total = float(values[columns].sum())
+        below, above = total - math.floor(total), math.ceil(total) - total
+        if min(below, above) > COUNT_TOLERANCE:
+            costly.append((cost * min(below, above), k, total))
+    if not costly:
+        return None
+    _, k, total = max(costly)
+    return k, total
+
+
 def _branch(
     h: Any,
     groups: list[tuple[list[int], float]],
     values: np.ndarray[Any, np.dtype[np.float64]],
+    objective: float,
+    time_limit_s: float,
 ) -> list[dict[str, Any]]:
-    """Solve a relaxation again on both sides of its most costly fractional count.
+    """Solve a relaxation again on both sides of its costliest fractional counts.
 
     ``groups`` are (columns, cost of a unit): every solution of the MIP has
-    each group's sum whole. The group whose fraction costs most (cost ×
-    distance to a whole number) gets a row ``Σ ≤ ⌊count⌋``, then the same
-    row as ``Σ ≥ ⌈count⌉``, each solved from scratch within what is left of
-    the limit (HiGHS counts the time of every run). Returns the two sides (status, objective, values), or nothing
-    when every count is whole. In the child process.
+    each group's sum whole. The relaxation (``values``, ``objective``) is
+    the first leaf. The leaf with the lowest objective whose counts are not
+    all whole is split on its costliest fractional count (:func:`_costliest`)
+    into ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, each solved from scratch, up
+    to :data:`MAX_SPLITS` times while :data:`SIDES_AFTER` times the first
+    relaxation's time is left of ``time_limit_s`` (HiGHS counts the time of
+    every run of its object). Every solution lies in one leaf, so the lowest
+    leaf's objective is a bound. Returns the leaves (status, objective,
+    values), or nothing when no split was solved. In the child process.
     """
     import highspy
 
-    costly = []
-    for columns, cost in groups:
-        total = float(values[columns].sum())
-        below, above = total - math.floor(total), math.ceil(total) - total
-        if min(below, above) > COUNT_TOLERANCE:
-            costly.append((cost * min(below, above), columns, total))
-    if not costly:
+    inf = highspy.kHighsInf
+    first_row = h.getNumRow()
+    for columns, _ in groups:  # one row per group, free until a leaf bounds it
+        index = np.array(columns, dtype=np.int32)
+        h.addRow(-inf, inf, len(index), index, np.ones(len(index)))
+    first = h.getRunTime()
+    root: dict[str, Any] = {
+        "status": Status.OPTIMAL,
+        "objective": objective,
+        "relaxed": values,
+        "rows": [(-inf, inf)] * len(groups),
+    }
+    leaves = [root]
+    out_of_time = False
+    for _ in range(MAX_SPLITS):
+        if time_limit_s - h.getRunTime() < SIDES_AFTER * first:
+            break
+        open_leaves = [
+            (leaf["objective"], n, split)
+            for n, leaf in enumerate(leaves)
+            if leaf["status"] == Status.OPTIMAL
+            and (split := _costliest(groups, np.asarray(leaf["relaxed"]))) is not None
+        ]
+        if not open_leaves:
+            break
+        _, n, (k, total) = min(open_leaves, key=lambda leaf: (leaf[0], leaf[1]))
+        parent = leaves[n]
+        lower, upper = parent["rows"][k]
+        children = []
+        for bounds in ((lower, math.floor(total)), (math.ceil(total), upper)):
+            rows = list(parent["rows"])
+            rows[k] = bounds
+            for g, (lo, hi) in enumerate(rows):
+                h.changeRowBounds(first_row + g, lo, hi)
+            # from scratch, presolve included: from the parent's basis the
+            # side ends on another optimal vertex, measured far less whole
+            # (130 communes ×0.8: its placements fixed, 8,041,135 in 20 s
+            # against 7,671,440 proven in 2.8 s)
+            h.clearSolver()
+            h.run()
+            status = _status_of(h)[0]
+            if status not in (Status.OPTIMAL, Status.INFEASIBLE):
+                out_of_time = True  # this split is lost: the leaves before it
+                break
+            solved = status == Status.OPTIMAL
+            children.append(
+                {
+                    "status": status,
+                    "objective": h.getInfo().objective_function_value
+                    if solved
+                    else None,
+                    "relaxed": list(h.getSolution().col_value) if solved else [],
+                    "rows": rows,
+                }
+            )
+        if out_of_time:
+            break
+        leaves[n : n + 1] = children
+    if len(leaves) == 1:
         return []
-    _, columns, total = max(costly, key=lambda c: c[0])
-    row = h.getNumRow()
-    index = np.array(columns, dtype=np.int32)
-    h.addRow(
-        -highspy.kHighsInf, math.floor(total), len(index), index, np.ones(len(index))
-    )
-    sides = []
-    for lower, upper in (
-        (-highspy.kHighsInf, math.floor(total)),
-        (math.ceil(total), highspy.kHighsInf),
-    ):
-        h.changeRowBounds(row, lower, upper)
-        # from scratch, presolve included: from the whole relaxation's basis
-        # the side ends on another optimal vertex, measured far less whole
-        # (130 communes ×0.8: its placements fixed, 8,041,135 in 20 s against
-        # 7,671,440 proven in 2.8 s)
-        h.clearSolver()
-        h.run()
-        status = _status_of(h)[0]
-        sides.append(
-            {
-                "status": status,
-                "objective": h.getInfo().objective_function_value
-                if status == Status.OPTIMAL
-                else None,
-                "relaxed": list(h.getSolution().col_value)
-                if status == Status.OPTIMAL
-                else [],
-                "count": total,
-            }
-        )
-    return sides
+    return [
+        {
+            "status": leaf["status"],
+            "objective": leaf["objective"],
+            "relaxed": list(leaf["relaxed"]),
+        }
+        for leaf in leaves
+    ]
 
 
 def _highs_lp(arrays: Any, offset: float) -> Any:
@@ -500,7 +555,7 @@ class Relaxation:
 
     values: np.ndarray[Any, np.dtype[np.float64]]  # by CP-SAT proto index
     bound: float  # the relaxation's optimum, in the model's objective units
-    sides: tuple[RelaxedSide, ...] = ()  # with ``branch``: both sides of a count
+    sides: tuple[RelaxedSide, ...] = ()  # with ``branch``: its leaves
 
 
 def solve_relaxation(
@@ -523,7 +578,7 @@ def solve_relaxation(
         HiGHS's time limit; the child is killed at :func:`kill_after` of it.
     branch : list, optional
         Groups of variables whose sum every solution has whole, with what a
-        unit costs: see :func:`start_relaxation`.
+        unit costs: see :func:`start_highs`.
 
     Returns
     -------
@@ -533,46 +588,11 @@ def solve_relaxation(
         child failed.
     """
     try:
-        mip = translate(proto)
-    except NotImplementedError:
-        return None
-    return relaxation_result(start_relaxation(mip, time_limit_s, branch))
-
-
-def start_relaxation(
-    mip: MipModel,
-    time_limit_s: float,
-    branch: list[tuple[list[int], int]] | None = None,
-) -> HighsRun:
-    """Start HiGHS on the linear relaxation of a translated model (one thread).
-
-    With ``branch`` (groups of columns whose sum every solution has whole,
-    and what a unit of each sum costs), a relaxation whose costliest group
-    sums to a fraction is solved again on both sides of it, from its own
-    basis, within the same limit (:class:`RelaxedSide`). Wait for it with
-    :func:`relaxation_result`.
-    """
-    options = {
-        "branch": branch or [],
-        "offset": mip.offset,
-        "time_limit_s": time_limit_s,
-        "threads": 1,
-        "seed": 0,
-        "relative_gap": 0.0,
-        "keep_values": True,
-        "relaxation": True,
-    }
-    return HighsRun(mip, options, 0.0)
-
-
-def relaxation_result(run: HighsRun) -> Relaxation | None:
-    """Wait for :func:`start_relaxation`'s run; None unless it was solved to optimality.
-
-    None also when it was not solved in time or the child failed.
-    """
-    try:
-        result = run.result(timeout=kill_after(run.time_limit_s))
-    except (RuntimeError, TimeoutError):
+        run = start_highs(
+            proto, time_limit_s, keep_values=True, relaxation=True, branch=branch
+        )
+        result = run.result(timeout=kill_after(time_limit_s))
+    except (NotImplementedError, RuntimeError, TimeoutError):
         return None
     if result.status != Status.OPTIMAL or result.objective is None:
         return None
@@ -672,7 +692,6 @@ class HighsRun:
                     if side["objective"] is None
                     else mip.scaling * side["objective"],
                     tuple(side["relaxed"]),
-                    side["count"],
                 )
                 for side in out.get("sides", [])
             ),
@@ -704,12 +723,17 @@ def start_highs(
     relative_gap: float = 0.0,
     keep_values: bool = False,
     relaxation: bool = False,
+    branch: list[tuple[list[int], int]] | None = None,
 ) -> HighsRun:
     """Translate a CP-SAT model and start HiGHS on it in a child process.
 
     The parameters are those of :func:`solve_with_highs`; with ``relaxation``
     HiGHS solves the linear relaxation (every variable continuous), and
     ``keep_values`` keeps its fractional values in ``MipResult.relaxed``.
+    With ``branch`` as well (groups of variables whose sum every solution
+    has whole, and what a unit of each sum costs), a relaxation whose
+    groups sum to fractions is split on them within the same limit
+    (:func:`_branch`; the leaves in ``MipResult.sides``).
 
     Raises
     ------
@@ -726,6 +750,7 @@ def start_highs(
         "relative_gap": relative_gap,
         "keep_values": keep_values,
         "relaxation": relaxation,
+        "branch": branch or [],
     }
     return HighsRun(mip, options, time.perf_counter() - started)
 

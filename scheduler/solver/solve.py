@@ -247,8 +247,8 @@ def _guided_start(
         "fixed_by_relaxation": found.fixed,
     }
     if found.sides:
-        # the relaxation solved again on both sides of a class count
-        report["relaxation_sides"] = found.sides
+        # the relaxation split on whole counts: its leaves
+        report["relaxation_leaves"] = found.sides
     # its bound is the relaxation's: the fixed copy's own proves nothing
     stage = _Stage1(found.solver, cp_model.FEASIBLE, [report], found.wall, found.bound)
     return stage, found.bound, better
