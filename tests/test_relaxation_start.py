@@ -211,7 +211,7 @@ def test_a_fraction_of_a_class_is_solved_on_both_sides() -> None:
     assert whole.bound == pytest.approx(7.5)
     assert whole.sides == ()  # must break: without the class, no sides
 
-    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], 12)])
+    relaxed = solve_relaxation(m.proto, 10.0, [[y.index]])
 
     assert relaxed is not None
     assert relaxed.bound == pytest.approx(7.5)
@@ -226,7 +226,7 @@ def test_both_sides_with_plans_give_the_lower_side_s_optimum() -> None:
     # bound is 5, above 1.25 and below the optimum 10 (y = a1 = 1: 14 ≤ 15)
     m, y, _ = _one_class(15)
 
-    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], 12)])
+    relaxed = solve_relaxation(m.proto, 10.0, [[y.index]])
 
     assert relaxed is not None
     assert relaxed.bound == pytest.approx(1.25)
@@ -247,7 +247,7 @@ def test_the_lower_leaf_is_split_again_on_its_own_fraction() -> None:
     m, y, communes = _one_class(15)
     trained = [a.index for a in communes]
 
-    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], 12), (trained, 10)])
+    relaxed = solve_relaxation(m.proto, 10.0, [[y.index], trained])
 
     assert relaxed is not None
     assert len(relaxed.sides) == 3
@@ -280,7 +280,7 @@ def test_the_bound_of_both_sides_never_passes_the_optimum(
     solver.parameters.num_workers = 1
     assert solver.solve(m) == cp_model.OPTIMAL
 
-    relaxed = solve_relaxation(m.proto, 10.0, [([y.index], fixed)])
+    relaxed = solve_relaxation(m.proto, 10.0, [[y.index]])
 
     assert relaxed is not None
     bound = side_bound(relaxed)

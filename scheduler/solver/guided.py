@@ -16,7 +16,7 @@ training class, paying a fraction of the class's fixed cost, and spends the
 money saved on dialogues (×0.8: 12.4 classes, where every plan opens 12 or
 13), or holds a fraction of a dialogue. Every plan has whole counts, so
 HiGHS splits the relaxation on them: at most ⌊12.4⌋ and at least ⌈12.4⌉
-classes, then the lower leaf again on its own costliest fraction
+classes, then the lower leaf again on its own first fractional count
 (:func:`count_groups`; :func:`scheduler.solver.highs.start_highs`,
 ``branch``). The lowest leaf's optimum is a bound for every plan
 (:func:`side_bound`), and the most whole leaves' values are starts.
@@ -58,29 +58,30 @@ class Guided:
     sides: int = 0  # leaves of the relaxation split on whole counts
 
 
-def count_groups(built: BuiltModel) -> list[tuple[list[int], int]]:
-    """Return the counts every plan has whole, with what one more of each costs.
+def count_groups(built: BuiltModel) -> list[list[int]]:
+    """Return the counts every plan has whole, in the order to split the relaxation on them.
 
-    Each training activity's classes (a class's fixed cost) and each session
-    activity's sessions held (a session's average price).
+    Each training activity's classes, the dearest class (fixed cost) first,
+    then each session activity's sessions held, the dearest session first.
+    The classes come first: their fixed cost is what the relaxation saves
+    on (130 communes ×0.8: split on the classes first, 7,448,602 →
+    7,517,672; on the dialogues first, → 7,468,267).
     """
-    groups = [
-        ([v.index for v in tv.open.values()], tv.fixed_cost)
-        for tv in built.ctx.vars.training.values()
-        if tv.open
-    ]
+    trainings = sorted(
+        (tv for tv in built.ctx.vars.training.values() if tv.open),
+        key=lambda tv: -tv.fixed_cost,
+    )
     sessions = built.ctx.vars.sessions
     held: dict[str, list[int]] = {}
-    prices: dict[str, list[int]] = {}
+    dearest: dict[str, int] = {}
     for (act_id, code), xs in sessions.x.items():
         held.setdefault(act_id, []).extend(v.index for v in xs.values())
-        prices.setdefault(act_id, []).append(sessions.cost[(act_id, code)])
-    groups += [
-        (columns, sum(prices[act_id]) // len(prices[act_id]))
-        for act_id, columns in held.items()
-        if columns
+        dearest[act_id] = max(dearest.get(act_id, 0), sessions.cost[(act_id, code)])
+    return [[v.index for v in tv.open.values()] for tv in trainings] + [
+        held[act_id]
+        for act_id in sorted(held, key=lambda a: -dearest[a])
+        if held[act_id]
     ]
-    return groups
 
 
 def side_bound(relaxed: Relaxation) -> float | None:

@@ -412,41 +412,32 @@ def _status_of(h: Any) -> tuple[Status, bool]:
     return (Status.FEASIBLE if has_solution else Status.UNKNOWN), has_solution
 
 
-def _costliest(
-    groups: list[tuple[list[int], float]],
-    values: np.ndarray[Any, np.dtype[np.float64]],
+def _first_fraction(
+    groups: list[list[int]], values: np.ndarray[Any, np.dtype[np.float64]]
 ) -> tuple[int, float] | None:
-    """Return the group whose fractional sum costs most, and that sum; None when all are whole.
-
-    The cost of a fraction is the group's unit cost times the sum's distance
-    to the nearest whole number.
-    """
-    costly = []
-    for k, (columns, cost) in enumerate(groups):
+    """Return the first group whose sum is a fraction, and that sum; None when all are whole."""
+    for k, columns in enumerate(groups):
         total = float(values[columns].sum())
-        below, above = total - math.floor(total), math.ceil(total) - total
-        if min(below, above) > COUNT_TOLERANCE:
-            costly.append((cost * min(below, above), k, total))
-    if not costly:
-        return None
-    _, k, total = max(costly)
-    return k, total
+        if min(total - math.floor(total), math.ceil(total) - total) > COUNT_TOLERANCE:
+            return k, total
+    return None
 
 
 def _branch(
     h: Any,
-    groups: list[tuple[list[int], float]],
+    groups: list[list[int]],
     values: np.ndarray[Any, np.dtype[np.float64]],
     objective: float,
     time_limit_s: float,
 ) -> list[dict[str, Any]]:
-    """Solve a relaxation again on both sides of its costliest fractional counts.
+    """Split a relaxation on counts every solution has whole, leaf by leaf.
 
-    ``groups`` are (columns, cost of a unit): every solution of the MIP has
-    each group's sum whole. The relaxation (``values``, ``objective``) is
-    the first leaf. The leaf with the lowest objective whose counts are not
-    all whole is split on its costliest fractional count (:func:`_costliest`)
-    into ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, each solved from scratch, up
+    ``groups`` are columns whose sum every solution of the MIP has whole,
+    in the order to split on them. The relaxation
+    (``values``, ``objective``) is the first leaf. The leaf with the lowest
+    objective whose counts are not all whole is split on its first
+    fractional count (:func:`_first_fraction`) into ``Σ ≤ ⌊count⌋`` and
+    ``Σ ≥ ⌈count⌉``, each solved from scratch, up
     to :data:`MAX_SPLITS` times while :data:`SIDES_AFTER` times the first
     relaxation's time is left of ``time_limit_s`` (HiGHS counts the time of
     every run of its object). Every solution lies in one leaf, so the lowest
@@ -457,7 +448,7 @@ def _branch(
 
     inf = highspy.kHighsInf
     first_row = h.getNumRow()
-    for columns, _ in groups:  # one row per group, free until a leaf bounds it
+    for columns in groups:  # one row per group, free until a leaf bounds it
         index = np.array(columns, dtype=np.int32)
         h.addRow(-inf, inf, len(index), index, np.ones(len(index)))
     first = h.getRunTime()
@@ -476,7 +467,8 @@ def _branch(
             (leaf["objective"], n, split)
             for n, leaf in enumerate(leaves)
             if leaf["status"] == Status.OPTIMAL
-            and (split := _costliest(groups, np.asarray(leaf["relaxed"]))) is not None
+            and (split := _first_fraction(groups, np.asarray(leaf["relaxed"])))
+            is not None
         ]
         if not open_leaves:
             break
@@ -561,7 +553,7 @@ class Relaxation:
 def solve_relaxation(
     proto: Any,
     time_limit_s: float,
-    branch: list[tuple[list[int], int]] | None = None,
+    branch: list[list[int]] | None = None,
 ) -> Relaxation | None:
     """Solve the linear relaxation of a CP-SAT model with HiGHS (in a child process).
 
@@ -577,8 +569,8 @@ def solve_relaxation(
     time_limit_s : float
         HiGHS's time limit; the child is killed at :func:`kill_after` of it.
     branch : list, optional
-        Groups of variables whose sum every solution has whole, with what a
-        unit costs: see :func:`start_highs`.
+        Groups of variables whose sum every solution has whole, in the
+        order to split on them: see :func:`start_highs`.
 
     Returns
     -------
@@ -723,7 +715,7 @@ def start_highs(
     relative_gap: float = 0.0,
     keep_values: bool = False,
     relaxation: bool = False,
-    branch: list[tuple[list[int], int]] | None = None,
+    branch: list[list[int]] | None = None,
 ) -> HighsRun:
     """Translate a CP-SAT model and start HiGHS on it in a child process.
 
@@ -731,9 +723,9 @@ def start_highs(
     HiGHS solves the linear relaxation (every variable continuous), and
     ``keep_values`` keeps its fractional values in ``MipResult.relaxed``.
     With ``branch`` as well (groups of variables whose sum every solution
-    has whole, and what a unit of each sum costs), a relaxation whose
-    groups sum to fractions is split on them within the same limit
-    (:func:`_branch`; the leaves in ``MipResult.sides``).
+    has whole, in the order to split on them), a relaxation whose groups
+    sum to fractions is split on them within the same limit (:func:`_branch`;
+    the leaves in ``MipResult.sides``).
 
     Raises
     ------
