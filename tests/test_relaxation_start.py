@@ -288,3 +288,47 @@ def test_the_bound_of_both_sides_never_passes_the_optimum(
         assert relaxed.sides == ()
         bound = relaxed.bound
     assert relaxed.bound - 1e-6 <= bound <= solver.objective_value + 1e-6
+
+
+def test_a_relaxation_whose_leaves_overrun_keeps_the_relaxation() -> None:
+    # must hold: the child writes the relaxation before splitting it; when
+    # its leaves overrun (HiGHS checks its limit only between steps) the
+    # parent kills it at the timeout and returns the relaxation without
+    # leaves. Simulated: once the child has written its result, a process
+    # that never ends stands in for it. Must break if the parent does not
+    # read what was written: the timeout raises, and the relaxation is lost
+    import subprocess
+    import sys
+
+    from scheduler.solver.highs import start_highs
+
+    m, _, _ = _one_class(10)
+    run = start_highs(m.proto, 10.0, keep_values=True, relaxation=True)
+    run._process.wait(timeout=30)
+    never_ends = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    run._process = never_ends
+
+    result = run.result(timeout=0.5)
+
+    assert result.objective == pytest.approx(7.5)
+    assert result.sides == ()
+    assert never_ends.poll() is not None  # killed
+
+
+def test_a_relaxation_with_no_result_in_time_is_an_error() -> None:
+    # must break: nothing written and the child still running at the timeout
+    import subprocess
+    import sys
+
+    from scheduler.solver.highs import start_highs
+
+    m, _, _ = _one_class(10)
+    run = start_highs(m.proto, 10.0, keep_values=True, relaxation=True)
+    run._process.wait(timeout=30)
+    (run._folder / "result.json").unlink()
+    run._process = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"]
+    )
+
+    with pytest.raises(TimeoutError):
+        run.result(timeout=0.5)

@@ -58,6 +58,7 @@ COUNT_TOLERANCE = 1e-4
 # communes 7.7 s, then 12 s; 80 communes with their star rows 11 s, then 18 s)
 SIDES_AFTER = 2.0
 MAX_SPLITS = 3  # of the relaxation's leaves (four leaves at most)
+LEAVES_GRACE_S = 2.0  # waited past the limit for a relaxation's leaves
 
 # Every oneof case of ConstraintProto, supported ones first (checked in order).
 _SUPPORTED = ("linear", "bool_or", "bool_and", "at_most_one", "exactly_one")
@@ -388,6 +389,9 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
         "sides": [],
     }
     if options.get("relaxation") and options.get("branch") and status == Status.OPTIMAL:
+        # the relaxation first: if its leaves overrun, the parent kills this
+        # process and still has it (HighsRun.result)
+        write_result(folder, result)
         # HiGHS's time limit counts every run of its object: the leaves share it
         result["sides"] = _branch(
             h,
@@ -583,7 +587,10 @@ def solve_relaxation(
         run = start_highs(
             proto, time_limit_s, keep_values=True, relaxation=True, branch=branch
         )
-        result = run.result(timeout=kill_after(time_limit_s))
+        # with leaves, no longer than the limit: the relaxation itself is
+        # written first and kept when a leaf overruns
+        wait = time_limit_s + LEAVES_GRACE_S if branch else kill_after(time_limit_s)
+        result = run.result(timeout=wait)
     except (NotImplementedError, RuntimeError, TimeoutError):
         return None
     if result.status != Status.OPTIMAL or result.objective is None:
@@ -641,20 +648,31 @@ class HighsRun:
         RuntimeError
             When the process failed.
         """
+        first = self._folder / "result.json"
         try:
             try:
                 self._process.wait(timeout=timeout)
             except subprocess.TimeoutExpired as exc:
-                raise TimeoutError(
-                    f"HiGHS did not stop within {timeout:g} s "
-                    f"(limit {self.time_limit_s:g} s)"
-                ) from exc
+                if not first.exists():
+                    raise TimeoutError(
+                        f"HiGHS did not stop within {timeout:g} s "
+                        f"(limit {self.time_limit_s:g} s)"
+                    ) from exc
+                # a relaxation's leaves overran (HiGHS checks its limit only
+                # between steps): the relaxation itself, written first, stands
+                self.kill()
+                self._process.wait()
+                return self._result_of(json.loads(first.read_text(encoding="utf-8")))
             if self._process.returncode != 0:
                 stderr = (self._folder / "stderr.txt").read_text(encoding="utf-8")
                 raise RuntimeError(f"HiGHS process failed: {stderr.strip()[-2000:]}")
-            out = json.loads((self._folder / "result.json").read_text(encoding="utf-8"))
+            out = json.loads(first.read_text(encoding="utf-8"))
         finally:
             self._close()
+        return self._result_of(out)
+
+    def _result_of(self, out: dict[str, Any]) -> MipResult:
+        """Return the child's result in CP-SAT's objective scale."""
         mip = self.mip
         objective = bound = gap = None
         if out["objective"] is not None:
@@ -806,8 +824,14 @@ def solve_with_highs(
     return run.result(timeout=hard_limit_s)
 
 
+def write_result(folder: Path, result: dict[str, Any]) -> None:
+    """Write the child's result to ``result.json`` whole (replaced, never half written)."""
+    partial = folder / "result.json.part"
+    partial.write_text(json.dumps(result), encoding="utf-8")
+    partial.replace(folder / "result.json")
+
+
 if __name__ == "__main__":
     _folder = Path(sys.argv[1])
     _options = json.loads((_folder / "options.json").read_text(encoding="utf-8"))
-    _result = _run_highs(_folder, _options)
-    (_folder / "result.json").write_text(json.dumps(_result), encoding="utf-8")
+    write_result(_folder, _run_highs(_folder, _options))
