@@ -332,3 +332,32 @@ def test_a_relaxation_with_no_result_in_time_is_an_error() -> None:
 
     with pytest.raises(TimeoutError):
         run.result(timeout=0.5)
+
+
+@pytest.mark.usefixtures("too_large")
+def test_the_bound_stands_when_no_start_is_completed_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # must hold: the relaxation solved, its fixed copies not completed in
+    # time: the bound is still a row of the model and the stage only reports
+    # it (never the first round). Must break if a start were required: None
+    import time
+
+    from scheduler.solver import guided
+    from scheduler.solver.solve import _guided_start
+
+    monkeypatch.setattr(guided, "_fixed_solve", lambda *args: None)
+    sc = far_apart(tmp_path, ("2023-09-05", "2023-09-07"), per_commune=1)
+    built = build_model(sc, build_grid(sc))
+    rows = len(built.model.proto.constraints)
+
+    start = _guided_start(
+        built, {"num_workers": 1, "random_seed": 0}, time.perf_counter() + 20.0, None
+    )
+
+    assert start is not None
+    stage, floor, better = start
+    assert not better
+    assert stage.status == cp_model.UNKNOWN
+    assert stage.stages[0]["bound"] == pytest.approx(floor)
+    assert len(built.model.proto.constraints) == rows + 1

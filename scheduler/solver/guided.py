@@ -51,7 +51,9 @@ MAX_STARTS = 2  # leaves whose values are completed, the most whole first
 class Guided:
     """What :func:`relaxation_start` found."""
 
-    solver: cp_model.CpSolver  # holds a whole solution (of a copy of the model)
+    # holds a whole solution (of a copy of the model); None when no fixed
+    # model was solved in time
+    solver: cp_model.CpSolver | None
     bound: float  # valid for every plan: the relaxation's, or its sides'
     fixed: int  # placement variables fixed at 1
     wall: float
@@ -124,8 +126,8 @@ def relaxation_start(
     Returns
     -------
     Guided or None
-        None when the relaxation was not solved in time or no fixed model
-        had a solution in time.
+        None when the relaxation was not solved in time; its ``solver`` is
+        None when no fixed model had a solution in time (the bound stands).
     """
     started = time.perf_counter()
     relaxed = solve_relaxation(
@@ -162,10 +164,10 @@ def relaxation_start(
             best is None or found[0].objective_value < best[0].objective_value
         ):
             best = found
-    if best is None:
-        return None
     wall = time.perf_counter() - started
     leaves = 0 if sides is None else len(relaxed.sides)
+    if best is None:  # the bound holds all the same
+        return Guided(None, bound, 0, wall, leaves)
     return Guided(best[0], bound, best[1], wall, leaves)
 
 

@@ -218,8 +218,9 @@ def _guided_start(
     """Start from the linear relaxation (:mod:`scheduler.solver.guided`).
 
     Returns the start, the relaxation's bound and whether the start is
-    better than the greedy plan's completion, or None when the relaxation
-    was not solved in time. A better start's whole solution becomes the
+    better than the greedy plan's completion (never when its placements
+    were not completed in time: the stage then only reports the bound), or
+    None when the relaxation was not solved in time. A better start's whole solution becomes the
     model's hint, and :func:`solve` takes it as its first round.
     The bound becomes a row of the model, ``objective >= bound`` (valid for
     every plan): CP-SAT's own bound starts there, and a round with a
@@ -233,24 +234,37 @@ def _guided_start(
     m = built.model
     # a little below the relaxation's optimum: HiGHS's tolerances
     m.add(objective_of(built.penalties) >= _just_below(found.bound))
-    objective = found.solver.objective_value
-    better = warm_done is None or objective < warm_done.solver.objective_value
-    if better:
-        _hint_whole(m, found.solver)
+    solver = found.solver
+    better = solver is not None and (
+        warm_done is None or solver.objective_value < warm_done.solver.objective_value
+    )
+    if better and solver is not None:
+        _hint_whole(m, solver)
+    if solver is None:
+        status = "UNKNOWN (linear relaxation: its placements not completed in time)"
+    elif better:
+        status = "FEASIBLE (linear relaxation)"
+    else:
+        status = "FEASIBLE (linear relaxation, not better than the greedy plan)"
     report = {
         "goals": list(dict.fromkeys(p.name for p in built.penalties)),
-        "status": "FEASIBLE (linear relaxation)"
-        if better
-        else "FEASIBLE (linear relaxation, not better than the greedy plan)",
-        "objective": objective,
+        "status": status,
+        "objective": None if solver is None else solver.objective_value,
         "bound": found.bound,
         "fixed_by_relaxation": found.fixed,
     }
     if found.sides:
         # the relaxation split on whole counts: its leaves
         report["relaxation_leaves"] = found.sides
-    # its bound is the relaxation's: the fixed copy's own proves nothing
-    stage = _Stage1(found.solver, cp_model.FEASIBLE, [report], found.wall, found.bound)
+    # its bound is the relaxation's: the fixed copy's own proves nothing; with
+    # no start the stage only carries the report (not better: never a round)
+    stage = _Stage1(
+        solver or cp_model.CpSolver(),
+        cp_model.FEASIBLE if solver is not None else cp_model.UNKNOWN,
+        [report],
+        found.wall,
+        found.bound,
+    )
     return stage, found.bound, better
 
 
