@@ -972,6 +972,32 @@ class Variables:
             out += list(tv.attend.values())
         return out
 
+    def whole_counts(self) -> list[list[int]]:
+        """Return groups of variable indices whose sum every plan has whole.
+
+        Each training activity's classes opened, the dearest class (fixed
+        cost) first, then each session activity's sessions held, the dearest
+        session first: the order to split a linear relaxation on them
+        (:mod:`scheduler.solver.guided`).
+        """
+        trainings = sorted(
+            (tv for tv in self.training.values() if tv.open),
+            key=lambda tv: -tv.fixed_cost,
+        )
+        held: dict[str, list[int]] = {}
+        dearest: dict[str, int] = {}
+        for (act_id, code), xs in self.sessions.x.items():
+            held.setdefault(act_id, []).extend(v.index for v in xs.values())
+            price = self.sessions.cost[(act_id, code)]
+            dearest[act_id] = max(dearest.get(act_id, 0), price)
+        classes = [[v.index for v in tv.open.values()] for tv in trainings]
+        sessions = [
+            held[act_id]
+            for act_id in sorted(held, key=lambda a: -dearest[a])
+            if held[act_id]
+        ]
+        return classes + sessions
+
     def placing_indices(self, event: Event) -> set[int]:
         """Return the proto indices of the variables that place a session or a class.
 

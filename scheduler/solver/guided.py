@@ -63,27 +63,12 @@ class Guided:
 def count_groups(built: BuiltModel) -> list[list[int]]:
     """Return the counts every plan has whole, in the order to split the relaxation on them.
 
-    Each training activity's classes, the dearest class (fixed cost) first,
-    then each session activity's sessions held, the dearest session first.
-    The classes come first: their fixed cost is what the relaxation saves
-    on (130 communes ×0.8: split on the classes first, 7,448,602 →
-    7,517,672; on the dialogues first, → 7,468,267).
+    :meth:`scheduler.model.variables.Variables.whole_counts`: the classes
+    come first, as their fixed cost is what the relaxation saves on (130
+    communes ×0.8: split on the classes first, 7,448,602 → 7,517,672; on
+    the dialogues first, → 7,468,267).
     """
-    trainings = sorted(
-        (tv for tv in built.ctx.vars.training.values() if tv.open),
-        key=lambda tv: -tv.fixed_cost,
-    )
-    sessions = built.ctx.vars.sessions
-    held: dict[str, list[int]] = {}
-    dearest: dict[str, int] = {}
-    for (act_id, code), xs in sessions.x.items():
-        held.setdefault(act_id, []).extend(v.index for v in xs.values())
-        dearest[act_id] = max(dearest.get(act_id, 0), sessions.cost[(act_id, code)])
-    return [[v.index for v in tv.open.values()] for tv in trainings] + [
-        held[act_id]
-        for act_id in sorted(held, key=lambda a: -dearest[a])
-        if held[act_id]
-    ]
+    return built.ctx.vars.whole_counts()
 
 
 def side_bound(relaxed: Relaxation) -> float | None:
