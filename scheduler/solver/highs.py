@@ -437,16 +437,16 @@ def _branch(
     """Split a relaxation on counts every solution has whole, leaf by leaf.
 
     ``groups`` are columns whose sum every solution of the MIP has whole,
-    in the order to split on them. The relaxation
-    (``values``, ``objective``) is the first leaf. The leaf with the lowest
-    objective whose counts are not all whole is split on its first
-    fractional count (:func:`_first_fraction`) into ``Σ ≤ ⌊count⌋`` and
-    ``Σ ≥ ⌈count⌉``, each solved from scratch, up
-    to :data:`MAX_SPLITS` times while :data:`SIDES_AFTER` times the first
-    relaxation's time is left of ``time_limit_s`` (HiGHS counts the time of
-    every run of its object). Every solution lies in one leaf, so the lowest
-    leaf's objective is a bound. Returns the leaves (status, objective,
-    values), or nothing when no split was solved. In the child process.
+    in the order to split on them. The relaxation (``values``,
+    ``objective``) is the first leaf. The leaf with the lowest objective
+    whose counts are not all whole is split on its first fractional count
+    (:func:`_first_fraction`) into ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, each
+    solved from scratch, up to :data:`MAX_SPLITS` times while
+    :data:`SIDES_AFTER` times the first relaxation's time is left of
+    ``time_limit_s`` (HiGHS counts the time of every run of its object).
+    Every solution lies in one leaf, so the lowest leaf's objective is a
+    bound. Returns the leaves (status, objective, values), or nothing when
+    no split was solved. In the child process.
     """
     import highspy
 
