@@ -123,6 +123,10 @@ def relaxation_start(
     bound = relaxed.bound
     starts = [(relaxed.values, relaxed.bound)]
     sides = side_bound(relaxed)
+    if sides is not None and not math.isfinite(sides):
+        # no leaf has a solution: no plan at all, or HiGHS's tolerances; the
+        # relaxation alone stands, and the solve reports what it finds
+        sides = None
     if sides is not None:
         bound = max(bound, sides)
         # the most whole leaves' values are starts: CP-SAT then has the least

@@ -438,14 +438,13 @@ def _branch(
 
     ``groups`` are columns whose sum every solution of the MIP has whole,
     in the order to split on them. The relaxation (``values``,
-    ``objective``) is the first leaf. The leaf with the lowest objective
-    whose counts are not all whole is split on its first fractional count
-    (:func:`_first_fraction`) into ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, each
+    ``objective``) is the first leaf. The leaf with the lowest objective is
+    split on its first fractional count (:func:`_first_fraction`) into ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, each
     solved from scratch, up to :data:`MAX_SPLITS` times while
     :data:`SIDES_AFTER` times the first relaxation's time is left of
     ``time_limit_s`` (HiGHS counts the time of every run of its object).
     Every solution lies in one leaf, so the lowest leaf's objective is a
-    bound. Returns the leaves (status, objective, values), or nothing when
+    bound; when its counts are all whole the splits stop. Returns the leaves (status, objective, values), or nothing when
     no split was solved. In the child process.
     """
     import highspy
@@ -467,16 +466,19 @@ def _branch(
     for _ in range(MAX_SPLITS):
         if time_limit_s - h.getRunTime() < SIDES_AFTER * first:
             break
-        open_leaves = [
-            (leaf["objective"], n, split)
+        solved = [
+            (leaf["objective"], n)
             for n, leaf in enumerate(leaves)
             if leaf["status"] == Status.OPTIMAL
-            and (split := _first_fraction(groups, np.asarray(leaf["relaxed"])))
-            is not None
         ]
-        if not open_leaves:
+        if not solved:
             break
-        _, n, (k, total) = min(open_leaves, key=lambda leaf: (leaf[0], leaf[1]))
+        # the lowest leaf is the bound: splitting any other cannot raise it
+        _, n = min(solved)
+        split = _first_fraction(groups, np.asarray(leaves[n]["relaxed"]))
+        if split is None:
+            break
+        k, total = split
         parent = leaves[n]
         lower, upper = parent["rows"][k]
         children = []
@@ -495,14 +497,14 @@ def _branch(
             if status not in (Status.OPTIMAL, Status.INFEASIBLE):
                 out_of_time = True  # this split is lost: the leaves before it
                 break
-            solved = status == Status.OPTIMAL
+            optimal = status == Status.OPTIMAL
             children.append(
                 {
                     "status": status,
                     "objective": h.getInfo().objective_function_value
-                    if solved
+                    if optimal
                     else None,
-                    "relaxed": list(h.getSolution().col_value) if solved else [],
+                    "relaxed": list(h.getSolution().col_value) if optimal else [],
                     "rows": rows,
                 }
             )
@@ -587,10 +589,12 @@ def solve_relaxation(
         run = start_highs(
             proto, time_limit_s, keep_values=True, relaxation=True, branch=branch
         )
-        # with leaves, no longer than the limit: the relaxation itself is
-        # written first and kept when a leaf overruns
-        wait = time_limit_s + LEAVES_GRACE_S if branch else kill_after(time_limit_s)
-        result = run.result(timeout=wait)
+        # with leaves, no longer than the limit once the relaxation itself
+        # is written (first, and kept when a leaf overruns)
+        result = run.result(
+            timeout=kill_after(time_limit_s),
+            first_after=time_limit_s + LEAVES_GRACE_S if branch else None,
+        )
     except (NotImplementedError, RuntimeError, TimeoutError):
         return None
     if result.status != Status.OPTIMAL or result.objective is None:
@@ -637,32 +641,39 @@ class HighsRun:
         self._stderr.close()
         self._tmp.cleanup()
 
-    def result(self, timeout: float | None = None) -> MipResult:
+    def result(
+        self, timeout: float | None = None, first_after: float | None = None
+    ) -> MipResult:
         """Wait for HiGHS and return its result in CP-SAT's objective scale.
+
+        With ``first_after``: a relaxation whose leaves are still being
+        solved after that many seconds is stopped, and the relaxation it
+        wrote first is the result (without leaves); if it has not written
+        it yet, the wait goes on up to ``timeout``.
 
         Raises
         ------
         TimeoutError
             When the process has not ended within ``timeout`` seconds (it is
-            then killed).
+            then killed) and wrote nothing.
         RuntimeError
             When the process failed.
         """
         first = self._folder / "result.json"
         try:
-            try:
-                self._process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired as exc:
-                if not first.exists():
-                    raise TimeoutError(
-                        f"HiGHS did not stop within {timeout:g} s "
-                        f"(limit {self.time_limit_s:g} s)"
-                    ) from exc
-                # a relaxation's leaves overran (HiGHS checks its limit only
-                # between steps): the relaxation itself, written first, stands
-                self.kill()
-                self._process.wait()
-                return self._result_of(json.loads(first.read_text(encoding="utf-8")))
+            ended = self._ended_within(timeout if first_after is None else first_after)
+            if not ended and first_after is not None:
+                if first.exists():
+                    return self._first_of(first)
+                rest = None if timeout is None else timeout - first_after
+                ended = self._ended_within(rest)
+            if not ended:
+                if first.exists():
+                    return self._first_of(first)
+                raise TimeoutError(
+                    f"HiGHS did not stop within {timeout:g} s "
+                    f"(limit {self.time_limit_s:g} s)"
+                )
             if self._process.returncode != 0:
                 stderr = (self._folder / "stderr.txt").read_text(encoding="utf-8")
                 raise RuntimeError(f"HiGHS process failed: {stderr.strip()[-2000:]}")
@@ -670,6 +681,24 @@ class HighsRun:
         finally:
             self._close()
         return self._result_of(out)
+
+    def _ended_within(self, seconds: float | None) -> bool:
+        """Wait for the child at most ``seconds`` (None: until it ends); return whether it ended."""
+        try:
+            self._process.wait(timeout=None if seconds is None else max(seconds, 0.0))
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def _first_of(self, first: Path) -> MipResult:
+        """Stop the child and return the relaxation it wrote before its leaves.
+
+        HiGHS checks its limit only between steps, so a leaf can overrun:
+        the relaxation itself, written first, stands.
+        """
+        self.kill()
+        self._process.wait()
+        return self._result_of(json.loads(first.read_text(encoding="utf-8")))
 
     def _result_of(self, out: dict[str, Any]) -> MipResult:
         """Return the child's result in CP-SAT's objective scale."""
