@@ -25,6 +25,7 @@ from scheduler.check import check_plan
 from scheduler.model import staff as staff_model
 from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Status
+from scheduler.scenario.schema import HalfDay
 from scheduler.solver.guided import relaxation_start, side_bound
 from scheduler.solver.highs import solve_relaxation
 from scheduler.solver.repair import move_unnamed
@@ -58,13 +59,17 @@ def test_the_relaxation_keeps_fractions_and_its_bound_is_below_the_optimum() -> 
     assert list(relaxed.values) == pytest.approx([0.5, 0.5, 0.5])
 
 
-def _forced_pair(built: BuiltModel) -> cp_model.CpSolver:
+def forced_pair(built: BuiltModel) -> cp_model.CpSolver:
     """A placement with Xã 1 on Tue morning and Xã 2 (300 min away) that afternoon."""
     grid = built.ctx.grid
     forced = built.model.clone()
     x = built.ctx.vars.sessions.x
     index = {(s.day, s.half): s.index for s in grid.sessions}
-    for code, half in (("00001", "morning"), ("00002", "afternoon")):
+    pair: tuple[tuple[str, HalfDay], ...] = (
+        ("00001", "morning"),
+        ("00002", "afternoon"),
+    )
+    for code, half in pair:
         var = x[("dialogue", code)][index[(TUE, half)]]
         forced.add(forced.get_int_var_from_proto_index(var.index) == 1)
     placed = cp_model.CpSolver()
@@ -82,7 +87,7 @@ def test_a_session_nobody_can_name_moves_to_another_day(tmp_path: Path) -> None:
     # now on different days, and the new placement is named
     sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
     built = build_model(sc, build_grid(sc))
-    placed = _forced_pair(built)
+    placed = forced_pair(built)
     draft = _draft(built, placed)
     assert not name_staff(sc, [e for e, _ in draft], {}, 5.0, 0).people
 
@@ -96,7 +101,7 @@ def test_a_session_nobody_can_name_moves_to_another_day(tmp_path: Path) -> None:
     events = [e for e, _ in _draft(built, moved.solver)]
     assert name_staff(sc, events, {}, 5.0, 0).people
     # the model itself is not changed: the pair can still be placed
-    assert _forced_pair(built) is not None
+    assert forced_pair(built) is not None
 
 
 @pytest.mark.usefixtures("too_large")
@@ -105,7 +110,7 @@ def test_a_session_with_nowhere_to_go_is_left_out(tmp_path: Path) -> None:
     # no other half-day (its own is forbidden) and is left out
     sc = far_apart(tmp_path, ("2023-09-05", "2023-09-05"), per_commune=1)
     built = build_model(sc, build_grid(sc))
-    placed = _forced_pair(built)
+    placed = forced_pair(built)
     draft = _draft(built, placed)
 
     moved = move_unnamed(built, placed, draft, {"num_workers": 1}, 5.0, 5.0)
@@ -127,6 +132,7 @@ def test_the_relaxation_start_is_a_solution_with_a_valid_bound(tmp_path: Path) -
     found = relaxation_start(built, {"num_workers": 1, "random_seed": 0}, 20.0)
 
     assert found is not None
+    assert found.solver is not None
     assert found.fixed == 2
     assert found.solver.objective_value >= found.bound - 1e-6
     assert len([e for _, e in _draft(built, found.solver) if e.kind == "session"]) == 2

@@ -23,7 +23,7 @@ from scheduler.check import check_plan
 from scheduler.model import staff as staff_model
 from scheduler.model.builder import build_model
 from scheduler.model.trips import add_one_half_a_day
-from scheduler.scenario.schema import HalfDay, Scenario
+from scheduler.scenario.schema import Scenario
 from scheduler.solver.repair import name_most
 from scheduler.solver.solve import solve
 from scheduler.solver.staffing import StaffedEvent
@@ -185,6 +185,7 @@ def test_repair_leaves_out_the_less_valuable_session(tmp_path: Path) -> None:
     # Xã 2's session and completes the model: one session, named
     from scheduler.solver.repair import repair
     from scheduler.solver.solve import _draft
+    from tests.test_relaxation_start import forced_pair
 
     sc = far_apart(tmp_path, ("2023-09-05", "2023-09-06"), per_commune=1)
     sc = sc.model_copy(
@@ -195,22 +196,8 @@ def test_repair_leaves_out_the_less_valuable_session(tmp_path: Path) -> None:
             )
         }
     )
-    grid = build_grid(sc)
-    built = build_model(sc, grid)
-    forced = built.model.clone()
-    x = built.ctx.vars.sessions.x
-    index = {(s.day, s.half): s.index for s in grid.sessions}
-    pair: tuple[tuple[str, HalfDay], ...] = (
-        ("00001", "morning"),
-        ("00002", "afternoon"),
-    )
-    for code, half in pair:
-        var = x[("dialogue", code)][index[(TUE, half)]]
-        forced.add(forced.get_int_var_from_proto_index(var.index) == 1)
-    placed = cp_model.CpSolver()
-    placed.parameters.num_workers = 1
-    placed.parameters.max_time_in_seconds = 10.0
-    assert placed.solve(forced) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    built = build_model(sc, build_grid(sc))
+    placed = forced_pair(built)
     draft = _draft(built, placed)
     assert len([e for _, e in draft if e.kind == "session"]) == 2
 

@@ -121,6 +121,7 @@ def relaxation_start(
     if relaxed is None:
         return None
     bound = relaxed.bound
+    binary = _binary_placements(built)
     starts = [(relaxed.values, relaxed.bound)]
     sides = side_bound(relaxed)
     if sides is not None and not math.isfinite(sides):
@@ -139,7 +140,7 @@ def relaxation_start(
                 for side in relaxed.sides
                 if side.status == Status.OPTIMAL and side.bound is not None
             ),
-            key=lambda start: -_whole_placements(built, start[0]),
+            key=lambda start: -int((start[0][binary] >= WHOLE).sum()),
         )[:MAX_STARTS]
     best: tuple[cp_model.CpSolver, int] | None = None
     for k, (values, floor) in enumerate(starts):
@@ -148,7 +149,7 @@ def relaxation_start(
             break
         if best is not None and floor >= best[0].objective_value:
             continue  # no plan in this leaf beats the one found
-        found = _fixed_solve(built, params, values, left / (len(starts) - k))
+        found = _fixed_solve(built, binary, params, values, left / (len(starts) - k))
         if found is not None and (
             best is None or found[0].objective_value < best[0].objective_value
         ):
@@ -158,13 +159,6 @@ def relaxation_start(
     if best is None:  # the bound holds all the same
         return Guided(None, bound, 0, wall, leaves)
     return Guided(best[0], bound, best[1], wall, leaves)
-
-
-def _whole_placements(
-    built: BuiltModel, values: np.ndarray[Any, np.dtype[np.float64]]
-) -> int:
-    """Return how many 0-1 placements a relaxation's values hold at 1."""
-    return int((values[_binary_placements(built)] >= WHOLE).sum())
 
 
 def _binary_placements(built: BuiltModel) -> list[int]:
@@ -179,11 +173,14 @@ def _binary_placements(built: BuiltModel) -> list[int]:
 
 def _fixed_solve(
     built: BuiltModel,
+    binary: list[int],
     params: dict[str, Any],
     values: np.ndarray[Any, np.dtype[np.float64]],
     time_limit_s: float,
 ) -> tuple[cp_model.CpSolver, int] | None:
     """Solve a copy of the model with the placements ``values`` hold whole fixed at 1.
+
+    ``binary`` are the 0-1 placement variables (:func:`_binary_placements`).
 
     Returns the solver and how many placements were fixed, or None when no
     solution was found in time.
@@ -191,7 +188,7 @@ def _fixed_solve(
     model = built.model.clone()
     model.clear_hints()  # type: ignore[no-untyped-call]
     fixed = 0
-    for index in _binary_placements(built):
+    for index in binary:
         if values[index] >= WHOLE:
             fix_domain(model, index, 1)
             fixed += 1
