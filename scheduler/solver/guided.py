@@ -16,15 +16,18 @@ training class, paying a fraction of the class's fixed cost, and spends the
 money saved on dialogues (×0.8: 12.4 classes, where every plan opens 12 or
 13), or holds a fraction of a dialogue. Every plan has whole counts, so
 HiGHS splits the relaxation on them: at most ⌊12.4⌋ and at least ⌈12.4⌉
-classes, then the lower leaf again on its own first fractional count
-(:func:`count_groups`; :func:`scheduler.solver.highs.start_highs`,
-``branch``). The lowest leaf's optimum is a bound for every plan
-(:func:`side_bound`), and the most whole leaves' values are starts.
+classes, then the lowest leaf again on its own first fractional count (the
+classes, the dialogues, the dialogues of each quarter: :func:`count_groups`;
+:func:`scheduler.solver.highs.start_highs`, ``branch``), until the lowest
+leaf's counts are whole or the time is up. The lowest leaf's optimum is a
+bound for every plan (:func:`side_bound`), and the leaves' values are starts
+(:func:`_start_order`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +37,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Status
-from scheduler.solver.highs import Relaxation, solve_relaxation
+from scheduler.solver.highs import COUNT_TOLERANCE, Relaxation, solve_relaxation
 from scheduler.solver.portfolio import cp_solver
 from scheduler.solver.repair import fix_domain
 
@@ -44,7 +47,7 @@ FIXED_GAP = 0.001
 # of the time given, at most, for the relaxation and its leaves (130 communes
 # ×0.8: 7.7 s for the relaxation, 12 s for its first two leaves)
 RELAXATION_SHARE = 0.8
-MAX_STARTS = 2  # leaves whose values are completed, the most whole first
+MAX_STARTS = 2  # leaves whose values are completed (_start_order)
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,12 @@ def relaxation_start(
         None when no fixed model had a solution in time (the bound stands).
     """
     started = time.perf_counter()
+    groups = count_groups(built)
+    # nothing else runs meanwhile: HiGHS takes the solve's workers (0: CP-SAT's
+    # "every core")
+    workers = int(params.get("num_workers", 1)) or os.cpu_count() or 1
     relaxed = solve_relaxation(
-        built.model.proto, time_limit_s * RELAXATION_SHARE, count_groups(built)
+        built.model.proto, time_limit_s * RELAXATION_SHARE, groups, workers
     )
     if relaxed is None:
         return None
@@ -130,18 +137,13 @@ def relaxation_start(
         sides = None
     if sides is not None:
         bound = max(bound, sides)
-        # the most whole leaves' values are starts: CP-SAT then has the least
-        # to complete (130 communes ×0.8: at least 13 classes, 6,989
-        # placements whole, proven best in 2.8 s at 7,671,440; at most 12,
-        # 6,936 whole, 7,851,415 after 20 s)
-        starts = sorted(
-            (
-                (np.array(side.values), side.bound)
-                for side in relaxed.sides
-                if side.status == Status.OPTIMAL and side.bound is not None
-            ),
-            key=lambda start: -int((start[0][binary] >= WHOLE).sum()),
-        )[:MAX_STARTS]
+        solved = [
+            (np.array(side.values), side.bound)
+            for side in relaxed.sides
+            if side.status == Status.OPTIMAL and side.bound is not None
+        ]
+        starts = sorted(solved, key=lambda start: _start_order(start, groups, binary))
+        starts = starts[:MAX_STARTS]
     best: tuple[cp_model.CpSolver, int] | None = None
     for k, (values, floor) in enumerate(starts):
         left = time_limit_s - (time.perf_counter() - started)
@@ -159,6 +161,32 @@ def relaxation_start(
     if best is None:  # the bound holds all the same
         return Guided(None, bound, 0, wall, leaves)
     return Guided(best[0], bound, best[1], wall, leaves)
+
+
+def _start_order(
+    start: tuple[np.ndarray[Any, np.dtype[np.float64]], float],
+    groups: list[list[int]],
+    binary: list[int],
+) -> tuple[int, float]:
+    """Return where a leaf's values come among the starts: the better first.
+
+    A leaf whose counts are all whole comes first, the lowest first: the
+    split went as deep as its plans (130 communes ×0.8: the lowest leaf,
+    13 classes and 101 dialogues, 49 and 52 a quarter, at 7,671,440; its
+    placements fixed, CP-SAT proves 7,671,440 in 2.4 s). Then the leaves
+    with the most placements whole, which CP-SAT has the least to complete
+    (at least 13 classes, 6,989 placements whole: 7,671,440 in 2.8 s; at
+    most 12, 6,936 whole: 7,851,415 after 20 s).
+    """
+    values, floor = start
+    if all(_whole(float(values[columns].sum())) for columns in groups):
+        return 0, floor
+    return 1, -float((values[binary] >= WHOLE).sum())
+
+
+def _whole(total: float) -> bool:
+    """Return whether a relaxation's count is whole (within HiGHS's tolerances)."""
+    return abs(total - round(total)) <= COUNT_TOLERANCE
 
 
 def _binary_placements(built: BuiltModel) -> list[int]:
