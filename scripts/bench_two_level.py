@@ -14,7 +14,8 @@ child's peak memory is the run's alone. Every plan is checked with
 ``check_plan``. The table gives, per size and budget scale: status, objective,
 bound, gap, the solve's time, the whole run's wall time (generation, model,
 solve, naming), the child's peak resident memory, the greedy baseline's
-objective on the same instance, and with ``--highs`` HiGHS alone on the same
+objective on the same instance, the hard rules the checker finds broken
+(0 for a valid plan), and with ``--highs`` HiGHS alone on the same
 model within the same limit.
 """
 
@@ -129,7 +130,8 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     print(
         f"{'size':>8} {'×':>4} {'status':>9} {'objective':>11} {'bound':>11} "
-        f"{'gap':>7} {'solve s':>8} {'wall s':>7} {'MiB':>6} {'greedy':>11}"
+        f"{'gap':>7} {'solve s':>8} {'wall s':>7} {'MiB':>6} {'greedy':>11} "
+        f"{'broken':>6}"
     )
     for size in args.sizes.split(","):
         code, _, n = size.partition(":")
@@ -147,7 +149,8 @@ def main() -> None:
                     f"{size:>8} {scale:>4} {str(row['status'])[:9]:>9} "
                     f"{row.get('objective') or 0:>11,.0f} {row.get('bound') or 0:>11,.0f} "
                     f"{(gap or 0):>7.2%} {row.get('solve_s') or 0:>8.1f} {row['wall_s']:>7.1f} "
-                    f"{row['peak_mib']:>6} {row['greedy_objective']:>11,}",
+                    f"{row['peak_mib']:>6} {row['greedy_objective']:>11,} "
+                    f"{row.get('violations', '–'):>6}",
                     flush=True,
                 )
             if len(runs) > 1:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -418,3 +419,110 @@ def test_leaves_with_no_solution_leave_the_relaxation_s_bound(
 
     assert start is not None
     assert start[1] == pytest.approx(whole.bound)
+
+
+def _quarters(quarters: int) -> tuple[cp_model.CpModel, list[list[int]]]:
+    """Return one dialogue for each of 2·quarters communes, 10 each, 15 a quarter.
+
+    A commune's dialogue may go to any quarter; each left out costs 10. The
+    groups are the dialogues held, then those of each quarter.
+    """
+    m = cp_model.CpModel()
+    x = [
+        [m.new_bool_var(f"x{c}q{q}") for q in range(quarters)]
+        for c in range(2 * quarters)
+    ]
+    for row in x:
+        m.add(sum(row) <= 1)
+    for q in range(quarters):
+        m.add(sum(10 * row[q] for row in x) <= 15)
+    m.minimize(sum(10 * (1 - sum(row)) for row in x))
+    total = [v.index for row in x for v in row]
+    each = [[row[q].index for row in x] for q in range(quarters)]
+    return m, [total, *each]
+
+
+def test_the_quarters_counts_lift_the_bound_to_the_optimum() -> None:
+    # must hold: four quarters of 15 for eight dialogues of 10. The
+    # relaxation holds 1.5 a quarter, 6 in all, leaving 2 out: 20. Every
+    # plan holds at most one a quarter (20 > 15), leaving 4 out: 40, the
+    # optimum. The total (6) is whole, so only the quarters' counts split
+    # it: q1 ≥ 2 has no solution, q1 ≤ 1 leaves 5.5 in all, and so on,
+    # down to 40. Must break without the quarters' groups (no split, 20) and
+    # with the earlier limit of three splits (30 at most)
+    m, groups = _quarters(4)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m) == cp_model.OPTIMAL
+    assert solver.objective_value == pytest.approx(40.0)
+
+    total_only = solve_relaxation(m.proto, 10.0, groups[:1])
+    relaxed = solve_relaxation(m.proto, 10.0, groups)
+
+    assert total_only is not None
+    assert total_only.bound == pytest.approx(20.0)
+    assert total_only.sides == ()
+    assert relaxed is not None
+    assert side_bound(relaxed) == pytest.approx(40.0)
+    assert len(relaxed.sides) > 4  # more than three splits
+
+
+def test_the_relaxation_on_two_threads_has_the_same_leaves() -> None:
+    # must hold: the parallel dual simplex (two threads) reaches the same
+    # optima, leaf by leaf, as one thread: 20 for the relaxation, 40 for the
+    # leaves of _quarters(4) (see above)
+    m, groups = _quarters(4)
+
+    one = solve_relaxation(m.proto, 10.0, groups, threads=1)
+    two = solve_relaxation(m.proto, 10.0, groups, threads=2)
+
+    assert one is not None and two is not None
+    assert two.bound == pytest.approx(one.bound) == pytest.approx(20.0)
+    assert side_bound(two) == pytest.approx(side_bound(one)) == pytest.approx(40.0)
+
+
+def test_a_plan_s_counts_by_quarter_are_split_on_after_the_totals() -> None:
+    # must hold: Hưng Nguyên plans Q3 and Q4. After the training's classes
+    # and each session activity's sessions held come those sessions by
+    # quarter, which together are the activity's: every half-day in one
+    # quarter. Must break without the quarters' groups (as many groups as
+    # before, no partition)
+    from scheduler.scenario.load import load_scenario
+
+    sc = load_scenario("configs/scenarios/hung-nguyen-2023.toml")
+    built = build_model(sc, build_grid(sc))
+    variables = built.ctx.vars
+    groups = variables.whole_counts()
+    classes = [tv for tv in variables.training.values() if tv.open]
+    activities = {act for act, _ in variables.sessions.x}
+
+    totals = groups[len(classes) : len(classes) + len(activities)]
+    by_quarter = groups[len(classes) + len(activities) :]
+
+    assert len(by_quarter) == 2 * len(activities)
+    for k, total in enumerate(totals):
+        q3, q4 = by_quarter[2 * k], by_quarter[2 * k + 1]
+        assert q3 and q4
+        assert sorted(q3 + q4) == sorted(total)
+
+
+def test_a_leaf_with_whole_counts_is_the_first_start() -> None:
+    # must hold: the starts are taken whole counts first, the lowest first,
+    # then the leaves with the most placements whole. Leaf A (bound 5) holds
+    # a count of 1.5; leaves B (7) and C (6) hold whole counts; D (4) is
+    # fractional with more placements whole than A. Order: C, B, D, A. Must
+    # break with the order of the placements whole alone (D first)
+    from scheduler.solver.guided import _start_order
+
+    groups = [[0, 1]]
+    binary = [2, 3, 4]
+    leaves = {
+        "A": (np.array([1.0, 0.5, 1.0, 0.2, 0.2]), 5.0),
+        "B": (np.array([1.0, 1.0, 1.0, 0.5, 0.2]), 7.0),
+        "C": (np.array([1.0, 0.0, 0.5, 0.5, 0.5]), 6.0),
+        "D": (np.array([0.7, 0.8, 1.0, 1.0, 0.3]), 4.0),
+    }
+
+    order = sorted(leaves, key=lambda k: _start_order(leaves[k], groups, binary))
+
+    assert order == ["C", "B", "D", "A"]
