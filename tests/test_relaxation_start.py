@@ -476,7 +476,8 @@ def test_the_relaxation_on_two_threads_has_the_same_leaves() -> None:
     one = solve_relaxation(m.proto, 10.0, groups, threads=1)
     two = solve_relaxation(m.proto, 10.0, groups, threads=2)
 
-    assert one is not None and two is not None
+    assert one is not None
+    assert two is not None
     assert two.bound == pytest.approx(one.bound) == pytest.approx(20.0)
     assert side_bound(two) == pytest.approx(side_bound(one)) == pytest.approx(40.0)
 
@@ -502,7 +503,8 @@ def test_a_plan_s_counts_by_quarter_are_split_on_after_the_totals() -> None:
     assert len(by_quarter) == 2 * len(activities)
     for k, total in enumerate(totals):
         q3, q4 = by_quarter[2 * k], by_quarter[2 * k + 1]
-        assert q3 and q4
+        assert q3
+        assert q4
         assert sorted(q3 + q4) == sorted(total)
 
 

@@ -56,11 +56,12 @@ COUNT_TOLERANCE = 1e-4
 # a leaf is split while at least this many times the slowest split so far is
 # left (before the first split: the relaxation's own time). From its parent's
 # basis a split takes a fraction of the relaxation's time (130 communes ×0.8:
-# 7.1 s for the relaxation, 0.1-3.4 s a split, nine splits in 20 s)
+# 7.1 s for the relaxation on 1 thread, then 0.1-3.8 s a split, nine splits in
+# 18.5 s)
 SPLITS_AFTER = 2.0
 MAX_SPLITS = 16  # of the relaxation's leaves (17 leaves at most)
-LEAVES_GRACE_S = 2.0
-SIMPLEX_PARALLEL = 2  # HiGHS's simplex_strategy for the dual simplex on several threads  # waited past the limit for a relaxation's leaves
+LEAVES_GRACE_S = 2.0  # waited past the limit for a relaxation's leaves
+SIMPLEX_PARALLEL = 2  # HiGHS's simplex_strategy: the dual simplex on several threads
 
 # Every oneof case of ConstraintProto, supported ones first (checked in order).
 _SUPPORTED = ("linear", "bool_or", "bool_and", "at_most_one", "exactly_one")
