@@ -480,6 +480,8 @@ def test_the_relaxation_on_two_threads_has_the_same_leaves() -> None:
     assert two is not None
     assert two.bound == pytest.approx(one.bound) == pytest.approx(20.0)
     assert side_bound(two) == pytest.approx(side_bound(one)) == pytest.approx(40.0)
+    leaves = [sorted(s.bound or 0.0 for s in r.sides) for r in (one, two)]
+    assert leaves[1] == pytest.approx(leaves[0])
 
 
 def test_a_plan_s_counts_by_quarter_are_split_on_after_the_totals() -> None:
@@ -500,6 +502,8 @@ def test_a_plan_s_counts_by_quarter_are_split_on_after_the_totals() -> None:
     totals = groups[len(classes) : len(classes) + len(activities)]
     by_quarter = groups[len(classes) + len(activities) :]
 
+    # the training's window is Q3 alone: no classes by quarter; every session
+    # activity has days in both quarters: two groups each
     assert len(by_quarter) == 2 * len(activities)
     for k, total in enumerate(totals):
         q3, q4 = by_quarter[2 * k], by_quarter[2 * k + 1]

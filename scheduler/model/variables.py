@@ -978,8 +978,8 @@ class Variables:
         Each training activity's classes opened, the dearest class (fixed
         cost) first, then each session activity's sessions held, the dearest
         session first, then the same counts quarter by quarter (the budget's
-        periods) when the horizon spans more than one: the order to split a
-        linear relaxation on them (:mod:`scheduler.solver.guided`).
+        periods) for each activity that has days in more than one: the order
+        to split a linear relaxation on them (:mod:`scheduler.solver.guided`).
         """
         trainings = sorted(
             (tv for tv in self.training.values() if tv.open),
@@ -1008,11 +1008,11 @@ class Variables:
                 by_quarter.setdefault(q, []).append(v.index)
             if len(by_quarter) > 1:
                 classes_in += [by_quarter[q] for q in sorted(by_quarter)]
-        sessions_in = (
-            [held_in[(a, q)] for a in by_price for q in quarters if (a, q) in held_in]
-            if len(quarters) > 1
-            else []
-        )
+        sessions_in = []
+        for act_id in by_price:
+            mine = [held_in[(act_id, q)] for q in quarters if (act_id, q) in held_in]
+            if len(mine) > 1:  # one quarter's count would be the total again
+                sessions_in += mine
         # a quarter's count is whole too: the relaxation that holds 50.8
         # dialogues in one quarter's budget and 51.5 in the next is split on
         # them (130 communes ×0.8: the bound 7,556,600 → 7,671,440, the optimum

@@ -17,9 +17,9 @@ money saved on dialogues (×0.8: 12.4 classes, where every plan opens 12 or
 13), or holds a fraction of a dialogue. Every plan has whole counts, so
 HiGHS splits the relaxation on them: at most ⌊12.4⌋ and at least ⌈12.4⌉
 classes, then the lowest leaf again on its own first fractional count (the
-classes, the dialogues, the dialogues of each quarter: :func:`count_groups`;
-:func:`scheduler.solver.highs.start_highs`, ``branch``), until the lowest
-leaf's counts are whole or the time is up. The lowest leaf's optimum is a
+classes, the dialogues, the classes and dialogues of each quarter:
+:func:`count_groups`; :func:`scheduler.solver.highs.start_highs`,
+``branch``), until the lowest leaf's counts are whole or the time is up. The lowest leaf's optimum is a
 bound for every plan (:func:`side_bound`), and the leaves' values are starts
 (:func:`_start_order`).
 """
@@ -119,11 +119,9 @@ def relaxation_start(
     """
     started = time.perf_counter()
     groups = count_groups(built)
-    # nothing else runs meanwhile: HiGHS takes the solve's workers (0: CP-SAT's
-    # "every core")
-    workers = int(params.get("num_workers", 1)) or os.cpu_count() or 1
+    # nothing else runs meanwhile: HiGHS takes the solve's workers
     relaxed = solve_relaxation(
-        built.model.proto, time_limit_s * RELAXATION_SHARE, groups, workers
+        built.model.proto, time_limit_s * RELAXATION_SHARE, groups, _workers(params)
     )
     if relaxed is None:
         return None
@@ -189,6 +187,11 @@ def _whole(total: float) -> bool:
     return abs(total - round(total)) <= COUNT_TOLERANCE
 
 
+def _workers(params: dict[str, Any]) -> int:
+    """Return the threads the solve may use: its ``num_workers``, 0 meaning every core."""
+    return int(params.get("num_workers", 1)) or os.cpu_count() or 1
+
+
 def _binary_placements(built: BuiltModel) -> list[int]:
     """Return the indices of the 0-1 placement variables (not the counts of publications)."""
     proto = built.model.proto
@@ -222,7 +225,7 @@ def _fixed_solve(
             fixed += 1
     solver = cp_solver(
         {
-            "num_workers": int(params.get("num_workers", 1)) or 1,
+            "num_workers": _workers(params),
             "random_seed": int(params.get("random_seed", 0)),
             "max_time_in_seconds": time_limit_s,
             "relative_gap_limit": FIXED_GAP,

@@ -61,6 +61,7 @@ COUNT_TOLERANCE = 1e-4
 SPLITS_AFTER = 2.0
 MAX_SPLITS = 16  # of the relaxation's leaves (17 leaves at most)
 LEAVES_GRACE_S = 2.0  # waited past the limit for a relaxation's leaves
+LEAVES_WRITE_S = 1.0  # of the limit kept for the child to write its leaves
 SIMPLEX_PARALLEL = 2  # HiGHS's simplex_strategy: the dual simplex on several threads
 
 # Every oneof case of ConstraintProto, supported ones first (checked in order).
@@ -451,7 +452,8 @@ def _branch(
     ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, each solved by the dual simplex
     from the parent's basis, up to :data:`MAX_SPLITS` times while
     :data:`SPLITS_AFTER` times the slowest split so far is left of
-    ``time_limit_s`` (HiGHS counts the time of every run of its object).
+    ``time_limit_s`` less :data:`LEAVES_WRITE_S` (HiGHS counts the time of
+    every run of its object).
     Every solution lies in one leaf, so the lowest leaf's objective is a
     bound; when its counts are all whole the splits stop. Returns the leaves
     (status, objective, values), or nothing when no split was solved. In the
@@ -463,7 +465,13 @@ def _branch(
     first_row = h.getNumRow()
     for columns in groups:  # one row per group, free until a leaf bounds it
         index = np.array(columns, dtype=np.int32)
-        h.addRow(-inf, inf, len(index), index, np.ones(len(index)))
+        added = h.addRow(-inf, inf, len(index), index, np.ones(len(index)))
+        if added == highspy.HighsStatus.kError:
+            return []  # a row not added would shift every later group's row
+    # the child writes its leaves after HiGHS's last run: keep it time for that
+    # within the parent's grace (LEAVES_GRACE_S)
+    limit = time_limit_s - LEAVES_WRITE_S
+    h.setOptionValue("time_limit", max(limit, h.getRunTime()))
     root: dict[str, Any] = {
         "status": Status.OPTIMAL,
         "objective": objective,
@@ -476,7 +484,7 @@ def _branch(
     for _ in range(MAX_SPLITS):
         # before the first split its time is not known: the relaxation's
         slowest = max(splits) if splits else h.getRunTime()
-        if time_limit_s - h.getRunTime() < SPLITS_AFTER * slowest:
+        if limit - h.getRunTime() < SPLITS_AFTER * slowest:
             break
         solved = [
             (leaf["objective"], n)
@@ -513,20 +521,26 @@ def _split(
 ) -> list[dict[str, Any]] | None:
     """Solve a leaf's two children, ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, from its basis.
 
-    None when HiGHS stopped before both were solved (its time limit).
+    None when HiGHS stopped before both were solved (its time limit) or
+    refused a change.
     """
+    import highspy
+
     k, total = split
     lower, upper = parent["rows"][k]
     children = []
     for bounds in ((lower, math.floor(total)), (math.ceil(total), upper)):
         rows = list(parent["rows"])
         rows[k] = bounds
-        for g, (lo, hi) in enumerate(rows):
-            h.changeRowBounds(first_row + g, lo, hi)
+        changed = [
+            h.changeRowBounds(first_row + g, lo, hi) for g, (lo, hi) in enumerate(rows)
+        ]
         # from the parent's optimal basis only the new bound is violated: a
         # few dual simplex steps (130 communes ×0.8: 0.1-3.4 s a leaf, 2.9-7.9 s
         # from scratch, the same optima)
-        h.setBasis(parent["basis"])
+        changed.append(h.setBasis(parent["basis"]))
+        if highspy.HighsStatus.kError in changed:
+            return None
         h.run()
         status = _status_of(h)[0]
         if status not in (Status.OPTIMAL, Status.INFEASIBLE):
