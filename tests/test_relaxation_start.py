@@ -532,3 +532,71 @@ def test_a_leaf_with_whole_counts_is_the_first_start() -> None:
     order = sorted(leaves, key=lambda k: _start_order(leaves[k], groups, binary))
 
     assert order == ["C", "B", "D", "A"]
+
+
+def test_a_relaxation_the_parallel_simplex_leaves_unsolved_is_solved_on_one() -> None:
+    # must hold: on two threads the relaxation first gets PARALLEL_SHARE of
+    # the limit with the parallel dual simplex; when that ends without an
+    # optimum (simulated: a share of 0, the limit reached at once), the serial
+    # one solves it from scratch: 7.5 for _one_class(10), as on one thread.
+    # Must break without the second solve (no optimum: the relaxation lost)
+    import subprocess
+    import sys
+
+    from scheduler.solver.highs import start_highs
+
+    m, _, _ = _one_class(10)
+    run = start_highs(m.proto, 10.0, 2, keep_values=True, relaxation=True)
+    run._process.wait(timeout=30)
+    (run._folder / "result.json").unlink()
+    no_time_in_parallel = (
+        "import json, sys; from pathlib import Path; "
+        "import scheduler.solver.highs as h; "
+        "h.PARALLEL_SHARE = 0.0; "
+        "folder = Path(sys.argv[1]); "
+        "options = json.loads((folder / 'options.json').read_text()); "
+        "h.write_result(folder, h._run_highs(folder, options))"
+    )
+    run._process = subprocess.Popen(
+        [sys.executable, "-c", no_time_in_parallel, str(run._folder)]
+    )
+
+    result = run.result(timeout=30.0)
+
+    assert result.status == Status.OPTIMAL
+    assert result.objective == pytest.approx(7.5)
+
+
+def test_a_leaf_the_parallel_simplex_leaves_unsolved_is_solved_on_one() -> None:
+    # must hold: on two threads each leaf first gets a leash with the parallel
+    # dual simplex; a leaf it leaves unsolved (simulated: a leash of 0) is
+    # solved again serially from its parent's basis, and so is every leaf
+    # after it: the leaves of _quarters(4) still reach 40. Must break without
+    # the second solve (the first split lost: no leaves)
+    import subprocess
+    import sys
+
+    from scheduler.solver.highs import start_highs
+
+    m, groups = _quarters(4)
+    run = start_highs(
+        m.proto, 10.0, 2, keep_values=True, relaxation=True, branch=groups
+    )
+    run._process.wait(timeout=30)
+    (run._folder / "result.json").unlink()
+    no_leash = (
+        "import json, sys; from pathlib import Path; "
+        "import scheduler.solver.highs as h; "
+        "split = h._split; "
+        "h._split = lambda runs, leash, *rest: split(runs, 0.0, *rest); "
+        "folder = Path(sys.argv[1]); "
+        "options = json.loads((folder / 'options.json').read_text()); "
+        "h.write_result(folder, h._run_highs(folder, options))"
+    )
+    run._process = subprocess.Popen([sys.executable, "-c", no_leash, str(run._folder)])
+
+    result = run.result(timeout=30.0)
+
+    assert result.objective == pytest.approx(20.0)
+    bounds = [side.bound for side in result.sides if side.status == Status.OPTIMAL]
+    assert min(b for b in bounds if b is not None) == pytest.approx(40.0)

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,13 @@ SPLITS_AFTER = 2.0
 MAX_SPLITS = 16  # of the relaxation's leaves (17 leaves at most)
 LEAVES_GRACE_S = 2.0  # waited past the limit for a relaxation's leaves
 LEAVES_WRITE_S = 1.0  # of the limit kept for the child to write its leaves
-SIMPLEX_PARALLEL = 2  # HiGHS's simplex_strategy: the dual simplex on several threads
+# HiGHS's simplex_strategy: the dual simplex on several threads (PAMI), or one
+SIMPLEX_PARALLEL = 2
+SIMPLEX_SERIAL = 1
+# of a relaxation's limit for its first solve in parallel, before it is
+# solved again on one thread (130 communes ×0.8: 5.0 s of 26 s)
+PARALLEL_SHARE = 0.5
+MIN_LEASH_S = 1.0  # a leaf in parallel gets at least this before it is solved serially
 
 # Every oneof case of ConstraintProto, supported ones first (checked in order).
 _SUPPORTED = ("linear", "bool_or", "bool_and", "at_most_one", "exactly_one")
@@ -367,16 +374,16 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(options["time_limit_s"]))
     h.setOptionValue("threads", int(options["threads"]))
-    if options.get("relaxation") and int(options["threads"]) > 1:
-        # the dual simplex's parallel variant: the relaxation and its leaves
-        # in about 0.7 of the time on 2 threads (130 communes ×0.8: 7.1 → 5.0 s
-        # for the relaxation, 25.6 → 18.5 s with its nine splits)
-        h.setOptionValue("simplex_strategy", SIMPLEX_PARALLEL)
     h.setOptionValue("random_seed", int(options["seed"]))
     h.setOptionValue("mip_rel_gap", float(options["relative_gap"]))
     h.passModel(lp)
     started = time.perf_counter()
-    h.run()
+    runs = _Runs(
+        h,
+        float(options["time_limit_s"]),
+        bool(options.get("relaxation")) and int(options["threads"]) > 1,
+    )
+    runs.run(h.clearSolver, float(options["time_limit_s"]) * PARALLEL_SHARE)
     wall = time.perf_counter() - started
     status, has_solution = _status_of(h)
     info = h.getInfo()
@@ -403,13 +410,56 @@ def _run_highs(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
         write_result(folder, result)
         # HiGHS's time limit counts every run of its object: the leaves share it
         result["sides"] = _branch(
-            h,
+            runs,
             options["branch"],
             np.array(solution),
             info.objective_function_value,
             float(options["time_limit_s"]),
         )
     return result
+
+
+class _Runs:
+    """HiGHS's runs of one model: the relaxation's dual simplex in parallel, on a leash.
+
+    The parallel variant (task-parallel, "PAMI") solves a relaxation and its
+    leaves in about 0.7 of the time on 2 threads (130 communes ×0.8: 25.6 →
+    18.5 s for the relaxation and its nine splits), but it is the less robust
+    one: it can stall (HiGHS issue 2991; the multi-iteration variant, SIP,
+    stalled here on a leaf of ``_quarters(4)`` in the tests, 40 columns). So
+    each run in parallel gets a leash; a run that ends unsolved before the
+    limit is run again on the serial dual simplex, from ``restart``, and so
+    is every run after it.
+    """
+
+    def __init__(self, h: Any, time_limit_s: float, parallel: bool) -> None:
+        self.h = h
+        self.parallel = parallel
+        self.time_limit_s = time_limit_s
+        if parallel:
+            h.setOptionValue("simplex_strategy", SIMPLEX_PARALLEL)
+
+    def limit(self, time_limit_s: float) -> None:
+        """Set the limit of every run (HiGHS counts the time of all of them)."""
+        self.time_limit_s = time_limit_s
+        self.h.setOptionValue("time_limit", max(time_limit_s, self.h.getRunTime()))
+
+    def run(self, restart: Callable[[], Any], leash_s: float) -> None:
+        """Run HiGHS; in parallel at most ``leash_s``, then serially after ``restart``."""
+        h = self.h
+        if not self.parallel:
+            h.run()
+            return
+        h.setOptionValue("time_limit", min(self.time_limit_s, h.getRunTime() + leash_s))
+        h.run()
+        h.setOptionValue("time_limit", self.time_limit_s)
+        solved = _status_of(h)[0] in (Status.OPTIMAL, Status.INFEASIBLE)
+        if solved or h.getRunTime() >= self.time_limit_s:
+            return
+        self.parallel = False
+        h.setOptionValue("simplex_strategy", SIMPLEX_SERIAL)
+        restart()
+        h.run()
 
 
 def _status_of(h: Any) -> tuple[Status, bool]:
@@ -437,7 +487,7 @@ def _first_fraction(
 
 
 def _branch(
-    h: Any,
+    runs: _Runs,
     groups: list[list[int]],
     values: np.ndarray[Any, np.dtype[np.float64]],
     objective: float,
@@ -461,6 +511,7 @@ def _branch(
     """
     import highspy
 
+    h = runs.h
     inf = highspy.kHighsInf
     first_row = h.getNumRow()
     for columns in groups:  # one row per group, free until a leaf bounds it
@@ -471,7 +522,9 @@ def _branch(
     # the child writes its leaves after HiGHS's last run: keep it time for that
     # within the parent's grace (LEAVES_GRACE_S)
     limit = time_limit_s - LEAVES_WRITE_S
-    h.setOptionValue("time_limit", max(limit, h.getRunTime()))
+    runs.limit(limit)
+    # a leaf in parallel gets at most the relaxation's own time, at least a second
+    leash = max(h.getRunTime(), MIN_LEASH_S)
     root: dict[str, Any] = {
         "status": Status.OPTIMAL,
         "objective": objective,
@@ -499,7 +552,7 @@ def _branch(
         if split is None:
             break
         started = h.getRunTime()
-        children = _split(h, first_row, leaves[n], split)
+        children = _split(runs, leash, first_row, leaves[n], split)
         if children is None:
             break  # out of time: this split is lost, the leaves before it stand
         splits.append(h.getRunTime() - started)
@@ -517,7 +570,11 @@ def _branch(
 
 
 def _split(
-    h: Any, first_row: int, parent: dict[str, Any], split: tuple[int, float]
+    runs: _Runs,
+    leash_s: float,
+    first_row: int,
+    parent: dict[str, Any],
+    split: tuple[int, float],
 ) -> list[dict[str, Any]] | None:
     """Solve a leaf's two children, ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, from its basis.
 
@@ -526,6 +583,7 @@ def _split(
     """
     import highspy
 
+    h = runs.h
     k, total = split
     lower, upper = parent["rows"][k]
     children = []
@@ -541,7 +599,7 @@ def _split(
         changed.append(h.setBasis(parent["basis"]))
         if highspy.HighsStatus.kError in changed:
             return None
-        h.run()
+        runs.run(lambda: h.setBasis(parent["basis"]), leash_s)
         status = _status_of(h)[0]
         if status not in (Status.OPTIMAL, Status.INFEASIBLE):
             return None
