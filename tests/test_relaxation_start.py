@@ -28,7 +28,7 @@ from scheduler.model.builder import BuiltModel, build_model
 from scheduler.plan import Status
 from scheduler.scenario.schema import HalfDay
 from scheduler.solver.guided import relaxation_start, side_bound
-from scheduler.solver.highs import solve_relaxation
+from scheduler.solver.highs import HighsRun, solve_relaxation
 from scheduler.solver.repair import move_unnamed
 from scheduler.solver.solve import _draft, solve
 from scheduler.solver.staffing import name_staff
@@ -299,34 +299,40 @@ def test_the_bound_of_both_sides_never_passes_the_optimum(
     assert relaxed.bound - 1e-6 <= bound <= solver.objective_value + 1e-6
 
 
+def _child_again(run: HighsRun, patch: str) -> None:
+    """Run a finished HiGHS child again, its module patched first (a fault simulated).
+
+    ``patch`` is Python run after ``import scheduler.solver.highs as h``; the
+    first result is removed, so only the new child's counts.
+    """
+    import subprocess
+    import sys
+
+    run._process.wait(timeout=30)
+    (run._folder / "result.json").unlink()
+    child = (
+        "import json, sys, time; from pathlib import Path; "
+        f"import scheduler.solver.highs as h; {patch}; "
+        "folder = Path(sys.argv[1]); "
+        "options = json.loads((folder / 'options.json').read_text()); "
+        "h.write_result(folder, h._run_highs(folder, options))"
+    )
+    run._process = subprocess.Popen([sys.executable, "-c", child, str(run._folder)])
+
+
 def test_a_relaxation_whose_leaves_overrun_keeps_the_relaxation() -> None:
     # must hold: the child writes the relaxation before splitting it; when
     # its leaves overrun (HiGHS checks its limit only between steps) the
     # parent stops it once the limit has passed and returns the relaxation
     # without leaves. Simulated: the child's splitting sleeps. Must break
     # without the early write (nothing to return: TimeoutError)
-    import subprocess
-    import sys
-
     from scheduler.solver.highs import start_highs
 
     m, y, _ = _one_class(10)
     run = start_highs(
         m.proto, 10.0, keep_values=True, relaxation=True, branch=[[y.index]]
     )
-    run._process.wait(timeout=30)
-    (run._folder / "result.json").unlink()
-    sleeping_leaves = (
-        "import json, sys, time; from pathlib import Path; "
-        "import scheduler.solver.highs as h; "
-        "h._branch = lambda *args: time.sleep(60) or []; "
-        "folder = Path(sys.argv[1]); "
-        "options = json.loads((folder / 'options.json').read_text()); "
-        "h.write_result(folder, h._run_highs(folder, options))"
-    )
-    run._process = subprocess.Popen(
-        [sys.executable, "-c", sleeping_leaves, str(run._folder)]
-    )
+    _child_again(run, "h._branch = lambda *args: time.sleep(60) or []")
 
     result = run.result(timeout=15.0, first_after=5.0)
 
@@ -336,18 +342,11 @@ def test_a_relaxation_whose_leaves_overrun_keeps_the_relaxation() -> None:
 
 def test_a_relaxation_with_no_result_in_time_is_an_error() -> None:
     # must break: nothing written and the child still running at the timeout
-    import subprocess
-    import sys
-
     from scheduler.solver.highs import start_highs
 
     m, _, _ = _one_class(10)
     run = start_highs(m.proto, 10.0, keep_values=True, relaxation=True)
-    run._process.wait(timeout=30)
-    (run._folder / "result.json").unlink()
-    run._process = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)"]
-    )
+    _child_again(run, "time.sleep(60)")
 
     with pytest.raises(TimeoutError):
         run.result(timeout=0.5)
@@ -540,26 +539,11 @@ def test_a_relaxation_the_parallel_simplex_leaves_unsolved_is_solved_on_one() ->
     # optimum (simulated: a share of 0, the limit reached at once), the serial
     # one solves it from scratch: 7.5 for _one_class(10), as on one thread.
     # Must break without the second solve (no optimum: the relaxation lost)
-    import subprocess
-    import sys
-
     from scheduler.solver.highs import start_highs
 
     m, _, _ = _one_class(10)
     run = start_highs(m.proto, 10.0, 2, keep_values=True, relaxation=True)
-    run._process.wait(timeout=30)
-    (run._folder / "result.json").unlink()
-    no_time_in_parallel = (
-        "import json, sys; from pathlib import Path; "
-        "import scheduler.solver.highs as h; "
-        "h.PARALLEL_SHARE = 0.0; "
-        "folder = Path(sys.argv[1]); "
-        "options = json.loads((folder / 'options.json').read_text()); "
-        "h.write_result(folder, h._run_highs(folder, options))"
-    )
-    run._process = subprocess.Popen(
-        [sys.executable, "-c", no_time_in_parallel, str(run._folder)]
-    )
+    _child_again(run, "h.PARALLEL_SHARE = 0.0")
 
     result = run.result(timeout=30.0)
 
@@ -573,27 +557,17 @@ def test_a_leaf_the_parallel_simplex_leaves_unsolved_is_solved_on_one() -> None:
     # solved again serially from its parent's basis, and so is every leaf
     # after it: the leaves of _quarters(4) still reach 40. Must break without
     # the second solve (the first split lost: no leaves)
-    import subprocess
-    import sys
-
     from scheduler.solver.highs import start_highs
 
     m, groups = _quarters(4)
     run = start_highs(
         m.proto, 10.0, 2, keep_values=True, relaxation=True, branch=groups
     )
-    run._process.wait(timeout=30)
-    (run._folder / "result.json").unlink()
-    no_leash = (
-        "import json, sys; from pathlib import Path; "
-        "import scheduler.solver.highs as h; "
+    _child_again(
+        run,
         "split = h._split; "
-        "h._split = lambda runs, leash, *rest: split(runs, 0.0, *rest); "
-        "folder = Path(sys.argv[1]); "
-        "options = json.loads((folder / 'options.json').read_text()); "
-        "h.write_result(folder, h._run_highs(folder, options))"
+        "h._split = lambda runs, leash, *rest: split(runs, 0.0, *rest)",
     )
-    run._process = subprocess.Popen([sys.executable, "-c", no_leash, str(run._folder)])
 
     result = run.result(timeout=30.0)
 
