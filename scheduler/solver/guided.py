@@ -19,9 +19,9 @@ HiGHS splits the relaxation on them: at most ⌊12.4⌋ and at least ⌈12.4⌉
 classes, then the lowest leaf again on its own first fractional count (the
 classes, the dialogues, the classes and dialogues of each quarter:
 :func:`count_groups`; :func:`scheduler.solver.highs.start_highs`,
-``branch``), until the lowest leaf's counts are whole or the time is up. The lowest leaf's optimum is a
-bound for every plan (:func:`side_bound`), and the leaves' values are starts
-(:func:`_start_order`).
+``branch``), until the lowest leaf's counts are whole or the time is up.
+The lowest leaf's optimum is a bound for every plan (:func:`side_bound`),
+and the leaves' values are starts (:func:`_start_order`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.model.builder import BuiltModel
 from scheduler.plan import Status
-from scheduler.solver.highs import COUNT_TOLERANCE, Relaxation, solve_relaxation
+from scheduler.solver.highs import Relaxation, first_fraction, solve_relaxation
 from scheduler.solver.portfolio import cp_solver
 from scheduler.solver.repair import fix_domain
 
@@ -177,14 +177,9 @@ def _start_order(
     most 12, 6,936 whole: 7,851,415 after 20 s).
     """
     values, floor = start
-    if all(_whole(float(values[columns].sum())) for columns in groups):
+    if first_fraction(groups, values) is None:  # every count whole
         return 0, floor
     return 1, -float((values[binary] >= WHOLE).sum())
-
-
-def _whole(total: float) -> bool:
-    """Return whether a relaxation's count is whole (within HiGHS's tolerances)."""
-    return abs(total - round(total)) <= COUNT_TOLERANCE
 
 
 def _workers(params: dict[str, Any]) -> int:

@@ -475,7 +475,7 @@ def _status_of(h: Any) -> tuple[Status, bool]:
     return (Status.FEASIBLE if has_solution else Status.UNKNOWN), has_solution
 
 
-def _first_fraction(
+def first_fraction(
     groups: list[list[int]], values: np.ndarray[Any, np.dtype[np.float64]]
 ) -> tuple[int, float] | None:
     """Return the first group whose sum is a fraction, and that sum; None when all are whole."""
@@ -498,7 +498,7 @@ def _branch(
     ``groups`` are columns whose sum every solution of the MIP has whole,
     in the order to split on them. The relaxation (``values``,
     ``objective``) is the first leaf. The leaf with the lowest objective is
-    split on its first fractional count (:func:`_first_fraction`) into
+    split on its first fractional count (:func:`first_fraction`) into
     ``Σ ≤ ⌊count⌋`` and ``Σ ≥ ⌈count⌉``, each solved by the dual simplex
     from the parent's basis, up to :data:`MAX_SPLITS` times while
     :data:`SPLITS_AFTER` times the slowest split so far is left of
@@ -548,7 +548,7 @@ def _branch(
             break
         # the lowest leaf is the bound: splitting any other cannot raise it
         _, n = min(solved)
-        split = _first_fraction(groups, np.asarray(leaves[n]["relaxed"]))
+        split = first_fraction(groups, np.asarray(leaves[n]["relaxed"]))
         if split is None:
             break
         started = h.getRunTime()

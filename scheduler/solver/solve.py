@@ -220,8 +220,9 @@ def _guided_start(
     Returns the start, the relaxation's bound and whether the start is
     better than the greedy plan's completion (never when its placements
     were not completed in time: the stage then only reports the bound), or
-    None when the relaxation was not solved in time. A better start's whole solution becomes the
-    model's hint, and :func:`solve` takes it as its first round.
+    None when the relaxation was not solved in time. A better start's whole
+    solution becomes the model's hint, and :func:`solve` takes it as its
+    first round.
     The bound becomes a row of the model, ``objective >= bound`` (valid for
     every plan): CP-SAT's own bound starts there, and a round with a
     ``relative_gap_limit`` stops once within it of the bound.
